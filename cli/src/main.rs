@@ -1,0 +1,232 @@
+//! `aliquot`: the headless Aliquot for operators and for the browser mode.
+
+use aliquot_api::Api;
+use aliquot_domain::{Actor, Command, Role, SystemClock};
+use aliquot_store::Store;
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Aliquot workstation, without a window.
+///
+/// Every command works on one data directory (the local database and its files). By default
+/// that is the platform's data directory; use --data-dir or ALIQUOT_DATA_DIR to choose another.
+#[derive(Parser)]
+#[command(name = "aliquot", version, about, long_about)]
+struct Cli {
+    /// Data directory to use (created if missing).
+    #[arg(long, global = true, env = "ALIQUOT_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Action,
+}
+
+#[derive(Subcommand)]
+enum Action {
+    /// Create (or check) a data directory and print where it is and this workstation's id.
+    Init {
+        /// Also create demo accounts (admin / technician, passwords printed) if none exist.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserAction),
+    /// Write a verified copy of the database to FILE while Aliquot may keep running.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: PathBuf,
+    },
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditAction),
+    /// Serve the UI and the API to a browser on this machine (127.0.0.1 only).
+    Serve {
+        /// Port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = 4780)]
+        port: u16,
+        /// Folder with the built UI (ui/dist).
+        #[arg(long, default_value = "ui/dist")]
+        ui_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account. The password is read from standard input (one line).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// admin, lab_manager, technician, field_coordinator or viewer.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Walk the hash chain; exits with status 1 and names the first broken entry if any.
+    Verify,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        format!("unknown role {s:?}; use admin, lab_manager, technician, field_coordinator or viewer")
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ALIQUOT_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => aliquot_store::default_data_dir()
+            .context("no platform data directory; pass --data-dir")?,
+    };
+    let store = Store::open(&data_dir, Arc::new(SystemClock))
+        .await
+        .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
+    let outcome = run(cli.command, &store, &data_dir).await;
+    store.close().await;
+    outcome
+}
+
+async fn run(action: Action, store: &Store, data_dir: &std::path::Path) -> Result<()> {
+    match action {
+        Action::Init { demo } => {
+            println!("data directory: {}", data_dir.display());
+            println!("workstation id: {}", store.device_id());
+            if demo {
+                demo_accounts(store).await?;
+            }
+        }
+        Action::User(UserAction::Create {
+            username,
+            display_name,
+            role,
+        }) => {
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            create_user(store, &username, &display_name, role, password).await?;
+            println!("created {username} ({})", role.as_str());
+        }
+        Action::Backup { file } => {
+            let report = store.backup(&file).await?;
+            println!(
+                "backup written and verified: {} ({} bytes, {} audit entries, chain intact)",
+                report.path.display(),
+                report.bytes,
+                report.audit_entries
+            );
+        }
+        Action::Audit(AuditAction::Verify) => {
+            let v = store.verify_audit_chain().await?;
+            match v.first_break {
+                None => println!("audit chain intact: {} entries", v.entries_checked),
+                Some(broken) => {
+                    println!(
+                        "audit chain BROKEN after {} good entries: {broken:?}",
+                        v.entries_checked
+                    );
+                    std::process::exit(1);
+                }
+            }
+        }
+        Action::Serve { port, ui_dir } => {
+            if !ui_dir.join("index.html").exists() {
+                bail!(
+                    "{} has no index.html; build the UI first (npm run build in ui/)",
+                    ui_dir.display()
+                );
+            }
+            let api = Api::new(store.clone());
+            aliquot_api::http::serve(
+                api,
+                port,
+                Some(ui_dir),
+                |addr| {
+                    // Tests and the run script read this line to find the URL.
+                    println!("Aliquot browser mode listening on http://{addr}");
+                },
+                shutdown_signal(),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn create_user(
+    store: &Store,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> Result<()> {
+    let username = aliquot_domain::account::normalise_username(username)?;
+    aliquot_domain::account::validate_new_password(password, &username)?;
+    let password_hash = aliquot_store::hash_password(password)?;
+    store
+        .execute(
+            &Actor::system(),
+            Command::CreateUser {
+                user_id: uuid::Uuid::now_v7(),
+                username,
+                display_name: display_name.to_owned(),
+                role,
+                password_hash,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Demo accounts for a first look. Only on an empty data directory.
+async fn demo_accounts(store: &Store) -> Result<()> {
+    if store.user_count().await? > 0 {
+        println!("accounts exist already; no demo accounts added");
+        return Ok(());
+    }
+    let accounts = [
+        ("admin", "Demo Administrator", Role::Admin, "demo admin passphrase"),
+        ("tech", "Demo Technician", Role::Technician, "demo bench passphrase"),
+    ];
+    for (username, name, role, password) in accounts {
+        create_user(store, username, name, role, password).await?;
+        println!("demo account: {username} / {password} ({})", role.as_str());
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,71 @@
+//! The dispatch table: operation name → typed function. Both transports call [`dispatch`];
+//! `for_each_operation!` hands the same list to the Tauri shell to generate its adapters.
+
+use crate::{Api, ApiError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Calls `$callback!` with every operation name. The single list of operations.
+#[macro_export]
+macro_rules! for_each_operation {
+    ($callback:ident) => {
+        $callback! {
+            setup_status,
+            create_first_admin,
+            login,
+            logout,
+            whoami,
+            change_password,
+            list_users,
+            create_user,
+            change_role,
+            deactivate_user,
+            issue_password_reset,
+            redeem_password_reset,
+            get_settings,
+            change_setting,
+            list_audit,
+            verify_audit,
+            device_status
+        }
+    };
+}
+
+macro_rules! table {
+    ($($name:ident),*) => {
+        /// Every operation's name, as the transports expose it.
+        pub const OPERATIONS: &[&str] = &[$(stringify!($name)),*];
+
+        /// Runs operation `name` with JSON `args` for the holder of `token`.
+        pub async fn dispatch(
+            api: &Api,
+            name: &str,
+            token: Option<&str>,
+            args: serde_json::Value,
+        ) -> Result<serde_json::Value, ApiError> {
+            match name {
+                $(stringify!($name) => respond(api.$name(token, parse(args)?).await),)*
+                _ => Err(ApiError::new(
+                    crate::ErrorCode::NotFound,
+                    format!("There is no operation called {name:?}."),
+                )),
+            }
+        }
+    };
+}
+
+for_each_operation!(table);
+
+/// Arguments are checked against the operation's type; unknown fields are refused.
+fn parse<T: DeserializeOwned>(args: serde_json::Value) -> Result<T, ApiError> {
+    let args = if args.is_null() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        args
+    };
+    serde_json::from_value(args).map_err(|e| ApiError::invalid(format!("Invalid arguments: {e}.")))
+}
+
+fn respond<T: Serialize>(result: Result<T, ApiError>) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(result?).map_err(|e| ApiError::internal(&e))
+}

@@ -1,0 +1,272 @@
+//! What crosses the UI boundary: arguments and views. TypeScript types are generated from
+//! these by ts-rs (into ui/src/api/generated) when the tests run.
+
+use aliquot_domain::account::UserSort;
+use aliquot_domain::audit::ChainBreak;
+use aliquot_domain::paging::{PageRequest, SortOrder, DEFAULT_PER_PAGE};
+use aliquot_domain::settings::Setting;
+use aliquot_domain::Role;
+use aliquot_store::audit::ChainVerification;
+use aliquot_store::users::UserRecord;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+fn first_page() -> u32 {
+    1
+}
+fn default_per_page() -> u32 {
+    DEFAULT_PER_PAGE
+}
+fn ascending() -> SortOrder {
+    SortOrder::Asc
+}
+fn descending() -> SortOrder {
+    SortOrder::Desc
+}
+fn by_username() -> UserSort {
+    UserSort::Username
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NoArgs {}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SetupStatus {
+    pub needs_first_admin: bool,
+    pub lab_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateFirstAdminArgs {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct LoginArgs {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UserView {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRecord> for UserView {
+    fn from(u: UserRecord) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            active: u.active,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SessionView {
+    pub token: String,
+    pub user: UserView,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct WhoAmI {
+    pub user: UserView,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ChangePasswordArgs {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListUsersArgs {
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+    #[serde(default = "by_username")]
+    pub sort: UserSort,
+    #[serde(default = "ascending")]
+    pub order: SortOrder,
+}
+
+impl ListUsersArgs {
+    pub fn page_request(&self) -> PageRequest {
+        PageRequest {
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateUserArgs {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ChangeRoleArgs {
+    pub user_id: Uuid,
+    pub role: Role,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct DeactivateUserArgs {
+    pub user_id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct IssuePasswordResetArgs {
+    pub user_id: Uuid,
+    pub reason: String,
+}
+
+/// The one-time reset token, shown once to the administrator who issued it.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PasswordResetIssued {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RedeemPasswordResetArgs {
+    pub token: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ChangeSettingArgs {
+    pub setting: Setting,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListAuditArgs {
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+    #[serde(default = "descending")]
+    pub order: SortOrder,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AuditEntryView {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub at: String,
+    pub actor_name: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub old_value: Option<serde_json::Value>,
+    pub new_value: Option<serde_json::Value>,
+    pub reason: Option<String>,
+}
+
+impl From<aliquot_domain::audit::StoredAuditRow> for AuditEntryView {
+    fn from(r: aliquot_domain::audit::StoredAuditRow) -> Self {
+        let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
+        AuditEntryView {
+            seq: r.seq,
+            at: r.at,
+            actor_name: r.actor_name,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            old_value: parse(r.old_value),
+            new_value: parse(r.new_value),
+            reason: r.reason,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AuditVerification {
+    #[ts(type = "number")]
+    pub entries_checked: i64,
+    pub intact: bool,
+    pub first_break: Option<ChainBreak>,
+}
+
+impl From<ChainVerification> for AuditVerification {
+    fn from(v: ChainVerification) -> Self {
+        AuditVerification {
+            entries_checked: v.entries_checked,
+            intact: v.first_break.is_none(),
+            first_break: v.first_break,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DeviceStatus {
+    pub device_id: String,
+    #[ts(type = "number")]
+    pub outbox_pending: i64,
+    pub lab_name: String,
+}
+
+/// Something the core tells every open window: over Tauri events or SSE.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum CoreEvent {
+    SettingsChanged,
+    AuditAppended {
+        #[ts(type = "number")]
+        seq: i64,
+    },
+}

@@ -1,0 +1,16 @@
+//! The only UI-facing surface of Aliquot.
+//!
+//! One async method on [`Api`] per operation, and one dispatch table ([`dispatch`]) that
+//! both transports use: the Tauri commands in `src-tauri` and the local HTTP mode in
+//! [`http`]. Only the types in [`dto`] and [`ApiError`] are serialised for the UI.
+
+mod dispatch;
+pub mod dto;
+mod error;
+#[cfg(feature = "http")]
+pub mod http;
+mod ops;
+
+pub use dispatch::{dispatch, OPERATIONS};
+pub use error::{ApiError, ErrorCode};
+pub use ops::Api;

@@ -1,0 +1,347 @@
+//! One function per operation. Each takes the caller's session token (if any) and typed
+//! arguments, checks the session in Rust, and returns a DTO or an `ApiError`.
+
+use crate::dto::*;
+use crate::error::ApiError;
+use aliquot_domain::account::{self, RESET_TOKEN_LIFETIME};
+use aliquot_domain::command::validate_reason;
+use aliquot_domain::paging::{Page, PageRequest};
+use aliquot_domain::{Actor, Command, Permission};
+use aliquot_store::auth::{new_token, token_hash, Session};
+use aliquot_store::{hash_password, verify_password, Store, StoreError};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+/// The core as the UI sees it: the store and the event channel, shared by both transports.
+#[derive(Clone)]
+pub struct Api {
+    store: Store,
+    events: broadcast::Sender<CoreEvent>,
+}
+
+impl Api {
+    pub fn new(store: Store) -> Self {
+        let (events, _) = broadcast::channel(256);
+        Api { store, events }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Core events for the transports to forward (Tauri events, SSE).
+    pub fn subscribe(&self) -> broadcast::Receiver<CoreEvent> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, event: CoreEvent) {
+        // No listener is fine: the events are hints for open windows.
+        let _ = self.events.send(event);
+    }
+
+    /// The valid session behind `token`, or `unauthenticated`.
+    pub async fn session(&self, token: Option<&str>) -> Result<Session> {
+        let token = token.ok_or_else(|| StoreError::Unauthenticated)?;
+        Ok(self.store.session(token).await?)
+    }
+
+    async fn actor_with(&self, token: Option<&str>, permission: Permission) -> Result<Actor> {
+        let actor = self.session(token).await?.actor();
+        if actor.role.may(permission) {
+            Ok(actor)
+        } else {
+            Err(StoreError::Forbidden(permission).into())
+        }
+    }
+
+    async fn run(&self, actor: &Actor, command: Command) -> Result<aliquot_store::Executed> {
+        let executed = self.store.execute(actor, command).await?;
+        self.emit(CoreEvent::AuditAppended {
+            seq: executed.audit_seq,
+        });
+        Ok(executed)
+    }
+
+    pub async fn setup_status(&self, _token: Option<&str>, _args: NoArgs) -> Result<SetupStatus> {
+        Ok(SetupStatus {
+            needs_first_admin: self.store.user_count().await? == 0,
+            lab_name: self.store.settings().await?.lab_name,
+        })
+    }
+
+    pub async fn create_first_admin(
+        &self,
+        _token: Option<&str>,
+        args: CreateFirstAdminArgs,
+    ) -> Result<UserView> {
+        if self.store.user_count().await? > 0 {
+            return Err(aliquot_domain::DomainError::AlreadyInitialised.into());
+        }
+        let username = account::normalise_username(&args.username)?;
+        account::validate_new_password(&args.password, &username)?;
+        let password_hash = hash(args.password).await?;
+        let user_id = Uuid::now_v7();
+        self.run(
+            &Actor::system(),
+            Command::CreateFirstAdmin {
+                user_id,
+                username,
+                display_name: args.display_name,
+                password_hash,
+            },
+        )
+        .await?;
+        Ok(self.store.user(user_id).await?.into())
+    }
+
+    pub async fn login(&self, _token: Option<&str>, args: LoginArgs) -> Result<SessionView> {
+        let (token, session) = self.store.login(&args.username, &args.password).await?;
+        Ok(SessionView {
+            token,
+            user: session.user.into(),
+            expires_at: session.expires_at,
+        })
+    }
+
+    pub async fn logout(&self, token: Option<&str>, _args: NoArgs) -> Result<()> {
+        let token = token.ok_or(StoreError::Unauthenticated)?;
+        Ok(self.store.logout(token).await?)
+    }
+
+    pub async fn whoami(&self, token: Option<&str>, _args: NoArgs) -> Result<WhoAmI> {
+        let session = self.session(token).await?;
+        Ok(WhoAmI {
+            user: session.user.into(),
+            expires_at: session.expires_at,
+        })
+    }
+
+    pub async fn change_password(
+        &self,
+        token: Option<&str>,
+        args: ChangePasswordArgs,
+    ) -> Result<()> {
+        let actor = self.actor_with(token, Permission::ChangeOwnPassword).await?;
+        let stored = self
+            .store
+            .password_hash_of(actor.user_id)
+            .await?
+            .ok_or(StoreError::Unauthenticated)?;
+        if !verify(args.current_password, stored).await {
+            return Err(aliquot_domain::DomainError::WrongPassword.into());
+        }
+        account::validate_new_password(&args.new_password, &actor.username)?;
+        let password_hash = hash(args.new_password).await?;
+        self.run(&actor, Command::ChangePassword { password_hash }).await?;
+        Ok(())
+    }
+
+    pub async fn list_users(
+        &self,
+        token: Option<&str>,
+        args: ListUsersArgs,
+    ) -> Result<Page<UserView>> {
+        self.actor_with(token, Permission::ReadUsers).await?;
+        let page = self
+            .store
+            .list_users(args.page_request(), args.sort, args.order)
+            .await?;
+        Ok(map_page(page, UserView::from))
+    }
+
+    pub async fn create_user(&self, token: Option<&str>, args: CreateUserArgs) -> Result<UserView> {
+        let actor = self.actor_with(token, Permission::ManageUsers).await?;
+        let username = account::normalise_username(&args.username)?;
+        account::validate_new_password(&args.password, &username)?;
+        let password_hash = hash(args.password).await?;
+        let user_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::CreateUser {
+                user_id,
+                username,
+                display_name: args.display_name,
+                role: args.role,
+                password_hash,
+            },
+        )
+        .await?;
+        Ok(self.store.user(user_id).await?.into())
+    }
+
+    pub async fn change_role(&self, token: Option<&str>, args: ChangeRoleArgs) -> Result<UserView> {
+        let actor = self.actor_with(token, Permission::ManageUsers).await?;
+        let reason = validate_reason(&args.reason)?;
+        self.run(
+            &actor,
+            Command::ChangeRole {
+                user_id: args.user_id,
+                role: args.role,
+                reason,
+            },
+        )
+        .await?;
+        Ok(self.store.user(args.user_id).await?.into())
+    }
+
+    pub async fn deactivate_user(
+        &self,
+        token: Option<&str>,
+        args: DeactivateUserArgs,
+    ) -> Result<()> {
+        let actor = self.actor_with(token, Permission::ManageUsers).await?;
+        let reason = validate_reason(&args.reason)?;
+        self.run(
+            &actor,
+            Command::DeactivateUser {
+                user_id: args.user_id,
+                reason,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn issue_password_reset(
+        &self,
+        token: Option<&str>,
+        args: IssuePasswordResetArgs,
+    ) -> Result<PasswordResetIssued> {
+        let actor = self.actor_with(token, Permission::ResetPasswords).await?;
+        let reason = validate_reason(&args.reason)?;
+        let reset_token = new_token();
+        let expires_at = self.store.now() + RESET_TOKEN_LIFETIME;
+        self.run(
+            &actor,
+            Command::IssuePasswordReset {
+                user_id: args.user_id,
+                reset_id: Uuid::now_v7(),
+                token_hash: token_hash(&reset_token),
+                expires_at,
+                reason,
+            },
+        )
+        .await?;
+        Ok(PasswordResetIssued {
+            token: reset_token,
+            expires_at,
+        })
+    }
+
+    /// Needs no session: the one-time token is the credential.
+    pub async fn redeem_password_reset(
+        &self,
+        _token: Option<&str>,
+        args: RedeemPasswordResetArgs,
+    ) -> Result<()> {
+        let hash_of_token = token_hash(args.token.trim());
+        let invalid = || ApiError::from(aliquot_domain::DomainError::ResetTokenInvalid);
+        let owner = self
+            .store
+            .reset_token_owner(&hash_of_token)
+            .await?
+            .ok_or_else(invalid)?;
+        account::validate_new_password(&args.new_password, &owner.username)?;
+        let password_hash = hash(args.new_password).await?;
+        let actor = Actor {
+            user_id: owner.id,
+            username: owner.username,
+            role: owner.role,
+        };
+        self.run(
+            &actor,
+            Command::RedeemPasswordReset {
+                token_hash: hash_of_token,
+                password_hash,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn get_settings(
+        &self,
+        token: Option<&str>,
+        _args: NoArgs,
+    ) -> Result<aliquot_domain::settings::Settings> {
+        self.actor_with(token, Permission::ReadSettings).await?;
+        Ok(self.store.settings().await?)
+    }
+
+    pub async fn change_setting(
+        &self,
+        token: Option<&str>,
+        args: ChangeSettingArgs,
+    ) -> Result<aliquot_domain::settings::Settings> {
+        let actor = self.actor_with(token, Permission::ChangeSettings).await?;
+        let reason = validate_reason(&args.reason)?;
+        self.run(
+            &actor,
+            Command::ChangeSetting {
+                setting: args.setting,
+                reason,
+            },
+        )
+        .await?;
+        self.emit(CoreEvent::SettingsChanged);
+        Ok(self.store.settings().await?)
+    }
+
+    pub async fn list_audit(
+        &self,
+        token: Option<&str>,
+        args: ListAuditArgs,
+    ) -> Result<Page<AuditEntryView>> {
+        self.actor_with(token, Permission::ReadAudit).await?;
+        let request = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        let page = self.store.list_audit(request, args.order).await?;
+        Ok(map_page(page, AuditEntryView::from))
+    }
+
+    pub async fn verify_audit(
+        &self,
+        token: Option<&str>,
+        _args: NoArgs,
+    ) -> Result<AuditVerification> {
+        self.actor_with(token, Permission::ReadAudit).await?;
+        Ok(self.store.verify_audit_chain().await?.into())
+    }
+
+    pub async fn device_status(&self, token: Option<&str>, _args: NoArgs) -> Result<DeviceStatus> {
+        self.session(token).await?;
+        Ok(DeviceStatus {
+            device_id: self.store.device_id().to_owned(),
+            outbox_pending: self.store.outbox_pending().await?,
+            lab_name: self.store.settings().await?.lab_name,
+        })
+    }
+}
+
+fn map_page<A, B>(page: Page<A>, f: impl Fn(A) -> B) -> Page<B> {
+    Page {
+        items: page.items.into_iter().map(f).collect(),
+        page: page.page,
+        per_page: page.per_page,
+        total: page.total,
+        total_pages: page.total_pages,
+    }
+}
+
+/// argon2 is deliberately slow; keep it off the async workers.
+async fn hash(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(ApiError::from)
+}
+
+async fn verify(password: String, stored: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false)
+}

@@ -1,0 +1,110 @@
+//! Roles and the role-permission matrix: the one place that says who may do what.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Role {
+    Admin,
+    LabManager,
+    Technician,
+    FieldCoordinator,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::LabManager,
+        Role::Technician,
+        Role::FieldCoordinator,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::LabManager => "lab_manager",
+            Role::Technician => "technician",
+            Role::FieldCoordinator => "field_coordinator",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The role-permission matrix. Exhaustive on both enums so a new permission cannot be
+    /// added without deciding it for every role.
+    pub fn may(self, permission: Permission) -> bool {
+        use Permission::*;
+        match permission {
+            // Every signed-in user may look after their own account and read what is shared.
+            ChangeOwnPassword | ReadSettings => true,
+            ManageUsers | ResetPasswords => self == Role::Admin,
+            ChangeSettings | ReadUsers | ReadAudit => {
+                matches!(self, Role::Admin | Role::LabManager)
+            }
+        }
+    }
+}
+
+/// Everything a role can be allowed to do. Commands and read operations each name one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    ChangeOwnPassword,
+    ReadSettings,
+    ChangeSettings,
+    ManageUsers,
+    ReadUsers,
+    ResetPasswords,
+    ReadAudit,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Permission::ChangeOwnPassword,
+        Permission::ReadSettings,
+        Permission::ChangeSettings,
+        Permission::ManageUsers,
+        Permission::ReadUsers,
+        Permission::ResetPasswords,
+        Permission::ReadAudit,
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(Role::Admin, Permission::ManageUsers, true)]
+    #[case(Role::LabManager, Permission::ManageUsers, false)]
+    #[case(Role::Technician, Permission::ManageUsers, false)]
+    #[case(Role::Admin, Permission::ResetPasswords, true)]
+    #[case(Role::LabManager, Permission::ResetPasswords, false)]
+    #[case(Role::Admin, Permission::ChangeSettings, true)]
+    #[case(Role::FieldCoordinator, Permission::ChangeSettings, false)]
+    #[case(Role::LabManager, Permission::ChangeSettings, true)]
+    #[case(Role::LabManager, Permission::ReadAudit, true)]
+    #[case(Role::Technician, Permission::ReadAudit, false)]
+    #[case(Role::Viewer, Permission::ReadUsers, false)]
+    #[case(Role::Viewer, Permission::ChangeOwnPassword, true)]
+    #[case(Role::Viewer, Permission::ReadSettings, true)]
+    fn role_matrix(#[case] role: Role, #[case] permission: Permission, #[case] allowed: bool) {
+        assert_eq!(role.may(permission), allowed);
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,290 @@
+//! The audit entry and its hash chain. The store appends entries through one typed
+//! function; the hash makes any later edit of a stored row detectable.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// The hash that the first entry of a chain points back to.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What happened. Command kinds plus the security events that are not commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AuditAction {
+    CreateFirstAdmin,
+    CreateUser,
+    ChangeRole,
+    DeactivateUser,
+    ChangePassword,
+    IssuePasswordReset,
+    RedeemPasswordReset,
+    ChangeSetting,
+    LoginSucceeded,
+    LoginFailed,
+    Logout,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::CreateFirstAdmin => "create_first_admin",
+            AuditAction::CreateUser => "create_user",
+            AuditAction::ChangeRole => "change_role",
+            AuditAction::DeactivateUser => "deactivate_user",
+            AuditAction::ChangePassword => "change_password",
+            AuditAction::IssuePasswordReset => "issue_password_reset",
+            AuditAction::RedeemPasswordReset => "redeem_password_reset",
+            AuditAction::ChangeSetting => "change_setting",
+            AuditAction::LoginSucceeded => "login_succeeded",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::Logout => "logout",
+        }
+    }
+
+    pub fn of_command(kind: crate::CommandKind) -> AuditAction {
+        use crate::CommandKind as K;
+        match kind {
+            K::CreateFirstAdmin => AuditAction::CreateFirstAdmin,
+            K::CreateUser => AuditAction::CreateUser,
+            K::ChangeRole => AuditAction::ChangeRole,
+            K::DeactivateUser => AuditAction::DeactivateUser,
+            K::ChangePassword => AuditAction::ChangePassword,
+            K::IssuePasswordReset => AuditAction::IssuePasswordReset,
+            K::RedeemPasswordReset => AuditAction::RedeemPasswordReset,
+            K::ChangeSetting => AuditAction::ChangeSetting,
+        }
+    }
+}
+
+/// One change as the audit trail records it, before it has a place in the chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub actor_id: Uuid,
+    pub actor_name: String,
+    pub at: DateTime<Utc>,
+    pub action: AuditAction,
+    pub entity_type: &'static str,
+    pub entity_id: String,
+    pub old_value: Option<serde_json::Value>,
+    pub new_value: Option<serde_json::Value>,
+    pub reason: Option<String>,
+    /// Where it happened: device id, command id, transport. Typed keys, not free text.
+    pub context: AuditContext,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
+#[ts(export)]
+pub struct AuditContext {
+    pub device_id: String,
+    pub command_id: Option<Uuid>,
+    /// Set when the change affected someone other than the actor (e.g. a reset issued by an
+    /// admin for a user), so "who was affected" is answerable without parsing values.
+    pub subject_user_id: Option<Uuid>,
+}
+
+/// The fields that are hashed, in a fixed order, exactly as stored.
+#[derive(Serialize)]
+struct Hashed<'a> {
+    seq: i64,
+    at: &'a str,
+    actor_id: &'a str,
+    actor_name: &'a str,
+    action: &'a str,
+    entity_type: &'a str,
+    entity_id: &'a str,
+    old_value: Option<&'a str>,
+    new_value: Option<&'a str>,
+    reason: Option<&'a str>,
+    context: &'a str,
+    prev_hash: &'a str,
+}
+
+/// An audit row exactly as stored (text columns), which is what the hash covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<String>,
+    pub context: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl StoredAuditRow {
+    /// Places `entry` after the row with `prev_seq`/`prev_hash` and computes its hash.
+    pub fn chain(entry: &AuditEntry, prev_seq: i64, prev_hash: &str) -> StoredAuditRow {
+        let mut row = StoredAuditRow {
+            seq: prev_seq + 1,
+            at: format_utc(entry.at),
+            actor_id: entry.actor_id.to_string(),
+            actor_name: entry.actor_name.clone(),
+            action: entry.action.as_str().to_owned(),
+            entity_type: entry.entity_type.to_owned(),
+            entity_id: entry.entity_id.clone(),
+            old_value: entry.old_value.as_ref().map(|v| v.to_string()),
+            new_value: entry.new_value.as_ref().map(|v| v.to_string()),
+            reason: entry.reason.clone(),
+            context: serde_json::to_string(&entry.context).unwrap_or_default(),
+            prev_hash: prev_hash.to_owned(),
+            hash: String::new(),
+        };
+        row.hash = row.computed_hash();
+        row
+    }
+
+    pub fn computed_hash(&self) -> String {
+        let hashed = Hashed {
+            seq: self.seq,
+            at: &self.at,
+            actor_id: &self.actor_id,
+            actor_name: &self.actor_name,
+            action: &self.action,
+            entity_type: &self.entity_type,
+            entity_id: &self.entity_id,
+            old_value: self.old_value.as_deref(),
+            new_value: self.new_value.as_deref(),
+            reason: self.reason.as_deref(),
+            context: &self.context,
+            prev_hash: &self.prev_hash,
+        };
+        // Serialising a struct of strings cannot fail.
+        let bytes = serde_json::to_vec(&hashed).unwrap_or_default();
+        hex::encode(Sha256::digest(bytes))
+    }
+}
+
+/// Where a chain stops being trustworthy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ChainBreak {
+    /// The row's content no longer matches its own hash: it was edited.
+    HashMismatch {
+        #[ts(type = "number")]
+        seq: i64,
+    },
+    /// The row does not point at the hash of the row before it: rows were removed or reordered.
+    BrokenLink {
+        #[ts(type = "number")]
+        seq: i64,
+    },
+    /// A sequence number is missing.
+    Gap {
+        #[ts(type = "number")]
+        expected_seq: i64,
+        #[ts(type = "number")]
+        found_seq: i64,
+    },
+}
+
+/// Checks rows in sequence order, continuing from (`prev_seq`, `prev_hash`). Returns the
+/// first break, if any. Pure, so the store can feed it a page at a time.
+pub fn verify_rows<'a>(
+    rows: impl IntoIterator<Item = &'a StoredAuditRow>,
+    prev_seq: &mut i64,
+    prev_hash: &mut String,
+) -> Option<ChainBreak> {
+    for row in rows {
+        if row.seq != *prev_seq + 1 {
+            return Some(ChainBreak::Gap {
+                expected_seq: *prev_seq + 1,
+                found_seq: row.seq,
+            });
+        }
+        if row.prev_hash != *prev_hash {
+            return Some(ChainBreak::BrokenLink { seq: row.seq });
+        }
+        if row.computed_hash() != row.hash {
+            return Some(ChainBreak::HashMismatch { seq: row.seq });
+        }
+        *prev_seq = row.seq;
+        prev_hash.clone_from(&row.hash);
+    }
+    None
+}
+
+/// The one textual form of a UTC instant in storage: RFC 3339, microseconds, `Z`.
+pub fn format_utc(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn entry(n: u32) -> AuditEntry {
+        AuditEntry {
+            actor_id: Uuid::nil(),
+            actor_name: "system".into(),
+            at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, n).unwrap(),
+            action: AuditAction::ChangeSetting,
+            entity_type: "setting",
+            entity_id: "lab_name".into(),
+            old_value: Some(serde_json::json!("A")),
+            new_value: Some(serde_json::json!(format!("B{n}"))),
+            reason: Some("rename".into()),
+            context: AuditContext::default(),
+        }
+    }
+
+    fn chain(n: u32) -> Vec<StoredAuditRow> {
+        let mut rows: Vec<StoredAuditRow> = Vec::new();
+        for i in 0..n {
+            let (seq, hash) = rows
+                .last()
+                .map(|r| (r.seq, r.hash.clone()))
+                .unwrap_or((0, GENESIS_HASH.to_owned()));
+            rows.push(StoredAuditRow::chain(&entry(i), seq, &hash));
+        }
+        rows
+    }
+
+    fn verify(rows: &[StoredAuditRow]) -> Option<ChainBreak> {
+        verify_rows(rows, &mut 0, &mut GENESIS_HASH.to_owned())
+    }
+
+    #[test]
+    fn intact_chain_verifies() {
+        assert_eq!(verify(&chain(5)), None);
+    }
+
+    #[test]
+    fn edited_value_is_found() {
+        let mut rows = chain(5);
+        rows[2].new_value = Some("\"forged\"".into());
+        assert_eq!(verify(&rows), Some(ChainBreak::HashMismatch { seq: 3 }));
+    }
+
+    #[test]
+    fn removed_row_is_found() {
+        let mut rows = chain(5);
+        rows.remove(1);
+        assert_eq!(
+            verify(&rows),
+            Some(ChainBreak::Gap {
+                expected_seq: 2,
+                found_seq: 3
+            })
+        );
+    }
+
+    #[test]
+    fn rehashed_forgery_breaks_the_next_link() {
+        let mut rows = chain(5);
+        rows[2].reason = Some("forged".into());
+        rows[2].hash = rows[2].computed_hash();
+        assert_eq!(verify(&rows), Some(ChainBreak::BrokenLink { seq: 4 }));
+    }
+}

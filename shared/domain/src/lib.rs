@@ -1,0 +1,54 @@
+//! The pure heart of Aliquot: what things are and which changes are allowed.
+//!
+//! Nothing here touches a database, a file, the network or the clock. Time, ids and the
+//! actor come in as arguments so every rule is a plain function that tests can drive with
+//! case tables.
+
+pub mod access;
+pub mod account;
+pub mod audit;
+pub mod command;
+pub mod error;
+pub mod paging;
+pub mod settings;
+
+pub use access::{Permission, Role};
+pub use command::{Command, CommandKind, COMMAND_SCHEMA_VERSION};
+pub use error::DomainError;
+
+use chrono::{DateTime, Utc};
+
+/// Who performs a change. Built by the store from a validated session, never from a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: uuid::Uuid,
+    pub username: String,
+    pub role: Role,
+}
+
+impl Actor {
+    /// The actor for changes made by the system itself (first-run setup, demo seeding),
+    /// named so the audit trail never shows an anonymous change.
+    pub fn system() -> Self {
+        Actor {
+            user_id: uuid::Uuid::nil(),
+            username: "system".to_owned(),
+            role: Role::Admin,
+        }
+    }
+}
+
+/// The single source of "now". Injected so rules and tests never read the wall clock.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock, for binaries.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

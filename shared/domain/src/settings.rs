@@ -1,0 +1,214 @@
+//! Workstation settings: a closed set of typed values, each validated here.
+
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// One setting and its new value. Changing a setting is the `ChangeSetting` command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "key", content = "value", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Setting {
+    LabName(String),
+    /// IANA zone used only to display times; everything is stored in UTC.
+    DisplayTimezone(String),
+    /// Name of the printer that labels go to unless the user picks another.
+    LabelDefaultPrinter(Option<String>),
+    /// Template used for a sample label unless the user picks another.
+    LabelDefaultTemplate(Option<String>),
+    LabelCopies(u8),
+    /// Where the hub is, once this workstation syncs; `None` means stand-alone.
+    HubUrl(Option<String>),
+}
+
+/// All settings with their current values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Settings {
+    pub lab_name: String,
+    pub display_timezone: String,
+    pub label_default_printer: Option<String>,
+    pub label_default_template: Option<String>,
+    pub label_copies: u8,
+    pub hub_url: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            lab_name: "Aliquot biobank".to_owned(),
+            display_timezone: "UTC".to_owned(),
+            label_default_printer: None,
+            label_default_template: None,
+            label_copies: 1,
+            hub_url: None,
+        }
+    }
+}
+
+impl Settings {
+    pub fn with(mut self, setting: Setting) -> Settings {
+        match setting {
+            Setting::LabName(v) => self.lab_name = v,
+            Setting::DisplayTimezone(v) => self.display_timezone = v,
+            Setting::LabelDefaultPrinter(v) => self.label_default_printer = v,
+            Setting::LabelDefaultTemplate(v) => self.label_default_template = v,
+            Setting::LabelCopies(v) => self.label_copies = v,
+            Setting::HubUrl(v) => self.hub_url = v,
+        }
+        self
+    }
+
+    /// The current value of the same key as `setting`, for the audit trail's "old value".
+    pub fn current(&self, setting: &Setting) -> Setting {
+        match setting {
+            Setting::LabName(_) => Setting::LabName(self.lab_name.clone()),
+            Setting::DisplayTimezone(_) => Setting::DisplayTimezone(self.display_timezone.clone()),
+            Setting::LabelDefaultPrinter(_) => {
+                Setting::LabelDefaultPrinter(self.label_default_printer.clone())
+            }
+            Setting::LabelDefaultTemplate(_) => {
+                Setting::LabelDefaultTemplate(self.label_default_template.clone())
+            }
+            Setting::LabelCopies(_) => Setting::LabelCopies(self.label_copies),
+            Setting::HubUrl(_) => Setting::HubUrl(self.hub_url.clone()),
+        }
+    }
+}
+
+impl Setting {
+    pub fn key(&self) -> &'static str {
+        match self {
+            Setting::LabName(_) => "lab_name",
+            Setting::DisplayTimezone(_) => "display_timezone",
+            Setting::LabelDefaultPrinter(_) => "label_default_printer",
+            Setting::LabelDefaultTemplate(_) => "label_default_template",
+            Setting::LabelCopies(_) => "label_copies",
+            Setting::HubUrl(_) => "hub_url",
+        }
+    }
+
+    /// The value alone, as stored in the `settings.value` column.
+    pub fn value_json(&self) -> serde_json::Value {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut map)) => {
+                map.remove("value").unwrap_or(serde_json::Value::Null)
+            }
+            _ => serde_json::Value::Null,
+        }
+    }
+
+    /// Rebuilds a setting from its stored key and value.
+    pub fn from_stored(key: &str, value: serde_json::Value) -> Option<Setting> {
+        serde_json::from_value(serde_json::json!({ "key": key, "value": value })).ok()
+    }
+
+    pub fn validate(self) -> Result<Setting, DomainError> {
+        match self {
+            Setting::LabName(name) => {
+                let name = name.trim().to_owned();
+                if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control)
+                {
+                    return Err(DomainError::invalid(
+                        "lab_name",
+                        "must be 1 to 120 printable characters",
+                    ));
+                }
+                Ok(Setting::LabName(name))
+            }
+            Setting::DisplayTimezone(zone) => {
+                if is_iana_zone_shape(&zone) {
+                    Ok(Setting::DisplayTimezone(zone))
+                } else {
+                    Err(DomainError::invalid(
+                        "display_timezone",
+                        "must be a time zone name such as UTC or Europe/Paris",
+                    ))
+                }
+            }
+            Setting::LabelDefaultPrinter(name) => Ok(Setting::LabelDefaultPrinter(
+                optional_name("label_default_printer", name)?,
+            )),
+            Setting::LabelDefaultTemplate(name) => Ok(Setting::LabelDefaultTemplate(
+                optional_name("label_default_template", name)?,
+            )),
+            Setting::LabelCopies(n) if (1..=10).contains(&n) => Ok(Setting::LabelCopies(n)),
+            Setting::LabelCopies(_) => Err(DomainError::invalid(
+                "label_copies",
+                "must be between 1 and 10",
+            )),
+            Setting::HubUrl(None) => Ok(Setting::HubUrl(None)),
+            Setting::HubUrl(Some(url)) => {
+                let url = url.trim().to_owned();
+                let rest = url
+                    .strip_prefix("https://")
+                    .or_else(|| url.strip_prefix("http://"));
+                match rest {
+                    Some(host) if !host.is_empty() && !url.chars().any(char::is_whitespace) => {
+                        Ok(Setting::HubUrl(Some(url)))
+                    }
+                    _ => Err(DomainError::invalid(
+                        "hub_url",
+                        "must start with https:// (or http:// on a lab network) and name a host",
+                    )),
+                }
+            }
+        }
+    }
+}
+
+fn optional_name(field: &'static str, name: Option<String>) -> Result<Option<String>, DomainError> {
+    match name.map(|n| n.trim().to_owned()) {
+        None => Ok(None),
+        Some(n) if n.is_empty() => Ok(None),
+        Some(n) if n.chars().count() <= 80 && !n.chars().any(char::is_control) => Ok(Some(n)),
+        Some(_) => Err(DomainError::invalid(
+            field,
+            "must be at most 80 printable characters",
+        )),
+    }
+}
+
+/// "UTC", "Europe/Paris", "America/Argentina/Buenos_Aires", "Etc/GMT+3". The zone database
+/// itself is the display layer's; here we only refuse what cannot be a zone name.
+fn is_iana_zone_shape(zone: &str) -> bool {
+    !zone.is_empty()
+        && zone.len() <= 64
+        && zone.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(Setting::LabName("  Lab A ".into()), Ok(Setting::LabName("Lab A".into())))]
+    #[case(Setting::LabName("".into()), Err("lab_name"))]
+    #[case(Setting::DisplayTimezone("Europe/Paris".into()), Ok(Setting::DisplayTimezone("Europe/Paris".into())))]
+    #[case(Setting::DisplayTimezone("../etc/passwd".into()), Err("display_timezone"))]
+    #[case(Setting::LabelCopies(0), Err("label_copies"))]
+    #[case(Setting::LabelCopies(3), Ok(Setting::LabelCopies(3)))]
+    #[case(Setting::HubUrl(Some("ftp://x".into())), Err("hub_url"))]
+    #[case(Setting::HubUrl(Some("https://hub.lab".into())), Ok(Setting::HubUrl(Some("https://hub.lab".into()))))]
+    #[case(Setting::LabelDefaultPrinter(Some(" ".into())), Ok(Setting::LabelDefaultPrinter(None)))]
+    fn validation(#[case] input: Setting, #[case] expected: Result<Setting, &'static str>) {
+        let got = input.validate().map_err(|e| match e {
+            DomainError::Invalid { field, .. } => field,
+            _ => "other",
+        });
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn stored_form_round_trips() {
+        let s = Setting::HubUrl(Some("https://hub".into()));
+        assert_eq!(Setting::from_stored(s.key(), s.value_json()), Some(s));
+        assert_eq!(Setting::from_stored("no_such_key", serde_json::json!(1)), None);
+    }
+}

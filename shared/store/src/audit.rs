@@ -1,0 +1,125 @@
+//! The audit trail in SQLite: one typed append, a paged chain verification, a paged list.
+//! Rows cannot be changed or removed: triggers in the schema abort UPDATE and DELETE.
+
+use crate::{Result, Store};
+use aliquot_domain::audit::{verify_rows, AuditEntry, ChainBreak, StoredAuditRow, GENESIS_HASH};
+use aliquot_domain::paging::{Page, PageRequest, SortOrder};
+use sqlx::SqliteConnection;
+
+/// Appends `entry` to the chain inside the caller's transaction; returns its sequence number.
+/// The only function that writes `audit_log` (predecessor finding C-03).
+pub(crate) async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<i64> {
+    let head = sqlx::query!(r#"SELECT seq AS "seq!", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let (prev_seq, prev_hash) = head
+        .map(|h| (h.seq, h.hash))
+        .unwrap_or((0, GENESIS_HASH.to_owned()));
+    let row = StoredAuditRow::chain(entry, prev_seq, &prev_hash);
+    sqlx::query!(
+        r#"INSERT INTO audit_log (seq, at, actor_id, actor_name, action, entity_type, entity_id,
+                                  old_value, new_value, reason, context, prev_hash, hash)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"#,
+        row.seq,
+        row.at,
+        row.actor_id,
+        row.actor_name,
+        row.action,
+        row.entity_type,
+        row.entity_id,
+        row.old_value,
+        row.new_value,
+        row.reason,
+        row.context,
+        row.prev_hash,
+        row.hash
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(row.seq)
+}
+
+/// Result of walking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChainVerification {
+    pub entries_checked: i64,
+    pub first_break: Option<ChainBreak>,
+}
+
+const VERIFY_BATCH: i64 = 1_000;
+
+impl Store {
+    /// Walks the audit chain from the first entry, a batch at a time (constant memory), and
+    /// reports the first broken link.
+    pub async fn verify_audit_chain(&self) -> Result<ChainVerification> {
+        let mut prev_seq = 0_i64;
+        let mut prev_hash = GENESIS_HASH.to_owned();
+        let mut checked = 0_i64;
+        loop {
+            let rows = self.audit_rows_after(prev_seq, VERIFY_BATCH).await?;
+            if rows.is_empty() {
+                return Ok(ChainVerification {
+                    entries_checked: checked,
+                    first_break: None,
+                });
+            }
+            let batch_start = prev_seq;
+            if let Some(broken) = verify_rows(&rows, &mut prev_seq, &mut prev_hash) {
+                return Ok(ChainVerification {
+                    entries_checked: checked + (prev_seq - batch_start),
+                    first_break: Some(broken),
+                });
+            }
+            checked += rows.len() as i64;
+        }
+    }
+
+    async fn audit_rows_after(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredAuditRow>> {
+        Ok(sqlx::query_as!(
+            StoredAuditRow,
+            r#"SELECT seq AS "seq!", at, actor_id, actor_name, action, entity_type, entity_id,
+                      old_value, new_value, reason, context, prev_hash, hash
+               FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"#,
+            after_seq,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// A page of the audit trail, oldest or newest first.
+    pub async fn list_audit(
+        &self,
+        request: PageRequest,
+        order: SortOrder,
+    ) -> Result<Page<StoredAuditRow>> {
+        let page = request.validate()?;
+        let (limit, offset) = (page.limit(), page.offset());
+        let order_key = order.sql();
+        let total = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM audit_log"#)
+            .fetch_one(&self.pool)
+            .await?;
+        let rows = sqlx::query_as!(
+            StoredAuditRow,
+            r#"SELECT seq AS "seq!", at, actor_id, actor_name, action, entity_type, entity_id,
+                      old_value, new_value, reason, context, prev_hash, hash
+               FROM audit_log
+               ORDER BY CASE WHEN ?3 = 'ASC' THEN seq END ASC,
+                        CASE WHEN ?3 = 'DESC' THEN seq END DESC
+               LIMIT ?1 OFFSET ?2"#,
+            limit,
+            offset,
+            order_key
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Page::new(rows, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// Number of entries in the audit trail.
+    pub async fn audit_len(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM audit_log"#)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}

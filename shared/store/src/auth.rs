@@ -1,0 +1,262 @@
+//! Sign-in, sessions and their end. Sessions are this workstation's security state, not
+//! domain data: they are not commands and do not go to the outbox, but every sign-in,
+//! failed sign-in and sign-out is written to the audit chain in the same transaction.
+
+use crate::users::{parse_uuid, UserRecord};
+use crate::{audit, format_utc, parse_utc, password, Result, Store, StoreError};
+use aliquot_domain::account::{self, LoginThrottle, SessionTimes};
+use aliquot_domain::audit::{AuditAction, AuditContext, AuditEntry};
+use aliquot_domain::Actor;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// A fresh random secret (256 bits) as hex: session tokens and reset tokens.
+pub fn new_token() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Tokens are stored only as this hash.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A signed-in session as the API sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub session_id: Uuid,
+    pub user: UserRecord,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Session {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user.id,
+            username: self.user.username.clone(),
+            role: self.user.role,
+        }
+    }
+}
+
+/// A hash to verify against when the user does not exist, so that answering "no such user"
+/// takes as long as "wrong password" (no account enumeration by timing).
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| password::hash_password("decoy password never matches").unwrap_or_default())
+}
+
+impl Store {
+    /// Signs a user in. Every failure — unknown user, wrong password, deactivated account —
+    /// answers `InvalidCredentials`; too many failures for the name answer `LockedOut`.
+    pub async fn login(&self, username: &str, password: &str) -> Result<(String, Session)> {
+        let name = account::normalise_username(username).unwrap_or_else(|_| {
+            // Still throttle and audit odd input, under a bounded, printable key.
+            username.trim().chars().filter(|c| !c.is_control()).take(64).collect::<String>().to_lowercase()
+        });
+        let now = self.clock.now();
+        if self.throttle_of(&name).await?.is_locked(now) {
+            self.record_failed_login(&name, "locked out").await?;
+            return Err(StoreError::LockedOut);
+        }
+        let stored = sqlx::query!(
+            "SELECT id, password_hash, active FROM users WHERE username = ?1",
+            name
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        // Verify even when there is no such user, against a decoy hash.
+        let hash = stored.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_owned());
+        let password_ok = tokio::task::spawn_blocking({
+            let password = password.to_owned();
+            move || password::verify_password(&password, &hash)
+        })
+        .await
+        .unwrap_or(false);
+        let user_id = match stored {
+            Some(u) if password_ok && u.active != 0 => parse_uuid(&u.id)?,
+            _ => {
+                let locked = self.record_failed_login(&name, "wrong credentials").await?;
+                return Err(if locked { StoreError::LockedOut } else { StoreError::InvalidCredentials });
+            }
+        };
+
+        let token = new_token();
+        let hash = token_hash(&token);
+        let session_id = Uuid::now_v7();
+        let (sid, uid, at) = (session_id.to_string(), user_id.to_string(), format_utc(self.clock.now()));
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query!("DELETE FROM login_throttle WHERE username = ?1", name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query!(
+            "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+            sid,
+            hash,
+            uid,
+            at
+        )
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            &self.security_entry(user_id, &name, AuditAction::LoginSucceeded, &sid, None),
+        )
+        .await?;
+        tx.commit().await?;
+        let session = self.session(&token).await?;
+        Ok((token, session))
+    }
+
+    async fn throttle_of(&self, name: &str) -> Result<LoginThrottle> {
+        let row = sqlx::query!(
+            "SELECT failures, locked_until FROM login_throttle WHERE username = ?1",
+            name
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => LoginThrottle {
+                failures: r.failures,
+                locked_until: r.locked_until.as_deref().map(parse_utc).transpose()?,
+            },
+            None => LoginThrottle::default(),
+        })
+    }
+
+    /// Counts a failure for `name` and audits it, in one transaction. True when now locked.
+    async fn record_failed_login(&self, name: &str, why: &str) -> Result<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let now = self.clock.now();
+        let row = sqlx::query!(
+            "SELECT failures, locked_until FROM login_throttle WHERE username = ?1",
+            name
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let before = match row {
+            Some(r) => LoginThrottle {
+                failures: r.failures,
+                locked_until: r.locked_until.as_deref().map(parse_utc).transpose()?,
+            },
+            None => LoginThrottle::default(),
+        };
+        // A locked name stays locked until its time runs out; attempts do not extend it.
+        let after = if before.is_locked(now) { before } else { before.after_failure(now) };
+        let locked_until = after.locked_until.map(format_utc);
+        let at = format_utc(now);
+        sqlx::query!(
+            r#"INSERT INTO login_throttle (username, failures, locked_until, last_failure) VALUES (?1, ?2, ?3, ?4)
+               ON CONFLICT (username) DO UPDATE SET failures = excluded.failures,
+                   locked_until = excluded.locked_until, last_failure = excluded.last_failure"#,
+            name,
+            after.failures,
+            locked_until,
+            at
+        )
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            &self.security_entry(Uuid::nil(), name, AuditAction::LoginFailed, name, Some(why)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after.is_locked(now))
+    }
+
+    fn security_entry(
+        &self,
+        actor_id: Uuid,
+        actor_name: &str,
+        action: AuditAction,
+        entity_id: &str,
+        reason: Option<&str>,
+    ) -> AuditEntry {
+        AuditEntry {
+            actor_id,
+            actor_name: actor_name.to_owned(),
+            at: self.clock.now(),
+            action,
+            entity_type: "session",
+            entity_id: entity_id.to_owned(),
+            old_value: None,
+            new_value: None,
+            reason: reason.map(str::to_owned),
+            context: AuditContext {
+                device_id: self.device_id.clone(),
+                command_id: None,
+                subject_user_id: (!actor_id.is_nil()).then_some(actor_id),
+            },
+        }
+    }
+
+    /// The session behind `token`, if it is valid now: not revoked, not expired, and its user
+    /// active (predecessor finding C-01). Each valid call extends the idle window.
+    pub async fn session(&self, token: &str) -> Result<Session> {
+        let hash = token_hash(token);
+        let row = sqlx::query!(
+            r#"SELECT s.id, s.created_at, s.last_seen_at, s.revoked_at,
+                      u.id AS user_id, u.username, u.display_name, u.role, u.active, u.created_at AS user_created_at
+               FROM sessions s JOIN users u ON u.id = s.user_id
+               WHERE s.token_hash = ?1"#,
+            hash
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::Unauthenticated)?;
+        let now = self.clock.now();
+        let times = SessionTimes {
+            created_at: parse_utc(&row.created_at)?,
+            last_seen_at: parse_utc(&row.last_seen_at)?,
+        };
+        if row.revoked_at.is_some() || row.active == 0 || times.is_expired(now) {
+            return Err(StoreError::Unauthenticated);
+        }
+        let seen = format_utc(now);
+        sqlx::query!("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", row.id, seen)
+            .execute(&self.pool)
+            .await?;
+        let refreshed = SessionTimes {
+            last_seen_at: now,
+            ..times
+        };
+        Ok(Session {
+            session_id: parse_uuid(&row.id)?,
+            expires_at: refreshed.expires_at(),
+            user: UserRecord {
+                id: parse_uuid(&row.user_id)?,
+                username: row.username,
+                display_name: row.display_name,
+                role: aliquot_domain::Role::parse(&row.role)
+                    .ok_or_else(|| StoreError::Decode(format!("role {:?}", row.role)))?,
+                active: true,
+                created_at: parse_utc(&row.user_created_at)?,
+            },
+        })
+    }
+
+    /// Ends the session behind `token`; the next call with it is refused.
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        let session = self.session(token).await?;
+        let (sid, at) = (session.session_id.to_string(), format_utc(self.clock.now()));
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query!(
+            "UPDATE sessions SET revoked_at = ?2, revoked_why = 'signed out' WHERE id = ?1",
+            sid,
+            at
+        )
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            &self.security_entry(session.user.id, &session.user.username, AuditAction::Logout, &sid, None),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

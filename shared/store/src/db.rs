@@ -1,0 +1,163 @@
+//! Opening the database file: pragmas, integrity check, migrations, device identity, backup.
+
+use crate::{format_utc, Result, Store, StoreError};
+use aliquot_domain::Clock;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::ConnectOptions;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const DB_FILE_NAME: &str = "aliquot.db";
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// The platform's data directory for Aliquot (XDG on Linux, AppData on Windows,
+/// Application Support on macOS). Binaries let a flag or `ALIQUOT_DATA_DIR` override it.
+pub fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("org", "Aliquot", "Aliquot").map(|d| d.data_dir().to_path_buf())
+}
+
+fn connect_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: a committed command survives power loss, not only a crash (DB-02).
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .disable_statement_logging()
+}
+
+/// What a backup wrote and what its verification found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BackupReport {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub audit_entries: i64,
+    pub audit_chain_intact: bool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`: checks the file's integrity,
+    /// applies pending migrations and makes sure this workstation has a device id.
+    pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join(DB_FILE_NAME);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(connect_options(&path))
+            .await
+            .map_err(|e| corrupt_or(e, &path))?;
+        integrity_check(&pool).await?;
+        MIGRATOR.run(&pool).await?;
+        let device_id = ensure_device_id(&pool, clock.now()).await?;
+        Ok(Store {
+            pool,
+            clock,
+            device_id,
+        })
+    }
+
+    /// Writes a consistent copy of the database to `target` with `VACUUM INTO` while the
+    /// store stays in use, then opens the copy and verifies it (integrity and audit chain).
+    pub async fn backup(&self, target: &Path) -> Result<BackupReport> {
+        if target.exists() {
+            return Err(StoreError::Backup(format!(
+                "{} already exists; choose a new file name",
+                target.display()
+            )));
+        }
+        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let target_text = target
+            .to_str()
+            .ok_or_else(|| StoreError::Backup("the backup path is not valid UTF-8".into()))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target_text)
+            .execute(&self.pool)
+            .await?;
+        verify_backup(target, self.clock.clone()).await
+    }
+}
+
+async fn verify_backup(target: &Path, clock: Arc<dyn Clock>) -> Result<BackupReport> {
+    let options = SqliteConnectOptions::new()
+        .filename(target)
+        .read_only(true)
+        .disable_statement_logging();
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    integrity_check(&pool)
+        .await
+        .map_err(|e| StoreError::Backup(format!("the copy failed verification: {e}")))?;
+    let copy = Store {
+        pool: pool.clone(),
+        clock,
+        device_id: String::new(),
+    };
+    let verification = copy.verify_audit_chain().await?;
+    pool.close().await;
+    if verification.first_break.is_some() {
+        return Err(StoreError::Backup(
+            "the copy's audit chain does not verify".into(),
+        ));
+    }
+    Ok(BackupReport {
+        path: target.to_path_buf(),
+        bytes: std::fs::metadata(target)?.len(),
+        audit_entries: verification.entries_checked,
+        audit_chain_intact: true,
+    })
+}
+
+async fn integrity_check(pool: &sqlx::SqlitePool) -> Result<()> {
+    let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(pool)
+        .await
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if rows.len() == 1 && rows[0] == "ok" {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(rows.join("; ")))
+    }
+}
+
+/// A file that is not a database at all fails at connect time; say so plainly.
+fn corrupt_or(e: sqlx::Error, path: &Path) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.message().contains("not a database") => {
+            StoreError::Corrupt(format!("{} is not an Aliquot database", path.display()))
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
+async fn ensure_device_id(
+    pool: &sqlx::SqlitePool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String> {
+    if let Some(id) = sqlx::query_scalar!("SELECT id FROM workstation")
+        .fetch_optional(pool)
+        .await?
+    {
+        return Ok(id);
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let at = format_utc(now);
+    sqlx::query!(
+        "INSERT INTO workstation (id, created_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        id,
+        at
+    )
+    .execute(pool)
+    .await?;
+    // Another process may have won the race; the stored id is the one that counts.
+    Ok(sqlx::query_scalar!("SELECT id FROM workstation")
+        .fetch_one(pool)
+        .await?)
+}

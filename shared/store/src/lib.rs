@@ -1,0 +1,81 @@
+//! Aliquot's local store: SQLite through sqlx, and the one command executor.
+//!
+//! Every change to domain data goes through [`Store::execute`]. Reads are plain functions
+//! on [`Store`]. SQL lives only in this crate.
+
+pub mod audit;
+pub mod auth;
+mod db;
+mod executor;
+pub mod outbox;
+mod password;
+pub mod settings;
+pub mod users;
+
+pub use db::{default_data_dir, BackupReport, DB_FILE_NAME};
+pub use executor::Executed;
+pub use password::{hash_password, verify_password, PASSWORD_PARAMS};
+
+use aliquot_domain::{Clock, DomainError, Permission};
+use std::sync::Arc;
+use thiserror::Error;
+
+/// The open store: one pool, the injected clock and this workstation's device id.
+#[derive(Clone)]
+pub struct Store {
+    pool: sqlx::SqlitePool,
+    clock: Arc<dyn Clock>,
+    device_id: String,
+}
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("your role may not do this ({0:?})")]
+    Forbidden(Permission),
+    #[error("not signed in, or the session has ended")]
+    Unauthenticated,
+    #[error("the user name or password is not correct")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins")]
+    LockedOut,
+    #[error("the database file failed its integrity check: {0}")]
+    Corrupt(String),
+    #[error("backup failed: {0}")]
+    Backup(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("stored data could not be read: {0}")]
+    Decode(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl Store {
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        &self.pool
+    }
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Parses a stored UTC instant (see `aliquot_domain::audit::format_utc`).
+pub(crate) fn parse_utc(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .map_err(|e| StoreError::Decode(format!("timestamp {s:?}: {e}")))
+}
+
+pub(crate) use aliquot_domain::audit::format_utc;

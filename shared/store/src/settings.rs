@@ -1,0 +1,64 @@
+//! Settings: typed values stored as JSON per key, changed only by the ChangeSetting command.
+
+use crate::executor::Change;
+use crate::{format_utc, Result, Store};
+use aliquot_domain::settings::{Setting, Settings};
+use aliquot_domain::Actor;
+use sqlx::SqliteConnection;
+
+async fn load(conn: &mut SqliteConnection) -> Result<Settings> {
+    let rows = sqlx::query!("SELECT key, value FROM settings")
+        .fetch_all(conn)
+        .await?;
+    let mut settings = Settings::default();
+    for row in rows {
+        let value = serde_json::from_str(&row.value).unwrap_or(serde_json::Value::Null);
+        match Setting::from_stored(&row.key, value) {
+            Some(setting) => settings = settings.with(setting),
+            // A key this version does not know (written by a newer one): keep the default.
+            None => tracing::warn!(key = %row.key, "ignoring unknown or malformed setting"),
+        }
+    }
+    Ok(settings)
+}
+
+pub(crate) async fn change(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    setting: Setting,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Change> {
+    let setting = setting.validate()?;
+    let current = load(conn).await?;
+    let old = current.current(&setting).value_json();
+    let new = setting.value_json();
+    let key = setting.key();
+    let value = new.to_string();
+    let at = format_utc(now);
+    let by = actor.user_id.to_string();
+    sqlx::query!(
+        r#"INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
+                                           updated_by = excluded.updated_by"#,
+        key,
+        value,
+        at,
+        by
+    )
+    .execute(conn)
+    .await?;
+    Ok(Change {
+        entity_type: "setting",
+        entity_id: key.to_owned(),
+        old: Some(old),
+        new: Some(new),
+        subject_user_id: None,
+    })
+}
+
+impl Store {
+    pub async fn settings(&self) -> Result<Settings> {
+        let mut conn = self.pool.acquire().await?;
+        load(&mut conn).await
+    }
+}

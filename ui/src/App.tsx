@@ -1,0 +1,190 @@
+import { useCallback, useEffect, useState } from 'react';
+import { SESSION_EXPIRED_MESSAGE, type ApiClient } from './api/client';
+import type { UserView } from './api/types';
+import { errorCode, errorMessage } from './lib/errors';
+import { FirstRun } from './screens/FirstRun';
+import { Login } from './screens/Login';
+import { Shell } from './screens/Shell';
+import { ClientContext } from './session';
+
+type Phase =
+  | { kind: 'loading' }
+  | { kind: 'unavailable'; message: string }
+  | { kind: 'first-run'; labName: string }
+  | {
+      kind: 'login';
+      labName: string;
+      error: string | null;
+      notice: string | null;
+      username: string;
+      /** Changes on every visit so the form starts fresh. */
+      visit: number;
+    }
+  | { kind: 'shell'; user: UserView; expiresAt: string; labName: string };
+
+let visits = 0;
+
+function loginPhase(
+  labName: string,
+  extra: { error?: string | null; notice?: string | null; username?: string } = {},
+): Phase {
+  visits += 1;
+  return {
+    kind: 'login',
+    labName,
+    error: extra.error ?? null,
+    notice: extra.notice ?? null,
+    username: extra.username ?? '',
+    visit: visits,
+  };
+}
+
+export function App({ client }: { client: ApiClient }) {
+  const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+  const [labName, setLabName] = useState('');
+
+  const start = useCallback(async () => {
+    setPhase({ kind: 'loading' });
+    try {
+      const status = await client.setupStatus();
+      setLabName(status.lab_name);
+      if (status.needs_first_admin) {
+        setPhase({ kind: 'first-run', labName: status.lab_name });
+        return;
+      }
+      if (!client.hasToken) {
+        setPhase(loginPhase(status.lab_name));
+        return;
+      }
+      try {
+        const me = await client.whoami();
+        setPhase({
+          kind: 'shell',
+          user: me.user,
+          expiresAt: me.expires_at,
+          labName: status.lab_name,
+        });
+      } catch (e: unknown) {
+        // `unauthenticated` is handled by the session-expired listener below.
+        if (errorCode(e) !== 'unauthenticated') {
+          setPhase({ kind: 'unavailable', message: errorMessage(e) });
+        }
+      }
+    } catch (e: unknown) {
+      setPhase({ kind: 'unavailable', message: errorMessage(e) });
+    }
+  }, [client]);
+
+  useEffect(() => {
+    void start();
+  }, [start]);
+
+  // Any call that finds the session gone brings back the sign-in screen with an explanation.
+  useEffect(
+    () =>
+      client.onSessionExpired(() => {
+        setPhase((current) =>
+          loginPhase(current.kind === 'shell' ? current.labName : labName, {
+            error: SESSION_EXPIRED_MESSAGE,
+            username: current.kind === 'shell' ? current.user.username : '',
+          }),
+        );
+      }),
+    [client, labName],
+  );
+
+  useEffect(() => {
+    const name = phase.kind === 'shell' ? phase.labName : labName;
+    document.title = name ? `${name} · Aliquot` : 'Aliquot';
+  }, [phase, labName]);
+
+  let screen;
+  switch (phase.kind) {
+    case 'loading':
+      screen = (
+        <main className="entry-screen" aria-busy="true">
+          <p className="loading">Starting Aliquot…</p>
+        </main>
+      );
+      break;
+    case 'unavailable':
+      screen = (
+        <main className="entry-screen">
+          <div className="entry-card">
+            <p className="entry-brand">Aliquot</p>
+            <h1>Aliquot is not available</h1>
+            <div role="alert" className="alert alert-error">
+              {phase.message}
+            </div>
+            <div className="form-actions">
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => void start()}
+                autoFocus
+              >
+                Try again
+              </button>
+            </div>
+          </div>
+        </main>
+      );
+      break;
+    case 'first-run':
+      screen = (
+        <FirstRun
+          labName={phase.labName}
+          onCreated={(username) =>
+            setPhase(
+              loginPhase(phase.labName, {
+                notice: 'The administrator account has been created. Sign in to continue.',
+                username,
+              }),
+            )
+          }
+        />
+      );
+      break;
+    case 'login':
+      screen = (
+        <Login
+          key={phase.visit}
+          labName={phase.labName}
+          initialError={phase.error}
+          initialNotice={phase.notice}
+          initialUsername={phase.username}
+          onSignedIn={(session) =>
+            setPhase({
+              kind: 'shell',
+              user: session.user,
+              expiresAt: session.expires_at,
+              labName: phase.labName,
+            })
+          }
+        />
+      );
+      break;
+    case 'shell':
+      screen = (
+        <Shell
+          key={phase.user.id}
+          user={phase.user}
+          expiresAt={phase.expiresAt}
+          initialLabName={phase.labName}
+          onSignOut={async () => {
+            await client.logout();
+            // Refresh the lab name, which may have been changed in the meantime.
+            const name = await client.setupStatus().then(
+              (s) => s.lab_name,
+              () => phase.labName,
+            );
+            setLabName(name);
+            setPhase(loginPhase(name));
+          }}
+        />
+      );
+      break;
+  }
+
+  return <ClientContext.Provider value={client}>{screen}</ClientContext.Provider>;
+}

@@ -1,0 +1,2 @@
+// Hand-written placeholder in ts-rs style; replaced when shared/api exports its types.
+export type Setting = { "key": "lab_name", "value": string } | { "key": "display_timezone", "value": string } | { "key": "label_default_printer", "value": string | null } | { "key": "label_default_template", "value": string | null } | { "key": "label_copies", "value": number } | { "key": "hub_url", "value": string | null };
