@@ -75,7 +75,9 @@ enum AuditAction {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| {
-        format!("unknown role {s:?}; use admin, lab_manager, technician, field_coordinator or viewer")
+        format!(
+            "unknown role {s:?}; use admin, lab_manager, technician, field_coordinator or viewer"
+        )
     })
 }
 
@@ -200,8 +202,18 @@ async fn demo_accounts(store: &Store) -> Result<()> {
         return Ok(());
     }
     let accounts = [
-        ("admin", "Demo Administrator", Role::Admin, "demo admin passphrase"),
-        ("tech", "Demo Technician", Role::Technician, "demo bench passphrase"),
+        (
+            "admin",
+            "Demo Administrator",
+            Role::Admin,
+            "aliquot demo passphrase",
+        ),
+        (
+            "tech",
+            "Demo Technician",
+            Role::Technician,
+            "bench demo passphrase",
+        ),
     ];
     for (username, name, role, password) in accounts {
         create_user(store, username, name, role, password).await?;

@@ -83,12 +83,10 @@ async fn guard(State(state): State<HttpState>, request: Request, next: Next) -> 
         .is_some_and(|h| state.hosts.iter().any(|ours| ours == h));
     let origin_ok = match headers.get(header::ORIGIN) {
         None => true,
-        Some(origin) => origin.to_str().ok().is_some_and(|o| {
-            state
-                .hosts
-                .iter()
-                .any(|ours| o == format!("http://{ours}"))
-        }),
+        Some(origin) => origin
+            .to_str()
+            .ok()
+            .is_some_and(|o| state.hosts.iter().any(|ours| o == format!("http://{ours}"))),
     };
     if !host_ok || !origin_ok {
         return error_response(ApiError::new(
@@ -104,8 +102,14 @@ async fn guard(State(state): State<HttpState>, request: Request, next: Next) -> 
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -139,7 +143,11 @@ async fn call(
     } else {
         match serde_json::from_slice(&body) {
             Ok(v) => v,
-            Err(e) => return error_response(ApiError::invalid(format!("The request is not valid JSON: {e}."))),
+            Err(e) => {
+                return error_response(ApiError::invalid(format!(
+                    "The request is not valid JSON: {e}."
+                )))
+            }
         }
     };
     match dispatch(&state.api, &name, bearer(&headers), args).await {
@@ -167,7 +175,9 @@ async fn events(
     let stream = BroadcastStream::new(state.api.subscribe()).filter_map(|event| {
         // A lagging reader skips what it missed; the UI refreshes on the next event.
         let event = event.ok()?;
-        Some(Ok(Event::default().data(serde_json::to_string(&event).ok()?)))
+        Some(Ok(
+            Event::default().data(serde_json::to_string(&event).ok()?)
+        ))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -123,7 +123,9 @@ impl Api {
         token: Option<&str>,
         args: ChangePasswordArgs,
     ) -> Result<()> {
-        let actor = self.actor_with(token, Permission::ChangeOwnPassword).await?;
+        let actor = self
+            .actor_with(token, Permission::ChangeOwnPassword)
+            .await?;
         let stored = self
             .store
             .password_hash_of(actor.user_id)
@@ -134,7 +136,8 @@ impl Api {
         }
         account::validate_new_password(&args.new_password, &actor.username)?;
         let password_hash = hash(args.new_password).await?;
-        self.run(&actor, Command::ChangePassword { password_hash }).await?;
+        self.run(&actor, Command::ChangePassword { password_hash })
+            .await?;
         Ok(())
     }
 

@@ -271,8 +271,16 @@ mod rule_tests {
 
     #[rstest]
     #[case(user(1, Role::Technician, true), 1, Ok(()))]
-    #[case(user(9, Role::Technician, true), 1, Err(DomainError::CannotDeactivateSelf))]
-    #[case(user(1, Role::Technician, false), 1, Err(DomainError::AlreadyDeactivated))]
+    #[case(
+        user(9, Role::Technician, true),
+        1,
+        Err(DomainError::CannotDeactivateSelf)
+    )]
+    #[case(
+        user(1, Role::Technician, false),
+        1,
+        Err(DomainError::AlreadyDeactivated)
+    )]
     #[case(user(1, Role::Admin, true), 1, Err(DomainError::LastAdmin))]
     #[case(user(1, Role::Admin, true), 2, Ok(()))]
     fn deactivation(
@@ -280,14 +288,27 @@ mod rule_tests {
         #[case] admins: i64,
         #[case] expected: Result<(), DomainError>,
     ) {
-        assert_eq!(check_deactivation(Uuid::from_u128(9), &target, admins), expected);
+        assert_eq!(
+            check_deactivation(Uuid::from_u128(9), &target, admins),
+            expected
+        );
     }
 
     #[rstest]
-    #[case(user(1, Role::Admin, true), Role::Viewer, 1, Err(DomainError::LastAdmin))]
+    #[case(
+        user(1, Role::Admin, true),
+        Role::Viewer,
+        1,
+        Err(DomainError::LastAdmin)
+    )]
     #[case(user(1, Role::Admin, true), Role::Viewer, 2, Ok(()))]
     #[case(user(1, Role::Viewer, true), Role::Admin, 1, Ok(()))]
-    #[case(user(1, Role::Viewer, false), Role::Admin, 1, Err(DomainError::AlreadyDeactivated))]
+    #[case(
+        user(1, Role::Viewer, false),
+        Role::Admin,
+        1,
+        Err(DomainError::AlreadyDeactivated)
+    )]
     fn role_change(
         #[case] target: UserState,
         #[case] role: Role,

@@ -38,7 +38,9 @@ pub enum Command {
         reason: String,
     },
     /// The actor changes their own password (the API checked the current one).
-    ChangePassword { password_hash: String },
+    ChangePassword {
+        password_hash: String,
+    },
     IssuePasswordReset {
         user_id: Uuid,
         reset_id: Uuid,
@@ -51,7 +53,10 @@ pub enum Command {
         token_hash: String,
         password_hash: String,
     },
-    ChangeSetting { setting: Setting, reason: String },
+    ChangeSetting {
+        setting: Setting,
+        reason: String,
+    },
 }
 
 /// The kinds of command, for permissions, the outbox and tests that must cover all of them.

@@ -139,7 +139,12 @@ mod tests {
 
     #[test]
     fn offset_follows_page() {
-        let req = PageRequest { page: 3, per_page: 20 }.validate().unwrap();
+        let req = PageRequest {
+            page: 3,
+            per_page: 20,
+        }
+        .validate()
+        .unwrap();
         assert_eq!((req.offset(), req.limit()), (40, 20));
     }
 

@@ -107,7 +107,9 @@ impl Setting {
         match self {
             Setting::LabName(name) => {
                 let name = name.trim().to_owned();
-                if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control)
+                if name.is_empty()
+                    || name.chars().count() > 120
+                    || name.chars().any(char::is_control)
                 {
                     return Err(DomainError::invalid(
                         "lab_name",
@@ -126,9 +128,10 @@ impl Setting {
                     ))
                 }
             }
-            Setting::LabelDefaultPrinter(name) => Ok(Setting::LabelDefaultPrinter(
-                optional_name("label_default_printer", name)?,
-            )),
+            Setting::LabelDefaultPrinter(name) => Ok(Setting::LabelDefaultPrinter(optional_name(
+                "label_default_printer",
+                name,
+            )?)),
             Setting::LabelDefaultTemplate(name) => Ok(Setting::LabelDefaultTemplate(
                 optional_name("label_default_template", name)?,
             )),
@@ -209,6 +212,9 @@ mod tests {
     fn stored_form_round_trips() {
         let s = Setting::HubUrl(Some("https://hub".into()));
         assert_eq!(Setting::from_stored(s.key(), s.value_json()), Some(s));
-        assert_eq!(Setting::from_stored("no_such_key", serde_json::json!(1)), None);
+        assert_eq!(
+            Setting::from_stored("no_such_key", serde_json::json!(1)),
+            None
+        );
     }
 }

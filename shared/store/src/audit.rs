@@ -9,9 +9,10 @@ use sqlx::SqliteConnection;
 /// Appends `entry` to the chain inside the caller's transaction; returns its sequence number.
 /// The only function that writes `audit_log` (predecessor finding C-03).
 pub(crate) async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<i64> {
-    let head = sqlx::query!(r#"SELECT seq AS "seq!", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let head =
+        sqlx::query!(r#"SELECT seq AS "seq!", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
+            .fetch_optional(&mut *conn)
+            .await?;
     let (prev_seq, prev_hash) = head
         .map(|h| (h.seq, h.hash))
         .unwrap_or((0, GENESIS_HASH.to_owned()));
@@ -118,8 +119,10 @@ impl Store {
 
     /// Number of entries in the audit trail.
     pub async fn audit_len(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM audit_log"#)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM audit_log"#)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }

@@ -46,7 +46,8 @@ impl Session {
 /// takes as long as "wrong password" (no account enumeration by timing).
 fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| password::hash_password("decoy password never matches").unwrap_or_default())
+    DECOY
+        .get_or_init(|| password::hash_password("decoy password never matches").unwrap_or_default())
 }
 
 impl Store {
@@ -55,7 +56,13 @@ impl Store {
     pub async fn login(&self, username: &str, password: &str) -> Result<(String, Session)> {
         let name = account::normalise_username(username).unwrap_or_else(|_| {
             // Still throttle and audit odd input, under a bounded, printable key.
-            username.trim().chars().filter(|c| !c.is_control()).take(64).collect::<String>().to_lowercase()
+            username
+                .trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(64)
+                .collect::<String>()
+                .to_lowercase()
         });
         let now = self.clock.now();
         if self.throttle_of(&name).await?.is_locked(now) {
@@ -69,7 +76,10 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         // Verify even when there is no such user, against a decoy hash.
-        let hash = stored.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_owned());
+        let hash = stored
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| decoy_hash().to_owned());
         let password_ok = tokio::task::spawn_blocking({
             let password = password.to_owned();
             move || password::verify_password(&password, &hash)
@@ -80,14 +90,22 @@ impl Store {
             Some(u) if password_ok && u.active != 0 => parse_uuid(&u.id)?,
             _ => {
                 let locked = self.record_failed_login(&name, "wrong credentials").await?;
-                return Err(if locked { StoreError::LockedOut } else { StoreError::InvalidCredentials });
+                return Err(if locked {
+                    StoreError::LockedOut
+                } else {
+                    StoreError::InvalidCredentials
+                });
             }
         };
 
         let token = new_token();
         let hash = token_hash(&token);
         let session_id = Uuid::now_v7();
-        let (sid, uid, at) = (session_id.to_string(), user_id.to_string(), format_utc(self.clock.now()));
+        let (sid, uid, at) = (
+            session_id.to_string(),
+            user_id.to_string(),
+            format_utc(self.clock.now()),
+        );
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query!("DELETE FROM login_throttle WHERE username = ?1", name)
             .execute(&mut *tx)
@@ -145,7 +163,11 @@ impl Store {
             None => LoginThrottle::default(),
         };
         // A locked name stays locked until its time runs out; attempts do not extend it.
-        let after = if before.is_locked(now) { before } else { before.after_failure(now) };
+        let after = if before.is_locked(now) {
+            before
+        } else {
+            before.after_failure(now)
+        };
         let locked_until = after.locked_until.map(format_utc);
         let at = format_utc(now);
         sqlx::query!(
@@ -217,9 +239,13 @@ impl Store {
             return Err(StoreError::Unauthenticated);
         }
         let seen = format_utc(now);
-        sqlx::query!("UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1", row.id, seen)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query!(
+            "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1",
+            row.id,
+            seen
+        )
+        .execute(&self.pool)
+        .await?;
         let refreshed = SessionTimes {
             last_seen_at: now,
             ..times
@@ -253,7 +279,13 @@ impl Store {
         .await?;
         audit::append(
             &mut tx,
-            &self.security_entry(session.user.id, &session.user.username, AuditAction::Logout, &sid, None),
+            &self.security_entry(
+                session.user.id,
+                &session.user.username,
+                AuditAction::Logout,
+                &sid,
+                None,
+            ),
         )
         .await?;
         tx.commit().await?;

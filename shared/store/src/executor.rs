@@ -95,14 +95,28 @@ async fn apply(
             username,
             display_name,
             password_hash,
-        } => users::create_first_admin(conn, *user_id, username, display_name, password_hash, now).await,
+        } => {
+            users::create_first_admin(conn, *user_id, username, display_name, password_hash, now)
+                .await
+        }
         Command::CreateUser {
             user_id,
             username,
             display_name,
             role,
             password_hash,
-        } => users::create_user(conn, *user_id, username, display_name, *role, password_hash, now).await,
+        } => {
+            users::create_user(
+                conn,
+                *user_id,
+                username,
+                display_name,
+                *role,
+                password_hash,
+                now,
+            )
+            .await
+        }
         Command::ChangeRole { user_id, role, .. } => {
             users::change_role(conn, *user_id, *role, now).await
         }
@@ -118,7 +132,18 @@ async fn apply(
             token_hash,
             expires_at,
             ..
-        } => users::issue_reset(conn, actor, *user_id, *reset_id, token_hash, *expires_at, now).await,
+        } => {
+            users::issue_reset(
+                conn,
+                actor,
+                *user_id,
+                *reset_id,
+                token_hash,
+                *expires_at,
+                now,
+            )
+            .await
+        }
         Command::RedeemPasswordReset {
             token_hash,
             password_hash,

@@ -54,11 +54,11 @@ pub struct OutboxRow {
 impl Store {
     /// Commands not yet accepted by the hub.
     pub async fn outbox_pending(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM outbox WHERE pushed_at IS NULL"#)
-                .fetch_one(&self.pool)
-                .await?,
+        Ok(sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM outbox WHERE pushed_at IS NULL"#
         )
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// The oldest `limit` commands after `after_seq`, in order.

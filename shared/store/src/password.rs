@@ -1,6 +1,8 @@
 //! Password hashing: argon2id with OWASP's minimum parameters (ASVS 11.4.2).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// m = 19 MiB, t = 2, p = 1.

@@ -103,7 +103,16 @@ pub(crate) async fn create_first_admin(
     if existing > 0 {
         return Err(DomainError::AlreadyInitialised.into());
     }
-    create_user(conn, user_id, username, display_name, Role::Admin, password_hash, now).await
+    create_user(
+        conn,
+        user_id,
+        username,
+        display_name,
+        Role::Admin,
+        password_hash,
+        now,
+    )
+    .await
 }
 
 pub(crate) async fn create_user(
@@ -269,7 +278,11 @@ pub(crate) async fn issue_reset(
     if !target.active {
         return Err(DomainError::AlreadyDeactivated.into());
     }
-    let (id, uid, by) = (reset_id.to_string(), user_id.to_string(), actor.user_id.to_string());
+    let (id, uid, by) = (
+        reset_id.to_string(),
+        user_id.to_string(),
+        actor.user_id.to_string(),
+    );
     let (issued, expires) = (format_utc(now), format_utc(expires_at));
     sqlx::query!(
         r#"INSERT INTO password_resets (id, token_hash, user_id, issued_by, issued_at, expires_at)
@@ -323,9 +336,13 @@ pub(crate) async fn redeem_reset(
     }
     let reset_id = row.map(|r| r.id).unwrap_or_default();
     let at = format_utc(now);
-    sqlx::query!("UPDATE password_resets SET used_at = ?2 WHERE id = ?1", reset_id, at)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE password_resets SET used_at = ?2 WHERE id = ?1",
+        reset_id,
+        at
+    )
+    .execute(&mut *conn)
+    .await?;
     set_password(conn, user_id, password_hash, now).await?;
     let uid = user_id.to_string();
     sqlx::query!(
@@ -346,9 +363,11 @@ pub(crate) async fn redeem_reset(
 
 impl Store {
     pub async fn user_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM users"#)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM users"#)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn user(&self, user_id: Uuid) -> Result<UserRecord> {

@@ -1,7 +1,6 @@
 // The one place the UI imports API types from. Types that shared/api generates with ts-rs live
-// in ./generated/ and are re-exported here; the request shapes below are written by hand only
-// because they are not generated (yet). If the Rust side starts generating one of them, delete
-// it here and re-export the generated one under the same name.
+// in ./generated/ (written by `cargo test`, checked for drift by scripts/test) and are
+// re-exported here.
 
 export type { AuditEntryView } from './generated/AuditEntryView';
 export type { AuditVerification } from './generated/AuditVerification';
@@ -17,39 +16,29 @@ export type { UserView } from './generated/UserView';
 export type { WhoAmI } from './generated/WhoAmI';
 export type { JsonValue } from './generated/serde_json/JsonValue';
 
-import type { Role } from './generated/Role';
-import type { Setting } from './generated/Setting';
+export type { ApiError } from './generated/ApiError';
+export type { ErrorCode } from './generated/ErrorCode';
+export type { ChainBreak } from './generated/ChainBreak';
+export type { ChangePasswordArgs } from './generated/ChangePasswordArgs';
+export type { ChangeRoleArgs } from './generated/ChangeRoleArgs';
+export type { ChangeSettingArgs } from './generated/ChangeSettingArgs';
+export type { CreateFirstAdminArgs } from './generated/CreateFirstAdminArgs';
+export type { CreateUserArgs } from './generated/CreateUserArgs';
+export type { DeactivateUserArgs } from './generated/DeactivateUserArgs';
+export type { IssuePasswordResetArgs } from './generated/IssuePasswordResetArgs';
+export type { ListAuditArgs } from './generated/ListAuditArgs';
+export type { ListUsersArgs } from './generated/ListUsersArgs';
+export type { LoginArgs } from './generated/LoginArgs';
+export type { NoArgs } from './generated/NoArgs';
+export type { PasswordResetIssued } from './generated/PasswordResetIssued';
+export type { RedeemPasswordResetArgs } from './generated/RedeemPasswordResetArgs';
+export type { SortOrder } from './generated/SortOrder';
+export type { UserSort } from './generated/UserSort';
 
-/** Error codes the core may return; `network` is produced by the UI's transports only. */
-export type ApiErrorCode =
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'invalid_input'
-  | 'conflict'
-  | 'not_found'
-  | 'locked_out'
-  | 'invalid_credentials'
-  | 'internal'
-  | 'network';
+import type { ErrorCode } from './generated/ErrorCode';
 
-export type SortOrder = 'asc' | 'desc';
-export type UserSort = 'username' | 'created_at';
+/** Error codes: the core's, plus `network`, which only the UI's transports produce. */
+export type ApiErrorCode = ErrorCode | 'network';
 
+/** Operations without arguments take an empty object. */
 export type Empty = Record<string, never>;
-
-export type CreateFirstAdminArgs = { username: string; display_name: string; password: string };
-export type LoginArgs = { username: string; password: string };
-export type ChangePasswordArgs = { current_password: string; new_password: string };
-export type ListUsersArgs = { page: number; per_page: number; sort: UserSort; order: SortOrder };
-export type CreateUserArgs = {
-  username: string;
-  display_name: string;
-  role: Role;
-  password: string;
-};
-export type DeactivateUserArgs = { user_id: string; reason: string };
-export type IssuePasswordResetArgs = { user_id: string; reason: string };
-export type PasswordResetIssued = { token: string; expires_at: string };
-export type RedeemPasswordResetArgs = { token: string; new_password: string };
-export type ChangeSettingArgs = { setting: Setting; reason: string };
-export type ListAuditArgs = { page: number; per_page: number; order: SortOrder };

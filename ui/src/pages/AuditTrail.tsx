@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AuditEntryView, AuditVerification } from '../api/types';
+import type { AuditEntryView, AuditVerification, ChainBreak } from '../api/types';
 import { ErrorAlert, PageHeading } from '../components/forms';
 import { Pager } from '../components/Pager';
 import { errorMessage } from '../lib/errors';
@@ -117,17 +117,26 @@ export function AuditTrail() {
   );
 }
 
+function describeBreak(b: ChainBreak): string {
+  switch (b.problem) {
+    case 'hash_mismatch':
+      return `entry #${b.seq} was altered`;
+    case 'broken_link':
+      return `entry #${b.seq} does not follow the entry before it`;
+    case 'gap':
+      return `entry #${b.expected_seq} is missing (found #${b.found_seq})`;
+  }
+}
+
 function VerificationResult({ result }: { result: AuditVerification }) {
   const checked = `${result.entries_checked} ${result.entries_checked === 1 ? 'entry' : 'entries'} checked`;
   if (result.intact) {
     return <span className="pill pill-ok pill-large">Chain intact · {checked}</span>;
   }
-  const at = result.first_break?.seq !== undefined ? ` at entry #${result.first_break.seq}` : '';
-  const problem = result.first_break ? `: ${result.first_break.problem}` : '';
+  const problem = result.first_break ? describeBreak(result.first_break) : 'unknown problem';
   return (
     <span className="pill pill-danger pill-large">
-      Chain broken{at}
-      {problem} · {checked}
+      Chain broken: {problem} · {checked}
     </span>
   );
 }

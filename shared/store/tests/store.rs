@@ -1,0 +1,919 @@
+//! The store's boundary: the executor, the audit chain, accounts and sessions, on real
+//! SQLite files in temporary directories.
+
+use aliquot_domain::account::{LOCKOUT, MAX_FAILED_LOGINS, SESSION_ABSOLUTE, SESSION_IDLE};
+use aliquot_domain::audit::ChainBreak;
+use aliquot_domain::settings::Setting;
+use aliquot_domain::{Actor, Clock, Command, CommandKind, Role};
+use aliquot_store::auth::token_hash;
+use aliquot_store::{hash_password, Store, StoreError};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+/// A clock the test moves by hand.
+struct TestClock(Mutex<DateTime<Utc>>);
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+impl TestClock {
+    fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    clock: Arc<TestClock>,
+    store: Store,
+    admin: Actor,
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A cheap hash for fixtures that never log in (argon2 at full strength is slow by design).
+fn fixture_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(PASSWORD).unwrap())
+        .clone()
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(TestClock(Mutex::new(
+        Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap(),
+    )));
+    let store = Store::open(dir.path(), clock.clone()).await.unwrap();
+    let admin_id = Uuid::now_v7();
+    store
+        .execute(
+            &Actor::system(),
+            Command::CreateFirstAdmin {
+                user_id: admin_id,
+                username: "admin".into(),
+                display_name: "Ada Admin".into(),
+                password_hash: fixture_hash(),
+            },
+        )
+        .await
+        .unwrap();
+    let admin = Actor {
+        user_id: admin_id,
+        username: "admin".into(),
+        role: Role::Admin,
+    };
+    Fixture {
+        dir,
+        clock,
+        store,
+        admin,
+    }
+}
+
+impl Fixture {
+    async fn add_user(&self, name: &str, role: Role) -> Actor {
+        let user_id = Uuid::now_v7();
+        self.store
+            .execute(
+                &self.admin,
+                Command::CreateUser {
+                    user_id,
+                    username: name.into(),
+                    display_name: name.into(),
+                    role,
+                    password_hash: fixture_hash(),
+                },
+            )
+            .await
+            .unwrap();
+        Actor {
+            user_id,
+            username: name.into(),
+            role,
+        }
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap()
+    }
+
+    /// Row counts and the data of every domain table, to prove "no trace".
+    async fn snapshot(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for table in [
+            "users",
+            "password_resets",
+            "settings",
+            "audit_log",
+            "outbox",
+            "sessions",
+        ] {
+            let rows: Vec<String> = sqlx::query_scalar(&format!(
+                "SELECT group_concat(quote(rowid) || ':' || json_array(t.*) , '|') FROM (SELECT * FROM {table}) t"
+            ))
+            .fetch_all(self.store.pool())
+            .await
+            .unwrap_or_default();
+            let n = self.count(table).await;
+            out.push((table.to_owned(), format!("{n}:{rows:?}")));
+        }
+        out
+    }
+}
+
+/// A command of `kind` that succeeds on a fresh fixture (with a technician `tech`), run by
+/// the actor it needs. Exhaustive: a new command kind does not compile until it is here.
+async fn valid_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
+    let tech = f
+        .add_user(
+            &format!("tech{}", Uuid::now_v7().simple()),
+            Role::Technician,
+        )
+        .await;
+    match kind {
+        CommandKind::CreateFirstAdmin => {
+            // Only valid on an empty store: the fixture store already has one, so use a new one.
+            unreachable!("covered by its own test")
+        }
+        CommandKind::CreateUser => (
+            f.admin.clone(),
+            Command::CreateUser {
+                user_id: Uuid::now_v7(),
+                username: format!("u{}", Uuid::now_v7().simple()),
+                display_name: "New User".into(),
+                role: Role::Viewer,
+                password_hash: fixture_hash(),
+            },
+        ),
+        CommandKind::ChangeRole => (
+            f.admin.clone(),
+            Command::ChangeRole {
+                user_id: tech.user_id,
+                role: Role::LabManager,
+                reason: "promotion".into(),
+            },
+        ),
+        CommandKind::DeactivateUser => (
+            f.admin.clone(),
+            Command::DeactivateUser {
+                user_id: tech.user_id,
+                reason: "left the lab".into(),
+            },
+        ),
+        CommandKind::ChangePassword => (
+            tech,
+            Command::ChangePassword {
+                password_hash: fixture_hash(),
+            },
+        ),
+        CommandKind::IssuePasswordReset => (
+            f.admin.clone(),
+            Command::IssuePasswordReset {
+                user_id: tech.user_id,
+                reset_id: Uuid::now_v7(),
+                token_hash: token_hash(&Uuid::now_v7().to_string()),
+                expires_at: f.clock.now() + Duration::hours(1),
+                reason: "forgot it".into(),
+            },
+        ),
+        CommandKind::RedeemPasswordReset => {
+            let token = Uuid::now_v7().to_string();
+            f.store
+                .execute(
+                    &f.admin,
+                    Command::IssuePasswordReset {
+                        user_id: tech.user_id,
+                        reset_id: Uuid::now_v7(),
+                        token_hash: token_hash(&token),
+                        expires_at: f.clock.now() + Duration::hours(1),
+                        reason: "forgot it".into(),
+                    },
+                )
+                .await
+                .unwrap();
+            (
+                tech,
+                Command::RedeemPasswordReset {
+                    token_hash: token_hash(&token),
+                    password_hash: fixture_hash(),
+                },
+            )
+        }
+        CommandKind::ChangeSetting => (
+            f.admin.clone(),
+            Command::ChangeSetting {
+                setting: Setting::LabName("North Biobank".into()),
+                reason: "rename".into(),
+            },
+        ),
+    }
+}
+
+#[tokio::test]
+async fn every_command_kind_writes_exactly_one_audit_entry_and_one_outbox_row() {
+    // CreateFirstAdmin, on an empty store.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Arc::new(aliquot_domain::SystemClock))
+        .await
+        .unwrap();
+    let done = store
+        .execute(
+            &Actor::system(),
+            Command::CreateFirstAdmin {
+                user_id: Uuid::now_v7(),
+                username: "first".into(),
+                display_name: "First".into(),
+                password_hash: fixture_hash(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.audit_len().await.unwrap(), 1);
+    assert_eq!(store.outbox_pending().await.unwrap(), 1);
+    assert_eq!(done.command_id.get_version_num(), 7);
+
+    for kind in CommandKind::ALL
+        .into_iter()
+        .filter(|k| *k != CommandKind::CreateFirstAdmin)
+    {
+        let f = fixture().await;
+        let (actor, command) = valid_command(&f, kind).await;
+        let (audit_before, outbox_before) = (f.count("audit_log").await, f.count("outbox").await);
+        let done = f
+            .store
+            .execute(&actor, command.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        assert_eq!(
+            f.count("audit_log").await,
+            audit_before + 1,
+            "{kind:?} audit"
+        );
+        assert_eq!(
+            f.count("outbox").await,
+            outbox_before + 1,
+            "{kind:?} outbox"
+        );
+
+        let row = f
+            .store
+            .outbox_after(outbox_before, 10)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(row.kind, kind.as_str());
+        assert_eq!(row.command_id, done.command_id.to_string());
+        assert_eq!(
+            Uuid::parse_str(&row.command_id).unwrap().get_version_num(),
+            7
+        );
+        assert_eq!(row.device_id, f.store.device_id());
+        assert_eq!(row.schema_version, aliquot_domain::COMMAND_SCHEMA_VERSION);
+        assert_eq!(row.actor_id, actor.user_id.to_string());
+        let payload: Command = serde_json::from_str(&row.payload).unwrap();
+        assert_eq!(payload, command);
+
+        let audit = f
+            .store
+            .list_audit(Default::default(), aliquot_domain::paging::SortOrder::Desc)
+            .await
+            .unwrap();
+        let entry = &audit.items[0];
+        assert_eq!(entry.seq, done.audit_seq);
+        assert_eq!(entry.action, kind.as_str());
+        assert_eq!(entry.actor_name, actor.username);
+        assert!(
+            entry.context.contains(&done.command_id.to_string()),
+            "{kind:?} context"
+        );
+        // Password hashes never reach the audit trail.
+        assert!(
+            !format!("{entry:?}").contains("$argon2"),
+            "{kind:?} leaks a hash"
+        );
+    }
+}
+
+/// A command of `kind` that the domain refuses.
+async fn refused_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
+    let tech = f
+        .add_user(&format!("t{}", Uuid::now_v7().simple()), Role::Technician)
+        .await;
+    let command = match kind {
+        CommandKind::CreateFirstAdmin => Command::CreateFirstAdmin {
+            user_id: Uuid::now_v7(),
+            username: "second".into(),
+            display_name: "Second".into(),
+            password_hash: fixture_hash(),
+        },
+        CommandKind::CreateUser => Command::CreateUser {
+            user_id: Uuid::now_v7(),
+            username: "ADMIN".into(),
+            display_name: "Duplicate".into(),
+            role: Role::Viewer,
+            password_hash: fixture_hash(),
+        },
+        CommandKind::ChangeRole => Command::ChangeRole {
+            user_id: f.admin.user_id,
+            role: Role::Viewer,
+            reason: "last admin".into(),
+        },
+        CommandKind::DeactivateUser => Command::DeactivateUser {
+            user_id: f.admin.user_id,
+            reason: "myself".into(),
+        },
+        CommandKind::ChangePassword => {
+            // The actor's account does not exist (any more).
+            return (
+                Actor {
+                    user_id: Uuid::now_v7(),
+                    username: "ghost".into(),
+                    role: Role::Viewer,
+                },
+                Command::ChangePassword {
+                    password_hash: fixture_hash(),
+                },
+            );
+        }
+        CommandKind::IssuePasswordReset => Command::IssuePasswordReset {
+            user_id: Uuid::now_v7(),
+            reset_id: Uuid::now_v7(),
+            token_hash: "x".into(),
+            expires_at: f.clock.now(),
+            reason: "nobody".into(),
+        },
+        CommandKind::RedeemPasswordReset => {
+            return (
+                tech,
+                Command::RedeemPasswordReset {
+                    token_hash: token_hash("never issued"),
+                    password_hash: fixture_hash(),
+                },
+            )
+        }
+        CommandKind::ChangeSetting => Command::ChangeSetting {
+            setting: Setting::LabelCopies(99),
+            reason: "too many".into(),
+        },
+    };
+    (f.admin.clone(), command)
+}
+
+#[tokio::test]
+async fn a_refused_command_leaves_no_trace() {
+    for kind in CommandKind::ALL {
+        let f = fixture().await;
+        let (actor, command) = refused_command(&f, kind).await;
+        let before = f.snapshot().await;
+        let err = f
+            .store
+            .execute(&actor, command)
+            .await
+            .expect_err(&format!("{kind:?} must fail"));
+        assert!(matches!(err, StoreError::Domain(_)), "{kind:?}: {err}");
+        assert_eq!(f.snapshot().await, before, "{kind:?} left a trace");
+    }
+}
+
+#[tokio::test]
+async fn a_failure_after_the_change_was_written_rolls_everything_back() {
+    let f = fixture().await;
+    // Make the last step of the executor (the outbox append) fail.
+    sqlx::query("CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        .execute(f.store.pool())
+        .await
+        .unwrap();
+    let before = f.snapshot().await;
+    let err = f
+        .store
+        .execute(
+            &f.admin,
+            Command::CreateUser {
+                user_id: Uuid::now_v7(),
+                username: "bea".into(),
+                display_name: "Bea".into(),
+                role: Role::Technician,
+                password_hash: fixture_hash(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Database(_)));
+    assert_eq!(f.snapshot().await, before);
+    assert!(f.store.user_by_name("bea").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn every_command_refuses_roles_the_matrix_refuses() {
+    for kind in CommandKind::ALL
+        .into_iter()
+        .filter(|k| *k != CommandKind::CreateFirstAdmin)
+    {
+        for role in Role::ALL {
+            let f = fixture().await;
+            let (mut actor, command) = valid_command(&f, kind).await;
+            actor.role = role;
+            let before = f.snapshot().await;
+            let result = f.store.execute(&actor, command).await;
+            if role.may(kind.permission()) {
+                assert!(result.is_ok(), "{role:?} {kind:?}: {result:?}");
+            } else {
+                assert!(
+                    matches!(result, Err(StoreError::Forbidden(_))),
+                    "{role:?} {kind:?}"
+                );
+                assert_eq!(f.snapshot().await, before);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_append_only_and_tampering_is_detected() {
+    let f = fixture().await;
+    for name in ["lab one", "lab two", "lab three"] {
+        f.store
+            .execute(
+                &f.admin,
+                Command::ChangeSetting {
+                    setting: Setting::LabName(name.into()),
+                    reason: "rename".into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let v = f.store.verify_audit_chain().await.unwrap();
+    assert_eq!((v.entries_checked, v.first_break), (4, None));
+
+    let update = sqlx::query("UPDATE audit_log SET reason = 'forged' WHERE seq = 2")
+        .execute(f.store.pool())
+        .await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(f.store.pool())
+        .await;
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+
+    // Someone with file access drops the trigger and edits a row.
+    sqlx::query("DROP TRIGGER audit_log_no_update")
+        .execute(f.store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET new_value = '\"forged\"' WHERE seq = 3")
+        .execute(f.store.pool())
+        .await
+        .unwrap();
+    let v = f.store.verify_audit_chain().await.unwrap();
+    assert_eq!(v.first_break, Some(ChainBreak::HashMismatch { seq: 3 }));
+    assert_eq!(v.entries_checked, 2);
+}
+
+#[tokio::test]
+async fn the_database_is_opened_with_the_required_pragmas() {
+    let f = fixture().await;
+    let pool = f.store.pool();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+    assert_eq!(sync, 2, "synchronous=FULL");
+    assert_eq!(fk, 1);
+    assert!(busy >= 5_000);
+}
+
+#[tokio::test]
+async fn a_damaged_database_file_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(aliquot_store::DB_FILE_NAME),
+        b"this is not sqlite, it is a shopping list ".repeat(200),
+    )
+    .unwrap();
+    let err = Store::open(dir.path(), Arc::new(aliquot_domain::SystemClock))
+        .await
+        .err()
+        .expect("must refuse");
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err}");
+    assert!(
+        err.to_string().contains("integrity")
+            || err.to_string().contains("not an Aliquot database"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_page_fails_the_integrity_check() {
+    let f = fixture().await;
+    for i in 0..200 {
+        f.store
+            .execute(
+                &f.admin,
+                Command::ChangeSetting {
+                    setting: Setting::LabName(format!("lab {i} {}", "x".repeat(100))),
+                    reason: "fill".into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    f.store.close().await;
+    let path = f.dir.path().join(aliquot_store::DB_FILE_NAME);
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 8192 * 3);
+    // Scribble over the middle of the file (not the header), as a bad sector would.
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 4096] {
+        *b = 0x5a;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let err = Store::open(f.dir.path(), f.clock.clone())
+        .await
+        .err()
+        .expect("must refuse");
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err}");
+}
+
+#[tokio::test]
+async fn backup_writes_a_verified_copy_that_opens_as_a_store() {
+    let f = fixture().await;
+    f.add_user("bea", Role::Technician).await;
+    let target = f.dir.path().join("backups").join("copy.db");
+    let report = f.store.backup(&target).await.unwrap();
+    assert_eq!(report.audit_entries, 2);
+    assert!(report.audit_chain_intact && report.bytes > 0);
+    // The copy is a complete store.
+    let restore_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        &target,
+        restore_dir.path().join(aliquot_store::DB_FILE_NAME),
+    )
+    .unwrap();
+    let restored = Store::open(restore_dir.path(), f.clock.clone())
+        .await
+        .unwrap();
+    assert!(restored.user_by_name("bea").await.unwrap().is_some());
+    // Never overwrite.
+    assert!(matches!(
+        f.store.backup(&target).await,
+        Err(StoreError::Backup(_))
+    ));
+}
+
+#[tokio::test]
+async fn login_lockout_is_stored_and_survives_a_restart() {
+    let f = fixture().await;
+    for _ in 0..MAX_FAILED_LOGINS - 1 {
+        assert!(matches!(
+            f.store.login("admin", "wrong password!!").await,
+            Err(StoreError::InvalidCredentials)
+        ));
+    }
+    assert!(matches!(
+        f.store.login("admin", "wrong password!!").await,
+        Err(StoreError::LockedOut)
+    ));
+    // Even the right password is refused while locked.
+    assert!(matches!(
+        f.store.login("admin", PASSWORD).await,
+        Err(StoreError::LockedOut)
+    ));
+
+    f.store.close().await;
+    let reopened = Store::open(f.dir.path(), f.clock.clone()).await.unwrap();
+    assert!(matches!(
+        reopened.login("admin", PASSWORD).await,
+        Err(StoreError::LockedOut)
+    ));
+    f.clock.advance(LOCKOUT);
+    assert!(reopened.login("admin", PASSWORD).await.is_ok());
+    // Failed attempts are in the audit trail.
+    let failed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'")
+            .fetch_one(reopened.pool())
+            .await
+            .unwrap();
+    assert_eq!(failed, MAX_FAILED_LOGINS + 2);
+}
+
+#[tokio::test]
+async fn unknown_users_and_wrong_passwords_answer_the_same() {
+    let f = fixture().await;
+    let unknown = f
+        .store
+        .login("nobody", PASSWORD)
+        .await
+        .unwrap_err()
+        .to_string();
+    let wrong = f
+        .store
+        .login("admin", "not the password")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(unknown, wrong);
+    // Unknown names are throttled too, so a lockout says nothing about existence.
+    for _ in 0..MAX_FAILED_LOGINS {
+        let _ = f.store.login("nobody", PASSWORD).await;
+    }
+    assert!(matches!(
+        f.store.login("nobody", PASSWORD).await,
+        Err(StoreError::LockedOut)
+    ));
+}
+
+#[tokio::test]
+async fn sessions_are_stored_hashed_and_expire_when_idle_or_too_old() {
+    let f = fixture().await;
+    let (token, session) = f.store.login("Admin", PASSWORD).await.unwrap();
+    assert_eq!(session.user.username, "admin");
+    assert!(token.len() >= 32);
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions")
+        .fetch_all(f.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![token_hash(&token)]);
+    assert_ne!(stored[0], token);
+
+    // Idle expiry.
+    f.clock.advance(SESSION_IDLE - Duration::seconds(1));
+    f.store.session(&token).await.unwrap();
+    f.clock.advance(SESSION_IDLE);
+    assert!(matches!(
+        f.store.session(&token).await,
+        Err(StoreError::Unauthenticated)
+    ));
+
+    // Absolute expiry, even when used all along.
+    let (token, _) = f.store.login("admin", PASSWORD).await.unwrap();
+    let steps = SESSION_ABSOLUTE.num_minutes() / 20;
+    for _ in 0..steps - 1 {
+        f.clock.advance(Duration::minutes(20));
+        f.store.session(&token).await.unwrap();
+    }
+    f.clock.advance(Duration::minutes(20));
+    assert!(matches!(
+        f.store.session(&token).await,
+        Err(StoreError::Unauthenticated)
+    ));
+}
+
+#[tokio::test]
+async fn logout_and_deactivation_end_sessions_on_the_next_call() {
+    let f = fixture().await;
+    let bea = f.add_user("bea", Role::Technician).await;
+    let (admin_token, _) = f.store.login("admin", PASSWORD).await.unwrap();
+    let (bea_token, _) = f.store.login("bea", PASSWORD).await.unwrap();
+    let (bea_second, _) = f.store.login("bea", PASSWORD).await.unwrap();
+
+    f.store.logout(&admin_token).await.unwrap();
+    assert!(matches!(
+        f.store.session(&admin_token).await,
+        Err(StoreError::Unauthenticated)
+    ));
+
+    f.store.session(&bea_token).await.unwrap();
+    f.store
+        .execute(
+            &f.admin,
+            Command::DeactivateUser {
+                user_id: bea.user_id,
+                reason: "left".into(),
+            },
+        )
+        .await
+        .unwrap();
+    for token in [&bea_token, &bea_second] {
+        assert!(matches!(
+            f.store.session(token).await,
+            Err(StoreError::Unauthenticated)
+        ));
+    }
+    assert!(matches!(
+        f.store.login("bea", PASSWORD).await,
+        Err(StoreError::InvalidCredentials)
+    ));
+}
+
+#[tokio::test]
+async fn a_reset_token_is_hashed_single_use_expiring_and_audited() {
+    let f = fixture().await;
+    let bea = f.add_user("bea", Role::Technician).await;
+    let token = aliquot_store::auth::new_token();
+    f.store
+        .execute(
+            &f.admin,
+            Command::IssuePasswordReset {
+                user_id: bea.user_id,
+                reset_id: Uuid::now_v7(),
+                token_hash: token_hash(&token),
+                expires_at: f.clock.now() + Duration::hours(1),
+                reason: "forgot".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM password_resets")
+        .fetch_one(f.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, token_hash(&token));
+    let audit = f
+        .store
+        .list_audit(Default::default(), aliquot_domain::paging::SortOrder::Desc)
+        .await
+        .unwrap();
+    let issued = &audit.items[0];
+    assert_eq!(issued.action, "issue_password_reset");
+    assert_eq!(issued.actor_name, "admin");
+    assert_eq!(issued.reason.as_deref(), Some("forgot"));
+    assert!(
+        issued.context.contains(&bea.user_id.to_string()),
+        "the subject is in the context"
+    );
+    assert!(!format!("{issued:?}").contains(&token));
+
+    let (bea_token, _) = f.store.login("bea", PASSWORD).await.unwrap();
+    let new_hash = hash_password("a brand new passphrase").unwrap();
+    let redeem = Command::RedeemPasswordReset {
+        token_hash: token_hash(&token),
+        password_hash: new_hash,
+    };
+    f.store.execute(&bea, redeem.clone()).await.unwrap();
+    assert!(f.store.login("bea", "a brand new passphrase").await.is_ok());
+    // Redeeming ends the user's other sessions.
+    assert!(matches!(
+        f.store.session(&bea_token).await,
+        Err(StoreError::Unauthenticated)
+    ));
+    // Single use.
+    assert!(matches!(
+        f.store.execute(&bea, redeem).await,
+        Err(StoreError::Domain(_))
+    ));
+
+    // Expiry.
+    let late = aliquot_store::auth::new_token();
+    f.store
+        .execute(
+            &f.admin,
+            Command::IssuePasswordReset {
+                user_id: bea.user_id,
+                reset_id: Uuid::now_v7(),
+                token_hash: token_hash(&late),
+                expires_at: f.clock.now() + Duration::hours(1),
+                reason: "again".into(),
+            },
+        )
+        .await
+        .unwrap();
+    f.clock.advance(Duration::hours(1));
+    let expired = f
+        .store
+        .execute(
+            &bea,
+            Command::RedeemPasswordReset {
+                token_hash: token_hash(&late),
+                password_hash: fixture_hash(),
+            },
+        )
+        .await;
+    assert!(matches!(
+        expired,
+        Err(StoreError::Domain(
+            aliquot_domain::DomainError::ResetTokenInvalid
+        ))
+    ));
+}
+
+#[tokio::test]
+async fn settings_change_only_through_the_command_with_old_and_new_values_audited() {
+    let f = fixture().await;
+    assert_eq!(f.store.settings().await.unwrap().display_timezone, "UTC");
+    f.store
+        .execute(
+            &f.admin,
+            Command::ChangeSetting {
+                setting: Setting::DisplayTimezone("Europe/Paris".into()),
+                reason: "site moved".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.settings().await.unwrap().display_timezone,
+        "Europe/Paris"
+    );
+    let audit = f
+        .store
+        .list_audit(Default::default(), aliquot_domain::paging::SortOrder::Desc)
+        .await
+        .unwrap();
+    let e = &audit.items[0];
+    assert_eq!(
+        (e.entity_type.as_str(), e.entity_id.as_str()),
+        ("setting", "display_timezone")
+    );
+    assert_eq!(e.old_value.as_deref(), Some("\"UTC\""));
+    assert_eq!(e.new_value.as_deref(), Some("\"Europe/Paris\""));
+}
+
+#[tokio::test]
+async fn user_lists_use_the_one_page_type_with_sql_totals() {
+    let f = fixture().await;
+    for i in 0..7 {
+        f.add_user(&format!("user{i}"), Role::Viewer).await;
+    }
+    use aliquot_domain::account::UserSort;
+    use aliquot_domain::paging::{PageRequest, SortOrder};
+    let page = f
+        .store
+        .list_users(
+            PageRequest {
+                page: 2,
+                per_page: 3,
+            },
+            UserSort::Username,
+            SortOrder::Asc,
+        )
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.total_pages, page.items.len()), (8, 3, 3));
+    let names: Vec<_> = page.items.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(names, ["user2", "user3", "user4"]);
+    let desc = f
+        .store
+        .list_users(
+            PageRequest {
+                page: 1,
+                per_page: 2,
+            },
+            UserSort::Username,
+            SortOrder::Desc,
+        )
+        .await
+        .unwrap();
+    assert_eq!(desc.items[0].username, "user6");
+    assert!(f
+        .store
+        .list_users(
+            PageRequest {
+                page: 1,
+                per_page: 1000
+            },
+            UserSort::Username,
+            SortOrder::Asc
+        )
+        .await
+        .is_err());
+}
+
+/// `.sqlx/` must describe exactly the queries in the source: a missing entry already fails
+/// the offline build; this catches entries for queries that no longer exist.
+#[test]
+fn sqlx_offline_data_is_fresh() {
+    use sha2::{Digest, Sha256};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut sources = String::new();
+    for dir in ["shared/store/src"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            sources.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+    }
+    let mut files = 0;
+    for entry in std::fs::read_dir(root.join(".sqlx")).unwrap() {
+        let path = entry.unwrap().path();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let query = json["query"].as_str().unwrap();
+        let hash = hex::encode(Sha256::digest(query.as_bytes()));
+        assert_eq!(
+            path.file_name().unwrap().to_str().unwrap(),
+            format!("query-{hash}.json")
+        );
+        assert!(
+            sources.contains(query),
+            "stale .sqlx entry for a query no longer in the source: {query}"
+        );
+        files += 1;
+    }
+    assert!(files > 10);
+}
