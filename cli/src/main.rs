@@ -27,7 +27,8 @@ struct Cli {
 enum Action {
     /// Create (or check) a data directory and print where it is and this workstation's id.
     Init {
-        /// Also create demo accounts (admin / technician, passwords printed) if none exist.
+        /// Also load the demo lab (accounts with printed passwords, sites, participants,
+        /// 1,500 samples in two freezers) into a data directory that has no accounts yet.
         #[arg(long)]
         demo: bool,
     },
@@ -110,7 +111,7 @@ async fn run(action: Action, store: &Store, data_dir: &std::path::Path) -> Resul
             println!("data directory: {}", data_dir.display());
             println!("workstation id: {}", store.device_id());
             if demo {
-                demo_accounts(store).await?;
+                demo_lab(store).await?;
             }
         }
         Action::User(UserAction::Create {
@@ -195,28 +196,30 @@ async fn create_user(
     Ok(())
 }
 
-/// Demo accounts for a first look. Only on an empty data directory.
-async fn demo_accounts(store: &Store) -> Result<()> {
+/// The demo lab for a first look (accounts, sites, participants, samples in freezers).
+/// Only on an empty data directory.
+async fn demo_lab(store: &Store) -> Result<()> {
     if store.user_count().await? > 0 {
-        println!("accounts exist already; no demo accounts added");
+        println!("accounts exist already; no demo data added");
         return Ok(());
     }
-    let accounts = [
-        (
-            "admin",
-            "Demo Administrator",
-            Role::Admin,
-            "aliquot demo passphrase",
-        ),
-        (
-            "tech",
-            "Demo Technician",
-            Role::Technician,
-            "bench demo passphrase",
-        ),
-    ];
-    for (username, name, role, password) in accounts {
-        create_user(store, username, name, role, password).await?;
+    let started = std::time::Instant::now();
+    let report =
+        aliquot_store::seed::demo_lab(store, aliquot_store::seed::DemoSize::default()).await?;
+    println!(
+        "demo lab: {} sites, {} field events, {} participants, {} samples ({} placed in {} boxes of {} freezers), {} discard requests; {} commands in {:.1} s",
+        report.sites,
+        report.field_events,
+        report.participants,
+        report.samples,
+        report.placed,
+        report.boxes,
+        report.freezers,
+        report.discard_requests,
+        report.commands,
+        started.elapsed().as_secs_f64()
+    );
+    for (username, _, role, password) in aliquot_store::seed::DEMO_ACCOUNTS {
         println!("demo account: {username} / {password} ({})", role.as_str());
     }
     Ok(())

@@ -13,13 +13,13 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-fn first_page() -> u32 {
+pub(crate) fn first_page() -> u32 {
     1
 }
-fn default_per_page() -> u32 {
+pub(crate) fn default_per_page() -> u32 {
     DEFAULT_PER_PAGE
 }
-fn ascending() -> SortOrder {
+pub(crate) fn ascending() -> SortOrder {
     SortOrder::Asc
 }
 fn descending() -> SortOrder {
@@ -269,4 +269,10 @@ pub enum CoreEvent {
         #[ts(type = "number")]
         seq: i64,
     },
+    /// Tubes were placed or moved in this box: redraw its map.
+    StorageChanged {
+        box_id: Uuid,
+    },
+    /// A notification was added or read: refresh the count.
+    NotificationsChanged,
 }

@@ -63,11 +63,27 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid { .. }
             | DomainError::WrongPassword
             | DomainError::ResetTokenInvalid
-            | DomainError::CannotDeactivateSelf => ErrorCode::InvalidInput,
+            | DomainError::CannotDeactivateSelf
+            | DomainError::CheckCharacterMismatch { .. }
+            | DomainError::NotEnoughVolume { .. } => ErrorCode::InvalidInput,
             DomainError::AlreadyInitialised
             | DomainError::UsernameTaken(_)
             | DomainError::AlreadyDeactivated
-            | DomainError::LastAdmin => ErrorCode::Conflict,
+            | DomainError::LastAdmin
+            | DomainError::BlockUsedUp { .. }
+            | DomainError::NoBlock { .. }
+            | DomainError::BlockOverlap { .. }
+            | DomainError::RangeOverlap { .. }
+            | DomainError::RangeBelowUsed { .. }
+            | DomainError::Taken(_)
+            | DomainError::CodeNotIssued { .. }
+            | DomainError::StaleStatus { .. }
+            | DomainError::InvalidTransition { .. }
+            | DomainError::PositionOccupied { .. }
+            | DomainError::BoxFull
+            | DomainError::NotEmpty { .. }
+            | DomainError::Voided(_)
+            | DomainError::Refused(_) => ErrorCode::Conflict,
             DomainError::NotFound(_) => ErrorCode::NotFound,
         };
         ApiError::new(code, sentence(&e.to_string()))

@@ -10,6 +10,9 @@ mod error;
 #[cfg(feature = "http")]
 pub mod http;
 mod ops;
+pub mod registration;
+pub mod samples;
+pub mod storage;
 
 pub use dispatch::{dispatch, OPERATIONS};
 pub use error::{ApiError, ErrorCode};

@@ -36,7 +36,7 @@ impl Api {
         self.events.subscribe()
     }
 
-    fn emit(&self, event: CoreEvent) {
+    pub(crate) fn emit(&self, event: CoreEvent) {
         // No listener is fine: the events are hints for open windows.
         let _ = self.events.send(event);
     }
@@ -47,7 +47,11 @@ impl Api {
         Ok(self.store.session(token).await?)
     }
 
-    async fn actor_with(&self, token: Option<&str>, permission: Permission) -> Result<Actor> {
+    pub(crate) async fn actor_with(
+        &self,
+        token: Option<&str>,
+        permission: Permission,
+    ) -> Result<Actor> {
         let actor = self.session(token).await?.actor();
         if actor.role.may(permission) {
             Ok(actor)
@@ -56,7 +60,11 @@ impl Api {
         }
     }
 
-    async fn run(&self, actor: &Actor, command: Command) -> Result<aliquot_store::Executed> {
+    pub(crate) async fn run(
+        &self,
+        actor: &Actor,
+        command: Command,
+    ) -> Result<aliquot_store::Executed> {
         let executed = self.store.execute(actor, command).await?;
         self.emit(CoreEvent::AuditAppended {
             seq: executed.audit_seq,
@@ -325,7 +333,7 @@ impl Api {
     }
 }
 
-fn map_page<A, B>(page: Page<A>, f: impl Fn(A) -> B) -> Page<B> {
+pub(crate) fn map_page<A, B>(page: Page<A>, f: impl Fn(A) -> B) -> Page<B> {
     Page {
         items: page.items.into_iter().map(f).collect(),
         page: page.page,

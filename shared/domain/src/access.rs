@@ -43,11 +43,19 @@ impl Role {
         use Permission::*;
         match permission {
             // Every signed-in user may look after their own account and read what is shared.
-            ChangeOwnPassword | ReadSettings => true,
-            ManageUsers | ResetPasswords => self == Role::Admin,
-            ChangeSettings | ReadUsers | ReadAudit => {
-                matches!(self, Role::Admin | Role::LabManager)
+            ChangeOwnPassword | ReadSettings | ReadSamples | UseOwnNotifications => true,
+            ManageUsers | ResetPasswords | ManageNumberBlocks => self == Role::Admin,
+            ChangeSettings | ReadUsers | ReadAudit | ManageSites | ManageKitTemplates
+            | ManageStorage => matches!(self, Role::Admin | Role::LabManager),
+            ManageFieldEvents => matches!(self, Role::LabManager | Role::FieldCoordinator),
+            RegisterParticipants | RegisterSamples => matches!(
+                self,
+                Role::LabManager | Role::Technician | Role::FieldCoordinator
+            ),
+            ProcessSamples | PlaceSamples | RequestDiscard => {
+                matches!(self, Role::LabManager | Role::Technician)
             }
+            DecideDiscard => self == Role::LabManager,
         }
     }
 }
@@ -63,10 +71,23 @@ pub enum Permission {
     ReadUsers,
     ResetPasswords,
     ReadAudit,
+    ManageSites,
+    ManageNumberBlocks,
+    RegisterParticipants,
+    ManageFieldEvents,
+    ManageKitTemplates,
+    RegisterSamples,
+    ProcessSamples,
+    ManageStorage,
+    PlaceSamples,
+    RequestDiscard,
+    DecideDiscard,
+    ReadSamples,
+    UseOwnNotifications,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ChangeOwnPassword,
         Permission::ReadSettings,
         Permission::ChangeSettings,
@@ -74,6 +95,19 @@ impl Permission {
         Permission::ReadUsers,
         Permission::ResetPasswords,
         Permission::ReadAudit,
+        Permission::ManageSites,
+        Permission::ManageNumberBlocks,
+        Permission::RegisterParticipants,
+        Permission::ManageFieldEvents,
+        Permission::ManageKitTemplates,
+        Permission::RegisterSamples,
+        Permission::ProcessSamples,
+        Permission::ManageStorage,
+        Permission::PlaceSamples,
+        Permission::RequestDiscard,
+        Permission::DecideDiscard,
+        Permission::ReadSamples,
+        Permission::UseOwnNotifications,
     ];
 }
 
@@ -96,6 +130,16 @@ mod tests {
     #[case(Role::Viewer, Permission::ReadUsers, false)]
     #[case(Role::Viewer, Permission::ChangeOwnPassword, true)]
     #[case(Role::Viewer, Permission::ReadSettings, true)]
+    #[case(Role::Viewer, Permission::ReadSamples, true)]
+    #[case(Role::Viewer, Permission::PlaceSamples, false)]
+    #[case(Role::Technician, Permission::PlaceSamples, true)]
+    #[case(Role::Technician, Permission::DecideDiscard, false)]
+    #[case(Role::LabManager, Permission::DecideDiscard, true)]
+    #[case(Role::Admin, Permission::DecideDiscard, false)]
+    #[case(Role::FieldCoordinator, Permission::RegisterSamples, true)]
+    #[case(Role::FieldCoordinator, Permission::ProcessSamples, false)]
+    #[case(Role::Admin, Permission::ManageNumberBlocks, true)]
+    #[case(Role::LabManager, Permission::ManageNumberBlocks, false)]
     fn role_matrix(#[case] role: Role, #[case] permission: Permission, #[case] allowed: bool) {
         assert_eq!(role.may(permission), allowed);
     }

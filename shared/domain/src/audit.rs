@@ -10,19 +10,10 @@ use uuid::Uuid;
 /// The hash that the first entry of a chain points back to.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// What happened. Command kinds plus the security events that are not commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
+/// What happened: a command, or one of the security events that are not commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
-    CreateFirstAdmin,
-    CreateUser,
-    ChangeRole,
-    DeactivateUser,
-    ChangePassword,
-    IssuePasswordReset,
-    RedeemPasswordReset,
-    ChangeSetting,
+    Command(crate::CommandKind),
     LoginSucceeded,
     LoginFailed,
     Logout,
@@ -31,14 +22,7 @@ pub enum AuditAction {
 impl AuditAction {
     pub fn as_str(self) -> &'static str {
         match self {
-            AuditAction::CreateFirstAdmin => "create_first_admin",
-            AuditAction::CreateUser => "create_user",
-            AuditAction::ChangeRole => "change_role",
-            AuditAction::DeactivateUser => "deactivate_user",
-            AuditAction::ChangePassword => "change_password",
-            AuditAction::IssuePasswordReset => "issue_password_reset",
-            AuditAction::RedeemPasswordReset => "redeem_password_reset",
-            AuditAction::ChangeSetting => "change_setting",
+            AuditAction::Command(kind) => kind.as_str(),
             AuditAction::LoginSucceeded => "login_succeeded",
             AuditAction::LoginFailed => "login_failed",
             AuditAction::Logout => "logout",
@@ -46,17 +30,7 @@ impl AuditAction {
     }
 
     pub fn of_command(kind: crate::CommandKind) -> AuditAction {
-        use crate::CommandKind as K;
-        match kind {
-            K::CreateFirstAdmin => AuditAction::CreateFirstAdmin,
-            K::CreateUser => AuditAction::CreateUser,
-            K::ChangeRole => AuditAction::ChangeRole,
-            K::DeactivateUser => AuditAction::DeactivateUser,
-            K::ChangePassword => AuditAction::ChangePassword,
-            K::IssuePasswordReset => AuditAction::IssuePasswordReset,
-            K::RedeemPasswordReset => AuditAction::RedeemPasswordReset,
-            K::ChangeSetting => AuditAction::ChangeSetting,
-        }
+        AuditAction::Command(kind)
     }
 }
 
@@ -229,7 +203,7 @@ mod tests {
             actor_id: Uuid::nil(),
             actor_name: "system".into(),
             at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, n).unwrap(),
-            action: AuditAction::ChangeSetting,
+            action: AuditAction::Command(crate::CommandKind::ChangeSetting),
             entity_type: "setting",
             entity_id: "lab_name".into(),
             old_value: Some(serde_json::json!("A")),

@@ -2,9 +2,13 @@
 //! the outbox carries them to the hub, which runs them again through the same rules.
 
 use crate::access::{Permission, Role};
+use crate::numbering::NewBlock;
+use crate::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
 use crate::settings::Setting;
-use chrono::{DateTime, Utc};
+use crate::storage::{BoxLayout, FreezerKind, StorageTarget};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 /// Version of the command payload format written to the outbox.
@@ -57,83 +61,299 @@ pub enum Command {
         setting: Setting,
         reason: String,
     },
+
+    // --- Sites, number blocks, participants, field events ---
+    CreateSite {
+        site_id: Uuid,
+        code: String,
+        name: String,
+        participant_range_start: i64,
+        participant_range_end: i64,
+    },
+    /// Changes only the fields that are sent.
+    UpdateSite {
+        site_id: Uuid,
+        name: Option<String>,
+        participant_range_start: Option<i64>,
+        participant_range_end: Option<i64>,
+        reason: String,
+    },
+    AssignNumberBlock {
+        block_id: Uuid,
+        block: NewBlock,
+        reason: String,
+    },
+    /// `number: None` issues the next number from this workstation's block for the site;
+    /// the outbox records the number that was issued.
+    RegisterParticipant {
+        participant_id: Uuid,
+        site_id: Uuid,
+        number: Option<i64>,
+        external_id: Option<String>,
+        consent: ConsentStatus,
+        consent_date: NaiveDate,
+        sex: Option<Sex>,
+        birth_year: Option<i32>,
+    },
+    RecordConsent {
+        participant_id: Uuid,
+        consent: ConsentStatus,
+        consent_date: NaiveDate,
+        reason: String,
+    },
+    CreateFieldEvent {
+        event_id: Uuid,
+        site_id: Uuid,
+        name: String,
+        date: NaiveDate,
+        coordinator_id: Uuid,
+    },
+    CheckInParticipant {
+        event_id: Uuid,
+        participant_id: Uuid,
+    },
+
+    // --- Samples ---
+    CreateKitTemplate {
+        template_id: Uuid,
+        name: String,
+        items: Vec<KitItem>,
+    },
+    /// One registration makes the participant's whole kit of tubes.
+    RegisterKit {
+        registration_id: Uuid,
+        participant_id: Uuid,
+        template_id: Uuid,
+        event_id: Option<Uuid>,
+        collected_at: DateTime<Utc>,
+        collector: String,
+        tubes: Vec<NewTube>,
+    },
+    TransitionSample {
+        sample_id: Uuid,
+        expected: SampleStatus,
+        to: SampleStatus,
+        reason: Option<String>,
+    },
+    CreateAliquots {
+        parent_id: Uuid,
+        children: Vec<NewAliquot>,
+    },
+    RequestDiscard {
+        request_id: Uuid,
+        sample_id: Uuid,
+        reason: String,
+    },
+    DecideDiscard {
+        request_id: Uuid,
+        approve: bool,
+        reason: String,
+    },
+
+    // --- Storage ---
+    CreateFreezer {
+        freezer_id: Uuid,
+        name: String,
+        location: String,
+        freezer_kind: FreezerKind,
+        temperature_c: i16,
+    },
+    CreateRack {
+        rack_id: Uuid,
+        freezer_id: Uuid,
+        name: String,
+    },
+    CreateBox {
+        box_id: Uuid,
+        rack_id: Uuid,
+        name: String,
+        barcode: String,
+        box_type: String,
+        layout: BoxLayout,
+    },
+    MoveBox {
+        box_id: Uuid,
+        rack_id: Uuid,
+        reason: String,
+    },
+    VoidStorage {
+        target: StorageTarget,
+        reason: String,
+    },
+    /// Places tubes in one box, all or none. A tube already placed elsewhere is moved.
+    /// `position: None` asks the lab's auto-position strategy; the outbox records the
+    /// positions chosen.
+    PlaceSamples {
+        box_id: Uuid,
+        tubes: Vec<TubePlacement>,
+        source: PlacementSource,
+    },
+    CheckOutSamples {
+        sample_ids: Vec<Uuid>,
+        reason: String,
+    },
+    CheckInSamples {
+        sample_ids: Vec<Uuid>,
+    },
+
+    // --- Notifications ---
+    MarkNotificationRead {
+        notification_id: Uuid,
+    },
 }
 
-/// The kinds of command, for permissions, the outbox and tests that must cover all of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CommandKind {
-    CreateFirstAdmin,
-    CreateUser,
-    ChangeRole,
-    DeactivateUser,
-    ChangePassword,
-    IssuePasswordReset,
-    RedeemPasswordReset,
-    ChangeSetting,
+/// A tube of a kit registration. `code: None` issues the next code from this
+/// workstation's sample block; `Some` binds a pre-printed code that was scanned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NewTube {
+    pub sample_id: Uuid,
+    pub code: Option<String>,
 }
 
-impl CommandKind {
-    pub const ALL: [CommandKind; 8] = [
-        CommandKind::CreateFirstAdmin,
-        CommandKind::CreateUser,
-        CommandKind::ChangeRole,
-        CommandKind::DeactivateUser,
-        CommandKind::ChangePassword,
-        CommandKind::IssuePasswordReset,
-        CommandKind::RedeemPasswordReset,
-        CommandKind::ChangeSetting,
-    ];
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NewAliquot {
+    pub sample_id: Uuid,
+    pub code: Option<String>,
+    /// A derivative may be another type than its parent (DNA from buffy coat).
+    pub sample_type: SampleType,
+    pub volume_ul: u32,
+}
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct TubePlacement {
+    pub sample_id: Uuid,
+    pub position: Option<String>,
+}
+
+/// Where a placement came from, kept in the placement history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PlacementSource {
+    Scan,
+    Manual,
+    RackImport,
+}
+
+impl PlacementSource {
     pub fn as_str(self) -> &'static str {
         match self {
-            CommandKind::CreateFirstAdmin => "create_first_admin",
-            CommandKind::CreateUser => "create_user",
-            CommandKind::ChangeRole => "change_role",
-            CommandKind::DeactivateUser => "deactivate_user",
-            CommandKind::ChangePassword => "change_password",
-            CommandKind::IssuePasswordReset => "issue_password_reset",
-            CommandKind::RedeemPasswordReset => "redeem_password_reset",
-            CommandKind::ChangeSetting => "change_setting",
+            PlacementSource::Scan => "scan",
+            PlacementSource::Manual => "manual",
+            PlacementSource::RackImport => "rack_import",
         }
     }
+}
 
-    /// What the actor's role must allow for this command.
-    pub fn permission(self) -> Permission {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+
+impl Sex {
+    pub fn as_str(self) -> &'static str {
         match self {
-            CommandKind::CreateFirstAdmin
-            | CommandKind::CreateUser
-            | CommandKind::ChangeRole
-            | CommandKind::DeactivateUser => Permission::ManageUsers,
-            CommandKind::ChangePassword | CommandKind::RedeemPasswordReset => {
-                Permission::ChangeOwnPassword
-            }
-            CommandKind::IssuePasswordReset => Permission::ResetPasswords,
-            CommandKind::ChangeSetting => Permission::ChangeSettings,
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+            Sex::Unknown => "unknown",
         }
     }
+    pub fn parse(s: &str) -> Option<Sex> {
+        [Sex::Female, Sex::Male, Sex::Other, Sex::Unknown]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+macro_rules! command_kinds {
+    ($($kind:ident => $name:literal, $permission:ident;)*) => {
+        /// The kinds of command, for permissions, the outbox and tests that must cover all.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum CommandKind { $($kind),* }
+
+        impl CommandKind {
+            pub const ALL: &'static [CommandKind] = &[$(CommandKind::$kind),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(CommandKind::$kind => $name),* }
+            }
+
+            /// What the actor's role must allow for this command.
+            pub fn permission(self) -> Permission {
+                match self { $(CommandKind::$kind => Permission::$permission),* }
+            }
+        }
+
+        impl Command {
+            pub fn kind(&self) -> CommandKind {
+                match self { $(Command::$kind { .. } => CommandKind::$kind),* }
+            }
+        }
+    };
+}
+
+command_kinds! {
+    CreateFirstAdmin => "create_first_admin", ManageUsers;
+    CreateUser => "create_user", ManageUsers;
+    ChangeRole => "change_role", ManageUsers;
+    DeactivateUser => "deactivate_user", ManageUsers;
+    ChangePassword => "change_password", ChangeOwnPassword;
+    IssuePasswordReset => "issue_password_reset", ResetPasswords;
+    RedeemPasswordReset => "redeem_password_reset", ChangeOwnPassword;
+    ChangeSetting => "change_setting", ChangeSettings;
+    CreateSite => "create_site", ManageSites;
+    UpdateSite => "update_site", ManageSites;
+    AssignNumberBlock => "assign_number_block", ManageNumberBlocks;
+    RegisterParticipant => "register_participant", RegisterParticipants;
+    RecordConsent => "record_consent", RegisterParticipants;
+    CreateFieldEvent => "create_field_event", ManageFieldEvents;
+    CheckInParticipant => "check_in_participant", RegisterParticipants;
+    CreateKitTemplate => "create_kit_template", ManageKitTemplates;
+    RegisterKit => "register_kit", RegisterSamples;
+    TransitionSample => "transition_sample", ProcessSamples;
+    CreateAliquots => "create_aliquots", ProcessSamples;
+    RequestDiscard => "request_discard", RequestDiscard;
+    DecideDiscard => "decide_discard", DecideDiscard;
+    CreateFreezer => "create_freezer", ManageStorage;
+    CreateRack => "create_rack", ManageStorage;
+    CreateBox => "create_box", ManageStorage;
+    MoveBox => "move_box", ManageStorage;
+    VoidStorage => "void_storage", ManageStorage;
+    PlaceSamples => "place_samples", PlaceSamples;
+    CheckOutSamples => "check_out_samples", PlaceSamples;
+    CheckInSamples => "check_in_samples", PlaceSamples;
+    MarkNotificationRead => "mark_notification_read", UseOwnNotifications;
 }
 
 impl Command {
-    pub fn kind(&self) -> CommandKind {
-        match self {
-            Command::CreateFirstAdmin { .. } => CommandKind::CreateFirstAdmin,
-            Command::CreateUser { .. } => CommandKind::CreateUser,
-            Command::ChangeRole { .. } => CommandKind::ChangeRole,
-            Command::DeactivateUser { .. } => CommandKind::DeactivateUser,
-            Command::ChangePassword { .. } => CommandKind::ChangePassword,
-            Command::IssuePasswordReset { .. } => CommandKind::IssuePasswordReset,
-            Command::RedeemPasswordReset { .. } => CommandKind::RedeemPasswordReset,
-            Command::ChangeSetting { .. } => CommandKind::ChangeSetting,
-        }
-    }
-
     /// The reason the user gave, if the command carries one; it goes into the audit entry.
     pub fn reason(&self) -> Option<&str> {
         match self {
             Command::ChangeRole { reason, .. }
             | Command::DeactivateUser { reason, .. }
             | Command::IssuePasswordReset { reason, .. }
-            | Command::ChangeSetting { reason, .. } => Some(reason),
+            | Command::ChangeSetting { reason, .. }
+            | Command::UpdateSite { reason, .. }
+            | Command::AssignNumberBlock { reason, .. }
+            | Command::RecordConsent { reason, .. }
+            | Command::RequestDiscard { reason, .. }
+            | Command::DecideDiscard { reason, .. }
+            | Command::MoveBox { reason, .. }
+            | Command::VoidStorage { reason, .. }
+            | Command::CheckOutSamples { reason, .. } => Some(reason),
+            Command::TransitionSample { reason, .. } => reason.as_deref(),
             _ => None,
         }
     }

@@ -25,6 +25,53 @@ pub enum DomainError {
     AlreadyDeactivated,
     #[error("the last active administrator cannot be deactivated")]
     LastAdmin,
+    #[error(
+        "{code} has a wrong check character: it was mistyped or misread; scan or type it again"
+    )]
+    CheckCharacterMismatch { code: String },
+    #[error(
+        "this workstation's {kind} number block is used up; ask an administrator for a new block"
+    )]
+    BlockUsedUp { kind: &'static str },
+    #[error("this workstation has no {kind} number block; ask an administrator to assign one")]
+    NoBlock { kind: &'static str },
+    #[error("the range overlaps the block {first}–{last} of workstation {device_id}")]
+    BlockOverlap {
+        first: i64,
+        last: i64,
+        device_id: String,
+    },
+    #[error("the range overlaps site {site}'s participant range {start}–{end}")]
+    RangeOverlap { site: String, start: i64, end: i64 },
+    #[error("the range must keep the numbers {low}–{high} already used or handed out")]
+    RangeBelowUsed { low: i64, high: i64 },
+    #[error("{0} is already taken")]
+    Taken(String),
+    #[error("{code} is not on a pre-printed roll registered at this workstation")]
+    CodeNotIssued { code: String },
+    #[error("the sample is {current}, not {expected} as expected; look again and decide on its current status")]
+    StaleStatus {
+        expected: &'static str,
+        current: &'static str,
+    },
+    #[error("a sample cannot go from {from} to {to} by {via}")]
+    InvalidTransition {
+        from: &'static str,
+        to: &'static str,
+        via: &'static str,
+    },
+    #[error("the parent has {have_ul} µL, the aliquots need {asked_ul} µL")]
+    NotEnoughVolume { have_ul: u32, asked_ul: u64 },
+    #[error("position {position} already holds {occupant}")]
+    PositionOccupied { position: String, occupant: String },
+    #[error("the box is full")]
+    BoxFull,
+    #[error("{what} still holds samples; move them out first")]
+    NotEmpty { what: &'static str },
+    #[error("{0} has been voided")]
+    Voided(&'static str),
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl DomainError {

@@ -9,8 +9,13 @@ pub mod account;
 pub mod audit;
 pub mod command;
 pub mod error;
+pub mod numbering;
 pub mod paging;
+pub mod rackscan;
+pub mod registration;
+pub mod sample;
 pub mod settings;
+pub mod storage;
 
 pub use access::{Permission, Role};
 pub use command::{Command, CommandKind, COMMAND_SCHEMA_VERSION};

@@ -1,5 +1,6 @@
 //! Workstation settings: a closed set of typed values, each validated here.
 
+use crate::storage::AutoPosition;
 use crate::DomainError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -19,6 +20,8 @@ pub enum Setting {
     LabelCopies(u8),
     /// Where the hub is, once this workstation syncs; `None` means stand-alone.
     HubUrl(Option<String>),
+    /// How a tube placed in a box without a position gets one.
+    AutoPosition(AutoPosition),
 }
 
 /// All settings with their current values.
@@ -31,6 +34,7 @@ pub struct Settings {
     pub label_default_template: Option<String>,
     pub label_copies: u8,
     pub hub_url: Option<String>,
+    pub auto_position: AutoPosition,
 }
 
 impl Default for Settings {
@@ -42,6 +46,7 @@ impl Default for Settings {
             label_default_template: None,
             label_copies: 1,
             hub_url: None,
+            auto_position: AutoPosition::NextFree,
         }
     }
 }
@@ -55,6 +60,7 @@ impl Settings {
             Setting::LabelDefaultTemplate(v) => self.label_default_template = v,
             Setting::LabelCopies(v) => self.label_copies = v,
             Setting::HubUrl(v) => self.hub_url = v,
+            Setting::AutoPosition(v) => self.auto_position = v,
         }
         self
     }
@@ -72,6 +78,7 @@ impl Settings {
             }
             Setting::LabelCopies(_) => Setting::LabelCopies(self.label_copies),
             Setting::HubUrl(_) => Setting::HubUrl(self.hub_url.clone()),
+            Setting::AutoPosition(_) => Setting::AutoPosition(self.auto_position),
         }
     }
 }
@@ -85,6 +92,7 @@ impl Setting {
             Setting::LabelDefaultTemplate(_) => "label_default_template",
             Setting::LabelCopies(_) => "label_copies",
             Setting::HubUrl(_) => "hub_url",
+            Setting::AutoPosition(_) => "auto_position",
         }
     }
 
@@ -140,6 +148,7 @@ impl Setting {
                 "label_copies",
                 "must be between 1 and 10",
             )),
+            Setting::AutoPosition(v) => Ok(Setting::AutoPosition(v)),
             Setting::HubUrl(None) => Ok(Setting::HubUrl(None)),
             Setting::HubUrl(Some(url)) => {
                 let url = url.trim().to_owned();

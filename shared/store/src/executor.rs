@@ -4,7 +4,10 @@
 //! row → COMMIT. Any error before the commit drops the transaction, which rolls back
 //! everything, so a refused command leaves no trace at all.
 
-use crate::{audit, outbox, settings, users, Result, Store, StoreError};
+use crate::{
+    audit, notifications, outbox, registration, samples, settings, storage, users, Result, Store,
+    StoreError,
+};
 use aliquot_domain::audit::{AuditAction, AuditContext, AuditEntry};
 use aliquot_domain::{Actor, Command, COMMAND_SCHEMA_VERSION};
 use sqlx::SqliteConnection;
@@ -17,6 +20,32 @@ pub(crate) struct Change {
     pub old: Option<serde_json::Value>,
     pub new: Option<serde_json::Value>,
     pub subject_user_id: Option<Uuid>,
+}
+
+/// What a command's area needs besides the command: who, when, and the ids that the
+/// history rows it writes must carry.
+pub(crate) struct Ctx<'a> {
+    pub actor: &'a Actor,
+    pub now: chrono::DateTime<chrono::Utc>,
+    pub command_id: Uuid,
+    pub device_id: &'a str,
+}
+
+/// What an area's apply returns: the audited change, and the command as it must be
+/// replayed when the area resolved something the caller left open (a number issued from
+/// this workstation's block, an auto-chosen position).
+pub(crate) struct Applied {
+    pub change: Change,
+    pub resolved: Option<Command>,
+}
+
+impl From<Change> for Applied {
+    fn from(change: Change) -> Self {
+        Applied {
+            change,
+            resolved: None,
+        }
+    }
 }
 
 /// The receipt of an executed command.
@@ -39,7 +68,14 @@ impl Store {
 
         // IMMEDIATE takes the write lock now, so the state we load cannot change under us.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let change = apply(&mut tx, actor, &command, now).await?;
+        let ctx = Ctx {
+            actor,
+            now,
+            command_id,
+            device_id: &self.device_id,
+        };
+        let Applied { change, resolved } = apply(&mut tx, &ctx, &command).await?;
+        let recorded = resolved.as_ref().unwrap_or(&command);
         let audit_seq = audit::append(
             &mut tx,
             &AuditEntry {
@@ -69,7 +105,7 @@ impl Store {
                 kind,
                 schema_version: COMMAND_SCHEMA_VERSION,
                 actor_id: actor.user_id,
-                command: &command,
+                command: recorded,
             },
         )
         .await?;
@@ -83,13 +119,9 @@ impl Store {
 }
 
 /// Routes a command to its area. Exhaustive, so a new command kind cannot be forgotten.
-async fn apply(
-    conn: &mut SqliteConnection,
-    actor: &Actor,
-    command: &Command,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Change> {
-    match command {
+async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) -> Result<Applied> {
+    let (actor, now) = (ctx.actor, ctx.now);
+    let change = match command {
         Command::CreateFirstAdmin {
             user_id,
             username,
@@ -151,5 +183,32 @@ async fn apply(
         Command::ChangeSetting { setting, .. } => {
             settings::change(conn, actor, setting.clone(), now).await
         }
-    }
+        Command::CreateSite { .. }
+        | Command::UpdateSite { .. }
+        | Command::AssignNumberBlock { .. }
+        | Command::RegisterParticipant { .. }
+        | Command::RecordConsent { .. }
+        | Command::CreateFieldEvent { .. }
+        | Command::CheckInParticipant { .. } => {
+            return registration::apply(conn, ctx, command).await
+        }
+        Command::CreateKitTemplate { .. }
+        | Command::RegisterKit { .. }
+        | Command::TransitionSample { .. }
+        | Command::CreateAliquots { .. }
+        | Command::RequestDiscard { .. }
+        | Command::DecideDiscard { .. } => return samples::apply(conn, ctx, command).await,
+        Command::CreateFreezer { .. }
+        | Command::CreateRack { .. }
+        | Command::CreateBox { .. }
+        | Command::MoveBox { .. }
+        | Command::VoidStorage { .. }
+        | Command::PlaceSamples { .. }
+        | Command::CheckOutSamples { .. }
+        | Command::CheckInSamples { .. } => return storage::apply(conn, ctx, command).await,
+        Command::MarkNotificationRead { notification_id } => {
+            notifications::mark_read(conn, ctx, *notification_id).await
+        }
+    }?;
+    Ok(change.into())
 }

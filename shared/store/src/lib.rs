@@ -7,9 +7,15 @@ pub mod audit;
 pub mod auth;
 mod db;
 mod executor;
+pub mod lookup;
+pub mod notifications;
 pub mod outbox;
 mod password;
+pub mod registration;
+pub mod samples;
+pub mod seed;
 pub mod settings;
+pub mod storage;
 pub mod users;
 
 pub use db::{default_data_dir, BackupReport, DB_FILE_NAME};

@@ -6,7 +6,7 @@ use aliquot_domain::settings::{Setting, Settings};
 use aliquot_domain::Actor;
 use sqlx::SqliteConnection;
 
-async fn load(conn: &mut SqliteConnection) -> Result<Settings> {
+pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<Settings> {
     let rows = sqlx::query!("SELECT key, value FROM settings")
         .fetch_all(conn)
         .await?;

@@ -1,0 +1,531 @@
+//! Operations and views for collection sites, number blocks, participants and field events.
+
+use crate::dto::{default_per_page, first_page, NoArgs};
+use crate::ops::map_page;
+use crate::{Api, ApiError};
+use aliquot_domain::command::Sex;
+use aliquot_domain::numbering::{BlockKind, NewBlock};
+use aliquot_domain::paging::{Page, PageRequest};
+use aliquot_domain::sample::ConsentStatus;
+use aliquot_domain::{Command, Permission};
+use aliquot_store::registration::{
+    BlockRecord, EventSummary, FieldEventRecord, ParticipantRecord, SiteRecord,
+};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SiteView {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub participant_range_start: i64,
+    #[ts(type = "number")]
+    pub participant_range_end: i64,
+}
+
+impl From<SiteRecord> for SiteView {
+    fn from(s: SiteRecord) -> Self {
+        SiteView {
+            id: s.id,
+            code: s.code,
+            name: s.name,
+            participant_range_start: s.participant_range_start,
+            participant_range_end: s.participant_range_end,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateSiteArgs {
+    pub code: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub participant_range_start: i64,
+    #[ts(type = "number")]
+    pub participant_range_end: i64,
+}
+
+/// Only the fields sent are changed.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct UpdateSiteArgs {
+    pub site_id: Uuid,
+    #[serde(default)]
+    #[ts(optional)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    pub participant_range_start: Option<i64>,
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    pub participant_range_end: Option<i64>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NumberBlockView {
+    pub id: Uuid,
+    pub kind: BlockKind,
+    pub device_id: String,
+    /// Whether the block belongs to this workstation.
+    pub this_workstation: bool,
+    pub site_id: Option<Uuid>,
+    pub prefix: String,
+    pub digits: u8,
+    #[ts(type = "number")]
+    pub first: i64,
+    #[ts(type = "number")]
+    pub last: i64,
+    #[ts(type = "number")]
+    pub next: i64,
+    #[ts(type = "number")]
+    pub remaining: i64,
+    /// The first code of the block as it prints, to check the format.
+    pub example_code: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct AssignNumberBlockArgs {
+    pub block: NewBlock,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ParticipantView {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub site_code: String,
+    #[ts(type = "number")]
+    pub number: i64,
+    pub code: String,
+    pub external_id: Option<String>,
+    pub consent: ConsentStatus,
+    pub consent_date: NaiveDate,
+    pub sex: Option<Sex>,
+    pub birth_year: Option<i32>,
+    #[ts(type = "number")]
+    pub sample_count: i64,
+}
+
+impl From<ParticipantRecord> for ParticipantView {
+    fn from(p: ParticipantRecord) -> Self {
+        ParticipantView {
+            id: p.id,
+            site_id: p.site_id,
+            site_code: p.site_code,
+            number: p.number,
+            code: p.code,
+            external_id: p.external_id,
+            consent: p.consent,
+            consent_date: p.consent_date,
+            sex: p.sex,
+            birth_year: p.birth_year,
+            sample_count: p.sample_count,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RegisterParticipantArgs {
+    pub site_id: Uuid,
+    #[serde(default)]
+    #[ts(optional)]
+    pub external_id: Option<String>,
+    pub consent: ConsentStatus,
+    pub consent_date: NaiveDate,
+    #[serde(default)]
+    #[ts(optional)]
+    pub sex: Option<Sex>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub birth_year: Option<i32>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RecordConsentArgs {
+    pub participant_id: Uuid,
+    pub consent: ConsentStatus,
+    pub consent_date: NaiveDate,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct SearchParticipantsArgs {
+    /// Start of a participant code, number or external id; empty lists all.
+    #[serde(default)]
+    pub query: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub site_id: Option<Uuid>,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct IdArgs {
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FieldEventView {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub site_code: String,
+    pub name: String,
+    pub date: NaiveDate,
+    pub coordinator_id: Uuid,
+    pub coordinator_name: String,
+    #[ts(type = "number")]
+    pub participants: i64,
+    #[ts(type = "number")]
+    pub samples: i64,
+}
+
+impl From<FieldEventRecord> for FieldEventView {
+    fn from(e: FieldEventRecord) -> Self {
+        FieldEventView {
+            id: e.id,
+            site_id: e.site_id,
+            site_code: e.site_code,
+            name: e.name,
+            date: e.date,
+            coordinator_id: e.coordinator_id,
+            coordinator_name: e.coordinator_name,
+            participants: e.participants,
+            samples: e.samples,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListFieldEventsArgs {
+    #[serde(default)]
+    #[ts(optional)]
+    pub site_id: Option<Uuid>,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateFieldEventArgs {
+    pub site_id: Uuid,
+    pub name: String,
+    pub date: NaiveDate,
+    pub coordinator_id: Uuid,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CheckInParticipantArgs {
+    pub event_id: Uuid,
+    pub participant_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TypeCount {
+    pub sample_type: String,
+    #[ts(type = "number")]
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EventSummaryView {
+    pub event: FieldEventView,
+    pub samples_by_type: Vec<TypeCount>,
+}
+
+impl From<EventSummary> for EventSummaryView {
+    fn from(s: EventSummary) -> Self {
+        EventSummaryView {
+            event: s.event.into(),
+            samples_by_type: s
+                .samples_by_type
+                .into_iter()
+                .map(|(sample_type, count)| TypeCount { sample_type, count })
+                .collect(),
+        }
+    }
+}
+
+impl Api {
+    fn block_view(&self, r: BlockRecord) -> NumberBlockView {
+        let b = &r.block;
+        NumberBlockView {
+            id: r.id,
+            kind: b.kind,
+            this_workstation: b.device_id == self.store().device_id(),
+            device_id: b.device_id.clone(),
+            site_id: b.site_id,
+            prefix: b.prefix.clone(),
+            digits: b.digits,
+            first: b.first,
+            last: b.last,
+            next: b.next,
+            remaining: b.remaining(),
+            example_code: b.code_of(b.first).unwrap_or_default(),
+        }
+    }
+
+    pub async fn list_sites(&self, token: Option<&str>, _args: NoArgs) -> Result<Vec<SiteView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self
+            .store()
+            .sites()
+            .await?
+            .into_iter()
+            .map(SiteView::from)
+            .collect())
+    }
+
+    pub async fn create_site(&self, token: Option<&str>, args: CreateSiteArgs) -> Result<SiteView> {
+        let actor = self.actor_with(token, Permission::ManageSites).await?;
+        let site_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::CreateSite {
+                site_id,
+                code: args.code,
+                name: args.name,
+                participant_range_start: args.participant_range_start,
+                participant_range_end: args.participant_range_end,
+            },
+        )
+        .await?;
+        Ok(self.store().site(site_id).await?.into())
+    }
+
+    pub async fn update_site(&self, token: Option<&str>, args: UpdateSiteArgs) -> Result<SiteView> {
+        let actor = self.actor_with(token, Permission::ManageSites).await?;
+        self.run(
+            &actor,
+            Command::UpdateSite {
+                site_id: args.site_id,
+                name: args.name,
+                participant_range_start: args.participant_range_start,
+                participant_range_end: args.participant_range_end,
+                reason: aliquot_domain::command::validate_reason(&args.reason)?,
+            },
+        )
+        .await?;
+        Ok(self.store().site(args.site_id).await?.into())
+    }
+
+    pub async fn list_number_blocks(
+        &self,
+        token: Option<&str>,
+        _args: NoArgs,
+    ) -> Result<Vec<NumberBlockView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self
+            .store()
+            .number_blocks()
+            .await?
+            .into_iter()
+            .map(|b| self.block_view(b))
+            .collect())
+    }
+
+    pub async fn assign_number_block(
+        &self,
+        token: Option<&str>,
+        args: AssignNumberBlockArgs,
+    ) -> Result<NumberBlockView> {
+        let actor = self
+            .actor_with(token, Permission::ManageNumberBlocks)
+            .await?;
+        let block_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::AssignNumberBlock {
+                block_id,
+                block: args.block,
+                reason: aliquot_domain::command::validate_reason(&args.reason)?,
+            },
+        )
+        .await?;
+        let block = self
+            .store()
+            .number_blocks()
+            .await?
+            .into_iter()
+            .find(|b| b.id == block_id);
+        block
+            .map(|b| self.block_view(b))
+            .ok_or_else(|| ApiError::internal(&"assigned block not found"))
+    }
+
+    pub async fn register_participant(
+        &self,
+        token: Option<&str>,
+        args: RegisterParticipantArgs,
+    ) -> Result<ParticipantView> {
+        let actor = self
+            .actor_with(token, Permission::RegisterParticipants)
+            .await?;
+        let participant_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::RegisterParticipant {
+                participant_id,
+                site_id: args.site_id,
+                number: None,
+                external_id: args.external_id,
+                consent: args.consent,
+                consent_date: args.consent_date,
+                sex: args.sex,
+                birth_year: args.birth_year,
+            },
+        )
+        .await?;
+        Ok(self.store().participant(participant_id).await?.into())
+    }
+
+    pub async fn record_consent(
+        &self,
+        token: Option<&str>,
+        args: RecordConsentArgs,
+    ) -> Result<ParticipantView> {
+        let actor = self
+            .actor_with(token, Permission::RegisterParticipants)
+            .await?;
+        self.run(
+            &actor,
+            Command::RecordConsent {
+                participant_id: args.participant_id,
+                consent: args.consent,
+                consent_date: args.consent_date,
+                reason: aliquot_domain::command::validate_reason(&args.reason)?,
+            },
+        )
+        .await?;
+        Ok(self.store().participant(args.participant_id).await?.into())
+    }
+
+    pub async fn search_participants(
+        &self,
+        token: Option<&str>,
+        args: SearchParticipantsArgs,
+    ) -> Result<Page<ParticipantView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(map_page(
+            self.store()
+                .search_participants(&args.query, args.site_id, page)
+                .await?,
+            ParticipantView::from,
+        ))
+    }
+
+    pub async fn get_participant(
+        &self,
+        token: Option<&str>,
+        args: IdArgs,
+    ) -> Result<ParticipantView> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self.store().participant(args.id).await?.into())
+    }
+
+    pub async fn list_field_events(
+        &self,
+        token: Option<&str>,
+        args: ListFieldEventsArgs,
+    ) -> Result<Page<FieldEventView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(map_page(
+            self.store().field_events(args.site_id, page).await?,
+            FieldEventView::from,
+        ))
+    }
+
+    pub async fn create_field_event(
+        &self,
+        token: Option<&str>,
+        args: CreateFieldEventArgs,
+    ) -> Result<FieldEventView> {
+        let actor = self
+            .actor_with(token, Permission::ManageFieldEvents)
+            .await?;
+        let event_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::CreateFieldEvent {
+                event_id,
+                site_id: args.site_id,
+                name: args.name,
+                date: args.date,
+                coordinator_id: args.coordinator_id,
+            },
+        )
+        .await?;
+        Ok(self.store().event_summary(event_id).await?.event.into())
+    }
+
+    pub async fn check_in_participant(
+        &self,
+        token: Option<&str>,
+        args: CheckInParticipantArgs,
+    ) -> Result<EventSummaryView> {
+        let actor = self
+            .actor_with(token, Permission::RegisterParticipants)
+            .await?;
+        self.run(
+            &actor,
+            Command::CheckInParticipant {
+                event_id: args.event_id,
+                participant_id: args.participant_id,
+            },
+        )
+        .await?;
+        Ok(self.store().event_summary(args.event_id).await?.into())
+    }
+
+    pub async fn event_summary(
+        &self,
+        token: Option<&str>,
+        args: IdArgs,
+    ) -> Result<EventSummaryView> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self.store().event_summary(args.id).await?.into())
+    }
+}

@@ -1,0 +1,749 @@
+//! Operations and views for kit templates, kit registration, sample detail, status
+//! changes, aliquots, discard requests, lookup by scan and notifications.
+
+use crate::dto::{default_per_page, first_page, CoreEvent, NoArgs};
+use crate::ops::map_page;
+use crate::registration::{IdArgs, ParticipantView};
+use crate::storage::BoxView;
+use crate::{Api, ApiError};
+use aliquot_domain::command::{NewAliquot, NewTube};
+use aliquot_domain::paging::{Page, PageRequest};
+use aliquot_domain::sample::{self, ConsentStatus, KitItem, SampleStatus, SampleType, Via};
+use aliquot_domain::{Command, Permission, Role};
+use aliquot_store::lookup::Scanned;
+use aliquot_store::notifications::NotificationRecord;
+use aliquot_store::samples::{
+    DiscardFilter, DiscardRequestRecord, DiscardState, KitTemplateRecord, Location, SampleRecord,
+    StatusChange,
+};
+use aliquot_store::storage::PlacementChange;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct KitTemplateView {
+    pub id: Uuid,
+    pub name: String,
+    pub items: Vec<KitItem>,
+    pub tube_count: u32,
+}
+
+impl From<KitTemplateRecord> for KitTemplateView {
+    fn from(k: KitTemplateRecord) -> Self {
+        let tube_count = k.items.iter().map(|i| u32::from(i.count)).sum();
+        KitTemplateView {
+            id: k.id,
+            name: k.name,
+            items: k.items,
+            tube_count,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateKitTemplateArgs {
+    pub name: String,
+    pub items: Vec<KitItem>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RegisterKitArgs {
+    pub participant_id: Uuid,
+    pub template_id: Uuid,
+    #[serde(default)]
+    #[ts(optional)]
+    pub event_id: Option<Uuid>,
+    pub collected_at: DateTime<Utc>,
+    pub collector: String,
+    /// One entry per tube of the kit: a scanned pre-printed code, or null to issue one.
+    /// Omit to issue every code.
+    #[serde(default)]
+    #[ts(optional)]
+    pub codes: Option<Vec<Option<String>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LocationView {
+    pub freezer_id: Uuid,
+    pub freezer: String,
+    pub rack_id: Uuid,
+    pub rack: String,
+    pub box_id: Uuid,
+    pub box_name: String,
+    pub box_barcode: String,
+    pub position: Option<String>,
+}
+
+impl From<Location> for LocationView {
+    fn from(l: Location) -> Self {
+        LocationView {
+            freezer_id: l.freezer_id,
+            freezer: l.freezer,
+            rack_id: l.rack_id,
+            rack: l.rack,
+            box_id: l.box_id,
+            box_name: l.box_name,
+            box_barcode: l.box_barcode,
+            position: l.position,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SampleView {
+    pub id: Uuid,
+    pub code: String,
+    pub sample_type: SampleType,
+    pub sample_type_code: String,
+    pub status: SampleStatus,
+    pub volume_ul: Option<u32>,
+    pub parent_id: Option<Uuid>,
+    pub event_id: Option<Uuid>,
+    pub collected_at: DateTime<Utc>,
+    pub collector: String,
+    /// Seconds out of the freezer so far, including a check-out still open.
+    #[ts(type = "number")]
+    pub time_out_seconds: i64,
+    pub checked_out_at: Option<DateTime<Utc>>,
+    pub participant_id: Uuid,
+    pub participant_code: String,
+    pub consent: ConsentStatus,
+    /// True when the participant withdrew consent: shown on every sample.
+    pub consent_withdrawn: bool,
+    pub site_code: String,
+    pub site_name: String,
+    pub location: Option<LocationView>,
+    /// The statuses a technician may set by hand from here.
+    pub next_statuses: Vec<SampleStatus>,
+}
+
+impl SampleView {
+    fn new(s: SampleRecord, now: DateTime<Utc>) -> Self {
+        let open = s
+            .checked_out_at
+            .map_or(0, |out| (now - out).num_seconds().max(0));
+        SampleView {
+            id: s.id,
+            code: s.code,
+            sample_type: s.sample_type,
+            sample_type_code: s.sample_type.short_code().to_owned(),
+            status: s.status,
+            volume_ul: s.volume_ul,
+            parent_id: s.parent_id,
+            event_id: s.event_id,
+            collected_at: s.collected_at,
+            collector: s.collector,
+            time_out_seconds: s.time_out_seconds + open,
+            checked_out_at: s.checked_out_at,
+            participant_id: s.participant_id,
+            participant_code: s.participant_code,
+            consent_withdrawn: s.consent == ConsentStatus::Withdrawn,
+            consent: s.consent,
+            site_code: s.site_code,
+            site_name: s.site_name,
+            location: s.location.map(LocationView::from),
+            next_statuses: sample::next_statuses(s.status, Via::Manual),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct KitRegistered {
+    pub registration_id: Uuid,
+    pub samples: Vec<SampleView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StatusChangeView {
+    pub from: Option<SampleStatus>,
+    pub to: SampleStatus,
+    pub via: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+impl From<StatusChange> for StatusChangeView {
+    fn from(c: StatusChange) -> Self {
+        StatusChangeView {
+            from: c.from,
+            to: c.to,
+            via: c.via,
+            actor: c.actor,
+            at: c.at,
+            reason: c.reason,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlacementChangeView {
+    pub from_box_id: Option<Uuid>,
+    pub from_position: Option<String>,
+    pub to_box_id: Option<Uuid>,
+    pub to_position: Option<String>,
+    pub source: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+impl From<PlacementChange> for PlacementChangeView {
+    fn from(c: PlacementChange) -> Self {
+        PlacementChangeView {
+            from_box_id: c.from_box_id,
+            from_position: c.from_position,
+            to_box_id: c.to_box_id,
+            to_position: c.to_position,
+            source: c.source,
+            actor: c.actor,
+            at: c.at,
+        }
+    }
+}
+
+/// Everything the sample screen shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SampleDetail {
+    pub sample: SampleView,
+    pub parent: Option<SampleView>,
+    pub aliquots: Vec<SampleView>,
+    pub status_history: Vec<StatusChangeView>,
+    pub placement_history: Vec<PlacementChangeView>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct TransitionSampleArgs {
+    pub sample_id: Uuid,
+    /// The status the technician saw; a sample that moved on since is refused.
+    pub expected: SampleStatus,
+    pub to: SampleStatus,
+    #[serde(default)]
+    #[ts(optional)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct AliquotSpec {
+    pub sample_type: SampleType,
+    pub volume_ul: u32,
+    #[serde(default)]
+    #[ts(optional)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateAliquotsArgs {
+    pub parent_id: Uuid,
+    pub aliquots: Vec<AliquotSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RequestDiscardArgs {
+    pub sample_id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct DecideDiscardArgs {
+    pub request_id: Uuid,
+    pub approve: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DiscardRequestState {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListDiscardRequestsArgs {
+    #[serde(default)]
+    #[ts(optional)]
+    pub state: Option<DiscardRequestState>,
+    /// Start of a sample code.
+    #[serde(default)]
+    #[ts(optional)]
+    pub sample_code: Option<String>,
+    /// Only this requester's (technicians always see only their own).
+    #[serde(default)]
+    #[ts(optional)]
+    pub requested_by: Option<Uuid>,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DiscardRequestView {
+    pub id: Uuid,
+    pub sample_id: Uuid,
+    pub sample_code: String,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub reason: String,
+    pub state: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_note: Option<String>,
+}
+
+impl From<DiscardRequestRecord> for DiscardRequestView {
+    fn from(d: DiscardRequestRecord) -> Self {
+        DiscardRequestView {
+            id: d.id,
+            sample_id: d.sample_id,
+            sample_code: d.sample_code,
+            requested_by: d.requested_by,
+            requested_at: d.requested_at,
+            reason: d.reason,
+            state: d.state,
+            decided_by: d.decided_by,
+            decided_at: d.decided_at,
+            decision_note: d.decision_note,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct LookupScanArgs {
+    pub code: String,
+}
+
+/// What a scanned code names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ScanLookup {
+    Sample { sample: Box<SampleView> },
+    Box { storage_box: Box<BoxView> },
+    Participant { participant: Box<ParticipantView> },
+    Unknown { code: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NotificationView {
+    pub id: Uuid,
+    pub kind: String,
+    pub message: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+impl From<NotificationRecord> for NotificationView {
+    fn from(n: NotificationRecord) -> Self {
+        NotificationView {
+            id: n.id,
+            kind: n.kind,
+            message: n.message,
+            entity_type: n.entity_type,
+            entity_id: n.entity_id,
+            created_at: n.created_at,
+            read: n.read_at.is_some(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListNotificationsArgs {
+    #[serde(default)]
+    pub unread_only: bool,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+impl Api {
+    pub(crate) fn sample_view(&self, s: SampleRecord) -> SampleView {
+        SampleView::new(s, self.store().now())
+    }
+
+    pub async fn list_kit_templates(
+        &self,
+        token: Option<&str>,
+        _args: NoArgs,
+    ) -> Result<Vec<KitTemplateView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self
+            .store()
+            .kit_templates()
+            .await?
+            .into_iter()
+            .map(KitTemplateView::from)
+            .collect())
+    }
+
+    pub async fn create_kit_template(
+        &self,
+        token: Option<&str>,
+        args: CreateKitTemplateArgs,
+    ) -> Result<KitTemplateView> {
+        let actor = self
+            .actor_with(token, Permission::ManageKitTemplates)
+            .await?;
+        let template_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::CreateKitTemplate {
+                template_id,
+                name: args.name,
+                items: args.items,
+            },
+        )
+        .await?;
+        let made = self
+            .store()
+            .kit_templates()
+            .await?
+            .into_iter()
+            .find(|k| k.id == template_id);
+        made.map(KitTemplateView::from)
+            .ok_or_else(|| ApiError::internal(&"kit template not found after creation"))
+    }
+
+    /// Registers a participant's whole kit in one command.
+    pub async fn register_kit(
+        &self,
+        token: Option<&str>,
+        args: RegisterKitArgs,
+    ) -> Result<KitRegistered> {
+        let actor = self.actor_with(token, Permission::RegisterSamples).await?;
+        let template = self
+            .store()
+            .kit_templates()
+            .await?
+            .into_iter()
+            .find(|k| k.id == args.template_id)
+            .ok_or(aliquot_domain::DomainError::NotFound("kit template"))?;
+        let count = sample::kit_tubes(&template.items)?.len();
+        let codes = args.codes.unwrap_or_else(|| vec![None; count]);
+        if codes.len() != count {
+            return Err(ApiError::invalid(format!(
+                "The kit {} has {count} tubes; {} codes were given.",
+                template.name,
+                codes.len()
+            )));
+        }
+        let tubes: Vec<NewTube> = codes
+            .into_iter()
+            .map(|code| NewTube {
+                sample_id: Uuid::now_v7(),
+                code,
+            })
+            .collect();
+        let ids: Vec<Uuid> = tubes.iter().map(|t| t.sample_id).collect();
+        let registration_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::RegisterKit {
+                registration_id,
+                participant_id: args.participant_id,
+                template_id: args.template_id,
+                event_id: args.event_id,
+                collected_at: args.collected_at,
+                collector: args.collector,
+                tubes,
+            },
+        )
+        .await?;
+        let mut samples = Vec::with_capacity(ids.len());
+        for id in ids {
+            samples.push(self.sample_view(self.store().sample(id).await?));
+        }
+        Ok(KitRegistered {
+            registration_id,
+            samples,
+        })
+    }
+
+    pub async fn get_sample(&self, token: Option<&str>, args: IdArgs) -> Result<SampleDetail> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let store = self.store();
+        let sample = store.sample(args.id).await?;
+        let parent = match sample.parent_id {
+            Some(p) => Some(self.sample_view(store.sample(p).await?)),
+            None => None,
+        };
+        Ok(SampleDetail {
+            parent,
+            aliquots: store
+                .aliquots_of(args.id)
+                .await?
+                .into_iter()
+                .map(|s| self.sample_view(s))
+                .collect(),
+            status_history: store
+                .status_history(args.id)
+                .await?
+                .into_iter()
+                .map(StatusChangeView::from)
+                .collect(),
+            placement_history: store
+                .placement_history(args.id)
+                .await?
+                .into_iter()
+                .map(PlacementChangeView::from)
+                .collect(),
+            sample: self.sample_view(sample),
+        })
+    }
+
+    pub async fn participant_samples(
+        &self,
+        token: Option<&str>,
+        args: IdArgs,
+    ) -> Result<Vec<SampleView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self
+            .store()
+            .samples_of_participant(args.id)
+            .await?
+            .into_iter()
+            .map(|s| self.sample_view(s))
+            .collect())
+    }
+
+    pub async fn transition_sample(
+        &self,
+        token: Option<&str>,
+        args: TransitionSampleArgs,
+    ) -> Result<SampleView> {
+        let actor = self.actor_with(token, Permission::ProcessSamples).await?;
+        self.run(
+            &actor,
+            Command::TransitionSample {
+                sample_id: args.sample_id,
+                expected: args.expected,
+                to: args.to,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        Ok(self.sample_view(self.store().sample(args.sample_id).await?))
+    }
+
+    pub async fn create_aliquots(
+        &self,
+        token: Option<&str>,
+        args: CreateAliquotsArgs,
+    ) -> Result<Vec<SampleView>> {
+        let actor = self.actor_with(token, Permission::ProcessSamples).await?;
+        let children: Vec<NewAliquot> = args
+            .aliquots
+            .into_iter()
+            .map(|a| NewAliquot {
+                sample_id: Uuid::now_v7(),
+                code: a.code,
+                sample_type: a.sample_type,
+                volume_ul: a.volume_ul,
+            })
+            .collect();
+        let ids: Vec<Uuid> = children.iter().map(|c| c.sample_id).collect();
+        self.run(
+            &actor,
+            Command::CreateAliquots {
+                parent_id: args.parent_id,
+                children,
+            },
+        )
+        .await?;
+        let mut made = Vec::with_capacity(ids.len());
+        for id in ids {
+            made.push(self.sample_view(self.store().sample(id).await?));
+        }
+        Ok(made)
+    }
+
+    pub async fn request_discard(
+        &self,
+        token: Option<&str>,
+        args: RequestDiscardArgs,
+    ) -> Result<DiscardRequestView> {
+        let actor = self.actor_with(token, Permission::RequestDiscard).await?;
+        let request_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::RequestDiscard {
+                request_id,
+                sample_id: args.sample_id,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        self.emit(CoreEvent::NotificationsChanged);
+        self.discard_request(request_id).await
+    }
+
+    pub async fn decide_discard(
+        &self,
+        token: Option<&str>,
+        args: DecideDiscardArgs,
+    ) -> Result<DiscardRequestView> {
+        let actor = self.actor_with(token, Permission::DecideDiscard).await?;
+        self.run(
+            &actor,
+            Command::DecideDiscard {
+                request_id: args.request_id,
+                approve: args.approve,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        self.emit(CoreEvent::NotificationsChanged);
+        self.discard_request(args.request_id).await
+    }
+
+    async fn discard_request(&self, id: Uuid) -> Result<DiscardRequestView> {
+        let filter = DiscardFilter {
+            request_id: Some(id),
+            ..DiscardFilter::default()
+        };
+        let found = self
+            .store()
+            .discard_requests(
+                &filter,
+                PageRequest {
+                    page: 1,
+                    per_page: 1,
+                },
+            )
+            .await?;
+        found
+            .items
+            .into_iter()
+            .find(|d| d.id == id)
+            .map(DiscardRequestView::from)
+            .ok_or_else(|| ApiError::internal(&"discard request not found after writing it"))
+    }
+
+    pub async fn list_discard_requests(
+        &self,
+        token: Option<&str>,
+        args: ListDiscardRequestsArgs,
+    ) -> Result<Page<DiscardRequestView>> {
+        let actor = self.actor_with(token, Permission::ReadSamples).await?;
+        // Lab managers (and admins, for audits) see every request; others only their own.
+        let requested_by = if actor.role.may(Permission::DecideDiscard) || actor.role == Role::Admin
+        {
+            args.requested_by
+        } else {
+            Some(actor.user_id)
+        };
+        let filter = DiscardFilter {
+            state: args.state.map(|s| match s {
+                DiscardRequestState::Pending => DiscardState::Pending,
+                DiscardRequestState::Approved => DiscardState::Approved,
+                DiscardRequestState::Rejected => DiscardState::Rejected,
+            }),
+            requested_by,
+            sample_code: args.sample_code,
+            request_id: None,
+        };
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(map_page(
+            self.store().discard_requests(&filter, page).await?,
+            DiscardRequestView::from,
+        ))
+    }
+
+    /// Whatever was scanned: a sample (with or without its check character), a box, a participant.
+    pub async fn lookup_scan(
+        &self,
+        token: Option<&str>,
+        args: LookupScanArgs,
+    ) -> Result<ScanLookup> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(match self.store().lookup_scan(&args.code).await? {
+            Some(Scanned::Sample(s)) => ScanLookup::Sample {
+                sample: Box::new(self.sample_view(*s)),
+            },
+            Some(Scanned::Box(b)) => ScanLookup::Box {
+                storage_box: Box::new(BoxView::from(*b)),
+            },
+            Some(Scanned::Participant(p)) => ScanLookup::Participant {
+                participant: Box::new(ParticipantView::from(*p)),
+            },
+            None => ScanLookup::Unknown {
+                code: args.code.trim().to_owned(),
+            },
+        })
+    }
+
+    pub async fn list_notifications(
+        &self,
+        token: Option<&str>,
+        args: ListNotificationsArgs,
+    ) -> Result<Page<NotificationView>> {
+        let actor = self
+            .actor_with(token, Permission::UseOwnNotifications)
+            .await?;
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(map_page(
+            self.store()
+                .notifications(actor.user_id, args.unread_only, page)
+                .await?,
+            NotificationView::from,
+        ))
+    }
+
+    pub async fn mark_notification_read(&self, token: Option<&str>, args: IdArgs) -> Result<()> {
+        let actor = self
+            .actor_with(token, Permission::UseOwnNotifications)
+            .await?;
+        self.run(
+            &actor,
+            Command::MarkNotificationRead {
+                notification_id: args.id,
+            },
+        )
+        .await?;
+        self.emit(CoreEvent::NotificationsChanged);
+        Ok(())
+    }
+}

@@ -1,0 +1,559 @@
+//! Operations and views for freezers, racks, boxes, placement, check-out and check-in,
+//! and rack-scanner import.
+
+use crate::dto::{ascending, default_per_page, first_page, CoreEvent, NoArgs};
+use crate::ops::map_page;
+use crate::registration::IdArgs;
+use crate::{Api, ApiError};
+use aliquot_domain::command::{PlacementSource, TubePlacement};
+use aliquot_domain::paging::{Page, PageRequest, SortOrder};
+use aliquot_domain::rackscan::{self, RackScanDiff};
+use aliquot_domain::sample::SampleStatus;
+use aliquot_domain::storage::{BoxLayout, BoxSort, FreezerKind, StorageTarget};
+use aliquot_domain::{Command, DomainError, Permission};
+use aliquot_store::storage::{BoxFilter, BoxRecord, FreezerRecord, RackRecord, Well};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FreezerView {
+    pub id: Uuid,
+    pub name: String,
+    pub location: String,
+    pub kind: FreezerKind,
+    pub temperature_c: i16,
+    #[ts(type = "number")]
+    pub racks: i64,
+    #[ts(type = "number")]
+    pub boxes: i64,
+    #[ts(type = "number")]
+    pub samples: i64,
+}
+
+impl From<FreezerRecord> for FreezerView {
+    fn from(f: FreezerRecord) -> Self {
+        FreezerView {
+            id: f.id,
+            name: f.name,
+            location: f.location,
+            kind: f.kind,
+            temperature_c: f.temperature_c,
+            racks: f.racks,
+            boxes: f.boxes,
+            samples: f.samples,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RackView {
+    pub id: Uuid,
+    pub freezer_id: Uuid,
+    pub name: String,
+    #[ts(type = "number")]
+    pub boxes: i64,
+    #[ts(type = "number")]
+    pub samples: i64,
+}
+
+impl From<RackRecord> for RackView {
+    fn from(r: RackRecord) -> Self {
+        RackView {
+            id: r.id,
+            freezer_id: r.freezer_id,
+            name: r.name,
+            boxes: r.boxes,
+            samples: r.samples,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BoxView {
+    pub id: Uuid,
+    pub name: String,
+    pub barcode: String,
+    pub box_type: String,
+    pub layout: BoxLayout,
+    pub rack_id: Uuid,
+    pub rack: String,
+    pub freezer_id: Uuid,
+    pub freezer: String,
+    #[ts(type = "number")]
+    pub occupied: i64,
+    #[ts(type = "number | null")]
+    pub capacity: Option<i64>,
+    pub has_space: bool,
+}
+
+impl From<BoxRecord> for BoxView {
+    fn from(b: BoxRecord) -> Self {
+        BoxView {
+            has_space: b.capacity.is_none_or(|c| b.occupied < c),
+            id: b.id,
+            name: b.name,
+            barcode: b.barcode,
+            box_type: b.box_type,
+            layout: b.layout,
+            rack_id: b.rack_id,
+            rack: b.rack,
+            freezer_id: b.freezer_id,
+            freezer: b.freezer,
+            occupied: b.occupied,
+            capacity: b.capacity,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct WellView {
+    pub position: Option<String>,
+    pub sample_id: Uuid,
+    pub code: String,
+    pub sample_type: String,
+    pub status: SampleStatus,
+    pub participant_code: String,
+}
+
+impl From<Well> for WellView {
+    fn from(w: Well) -> Self {
+        WellView {
+            position: w.position,
+            sample_id: w.sample_id,
+            code: w.code,
+            sample_type: w.sample_type,
+            status: w.status,
+            participant_code: w.participant_code,
+        }
+    }
+}
+
+/// A box and what is in it: the box map.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BoxMap {
+    pub storage_box: BoxView,
+    pub wells: Vec<WellView>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListBoxesArgs {
+    #[serde(default)]
+    #[ts(optional)]
+    pub freezer_id: Option<Uuid>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub rack_id: Option<Uuid>,
+    /// true: only boxes with a free position; false: only full boxes.
+    #[serde(default)]
+    #[ts(optional)]
+    pub has_space: Option<bool>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub box_type: Option<String>,
+    /// Start of a box name or barcode.
+    #[serde(default)]
+    #[ts(optional)]
+    pub search: Option<String>,
+    #[serde(default)]
+    pub sort: BoxSort,
+    #[serde(default = "ascending")]
+    pub order: SortOrder,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateFreezerArgs {
+    pub name: String,
+    pub location: String,
+    pub kind: FreezerKind,
+    pub temperature_c: i16,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateRackArgs {
+    pub freezer_id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateBoxArgs {
+    pub rack_id: Uuid,
+    pub name: String,
+    pub barcode: String,
+    pub box_type: String,
+    pub layout: BoxLayout,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct MoveBoxArgs {
+    pub box_id: Uuid,
+    pub rack_id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct VoidStorageArgs {
+    pub target: StorageTarget,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct PlaceSamplesArgs {
+    pub box_id: Uuid,
+    pub tubes: Vec<TubePlacement>,
+    pub source: PlacementSource,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CheckOutSamplesArgs {
+    pub sample_ids: Vec<Uuid>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CheckInSamplesArgs {
+    pub sample_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RackScanArgs {
+    pub box_id: Uuid,
+    /// The scanner's file, as text.
+    pub file_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct RackScanImported {
+    pub diff: RackScanDiff,
+    /// How many tubes the import placed or moved (0 when the box already matched).
+    pub placed: u32,
+    pub box_map: BoxMap,
+}
+
+impl Api {
+    pub async fn list_freezers(
+        &self,
+        token: Option<&str>,
+        _args: NoArgs,
+    ) -> Result<Vec<FreezerView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self
+            .store()
+            .freezers()
+            .await?
+            .into_iter()
+            .map(FreezerView::from)
+            .collect())
+    }
+
+    pub async fn list_racks(&self, token: Option<&str>, args: IdArgs) -> Result<Vec<RackView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self
+            .store()
+            .racks(args.id)
+            .await?
+            .into_iter()
+            .map(RackView::from)
+            .collect())
+    }
+
+    pub async fn create_freezer(
+        &self,
+        token: Option<&str>,
+        args: CreateFreezerArgs,
+    ) -> Result<FreezerView> {
+        let actor = self.actor_with(token, Permission::ManageStorage).await?;
+        let freezer_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::CreateFreezer {
+                freezer_id,
+                name: args.name,
+                location: args.location,
+                freezer_kind: args.kind,
+                temperature_c: args.temperature_c,
+            },
+        )
+        .await?;
+        let made = self
+            .store()
+            .freezers()
+            .await?
+            .into_iter()
+            .find(|f| f.id == freezer_id);
+        made.map(FreezerView::from)
+            .ok_or_else(|| ApiError::internal(&"freezer not found after creation"))
+    }
+
+    pub async fn create_rack(&self, token: Option<&str>, args: CreateRackArgs) -> Result<RackView> {
+        let actor = self.actor_with(token, Permission::ManageStorage).await?;
+        let rack_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::CreateRack {
+                rack_id,
+                freezer_id: args.freezer_id,
+                name: args.name,
+            },
+        )
+        .await?;
+        let made = self
+            .store()
+            .racks(args.freezer_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == rack_id);
+        made.map(RackView::from)
+            .ok_or_else(|| ApiError::internal(&"rack not found after creation"))
+    }
+
+    pub async fn create_box(&self, token: Option<&str>, args: CreateBoxArgs) -> Result<BoxView> {
+        let actor = self.actor_with(token, Permission::ManageStorage).await?;
+        let box_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::CreateBox {
+                box_id,
+                rack_id: args.rack_id,
+                name: args.name,
+                barcode: args.barcode,
+                box_type: args.box_type,
+                layout: args.layout,
+            },
+        )
+        .await?;
+        Ok(self.store().storage_box(box_id).await?.into())
+    }
+
+    pub async fn move_box(&self, token: Option<&str>, args: MoveBoxArgs) -> Result<BoxView> {
+        let actor = self.actor_with(token, Permission::ManageStorage).await?;
+        let reason = aliquot_domain::command::validate_reason(&args.reason)?;
+        self.run(
+            &actor,
+            Command::MoveBox {
+                box_id: args.box_id,
+                rack_id: args.rack_id,
+                reason,
+            },
+        )
+        .await?;
+        Ok(self.store().storage_box(args.box_id).await?.into())
+    }
+
+    pub async fn void_storage(&self, token: Option<&str>, args: VoidStorageArgs) -> Result<()> {
+        let actor = self.actor_with(token, Permission::ManageStorage).await?;
+        self.run(
+            &actor,
+            Command::VoidStorage {
+                target: args.target,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn list_boxes(
+        &self,
+        token: Option<&str>,
+        args: ListBoxesArgs,
+    ) -> Result<Page<BoxView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let filter = BoxFilter {
+            freezer_id: args.freezer_id,
+            rack_id: args.rack_id,
+            has_space: args.has_space,
+            box_type: args.box_type,
+            search: args.search,
+        };
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(map_page(
+            self.store()
+                .boxes(&filter, args.sort, args.order, page)
+                .await?,
+            BoxView::from,
+        ))
+    }
+
+    pub async fn get_box(&self, token: Option<&str>, args: IdArgs) -> Result<BoxMap> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        self.box_map(args.id).await
+    }
+
+    async fn box_map(&self, box_id: Uuid) -> Result<BoxMap> {
+        Ok(BoxMap {
+            storage_box: self.store().storage_box(box_id).await?.into(),
+            wells: self
+                .store()
+                .box_contents(box_id)
+                .await?
+                .into_iter()
+                .map(WellView::from)
+                .collect(),
+        })
+    }
+
+    /// Places tubes in a box (all or none); tubes without a position go where the lab's
+    /// auto-position strategy puts them. Returns the box map afterwards.
+    pub async fn place_samples(
+        &self,
+        token: Option<&str>,
+        args: PlaceSamplesArgs,
+    ) -> Result<BoxMap> {
+        let actor = self.actor_with(token, Permission::PlaceSamples).await?;
+        self.run(
+            &actor,
+            Command::PlaceSamples {
+                box_id: args.box_id,
+                tubes: args.tubes,
+                source: args.source,
+            },
+        )
+        .await?;
+        self.emit(CoreEvent::StorageChanged {
+            box_id: args.box_id,
+        });
+        self.box_map(args.box_id).await
+    }
+
+    pub async fn check_out_samples(
+        &self,
+        token: Option<&str>,
+        args: CheckOutSamplesArgs,
+    ) -> Result<()> {
+        let actor = self.actor_with(token, Permission::PlaceSamples).await?;
+        let reason = aliquot_domain::command::validate_reason(&args.reason)?;
+        self.run(
+            &actor,
+            Command::CheckOutSamples {
+                sample_ids: args.sample_ids,
+                reason,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn check_in_samples(
+        &self,
+        token: Option<&str>,
+        args: CheckInSamplesArgs,
+    ) -> Result<()> {
+        let actor = self.actor_with(token, Permission::PlaceSamples).await?;
+        self.run(
+            &actor,
+            Command::CheckInSamples {
+                sample_ids: args.sample_ids,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn rack_scan_diff(&self, args: &RackScanArgs) -> Result<RackScanDiff> {
+        let storage_box = self.store().storage_box(args.box_id).await?;
+        let grid = storage_box.layout.grid().ok_or_else(|| {
+            DomainError::Refused("a bag has no positions to compare a rack scan with".into())
+        })?;
+        let scan = rackscan::parse_rack_scan(&args.file_text, grid).map_err(DomainError::from)?;
+        if let Some(rack) = &scan.rack_barcode {
+            if *rack != storage_box.barcode {
+                return Err(DomainError::Refused(format!("the scan is of rack {rack}, but box {} has barcode {}; scan the right rack or choose its box", storage_box.name, storage_box.barcode)).into());
+            }
+        }
+        let codes: Vec<String> = scan
+            .wells
+            .iter()
+            .filter_map(|w| match &w.read {
+                rackscan::WellRead::Tube(code) => Some(code.clone()),
+                _ => None,
+            })
+            .collect();
+        let expected = self.store().expected_tubes(args.box_id).await?;
+        let known = self.store().known_tubes(args.box_id, &codes).await?;
+        Ok(rackscan::compare(&scan, &expected, &known))
+    }
+
+    /// The expected-versus-scanned comparison, changing nothing.
+    pub async fn preview_rack_scan(
+        &self,
+        token: Option<&str>,
+        args: RackScanArgs,
+    ) -> Result<RackScanDiff> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        self.rack_scan_diff(&args).await
+    }
+
+    /// Commits every accepted placement of a rack scan in one command, or nothing.
+    pub async fn import_rack_scan(
+        &self,
+        token: Option<&str>,
+        args: RackScanArgs,
+    ) -> Result<RackScanImported> {
+        let actor = self.actor_with(token, Permission::PlaceSamples).await?;
+        let diff = self.rack_scan_diff(&args).await?;
+        let tubes: Vec<TubePlacement> = diff
+            .placements
+            .iter()
+            .map(|p| TubePlacement {
+                sample_id: p.sample_id,
+                position: Some(p.position.clone()),
+            })
+            .collect();
+        let placed = u32::try_from(tubes.len()).unwrap_or(u32::MAX);
+        if !tubes.is_empty() {
+            self.run(
+                &actor,
+                Command::PlaceSamples {
+                    box_id: args.box_id,
+                    tubes,
+                    source: PlacementSource::RackImport,
+                },
+            )
+            .await?;
+            self.emit(CoreEvent::StorageChanged {
+                box_id: args.box_id,
+            });
+        }
+        Ok(RackScanImported {
+            diff,
+            placed,
+            box_map: self.box_map(args.box_id).await?,
+        })
+    }
+}

@@ -1,0 +1,461 @@
+//! Samples: types, kits, lineage, and the one state machine for sample status.
+//!
+//! Every status change anywhere (the UI, placement, check-out and check-in, aliquoting,
+//! discard approval, and later the hub's replay) asks [`transition`], which consults the
+//! single table [`VALID_TRANSITIONS`]. Each entry also names the path that may take it, so
+//! "stored" is reached only by placing a tube and "disposed" only by an approved discard.
+
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+macro_rules! sample_types {
+    ($($variant:ident => $name:literal, $short:literal, $label:literal;)*) => {
+        /// The kinds of material a tube holds, each with the short code printed on labels.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        #[serde(rename_all = "snake_case")]
+        #[ts(export)]
+        pub enum SampleType { $($variant),* }
+
+        impl SampleType {
+            pub const ALL: &'static [SampleType] = &[$(SampleType::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $(SampleType::$variant => $name),* }
+            }
+            pub fn short_code(self) -> &'static str {
+                match self { $(SampleType::$variant => $short),* }
+            }
+            pub fn label(self) -> &'static str {
+                match self { $(SampleType::$variant => $label),* }
+            }
+            pub fn parse(s: &str) -> Option<SampleType> {
+                SampleType::ALL.iter().copied().find(|t| t.as_str() == s)
+            }
+        }
+    };
+}
+
+sample_types! {
+    Plasma => "plasma", "PL", "Plasma";
+    Serum => "serum", "SE", "Serum";
+    WholeBlood => "whole_blood", "WB", "Whole blood";
+    BuffyCoat => "buffy_coat", "BC", "Buffy coat";
+    Dna => "dna", "DN", "DNA";
+    Rna => "rna", "RN", "RNA";
+    Pbmc => "pbmc", "PB", "PBMC";
+    Urine => "urine", "UR", "Urine";
+    Saliva => "saliva", "SA", "Saliva";
+    Stool => "stool", "ST", "Stool";
+}
+
+macro_rules! statuses {
+    ($($variant:ident => $name:literal;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        #[serde(rename_all = "snake_case")]
+        #[ts(export)]
+        pub enum SampleStatus { $($variant),* }
+
+        impl SampleStatus {
+            pub const ALL: &'static [SampleStatus] = &[$(SampleStatus::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $(SampleStatus::$variant => $name),* }
+            }
+            pub fn parse(s: &str) -> Option<SampleStatus> {
+                SampleStatus::ALL.iter().copied().find(|t| t.as_str() == s)
+            }
+        }
+    };
+}
+
+statuses! {
+    Collected => "collected";
+    InTransit => "in_transit";
+    Received => "received";
+    Processing => "processing";
+    Stored => "stored";
+    CheckedOut => "checked_out";
+    Depleted => "depleted";
+    Disposed => "disposed";
+}
+
+impl SampleStatus {
+    /// Whether a sample in this status keeps a storage position. A checked-out tube keeps
+    /// its position reserved so it goes back where it came from.
+    pub fn holds_position(self) -> bool {
+        matches!(self, SampleStatus::Stored | SampleStatus::CheckedOut)
+    }
+}
+
+/// How a new sample came to be; the domain, not the caller, picks its first status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Collected from a participant (a kit registration).
+    Collection,
+    /// Made in the lab from a parent tube (aliquot or derivative).
+    Aliquot,
+}
+
+pub fn initial_status(origin: Origin) -> SampleStatus {
+    match origin {
+        Origin::Collection => SampleStatus::Collected,
+        // An aliquot is made at the bench: it is already in the lab's hands.
+        Origin::Aliquot => SampleStatus::Received,
+    }
+}
+
+/// The path a status change comes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Via {
+    /// A technician's explicit status change.
+    Manual,
+    /// Putting a tube into a box position.
+    Placement,
+    CheckOut,
+    CheckIn,
+    /// Aliquoting used up the parent's volume.
+    Aliquot,
+    /// A lab manager approved a discard request.
+    Discard,
+}
+
+impl Via {
+    pub const ALL: [Via; 6] = [
+        Via::Manual,
+        Via::Placement,
+        Via::CheckOut,
+        Via::CheckIn,
+        Via::Aliquot,
+        Via::Discard,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Manual => "manual",
+            Via::Placement => "placement",
+            Via::CheckOut => "check_out",
+            Via::CheckIn => "check_in",
+            Via::Aliquot => "aliquot",
+            Via::Discard => "discard",
+        }
+    }
+}
+
+use SampleStatus as S;
+
+/// THE table of valid status changes: (from, to, the path allowed to make it).
+pub const VALID_TRANSITIONS: &[(SampleStatus, SampleStatus, Via)] = &[
+    (S::Collected, S::InTransit, Via::Manual),
+    (S::Collected, S::Received, Via::Manual),
+    (S::InTransit, S::Received, Via::Manual),
+    (S::Received, S::InTransit, Via::Manual),
+    (S::Received, S::Processing, Via::Manual),
+    (S::Received, S::Depleted, Via::Manual),
+    (S::Processing, S::Received, Via::Manual),
+    (S::Processing, S::Depleted, Via::Manual),
+    (S::CheckedOut, S::Depleted, Via::Manual),
+    (S::Received, S::Stored, Via::Placement),
+    (S::Processing, S::Stored, Via::Placement),
+    (S::Stored, S::CheckedOut, Via::CheckOut),
+    (S::CheckedOut, S::Stored, Via::CheckIn),
+    (S::Received, S::Depleted, Via::Aliquot),
+    (S::Processing, S::Depleted, Via::Aliquot),
+    (S::Stored, S::Depleted, Via::Aliquot),
+    (S::CheckedOut, S::Depleted, Via::Aliquot),
+    (S::Collected, S::Disposed, Via::Discard),
+    (S::InTransit, S::Disposed, Via::Discard),
+    (S::Received, S::Disposed, Via::Discard),
+    (S::Processing, S::Disposed, Via::Discard),
+    (S::Stored, S::Disposed, Via::Discard),
+    (S::CheckedOut, S::Disposed, Via::Discard),
+    (S::Depleted, S::Disposed, Via::Discard),
+];
+
+/// The statuses `from` may go to through `via`.
+pub fn next_statuses(from: SampleStatus, via: Via) -> Vec<SampleStatus> {
+    VALID_TRANSITIONS
+        .iter()
+        .filter(|(f, _, v)| *f == from && *v == via)
+        .map(|(_, t, _)| *t)
+        .collect()
+}
+
+/// Compare-and-set: the caller states the status it expects; if the sample has moved on,
+/// the answer names the current status so the technician can decide again.
+pub fn transition(
+    expected: SampleStatus,
+    current: SampleStatus,
+    to: SampleStatus,
+    via: Via,
+) -> Result<(), DomainError> {
+    if expected != current {
+        return Err(DomainError::StaleStatus {
+            expected: expected.as_str(),
+            current: current.as_str(),
+        });
+    }
+    if VALID_TRANSITIONS.contains(&(current, to, via)) {
+        Ok(())
+    } else {
+        Err(DomainError::InvalidTransition {
+            from: current.as_str(),
+            to: to.as_str(),
+            via: via.as_str(),
+        })
+    }
+}
+
+/// One line of a kit template: `count` tubes of a type, each with an optional volume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct KitItem {
+    pub sample_type: SampleType,
+    pub count: u8,
+    pub volume_ul: Option<u32>,
+}
+
+pub const MAX_TUBES_PER_KIT: usize = 24;
+
+/// Validates a kit template's lines; returns the tubes it makes, in order.
+pub fn kit_tubes(items: &[KitItem]) -> Result<Vec<(SampleType, Option<u32>)>, DomainError> {
+    if items.is_empty() {
+        return Err(DomainError::invalid(
+            "items",
+            "a kit needs at least one tube",
+        ));
+    }
+    let mut tubes = Vec::new();
+    for item in items {
+        if item.count == 0 {
+            return Err(DomainError::invalid(
+                "count",
+                "each line needs at least one tube",
+            ));
+        }
+        if item.volume_ul == Some(0) {
+            return Err(DomainError::invalid(
+                "volume_ul",
+                "leave the volume empty or give more than 0 µL",
+            ));
+        }
+        tubes.extend(std::iter::repeat_n(
+            (item.sample_type, item.volume_ul),
+            usize::from(item.count),
+        ));
+    }
+    if tubes.len() > MAX_TUBES_PER_KIT {
+        return Err(DomainError::invalid(
+            "items",
+            format!("a kit has at most {MAX_TUBES_PER_KIT} tubes"),
+        ));
+    }
+    Ok(tubes)
+}
+
+/// Splitting a parent's volume into aliquots: returns the parent's remaining volume, and
+/// whether the parent is now used up.
+pub fn split_volume(
+    parent_volume_ul: Option<u32>,
+    children_ul: &[u32],
+) -> Result<(Option<u32>, bool), DomainError> {
+    if children_ul.is_empty() || children_ul.len() > 96 {
+        return Err(DomainError::invalid(
+            "children",
+            "make between 1 and 96 aliquots at a time",
+        ));
+    }
+    if children_ul.contains(&0) {
+        return Err(DomainError::invalid(
+            "volume_ul",
+            "each aliquot needs more than 0 µL",
+        ));
+    }
+    let taken: u64 = children_ul.iter().map(|v| u64::from(*v)).sum();
+    match parent_volume_ul {
+        // Volume not recorded: the lab tracks lineage only.
+        None => Ok((None, false)),
+        Some(have) => {
+            if taken > u64::from(have) {
+                return Err(DomainError::NotEnoughVolume {
+                    have_ul: have,
+                    asked_ul: taken,
+                });
+            }
+            let left = have - u32::try_from(taken).unwrap_or(have);
+            Ok((Some(left), left == 0))
+        }
+    }
+}
+
+/// Consent as recorded for a participant; shown on every one of their samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ConsentStatus {
+    Given,
+    Withdrawn,
+}
+
+impl ConsentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentStatus::Given => "given",
+            ConsentStatus::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ConsentStatus> {
+        [ConsentStatus::Given, ConsentStatus::Withdrawn]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// Time a tube spent out of the freezer after a check-in, in whole seconds.
+pub fn time_out_after_check_in(
+    before_seconds: i64,
+    out_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> i64 {
+    before_seconds + (now - out_at).num_seconds().max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every (from, to, via) combination: valid exactly when it is in the table, and the
+    /// error says which change was refused.
+    #[test]
+    fn every_transition_is_decided_by_the_table() {
+        let mut valid = 0;
+        for &from in SampleStatus::ALL {
+            for &to in SampleStatus::ALL {
+                for via in Via::ALL {
+                    let result = transition(from, from, to, via);
+                    let listed = VALID_TRANSITIONS.contains(&(from, to, via));
+                    assert_eq!(result.is_ok(), listed, "{from:?} → {to:?} via {via:?}");
+                    if listed {
+                        valid += 1;
+                    } else {
+                        assert_eq!(
+                            result.unwrap_err(),
+                            DomainError::InvalidTransition {
+                                from: from.as_str(),
+                                to: to.as_str(),
+                                via: via.as_str()
+                            }
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(valid, VALID_TRANSITIONS.len());
+    }
+
+    #[rstest::rstest]
+    #[case(S::Collected, S::Received, Via::Manual, true)]
+    #[case(S::Collected, S::Stored, Via::Manual, false)]
+    #[case(S::Received, S::Stored, Via::Manual, false)] // only placement stores
+    #[case(S::Received, S::Stored, Via::Placement, true)]
+    #[case(S::Stored, S::Disposed, Via::Manual, false)] // only a discard approval disposes
+    #[case(S::Stored, S::Disposed, Via::Discard, true)]
+    #[case(S::Disposed, S::Received, Via::Manual, false)] // disposed is final
+    #[case(S::Stored, S::CheckedOut, Via::CheckOut, true)]
+    #[case(S::CheckedOut, S::Stored, Via::CheckIn, true)]
+    #[case(S::Collected, S::CheckedOut, Via::CheckOut, false)]
+    fn named_transitions(
+        #[case] from: SampleStatus,
+        #[case] to: SampleStatus,
+        #[case] via: Via,
+        #[case] ok: bool,
+    ) {
+        assert_eq!(transition(from, from, to, via).is_ok(), ok);
+    }
+
+    #[test]
+    fn disposed_is_terminal() {
+        for via in Via::ALL {
+            assert!(next_statuses(S::Disposed, via).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_stale_expectation_names_the_current_status() {
+        assert_eq!(
+            transition(S::Received, S::Processing, S::Processing, Via::Manual),
+            Err(DomainError::StaleStatus {
+                expected: "received",
+                current: "processing"
+            })
+        );
+    }
+
+    #[test]
+    fn new_samples_start_where_the_domain_says() {
+        assert_eq!(initial_status(Origin::Collection), S::Collected);
+        assert_eq!(initial_status(Origin::Aliquot), S::Received);
+    }
+
+    #[test]
+    fn kits_expand_to_their_tubes() {
+        let items = [
+            KitItem {
+                sample_type: SampleType::Plasma,
+                count: 2,
+                volume_ul: Some(500),
+            },
+            KitItem {
+                sample_type: SampleType::Serum,
+                count: 1,
+                volume_ul: None,
+            },
+        ];
+        let tubes = kit_tubes(&items).unwrap();
+        assert_eq!(
+            tubes,
+            vec![
+                (SampleType::Plasma, Some(500)),
+                (SampleType::Plasma, Some(500)),
+                (SampleType::Serum, None)
+            ]
+        );
+        assert!(kit_tubes(&[]).is_err());
+        assert!(kit_tubes(&[KitItem {
+            sample_type: SampleType::Plasma,
+            count: 25,
+            volume_ul: None
+        }])
+        .is_err());
+    }
+
+    #[test]
+    fn splitting_volume() {
+        assert_eq!(
+            split_volume(Some(1000), &[250, 250]).unwrap(),
+            (Some(500), false)
+        );
+        assert_eq!(
+            split_volume(Some(500), &[250, 250]).unwrap(),
+            (Some(0), true)
+        );
+        assert_eq!(
+            split_volume(Some(400), &[250, 250]).unwrap_err(),
+            DomainError::NotEnoughVolume {
+                have_ul: 400,
+                asked_ul: 500
+            }
+        );
+        assert_eq!(split_volume(None, &[100]).unwrap(), (None, false));
+        assert!(split_volume(Some(100), &[]).is_err());
+        assert!(split_volume(Some(100), &[0]).is_err());
+    }
+
+    #[test]
+    fn short_codes_are_unique() {
+        let mut codes: Vec<_> = SampleType::ALL.iter().map(|t| t.short_code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), SampleType::ALL.len());
+    }
+}

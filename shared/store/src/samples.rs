@@ -1,0 +1,943 @@
+//! Kit templates, kit registration, status transitions, aliquots and discard requests:
+//! apply functions (called only by the executor) and queries.
+
+use crate::executor::{Applied, Change, Ctx};
+use crate::registration::{bind_given, issue_next};
+use crate::users::parse_uuid;
+use crate::{format_utc, notifications, parse_utc, storage, Result, Store, StoreError};
+use aliquot_domain::command::validate_reason;
+use aliquot_domain::command::NewTube;
+use aliquot_domain::numbering::BlockKind;
+use aliquot_domain::paging::{Page, PageRequest};
+use aliquot_domain::registration::validate_text;
+use aliquot_domain::sample::{self, ConsentStatus, KitItem, Origin, SampleStatus, SampleType, Via};
+use aliquot_domain::{Command, DomainError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+/// A sample's state as a rule needs it.
+pub(crate) struct SampleState {
+    pub id: Uuid,
+    pub code: String,
+    pub participant_id: String,
+    pub status: SampleStatus,
+    pub volume_ul: Option<u32>,
+    pub time_out_seconds: i64,
+    pub checked_out_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) async fn load_sample(
+    conn: &mut SqliteConnection,
+    sample_id: Uuid,
+) -> Result<SampleState> {
+    let id = sample_id.to_string();
+    let r = sqlx::query!(
+        "SELECT code, participant_id, status, volume_ul, time_out_seconds, checked_out_at FROM samples WHERE id = ?1",
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(DomainError::NotFound("sample"))?;
+    Ok(SampleState {
+        id: sample_id,
+        code: r.code,
+        participant_id: r.participant_id,
+        status: parse_status(&r.status)?,
+        volume_ul: r
+            .volume_ul
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|_| StoreError::Decode("volume".into()))?,
+        time_out_seconds: r.time_out_seconds,
+        checked_out_at: r.checked_out_at.as_deref().map(parse_utc).transpose()?,
+    })
+}
+
+pub(crate) fn parse_status(s: &str) -> Result<SampleStatus> {
+    SampleStatus::parse(s).ok_or_else(|| StoreError::Decode(format!("status {s:?}")))
+}
+
+/// Writes a status change and its history row together; the only place either is written.
+pub(crate) async fn set_status(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    sample: &SampleState,
+    to: SampleStatus,
+    via: Via,
+    reason: Option<&str>,
+) -> Result<()> {
+    sample::transition(sample.status, sample.status, to, via)?;
+    let (id, to_text, from_text, via_text) = (
+        sample.id.to_string(),
+        to.as_str(),
+        sample.status.as_str(),
+        via.as_str(),
+    );
+    let (now, actor, command) = (
+        format_utc(ctx.now),
+        ctx.actor.user_id.to_string(),
+        ctx.command_id.to_string(),
+    );
+    sqlx::query!(
+        "UPDATE samples SET status = ?1, updated_at = ?2 WHERE id = ?3",
+        to_text,
+        now,
+        id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO sample_status_history (sample_id, from_status, to_status, via, actor_id, at, reason, command_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        id, from_text, to_text, via_text, actor, now, reason, command
+    )
+    .execute(&mut *conn)
+    .await?;
+    if sample.status.holds_position() && !to.holds_position() {
+        storage::release(conn, ctx, sample.id, via.as_str()).await?;
+    }
+    Ok(())
+}
+
+struct NewSample<'a> {
+    id: Uuid,
+    code: &'a str,
+    participant_id: &'a str,
+    sample_type: SampleType,
+    origin: Origin,
+    parent_id: Option<Uuid>,
+    registration_id: Option<Uuid>,
+    event_id: Option<Uuid>,
+    collected_at: DateTime<Utc>,
+    collector: &'a str,
+    volume_ul: Option<u32>,
+}
+
+/// Inserts a sample in the status the domain gives its origin, with its first history row.
+async fn insert_sample(conn: &mut SqliteConnection, ctx: &Ctx<'_>, s: NewSample<'_>) -> Result<()> {
+    let taken = sqlx::query_scalar!("SELECT COUNT(*) FROM samples WHERE code = ?1", s.code)
+        .fetch_one(&mut *conn)
+        .await?;
+    if taken > 0 {
+        return Err(DomainError::Taken(format!("sample code {}", s.code)).into());
+    }
+    let status = sample::initial_status(s.origin).as_str();
+    let (id, kind) = (s.id.to_string(), s.sample_type.as_str());
+    let (parent, registration, event) = (
+        s.parent_id.map(|u| u.to_string()),
+        s.registration_id.map(|u| u.to_string()),
+        s.event_id.map(|u| u.to_string()),
+    );
+    let (collected, now, volume) = (
+        format_utc(s.collected_at),
+        format_utc(ctx.now),
+        s.volume_ul.map(i64::from),
+    );
+    sqlx::query!(
+        "INSERT INTO samples (id, code, participant_id, sample_type, status, parent_id, registration_id, event_id,
+                              collected_at, collector, volume_ul, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+        id, s.code, s.participant_id, kind, status, parent, registration, event, collected, s.collector, volume, now
+    )
+    .execute(&mut *conn)
+    .await?;
+    let (actor, command) = (ctx.actor.user_id.to_string(), ctx.command_id.to_string());
+    let via = match s.origin {
+        Origin::Collection => "registration",
+        Origin::Aliquot => "aliquot",
+    };
+    sqlx::query!(
+        "INSERT INTO sample_status_history (sample_id, from_status, to_status, via, actor_id, at, reason, command_id)
+         VALUES (?1, NULL, ?2, ?3, ?4, ?5, NULL, ?6)",
+        id, status, via, actor, now, command
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A code for a new tube: the next from this workstation's sample block, or a scanned
+/// pre-printed code that belongs to one of its blocks.
+async fn code_for(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    given: Option<&str>,
+) -> Result<String> {
+    match given {
+        None => Ok(issue_next(conn, ctx.device_id, BlockKind::Sample, None)
+            .await?
+            .1),
+        Some(code) => {
+            let code = code.trim().to_uppercase();
+            bind_given(
+                conn,
+                ctx.device_id,
+                &[BlockKind::Preprinted, BlockKind::Sample],
+                None,
+                &code,
+            )
+            .await?;
+            Ok(code)
+        }
+    }
+}
+
+async fn kit_template_items(
+    conn: &mut SqliteConnection,
+    template_id: Uuid,
+) -> Result<(String, Vec<KitItem>)> {
+    let id = template_id.to_string();
+    let row = sqlx::query!("SELECT name, items FROM kit_templates WHERE id = ?1", id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(DomainError::NotFound("kit template"))?;
+    let items = serde_json::from_str(&row.items)
+        .map_err(|e| StoreError::Decode(format!("kit items: {e}")))?;
+    Ok((row.name, items))
+}
+
+pub(crate) async fn apply(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    command: &Command,
+) -> Result<Applied> {
+    let now = format_utc(ctx.now);
+    match command {
+        Command::CreateKitTemplate {
+            template_id,
+            name,
+            items,
+        } => {
+            let name = validate_text("name", name, 80)?;
+            sample::kit_tubes(items)?;
+            let taken =
+                sqlx::query_scalar!("SELECT COUNT(*) FROM kit_templates WHERE name = ?1", name)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            if taken > 0 {
+                return Err(DomainError::Taken(format!("kit template name {name}")).into());
+            }
+            let id = template_id.to_string();
+            let items_json =
+                serde_json::to_string(items).map_err(|e| StoreError::Decode(e.to_string()))?;
+            sqlx::query!(
+                "INSERT INTO kit_templates (id, name, items, created_at) VALUES (?1, ?2, ?3, ?4)",
+                id,
+                name,
+                items_json,
+                now
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "kit_template",
+                entity_id: id,
+                old: None,
+                new: Some(json!({"name": name, "items": items})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::RegisterKit {
+            registration_id,
+            participant_id,
+            template_id,
+            event_id,
+            collected_at,
+            collector,
+            tubes,
+        } => {
+            let participant = participant_id.to_string();
+            let p = sqlx::query!(
+                "SELECT code, consent FROM participants WHERE id = ?1",
+                participant
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(DomainError::NotFound("participant"))?;
+            if p.consent == ConsentStatus::Withdrawn.as_str() {
+                return Err(DomainError::Refused(format!(
+                    "participant {} has withdrawn consent; no new samples may be registered",
+                    p.code
+                ))
+                .into());
+            }
+            let collector = validate_text("collector", collector, 80)?;
+            if *collected_at > ctx.now + chrono::Duration::minutes(5) {
+                return Err(DomainError::invalid("collected_at", "cannot be in the future").into());
+            }
+            let (template_name, items) = kit_template_items(conn, *template_id).await?;
+            let kit = sample::kit_tubes(&items)?;
+            if kit.len() != tubes.len() {
+                return Err(DomainError::invalid(
+                    "tubes",
+                    format!(
+                        "kit {template_name} has {} tubes, {} were sent",
+                        kit.len(),
+                        tubes.len()
+                    ),
+                )
+                .into());
+            }
+            if let Some(event) = event_id {
+                let event_text = event.to_string();
+                let checked_in = sqlx::query_scalar!(
+                    "SELECT COUNT(*) FROM event_check_ins WHERE event_id = ?1 AND participant_id = ?2",
+                    event_text, participant
+                )
+                .fetch_one(&mut *conn)
+                .await?;
+                if checked_in == 0 {
+                    return Err(DomainError::Refused(format!(
+                        "participant {} is not checked in to this field event",
+                        p.code
+                    ))
+                    .into());
+                }
+            }
+            let id = registration_id.to_string();
+            let (template, event, collected, by) = (
+                template_id.to_string(),
+                event_id.map(|e| e.to_string()),
+                format_utc(*collected_at),
+                ctx.actor.user_id.to_string(),
+            );
+            sqlx::query!(
+                "INSERT INTO kit_registrations (id, participant_id, template_id, event_id, collected_at, collector, registered_at, registered_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                id, participant, template, event, collected, collector, now, by
+            )
+            .execute(&mut *conn)
+            .await?;
+            let mut resolved = Vec::with_capacity(tubes.len());
+            let mut made = Vec::with_capacity(tubes.len());
+            for (tube, (sample_type, volume_ul)) in tubes.iter().zip(kit) {
+                let code = code_for(conn, ctx, tube.code.as_deref()).await?;
+                insert_sample(
+                    conn,
+                    ctx,
+                    NewSample {
+                        id: tube.sample_id,
+                        code: &code,
+                        participant_id: &participant,
+                        sample_type,
+                        origin: Origin::Collection,
+                        parent_id: None,
+                        registration_id: Some(*registration_id),
+                        event_id: *event_id,
+                        collected_at: *collected_at,
+                        collector: &collector,
+                        volume_ul,
+                    },
+                )
+                .await?;
+                made.push(json!({"sample_id": tube.sample_id, "code": code, "type": sample_type.as_str()}));
+                resolved.push(NewTube {
+                    sample_id: tube.sample_id,
+                    code: Some(code),
+                });
+            }
+            Ok(Applied {
+                change: Change {
+                    entity_type: "kit_registration",
+                    entity_id: id,
+                    old: None,
+                    new: Some(
+                        json!({"participant": p.code, "kit": template_name, "event_id": event, "collected_at": collected, "collector": collector, "tubes": made}),
+                    ),
+                    subject_user_id: None,
+                },
+                resolved: Some(Command::RegisterKit {
+                    registration_id: *registration_id,
+                    participant_id: *participant_id,
+                    template_id: *template_id,
+                    event_id: *event_id,
+                    collected_at: *collected_at,
+                    collector,
+                    tubes: resolved,
+                }),
+            })
+        }
+        Command::TransitionSample {
+            sample_id,
+            expected,
+            to,
+            reason,
+        } => {
+            let reason = reason.as_deref().map(validate_reason).transpose()?;
+            let s = load_sample(conn, *sample_id).await?;
+            sample::transition(*expected, s.status, *to, Via::Manual)?;
+            set_status(conn, ctx, &s, *to, Via::Manual, reason.as_deref()).await?;
+            Ok(Change {
+                entity_type: "sample",
+                entity_id: s.code,
+                old: Some(json!({"status": s.status.as_str()})),
+                new: Some(json!({"status": to.as_str()})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::CreateAliquots {
+            parent_id,
+            children,
+        } => {
+            let parent = load_sample(conn, *parent_id).await?;
+            if !matches!(
+                parent.status,
+                SampleStatus::Received
+                    | SampleStatus::Processing
+                    | SampleStatus::Stored
+                    | SampleStatus::CheckedOut
+            ) {
+                return Err(DomainError::Refused(format!(
+                    "aliquots are made from a sample in the lab; {} is {}",
+                    parent.code,
+                    parent.status.as_str()
+                ))
+                .into());
+            }
+            let volumes: Vec<u32> = children.iter().map(|c| c.volume_ul).collect();
+            let (left, used_up) = sample::split_volume(parent.volume_ul, &volumes)?;
+            let parent_text = parent_id.to_string();
+            let (collected_at, collector) = {
+                let r = sqlx::query!(
+                    "SELECT collected_at, collector FROM samples WHERE id = ?1",
+                    parent_text
+                )
+                .fetch_one(&mut *conn)
+                .await?;
+                (parse_utc(&r.collected_at)?, r.collector)
+            };
+            let mut resolved = Vec::with_capacity(children.len());
+            let mut made = Vec::with_capacity(children.len());
+            for child in children {
+                let code = code_for(conn, ctx, child.code.as_deref()).await?;
+                insert_sample(
+                    conn,
+                    ctx,
+                    NewSample {
+                        id: child.sample_id,
+                        code: &code,
+                        participant_id: &parent.participant_id,
+                        sample_type: child.sample_type,
+                        origin: Origin::Aliquot,
+                        parent_id: Some(*parent_id),
+                        registration_id: None,
+                        event_id: None,
+                        collected_at,
+                        collector: &collector,
+                        volume_ul: Some(child.volume_ul),
+                    },
+                )
+                .await?;
+                made.push(json!({"code": code, "type": child.sample_type.as_str(), "volume_ul": child.volume_ul}));
+                resolved.push(aliquot_domain::command::NewAliquot {
+                    code: Some(code),
+                    ..child.clone()
+                });
+            }
+            let left_db = left.map(i64::from);
+            sqlx::query!(
+                "UPDATE samples SET volume_ul = ?1, updated_at = ?2 WHERE id = ?3",
+                left_db,
+                now,
+                parent_text
+            )
+            .execute(&mut *conn)
+            .await?;
+            if used_up {
+                set_status(
+                    conn,
+                    ctx,
+                    &parent,
+                    SampleStatus::Depleted,
+                    Via::Aliquot,
+                    Some("volume used up by aliquots"),
+                )
+                .await?;
+            }
+            Ok(Applied {
+                change: Change {
+                    entity_type: "sample",
+                    entity_id: parent.code,
+                    old: Some(
+                        json!({"volume_ul": parent.volume_ul, "status": parent.status.as_str()}),
+                    ),
+                    new: Some(json!({"volume_ul": left, "aliquots": made, "depleted": used_up})),
+                    subject_user_id: None,
+                },
+                resolved: Some(Command::CreateAliquots {
+                    parent_id: *parent_id,
+                    children: resolved,
+                }),
+            })
+        }
+        Command::RequestDiscard {
+            request_id,
+            sample_id,
+            reason,
+        } => {
+            let reason = validate_reason(reason)?;
+            let s = load_sample(conn, *sample_id).await?;
+            if s.status == SampleStatus::Disposed {
+                return Err(DomainError::Refused(format!("{} is already disposed", s.code)).into());
+            }
+            let sample_text = sample_id.to_string();
+            let pending = sqlx::query_scalar!(
+                "SELECT COUNT(*) FROM discard_requests WHERE sample_id = ?1 AND state = 'pending'",
+                sample_text
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            if pending > 0 {
+                return Err(DomainError::Refused(format!(
+                    "{} already has a discard request waiting for a decision",
+                    s.code
+                ))
+                .into());
+            }
+            let (id, by) = (request_id.to_string(), ctx.actor.user_id.to_string());
+            sqlx::query!(
+                "INSERT INTO discard_requests (id, sample_id, requested_by, requested_at, reason, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
+                id, sample_text, by, now, reason
+            )
+            .execute(&mut *conn)
+            .await?;
+            let managers = sqlx::query_scalar!(
+                r#"SELECT id AS "id!" FROM users WHERE role = 'lab_manager' AND active = 1"#
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            let message = format!(
+                "{} asks to discard {}: {}",
+                ctx.actor.username, s.code, reason
+            );
+            for manager in managers {
+                notifications::notify(
+                    conn,
+                    ctx,
+                    &manager,
+                    "discard_requested",
+                    &message,
+                    "discard_request",
+                    &id,
+                )
+                .await?;
+            }
+            Ok(Change {
+                entity_type: "discard_request",
+                entity_id: id,
+                old: None,
+                new: Some(json!({"sample": s.code, "state": "pending"})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::DecideDiscard {
+            request_id,
+            approve,
+            reason,
+        } => {
+            let note = validate_reason(reason)?;
+            let id = request_id.to_string();
+            let r = sqlx::query!(
+                "SELECT sample_id, requested_by, state FROM discard_requests WHERE id = ?1",
+                id
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(DomainError::NotFound("discard request"))?;
+            if r.state != "pending" {
+                return Err(
+                    DomainError::Refused(format!("this request was already {}", r.state)).into(),
+                );
+            }
+            if r.requested_by == ctx.actor.user_id.to_string() {
+                return Err(DomainError::Refused(
+                    "a discard request is decided by another lab manager than the one who asked"
+                        .into(),
+                )
+                .into());
+            }
+            let s = load_sample(conn, parse_uuid(&r.sample_id)?).await?;
+            if *approve {
+                set_status(
+                    conn,
+                    ctx,
+                    &s,
+                    SampleStatus::Disposed,
+                    Via::Discard,
+                    Some(&note),
+                )
+                .await?;
+            }
+            let state = if *approve { "approved" } else { "rejected" };
+            let by = ctx.actor.user_id.to_string();
+            sqlx::query!(
+                "UPDATE discard_requests SET state = ?1, decided_by = ?2, decided_at = ?3, decision_note = ?4 WHERE id = ?5",
+                state, by, now, note, id
+            )
+            .execute(&mut *conn)
+            .await?;
+            let message = format!(
+                "{} {} your request to discard {}: {}",
+                ctx.actor.username, state, s.code, note
+            );
+            notifications::notify(
+                conn,
+                ctx,
+                &r.requested_by,
+                "discard_decided",
+                &message,
+                "discard_request",
+                &id,
+            )
+            .await?;
+            Ok(Change {
+                entity_type: "discard_request",
+                entity_id: id,
+                old: Some(json!({"state": "pending", "sample_status": s.status.as_str()})),
+                new: Some(json!({"state": state, "sample": s.code})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        _ => Err(StoreError::Decode(format!(
+            "{} is not a sample command",
+            command.kind().as_str()
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------- queries
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KitTemplateRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub items: Vec<KitItem>,
+}
+
+/// Where a sample is, in words and ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub freezer_id: Uuid,
+    pub freezer: String,
+    pub rack_id: Uuid,
+    pub rack: String,
+    pub box_id: Uuid,
+    pub box_name: String,
+    pub box_barcode: String,
+    pub position: Option<String>,
+}
+
+/// A sample with everything a technician needs on one screen, read in one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleRecord {
+    pub id: Uuid,
+    pub code: String,
+    pub sample_type: SampleType,
+    pub status: SampleStatus,
+    pub volume_ul: Option<u32>,
+    pub parent_id: Option<Uuid>,
+    pub event_id: Option<Uuid>,
+    pub collected_at: DateTime<Utc>,
+    pub collector: String,
+    pub time_out_seconds: i64,
+    pub checked_out_at: Option<DateTime<Utc>>,
+    pub participant_id: Uuid,
+    pub participant_code: String,
+    pub consent: ConsentStatus,
+    pub site_code: String,
+    pub site_name: String,
+    pub location: Option<Location>,
+}
+
+pub(crate) struct SampleRow {
+    pub id: String,
+    pub code: String,
+    pub sample_type: String,
+    pub status: String,
+    pub volume_ul: Option<i64>,
+    pub parent_id: Option<String>,
+    pub event_id: Option<String>,
+    pub collected_at: String,
+    pub collector: String,
+    pub time_out_seconds: i64,
+    pub checked_out_at: Option<String>,
+    pub participant_id: String,
+    pub participant_code: String,
+    pub consent: String,
+    pub site_code: String,
+    pub site_name: String,
+    pub freezer_id: Option<String>,
+    pub freezer: Option<String>,
+    pub rack_id: Option<String>,
+    pub rack: Option<String>,
+    pub box_id: Option<String>,
+    pub box_name: Option<String>,
+    pub box_barcode: Option<String>,
+    pub position: Option<String>,
+}
+
+impl TryFrom<SampleRow> for SampleRecord {
+    type Error = StoreError;
+    fn try_from(r: SampleRow) -> Result<Self> {
+        let location = match (
+            r.freezer_id,
+            r.freezer,
+            r.rack_id,
+            r.rack,
+            r.box_id,
+            r.box_name,
+            r.box_barcode,
+        ) {
+            (Some(fi), Some(f), Some(ri), Some(ra), Some(bi), Some(b), Some(bc)) => {
+                Some(Location {
+                    freezer_id: parse_uuid(&fi)?,
+                    freezer: f,
+                    rack_id: parse_uuid(&ri)?,
+                    rack: ra,
+                    box_id: parse_uuid(&bi)?,
+                    box_name: b,
+                    box_barcode: bc,
+                    position: r.position,
+                })
+            }
+            _ => None,
+        };
+        Ok(SampleRecord {
+            id: parse_uuid(&r.id)?,
+            code: r.code,
+            sample_type: SampleType::parse(&r.sample_type)
+                .ok_or_else(|| StoreError::Decode(format!("type {:?}", r.sample_type)))?,
+            status: parse_status(&r.status)?,
+            volume_ul: r.volume_ul.and_then(|v| u32::try_from(v).ok()),
+            parent_id: r.parent_id.as_deref().map(parse_uuid).transpose()?,
+            event_id: r.event_id.as_deref().map(parse_uuid).transpose()?,
+            collected_at: parse_utc(&r.collected_at)?,
+            collector: r.collector,
+            time_out_seconds: r.time_out_seconds,
+            checked_out_at: r.checked_out_at.as_deref().map(parse_utc).transpose()?,
+            participant_id: parse_uuid(&r.participant_id)?,
+            participant_code: r.participant_code,
+            consent: ConsentStatus::parse(&r.consent)
+                .ok_or_else(|| StoreError::Decode("consent".into()))?,
+            site_code: r.site_code,
+            site_name: r.site_name,
+            location,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub from: Option<SampleStatus>,
+    pub to: SampleStatus,
+    pub via: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscardRequestRecord {
+    pub id: Uuid,
+    pub sample_id: Uuid,
+    pub sample_code: String,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub reason: String,
+    pub state: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_note: Option<String>,
+}
+
+/// Which discard requests to list; every filter is applied in SQL so totals are right.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscardFilter {
+    pub state: Option<DiscardState>,
+    pub requested_by: Option<Uuid>,
+    pub sample_code: Option<String>,
+    pub request_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscardState {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl DiscardState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiscardState::Pending => "pending",
+            DiscardState::Approved => "approved",
+            DiscardState::Rejected => "rejected",
+        }
+    }
+}
+
+/// The one SELECT for a sample view; callers add the WHERE clause's parameter.
+macro_rules! select_sample {
+    ($where:literal, $($arg:expr),*) => {
+        sqlx::query_as!(
+            SampleRow,
+            r#"SELECT s.id AS "id!", s.code, s.sample_type, s.status, s.volume_ul, s.parent_id, s.event_id,
+                      s.collected_at, s.collector, s.time_out_seconds, s.checked_out_at,
+                      p.id AS participant_id, p.code AS participant_code, p.consent,
+                      si.code AS site_code, si.name AS site_name,
+                      f.id AS "freezer_id?", f.name AS "freezer?", r.id AS "rack_id?", r.name AS "rack?",
+                      b.id AS "box_id?", b.name AS "box_name?", b.barcode AS "box_barcode?", pl.position AS "position?"
+               FROM samples s
+               JOIN participants p ON p.id = s.participant_id
+               JOIN sites si ON si.id = p.site_id
+               LEFT JOIN placements pl ON pl.sample_id = s.id
+               LEFT JOIN boxes b ON b.id = pl.box_id
+               LEFT JOIN racks r ON r.id = b.rack_id
+               LEFT JOIN freezers f ON f.id = r.freezer_id
+               WHERE "# + $where,
+            $($arg),*
+        )
+    };
+}
+pub(crate) use select_sample;
+
+impl Store {
+    pub async fn kit_templates(&self) -> Result<Vec<KitTemplateRecord>> {
+        let rows =
+            sqlx::query!(r#"SELECT id AS "id!", name, items FROM kit_templates ORDER BY name"#)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(KitTemplateRecord {
+                    id: parse_uuid(&r.id)?,
+                    name: r.name,
+                    items: serde_json::from_str(&r.items)
+                        .map_err(|e| StoreError::Decode(format!("kit items: {e}")))?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn sample(&self, sample_id: Uuid) -> Result<SampleRecord> {
+        let id = sample_id.to_string();
+        select_sample!("s.id = ?1", id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(DomainError::NotFound("sample"))?
+            .try_into()
+    }
+
+    pub async fn sample_by_code(&self, code: &str) -> Result<Option<SampleRecord>> {
+        select_sample!("s.code = ?1", code)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(SampleRecord::try_from)
+            .transpose()
+    }
+
+    /// A participant's samples, or a parent's aliquots.
+    pub async fn samples_of_participant(&self, participant_id: Uuid) -> Result<Vec<SampleRecord>> {
+        let id = participant_id.to_string();
+        let rows = select_sample!("s.participant_id = ?1 ORDER BY s.code LIMIT 500", id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(SampleRecord::try_from).collect()
+    }
+
+    pub async fn aliquots_of(&self, parent_id: Uuid) -> Result<Vec<SampleRecord>> {
+        let id = parent_id.to_string();
+        let rows = select_sample!("s.parent_id = ?1 ORDER BY s.code LIMIT 500", id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(SampleRecord::try_from).collect()
+    }
+
+    pub async fn status_history(&self, sample_id: Uuid) -> Result<Vec<StatusChange>> {
+        let id = sample_id.to_string();
+        let rows = sqlx::query!(
+            r#"SELECT h.from_status, h.to_status, h.via, COALESCE(u.username, 'system') AS "actor!: String", h.at, h.reason
+               FROM sample_status_history h LEFT JOIN users u ON u.id = h.actor_id
+               WHERE h.sample_id = ?1 ORDER BY h.seq"#,
+            id
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(StatusChange {
+                    from: r.from_status.as_deref().map(parse_status).transpose()?,
+                    to: parse_status(&r.to_status)?,
+                    via: r.via,
+                    actor: r.actor,
+                    at: parse_utc(&r.at)?,
+                    reason: r.reason,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn discard_requests(
+        &self,
+        filter: &DiscardFilter,
+        page: PageRequest,
+    ) -> Result<Page<DiscardRequestRecord>> {
+        let page = page.validate()?;
+        let state = filter.state.map(DiscardState::as_str);
+        let by = filter.requested_by.map(|u| u.to_string());
+        let code = filter
+            .sample_code
+            .as_deref()
+            .map(|c| format!("{}%", c.trim().to_uppercase().replace(['%', '_'], "")));
+        let request = filter.request_id.map(|u| u.to_string());
+        let (limit, offset) = (page.limit(), page.offset());
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) FROM discard_requests d JOIN samples s ON s.id = d.sample_id
+               WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.requested_by = ?2) AND (?3 IS NULL OR s.code LIKE ?3)
+                 AND (?4 IS NULL OR d.id = ?4)"#,
+            state, by, code, request
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query!(
+            r#"SELECT d.id AS "id!", d.sample_id, s.code AS sample_code, ru.username AS requested_by, d.requested_at, d.reason,
+                      d.state, du.username AS "decided_by?", d.decided_at, d.decision_note
+               FROM discard_requests d
+               JOIN samples s ON s.id = d.sample_id
+               JOIN users ru ON ru.id = d.requested_by
+               LEFT JOIN users du ON du.id = d.decided_by
+               WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.requested_by = ?2) AND (?3 IS NULL OR s.code LIKE ?3)
+                 AND (?6 IS NULL OR d.id = ?6)
+               ORDER BY d.requested_at DESC, d.id LIMIT ?4 OFFSET ?5"#,
+            state, by, code, limit, offset, request
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                Ok(DiscardRequestRecord {
+                    id: parse_uuid(&r.id)?,
+                    sample_id: parse_uuid(&r.sample_id)?,
+                    sample_code: r.sample_code,
+                    requested_by: r.requested_by,
+                    requested_at: parse_utc(&r.requested_at)?,
+                    reason: r.reason,
+                    state: r.state,
+                    decided_by: r.decided_by,
+                    decided_at: r.decided_at.as_deref().map(parse_utc).transpose()?,
+                    decision_note: r.decision_note,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+}

@@ -1,0 +1,1081 @@
+//! Freezers, racks, boxes and placements: apply functions (called only by the executor)
+//! and queries. The `placements` table's two UNIQUE constraints are the storage invariant
+//! (one sample per position, one position per sample); the code here checks first only to
+//! say which tube is in the way.
+
+use crate::executor::{Applied, Change, Ctx};
+use crate::samples::{load_sample, set_status};
+use crate::users::parse_uuid;
+use crate::{format_utc, parse_utc, settings, Result, Store, StoreError};
+use aliquot_domain::command::{PlacementSource, TubePlacement};
+use aliquot_domain::paging::{Page, PageRequest, SortOrder};
+use aliquot_domain::rackscan::{KnownLocation, KnownTube};
+use aliquot_domain::registration::validate_text;
+use aliquot_domain::sample::{self, SampleStatus, Via};
+use aliquot_domain::storage::{
+    self as rules, BoxContents, BoxLayout, BoxSort, FreezerKind, Grid, Position, StorageTarget,
+};
+use aliquot_domain::{Command, DomainError};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::SqliteConnection;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// The most tubes one placement, check-out or check-in command may carry (a full 384 plate).
+pub const MAX_TUBES_PER_COMMAND: usize = 384;
+
+/// Takes a sample out of its position (disposed, used up), with a history row.
+pub(crate) async fn release(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    sample_id: Uuid,
+    source: &str,
+) -> Result<()> {
+    let id = sample_id.to_string();
+    let Some(current) = sqlx::query!(
+        "SELECT box_id, position FROM placements WHERE sample_id = ?1",
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(());
+    };
+    sqlx::query!("DELETE FROM placements WHERE sample_id = ?1", id)
+        .execute(&mut *conn)
+        .await?;
+    history(
+        conn,
+        ctx,
+        &id,
+        Some((&current.box_id, current.position.as_deref())),
+        None,
+        source,
+    )
+    .await
+}
+
+async fn history(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    sample_id: &str,
+    from: Option<(&str, Option<&str>)>,
+    to: Option<(&str, Option<&str>)>,
+    source: &str,
+) -> Result<()> {
+    let (from_box, from_pos) = from.map_or((None, None), |(b, p)| (Some(b), p));
+    let (to_box, to_pos) = to.map_or((None, None), |(b, p)| (Some(b), p));
+    let (actor, at, command) = (
+        ctx.actor.user_id.to_string(),
+        format_utc(ctx.now),
+        ctx.command_id.to_string(),
+    );
+    sqlx::query!(
+        "INSERT INTO placement_history (sample_id, from_box_id, from_position, to_box_id, to_position, source, actor_id, at, command_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        sample_id, from_box, from_pos, to_box, to_pos, source, actor, at, command
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+struct ActiveBox {
+    id: String,
+    name: String,
+    layout: BoxLayout,
+}
+
+async fn load_box(conn: &mut SqliteConnection, box_id: Uuid) -> Result<ActiveBox> {
+    let id = box_id.to_string();
+    let b = sqlx::query!(
+        "SELECT name, rows, columns, capacity, voided_at FROM boxes WHERE id = ?1",
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(DomainError::NotFound("box"))?;
+    if b.voided_at.is_some() {
+        return Err(DomainError::Voided("the box").into());
+    }
+    Ok(ActiveBox {
+        id,
+        name: b.name,
+        layout: layout_of(b.rows, b.columns, b.capacity)?,
+    })
+}
+
+fn layout_of(rows: Option<i64>, columns: Option<i64>, capacity: Option<i64>) -> Result<BoxLayout> {
+    let small = |v: i64| u8::try_from(v).map_err(|_| StoreError::Decode("box size".into()));
+    Ok(match (rows, columns) {
+        (Some(r), Some(c)) => BoxLayout::Grid {
+            rows: small(r)?,
+            columns: small(c)?,
+        },
+        _ => BoxLayout::Bag {
+            capacity: capacity.and_then(|c| u32::try_from(c).ok()),
+        },
+    })
+}
+
+async fn active_rack(conn: &mut SqliteConnection, rack_id: Uuid) -> Result<String> {
+    let id = rack_id.to_string();
+    let r = sqlx::query!("SELECT r.name, r.voided_at, f.voided_at AS freezer_voided FROM racks r JOIN freezers f ON f.id = r.freezer_id WHERE r.id = ?1", id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(DomainError::NotFound("rack"))?;
+    if r.voided_at.is_some() || r.freezer_voided.is_some() {
+        return Err(DomainError::Voided("the rack").into());
+    }
+    Ok(r.name)
+}
+
+fn no_duplicates(ids: &[Uuid]) -> Result<()> {
+    if ids.is_empty() {
+        return Err(DomainError::invalid("samples", "name at least one sample").into());
+    }
+    if ids.len() > MAX_TUBES_PER_COMMAND {
+        return Err(DomainError::invalid(
+            "samples",
+            format!("at most {MAX_TUBES_PER_COMMAND} at a time"),
+        )
+        .into());
+    }
+    let unique: HashSet<_> = ids.iter().collect();
+    if unique.len() != ids.len() {
+        return Err(DomainError::invalid("samples", "the same sample is named twice").into());
+    }
+    Ok(())
+}
+
+fn barcode_ok(barcode: &str) -> Result<String> {
+    let b = barcode.trim();
+    if b.is_empty() || b.len() > 40 || !b.bytes().all(|c| c.is_ascii_graphic()) {
+        return Err(
+            DomainError::invalid("barcode", "1 to 40 printable characters without spaces").into(),
+        );
+    }
+    Ok(b.to_owned())
+}
+
+pub(crate) async fn apply(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    command: &Command,
+) -> Result<Applied> {
+    let now = format_utc(ctx.now);
+    match command {
+        Command::CreateFreezer {
+            freezer_id,
+            name,
+            location,
+            freezer_kind,
+            temperature_c,
+        } => {
+            let name = validate_text("name", name, 80)?;
+            let location = validate_text("location", location, 120)?;
+            freezer_kind.check_temperature(*temperature_c)?;
+            let taken = sqlx::query_scalar!(
+                "SELECT COUNT(*) FROM freezers WHERE name = ?1 AND voided_at IS NULL",
+                name
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            if taken > 0 {
+                return Err(DomainError::Taken(format!("freezer name {name}")).into());
+            }
+            let (id, kind, t) = (
+                freezer_id.to_string(),
+                freezer_kind.as_str(),
+                i64::from(*temperature_c),
+            );
+            sqlx::query!(
+                "INSERT INTO freezers (id, name, location, kind, temperature_c, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                id, name, location, kind, t, now
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "freezer",
+                entity_id: id,
+                old: None,
+                new: Some(
+                    json!({"name": name, "location": location, "kind": kind, "temperature_c": t}),
+                ),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::CreateRack {
+            rack_id,
+            freezer_id,
+            name,
+        } => {
+            let name = validate_text("name", name, 40)?;
+            let freezer = freezer_id.to_string();
+            let f = sqlx::query!(
+                "SELECT name, voided_at FROM freezers WHERE id = ?1",
+                freezer
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(DomainError::NotFound("freezer"))?;
+            if f.voided_at.is_some() {
+                return Err(DomainError::Voided("the freezer").into());
+            }
+            let taken = sqlx::query_scalar!("SELECT COUNT(*) FROM racks WHERE freezer_id = ?1 AND name = ?2 AND voided_at IS NULL", freezer, name)
+                .fetch_one(&mut *conn)
+                .await?;
+            if taken > 0 {
+                return Err(DomainError::Taken(format!("rack name {name} in {}", f.name)).into());
+            }
+            let id = rack_id.to_string();
+            sqlx::query!(
+                "INSERT INTO racks (id, freezer_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+                id,
+                freezer,
+                name,
+                now
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "rack",
+                entity_id: id,
+                old: None,
+                new: Some(json!({"freezer": f.name, "name": name})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::CreateBox {
+            box_id,
+            rack_id,
+            name,
+            barcode,
+            box_type,
+            layout,
+        } => {
+            let rack = active_rack(conn, *rack_id).await?;
+            let name = validate_text("name", name, 60)?;
+            let barcode = barcode_ok(barcode)?;
+            let box_type = validate_text("box_type", box_type, 40)?;
+            let layout = layout.validate()?;
+            let taken =
+                sqlx::query_scalar!("SELECT COUNT(*) FROM boxes WHERE barcode = ?1", barcode)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            if taken > 0 {
+                return Err(DomainError::Taken(format!("box barcode {barcode}")).into());
+            }
+            let (rows, columns) = match layout {
+                BoxLayout::Grid { rows, columns } => {
+                    (Some(i64::from(rows)), Some(i64::from(columns)))
+                }
+                BoxLayout::Bag { .. } => (None, None),
+            };
+            let capacity = layout.capacity().map(i64::from);
+            let (id, rack_text) = (box_id.to_string(), rack_id.to_string());
+            sqlx::query!(
+                "INSERT INTO boxes (id, rack_id, name, barcode, box_type, rows, columns, capacity, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                id, rack_text, name, barcode, box_type, rows, columns, capacity, now
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change { entity_type: "box", entity_id: id, old: None, new: Some(json!({"rack": rack, "name": name, "barcode": barcode, "box_type": box_type, "layout": layout})), subject_user_id: None }.into())
+        }
+        Command::MoveBox {
+            box_id,
+            rack_id,
+            reason,
+        } => {
+            let b = load_box(conn, *box_id).await?;
+            let to_rack = active_rack(conn, *rack_id).await?;
+            let from = sqlx::query_scalar!("SELECT rack_id FROM boxes WHERE id = ?1", b.id)
+                .fetch_one(&mut *conn)
+                .await?;
+            let to = rack_id.to_string();
+            if from == to {
+                return Err(DomainError::Refused(format!(
+                    "{} is already in rack {to_rack}",
+                    b.name
+                ))
+                .into());
+            }
+            let (actor, command) = (ctx.actor.user_id.to_string(), ctx.command_id.to_string());
+            sqlx::query!("UPDATE boxes SET rack_id = ?1 WHERE id = ?2", to, b.id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query!(
+                "INSERT INTO box_moves (box_id, from_rack_id, to_rack_id, actor_id, at, reason, command_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                b.id, from, to, actor, now, reason, command
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "box",
+                entity_id: b.id,
+                old: Some(json!({"rack_id": from})),
+                new: Some(json!({"rack_id": to, "rack": to_rack})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::VoidStorage { target, reason } => {
+            aliquot_domain::command::validate_reason(reason)?;
+            let (entity_type, id, held, children): (&'static str, String, i64, i64) = match target {
+                StorageTarget::Freezer(id) => {
+                    let id = id.to_string();
+                    let held = sqlx::query_scalar!(
+                        "SELECT COUNT(*) FROM placements p JOIN boxes b ON b.id = p.box_id JOIN racks r ON r.id = b.rack_id WHERE r.freezer_id = ?1",
+                        id
+                    )
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    let children = sqlx::query_scalar!(
+                        "SELECT COUNT(*) FROM racks WHERE freezer_id = ?1 AND voided_at IS NULL",
+                        id
+                    )
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    ("freezer", id, held, children)
+                }
+                StorageTarget::Rack(id) => {
+                    let id = id.to_string();
+                    let held = sqlx::query_scalar!("SELECT COUNT(*) FROM placements p JOIN boxes b ON b.id = p.box_id WHERE b.rack_id = ?1", id)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    let children = sqlx::query_scalar!(
+                        "SELECT COUNT(*) FROM boxes WHERE rack_id = ?1 AND voided_at IS NULL",
+                        id
+                    )
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    ("rack", id, held, children)
+                }
+                StorageTarget::Box(id) => {
+                    let id = id.to_string();
+                    let held = sqlx::query_scalar!(
+                        "SELECT COUNT(*) FROM placements WHERE box_id = ?1",
+                        id
+                    )
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    ("box", id, held, 0)
+                }
+            };
+            let voided = match entity_type {
+                "freezer" => {
+                    sqlx::query_scalar!("SELECT voided_at FROM freezers WHERE id = ?1", id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                }
+                "rack" => {
+                    sqlx::query_scalar!("SELECT voided_at FROM racks WHERE id = ?1", id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                }
+                _ => {
+                    sqlx::query_scalar!("SELECT voided_at FROM boxes WHERE id = ?1", id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                }
+            };
+            match voided {
+                None => return Err(DomainError::NotFound(entity_type).into()),
+                Some(Some(_)) => {
+                    return Err(DomainError::Refused(format!(
+                        "this {entity_type} is already voided"
+                    ))
+                    .into())
+                }
+                Some(None) => {}
+            }
+            if held > 0 {
+                return Err(DomainError::NotEmpty {
+                    what: match entity_type {
+                        "freezer" => "the freezer",
+                        "rack" => "the rack",
+                        _ => "the box",
+                    },
+                }
+                .into());
+            }
+            if children > 0 {
+                return Err(DomainError::Refused(format!(
+                    "this {entity_type} still has {children} active {}; void or move them first",
+                    if entity_type == "freezer" {
+                        "racks"
+                    } else {
+                        "boxes"
+                    }
+                ))
+                .into());
+            }
+            match entity_type {
+                "freezer" => {
+                    sqlx::query!(
+                        "UPDATE freezers SET voided_at = ?1, void_reason = ?2 WHERE id = ?3",
+                        now,
+                        reason,
+                        id
+                    )
+                    .execute(&mut *conn)
+                    .await?
+                }
+                "rack" => {
+                    sqlx::query!(
+                        "UPDATE racks SET voided_at = ?1, void_reason = ?2 WHERE id = ?3",
+                        now,
+                        reason,
+                        id
+                    )
+                    .execute(&mut *conn)
+                    .await?
+                }
+                _ => {
+                    sqlx::query!(
+                        "UPDATE boxes SET voided_at = ?1, void_reason = ?2 WHERE id = ?3",
+                        now,
+                        reason,
+                        id
+                    )
+                    .execute(&mut *conn)
+                    .await?
+                }
+            };
+            Ok(Change {
+                entity_type,
+                entity_id: id,
+                old: Some(json!({"voided": false})),
+                new: Some(json!({"voided": true})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::PlaceSamples {
+            box_id,
+            tubes,
+            source,
+        } => place(conn, ctx, *box_id, tubes, *source).await,
+        Command::CheckOutSamples { sample_ids, .. } => {
+            no_duplicates(sample_ids)?;
+            let mut codes = Vec::with_capacity(sample_ids.len());
+            for sample_id in sample_ids {
+                let s = load_sample(conn, *sample_id).await?;
+                if s.status != SampleStatus::Stored {
+                    return Err(DomainError::Refused(format!(
+                        "{} is {}; only a stored sample can be checked out",
+                        s.code,
+                        s.status.as_str()
+                    ))
+                    .into());
+                }
+                set_status(conn, ctx, &s, SampleStatus::CheckedOut, Via::CheckOut, None).await?;
+                let id = sample_id.to_string();
+                sqlx::query!(
+                    "UPDATE samples SET checked_out_at = ?1 WHERE id = ?2",
+                    now,
+                    id
+                )
+                .execute(&mut *conn)
+                .await?;
+                codes.push(s.code);
+            }
+            Ok(Change {
+                entity_type: "sample",
+                entity_id: codes.join(","),
+                old: Some(json!({"status": "stored"})),
+                new: Some(json!({"status": "checked_out", "samples": codes})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::CheckInSamples { sample_ids } => {
+            no_duplicates(sample_ids)?;
+            let mut returned = Vec::with_capacity(sample_ids.len());
+            for sample_id in sample_ids {
+                let s = load_sample(conn, *sample_id).await?;
+                let (SampleStatus::CheckedOut, Some(out_at)) = (s.status, s.checked_out_at) else {
+                    return Err(DomainError::Refused(format!(
+                        "{} is {}, not checked out",
+                        s.code,
+                        s.status.as_str()
+                    ))
+                    .into());
+                };
+                let total = sample::time_out_after_check_in(s.time_out_seconds, out_at, ctx.now);
+                set_status(conn, ctx, &s, SampleStatus::Stored, Via::CheckIn, None).await?;
+                let id = sample_id.to_string();
+                sqlx::query!(
+                    "UPDATE samples SET checked_out_at = NULL, time_out_seconds = ?1 WHERE id = ?2",
+                    total,
+                    id
+                )
+                .execute(&mut *conn)
+                .await?;
+                returned.push(json!({"code": s.code, "time_out_seconds": total}));
+            }
+            Ok(Change {
+                entity_type: "sample",
+                entity_id: format!("{} samples", returned.len()),
+                old: Some(json!({"status": "checked_out"})),
+                new: Some(json!({"status": "stored", "samples": returned})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        _ => Err(StoreError::Decode(format!(
+            "{} is not a storage command",
+            command.kind().as_str()
+        ))),
+    }
+}
+
+/// Places (or moves) tubes into one box, all or none.
+async fn place(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    box_id: Uuid,
+    tubes: &[TubePlacement],
+    source: PlacementSource,
+) -> Result<Applied> {
+    let ids: Vec<Uuid> = tubes.iter().map(|t| t.sample_id).collect();
+    no_duplicates(&ids)?;
+    let target = load_box(conn, box_id).await?;
+    let grid = target.layout.grid();
+    let strategy = settings::load(conn).await?.auto_position;
+
+    // Load every tube and lift the ones already placed, so tubes can swap positions
+    // within one command (a rack scan of a rearranged box).
+    let mut loaded = Vec::with_capacity(tubes.len());
+    for tube in tubes {
+        let s = load_sample(conn, tube.sample_id).await?;
+        match s.status {
+            SampleStatus::Stored => {}
+            SampleStatus::CheckedOut => {
+                return Err(DomainError::Refused(format!(
+                    "{} is checked out; check it in before moving it",
+                    s.code
+                ))
+                .into());
+            }
+            other => {
+                if !sample::next_statuses(other, Via::Placement).contains(&SampleStatus::Stored) {
+                    return Err(DomainError::Refused(format!(
+                        "{} is {}; it cannot be placed in storage",
+                        s.code,
+                        other.as_str()
+                    ))
+                    .into());
+                }
+            }
+        }
+        let id = tube.sample_id.to_string();
+        let from = sqlx::query!(
+            "SELECT box_id, position FROM placements WHERE sample_id = ?1",
+            id
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        if from.is_some() {
+            sqlx::query!("DELETE FROM placements WHERE sample_id = ?1", id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        loaded.push((s, from.map(|f| (f.box_id, f.position))));
+    }
+
+    let rows = sqlx::query!(
+        r#"SELECT p.position, s.code, s.participant_id FROM placements p JOIN samples s ON s.id = p.sample_id WHERE p.box_id = ?1"#,
+        target.id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut occupant: HashMap<String, String> = HashMap::new();
+    let mut by_participant: HashMap<String, Vec<Position>> = HashMap::new();
+    let mut count = rows.len();
+    for r in rows {
+        if let (Some(pos), Some(g)) = (r.position, grid) {
+            if let Ok(p) = g.parse_position(&pos) {
+                by_participant.entry(r.participant_id).or_default().push(p);
+            }
+            occupant.insert(pos, r.code);
+        }
+    }
+
+    let placed_at = format_utc(ctx.now);
+    let mut resolved = Vec::with_capacity(tubes.len());
+    let mut summary = Vec::with_capacity(tubes.len());
+    for (tube, (s, from)) in tubes.iter().zip(loaded) {
+        let position: Option<Position> = match (grid, tube.position.as_deref()) {
+            (Some(g), Some(text)) => Some(g.parse_position(text)?),
+            (Some(g), None) => {
+                let contents = BoxContents {
+                    occupied: occupant
+                        .keys()
+                        .filter_map(|p| g.parse_position(p).ok())
+                        .collect(),
+                    same_participant: by_participant
+                        .get(&s.participant_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                };
+                Some(rules::choose_position(g, strategy, &contents)?)
+            }
+            (None, Some(_)) => {
+                return Err(DomainError::invalid(
+                    "position",
+                    format!("{} is a bag: its tubes have no position", target.name),
+                )
+                .into());
+            }
+            (None, None) => {
+                if let Some(capacity) = target.layout.capacity() {
+                    if count >= usize::try_from(capacity).unwrap_or(usize::MAX) {
+                        return Err(DomainError::BoxFull.into());
+                    }
+                }
+                None
+            }
+        };
+        let name = position.map(Position::name);
+        if let Some(n) = &name {
+            if let Some(code) = occupant.get(n) {
+                return Err(DomainError::PositionOccupied {
+                    position: n.clone(),
+                    occupant: code.clone(),
+                }
+                .into());
+            }
+            occupant.insert(n.clone(), s.code.clone());
+            if let Some(p) = position {
+                by_participant
+                    .entry(s.participant_id.clone())
+                    .or_default()
+                    .push(p);
+            }
+        }
+        count += 1;
+        let id = s.id.to_string();
+        let (row, column) = (
+            position.map(|p| i64::from(p.row)),
+            position.map(|p| i64::from(p.column)),
+        );
+        sqlx::query!(
+            "INSERT INTO placements (sample_id, box_id, position, row_index, column_index, placed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            id, target.id, name, row, column, placed_at
+        )
+        .execute(&mut *conn)
+        .await?;
+        history(
+            conn,
+            ctx,
+            &id,
+            from.as_ref().map(|(b, p)| (b.as_str(), p.as_deref())),
+            Some((&target.id, name.as_deref())),
+            source.as_str(),
+        )
+        .await?;
+        if s.status != SampleStatus::Stored {
+            set_status(conn, ctx, &s, SampleStatus::Stored, Via::Placement, None).await?;
+        }
+        summary.push(json!({"code": s.code, "position": name, "moved_from": from.map(|(b, p)| json!({"box_id": b, "position": p}))}));
+        resolved.push(TubePlacement {
+            sample_id: s.id,
+            position: name,
+        });
+    }
+    Ok(Applied {
+        change: Change {
+            entity_type: "box",
+            entity_id: target.id,
+            old: None,
+            new: Some(json!({"box": target.name, "placed": summary, "source": source.as_str()})),
+            subject_user_id: None,
+        },
+        resolved: Some(Command::PlaceSamples {
+            box_id,
+            tubes: resolved,
+            source,
+        }),
+    })
+}
+
+// ---------------------------------------------------------------- queries
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreezerRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub location: String,
+    pub kind: FreezerKind,
+    pub temperature_c: i16,
+    pub racks: i64,
+    pub boxes: i64,
+    pub samples: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RackRecord {
+    pub id: Uuid,
+    pub freezer_id: Uuid,
+    pub name: String,
+    pub boxes: i64,
+    pub samples: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoxRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub barcode: String,
+    pub box_type: String,
+    pub layout: BoxLayout,
+    pub rack_id: Uuid,
+    pub rack: String,
+    pub freezer_id: Uuid,
+    pub freezer: String,
+    pub occupied: i64,
+    pub capacity: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which boxes to list; every filter is applied in SQL so totals and pages are right.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BoxFilter {
+    pub freezer_id: Option<Uuid>,
+    pub rack_id: Option<Uuid>,
+    pub has_space: Option<bool>,
+    pub box_type: Option<String>,
+    /// Name or barcode starts with this.
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Well {
+    pub position: Option<String>,
+    pub sample_id: Uuid,
+    pub code: String,
+    pub sample_type: String,
+    pub status: SampleStatus,
+    pub participant_code: String,
+}
+
+struct BoxRow {
+    id: String,
+    name: String,
+    barcode: String,
+    box_type: String,
+    rows: Option<i64>,
+    columns: Option<i64>,
+    capacity: Option<i64>,
+    rack_id: String,
+    rack: String,
+    freezer_id: String,
+    freezer: String,
+    occupied: i64,
+    created_at: String,
+}
+
+impl TryFrom<BoxRow> for BoxRecord {
+    type Error = StoreError;
+    fn try_from(r: BoxRow) -> Result<Self> {
+        Ok(BoxRecord {
+            id: parse_uuid(&r.id)?,
+            layout: layout_of(r.rows, r.columns, r.capacity)?,
+            name: r.name,
+            barcode: r.barcode,
+            box_type: r.box_type,
+            rack_id: parse_uuid(&r.rack_id)?,
+            rack: r.rack,
+            freezer_id: parse_uuid(&r.freezer_id)?,
+            freezer: r.freezer,
+            occupied: r.occupied,
+            capacity: r.capacity,
+            created_at: parse_utc(&r.created_at)?,
+        })
+    }
+}
+
+impl Store {
+    pub async fn freezers(&self) -> Result<Vec<FreezerRecord>> {
+        let rows = sqlx::query!(
+            r#"SELECT f.id AS "id!", f.name, f.location, f.kind, f.temperature_c,
+                      (SELECT COUNT(*) FROM racks r WHERE r.freezer_id = f.id AND r.voided_at IS NULL) AS "racks!: i64",
+                      (SELECT COUNT(*) FROM boxes b JOIN racks r ON r.id = b.rack_id WHERE r.freezer_id = f.id AND b.voided_at IS NULL) AS "boxes!: i64",
+                      (SELECT COUNT(*) FROM placements p JOIN boxes b ON b.id = p.box_id JOIN racks r ON r.id = b.rack_id WHERE r.freezer_id = f.id) AS "samples!: i64"
+               FROM freezers f WHERE f.voided_at IS NULL ORDER BY f.name"#
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(FreezerRecord {
+                    id: parse_uuid(&r.id)?,
+                    name: r.name,
+                    location: r.location,
+                    kind: FreezerKind::parse(&r.kind)
+                        .ok_or_else(|| StoreError::Decode(format!("freezer kind {:?}", r.kind)))?,
+                    temperature_c: i16::try_from(r.temperature_c)
+                        .map_err(|_| StoreError::Decode("temperature".into()))?,
+                    racks: r.racks,
+                    boxes: r.boxes,
+                    samples: r.samples,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn racks(&self, freezer_id: Uuid) -> Result<Vec<RackRecord>> {
+        let id = freezer_id.to_string();
+        let rows = sqlx::query!(
+            r#"SELECT r.id AS "id!", r.freezer_id, r.name,
+                      (SELECT COUNT(*) FROM boxes b WHERE b.rack_id = r.id AND b.voided_at IS NULL) AS "boxes!: i64",
+                      (SELECT COUNT(*) FROM placements p JOIN boxes b ON b.id = p.box_id WHERE b.rack_id = r.id) AS "samples!: i64"
+               FROM racks r WHERE r.freezer_id = ?1 AND r.voided_at IS NULL ORDER BY r.name"#,
+            id
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RackRecord {
+                    id: parse_uuid(&r.id)?,
+                    freezer_id: parse_uuid(&r.freezer_id)?,
+                    name: r.name,
+                    boxes: r.boxes,
+                    samples: r.samples,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn boxes(
+        &self,
+        filter: &BoxFilter,
+        sort: BoxSort,
+        order: SortOrder,
+        page: PageRequest,
+    ) -> Result<Page<BoxRecord>> {
+        let page = page.validate()?;
+        let (freezer, rack) = (
+            filter.freezer_id.map(|u| u.to_string()),
+            filter.rack_id.map(|u| u.to_string()),
+        );
+        let has_space = filter.has_space.map(i64::from);
+        let box_type = filter.box_type.clone();
+        let search = filter
+            .search
+            .as_deref()
+            .map(|s| format!("{}%", s.trim().replace(['%', '_'], "")));
+        let sort_key = match (sort, order) {
+            (BoxSort::Name, SortOrder::Asc) => "name_asc",
+            (BoxSort::Name, SortOrder::Desc) => "name_desc",
+            (BoxSort::Barcode, SortOrder::Asc) => "barcode_asc",
+            (BoxSort::Barcode, SortOrder::Desc) => "barcode_desc",
+            (BoxSort::Free, SortOrder::Asc) => "free_asc",
+            (BoxSort::Free, SortOrder::Desc) => "free_desc",
+            (BoxSort::CreatedAt, SortOrder::Asc) => "created_asc",
+            (BoxSort::CreatedAt, SortOrder::Desc) => "created_desc",
+        };
+        let (limit, offset) = (page.limit(), page.offset());
+        // `boxes.occupied` is counted once per box in a CTE; the filters and the count use
+        // the same WHERE, so the total is the number of boxes that match.
+        let total = sqlx::query_scalar!(
+            r#"WITH occ AS (SELECT b.id, b.capacity, (SELECT COUNT(*) FROM placements p WHERE p.box_id = b.id) AS occupied
+                            FROM boxes b JOIN racks r ON r.id = b.rack_id
+                            WHERE b.voided_at IS NULL AND (?1 IS NULL OR r.freezer_id = ?1) AND (?2 IS NULL OR b.rack_id = ?2)
+                              AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5))
+               SELECT COUNT(*) AS "n!: i64" FROM occ
+               WHERE ?3 IS NULL OR (?3 = 1 AND (capacity IS NULL OR occupied < capacity)) OR (?3 = 0 AND capacity IS NOT NULL AND occupied >= capacity)"#,
+            freezer, rack, has_space, box_type, search
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query_as!(
+            BoxRow,
+            r#"WITH occ AS (SELECT b.id, b.name, b.barcode, b.box_type, b.rows, b.columns, b.capacity, b.rack_id, r.name AS rack,
+                                   r.freezer_id, f.name AS freezer, b.created_at,
+                                   (SELECT COUNT(*) FROM placements p WHERE p.box_id = b.id) AS occupied
+                            FROM boxes b JOIN racks r ON r.id = b.rack_id JOIN freezers f ON f.id = r.freezer_id
+                            WHERE b.voided_at IS NULL AND (?1 IS NULL OR r.freezer_id = ?1) AND (?2 IS NULL OR b.rack_id = ?2)
+                              AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5))
+               SELECT id AS "id!", name AS "name!", barcode AS "barcode!", box_type AS "box_type!", rows, columns, capacity,
+                      rack_id AS "rack_id!", rack AS "rack!", freezer_id AS "freezer_id!", freezer AS "freezer!",
+                      occupied AS "occupied!: i64", created_at AS "created_at!"
+               FROM occ
+               WHERE ?3 IS NULL OR (?3 = 1 AND (capacity IS NULL OR occupied < capacity)) OR (?3 = 0 AND capacity IS NOT NULL AND occupied >= capacity)
+               ORDER BY CASE WHEN ?6 = 'name_asc' THEN name END ASC,
+                        CASE WHEN ?6 = 'name_desc' THEN name END DESC,
+                        CASE WHEN ?6 = 'barcode_asc' THEN barcode END ASC,
+                        CASE WHEN ?6 = 'barcode_desc' THEN barcode END DESC,
+                        CASE WHEN ?6 = 'free_asc' THEN COALESCE(capacity, 1000000) - occupied END ASC,
+                        CASE WHEN ?6 = 'free_desc' THEN COALESCE(capacity, 1000000) - occupied END DESC,
+                        CASE WHEN ?6 = 'created_asc' THEN created_at END ASC,
+                        CASE WHEN ?6 = 'created_desc' THEN created_at END DESC,
+                        id
+               LIMIT ?7 OFFSET ?8"#,
+            freezer, rack, has_space, box_type, search, sort_key, limit, offset
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(BoxRecord::try_from)
+            .collect::<Result<_>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    pub async fn storage_box(&self, box_id: Uuid) -> Result<BoxRecord> {
+        let id = box_id.to_string();
+        self.box_where_id_or_barcode(&id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound("box").into())
+    }
+
+    pub async fn box_by_barcode(&self, barcode: &str) -> Result<Option<BoxRecord>> {
+        self.box_where_id_or_barcode(barcode).await
+    }
+
+    async fn box_where_id_or_barcode(&self, key: &str) -> Result<Option<BoxRecord>> {
+        let row = sqlx::query_as!(
+            BoxRow,
+            r#"SELECT b.id AS "id!", b.name, b.barcode, b.box_type, b.rows, b.columns, b.capacity, b.rack_id, r.name AS rack,
+                      r.freezer_id, f.name AS freezer, b.created_at,
+                      (SELECT COUNT(*) FROM placements p WHERE p.box_id = b.id) AS "occupied!: i64"
+               FROM boxes b JOIN racks r ON r.id = b.rack_id JOIN freezers f ON f.id = r.freezer_id
+               WHERE (b.id = ?1 OR b.barcode = ?1) AND b.voided_at IS NULL"#,
+            key
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(BoxRecord::try_from).transpose()
+    }
+
+    /// What is in a box, in reading order (bags: by code).
+    pub async fn box_contents(&self, box_id: Uuid) -> Result<Vec<Well>> {
+        let id = box_id.to_string();
+        let rows = sqlx::query!(
+            r#"SELECT pl.position, s.id AS "sample_id!", s.code, s.sample_type, s.status, p.code AS participant_code
+               FROM placements pl JOIN samples s ON s.id = pl.sample_id JOIN participants p ON p.id = s.participant_id
+               WHERE pl.box_id = ?1 ORDER BY pl.row_index, pl.column_index, s.code"#,
+            id
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Well {
+                    position: r.position,
+                    sample_id: parse_uuid(&r.sample_id)?,
+                    code: r.code,
+                    sample_type: r.sample_type,
+                    status: crate::samples::parse_status(&r.status)?,
+                    participant_code: r.participant_code,
+                })
+            })
+            .collect()
+    }
+
+    /// A sample's placement history, oldest first: (from box, from position, to box, to position, source).
+    pub async fn placement_history(&self, sample_id: Uuid) -> Result<Vec<PlacementChange>> {
+        let id = sample_id.to_string();
+        let rows = sqlx::query!(
+            r#"SELECT h.from_box_id, h.from_position, h.to_box_id, h.to_position, h.source, h.at,
+                      COALESCE(u.username, 'system') AS "actor!: String"
+               FROM placement_history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.sample_id = ?1 ORDER BY h.seq"#,
+            id
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(PlacementChange {
+                    from_box_id: r.from_box_id.as_deref().map(parse_uuid).transpose()?,
+                    from_position: r.from_position,
+                    to_box_id: r.to_box_id.as_deref().map(parse_uuid).transpose()?,
+                    to_position: r.to_position,
+                    source: r.source,
+                    actor: r.actor,
+                    at: parse_utc(&r.at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The store's record of each code (those it knows), for a rack-scan comparison.
+    pub async fn known_tubes(&self, box_id: Uuid, codes: &[String]) -> Result<Vec<KnownTube>> {
+        let codes_json =
+            serde_json::to_string(codes).map_err(|e| StoreError::Decode(e.to_string()))?;
+        let this_box = box_id.to_string();
+        let rows = sqlx::query!(
+            r#"SELECT s.id AS "id!", s.code, pl.box_id AS "box_id?", b.name AS "box_name?", pl.position AS "position?"
+               FROM samples s LEFT JOIN placements pl ON pl.sample_id = s.id LEFT JOIN boxes b ON b.id = pl.box_id
+               WHERE s.code IN (SELECT value FROM json_each(?1))"#,
+            codes_json
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let grid = self.box_grid(box_id).await?;
+        rows.into_iter()
+            .map(|r| {
+                let position =
+                    |p: Option<&str>| p.and_then(|p| grid.and_then(|g| g.parse_position(p).ok()));
+                let location = match (r.box_id.as_deref(), r.box_name) {
+                    (Some(b), _) if b == this_box => match position(r.position.as_deref()) {
+                        Some(p) => KnownLocation::ThisBox(p),
+                        None => KnownLocation::NotPlaced,
+                    },
+                    (Some(_), Some(name)) => KnownLocation::OtherBox {
+                        box_name: name,
+                        position: None,
+                    },
+                    _ => KnownLocation::NotPlaced,
+                };
+                Ok(KnownTube {
+                    sample_id: parse_uuid(&r.id)?,
+                    code: r.code,
+                    location,
+                })
+            })
+            .collect()
+    }
+
+    /// The tubes the store has in a grid box, as a rack-scan comparison expects them.
+    pub async fn expected_tubes(&self, box_id: Uuid) -> Result<Vec<KnownTube>> {
+        let grid = self.box_grid(box_id).await?.ok_or_else(|| {
+            DomainError::Refused("a bag has no positions to compare a rack scan with".into())
+        })?;
+        let wells = self.box_contents(box_id).await?;
+        Ok(wells
+            .into_iter()
+            .filter_map(|w| {
+                let p = grid.parse_position(w.position.as_deref()?).ok()?;
+                Some(KnownTube {
+                    sample_id: w.sample_id,
+                    code: w.code,
+                    location: KnownLocation::ThisBox(p),
+                })
+            })
+            .collect())
+    }
+
+    /// Every box's grid, for a rack-scan comparison: the box's layout by id.
+    pub async fn box_grid(&self, box_id: Uuid) -> Result<Option<Grid>> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(load_box(&mut conn, box_id).await?.layout.grid())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementChange {
+    pub from_box_id: Option<Uuid>,
+    pub from_position: Option<String>,
+    pub to_box_id: Option<Uuid>,
+    pub to_position: Option<String>,
+    pub source: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
