@@ -50,6 +50,13 @@ const DESCRIPTORS: readonly Descriptor[] = [
     type: 'number',
   },
   {
+    key: 'auto_position',
+    label: 'Auto-position strategy',
+    hint: 'Where a tube goes in a box when no position is named: next_free (reading order) or keep_participant_together.',
+    type: 'text',
+    list: 'auto-positions',
+  },
+  {
     key: 'hub_url',
     label: 'Hub URL',
     hint: 'The central server this workstation syncs with. Leave empty to work stand-alone.',
@@ -77,6 +84,11 @@ function toSetting(key: SettingKey, raw: string): Setting | string {
       return { key, value: orNull };
     case 'hub_url':
       return { key, value: orNull };
+    case 'auto_position': {
+      if (text !== 'next_free' && text !== 'keep_participant_together')
+        return 'Auto-position must be next_free or keep_participant_together.';
+      return { key, value: text };
+    }
     case 'label_copies': {
       if (!/^\d+$/.test(text)) return 'Label copies must be a whole number.';
       return { key, value: Number.parseInt(text, 10) };
@@ -101,6 +113,10 @@ export function SettingsPage() {
           : 'Only administrators and lab managers can change these settings.'}
       </p>
       <ErrorAlert message={settings ? null : loaded.error} />
+      <datalist id="auto-positions">
+        <option value="next_free" />
+        <option value="keep_participant_together" />
+      </datalist>
       <datalist id="time-zones">
         {knownTimeZones().map((zone) => (
           <option key={zone} value={zone} />

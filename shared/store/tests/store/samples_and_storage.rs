@@ -24,6 +24,14 @@ fn domain_error(result: Result<aliquot_store::Executed, StoreError>) -> DomainEr
     }
 }
 
+/// (from box, from position, to box, to position) of a placement history row.
+type Place2 = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// I2 and I3 of the sync design, checked in SQL: one sample per position, one position per
 /// sample, a position exactly for the statuses that hold one, and every status history a
 /// valid path of the one state machine ending at the current status, every placement
@@ -77,7 +85,7 @@ async fn assert_storage_invariants(store: &Store) {
             "{id}: history does not end at the current status"
         );
         // Replay the placement history.
-        let moves: Vec<(Option<String>, Option<String>, Option<String>, Option<String>)> =
+        let moves: Vec<Place2> =
             sqlx::query_as("SELECT from_box_id, from_position, to_box_id, to_position FROM placement_history WHERE sample_id = ?1 ORDER BY seq")
                 .bind(&id)
                 .fetch_all(pool)
