@@ -1,7 +1,6 @@
 //! Operations and views for collection sites, number blocks, participants and field events.
 
 use crate::dto::{default_per_page, first_page, NoArgs};
-use crate::ops::map_page;
 use crate::{Api, ApiError};
 use aliquot_domain::command::Sex;
 use aliquot_domain::numbering::{BlockKind, NewBlock};
@@ -17,30 +16,6 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, ApiError>;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct SiteView {
-    pub id: Uuid,
-    pub code: String,
-    pub name: String,
-    #[ts(type = "number")]
-    pub participant_range_start: i64,
-    #[ts(type = "number")]
-    pub participant_range_end: i64,
-}
-
-impl From<SiteRecord> for SiteView {
-    fn from(s: SiteRecord) -> Self {
-        SiteView {
-            id: s.id,
-            code: s.code,
-            name: s.name,
-            participant_range_start: s.participant_range_start,
-            participant_range_end: s.participant_range_end,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +47,7 @@ pub struct UpdateSiteArgs {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct NumberBlockView {
     pub id: Uuid,
@@ -101,42 +76,6 @@ pub struct NumberBlockView {
 pub struct AssignNumberBlockArgs {
     pub block: NewBlock,
     pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct ParticipantView {
-    pub id: Uuid,
-    pub site_id: Uuid,
-    pub site_code: String,
-    #[ts(type = "number")]
-    pub number: i64,
-    pub code: String,
-    pub external_id: Option<String>,
-    pub consent: ConsentStatus,
-    pub consent_date: NaiveDate,
-    pub sex: Option<Sex>,
-    pub birth_year: Option<i32>,
-    #[ts(type = "number")]
-    pub sample_count: i64,
-}
-
-impl From<ParticipantRecord> for ParticipantView {
-    fn from(p: ParticipantRecord) -> Self {
-        ParticipantView {
-            id: p.id,
-            site_id: p.site_id,
-            site_code: p.site_code,
-            number: p.number,
-            code: p.code,
-            external_id: p.external_id,
-            consent: p.consent,
-            consent_date: p.consent_date,
-            sex: p.sex,
-            birth_year: p.birth_year,
-            sample_count: p.sample_count,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -190,38 +129,6 @@ pub struct IdArgs {
     pub id: Uuid,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct FieldEventView {
-    pub id: Uuid,
-    pub site_id: Uuid,
-    pub site_code: String,
-    pub name: String,
-    pub date: NaiveDate,
-    pub coordinator_id: Uuid,
-    pub coordinator_name: String,
-    #[ts(type = "number")]
-    pub participants: i64,
-    #[ts(type = "number")]
-    pub samples: i64,
-}
-
-impl From<FieldEventRecord> for FieldEventView {
-    fn from(e: FieldEventRecord) -> Self {
-        FieldEventView {
-            id: e.id,
-            site_id: e.site_id,
-            site_code: e.site_code,
-            name: e.name,
-            date: e.date,
-            coordinator_id: e.coordinator_id,
-            coordinator_name: e.coordinator_name,
-            participants: e.participants,
-            samples: e.samples,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
@@ -253,34 +160,6 @@ pub struct CheckInParticipantArgs {
     pub participant_id: Uuid,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct TypeCount {
-    pub sample_type: String,
-    #[ts(type = "number")]
-    pub count: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct EventSummaryView {
-    pub event: FieldEventView,
-    pub samples_by_type: Vec<TypeCount>,
-}
-
-impl From<EventSummary> for EventSummaryView {
-    fn from(s: EventSummary) -> Self {
-        EventSummaryView {
-            event: s.event.into(),
-            samples_by_type: s
-                .samples_by_type
-                .into_iter()
-                .map(|(sample_type, count)| TypeCount { sample_type, count })
-                .collect(),
-        }
-    }
-}
-
 impl Api {
     fn block_view(&self, r: BlockRecord) -> NumberBlockView {
         let b = &r.block;
@@ -300,18 +179,16 @@ impl Api {
         }
     }
 
-    pub async fn list_sites(&self, token: Option<&str>, _args: NoArgs) -> Result<Vec<SiteView>> {
+    pub async fn list_sites(&self, token: Option<&str>, _args: NoArgs) -> Result<Vec<SiteRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self
-            .store()
-            .sites()
-            .await?
-            .into_iter()
-            .map(SiteView::from)
-            .collect())
+        Ok(self.store().sites().await?)
     }
 
-    pub async fn create_site(&self, token: Option<&str>, args: CreateSiteArgs) -> Result<SiteView> {
+    pub async fn create_site(
+        &self,
+        token: Option<&str>,
+        args: CreateSiteArgs,
+    ) -> Result<SiteRecord> {
         let actor = self.actor_with(token, Permission::ManageSites).await?;
         let site_id = Uuid::now_v7();
         self.run(
@@ -325,10 +202,14 @@ impl Api {
             },
         )
         .await?;
-        Ok(self.store().site(site_id).await?.into())
+        Ok(self.store().site(site_id).await?)
     }
 
-    pub async fn update_site(&self, token: Option<&str>, args: UpdateSiteArgs) -> Result<SiteView> {
+    pub async fn update_site(
+        &self,
+        token: Option<&str>,
+        args: UpdateSiteArgs,
+    ) -> Result<SiteRecord> {
         let actor = self.actor_with(token, Permission::ManageSites).await?;
         self.run(
             &actor,
@@ -341,7 +222,7 @@ impl Api {
             },
         )
         .await?;
-        Ok(self.store().site(args.site_id).await?.into())
+        Ok(self.store().site(args.site_id).await?)
     }
 
     pub async fn list_number_blocks(
@@ -392,7 +273,7 @@ impl Api {
         &self,
         token: Option<&str>,
         args: RegisterParticipantArgs,
-    ) -> Result<ParticipantView> {
+    ) -> Result<ParticipantRecord> {
         let actor = self
             .actor_with(token, Permission::RegisterParticipants)
             .await?;
@@ -411,14 +292,14 @@ impl Api {
             },
         )
         .await?;
-        Ok(self.store().participant(participant_id).await?.into())
+        Ok(self.store().participant(participant_id).await?)
     }
 
     pub async fn record_consent(
         &self,
         token: Option<&str>,
         args: RecordConsentArgs,
-    ) -> Result<ParticipantView> {
+    ) -> Result<ParticipantRecord> {
         let actor = self
             .actor_with(token, Permission::RegisterParticipants)
             .await?;
@@ -432,57 +313,52 @@ impl Api {
             },
         )
         .await?;
-        Ok(self.store().participant(args.participant_id).await?.into())
+        Ok(self.store().participant(args.participant_id).await?)
     }
 
     pub async fn search_participants(
         &self,
         token: Option<&str>,
         args: SearchParticipantsArgs,
-    ) -> Result<Page<ParticipantView>> {
+    ) -> Result<Page<ParticipantRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
         let page = PageRequest {
             page: args.page,
             per_page: args.per_page,
         };
-        Ok(map_page(
-            self.store()
-                .search_participants(&args.query, args.site_id, page)
-                .await?,
-            ParticipantView::from,
-        ))
+        Ok(self
+            .store()
+            .search_participants(&args.query, args.site_id, page)
+            .await?)
     }
 
     pub async fn get_participant(
         &self,
         token: Option<&str>,
         args: IdArgs,
-    ) -> Result<ParticipantView> {
+    ) -> Result<ParticipantRecord> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self.store().participant(args.id).await?.into())
+        Ok(self.store().participant(args.id).await?)
     }
 
     pub async fn list_field_events(
         &self,
         token: Option<&str>,
         args: ListFieldEventsArgs,
-    ) -> Result<Page<FieldEventView>> {
+    ) -> Result<Page<FieldEventRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
         let page = PageRequest {
             page: args.page,
             per_page: args.per_page,
         };
-        Ok(map_page(
-            self.store().field_events(args.site_id, page).await?,
-            FieldEventView::from,
-        ))
+        Ok(self.store().field_events(args.site_id, page).await?)
     }
 
     pub async fn create_field_event(
         &self,
         token: Option<&str>,
         args: CreateFieldEventArgs,
-    ) -> Result<FieldEventView> {
+    ) -> Result<FieldEventRecord> {
         let actor = self
             .actor_with(token, Permission::ManageFieldEvents)
             .await?;
@@ -498,14 +374,14 @@ impl Api {
             },
         )
         .await?;
-        Ok(self.store().event_summary(event_id).await?.event.into())
+        Ok(self.store().event_summary(event_id).await?.event)
     }
 
     pub async fn check_in_participant(
         &self,
         token: Option<&str>,
         args: CheckInParticipantArgs,
-    ) -> Result<EventSummaryView> {
+    ) -> Result<EventSummary> {
         let actor = self
             .actor_with(token, Permission::RegisterParticipants)
             .await?;
@@ -517,15 +393,11 @@ impl Api {
             },
         )
         .await?;
-        Ok(self.store().event_summary(args.event_id).await?.into())
+        Ok(self.store().event_summary(args.event_id).await?)
     }
 
-    pub async fn event_summary(
-        &self,
-        token: Option<&str>,
-        args: IdArgs,
-    ) -> Result<EventSummaryView> {
+    pub async fn event_summary(&self, token: Option<&str>, args: IdArgs) -> Result<EventSummary> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self.store().event_summary(args.id).await?.into())
+        Ok(self.store().event_summary(args.id).await?)
     }
 }

@@ -2,9 +2,7 @@
 //! changes, aliquots, discard requests, lookup by scan and notifications.
 
 use crate::dto::{default_per_page, first_page, CoreEvent, NoArgs};
-use crate::ops::map_page;
-use crate::registration::{IdArgs, ParticipantView};
-use crate::storage::BoxView;
+use crate::registration::IdArgs;
 use crate::{Api, ApiError};
 use aliquot_domain::command::{NewAliquot, NewTube};
 use aliquot_domain::paging::{Page, PageRequest};
@@ -12,10 +10,12 @@ use aliquot_domain::sample::{self, ConsentStatus, KitItem, SampleStatus, SampleT
 use aliquot_domain::{Command, Permission, Role};
 use aliquot_store::lookup::Scanned;
 use aliquot_store::notifications::NotificationRecord;
+use aliquot_store::registration::ParticipantRecord;
 use aliquot_store::samples::{
     DiscardFilter, DiscardRequestRecord, DiscardState, KitTemplateRecord, Location, SampleRecord,
     StatusChange,
 };
+use aliquot_store::storage::BoxRecord;
 use aliquot_store::storage::PlacementChange;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,27 +23,6 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, ApiError>;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct KitTemplateView {
-    pub id: Uuid,
-    pub name: String,
-    pub items: Vec<KitItem>,
-    pub tube_count: u32,
-}
-
-impl From<KitTemplateRecord> for KitTemplateView {
-    fn from(k: KitTemplateRecord) -> Self {
-        let tube_count = k.items.iter().map(|i| u32::from(i.count)).sum();
-        KitTemplateView {
-            id: k.id,
-            name: k.name,
-            items: k.items,
-            tube_count,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
@@ -71,35 +50,7 @@ pub struct RegisterKitArgs {
     pub codes: Option<Vec<Option<String>>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct LocationView {
-    pub freezer_id: Uuid,
-    pub freezer: String,
-    pub rack_id: Uuid,
-    pub rack: String,
-    pub box_id: Uuid,
-    pub box_name: String,
-    pub box_barcode: String,
-    pub position: Option<String>,
-}
-
-impl From<Location> for LocationView {
-    fn from(l: Location) -> Self {
-        LocationView {
-            freezer_id: l.freezer_id,
-            freezer: l.freezer,
-            rack_id: l.rack_id,
-            rack: l.rack,
-            box_id: l.box_id,
-            box_name: l.box_name,
-            box_barcode: l.box_barcode,
-            position: l.position,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct SampleView {
     pub id: Uuid,
@@ -123,7 +74,7 @@ pub struct SampleView {
     pub consent_withdrawn: bool,
     pub site_code: String,
     pub site_name: String,
-    pub location: Option<LocationView>,
+    pub location: Option<Location>,
     /// The statuses a technician may set by hand from here.
     pub next_statuses: Vec<SampleStatus>,
 }
@@ -152,78 +103,28 @@ impl SampleView {
             consent: s.consent,
             site_code: s.site_code,
             site_name: s.site_name,
-            location: s.location.map(LocationView::from),
+            location: s.location,
             next_statuses: sample::next_statuses(s.status, Via::Manual),
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct KitRegistered {
     pub registration_id: Uuid,
     pub samples: Vec<SampleView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct StatusChangeView {
-    pub from: Option<SampleStatus>,
-    pub to: SampleStatus,
-    pub via: String,
-    pub actor: String,
-    pub at: DateTime<Utc>,
-    pub reason: Option<String>,
-}
-
-impl From<StatusChange> for StatusChangeView {
-    fn from(c: StatusChange) -> Self {
-        StatusChangeView {
-            from: c.from,
-            to: c.to,
-            via: c.via,
-            actor: c.actor,
-            at: c.at,
-            reason: c.reason,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct PlacementChangeView {
-    pub from_box_id: Option<Uuid>,
-    pub from_position: Option<String>,
-    pub to_box_id: Option<Uuid>,
-    pub to_position: Option<String>,
-    pub source: String,
-    pub actor: String,
-    pub at: DateTime<Utc>,
-}
-
-impl From<PlacementChange> for PlacementChangeView {
-    fn from(c: PlacementChange) -> Self {
-        PlacementChangeView {
-            from_box_id: c.from_box_id,
-            from_position: c.from_position,
-            to_box_id: c.to_box_id,
-            to_position: c.to_position,
-            source: c.source,
-            actor: c.actor,
-            at: c.at,
-        }
-    }
-}
-
 /// Everything the sample screen shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct SampleDetail {
     pub sample: SampleView,
     pub parent: Option<SampleView>,
     pub aliquots: Vec<SampleView>,
-    pub status_history: Vec<StatusChangeView>,
-    pub placement_history: Vec<PlacementChangeView>,
+    pub status_history: Vec<StatusChange>,
+    pub placement_history: Vec<PlacementChange>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -305,38 +206,6 @@ pub struct ListDiscardRequestsArgs {
     pub per_page: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct DiscardRequestView {
-    pub id: Uuid,
-    pub sample_id: Uuid,
-    pub sample_code: String,
-    pub requested_by: String,
-    pub requested_at: DateTime<Utc>,
-    pub reason: String,
-    pub state: String,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub decision_note: Option<String>,
-}
-
-impl From<DiscardRequestRecord> for DiscardRequestView {
-    fn from(d: DiscardRequestRecord) -> Self {
-        DiscardRequestView {
-            id: d.id,
-            sample_id: d.sample_id,
-            sample_code: d.sample_code,
-            requested_by: d.requested_by,
-            requested_at: d.requested_at,
-            reason: d.reason,
-            state: d.state,
-            decided_by: d.decided_by,
-            decided_at: d.decided_at,
-            decision_note: d.decision_note,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
@@ -345,40 +214,14 @@ pub struct LookupScanArgs {
 }
 
 /// What a scanned code names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum ScanLookup {
     Sample { sample: Box<SampleView> },
-    Box { storage_box: Box<BoxView> },
-    Participant { participant: Box<ParticipantView> },
+    Box { storage_box: Box<BoxRecord> },
+    Participant { participant: Box<ParticipantRecord> },
     Unknown { code: String },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct NotificationView {
-    pub id: Uuid,
-    pub kind: String,
-    pub message: String,
-    pub entity_type: String,
-    pub entity_id: String,
-    pub created_at: DateTime<Utc>,
-    pub read: bool,
-}
-
-impl From<NotificationRecord> for NotificationView {
-    fn from(n: NotificationRecord) -> Self {
-        NotificationView {
-            id: n.id,
-            kind: n.kind,
-            message: n.message,
-            entity_type: n.entity_type,
-            entity_id: n.entity_id,
-            created_at: n.created_at,
-            read: n.read_at.is_some(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -402,22 +245,16 @@ impl Api {
         &self,
         token: Option<&str>,
         _args: NoArgs,
-    ) -> Result<Vec<KitTemplateView>> {
+    ) -> Result<Vec<KitTemplateRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self
-            .store()
-            .kit_templates()
-            .await?
-            .into_iter()
-            .map(KitTemplateView::from)
-            .collect())
+        Ok(self.store().kit_templates().await?)
     }
 
     pub async fn create_kit_template(
         &self,
         token: Option<&str>,
         args: CreateKitTemplateArgs,
-    ) -> Result<KitTemplateView> {
+    ) -> Result<KitTemplateRecord> {
         let actor = self
             .actor_with(token, Permission::ManageKitTemplates)
             .await?;
@@ -437,8 +274,7 @@ impl Api {
             .await?
             .into_iter()
             .find(|k| k.id == template_id);
-        made.map(KitTemplateView::from)
-            .ok_or_else(|| ApiError::internal(&"kit template not found after creation"))
+        made.ok_or_else(|| ApiError::internal(&"kit template not found after creation"))
     }
 
     /// Registers a participant's whole kit in one command.
@@ -512,18 +348,8 @@ impl Api {
                 .into_iter()
                 .map(|s| self.sample_view(s))
                 .collect(),
-            status_history: store
-                .status_history(args.id)
-                .await?
-                .into_iter()
-                .map(StatusChangeView::from)
-                .collect(),
-            placement_history: store
-                .placement_history(args.id)
-                .await?
-                .into_iter()
-                .map(PlacementChangeView::from)
-                .collect(),
+            status_history: store.status_history(args.id).await?,
+            placement_history: store.placement_history(args.id).await?,
             sample: self.sample_view(sample),
         })
     }
@@ -598,7 +424,7 @@ impl Api {
         &self,
         token: Option<&str>,
         args: RequestDiscardArgs,
-    ) -> Result<DiscardRequestView> {
+    ) -> Result<DiscardRequestRecord> {
         let actor = self.actor_with(token, Permission::RequestDiscard).await?;
         let request_id = Uuid::now_v7();
         self.run(
@@ -618,7 +444,7 @@ impl Api {
         &self,
         token: Option<&str>,
         args: DecideDiscardArgs,
-    ) -> Result<DiscardRequestView> {
+    ) -> Result<DiscardRequestRecord> {
         let actor = self.actor_with(token, Permission::DecideDiscard).await?;
         self.run(
             &actor,
@@ -633,7 +459,7 @@ impl Api {
         self.discard_request(args.request_id).await
     }
 
-    async fn discard_request(&self, id: Uuid) -> Result<DiscardRequestView> {
+    async fn discard_request(&self, id: Uuid) -> Result<DiscardRequestRecord> {
         let filter = DiscardFilter {
             request_id: Some(id),
             ..DiscardFilter::default()
@@ -652,7 +478,6 @@ impl Api {
             .items
             .into_iter()
             .find(|d| d.id == id)
-            .map(DiscardRequestView::from)
             .ok_or_else(|| ApiError::internal(&"discard request not found after writing it"))
     }
 
@@ -660,7 +485,7 @@ impl Api {
         &self,
         token: Option<&str>,
         args: ListDiscardRequestsArgs,
-    ) -> Result<Page<DiscardRequestView>> {
+    ) -> Result<Page<DiscardRequestRecord>> {
         let actor = self.actor_with(token, Permission::ReadSamples).await?;
         // Lab managers (and admins, for audits) see every request; others only their own.
         let requested_by = if actor.role.may(Permission::DecideDiscard) || actor.role == Role::Admin
@@ -683,10 +508,7 @@ impl Api {
             page: args.page,
             per_page: args.per_page,
         };
-        Ok(map_page(
-            self.store().discard_requests(&filter, page).await?,
-            DiscardRequestView::from,
-        ))
+        Ok(self.store().discard_requests(&filter, page).await?)
     }
 
     /// Whatever was scanned: a sample (with or without its check character), a box, a participant.
@@ -701,10 +523,10 @@ impl Api {
                 sample: Box::new(self.sample_view(*s)),
             },
             Some(Scanned::Box(b)) => ScanLookup::Box {
-                storage_box: Box::new(BoxView::from(*b)),
+                storage_box: Box::new(*b),
             },
             Some(Scanned::Participant(p)) => ScanLookup::Participant {
-                participant: Box::new(ParticipantView::from(*p)),
+                participant: Box::new(*p),
             },
             None => ScanLookup::Unknown {
                 code: args.code.trim().to_owned(),
@@ -716,7 +538,7 @@ impl Api {
         &self,
         token: Option<&str>,
         args: ListNotificationsArgs,
-    ) -> Result<Page<NotificationView>> {
+    ) -> Result<Page<NotificationRecord>> {
         let actor = self
             .actor_with(token, Permission::UseOwnNotifications)
             .await?;
@@ -724,12 +546,10 @@ impl Api {
             page: args.page,
             per_page: args.per_page,
         };
-        Ok(map_page(
-            self.store()
-                .notifications(actor.user_id, args.unread_only, page)
-                .await?,
-            NotificationView::from,
-        ))
+        Ok(self
+            .store()
+            .notifications(actor.user_id, args.unread_only, page)
+            .await?)
     }
 
     pub async fn mark_notification_read(&self, token: Option<&str>, args: IdArgs) -> Result<()> {

@@ -2,13 +2,11 @@
 //! and rack-scanner import.
 
 use crate::dto::{ascending, default_per_page, first_page, CoreEvent, NoArgs};
-use crate::ops::map_page;
 use crate::registration::IdArgs;
 use crate::{Api, ApiError};
 use aliquot_domain::command::{PlacementSource, TubePlacement};
 use aliquot_domain::paging::{Page, PageRequest, SortOrder};
 use aliquot_domain::rackscan::{self, RackScanDiff};
-use aliquot_domain::sample::SampleStatus;
 use aliquot_domain::storage::{BoxLayout, BoxSort, FreezerKind, StorageTarget};
 use aliquot_domain::{Command, DomainError, Permission};
 use aliquot_store::storage::{BoxFilter, BoxRecord, FreezerRecord, RackRecord, Well};
@@ -18,129 +16,12 @@ use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, ApiError>;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct FreezerView {
-    pub id: Uuid,
-    pub name: String,
-    pub location: String,
-    pub kind: FreezerKind,
-    pub temperature_c: i16,
-    #[ts(type = "number")]
-    pub racks: i64,
-    #[ts(type = "number")]
-    pub boxes: i64,
-    #[ts(type = "number")]
-    pub samples: i64,
-}
-
-impl From<FreezerRecord> for FreezerView {
-    fn from(f: FreezerRecord) -> Self {
-        FreezerView {
-            id: f.id,
-            name: f.name,
-            location: f.location,
-            kind: f.kind,
-            temperature_c: f.temperature_c,
-            racks: f.racks,
-            boxes: f.boxes,
-            samples: f.samples,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct RackView {
-    pub id: Uuid,
-    pub freezer_id: Uuid,
-    pub name: String,
-    #[ts(type = "number")]
-    pub boxes: i64,
-    #[ts(type = "number")]
-    pub samples: i64,
-}
-
-impl From<RackRecord> for RackView {
-    fn from(r: RackRecord) -> Self {
-        RackView {
-            id: r.id,
-            freezer_id: r.freezer_id,
-            name: r.name,
-            boxes: r.boxes,
-            samples: r.samples,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct BoxView {
-    pub id: Uuid,
-    pub name: String,
-    pub barcode: String,
-    pub box_type: String,
-    pub layout: BoxLayout,
-    pub rack_id: Uuid,
-    pub rack: String,
-    pub freezer_id: Uuid,
-    pub freezer: String,
-    #[ts(type = "number")]
-    pub occupied: i64,
-    #[ts(type = "number | null")]
-    pub capacity: Option<i64>,
-    pub has_space: bool,
-}
-
-impl From<BoxRecord> for BoxView {
-    fn from(b: BoxRecord) -> Self {
-        BoxView {
-            has_space: b.capacity.is_none_or(|c| b.occupied < c),
-            id: b.id,
-            name: b.name,
-            barcode: b.barcode,
-            box_type: b.box_type,
-            layout: b.layout,
-            rack_id: b.rack_id,
-            rack: b.rack,
-            freezer_id: b.freezer_id,
-            freezer: b.freezer,
-            occupied: b.occupied,
-            capacity: b.capacity,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct WellView {
-    pub position: Option<String>,
-    pub sample_id: Uuid,
-    pub code: String,
-    pub sample_type: String,
-    pub status: SampleStatus,
-    pub participant_code: String,
-}
-
-impl From<Well> for WellView {
-    fn from(w: Well) -> Self {
-        WellView {
-            position: w.position,
-            sample_id: w.sample_id,
-            code: w.code,
-            sample_type: w.sample_type,
-            status: w.status,
-            participant_code: w.participant_code,
-        }
-    }
-}
-
 /// A box and what is in it: the box map.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct BoxMap {
-    pub storage_box: BoxView,
-    pub wells: Vec<WellView>,
+    pub storage_box: BoxRecord,
+    pub wells: Vec<Well>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -267,33 +148,21 @@ impl Api {
         &self,
         token: Option<&str>,
         _args: NoArgs,
-    ) -> Result<Vec<FreezerView>> {
+    ) -> Result<Vec<FreezerRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self
-            .store()
-            .freezers()
-            .await?
-            .into_iter()
-            .map(FreezerView::from)
-            .collect())
+        Ok(self.store().freezers().await?)
     }
 
-    pub async fn list_racks(&self, token: Option<&str>, args: IdArgs) -> Result<Vec<RackView>> {
+    pub async fn list_racks(&self, token: Option<&str>, args: IdArgs) -> Result<Vec<RackRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self
-            .store()
-            .racks(args.id)
-            .await?
-            .into_iter()
-            .map(RackView::from)
-            .collect())
+        Ok(self.store().racks(args.id).await?)
     }
 
     pub async fn create_freezer(
         &self,
         token: Option<&str>,
         args: CreateFreezerArgs,
-    ) -> Result<FreezerView> {
+    ) -> Result<FreezerRecord> {
         let actor = self.actor_with(token, Permission::ManageStorage).await?;
         let freezer_id = Uuid::now_v7();
         self.run(
@@ -313,11 +182,14 @@ impl Api {
             .await?
             .into_iter()
             .find(|f| f.id == freezer_id);
-        made.map(FreezerView::from)
-            .ok_or_else(|| ApiError::internal(&"freezer not found after creation"))
+        made.ok_or_else(|| ApiError::internal(&"freezer not found after creation"))
     }
 
-    pub async fn create_rack(&self, token: Option<&str>, args: CreateRackArgs) -> Result<RackView> {
+    pub async fn create_rack(
+        &self,
+        token: Option<&str>,
+        args: CreateRackArgs,
+    ) -> Result<RackRecord> {
         let actor = self.actor_with(token, Permission::ManageStorage).await?;
         let rack_id = Uuid::now_v7();
         self.run(
@@ -335,11 +207,10 @@ impl Api {
             .await?
             .into_iter()
             .find(|r| r.id == rack_id);
-        made.map(RackView::from)
-            .ok_or_else(|| ApiError::internal(&"rack not found after creation"))
+        made.ok_or_else(|| ApiError::internal(&"rack not found after creation"))
     }
 
-    pub async fn create_box(&self, token: Option<&str>, args: CreateBoxArgs) -> Result<BoxView> {
+    pub async fn create_box(&self, token: Option<&str>, args: CreateBoxArgs) -> Result<BoxRecord> {
         let actor = self.actor_with(token, Permission::ManageStorage).await?;
         let box_id = Uuid::now_v7();
         self.run(
@@ -354,10 +225,10 @@ impl Api {
             },
         )
         .await?;
-        Ok(self.store().storage_box(box_id).await?.into())
+        Ok(self.store().storage_box(box_id).await?)
     }
 
-    pub async fn move_box(&self, token: Option<&str>, args: MoveBoxArgs) -> Result<BoxView> {
+    pub async fn move_box(&self, token: Option<&str>, args: MoveBoxArgs) -> Result<BoxRecord> {
         let actor = self.actor_with(token, Permission::ManageStorage).await?;
         let reason = aliquot_domain::command::validate_reason(&args.reason)?;
         self.run(
@@ -369,7 +240,7 @@ impl Api {
             },
         )
         .await?;
-        Ok(self.store().storage_box(args.box_id).await?.into())
+        Ok(self.store().storage_box(args.box_id).await?)
     }
 
     pub async fn void_storage(&self, token: Option<&str>, args: VoidStorageArgs) -> Result<()> {
@@ -389,7 +260,7 @@ impl Api {
         &self,
         token: Option<&str>,
         args: ListBoxesArgs,
-    ) -> Result<Page<BoxView>> {
+    ) -> Result<Page<BoxRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
         let filter = BoxFilter {
             freezer_id: args.freezer_id,
@@ -402,12 +273,10 @@ impl Api {
             page: args.page,
             per_page: args.per_page,
         };
-        Ok(map_page(
-            self.store()
-                .boxes(&filter, args.sort, args.order, page)
-                .await?,
-            BoxView::from,
-        ))
+        Ok(self
+            .store()
+            .boxes(&filter, args.sort, args.order, page)
+            .await?)
     }
 
     pub async fn get_box(&self, token: Option<&str>, args: IdArgs) -> Result<BoxMap> {
@@ -417,14 +286,8 @@ impl Api {
 
     async fn box_map(&self, box_id: Uuid) -> Result<BoxMap> {
         Ok(BoxMap {
-            storage_box: self.store().storage_box(box_id).await?.into(),
-            wells: self
-                .store()
-                .box_contents(box_id)
-                .await?
-                .into_iter()
-                .map(WellView::from)
-                .collect(),
+            storage_box: self.store().storage_box(box_id).await?,
+            wells: self.store().box_contents(box_id).await?,
         })
     }
 

@@ -7,11 +7,14 @@ use crate::{format_utc, parse_utc, Result, Store};
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::DomainError;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::json;
 use sqlx::SqliteConnection;
+use ts_rs::TS;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct NotificationRecord {
     pub id: Uuid,
     pub kind: String,

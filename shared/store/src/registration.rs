@@ -14,14 +14,18 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::SqliteConnection;
+use ts_rs::TS;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct SiteRecord {
     pub id: Uuid,
     pub code: String,
     pub name: String,
+    #[ts(type = "number")]
     pub participant_range_start: i64,
+    #[ts(type = "number")]
     pub participant_range_end: i64,
 }
 
@@ -32,11 +36,13 @@ pub struct BlockRecord {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct ParticipantRecord {
     pub id: Uuid,
     pub site_id: Uuid,
     pub site_code: String,
+    #[ts(type = "number")]
     pub number: i64,
     pub code: String,
     pub external_id: Option<String>,
@@ -44,10 +50,12 @@ pub struct ParticipantRecord {
     pub consent_date: NaiveDate,
     pub sex: Option<Sex>,
     pub birth_year: Option<i32>,
+    #[ts(type = "number")]
     pub sample_count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct FieldEventRecord {
     pub id: Uuid,
     pub site_id: Uuid,
@@ -56,15 +64,26 @@ pub struct FieldEventRecord {
     pub date: NaiveDate,
     pub coordinator_id: Uuid,
     pub coordinator_name: String,
+    #[ts(type = "number")]
     pub participants: i64,
+    #[ts(type = "number")]
     pub samples: i64,
 }
 
 /// Samples collected at an event, by type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct EventSummary {
     pub event: FieldEventRecord,
-    pub samples_by_type: Vec<(String, i64)>,
+    pub samples_by_type: Vec<TypeCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct TypeCount {
+    pub sample_type: String,
+    #[ts(type = "number")]
+    pub count: i64,
 }
 
 pub(crate) fn parse_date(s: &str) -> Result<NaiveDate> {
@@ -837,7 +856,13 @@ impl Store {
         .await?;
         Ok(EventSummary {
             event: row.try_into()?,
-            samples_by_type: by_type.into_iter().map(|r| (r.sample_type, r.n)).collect(),
+            samples_by_type: by_type
+                .into_iter()
+                .map(|r| TypeCount {
+                    sample_type: r.sample_type,
+                    count: r.n,
+                })
+                .collect(),
         })
     }
 }

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::SqliteConnection;
+use ts_rs::TS;
 use uuid::Uuid;
 
 /// A sample's state as a rule needs it.
@@ -614,15 +615,18 @@ pub(crate) async fn apply(
 
 // ---------------------------------------------------------------- queries
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct KitTemplateRecord {
     pub id: Uuid,
     pub name: String,
     pub items: Vec<KitItem>,
+    pub tube_count: u32,
 }
 
 /// Where a sample is, in words and ids.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Location {
     pub freezer_id: Uuid,
     pub freezer: String,
@@ -733,7 +737,8 @@ impl TryFrom<SampleRow> for SampleRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct StatusChange {
     pub from: Option<SampleStatus>,
     pub to: SampleStatus,
@@ -743,7 +748,8 @@ pub struct StatusChange {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct DiscardRequestRecord {
     pub id: Uuid,
     pub sample_id: Uuid,
@@ -817,11 +823,13 @@ impl Store {
                 .await?;
         rows.into_iter()
             .map(|r| {
+                let items: Vec<KitItem> = serde_json::from_str(&r.items)
+                    .map_err(|e| StoreError::Decode(format!("kit items: {e}")))?;
                 Ok(KitTemplateRecord {
                     id: parse_uuid(&r.id)?,
                     name: r.name,
-                    items: serde_json::from_str(&r.items)
-                        .map_err(|e| StoreError::Decode(format!("kit items: {e}")))?,
+                    tube_count: items.iter().map(|i| u32::from(i.count)).sum(),
+                    items,
                 })
             })
             .collect()

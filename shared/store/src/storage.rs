@@ -17,9 +17,11 @@ use aliquot_domain::storage::{
 };
 use aliquot_domain::{Command, DomainError};
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::json;
 use sqlx::SqliteConnection;
 use std::collections::{HashMap, HashSet};
+use ts_rs::TS;
 use uuid::Uuid;
 
 /// The most tubes one placement, check-out or check-in command may carry (a full 384 plate).
@@ -705,28 +707,36 @@ async fn place(
 
 // ---------------------------------------------------------------- queries
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct FreezerRecord {
     pub id: Uuid,
     pub name: String,
     pub location: String,
     pub kind: FreezerKind,
     pub temperature_c: i16,
+    #[ts(type = "number")]
     pub racks: i64,
+    #[ts(type = "number")]
     pub boxes: i64,
+    #[ts(type = "number")]
     pub samples: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct RackRecord {
     pub id: Uuid,
     pub freezer_id: Uuid,
     pub name: String,
+    #[ts(type = "number")]
     pub boxes: i64,
+    #[ts(type = "number")]
     pub samples: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct BoxRecord {
     pub id: Uuid,
     pub name: String,
@@ -737,8 +747,11 @@ pub struct BoxRecord {
     pub rack: String,
     pub freezer_id: Uuid,
     pub freezer: String,
+    #[ts(type = "number")]
     pub occupied: i64,
+    #[ts(type = "number | null")]
     pub capacity: Option<i64>,
+    pub has_space: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -753,7 +766,8 @@ pub struct BoxFilter {
     pub search: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct Well {
     pub position: Option<String>,
     pub sample_id: Uuid,
@@ -792,6 +806,7 @@ impl TryFrom<BoxRow> for BoxRecord {
             rack: r.rack,
             freezer_id: parse_uuid(&r.freezer_id)?,
             freezer: r.freezer,
+            has_space: r.capacity.is_none_or(|c| r.occupied < c),
             occupied: r.occupied,
             capacity: r.capacity,
             created_at: parse_utc(&r.created_at)?,
@@ -1069,7 +1084,8 @@ impl Store {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct PlacementChange {
     pub from_box_id: Option<Uuid>,
     pub from_position: Option<String>,
