@@ -748,7 +748,6 @@ impl Store {
         let page = page.validate()?;
         let pattern = format!("{}%", query.trim().replace(['%', '_'], ""));
         let site = site_id.map(|s| s.to_string());
-        let (limit, offset) = (page.limit(), page.offset());
         let total = sqlx::query_scalar!(
             r#"SELECT COUNT(*) FROM participants p
                WHERE (?1 = '%' OR p.code LIKE ?1 OR p.external_id LIKE ?1 OR CAST(p.number AS TEXT) LIKE ?1)
@@ -758,6 +757,29 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await?;
+        let items = self
+            .participants_where(&pattern, site, None, page.limit(), page.offset())
+            .await?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    pub async fn participant(&self, participant_id: Uuid) -> Result<ParticipantRecord> {
+        let id = Some(participant_id.to_string());
+        let mut found = self.participants_where("%", None, id, 1, 0).await?;
+        found
+            .pop()
+            .ok_or_else(|| DomainError::NotFound("participant").into())
+    }
+
+    /// The one participant SELECT: by search pattern, site and/or id.
+    async fn participants_where(
+        &self,
+        pattern: &str,
+        site: Option<String>,
+        id: Option<String>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ParticipantRecord>> {
         let rows = sqlx::query_as!(
             ParticipantRow,
             r#"SELECT p.id AS "id!", p.site_id, s.code AS site_code, p.number, p.code, p.external_id, p.consent,
@@ -765,36 +787,17 @@ impl Store {
                       (SELECT COUNT(*) FROM samples x WHERE x.participant_id = p.id) AS "sample_count!: i64"
                FROM participants p JOIN sites s ON s.id = p.site_id
                WHERE (?1 = '%' OR p.code LIKE ?1 OR p.external_id LIKE ?1 OR CAST(p.number AS TEXT) LIKE ?1)
-                 AND (?2 IS NULL OR p.site_id = ?2)
+                 AND (?2 IS NULL OR p.site_id = ?2) AND (?5 IS NULL OR p.id = ?5)
                ORDER BY p.number LIMIT ?3 OFFSET ?4"#,
             pattern,
             site,
             limit,
-            offset
+            offset,
+            id
         )
         .fetch_all(&self.pool)
         .await?;
-        let items = rows
-            .into_iter()
-            .map(ParticipantRecord::try_from)
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
-    }
-
-    pub async fn participant(&self, participant_id: Uuid) -> Result<ParticipantRecord> {
-        let id = participant_id.to_string();
-        let row = sqlx::query_as!(
-            ParticipantRow,
-            r#"SELECT p.id AS "id!", p.site_id, s.code AS site_code, p.number, p.code, p.external_id, p.consent,
-                      p.consent_date, p.sex, p.birth_year,
-                      (SELECT COUNT(*) FROM samples x WHERE x.participant_id = p.id) AS "sample_count!: i64"
-               FROM participants p JOIN sites s ON s.id = p.site_id WHERE p.id = ?1"#,
-            id
-        )
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(DomainError::NotFound("participant"))?;
-        row.try_into()
+        rows.into_iter().map(ParticipantRecord::try_from).collect()
     }
 
     pub async fn field_events(
@@ -804,13 +807,26 @@ impl Store {
     ) -> Result<Page<FieldEventRecord>> {
         let page = page.validate()?;
         let site = site_id.map(|s| s.to_string());
-        let (limit, offset) = (page.limit(), page.offset());
         let total = sqlx::query_scalar!(
             "SELECT COUNT(*) FROM field_events WHERE ?1 IS NULL OR site_id = ?1",
             site
         )
         .fetch_one(&self.pool)
         .await?;
+        let items = self
+            .events_where(site, None, page.limit(), page.offset())
+            .await?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// The one field-event SELECT: by site and/or id.
+    async fn events_where(
+        &self,
+        site: Option<String>,
+        id: Option<String>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<FieldEventRecord>> {
         let rows = sqlx::query_as!(
             EventRow,
             r#"SELECT e.id AS "id!", e.site_id, s.code AS site_code, e.name, e.event_date, e.coordinator_id,
@@ -818,36 +834,25 @@ impl Store {
                       (SELECT COUNT(*) FROM event_check_ins c WHERE c.event_id = e.id) AS "participants!: i64",
                       (SELECT COUNT(*) FROM samples x WHERE x.event_id = e.id) AS "samples!: i64"
                FROM field_events e JOIN sites s ON s.id = e.site_id JOIN users u ON u.id = e.coordinator_id
-               WHERE ?1 IS NULL OR e.site_id = ?1
+               WHERE (?1 IS NULL OR e.site_id = ?1) AND (?4 IS NULL OR e.id = ?4)
                ORDER BY e.event_date DESC, e.name LIMIT ?2 OFFSET ?3"#,
             site,
             limit,
-            offset
+            offset,
+            id
         )
         .fetch_all(&self.pool)
         .await?;
-        let items = rows
-            .into_iter()
-            .map(FieldEventRecord::try_from)
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+        rows.into_iter().map(FieldEventRecord::try_from).collect()
     }
 
     pub async fn event_summary(&self, event_id: Uuid) -> Result<EventSummary> {
         let id = event_id.to_string();
-        let row = sqlx::query_as!(
-            EventRow,
-            r#"SELECT e.id AS "id!", e.site_id, s.code AS site_code, e.name, e.event_date, e.coordinator_id,
-                      u.display_name AS coordinator_name,
-                      (SELECT COUNT(*) FROM event_check_ins c WHERE c.event_id = e.id) AS "participants!: i64",
-                      (SELECT COUNT(*) FROM samples x WHERE x.event_id = e.id) AS "samples!: i64"
-               FROM field_events e JOIN sites s ON s.id = e.site_id JOIN users u ON u.id = e.coordinator_id
-               WHERE e.id = ?1"#,
-            id
-        )
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(DomainError::NotFound("field event"))?;
+        let event = self
+            .events_where(None, Some(id.clone()), 1, 0)
+            .await?
+            .pop()
+            .ok_or(DomainError::NotFound("field event"))?;
         let by_type = sqlx::query!(
             r#"SELECT sample_type, COUNT(*) AS "n!: i64" FROM samples WHERE event_id = ?1 GROUP BY sample_type ORDER BY sample_type"#,
             id
@@ -855,7 +860,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(EventSummary {
-            event: row.try_into()?,
+            event,
             samples_by_type: by_type
                 .into_iter()
                 .map(|r| TypeCount {
