@@ -266,11 +266,9 @@ mod tests {
         fn random_bytes_are_handled(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
             let mut f = framer(Terminator::Any);
             for chunk in bytes.chunks(7) {
-                for result in f.feed(chunk) {
-                    if let Ok(scan) = result {
-                        prop_assert!(!scan.is_empty() && scan.len() <= DEFAULT_MAX_LENGTH);
-                        prop_assert!(scan.bytes().all(|b| (0x20..0x7f).contains(&b) || b == GROUP_SEPARATOR));
-                    }
+                for scan in f.feed(chunk).into_iter().flatten() {
+                    prop_assert!(!scan.is_empty() && scan.len() <= DEFAULT_MAX_LENGTH);
+                    prop_assert!(scan.bytes().all(|b| (0x20..0x7f).contains(&b) || b == GROUP_SEPARATOR));
                 }
                 prop_assert!(f.line.len() <= DEFAULT_MAX_LENGTH + 1);
             }
