@@ -4,6 +4,7 @@
 //! thin code that opens ports; everything above the port is tested with pseudo-terminals,
 //! loopback sockets and fakes behind the same traits.
 
+pub mod printer;
 pub mod scanner;
 
 use thiserror::Error;

@@ -118,3 +118,96 @@ fn junk_and_an_endless_line_do_not_stop_the_reader() {
         }
     );
 }
+
+mod printers {
+    use super::*;
+    use aliquot_devices::printer::link::{SerialLink, TcpLink};
+    use aliquot_devices::printer::status::{
+        host_status_answer, parse_host_status, HostStatus, PrinterFault, HOST_STATUS,
+    };
+    use aliquot_devices::printer::{LinkError, PrinterLink};
+    use std::io::Read;
+    use std::net::TcpListener;
+
+    const JOB: &[u8] = b"^XA^CI28^FO20,20^FH^FDAQ000001X^FS^XZ";
+
+    #[test]
+    fn a_serial_printer_gets_the_job_byte_for_byte_and_its_faults_are_read() {
+        let _guard = PTY.lock().unwrap();
+        let (mut printer, host) = pair();
+        let mut link = SerialLink::from_port(Box::new(host));
+        let job: Vec<u8> = JOB.iter().copied().cycle().take(20_000).collect();
+        let expected = job.clone();
+        let reader = std::thread::spawn(move || {
+            printer.set_timeout(Duration::from_millis(200)).unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            while got.len() < expected.len() + HOST_STATUS.len() {
+                match printer.read(&mut buf) {
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            // Answer ~HS: paper out and head open.
+            let status = HostStatus {
+                paper_out: true,
+                head_open: true,
+                ..HostStatus::default()
+            };
+            printer.write_all(&host_status_answer(&status)).unwrap();
+            got
+        });
+        link.send(&job).unwrap();
+        let answer = link.query(HOST_STATUS, 3, Duration::from_secs(5)).unwrap();
+        let received = reader.join().unwrap();
+        assert_eq!(
+            &received[..job.len()],
+            &job[..],
+            "the job arrives byte for byte"
+        );
+        assert_eq!(&received[job.len()..], HOST_STATUS);
+        let status = parse_host_status(&answer).unwrap();
+        assert_eq!(
+            status.faults(),
+            vec![PrinterFault::PaperOut, PrinterFault::HeadOpen]
+        );
+    }
+
+    #[test]
+    fn a_tcp_printer_gets_the_job_and_answers_status() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let printer = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !got.ends_with(HOST_STATUS) {
+                let n = s.read(&mut buf).unwrap();
+                assert!(n > 0);
+                got.extend_from_slice(&buf[..n]);
+            }
+            s.write_all(&host_status_answer(&HostStatus::default()))
+                .unwrap();
+            got
+        });
+        let mut link = TcpLink::new("127.0.0.1", port);
+        link.send(JOB).unwrap();
+        let answer = link.query(HOST_STATUS, 3, Duration::from_secs(5)).unwrap();
+        assert!(parse_host_status(&answer).unwrap().faults().is_empty());
+        let got = printer.join().unwrap();
+        assert_eq!(&got[..JOB.len()], JOB);
+    }
+
+    #[test]
+    fn an_unreachable_tcp_printer_says_so() {
+        // Nothing listens on this port (bound, then closed).
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut link = TcpLink::new("127.0.0.1", port);
+        assert!(matches!(link.send(JOB), Err(LinkError::Unreachable(_))));
+    }
+}
