@@ -78,6 +78,8 @@ fn main() -> Result<()> {
         .block_on(Store::open(&data_dir, Arc::new(SystemClock)))
         .with_context(|| format!("opening the data directory {}", data_dir.display()))?;
     let api = Api::new(store);
+    // Drains the durable print queue to the configured printers.
+    runtime.spawn(api.clone().run_print_worker(Vec::new()));
 
     if args.serve {
         return runtime.block_on(async move {

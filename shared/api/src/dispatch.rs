@@ -66,7 +66,12 @@ macro_rules! for_each_operation {
             check_out_samples,
             check_in_samples,
             preview_rack_scan,
-            import_rack_scan
+            import_rack_scan,
+            list_printers,
+            configure_printer,
+            list_print_jobs,
+            reprint,
+            test_print
         }
     };
 }

@@ -275,4 +275,8 @@ pub enum CoreEvent {
     },
     /// A notification was added or read: refresh the count.
     NotificationsChanged,
+    /// A print job was queued or moved on.
+    PrintJobChanged {
+        job_id: Uuid,
+    },
 }

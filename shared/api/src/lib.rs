@@ -10,6 +10,7 @@ mod error;
 #[cfg(feature = "http")]
 pub mod http;
 mod ops;
+pub mod printing;
 pub mod registration;
 pub mod samples;
 pub mod storage;

@@ -910,3 +910,272 @@ mod http {
         assert_eq!(body["code"], "unauthenticated");
     }
 }
+
+mod printing {
+    use super::*;
+    use aliquot_api::printing::PrintOutcome;
+    use aliquot_devices::printer::status::{host_status_answer, HostStatus, HOST_STATUS};
+    use aliquot_devices::printer::FakePrinter;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    async fn with_printer(address: Value) -> (tempfile::TempDir, Api, String, String) {
+        let (dir, api, admin) = signed_in().await;
+        let tech = user(&api, &admin, "tech", "technician").await;
+        call(
+            &api,
+            "configure_printer",
+            Some(&admin),
+            json!({"name": "Desk Zebra", "address": address, "language": "zpl", "dpi": 300}),
+        )
+        .await
+        .unwrap();
+        (dir, api, admin, tech)
+    }
+
+    fn job_id(job: &Value) -> uuid::Uuid {
+        job["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_job_waits_while_the_printer_reports_a_fault_and_prints_once_it_is_cleared() {
+        let (_dir, api, _admin, tech) =
+            with_printer(json!({"kind": "fake", "name": "Desk Zebra"})).await;
+        let fake = FakePrinter::new("Desk Zebra");
+        fake.set_status_answer(Some(host_status_answer(&HostStatus {
+            paper_out: true,
+            ..HostStatus::default()
+        })));
+        let job = call(
+            &api,
+            "test_print",
+            Some(&tech),
+            json!({"printer": "Desk Zebra"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(job["state"], "queued");
+        let fakes = [fake.clone()];
+        let outcome = api
+            .print_next(&fakes, chrono::Duration::zero())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(outcome, PrintOutcome::Waiting { ref faults, .. } if faults.len() == 1),
+            "{outcome:?}"
+        );
+        assert!(
+            fake.received().is_empty(),
+            "nothing is sent to a printer with no labels"
+        );
+        let waiting = api.store().print_job(job_id(&job)).await.unwrap();
+        assert_eq!(
+            (waiting.state.as_str(), waiting.waiting_for.as_deref()),
+            ("queued", Some("load labels"))
+        );
+        // Silent printers (Zebra says nothing in some fault states) also keep the job.
+        fake.set_status_answer(None);
+        assert!(matches!(
+            api.print_next(&fakes, chrono::Duration::zero())
+                .await
+                .unwrap(),
+            Some(PrintOutcome::Waiting { .. })
+        ));
+        fake.set_status_answer(Some(host_status_answer(&HostStatus::default())));
+        assert!(matches!(
+            api.print_next(&fakes, chrono::Duration::zero())
+                .await
+                .unwrap(),
+            Some(PrintOutcome::Printed { .. })
+        ));
+        assert_eq!(fake.received().len(), 1);
+        assert!(String::from_utf8_lossy(&fake.received()[0]).contains("Desk Zebra"));
+        assert_eq!(
+            api.store().print_job(job_id(&job)).await.unwrap().state,
+            "done"
+        );
+        assert_eq!(
+            api.print_next(&fakes, chrono::Duration::zero())
+                .await
+                .unwrap(),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reprint_needs_a_reason_and_is_audited() {
+        let (_dir, api, admin, tech) =
+            with_printer(json!({"kind": "fake", "name": "Desk Zebra"})).await;
+        let job = call(
+            &api,
+            "test_print",
+            Some(&tech),
+            json!({"printer": "Desk Zebra"}),
+        )
+        .await
+        .unwrap();
+        let e = call(
+            &api,
+            "reprint",
+            Some(&tech),
+            json!({"job_id": job["id"], "reason": "  "}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        let again = call(
+            &api,
+            "reprint",
+            Some(&tech),
+            json!({"job_id": job["id"], "reason": "label smudged"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (again["reprint_of"].as_str(), again["reason"].as_str()),
+            (job["id"].as_str(), Some("label smudged"))
+        );
+        let audit = call(&api, "list_audit", Some(&admin), json!({"per_page": 1}))
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                audit["items"][0]["action"].as_str(),
+                audit["items"][0]["reason"].as_str()
+            ),
+            (Some("queue_print"), Some("label smudged"))
+        );
+        let viewer_e = call(&api, "configure_printer", Some(&tech), json!({"name": "X", "address": {"kind": "fake", "name": "X"}, "language": "zpl", "dpi": 300})).await.unwrap_err();
+        assert_eq!(viewer_e.code, ErrorCode::Forbidden);
+        let queue = call(&api, "list_print_jobs", Some(&tech), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(queue["total"], 2);
+    }
+
+    /// A TCP printer that drops the connection in the middle of the first attempt: the job
+    /// is sent again in full on a new connection, and the printer prints it once (the
+    /// first, cut-off copy never reached its ^XZ, so the printer discards it).
+    #[tokio::test]
+    async fn a_printer_that_drops_the_connection_mid_job_gets_it_again_not_twice() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let printer = std::thread::spawn(move || {
+            let mut connections = Vec::new();
+            for attempt in 0..2 {
+                let (mut s, _) = listener.accept().unwrap();
+                s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                    .unwrap();
+                let mut got = Vec::new();
+                let mut buf = [0u8; 64];
+                // Every attempt starts with a status request, which a healthy printer answers.
+                while !got.ends_with(HOST_STATUS) {
+                    let n = s.read(&mut buf).unwrap();
+                    got.extend_from_slice(&buf[..n]);
+                }
+                s.write_all(&host_status_answer(&HostStatus::default()))
+                    .unwrap();
+                got.clear();
+                if attempt == 0 {
+                    // Take a few bytes of the job, then drop the connection.
+                    let n = s.read(&mut buf[..10]).unwrap();
+                    got.extend_from_slice(&buf[..n]);
+                    connections.push(got);
+                    drop(s);
+                    continue;
+                }
+                while !got.ends_with(HOST_STATUS) {
+                    let n = s.read(&mut buf).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    got.extend_from_slice(&buf[..n]);
+                }
+                s.write_all(&host_status_answer(&HostStatus::default()))
+                    .unwrap();
+                connections.push(got);
+            }
+            connections
+        });
+        let (_dir, api, _admin, tech) =
+            with_printer(json!({"kind": "tcp", "host": "127.0.0.1", "port": port})).await;
+        let job = call(
+            &api,
+            "test_print",
+            Some(&tech),
+            json!({"printer": "Desk Zebra"}),
+        )
+        .await
+        .unwrap();
+        let payload = api.store().print_job_payload(job_id(&job)).await.unwrap();
+        let first = api
+            .print_next(&[], chrono::Duration::zero())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(first, PrintOutcome::Retrying { .. }), "{first:?}");
+        assert_eq!(
+            api.store().print_job(job_id(&job)).await.unwrap().state,
+            "queued"
+        );
+        let second = api
+            .print_next(&[], chrono::Duration::zero())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(second, PrintOutcome::Printed { .. }), "{second:?}");
+        let connections = printer.join().unwrap();
+        assert!(
+            !connections[0].ends_with(b"^XZ"),
+            "the first copy was cut off before its end"
+        );
+        let whole = &connections[1];
+        assert_eq!(
+            &whole[..payload.len()],
+            payload.as_bytes(),
+            "the retry carries the whole job"
+        );
+        assert_eq!(
+            whole.windows(3).filter(|w| w == b"^XA").count(),
+            1,
+            "exactly one label format on the retry"
+        );
+        let done = api.store().print_job(job_id(&job)).await.unwrap();
+        assert_eq!((done.state.as_str(), done.attempts), ("done", 2));
+    }
+
+    #[tokio::test]
+    async fn a_job_survives_a_restart_in_the_middle_of_sending() {
+        let (dir, api, _admin, tech) =
+            with_printer(json!({"kind": "fake", "name": "Desk Zebra"})).await;
+        let job = call(
+            &api,
+            "test_print",
+            Some(&tech),
+            json!({"printer": "Desk Zebra"}),
+        )
+        .await
+        .unwrap();
+        // The worker marked it sent, then the workstation lost power.
+        api.store().print_job_sending(job_id(&job)).await.unwrap();
+        api.store().close().await;
+        let store = Store::open(dir.path(), Arc::new(aliquot_domain::SystemClock))
+            .await
+            .unwrap();
+        let api = Api::new(store);
+        assert_eq!(
+            api.store().resume_interrupted_print_jobs().await.unwrap(),
+            1
+        );
+        let fake = FakePrinter::new("Desk Zebra");
+        fake.set_status_answer(Some(host_status_answer(&HostStatus::default())));
+        assert!(matches!(
+            api.print_next(std::slice::from_ref(&fake), chrono::Duration::zero())
+                .await
+                .unwrap(),
+            Some(PrintOutcome::Printed { .. })
+        ));
+        assert_eq!(fake.received().len(), 1);
+    }
+}

@@ -56,6 +56,11 @@ impl Role {
                 matches!(self, Role::LabManager | Role::Technician)
             }
             DecideDiscard => self == Role::LabManager,
+            ConfigureDevices => matches!(self, Role::Admin | Role::LabManager),
+            PrintLabels => matches!(
+                self,
+                Role::LabManager | Role::Technician | Role::FieldCoordinator
+            ),
         }
     }
 }
@@ -84,10 +89,12 @@ pub enum Permission {
     DecideDiscard,
     ReadSamples,
     UseOwnNotifications,
+    ConfigureDevices,
+    PrintLabels,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 22] = [
         Permission::ChangeOwnPassword,
         Permission::ReadSettings,
         Permission::ChangeSettings,
@@ -108,6 +115,8 @@ impl Permission {
         Permission::DecideDiscard,
         Permission::ReadSamples,
         Permission::UseOwnNotifications,
+        Permission::ConfigureDevices,
+        Permission::PrintLabels,
     ];
 }
 

@@ -3,6 +3,7 @@
 
 use crate::access::{Permission, Role};
 use crate::numbering::NewBlock;
+use crate::printing::PrinterSettings;
 use crate::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
 use crate::settings::Setting;
 use crate::storage::{BoxLayout, FreezerKind, StorageTarget};
@@ -196,6 +197,24 @@ pub enum Command {
         sample_ids: Vec<Uuid>,
     },
 
+    // --- Printing ---
+    ConfigurePrinter {
+        printer: PrinterSettings,
+    },
+    /// Queues labels on a printer. `payload` is the printer-language text (ZPL, TSPL)
+    /// rendered for these records; a reprint names the job it repeats and says why.
+    QueuePrint {
+        job_id: Uuid,
+        printer: String,
+        template: String,
+        subject: String,
+        records: Vec<Uuid>,
+        copies: u8,
+        payload: String,
+        reprint_of: Option<Uuid>,
+        reason: Option<String>,
+    },
+
     // --- Notifications ---
     MarkNotificationRead {
         notification_id: Uuid,
@@ -334,6 +353,8 @@ command_kinds! {
     PlaceSamples => "place_samples", PlaceSamples;
     CheckOutSamples => "check_out_samples", PlaceSamples;
     CheckInSamples => "check_in_samples", PlaceSamples;
+    ConfigurePrinter => "configure_printer", ConfigureDevices;
+    QueuePrint => "queue_print", PrintLabels;
     MarkNotificationRead => "mark_notification_read", UseOwnNotifications;
 }
 
@@ -353,7 +374,9 @@ impl Command {
             | Command::MoveBox { reason, .. }
             | Command::VoidStorage { reason, .. }
             | Command::CheckOutSamples { reason, .. } => Some(reason),
-            Command::TransitionSample { reason, .. } => reason.as_deref(),
+            Command::TransitionSample { reason, .. } | Command::QueuePrint { reason, .. } => {
+                reason.as_deref()
+            }
             _ => None,
         }
     }

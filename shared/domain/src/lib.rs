@@ -11,6 +11,7 @@ pub mod command;
 pub mod error;
 pub mod numbering;
 pub mod paging;
+pub mod printing;
 pub mod rackscan;
 pub mod registration;
 pub mod sample;

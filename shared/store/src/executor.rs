@@ -5,8 +5,8 @@
 //! everything, so a refused command leaves no trace at all.
 
 use crate::{
-    audit, notifications, outbox, registration, samples, settings, storage, users, Result, Store,
-    StoreError,
+    audit, notifications, outbox, printing, registration, samples, settings, storage, users,
+    Result, Store, StoreError,
 };
 use aliquot_domain::audit::{AuditAction, AuditContext, AuditEntry};
 use aliquot_domain::{Actor, Command, COMMAND_SCHEMA_VERSION};
@@ -206,6 +206,9 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         | Command::PlaceSamples { .. }
         | Command::CheckOutSamples { .. }
         | Command::CheckInSamples { .. } => return storage::apply(conn, ctx, command).await,
+        Command::ConfigurePrinter { .. } | Command::QueuePrint { .. } => {
+            return printing::apply(conn, ctx, command).await
+        }
         Command::MarkNotificationRead { notification_id } => {
             notifications::mark_read(conn, ctx, *notification_id).await
         }

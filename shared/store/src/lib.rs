@@ -11,6 +11,7 @@ pub mod lookup;
 pub mod notifications;
 pub mod outbox;
 mod password;
+pub mod printing;
 pub mod registration;
 pub mod samples;
 pub mod seed;

@@ -3,12 +3,11 @@
 
 use super::status::Frames;
 use crate::DeviceError;
-use serde::{Deserialize, Serialize};
+pub use aliquot_domain::printing::PrinterAddress;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use ts_rs::TS;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
@@ -36,24 +35,6 @@ pub trait PrinterLink: Send {
     ) -> Result<Vec<u8>, LinkError>;
     /// Whether `query` can work on this link.
     fn reads_back(&self) -> bool;
-}
-
-/// Where a printer is. Stored in the workstation's printer settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(export)]
-pub enum PrinterAddress {
-    /// Raw TCP, usually port 9100.
-    Tcp { host: String, port: u16 },
-    Serial {
-        port: String,
-        baud: u32,
-        hardware_flow_control: bool,
-    },
-    /// A device file such as /dev/usb/lp0.
-    DeviceFile { path: String },
-    /// A printer that records its jobs in memory (tests and demonstrations).
-    Fake { name: String },
 }
 
 /// Opens a link. Fakes are looked up in `fakes` by name.

@@ -36,6 +36,31 @@ pub struct Lab {
     pub discard_request: Uuid,
     /// The manager's notification about that request.
     pub notification: Uuid,
+    /// A printer "Desk Zebra" (a fake) with one queued job.
+    pub print_job: Uuid,
+}
+
+pub fn printer_settings(name: &str) -> aliquot_domain::printing::PrinterSettings {
+    aliquot_domain::printing::PrinterSettings {
+        name: name.into(),
+        address: aliquot_domain::printing::PrinterAddress::Fake { name: name.into() },
+        language: aliquot_domain::printing::PrinterLanguage::Zpl,
+        dpi: 300,
+    }
+}
+
+pub fn queue_print(lab: &Lab, reprint_of: Option<Uuid>, reason: Option<&str>) -> Command {
+    Command::QueuePrint {
+        job_id: Uuid::now_v7(),
+        printer: "Desk Zebra".into(),
+        template: "cryovial".into(),
+        subject: "test labels".into(),
+        records: vec![lab.stored],
+        copies: 1,
+        payload: "^XA^FDtest^FS^XZ".into(),
+        reprint_of,
+        reason: reason.map(str::to_owned),
+    }
 }
 
 impl Fixture {
@@ -386,6 +411,29 @@ impl Fixture {
             .unwrap()
             .items[0]
             .id;
+        self.run(
+            &manager,
+            Command::ConfigurePrinter {
+                printer: printer_settings("Desk Zebra"),
+            },
+        )
+        .await;
+        let print_job = Uuid::now_v7();
+        self.run(
+            &desk,
+            Command::QueuePrint {
+                job_id: print_job,
+                printer: "Desk Zebra".into(),
+                template: "cryovial".into(),
+                subject: "kit".into(),
+                records: tubes.clone(),
+                copies: 1,
+                payload: "^XA^FDkit^FS^XZ".into(),
+                reprint_of: None,
+                reason: None,
+            },
+        )
+        .await;
         Lab {
             manager,
             tech,
@@ -406,6 +454,7 @@ impl Fixture {
             checked_out,
             discard_request,
             notification,
+            print_job,
         }
     }
 }

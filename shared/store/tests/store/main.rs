@@ -132,6 +132,8 @@ impl Fixture {
             "placement_history",
             "box_moves",
             "notifications",
+            "printers",
+            "print_jobs",
         ] {
             let rows: Vec<String> = sqlx::query_scalar(&format!(
                 "SELECT group_concat(quote(rowid) || ':' || json_array(t.*) , '|') FROM (SELECT * FROM {table}) t"
@@ -468,6 +470,16 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
             Command::MarkNotificationRead {
                 notification_id: lab.notification,
             },
+        ),
+        CommandKind::ConfigurePrinter => (
+            lab.manager.clone(),
+            Command::ConfigurePrinter {
+                printer: lab::printer_settings("Bench Zebra"),
+            },
+        ),
+        CommandKind::QueuePrint => (
+            lab.tech.clone(),
+            lab::queue_print(&lab, Some(lab.print_job), Some("smudged label")),
         ),
         other => unreachable!("{other:?} is not a lab command"),
     }
@@ -911,6 +923,20 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
             Command::MarkNotificationRead {
                 notification_id: lab.notification,
             },
+        ),
+        CommandKind::ConfigurePrinter => (
+            lab.manager.clone(),
+            Command::ConfigurePrinter {
+                printer: aliquot_domain::printing::PrinterSettings {
+                    dpi: 250,
+                    ..lab::printer_settings("Bad dpi")
+                },
+            },
+        ),
+        // A reprint without a reason.
+        CommandKind::QueuePrint => (
+            lab.tech.clone(),
+            lab::queue_print(&lab, Some(lab.print_job), None),
         ),
         other => unreachable!("{other:?} is not a lab command"),
     }

@@ -3,4 +3,4 @@
 /**
  * Something the core tells every open window: over Tauri events or SSE.
  */
-export type CoreEvent = { "type": "settings_changed" } | { "type": "audit_appended", seq: number, } | { "type": "storage_changed", box_id: string, } | { "type": "notifications_changed" };
+export type CoreEvent = { "type": "settings_changed" } | { "type": "audit_appended", seq: number, } | { "type": "storage_changed", box_id: string, } | { "type": "notifications_changed" } | { "type": "print_job_changed", job_id: string, };

@@ -1,0 +1,334 @@
+//! Printers and the durable print queue.
+//!
+//! Configuring a printer and queuing a job are commands (audited, in the outbox). A job's
+//! progress afterwards — sent, done, failed, attempts, the fault it waits on — is this
+//! workstation's device state: the queue writes it directly, one small transaction per
+//! step, so a crash or a printer switched off loses nothing (a job caught "sent" goes back
+//! to "queued" when the store opens).
+
+use crate::executor::{Applied, Change, Ctx};
+use crate::users::parse_uuid;
+use crate::{format_utc, parse_utc, Result, Store, StoreError};
+use aliquot_domain::paging::{Page, PageRequest};
+use aliquot_domain::printing::{self, PrinterAddress, PrinterLanguage, PrinterSettings};
+use aliquot_domain::{Command, DomainError};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::SqliteConnection;
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// How many times a job is tried before it is marked failed.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PrintJobRecord {
+    pub id: Uuid,
+    pub printer: String,
+    pub template: String,
+    pub subject: String,
+    pub records: Vec<Uuid>,
+    pub copies: u8,
+    pub state: String,
+    #[ts(type = "number")]
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub waiting_for: Option<String>,
+    pub reprint_of: Option<Uuid>,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A job ready to go to its printer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueJob {
+    pub id: Uuid,
+    pub printer: PrinterSettings,
+    pub payload: Vec<u8>,
+    pub attempts: i64,
+}
+
+pub(crate) async fn apply(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    command: &Command,
+) -> Result<Applied> {
+    let now = format_utc(ctx.now);
+    match command {
+        Command::ConfigurePrinter { printer } => {
+            let printer = printer.clone().validate()?;
+            let address = serde_json::to_string(&printer.address)
+                .map_err(|e| StoreError::Decode(e.to_string()))?;
+            let (language, dpi) = (printer.language.as_str(), i64::from(printer.dpi));
+            let old = sqlx::query!(
+                "SELECT address, language, dpi FROM printers WHERE name = ?1",
+                printer.name
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| json!({"address": r.address, "language": r.language, "dpi": r.dpi}));
+            sqlx::query!(
+                "INSERT INTO printers (name, address, language, dpi, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (name) DO UPDATE SET address = excluded.address, language = excluded.language,
+                                                  dpi = excluded.dpi, updated_at = excluded.updated_at",
+                printer.name,
+                address,
+                language,
+                dpi,
+                now
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "printer",
+                entity_id: printer.name.clone(),
+                old,
+                new: Some(json!({"address": address, "language": language, "dpi": dpi})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::QueuePrint {
+            job_id,
+            printer,
+            template,
+            subject,
+            records,
+            copies,
+            payload,
+            reprint_of,
+            reason,
+        } => {
+            let reason =
+                printing::check_job(*copies, payload, reprint_of.is_some(), reason.as_deref())?;
+            let known =
+                sqlx::query_scalar!("SELECT COUNT(*) FROM printers WHERE name = ?1", printer)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            if known == 0 {
+                return Err(DomainError::NotFound("printer").into());
+            }
+            if let Some(original) = reprint_of {
+                let id = original.to_string();
+                let exists =
+                    sqlx::query_scalar!("SELECT COUNT(*) FROM print_jobs WHERE id = ?1", id)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                if exists == 0 {
+                    return Err(DomainError::NotFound("print job to reprint").into());
+                }
+            }
+            let (id, records_json, copies_db, by) = (
+                job_id.to_string(),
+                serde_json::to_string(records).map_err(|e| StoreError::Decode(e.to_string()))?,
+                i64::from(*copies),
+                ctx.actor.user_id.to_string(),
+            );
+            let reprint = reprint_of.map(|r| r.to_string());
+            // ^PQ copies are in the payload; `copies` here is how often the payload is sent.
+            let bytes = payload.as_bytes();
+            sqlx::query!(
+                "INSERT INTO print_jobs (id, printer, template, subject, records, copies, payload, state, attempts,
+                                         reprint_of, reason, created_at, created_by, updated_at, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', 0, ?8, ?9, ?10, ?11, ?10, ?10)",
+                id, printer, template, subject, records_json, copies_db, bytes, reprint, reason, now, by
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "print_job",
+                entity_id: id,
+                old: None,
+                new: Some(json!({"printer": printer, "template": template, "subject": subject, "labels": records.len(), "copies": copies, "reprint_of": reprint})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        _ => Err(StoreError::Decode(format!(
+            "{} is not a printing command",
+            command.kind().as_str()
+        ))),
+    }
+}
+
+fn printer_settings(
+    name: String,
+    address: &str,
+    language: &str,
+    dpi: i64,
+) -> Result<PrinterSettings> {
+    Ok(PrinterSettings {
+        name,
+        address: serde_json::from_str::<PrinterAddress>(address)
+            .map_err(|e| StoreError::Decode(format!("printer address: {e}")))?,
+        language: PrinterLanguage::parse(language)
+            .ok_or_else(|| StoreError::Decode(format!("printer language {language:?}")))?,
+        dpi: u16::try_from(dpi).map_err(|_| StoreError::Decode("dpi".into()))?,
+    })
+}
+
+impl Store {
+    pub async fn printers(&self) -> Result<Vec<PrinterSettings>> {
+        let rows = sqlx::query!("SELECT name, address, language, dpi FROM printers ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|r| printer_settings(r.name, &r.address, &r.language, r.dpi))
+            .collect()
+    }
+
+    /// The oldest queued job whose time has come, if any.
+    pub async fn next_print_job(&self) -> Result<Option<DueJob>> {
+        let now = format_utc(self.clock.now());
+        let row = sqlx::query!(
+            r#"SELECT j.id AS "id!", j.payload, j.copies, j.attempts, p.name, p.address, p.language, p.dpi
+               FROM print_jobs j JOIN printers p ON p.name = j.printer
+               WHERE j.state = 'queued' AND j.next_attempt_at <= ?1
+               ORDER BY j.created_at, j.id LIMIT 1"#,
+            now
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let copies = usize::try_from(r.copies).unwrap_or(1).max(1);
+        Ok(Some(DueJob {
+            id: parse_uuid(&r.id)?,
+            printer: printer_settings(r.name, &r.address, &r.language, r.dpi)?,
+            payload: r.payload.repeat(copies),
+            attempts: r.attempts,
+        }))
+    }
+
+    /// The job is about to go out: one more attempt.
+    pub async fn print_job_sending(&self, id: Uuid) -> Result<()> {
+        let (id, now) = (id.to_string(), format_utc(self.clock.now()));
+        sqlx::query!("UPDATE print_jobs SET state = 'sent', attempts = attempts + 1, waiting_for = NULL, updated_at = ?1 WHERE id = ?2 AND state = 'queued'", now, id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn print_job_done(&self, id: Uuid) -> Result<()> {
+        let (id, now) = (id.to_string(), format_utc(self.clock.now()));
+        sqlx::query!("UPDATE print_jobs SET state = 'done', last_error = NULL, updated_at = ?1 WHERE id = ?2", now, id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// An attempt did not complete: try again later, or give up after `MAX_ATTEMPTS`.
+    pub async fn print_job_attempt_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_in: chrono::Duration,
+    ) -> Result<()> {
+        let (id, now, next) = (
+            id.to_string(),
+            format_utc(self.clock.now()),
+            format_utc(self.clock.now() + retry_in),
+        );
+        sqlx::query!(
+            "UPDATE print_jobs SET state = CASE WHEN attempts >= ?1 THEN 'failed' ELSE 'queued' END,
+                                   last_error = ?2, updated_at = ?3, next_attempt_at = ?4 WHERE id = ?5",
+            MAX_ATTEMPTS, error, now, next, id
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The printer reports a fault: the job stays queued and says what it waits for.
+    pub async fn print_job_waiting(
+        &self,
+        id: Uuid,
+        waiting_for: &str,
+        retry_in: chrono::Duration,
+    ) -> Result<()> {
+        let (id, now, next) = (
+            id.to_string(),
+            format_utc(self.clock.now()),
+            format_utc(self.clock.now() + retry_in),
+        );
+        sqlx::query!("UPDATE print_jobs SET waiting_for = ?1, updated_at = ?2, next_attempt_at = ?3 WHERE id = ?4 AND state = 'queued'", waiting_for, now, next, id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Jobs caught mid-send by a crash go back to the queue (the printer discards a job
+    /// it did not receive whole, so sending it again does not print it twice).
+    pub async fn resume_interrupted_print_jobs(&self) -> Result<u64> {
+        let now = format_utc(self.clock.now());
+        let done = sqlx::query!("UPDATE print_jobs SET state = 'queued', updated_at = ?1, next_attempt_at = ?1 WHERE state = 'sent'", now).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn print_job(&self, id: Uuid) -> Result<PrintJobRecord> {
+        let mut page = self.print_jobs_where(Some(id.to_string()), 1, 0).await?;
+        page.pop()
+            .ok_or_else(|| DomainError::NotFound("print job").into())
+    }
+
+    /// The print queue, newest first.
+    pub async fn print_jobs(&self, page: PageRequest) -> Result<Page<PrintJobRecord>> {
+        let page = page.validate()?;
+        let total = sqlx::query_scalar!("SELECT COUNT(*) FROM print_jobs")
+            .fetch_one(&self.pool)
+            .await?;
+        let items = self
+            .print_jobs_where(None, page.limit(), page.offset())
+            .await?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// The job's exact bytes, for a reprint.
+    pub async fn print_job_payload(&self, id: Uuid) -> Result<String> {
+        let id = id.to_string();
+        let payload = sqlx::query_scalar!("SELECT payload FROM print_jobs WHERE id = ?1", id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(DomainError::NotFound("print job"))?;
+        String::from_utf8(payload).map_err(|e| StoreError::Decode(e.to_string()))
+    }
+
+    async fn print_jobs_where(
+        &self,
+        id: Option<String>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PrintJobRecord>> {
+        let rows = sqlx::query!(
+            r#"SELECT id AS "id!", printer, template, subject, records, copies, state, attempts, last_error, waiting_for,
+                      reprint_of, reason, created_at, updated_at
+               FROM print_jobs WHERE ?1 IS NULL OR id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"#,
+            id,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(PrintJobRecord {
+                    id: parse_uuid(&r.id)?,
+                    printer: r.printer,
+                    template: r.template,
+                    subject: r.subject,
+                    records: serde_json::from_str(&r.records)
+                        .map_err(|e| StoreError::Decode(e.to_string()))?,
+                    copies: u8::try_from(r.copies).unwrap_or(1),
+                    state: r.state,
+                    attempts: r.attempts,
+                    last_error: r.last_error,
+                    waiting_for: r.waiting_for,
+                    reprint_of: r.reprint_of.as_deref().map(parse_uuid).transpose()?,
+                    reason: r.reason,
+                    created_at: parse_utc(&r.created_at)?,
+                    updated_at: parse_utc(&r.updated_at)?,
+                })
+            })
+            .collect()
+    }
+}
