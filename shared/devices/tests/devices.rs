@@ -156,11 +156,12 @@ mod printers {
                 ..HostStatus::default()
             };
             printer.write_all(&host_status_answer(&status)).unwrap();
-            got
+            // Hand the port back so it stays open until the answer has been read.
+            (got, printer)
         });
         link.send(&job).unwrap();
         let answer = link.query(HOST_STATUS, 3, Duration::from_secs(5)).unwrap();
-        let received = reader.join().unwrap();
+        let (received, _printer) = reader.join().unwrap();
         assert_eq!(
             &received[..job.len()],
             &job[..],
