@@ -279,4 +279,9 @@ pub enum CoreEvent {
     PrintJobChanged {
         job_id: Uuid,
     },
+    /// A device scanner read something: what it is, or why it was refused.
+    Scanned {
+        source: String,
+        scan: crate::scanning::ScanResult,
+    },
 }

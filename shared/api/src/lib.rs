@@ -13,6 +13,7 @@ mod ops;
 pub mod printing;
 pub mod registration;
 pub mod samples;
+pub mod scanning;
 pub mod storage;
 
 pub use dispatch::{dispatch, OPERATIONS};

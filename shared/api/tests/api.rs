@@ -1179,3 +1179,85 @@ mod printing {
         assert_eq!(fake.received().len(), 1);
     }
 }
+
+mod scanning {
+    use super::*;
+    use aliquot_api::dto::CoreEvent;
+    use aliquot_api::scanning::{ScanKindView, ScanResult};
+    use aliquot_devices::scanner::classify::ScanCommand;
+    use aliquot_devices::scanner::framing::FramingSettings;
+    use aliquot_domain::numbering::sample_code;
+    use serialport::TTYPort;
+    use std::io::Write;
+
+    /// A serial scanner's codes reach every open window as core events, classified, with a
+    /// misread check character refused.
+    #[tokio::test]
+    async fn serial_scans_become_core_events() {
+        let (_dir, api, admin) = signed_in().await;
+        let device = call(&api, "device_status", Some(&admin), json!({}))
+            .await
+            .unwrap()["device_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        call(&api, "assign_number_block", Some(&admin), json!({"block": {"kind": "sample", "device_id": device, "site_id": null, "prefix": "AQ", "digits": 6, "first": 1, "last": 100}, "reason": "lease"})).await.unwrap();
+        let mut events = api.subscribe();
+        let (mut scanner, host) = TTYPort::pair().unwrap();
+        let reader = api
+            .attach_scanner_port(Box::new(host), "bench scanner", FramingSettings::default())
+            .await
+            .unwrap();
+        let good = sample_code("AQ", 6, 5).unwrap();
+        let mut bad = good[..good.len() - 1].to_owned();
+        bad.push(if good.ends_with('0') { '1' } else { '0' });
+        write!(
+            scanner,
+            "{good}\r\n{bad}\r\n{}\r\nBX1101\r\n",
+            ScanCommand::NextBox.barcode()
+        )
+        .unwrap();
+        scanner.flush().unwrap();
+        let mut scans = Vec::new();
+        while scans.len() < 4 {
+            match tokio::time::timeout(std::time::Duration::from_secs(10), events.recv())
+                .await
+                .expect("a scan event")
+                .unwrap()
+            {
+                CoreEvent::Scanned { source, scan } => {
+                    assert_eq!(source, "bench scanner");
+                    scans.push(scan);
+                }
+                _ => {}
+            }
+        }
+        drop(reader);
+        assert_eq!(
+            scans[0],
+            ScanResult::Accepted {
+                text: good,
+                kind: ScanKindView::SampleCode
+            }
+        );
+        assert!(
+            matches!(&scans[1], ScanResult::Refused { message } if message.contains("check character")),
+            "{:?}",
+            scans[1]
+        );
+        assert_eq!(
+            scans[2],
+            ScanResult::Accepted {
+                text: ScanCommand::NextBox.barcode(),
+                kind: ScanKindView::NextBox
+            }
+        );
+        assert_eq!(
+            scans[3],
+            ScanResult::Accepted {
+                text: "BX1101".into(),
+                kind: ScanKindView::Other
+            }
+        );
+    }
+}
