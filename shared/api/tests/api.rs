@@ -1220,16 +1220,13 @@ mod scanning {
         scanner.flush().unwrap();
         let mut scans = Vec::new();
         while scans.len() < 4 {
-            match tokio::time::timeout(std::time::Duration::from_secs(10), events.recv())
+            let event = tokio::time::timeout(std::time::Duration::from_secs(10), events.recv())
                 .await
                 .expect("a scan event")
-                .unwrap()
-            {
-                CoreEvent::Scanned { source, scan } => {
-                    assert_eq!(source, "bench scanner");
-                    scans.push(scan);
-                }
-                _ => {}
+                .unwrap();
+            if let CoreEvent::Scanned { source, scan } = event {
+                assert_eq!(source, "bench scanner");
+                scans.push(scan);
             }
         }
         drop(reader);
