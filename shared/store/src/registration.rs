@@ -708,6 +708,21 @@ impl TryFrom<EventRow> for FieldEventRecord {
     }
 }
 
+/// The one participant SELECT; callers add the WHERE clause and its parameters.
+macro_rules! select_participant {
+    ($where:literal, $($arg:expr),*) => {
+        sqlx::query_as!(
+            ParticipantRow,
+            r#"SELECT p.id AS "id!", p.site_id, s.code AS site_code, p.number, p.code, p.external_id, p.consent,
+                      p.consent_date, p.sex, p.birth_year,
+                      (SELECT COUNT(*) FROM samples x WHERE x.participant_id = p.id) AS "sample_count!: i64"
+               FROM participants p JOIN sites s ON s.id = p.site_id
+               WHERE "# + $where,
+            $($arg),*
+        )
+    };
+}
+
 impl Store {
     pub async fn sites(&self) -> Result<Vec<SiteRecord>> {
         let rows = sqlx::query!(
@@ -758,42 +773,37 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         let items = self
-            .participants_where(&pattern, site, None, page.limit(), page.offset())
+            .participants_where(&pattern, site, page.limit(), page.offset())
             .await?;
         Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
     }
 
     pub async fn participant(&self, participant_id: Uuid) -> Result<ParticipantRecord> {
-        let id = Some(participant_id.to_string());
-        let mut found = self.participants_where("%", None, id, 1, 0).await?;
-        found
-            .pop()
-            .ok_or_else(|| DomainError::NotFound("participant").into())
+        let id = participant_id.to_string();
+        // By primary key: a lookup by scan must not walk participants in number order.
+        let row = select_participant!("p.id = ?1", id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(DomainError::NotFound("participant"))?;
+        row.try_into()
     }
 
-    /// The one participant SELECT: by search pattern, site and/or id.
+    /// Participants by search pattern and site, in number order.
     async fn participants_where(
         &self,
         pattern: &str,
         site: Option<String>,
-        id: Option<String>,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<ParticipantRecord>> {
-        let rows = sqlx::query_as!(
-            ParticipantRow,
-            r#"SELECT p.id AS "id!", p.site_id, s.code AS site_code, p.number, p.code, p.external_id, p.consent,
-                      p.consent_date, p.sex, p.birth_year,
-                      (SELECT COUNT(*) FROM samples x WHERE x.participant_id = p.id) AS "sample_count!: i64"
-               FROM participants p JOIN sites s ON s.id = p.site_id
-               WHERE (?1 = '%' OR p.code LIKE ?1 OR p.external_id LIKE ?1 OR CAST(p.number AS TEXT) LIKE ?1)
-                 AND (?2 IS NULL OR p.site_id = ?2) AND (?5 IS NULL OR p.id = ?5)
-               ORDER BY p.number LIMIT ?3 OFFSET ?4"#,
+        let rows = select_participant!(
+            "(?1 = '%' OR p.code LIKE ?1 OR p.external_id LIKE ?1 OR CAST(p.number AS TEXT) LIKE ?1)
+               AND (?2 IS NULL OR p.site_id = ?2)
+             ORDER BY p.number LIMIT ?3 OFFSET ?4",
             pattern,
             site,
             limit,
-            offset,
-            id
+            offset
         )
         .fetch_all(&self.pool)
         .await?;

@@ -896,41 +896,36 @@ impl Store {
             (BoxSort::CreatedAt, SortOrder::Desc) => "created_desc",
         };
         let (limit, offset) = (page.limit(), page.offset());
-        // `boxes.occupied` is counted once per box in a CTE; the filters and the count use
-        // the same WHERE, so the total is the number of boxes that match.
+        // `boxes.occupied` is kept by triggers on `placements` (migration 0004); the filters
+        // and the count use the same WHERE, so the total is the number of boxes that match.
         let total = sqlx::query_scalar!(
-            r#"WITH occ AS (SELECT b.id, b.capacity, (SELECT COUNT(*) FROM placements p WHERE p.box_id = b.id) AS occupied
-                            FROM boxes b JOIN racks r ON r.id = b.rack_id
-                            WHERE b.voided_at IS NULL AND (?1 IS NULL OR r.freezer_id = ?1) AND (?2 IS NULL OR b.rack_id = ?2)
-                              AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5))
-               SELECT COUNT(*) AS "n!: i64" FROM occ
-               WHERE ?3 IS NULL OR (?3 = 1 AND (capacity IS NULL OR occupied < capacity)) OR (?3 = 0 AND capacity IS NOT NULL AND occupied >= capacity)"#,
+            r#"SELECT COUNT(*) AS "n!: i64" FROM boxes b JOIN racks r ON r.id = b.rack_id
+               WHERE b.voided_at IS NULL AND (?1 IS NULL OR r.freezer_id = ?1) AND (?2 IS NULL OR b.rack_id = ?2)
+                 AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5)
+                 AND (?3 IS NULL OR (?3 = 1 AND (b.capacity IS NULL OR b.occupied < b.capacity))
+                                 OR (?3 = 0 AND b.capacity IS NOT NULL AND b.occupied >= b.capacity))"#,
             freezer, rack, has_space, box_type, search
         )
         .fetch_one(&self.pool)
         .await?;
         let rows = sqlx::query_as!(
             BoxRow,
-            r#"WITH occ AS (SELECT b.id, b.name, b.barcode, b.box_type, b.rows, b.columns, b.capacity, b.rack_id, r.name AS rack,
-                                   r.freezer_id, f.name AS freezer, b.created_at,
-                                   (SELECT COUNT(*) FROM placements p WHERE p.box_id = b.id) AS occupied
-                            FROM boxes b JOIN racks r ON r.id = b.rack_id JOIN freezers f ON f.id = r.freezer_id
-                            WHERE b.voided_at IS NULL AND (?1 IS NULL OR r.freezer_id = ?1) AND (?2 IS NULL OR b.rack_id = ?2)
-                              AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5))
-               SELECT id AS "id!", name AS "name!", barcode AS "barcode!", box_type AS "box_type!", rows, columns, capacity,
-                      rack_id AS "rack_id!", rack AS "rack!", freezer_id AS "freezer_id!", freezer AS "freezer!",
-                      occupied AS "occupied!: i64", created_at AS "created_at!"
-               FROM occ
-               WHERE ?3 IS NULL OR (?3 = 1 AND (capacity IS NULL OR occupied < capacity)) OR (?3 = 0 AND capacity IS NOT NULL AND occupied >= capacity)
-               ORDER BY CASE WHEN ?6 = 'name_asc' THEN name END ASC,
-                        CASE WHEN ?6 = 'name_desc' THEN name END DESC,
-                        CASE WHEN ?6 = 'barcode_asc' THEN barcode END ASC,
-                        CASE WHEN ?6 = 'barcode_desc' THEN barcode END DESC,
-                        CASE WHEN ?6 = 'free_asc' THEN COALESCE(capacity, 1000000) - occupied END ASC,
-                        CASE WHEN ?6 = 'free_desc' THEN COALESCE(capacity, 1000000) - occupied END DESC,
-                        CASE WHEN ?6 = 'created_asc' THEN created_at END ASC,
-                        CASE WHEN ?6 = 'created_desc' THEN created_at END DESC,
-                        id
+            r#"SELECT b.id AS "id!", b.name, b.barcode, b.box_type, b.rows, b.columns, b.capacity, b.rack_id, r.name AS rack,
+                      r.freezer_id, f.name AS freezer, b.occupied, b.created_at
+               FROM boxes b JOIN racks r ON r.id = b.rack_id JOIN freezers f ON f.id = r.freezer_id
+               WHERE b.voided_at IS NULL AND (?1 IS NULL OR r.freezer_id = ?1) AND (?2 IS NULL OR b.rack_id = ?2)
+                 AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5)
+                 AND (?3 IS NULL OR (?3 = 1 AND (b.capacity IS NULL OR b.occupied < b.capacity))
+                                 OR (?3 = 0 AND b.capacity IS NOT NULL AND b.occupied >= b.capacity))
+               ORDER BY CASE WHEN ?6 = 'name_asc' THEN b.name END ASC,
+                        CASE WHEN ?6 = 'name_desc' THEN b.name END DESC,
+                        CASE WHEN ?6 = 'barcode_asc' THEN b.barcode END ASC,
+                        CASE WHEN ?6 = 'barcode_desc' THEN b.barcode END DESC,
+                        CASE WHEN ?6 = 'free_asc' THEN COALESCE(b.capacity, 1000000) - b.occupied END ASC,
+                        CASE WHEN ?6 = 'free_desc' THEN COALESCE(b.capacity, 1000000) - b.occupied END DESC,
+                        CASE WHEN ?6 = 'created_asc' THEN b.created_at END ASC,
+                        CASE WHEN ?6 = 'created_desc' THEN b.created_at END DESC,
+                        b.id
                LIMIT ?7 OFFSET ?8"#,
             freezer, rack, has_space, box_type, search, sort_key, limit, offset
         )
@@ -959,7 +954,7 @@ impl Store {
             BoxRow,
             r#"SELECT b.id AS "id!", b.name, b.barcode, b.box_type, b.rows, b.columns, b.capacity, b.rack_id, r.name AS rack,
                       r.freezer_id, f.name AS freezer, b.created_at,
-                      (SELECT COUNT(*) FROM placements p WHERE p.box_id = b.id) AS "occupied!: i64"
+                      b.occupied
                FROM boxes b JOIN racks r ON r.id = b.rack_id JOIN freezers f ON f.id = r.freezer_id
                WHERE (b.id = ?1 OR b.barcode = ?1) AND b.voided_at IS NULL"#,
             key

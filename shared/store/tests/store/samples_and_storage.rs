@@ -43,6 +43,13 @@ async fn assert_storage_invariants(store: &Store) {
         .await
         .unwrap();
     assert_eq!(doubled, 0, "two samples share a position");
+    let miscounted: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM boxes b WHERE b.occupied <> (SELECT COUNT(*) FROM placements p WHERE p.box_id = b.id)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(miscounted, 0, "a box's occupancy counter disagrees with its placements");
     let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT s.id, s.status, p.box_id, p.position FROM samples s LEFT JOIN placements p ON p.sample_id = s.id",
     )
