@@ -49,7 +49,10 @@ async fn assert_storage_invariants(store: &Store) {
     .fetch_one(pool)
     .await
     .unwrap();
-    assert_eq!(miscounted, 0, "a box's occupancy counter disagrees with its placements");
+    assert_eq!(
+        miscounted, 0,
+        "a box's occupancy counter disagrees with its placements"
+    );
     let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT s.id, s.status, p.box_id, p.position FROM samples s LEFT JOIN placements p ON p.sample_id = s.id",
     )
