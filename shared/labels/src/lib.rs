@@ -1,0 +1,65 @@
+//! Aliquot's label engine: label templates bound to sample and box data, rendered to the
+//! bytes a label printer takes (ZPL II, TSPL), to PDF for office printers, and to an SVG
+//! preview for the UI.
+//!
+//! It is pure on purpose: no device IO and no clock reads (a collection date arrives as
+//! data), so every label can be golden-tested byte for byte and rendered the same on a
+//! workstation, the hub or in a test. Sending bytes to a printer is `shared/devices`'s job;
+//! queueing print jobs is the store's.
+//!
+//! Map:
+//! - [`template`]: label stocks, their fields' places in millimetres, and binding to data.
+//! - [`fit`]: the one rule for text that is too wide (shrink to a minimum, then refuse).
+//! - [`codes`]: QR, DataMatrix and Code 128 as module grids.
+//! - [`zpl`], [`tspl`]: printer languages, with field escaping against command injection.
+//! - [`vector`]: a label as millimetre shapes, drawn by [`pdf`] and [`preview`].
+//!
+//! ```
+//! use aliquot_labels::{LabelTemplate, LabelData, SampleLabel, Symbology, Dpi, zpl};
+//! use aliquot_domain::sample::SampleType;
+//!
+//! let data = LabelData::Sample(SampleLabel {
+//!     sample_code: "AQ000042X".into(),
+//!     participant_code: "P10000X".into(),
+//!     sample_type: SampleType::Plasma,
+//!     collected_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+//!     site: "North".into(),
+//!     event: "Baseline".into(),
+//! });
+//! let label = LabelTemplate::Cryovial(Symbology::DataMatrix).bind(&data).unwrap();
+//! let bytes = zpl::render(&label, Dpi::D203, 1).unwrap();
+//! assert!(bytes.starts_with("^XA"));
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod codes;
+pub mod error;
+pub mod fit;
+pub mod pdf;
+pub mod preview;
+pub mod template;
+pub mod tspl;
+pub mod vector;
+pub mod zpl;
+
+pub use aliquot_domain::printing::PrinterLanguage;
+pub use error::LabelError;
+pub use pdf::SheetLayout;
+pub use template::{
+    BoundLabel, BoxLabel, Dpi, Field, LabelData, LabelTemplate, SampleLabel, Symbology,
+};
+
+/// The bytes for a label printer: `labels` one after another, each `copies` times.
+pub fn render_for_printer(
+    language: PrinterLanguage,
+    labels: &[BoundLabel],
+    dpi: Dpi,
+    copies: u16,
+) -> Result<Vec<u8>, LabelError> {
+    let text = match language {
+        PrinterLanguage::Zpl => zpl::render_all(labels, dpi, copies)?,
+        PrinterLanguage::Tspl => tspl::render_all(labels, dpi, copies)?,
+    };
+    Ok(text.into_bytes())
+}
