@@ -57,9 +57,54 @@ pub fn render_for_printer(
     dpi: Dpi,
     copies: u16,
 ) -> Result<Vec<u8>, LabelError> {
-    let text = match language {
-        PrinterLanguage::Zpl => zpl::render_all(labels, dpi, copies)?,
-        PrinterLanguage::Tspl => tspl::render_all(labels, dpi, copies)?,
-    };
-    Ok(text.into_bytes())
+    if labels.is_empty() {
+        return Err(LabelError::NoLabels);
+    }
+    // Several labels are one job: their formats one after another, so a batch is one write.
+    let mut job = String::new();
+    for label in labels {
+        job.push_str(&match language {
+            PrinterLanguage::Zpl => zpl::render(label, dpi, copies)?,
+            PrinterLanguage::Tspl => tspl::render(label, dpi, copies)?,
+        });
+    }
+    Ok(job.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn box_label(barcode: &str) -> BoundLabel {
+        LabelTemplate::StorageBox
+            .bind(&LabelData::StorageBox(BoxLabel {
+                box_name: "Box 1".into(),
+                box_barcode: barcode.into(),
+                location: "Freezer 1 / Rack 1".into(),
+            }))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_batch_is_one_job_with_one_format_per_label() {
+        let labels = [box_label("BX1101"), box_label("BX1102")];
+        let zpl = String::from_utf8(
+            render_for_printer(PrinterLanguage::Zpl, &labels, Dpi::D203, 1).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (zpl.matches("^XA").count(), zpl.matches("^XZ").count()),
+            (2, 2)
+        );
+        assert!(zpl.find("BX1101") < zpl.find("BX1102"));
+        let tspl = String::from_utf8(
+            render_for_printer(PrinterLanguage::Tspl, &labels, Dpi::D203, 1).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(tspl.matches("PRINT 1,1").count(), 2);
+        assert!(matches!(
+            render_for_printer(PrinterLanguage::Zpl, &[], Dpi::D203, 1),
+            Err(LabelError::NoLabels)
+        ));
+    }
 }

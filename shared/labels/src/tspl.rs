@@ -173,18 +173,6 @@ pub fn render(label: &BoundLabel, dpi: Dpi, copies: u16) -> Result<String, Label
     Ok(out)
 }
 
-/// Several labels as one job.
-pub fn render_all(labels: &[BoundLabel], dpi: Dpi, copies: u16) -> Result<String, LabelError> {
-    if labels.is_empty() {
-        return Err(LabelError::NoLabels);
-    }
-    let mut out = String::new();
-    for label in labels {
-        out.push_str(&render(label, dpi, copies)?);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -273,18 +273,6 @@ pub fn render(label: &BoundLabel, dpi: Dpi, copies: u16) -> Result<String, Label
     Ok(out)
 }
 
-/// Several labels as one job: their formats one after another, so a batch is one write.
-pub fn render_all(labels: &[BoundLabel], dpi: Dpi, copies: u16) -> Result<String, LabelError> {
-    if labels.is_empty() {
-        return Err(LabelError::NoLabels);
-    }
-    let mut out = String::new();
-    for label in labels {
-        out.push_str(&render(label, dpi, copies)?);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
