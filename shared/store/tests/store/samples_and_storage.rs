@@ -7,7 +7,7 @@ use aliquot_domain::paging::{PageRequest, SortOrder};
 use aliquot_domain::sample::{ConsentStatus, SampleStatus, SampleType, Via, VALID_TRANSITIONS};
 use aliquot_domain::settings::Setting;
 use aliquot_domain::storage::{AutoPosition, BoxSort, StorageTarget};
-use aliquot_domain::{Actor, Command, DomainError, Role};
+use aliquot_domain::{Command, DomainError, Role};
 use aliquot_store::lookup::Scanned;
 use aliquot_store::storage::BoxFilter;
 use aliquot_store::{Store, StoreError};
@@ -1399,5 +1399,4 @@ async fn the_demo_lab_seeds_through_the_executor() {
             .await
             .is_err()
     );
-    let _ = Actor::system();
 }
