@@ -157,6 +157,8 @@ async fn run(action: Action, store: &Store, data_dir: &std::path::Path) -> Resul
             let api = Api::new(store.clone());
             // Drains the durable print queue to the configured printers.
             tokio::spawn(api.clone().run_print_worker(Vec::new()));
+            // Keeps the configured serial or HID POS scanner attached.
+            tokio::spawn(api.clone().run_scanner());
             aliquot_api::http::serve(
                 api,
                 port,

@@ -80,6 +80,8 @@ fn main() -> Result<()> {
     let api = Api::new(store);
     // Drains the durable print queue to the configured printers.
     runtime.spawn(api.clone().run_print_worker(Vec::new()));
+    // Keeps the configured serial or HID POS scanner attached.
+    runtime.spawn(api.clone().run_scanner());
 
     if args.serve {
         return runtime.block_on(async move {

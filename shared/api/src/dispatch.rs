@@ -71,7 +71,11 @@ macro_rules! for_each_operation {
             configure_printer,
             list_print_jobs,
             reprint,
-            test_print
+            test_print,
+            print_labels,
+            preview_labels,
+            list_devices,
+            scanner_status
         }
     };
 }

@@ -279,6 +279,10 @@ pub enum CoreEvent {
     PrintJobChanged {
         job_id: Uuid,
     },
+    /// The device scanner was attached, lost or changed.
+    ScannerChanged {
+        status: crate::scanning::ScannerStatus,
+    },
     /// A device scanner read something: what it is, or why it was refused.
     Scanned {
         source: String,

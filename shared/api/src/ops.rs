@@ -19,12 +19,41 @@ type Result<T> = std::result::Result<T, ApiError>;
 pub struct Api {
     store: Store,
     events: broadcast::Sender<CoreEvent>,
+    /// The device scanner's state, kept by `run_scanner`.
+    scanner: std::sync::Arc<std::sync::Mutex<crate::scanning::ScannerStatus>>,
 }
 
 impl Api {
     pub fn new(store: Store) -> Self {
         let (events, _) = broadcast::channel(256);
-        Api { store, events }
+        Api {
+            store,
+            events,
+            scanner: std::sync::Arc::new(std::sync::Mutex::new(
+                crate::scanning::ScannerStatus::NotConfigured,
+            )),
+        }
+    }
+
+    pub(crate) fn scanner_state(&self) -> crate::scanning::ScannerStatus {
+        self.scanner
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or(crate::scanning::ScannerStatus::NotConfigured)
+    }
+
+    /// Records the scanner's state and tells the windows when it changed.
+    pub(crate) fn set_scanner_state(&self, status: crate::scanning::ScannerStatus) {
+        let changed = match self.scanner.lock() {
+            Ok(mut current) if *current != status => {
+                *current = status.clone();
+                true
+            }
+            _ => false,
+        };
+        if changed {
+            self.emit(CoreEvent::ScannerChanged { status });
+        }
     }
 
     pub fn store(&self) -> &Store {

@@ -8,9 +8,16 @@ use crate::dto::{default_per_page, first_page, CoreEvent, NoArgs};
 use crate::{Api, ApiError};
 use aliquot_devices::printer::status::{parse_host_status, PrinterFault, HOST_STATUS};
 use aliquot_devices::printer::{self, FakePrinter, LinkError, PrinterLink};
+use aliquot_devices::registry::DeviceListing;
 use aliquot_domain::paging::{Page, PageRequest};
-use aliquot_domain::printing::{PrinterLanguage, PrinterSettings};
+use aliquot_domain::printing::{
+    LabelGroup, LabelKind, LabelStock, PrinterLanguage, PrinterSettings, SampleLabelCode,
+};
 use aliquot_domain::{Command, Permission};
+use aliquot_labels::{
+    BoundLabel, BoxLabel, Dpi, LabelData, LabelError, LabelTemplate, SampleLabel, Symbology,
+};
+use aliquot_store::labels::LabelRows;
 use aliquot_store::printing::PrintJobRecord;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -66,18 +73,42 @@ pub enum PrintOutcome {
     },
 }
 
-/// A ZPL test label naming the printer; every byte of the name goes through `^FH` escaping.
-fn test_label(printer: &str, dpi: u16) -> String {
-    let mut name = String::new();
-    for b in printer.bytes() {
-        if b.is_ascii_alphanumeric() || b == b' ' {
-            name.push(char::from(b));
-        } else {
-            name.push_str(&format!("_{b:02X}"));
-        }
-    }
-    let dots = u32::from(dpi) * 2;
-    format!("^XA^CI28^PW{dots}^LL{}^FO20,20^A0N,30,30^FH^FDAliquot test print^FS^FO20,60^A0N,24,24^FH^FD{name}^FS^XZ", dots / 2)
+/// A test label for the printer's stock, naming the printer: the same templates, escaping
+/// and fit rule as real labels, so a good test print means real labels will print.
+fn test_label(
+    printer: &PrinterSettings,
+    today: chrono::NaiveDate,
+) -> std::result::Result<Vec<u8>, LabelError> {
+    let data = match printer.stock {
+        LabelStock::Box3x1 => LabelData::StorageBox(BoxLabel {
+            box_name: "Aliquot test print".into(),
+            box_barcode: "TEST".into(),
+            location: printer.name.clone(),
+        }),
+        LabelStock::Cryovial | LabelStock::Tube2x1 => LabelData::Sample(SampleLabel {
+            sample_code: "TEST".into(),
+            // A cryovial label has room for about a dozen characters on this line; the
+            // printer's name is there to tell printers apart, so its start is enough.
+            participant_code: printer.name.chars().take(12).collect(),
+            sample_type: aliquot_domain::sample::SampleType::WholeBlood,
+            collected_on: today,
+            site: printer.name.clone(),
+            event: "Aliquot test print".into(),
+        }),
+    };
+    let template = match printer.stock {
+        LabelStock::Cryovial => LabelTemplate::Cryovial(Symbology::DataMatrix),
+        LabelStock::Tube2x1 => LabelTemplate::Tube2x1,
+        LabelStock::Box3x1 => LabelTemplate::StorageBox,
+    };
+    let label = template.bind(&data)?;
+    aliquot_labels::render_for_printer(
+        printer.language,
+        &[label],
+        Dpi::from_dpi(printer.dpi)?,
+        1,
+        printer.darkness,
+    )
 }
 
 impl Api {
@@ -147,18 +178,10 @@ impl Api {
         args: TestPrintArgs,
     ) -> Result<PrintJobRecord> {
         let actor = self.actor_with(token, Permission::PrintLabels).await?;
-        let printer = self
-            .store()
-            .printers()
-            .await?
-            .into_iter()
-            .find(|p| p.name == args.printer)
-            .ok_or(aliquot_domain::DomainError::NotFound("printer"))?;
-        if printer.language != PrinterLanguage::Zpl {
-            return Err(ApiError::invalid(
-                "A test print is available for ZPL printers.",
-            ));
-        }
+        let printer = self.store().printer(&args.printer).await?;
+        let today = self.store().now().date_naive();
+        let payload = String::from_utf8(test_label(&printer, today).map_err(label_error)?)
+            .map_err(|e| ApiError::internal(&e))?;
         let job_id = Uuid::now_v7();
         self.run(
             &actor,
@@ -166,7 +189,7 @@ impl Api {
                 job_id,
                 template: "test".into(),
                 subject: format!("test print on {}", printer.name),
-                payload: test_label(&printer.name, printer.dpi),
+                payload,
                 printer: printer.name,
                 records: vec![],
                 copies: 1,
@@ -306,4 +329,277 @@ fn status(link: &mut dyn PrinterLink) -> std::result::Result<Vec<PrinterFault>, 
     parse_host_status(&answer)
         .map(|s| s.faults())
         .map_err(|_| LinkError::NoAnswer)
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct PrintLabelsArgs {
+    pub labels: LabelGroup,
+    /// A printer other than the one the settings route these labels to.
+    #[serde(default)]
+    #[ts(optional)]
+    pub printer: Option<String>,
+    /// How many times the group is printed; the `label_copies` setting when omitted.
+    #[serde(default)]
+    #[ts(optional)]
+    pub copies: Option<u8>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct PreviewLabelsArgs {
+    pub labels: LabelGroup,
+    #[serde(default)]
+    #[ts(optional)]
+    pub printer: Option<String>,
+}
+
+/// How the labels of a group will look on the printer they are routed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LabelPreviews {
+    pub printer: String,
+    pub template: String,
+    pub subject: String,
+    /// How many labels the group has; at most [`MAX_PREVIEWS`] are drawn.
+    pub total: u32,
+    pub labels: Vec<LabelPreview>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LabelPreview {
+    /// The sample or box the label is of.
+    pub record: Uuid,
+    /// The label drawn at its physical size in millimetres, as SVG.
+    pub svg: String,
+}
+
+/// Previews drawn for one request; a whole box is summarised by its first labels.
+pub const MAX_PREVIEWS: usize = 24;
+
+/// Whether the labels asked for with a command were queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "result", rename_all = "snake_case")]
+#[ts(export)]
+pub enum LabelsQueued {
+    Queued {
+        job: Box<PrintJobRecord>,
+    },
+    /// What was registered stays registered; the labels can be printed again from here.
+    NotQueued {
+        message: String,
+    },
+}
+
+/// A group's labels bound to the template its printer's stock takes.
+struct BoundGroup {
+    printer: PrinterSettings,
+    template: LabelTemplate,
+    subject: String,
+    labels: Vec<(Uuid, BoundLabel)>,
+}
+
+fn label_error(e: LabelError) -> ApiError {
+    ApiError::invalid(capitalised(&e.to_string()))
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect::<String>() + ".")
+        .unwrap_or_default()
+}
+
+impl Api {
+    async fn bind_group(&self, group: LabelGroup, printer: Option<String>) -> Result<BoundGroup> {
+        let group = group.validate()?;
+        let kind = group.kind();
+        let settings = self.store().settings().await?;
+        let routed = match kind {
+            LabelKind::Sample => settings.sample_label_printer,
+            LabelKind::Box => settings.box_label_printer,
+        };
+        let name = printer.or(routed).ok_or_else(|| {
+            ApiError::invalid(match kind {
+                LabelKind::Sample => {
+                    "No printer is set for sample labels; choose one in Settings, Printers."
+                }
+                LabelKind::Box => {
+                    "No printer is set for box labels; choose one in Settings, Printers."
+                }
+            })
+        })?;
+        let printer = self.store().printer(&name).await?;
+        if !printer.stock.carries(kind) {
+            return Err(ApiError::invalid(capitalised(&format!(
+                "{} is loaded with {} labels; {}",
+                printer.name,
+                printer.stock.as_str(),
+                kind.stock_hint()
+            ))));
+        }
+        let template = match printer.stock {
+            LabelStock::Cryovial => LabelTemplate::Cryovial(match settings.sample_label_code {
+                SampleLabelCode::DataMatrix => Symbology::DataMatrix,
+                SampleLabelCode::Qr => Symbology::QrCode,
+            }),
+            LabelStock::Tube2x1 => LabelTemplate::Tube2x1,
+            LabelStock::Box3x1 => LabelTemplate::StorageBox,
+        };
+        let (subject, data): (String, Vec<(Uuid, LabelData)>) =
+            match self.store().label_rows(&group).await? {
+                LabelRows::Samples { subject, rows } => (
+                    subject,
+                    rows.into_iter()
+                        .map(|r| {
+                            (
+                                r.sample_id,
+                                LabelData::Sample(SampleLabel {
+                                    sample_code: r.sample_code,
+                                    participant_code: r.participant_code,
+                                    sample_type: r.sample_type,
+                                    collected_on: r.collected_on,
+                                    site: r.site,
+                                    event: r.event,
+                                }),
+                            )
+                        })
+                        .collect(),
+                ),
+                LabelRows::Boxes { subject, rows } => (
+                    subject,
+                    rows.into_iter()
+                        .map(|r| {
+                            (
+                                r.box_id,
+                                LabelData::StorageBox(BoxLabel {
+                                    box_name: r.name,
+                                    box_barcode: r.barcode,
+                                    location: r.location,
+                                }),
+                            )
+                        })
+                        .collect(),
+                ),
+            };
+        let labels = data
+            .into_iter()
+            .map(|(id, d)| template.bind(&d).map(|l| (id, l)))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(label_error)?;
+        Ok(BoundGroup {
+            printer,
+            template,
+            subject,
+            labels,
+        })
+    }
+
+    /// Prints a label group (chosen samples, a kit, a box's contents, box labels) as one
+    /// job on the printer its labels are routed to.
+    pub async fn print_labels(
+        &self,
+        token: Option<&str>,
+        args: PrintLabelsArgs,
+    ) -> Result<PrintJobRecord> {
+        let actor = self.actor_with(token, Permission::PrintLabels).await?;
+        let copies = match args.copies {
+            Some(c) => c,
+            None => self.store().settings().await?.label_copies,
+        };
+        let group = self.bind_group(args.labels, args.printer).await?;
+        let dpi = Dpi::from_dpi(group.printer.dpi).map_err(label_error)?;
+        let bound: Vec<BoundLabel> = group.labels.iter().map(|(_, l)| l.clone()).collect();
+        let bytes = aliquot_labels::render_for_printer(
+            group.printer.language,
+            &bound,
+            dpi,
+            1,
+            group.printer.darkness,
+        )
+        .map_err(label_error)?;
+        let payload = String::from_utf8(bytes).map_err(|e| ApiError::internal(&e))?;
+        let job_id = Uuid::now_v7();
+        self.run(
+            &actor,
+            Command::QueuePrint {
+                job_id,
+                printer: group.printer.name,
+                template: group.template.name().to_owned(),
+                subject: group.subject,
+                records: group.labels.iter().map(|(id, _)| *id).collect(),
+                copies,
+                payload,
+                reprint_of: None,
+                reason: None,
+            },
+        )
+        .await?;
+        self.print_queue_changed(job_id);
+        Ok(self.store().print_job(job_id).await?)
+    }
+
+    /// Queues a registration's labels after its command committed. A printing problem is
+    /// reported, never undoes the registration.
+    pub(crate) async fn queue_labels_after(
+        &self,
+        token: Option<&str>,
+        labels: LabelGroup,
+    ) -> LabelsQueued {
+        let args = PrintLabelsArgs {
+            labels,
+            printer: None,
+            copies: None,
+        };
+        match self.print_labels(token, args).await {
+            Ok(job) => LabelsQueued::Queued { job: Box::new(job) },
+            Err(e) => LabelsQueued::NotQueued { message: e.message },
+        }
+    }
+
+    /// The labels of a group drawn as they will print, for the screen.
+    pub async fn preview_labels(
+        &self,
+        token: Option<&str>,
+        args: PreviewLabelsArgs,
+    ) -> Result<LabelPreviews> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let group = self.bind_group(args.labels, args.printer).await?;
+        let total = u32::try_from(group.labels.len()).unwrap_or(u32::MAX);
+        let labels = group
+            .labels
+            .iter()
+            .take(MAX_PREVIEWS)
+            .map(|(record, label)| {
+                aliquot_labels::preview::svg(label).map(|svg| LabelPreview {
+                    record: *record,
+                    svg,
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(label_error)?;
+        Ok(LabelPreviews {
+            printer: group.printer.name,
+            template: group.template.name().to_owned(),
+            subject: group.subject,
+            total,
+            labels,
+        })
+    }
+
+    /// Printers, scanners and serial ports attached to this workstation, each with the
+    /// reason it cannot be opened, if any.
+    pub async fn list_devices(
+        &self,
+        token: Option<&str>,
+        _args: NoArgs,
+    ) -> Result<Vec<DeviceListing>> {
+        self.actor_with(token, Permission::ConfigureDevices).await?;
+        tokio::task::spawn_blocking(aliquot_devices::registry::list)
+            .await
+            .map_err(|e| ApiError::internal(&e))
+    }
 }

@@ -48,6 +48,10 @@ pub struct RegisterKitArgs {
     #[serde(default)]
     #[ts(optional)]
     pub codes: Option<Vec<Option<String>>>,
+    /// Queue the kit's labels on the sample label printer once the kit is registered.
+    #[serde(default)]
+    #[ts(optional, as = "Option<bool>")]
+    pub print_labels: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -114,6 +118,8 @@ impl SampleView {
 pub struct KitRegistered {
     pub registration_id: Uuid,
     pub samples: Vec<SampleView>,
+    /// Present when labels were asked for: the job, or why it could not be queued.
+    pub labels: Option<crate::printing::LabelsQueued>,
 }
 
 /// Everything the sample screen shows.
@@ -322,6 +328,19 @@ impl Api {
             },
         )
         .await?;
+        // Printing is recorded only now, after the kit's command has committed: a label
+        // never exists for a tube that does not.
+        let labels = if args.print_labels {
+            Some(
+                self.queue_labels_after(
+                    token,
+                    aliquot_domain::printing::LabelGroup::Kit { registration_id },
+                )
+                .await,
+            )
+        } else {
+            None
+        };
         let mut samples = Vec::with_capacity(ids.len());
         for id in ids {
             samples.push(self.sample_view(self.store().sample(id).await?));
@@ -329,6 +348,7 @@ impl Api {
         Ok(KitRegistered {
             registration_id,
             samples,
+            labels,
         })
     }
 

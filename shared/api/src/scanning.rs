@@ -7,9 +7,13 @@ use crate::dto::CoreEvent;
 use crate::{Api, ApiError};
 use aliquot_devices::scanner::classify::{classify, CodeShapes, ScanKind};
 use aliquot_devices::scanner::framing::{FramingSettings, ScanFramer};
-use aliquot_devices::scanner::serial::{ScanEvent, SerialScanner, SerialScannerSettings};
+use aliquot_devices::scanner::reader::{ScanEvent, ScannerReader};
+use aliquot_devices::scanner::{hid_pos, serial};
 use aliquot_domain::numbering::BlockKind;
+use aliquot_domain::scanning::ScannerSettings;
+use aliquot_domain::Permission;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 use ts_rs::TS;
 
 /// A scan as the UI receives it.
@@ -106,34 +110,128 @@ impl Api {
         }
     }
 
-    /// Starts reading a serial scanner; its scans become `scanned` core events until the
-    /// returned reader is dropped.
-    pub async fn attach_serial_scanner(
+    /// Starts reading the scanner `settings` name; its scans become `scanned` core events
+    /// until the returned reader is dropped.
+    pub async fn attach_scanner(
         &self,
-        settings: &SerialScannerSettings,
-    ) -> Result<SerialScanner, ApiError> {
+        settings: &ScannerSettings,
+    ) -> Result<ScannerReader, ApiError> {
         let shapes = self.code_shapes().await?;
         let api = self.clone();
-        SerialScanner::open(settings, move |event| api.emit(scan_event(event, &shapes)))
-            .map_err(|e| ApiError::new(crate::ErrorCode::Conflict, capitalised(&e.to_string())))
+        let settings = settings.clone();
+        let sink = move |event| api.emit(scan_event(event, &shapes));
+        tokio::task::spawn_blocking(move || match &settings {
+            ScannerSettings::Serial(serial) => serial::open(serial, sink),
+            ScannerSettings::UsbHidPos {
+                vendor_id,
+                product_id,
+                framing,
+            } => hid_pos::open(*vendor_id, *product_id, framing, sink),
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::new(crate::ErrorCode::Conflict, capitalised(&e.to_string())))
     }
 
-    /// Reads an already open port (a pseudo-terminal in tests) like `attach_serial_scanner`.
+    /// Reads an already open port (a pseudo-terminal in tests) like `attach_scanner`.
     pub async fn attach_scanner_port(
         &self,
         port: Box<dyn serialport::SerialPort>,
         source: &str,
         framing: FramingSettings,
-    ) -> Result<SerialScanner, ApiError> {
+    ) -> Result<ScannerReader, ApiError> {
         let shapes = self.code_shapes().await?;
         let api = self.clone();
-        Ok(SerialScanner::start(
+        Ok(serial::start(
             port,
             source.to_owned(),
             framing,
             move |event| api.emit(scan_event(event, &shapes)),
         ))
     }
+
+    /// The scanner's state as the supervisor last saw it.
+    pub async fn scanner_status(
+        &self,
+        token: Option<&str>,
+        _args: crate::dto::NoArgs,
+    ) -> Result<ScannerStatus, ApiError> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self.scanner_state())
+    }
+
+    /// One look at the scanner setting: attaches the configured scanner, re-attaches one
+    /// that was unplugged, follows a changed setting, and publishes the state when it
+    /// changes. `current` is the supervisor's reader.
+    pub async fn supervise_scanner(&self, current: &mut Option<(ScannerSettings, ScannerReader)>) {
+        let wanted = match self.store().settings().await {
+            Ok(settings) => settings.scanner,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the scanner setting");
+                return;
+            }
+        };
+        if let Some((settings, reader)) = current.as_ref() {
+            if Some(settings) == wanted.as_ref() && reader.is_running() {
+                return;
+            }
+        }
+        // Dropping the reader stops its thread and closes the port.
+        *current = None;
+        let status = match wanted {
+            None => ScannerStatus::NotConfigured,
+            Some(settings) => {
+                let source = settings.source();
+                match self.attach_scanner(&settings).await {
+                    Ok(reader) => {
+                        *current = Some((settings, reader));
+                        ScannerStatus::Connected { source }
+                    }
+                    Err(e) => ScannerStatus::Unavailable {
+                        source,
+                        problem: e.message,
+                    },
+                }
+            }
+        };
+        self.set_scanner_state(status);
+    }
+
+    /// Keeps the configured scanner attached for as long as the app runs: call once from
+    /// a binary. It looks again when settings change and every few seconds, so a scanner
+    /// plugged in later is picked up without a restart.
+    pub async fn run_scanner(self) {
+        let mut events = self.subscribe();
+        let mut current = None;
+        loop {
+            self.supervise_scanner(&mut current).await;
+            let _ = tokio::time::timeout(Duration::from_secs(3), async {
+                while let Ok(event) = events.recv().await {
+                    if matches!(event, CoreEvent::SettingsChanged) {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
+    }
+}
+
+/// Whether this workstation's device scanner is reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ScannerStatus {
+    /// No serial or HID POS scanner is set (a keyboard-wedge scanner needs none).
+    NotConfigured,
+    Connected {
+        source: String,
+    },
+    /// Set but cannot be opened: why, and what to do.
+    Unavailable {
+        source: String,
+        problem: String,
+    },
 }
 
 fn scan_event(event: ScanEvent, shapes: &CodeShapes) -> CoreEvent {

@@ -1,7 +1,7 @@
 //! The UI boundary: dispatch, the error shape, sessions through the API, and the HTTP
 //! transport's guards and event stream.
 
-use aliquot_api::{dispatch, Api, ErrorCode, OPERATIONS};
+use aliquot_api::{dispatch, Api, ApiError, ErrorCode, OPERATIONS};
 use aliquot_store::Store;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -926,7 +926,7 @@ mod printing {
             &api,
             "configure_printer",
             Some(&admin),
-            json!({"name": "Desk Zebra", "address": address, "language": "zpl", "dpi": 300}),
+            json!({"name": "Desk Zebra", "address": address, "language": "zpl", "dpi": 300, "stock": "cryovial"}),
         )
         .await
         .unwrap();
@@ -990,7 +990,8 @@ mod printing {
             Some(PrintOutcome::Printed { .. })
         ));
         assert_eq!(fake.received().len(), 1);
-        assert!(String::from_utf8_lossy(&fake.received()[0]).contains("Desk Zebra"));
+        // The test label names the printer.
+        assert!(String::from_utf8_lossy(&fake.received()[0]).contains("^FDDesk Zebra^FS"));
         assert_eq!(
             api.store().print_job(job_id(&job)).await.unwrap().state,
             "done"
@@ -1046,7 +1047,7 @@ mod printing {
             ),
             (Some("queue_print"), Some("label smudged"))
         );
-        let viewer_e = call(&api, "configure_printer", Some(&tech), json!({"name": "X", "address": {"kind": "fake", "name": "X"}, "language": "zpl", "dpi": 300})).await.unwrap_err();
+        let viewer_e = call(&api, "configure_printer", Some(&tech), json!({"name": "X", "address": {"kind": "fake", "name": "X"}, "language": "zpl", "dpi": 300, "stock": "cryovial"})).await.unwrap_err();
         assert_eq!(viewer_e.code, ErrorCode::Forbidden);
         let queue = call(&api, "list_print_jobs", Some(&tech), json!({}))
             .await
@@ -1187,8 +1188,108 @@ mod scanning {
     use aliquot_devices::scanner::classify::ScanCommand;
     use aliquot_devices::scanner::framing::FramingSettings;
     use aliquot_domain::numbering::sample_code;
-    use serialport::TTYPort;
+    use serialport::{SerialPort, TTYPort};
     use std::io::Write;
+
+    /// `TTYPort::pair` is not thread-safe.
+    static PTY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    async fn next_event(
+        events: &mut tokio::sync::broadcast::Receiver<CoreEvent>,
+        want: impl Fn(&CoreEvent) -> bool,
+    ) -> CoreEvent {
+        loop {
+            let event = tokio::time::timeout(std::time::Duration::from_secs(10), events.recv())
+                .await
+                .expect("a core event in time")
+                .unwrap();
+            if want(&event) {
+                return event;
+            }
+        }
+    }
+
+    /// The scanner setting is followed: set to a port, the scanner is attached and its scans
+    /// arrive; set to a port that is not there, the state says so with what to do; cleared,
+    /// the port is let go.
+    #[tokio::test]
+    async fn the_configured_scanner_is_attached_and_followed() {
+        let (_dir, api, admin) = signed_in().await;
+        let mut events = api.subscribe();
+        let (mut scanner, path) = {
+            let _pty = PTY.lock().unwrap_or_else(|e| e.into_inner());
+            let (scanner, host) = TTYPort::pair().unwrap();
+            let path = host.name().unwrap();
+            // The workstation opens the port by its name, as it would /dev/ttyACM0.
+            drop(host);
+            (scanner, path)
+        };
+        let setting = |port: &str| json!({"setting": {"key": "scanner", "value": {"kind": "serial", "port": port, "baud": 115200, "flow_control": "none", "framing": {"terminator": "cr", "prefix": "", "suffix": "", "max_length": 64}}}, "reason": "bench scanner"});
+        call(&api, "change_setting", Some(&admin), setting(&path))
+            .await
+            .unwrap();
+        let mut current = None;
+        api.supervise_scanner(&mut current).await;
+        let status = call(&api, "scanner_status", Some(&admin), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(status, json!({"state": "connected", "source": path}));
+        next_event(&mut events, |e| {
+            matches!(e, CoreEvent::ScannerChanged { .. })
+        })
+        .await;
+        scanner.write_all(b"BX1101\r").unwrap();
+        scanner.flush().unwrap();
+        let scanned = next_event(&mut events, |e| matches!(e, CoreEvent::Scanned { .. })).await;
+        assert!(
+            matches!(&scanned, CoreEvent::Scanned { source, scan: ScanResult::Accepted { text, .. } } if *source == path && text == "BX1101"),
+            "{scanned:?}"
+        );
+        // A second look with nothing changed keeps the same reader.
+        api.supervise_scanner(&mut current).await;
+        assert!(current.is_some());
+
+        call(
+            &api,
+            "change_setting",
+            Some(&admin),
+            setting("/dev/ttyNOSUCHPORT9"),
+        )
+        .await
+        .unwrap();
+        api.supervise_scanner(&mut current).await;
+        assert!(current.is_none());
+        let status = call(&api, "scanner_status", Some(&admin), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(status["state"], "unavailable");
+        assert!(
+            status["problem"]
+                .as_str()
+                .unwrap()
+                .contains("check the cable and the port name"),
+            "{status}"
+        );
+
+        call(
+            &api,
+            "change_setting",
+            Some(&admin),
+            json!({"setting": {"key": "scanner", "value": null}, "reason": "scanner removed"}),
+        )
+        .await
+        .unwrap();
+        api.supervise_scanner(&mut current).await;
+        let status = call(&api, "scanner_status", Some(&admin), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(status, json!({"state": "not_configured"}));
+        // A bad setting is refused before it is stored.
+        let e = call(&api, "change_setting", Some(&admin), setting("ttyUSB0"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+    }
 
     /// A serial scanner's codes reach every open window as core events, classified, with a
     /// misread check character refused.
@@ -1203,7 +1304,10 @@ mod scanning {
             .to_owned();
         call(&api, "assign_number_block", Some(&admin), json!({"block": {"kind": "sample", "device_id": device, "site_id": null, "prefix": "AQ", "digits": 6, "first": 1, "last": 100}, "reason": "lease"})).await.unwrap();
         let mut events = api.subscribe();
-        let (mut scanner, host) = TTYPort::pair().unwrap();
+        let (mut scanner, host) = {
+            let _pty = PTY.lock().unwrap_or_else(|e| e.into_inner());
+            TTYPort::pair().unwrap()
+        };
         let reader = api
             .attach_scanner_port(Box::new(host), "bench scanner", FramingSettings::default())
             .await
@@ -1256,5 +1360,325 @@ mod scanning {
                 kind: ScanKindView::Other
             }
         );
+    }
+}
+
+/// Label groups: a kit, a box's contents and box labels, rendered from the store, routed by
+/// the settings to a printer whose stock takes them, queued as one job each.
+mod label_groups {
+    use super::*;
+    use aliquot_devices::printer::status::{host_status_answer, HostStatus};
+    use aliquot_devices::printer::FakePrinter;
+
+    struct Desk {
+        api: Api,
+        admin: String,
+        manager: String,
+        desk: String,
+        participant: Value,
+        kit: Value,
+        _dir: tempfile::TempDir,
+    }
+
+    async fn desk() -> Desk {
+        let (dir, api, admin) = signed_in().await;
+        let manager = user(&api, &admin, "manager", "lab_manager").await;
+        let desk = user(&api, &admin, "desk", "field_coordinator").await;
+        let device = call(&api, "device_status", Some(&admin), json!({}))
+            .await
+            .unwrap()["device_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let site = call(&api, "create_site", Some(&admin), json!({"code": "north", "name": "North Clinic", "participant_range_start": 1000, "participant_range_end": 1999})).await.unwrap();
+        call(&api, "assign_number_block", Some(&admin), json!({"block": {"kind": "participant", "device_id": device, "site_id": site["id"], "first": 1000, "last": 1099}, "reason": "desk lease"})).await.unwrap();
+        call(&api, "assign_number_block", Some(&admin), json!({"block": {"kind": "sample", "device_id": device, "site_id": null, "prefix": "AQ", "digits": 6, "first": 1, "last": 500}, "reason": "desk lease"})).await.unwrap();
+        let kit = call(&api, "create_kit_template", Some(&manager), json!({"name": "Three tubes", "items": [{"sample_type": "plasma", "count": 2, "volume_ul": 500}, {"sample_type": "urine", "count": 1, "volume_ul": null}]})).await.unwrap();
+        let participant = call(
+            &api,
+            "register_participant",
+            Some(&desk),
+            json!({"site_id": site["id"], "consent": "given", "consent_date": "2026-01-05"}),
+        )
+        .await
+        .unwrap();
+        for (name, stock, dpi) in [
+            ("Desk Zebra", "cryovial", 300),
+            ("Box Zebra", "box_3x1", 203),
+        ] {
+            call(&api, "configure_printer", Some(&manager), json!({"name": name, "address": {"kind": "fake", "name": name}, "language": "zpl", "dpi": dpi, "stock": stock, "darkness": 20})).await.unwrap();
+        }
+        Desk {
+            api,
+            admin,
+            manager,
+            desk,
+            participant,
+            kit,
+            _dir: dir,
+        }
+    }
+
+    async fn register(d: &Desk, print: bool) -> Value {
+        call(&d.api, "register_kit", Some(&d.desk), json!({"participant_id": d.participant["id"], "template_id": d.kit["id"], "collected_at": "2026-01-05T09:30:00Z", "collector": "Nurse Joy", "print_labels": print})).await.unwrap()
+    }
+
+    async fn route(d: &Desk, key: &str, printer: &str) -> Result<Value, ApiError> {
+        call(
+            &d.api,
+            "change_setting",
+            Some(&d.manager),
+            json!({"setting": {"key": key, "value": printer}, "reason": "desk set up"}),
+        )
+        .await
+    }
+
+    fn codes(kit: &Value) -> Vec<String> {
+        kit["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["code"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_kit_registered_with_labels_is_queued_after_the_kit_as_one_job() {
+        let d = desk().await;
+        // No sample printer yet: the kit is registered all the same, and the answer says
+        // why no labels were queued.
+        let first = register(&d, true).await;
+        assert_eq!(first["samples"].as_array().unwrap().len(), 3);
+        assert_eq!(first["labels"]["result"], "not_queued");
+        assert!(
+            first["labels"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("No printer is set for sample labels"),
+            "{}",
+            first["labels"]
+        );
+
+        route(&d, "sample_label_printer", "Desk Zebra")
+            .await
+            .unwrap();
+        let kit = register(&d, true).await;
+        assert_eq!(kit["labels"]["result"], "queued", "{}", kit["labels"]);
+        let job = &kit["labels"]["job"];
+        let sample_ids: Vec<Value> = kit["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].clone())
+            .collect();
+        assert_eq!(
+            (
+                job["printer"].as_str(),
+                job["template"].as_str(),
+                job["records"].clone()
+            ),
+            (
+                Some("Desk Zebra"),
+                Some("cryovial-datamatrix"),
+                Value::Array(sample_ids)
+            )
+        );
+        assert!(
+            job["subject"].as_str().unwrap().starts_with("kit of P"),
+            "{job}"
+        );
+        // Recorded after the command that created the tubes.
+        let audit = call(&d.api, "list_audit", Some(&d.admin), json!({"per_page": 2}))
+            .await
+            .unwrap();
+        let actions: Vec<&str> = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["queue_print", "register_kit"]);
+
+        // One job: darkness first, then one format per tube, each code once.
+        let job_id: uuid::Uuid = job["id"].as_str().unwrap().parse().unwrap();
+        let payload = d.api.store().print_job_payload(job_id).await.unwrap();
+        assert!(payload.starts_with("~SD20^XA"), "{payload}");
+        assert_eq!(payload.matches("^XA").count(), 3);
+        for code in codes(&kit) {
+            // In the DataMatrix and in the line under it, in one label only.
+            assert_eq!(
+                payload.matches(&format!("^FD{code}^FS")).count(),
+                2,
+                "{code} in {payload}"
+            );
+        }
+        // The worker takes it to the printer as it was queued.
+        let fake = FakePrinter::new("Desk Zebra");
+        fake.set_status_answer(Some(host_status_answer(&HostStatus::default())));
+        assert!(matches!(
+            d.api
+                .print_next(std::slice::from_ref(&fake), chrono::Duration::zero())
+                .await
+                .unwrap(),
+            Some(aliquot_api::printing::PrintOutcome::Printed { .. })
+        ));
+        assert_eq!(fake.received(), vec![payload.into_bytes()]);
+
+        // The preview draws the labels the printer will get.
+        let preview = call(
+            &d.api,
+            "preview_labels",
+            Some(&d.desk),
+            json!({"labels": {"group": "kit", "registration_id": kit["registration_id"]}}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (
+                preview["total"].as_u64(),
+                preview["labels"].as_array().unwrap().len()
+            ),
+            (Some(3), 3)
+        );
+        assert!(preview["labels"][0]["svg"]
+            .as_str()
+            .unwrap()
+            .starts_with("<svg"));
+    }
+
+    #[tokio::test]
+    async fn a_box_prints_its_contents_by_position_and_its_own_label_on_box_stock() {
+        let d = desk().await;
+        route(&d, "sample_label_printer", "Desk Zebra")
+            .await
+            .unwrap();
+        let kit = register(&d, false).await;
+        assert_eq!(kit["labels"], Value::Null);
+        let freezer = call(
+            &d.api,
+            "create_freezer",
+            Some(&d.manager),
+            json!({"name": "F1", "location": "Room 1", "kind": "ultra_low", "temperature_c": -80}),
+        )
+        .await
+        .unwrap();
+        let rack = call(
+            &d.api,
+            "create_rack",
+            Some(&d.manager),
+            json!({"freezer_id": freezer["id"], "name": "R1"}),
+        )
+        .await
+        .unwrap();
+        let storage_box = call(&d.api, "create_box", Some(&d.manager), json!({"rack_id": rack["id"], "name": "Box 1", "barcode": "BXTEST", "box_type": "96-tube rack", "layout": {"kind": "grid", "rows": 8, "columns": 12}})).await.unwrap();
+        let samples = kit["samples"].as_array().unwrap();
+        let empty = call(
+            &d.api,
+            "print_labels",
+            Some(&d.desk),
+            json!({"labels": {"group": "box_contents", "box_id": storage_box["id"]}}),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            empty.message.contains("Box 1 is empty"),
+            "{}",
+            empty.message
+        );
+        for s in samples {
+            call(
+                &d.api,
+                "transition_sample",
+                Some(&d.manager),
+                json!({"sample_id": s["id"], "expected": "collected", "to": "received"}),
+            )
+            .await
+            .unwrap();
+        }
+        // Placed out of order: C3, A1, B2.
+        call(&d.api, "place_samples", Some(&d.manager), json!({"box_id": storage_box["id"], "tubes": [{"sample_id": samples[0]["id"], "position": "C3"}, {"sample_id": samples[1]["id"], "position": "A1"}, {"sample_id": samples[2]["id"], "position": "B2"}], "source": "scan"})).await.unwrap();
+        let job = call(
+            &d.api,
+            "print_labels",
+            Some(&d.desk),
+            json!({"labels": {"group": "box_contents", "box_id": storage_box["id"]}, "copies": 2}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            job["records"],
+            json!([samples[1]["id"], samples[2]["id"], samples[0]["id"]])
+        );
+        assert_eq!(
+            (job["subject"].as_str(), job["copies"].as_u64()),
+            (Some("contents of Box 1"), Some(2))
+        );
+
+        // Box labels: not on cryovial stock, whether routed or chosen.
+        let boxes = json!({"labels": {"group": "boxes", "box_ids": [storage_box["id"]]}});
+        let unrouted = call(&d.api, "print_labels", Some(&d.desk), boxes.clone())
+            .await
+            .unwrap_err();
+        assert!(
+            unrouted
+                .message
+                .contains("No printer is set for box labels"),
+            "{}",
+            unrouted.message
+        );
+        let wrong = route(&d, "box_label_printer", "Desk Zebra")
+            .await
+            .unwrap_err();
+        assert!(
+            wrong.message.contains("box labels need 3\" x 1\" stock"),
+            "{}",
+            wrong.message
+        );
+        let chosen = call(&d.api, "print_labels", Some(&d.desk), json!({"labels": {"group": "boxes", "box_ids": [storage_box["id"]]}, "printer": "Desk Zebra"})).await.unwrap_err();
+        assert!(
+            chosen.message.contains("loaded with cryovial labels"),
+            "{}",
+            chosen.message
+        );
+        route(&d, "box_label_printer", "Box Zebra").await.unwrap();
+        let job = call(&d.api, "print_labels", Some(&d.desk), boxes)
+            .await
+            .unwrap();
+        assert_eq!(
+            (job["template"].as_str(), job["printer"].as_str()),
+            (Some("box"), Some("Box Zebra"))
+        );
+        let id: uuid::Uuid = job["id"].as_str().unwrap().parse().unwrap();
+        let payload = d.api.store().print_job_payload(id).await.unwrap();
+        assert!(
+            payload.contains("BXTEST") && payload.contains("F1 / R1"),
+            "{payload}"
+        );
+
+        // A sample that is not there is named, not skipped.
+        let e = call(&d.api, "print_labels", Some(&d.desk), json!({"labels": {"group": "samples", "sample_ids": [samples[0]["id"], uuid::Uuid::now_v7()]}})).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
+        let none = call(
+            &d.api,
+            "print_labels",
+            Some(&d.desk),
+            json!({"labels": {"group": "samples", "sample_ids": []}}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(none.code, ErrorCode::InvalidInput);
+    }
+
+    #[tokio::test]
+    async fn attached_devices_are_listed_for_those_who_configure_them() {
+        let d = desk().await;
+        let listed = call(&d.api, "list_devices", Some(&d.manager), json!({}))
+            .await
+            .unwrap();
+        assert!(listed.is_array());
+        let e = call(&d.api, "list_devices", Some(&d.desk), json!({}))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
     }
 }

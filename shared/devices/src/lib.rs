@@ -5,7 +5,9 @@
 //! loopback sockets and fakes behind the same traits.
 
 pub mod printer;
+pub mod registry;
 pub mod scanner;
+pub mod usb;
 
 use thiserror::Error;
 
@@ -14,13 +16,20 @@ use thiserror::Error;
 pub enum DeviceError {
     #[error("{port} is not there; check the cable and the port name")]
     NotFound { port: String },
-    #[error("{port} is not accessible to this user; add the user to the dialout group (Linux) or ask IT")]
-    PermissionDenied { port: String },
+    #[error("{port} is not accessible to this user; {fix}")]
+    PermissionDenied { port: String, fix: &'static str },
     #[error("{port} is in use by another program; close it and try again")]
     Busy { port: String },
     #[error("{port}: {detail}")]
     Other { port: String, detail: String },
 }
+
+pub const SERIAL_PERMISSION_FIX: &str =
+    "add the user to the dialout group (Linux), sign out and in again, or ask IT";
+pub const LP_PERMISSION_FIX: &str =
+    "add the user to the lp group (Linux), sign out and in again, or ask IT";
+pub const USB_PERMISSION_FIX: &str =
+    "install Aliquot's udev rule (README, \"USB devices\"), unplug and replug the device, or ask IT";
 
 impl DeviceError {
     pub(crate) fn from_serial(port: &str, e: serialport::Error) -> Self {
@@ -31,7 +40,10 @@ impl DeviceError {
                 DeviceError::NotFound { port }
             }
             serialport::ErrorKind::Io(std::io::ErrorKind::PermissionDenied) => {
-                DeviceError::PermissionDenied { port }
+                DeviceError::PermissionDenied {
+                    port,
+                    fix: SERIAL_PERMISSION_FIX,
+                }
             }
             _ => DeviceError::Other {
                 port,

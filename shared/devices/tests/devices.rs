@@ -2,7 +2,8 @@
 //! `TTYPort::pair` is not thread-safe, so these tests take a lock.
 
 use aliquot_devices::scanner::framing::{FramingSettings, ScanRefusal, Terminator};
-use aliquot_devices::scanner::serial::{ScanEvent, SerialScanner};
+use aliquot_devices::scanner::reader::ScanEvent;
+use aliquot_devices::scanner::serial;
 use serialport::{SerialPort, TTYPort};
 use std::io::Write;
 use std::sync::mpsc;
@@ -35,7 +36,7 @@ fn a_thousand_scans_with_mixed_terminators_arrive_none_lost_or_merged() {
     let _guard = PTY.lock().unwrap();
     let (mut scanner, host) = pair();
     let (tx, rx) = mpsc::channel();
-    let reader = SerialScanner::start(
+    let reader = serial::start(
         Box::new(host),
         "pty".into(),
         FramingSettings {
@@ -76,7 +77,7 @@ fn junk_and_an_endless_line_do_not_stop_the_reader() {
     let _guard = PTY.lock().unwrap();
     let (mut scanner, host) = pair();
     let (tx, rx) = mpsc::channel();
-    let reader = SerialScanner::start(
+    let reader = serial::start(
         Box::new(host),
         "pty".into(),
         FramingSettings::default(),

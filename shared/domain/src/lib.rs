@@ -15,6 +15,7 @@ pub mod printing;
 pub mod rackscan;
 pub mod registration;
 pub mod sample;
+pub mod scanning;
 pub mod settings;
 pub mod storage;
 

@@ -19,6 +19,13 @@ pub enum PrinterAddress {
     },
     /// A device file such as /dev/usb/lp0.
     DeviceFile { path: String },
+    /// A USB printer reached directly (bulk OUT for jobs, bulk IN for status), found by its
+    /// vendor and product id and, where several are attached, its serial number.
+    Usb {
+        vendor_id: u16,
+        product_id: u16,
+        serial_number: Option<String>,
+    },
     /// A printer that records its jobs in memory (tests and demonstrations).
     Fake { name: String },
 }
@@ -56,6 +63,133 @@ pub struct PrinterSettings {
     pub language: PrinterLanguage,
     /// 203, 300 or 600.
     pub dpi: u16,
+    /// The label stock loaded in the printer.
+    pub stock: LabelStock,
+    /// Print darkness 0–30 (ZPL `~SD`; TSPL `DENSITY` gets half); `None` keeps the
+    /// printer's own setting.
+    pub darkness: Option<u8>,
+}
+
+/// The label stock a printer is loaded with; it decides which template a label uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum LabelStock {
+    /// 25.4 × 12.7 mm (1" × 0.5") cryovial labels.
+    Cryovial,
+    /// 50.8 × 25.4 mm (2" × 1") tube labels.
+    #[serde(rename = "tube_2x1")]
+    Tube2x1,
+    /// 76.2 × 25.4 mm (3" × 1") box labels.
+    #[serde(rename = "box_3x1")]
+    Box3x1,
+}
+
+impl LabelStock {
+    pub const ALL: [LabelStock; 3] = [
+        LabelStock::Cryovial,
+        LabelStock::Tube2x1,
+        LabelStock::Box3x1,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelStock::Cryovial => "cryovial",
+            LabelStock::Tube2x1 => "tube_2x1",
+            LabelStock::Box3x1 => "box_3x1",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LabelStock> {
+        LabelStock::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// Whether labels of `kind` can be printed on this stock.
+    pub fn carries(self, kind: LabelKind) -> bool {
+        matches!(
+            (self, kind),
+            (
+                LabelStock::Cryovial | LabelStock::Tube2x1,
+                LabelKind::Sample
+            ) | (LabelStock::Box3x1, LabelKind::Box)
+        )
+    }
+}
+
+/// What a label is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum LabelKind {
+    Sample,
+    Box,
+}
+
+impl LabelKind {
+    pub fn stock_hint(self) -> &'static str {
+        match self {
+            LabelKind::Sample => "sample labels need cryovial or 2\" x 1\" stock",
+            LabelKind::Box => "box labels need 3\" x 1\" stock",
+        }
+    }
+}
+
+/// The 2D code on a cryovial label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SampleLabelCode {
+    DataMatrix,
+    Qr,
+}
+
+pub const MAX_DARKNESS: u8 = 30;
+
+/// The most labels one job carries: a full 10 × 10 box with room to spare.
+pub const MAX_LABELS_PER_JOB: usize = 500;
+
+/// What a print job is of: labels printed together, as one job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "group", rename_all = "snake_case")]
+#[ts(export)]
+pub enum LabelGroup {
+    /// Chosen samples, in the order given.
+    Samples { sample_ids: Vec<uuid::Uuid> },
+    /// Every tube registered in one kit registration.
+    Kit { registration_id: uuid::Uuid },
+    /// The tubes in a box, by position.
+    BoxContents { box_id: uuid::Uuid },
+    /// Box labels for chosen boxes.
+    Boxes { box_ids: Vec<uuid::Uuid> },
+}
+
+impl LabelGroup {
+    pub fn kind(&self) -> LabelKind {
+        match self {
+            LabelGroup::Samples { .. }
+            | LabelGroup::Kit { .. }
+            | LabelGroup::BoxContents { .. } => LabelKind::Sample,
+            LabelGroup::Boxes { .. } => LabelKind::Box,
+        }
+    }
+
+    /// Refuses an empty or oversized pick list before anything is looked up.
+    pub fn validate(self) -> Result<LabelGroup, DomainError> {
+        let ids = match &self {
+            LabelGroup::Samples { sample_ids } => Some(sample_ids),
+            LabelGroup::Boxes { box_ids } => Some(box_ids),
+            _ => None,
+        };
+        if let Some(ids) = ids {
+            if ids.is_empty() || ids.len() > MAX_LABELS_PER_JOB {
+                return Err(DomainError::invalid(
+                    "labels",
+                    format!("choose between 1 and {MAX_LABELS_PER_JOB} labels for one job"),
+                ));
+            }
+        }
+        Ok(self)
+    }
 }
 
 impl PrinterSettings {
@@ -63,6 +197,12 @@ impl PrinterSettings {
         self.name = crate::registration::validate_text("name", &self.name, 60)?;
         if ![203, 300, 600].contains(&self.dpi) {
             return Err(DomainError::invalid("dpi", "203, 300 or 600"));
+        }
+        if self.darkness.is_some_and(|d| d > MAX_DARKNESS) {
+            return Err(DomainError::invalid(
+                "darkness",
+                format!("between 0 and {MAX_DARKNESS}"),
+            ));
         }
         match &self.address {
             PrinterAddress::Tcp { host, port } if host.trim().is_empty() || *port == 0 => {
@@ -81,6 +221,21 @@ impl PrinterSettings {
                 return Err(DomainError::invalid(
                     "address",
                     "a printer device file is under /dev (e.g. /dev/usb/lp0)",
+                ))
+            }
+            PrinterAddress::Usb { vendor_id: 0, .. } => {
+                return Err(DomainError::invalid(
+                    "address",
+                    "give the printer's USB vendor id (e.g. 0x0A5F for Zebra)",
+                ))
+            }
+            PrinterAddress::Usb {
+                serial_number: Some(serial),
+                ..
+            } if serial.len() > 64 || serial.chars().any(char::is_control) => {
+                return Err(DomainError::invalid(
+                    "address",
+                    "the USB serial number as the printer reports it",
                 ))
             }
             _ => {}
@@ -140,6 +295,28 @@ mod tests {
     }
 
     #[test]
+    fn each_stock_carries_its_labels() {
+        let carried: Vec<(LabelStock, LabelKind)> = LabelStock::ALL
+            .into_iter()
+            .flat_map(|s| [LabelKind::Sample, LabelKind::Box].map(|k| (s, k)))
+            .filter(|(s, k)| s.carries(*k))
+            .collect();
+        assert_eq!(
+            carried,
+            [
+                (LabelStock::Cryovial, LabelKind::Sample),
+                (LabelStock::Tube2x1, LabelKind::Sample),
+                (LabelStock::Box3x1, LabelKind::Box)
+            ]
+        );
+        for stock in LabelStock::ALL {
+            assert_eq!(LabelStock::parse(stock.as_str()), Some(stock));
+            // The API and the database spell a stock the same way.
+            assert_eq!(serde_json::to_value(stock).unwrap(), stock.as_str());
+        }
+    }
+
+    #[test]
     fn printer_settings_are_checked() {
         let ok = PrinterSettings {
             name: " Desk Zebra ".into(),
@@ -149,10 +326,28 @@ mod tests {
             },
             language: PrinterLanguage::Zpl,
             dpi: 300,
+            stock: LabelStock::Cryovial,
+            darkness: Some(20),
         };
         assert_eq!(ok.clone().validate().unwrap().name, "Desk Zebra");
         assert!(PrinterSettings {
             dpi: 250,
+            ..ok.clone()
+        }
+        .validate()
+        .is_err());
+        assert!(PrinterSettings {
+            darkness: Some(31),
+            ..ok.clone()
+        }
+        .validate()
+        .is_err());
+        assert!(PrinterSettings {
+            address: PrinterAddress::Usb {
+                vendor_id: 0,
+                product_id: 0x0120,
+                serial_number: None
+            },
             ..ok.clone()
         }
         .validate()

@@ -1,5 +1,7 @@
 //! Workstation settings: a closed set of typed values, each validated here.
 
+use crate::printing::SampleLabelCode;
+use crate::scanning::ScannerSettings;
 use crate::storage::AutoPosition;
 use crate::DomainError;
 use serde::{Deserialize, Serialize};
@@ -13,15 +15,20 @@ pub enum Setting {
     LabName(String),
     /// IANA zone used only to display times; everything is stored in UTC.
     DisplayTimezone(String),
-    /// Name of the printer that labels go to unless the user picks another.
-    LabelDefaultPrinter(Option<String>),
-    /// Template used for a sample label unless the user picks another.
-    LabelDefaultTemplate(Option<String>),
+    /// The printer sample labels go to unless the user picks another; its loaded stock
+    /// decides the label (cryovial or 2" x 1").
+    SampleLabelPrinter(Option<String>),
+    /// The printer box labels go to (3" x 1" stock).
+    BoxLabelPrinter(Option<String>),
+    /// The 2D code on cryovial labels.
+    SampleLabelCode(SampleLabelCode),
     LabelCopies(u8),
     /// Where the hub is, once this workstation syncs; `None` means stand-alone.
     HubUrl(Option<String>),
     /// How a tube placed in a box without a position gets one.
     AutoPosition(AutoPosition),
+    /// The serial or HID POS scanner attached to this workstation, if any.
+    Scanner(Option<ScannerSettings>),
 }
 
 /// All settings with their current values.
@@ -30,11 +37,13 @@ pub enum Setting {
 pub struct Settings {
     pub lab_name: String,
     pub display_timezone: String,
-    pub label_default_printer: Option<String>,
-    pub label_default_template: Option<String>,
+    pub sample_label_printer: Option<String>,
+    pub box_label_printer: Option<String>,
+    pub sample_label_code: SampleLabelCode,
     pub label_copies: u8,
     pub hub_url: Option<String>,
     pub auto_position: AutoPosition,
+    pub scanner: Option<ScannerSettings>,
 }
 
 impl Default for Settings {
@@ -42,11 +51,13 @@ impl Default for Settings {
         Settings {
             lab_name: "Aliquot biobank".to_owned(),
             display_timezone: "UTC".to_owned(),
-            label_default_printer: None,
-            label_default_template: None,
+            sample_label_printer: None,
+            box_label_printer: None,
+            sample_label_code: SampleLabelCode::DataMatrix,
             label_copies: 1,
             hub_url: None,
             auto_position: AutoPosition::NextFree,
+            scanner: None,
         }
     }
 }
@@ -56,11 +67,13 @@ impl Settings {
         match setting {
             Setting::LabName(v) => self.lab_name = v,
             Setting::DisplayTimezone(v) => self.display_timezone = v,
-            Setting::LabelDefaultPrinter(v) => self.label_default_printer = v,
-            Setting::LabelDefaultTemplate(v) => self.label_default_template = v,
+            Setting::SampleLabelPrinter(v) => self.sample_label_printer = v,
+            Setting::BoxLabelPrinter(v) => self.box_label_printer = v,
+            Setting::SampleLabelCode(v) => self.sample_label_code = v,
             Setting::LabelCopies(v) => self.label_copies = v,
             Setting::HubUrl(v) => self.hub_url = v,
             Setting::AutoPosition(v) => self.auto_position = v,
+            Setting::Scanner(v) => self.scanner = v,
         }
         self
     }
@@ -70,15 +83,15 @@ impl Settings {
         match setting {
             Setting::LabName(_) => Setting::LabName(self.lab_name.clone()),
             Setting::DisplayTimezone(_) => Setting::DisplayTimezone(self.display_timezone.clone()),
-            Setting::LabelDefaultPrinter(_) => {
-                Setting::LabelDefaultPrinter(self.label_default_printer.clone())
+            Setting::SampleLabelPrinter(_) => {
+                Setting::SampleLabelPrinter(self.sample_label_printer.clone())
             }
-            Setting::LabelDefaultTemplate(_) => {
-                Setting::LabelDefaultTemplate(self.label_default_template.clone())
-            }
+            Setting::BoxLabelPrinter(_) => Setting::BoxLabelPrinter(self.box_label_printer.clone()),
+            Setting::SampleLabelCode(_) => Setting::SampleLabelCode(self.sample_label_code),
             Setting::LabelCopies(_) => Setting::LabelCopies(self.label_copies),
             Setting::HubUrl(_) => Setting::HubUrl(self.hub_url.clone()),
             Setting::AutoPosition(_) => Setting::AutoPosition(self.auto_position),
+            Setting::Scanner(_) => Setting::Scanner(self.scanner.clone()),
         }
     }
 }
@@ -88,11 +101,13 @@ impl Setting {
         match self {
             Setting::LabName(_) => "lab_name",
             Setting::DisplayTimezone(_) => "display_timezone",
-            Setting::LabelDefaultPrinter(_) => "label_default_printer",
-            Setting::LabelDefaultTemplate(_) => "label_default_template",
+            Setting::SampleLabelPrinter(_) => "sample_label_printer",
+            Setting::BoxLabelPrinter(_) => "box_label_printer",
+            Setting::SampleLabelCode(_) => "sample_label_code",
             Setting::LabelCopies(_) => "label_copies",
             Setting::HubUrl(_) => "hub_url",
             Setting::AutoPosition(_) => "auto_position",
+            Setting::Scanner(_) => "scanner",
         }
     }
 
@@ -136,13 +151,17 @@ impl Setting {
                     ))
                 }
             }
-            Setting::LabelDefaultPrinter(name) => Ok(Setting::LabelDefaultPrinter(optional_name(
-                "label_default_printer",
+            Setting::SampleLabelPrinter(name) => Ok(Setting::SampleLabelPrinter(optional_name(
+                "sample_label_printer",
                 name,
             )?)),
-            Setting::LabelDefaultTemplate(name) => Ok(Setting::LabelDefaultTemplate(
-                optional_name("label_default_template", name)?,
-            )),
+            Setting::BoxLabelPrinter(name) => Ok(Setting::BoxLabelPrinter(optional_name(
+                "box_label_printer",
+                name,
+            )?)),
+            Setting::SampleLabelCode(code) => Ok(Setting::SampleLabelCode(code)),
+            Setting::Scanner(None) => Ok(Setting::Scanner(None)),
+            Setting::Scanner(Some(scanner)) => Ok(Setting::Scanner(Some(scanner.validate()?))),
             Setting::LabelCopies(n) if (1..=10).contains(&n) => Ok(Setting::LabelCopies(n)),
             Setting::LabelCopies(_) => Err(DomainError::invalid(
                 "label_copies",
@@ -208,7 +227,8 @@ mod tests {
     #[case(Setting::LabelCopies(3), Ok(Setting::LabelCopies(3)))]
     #[case(Setting::HubUrl(Some("ftp://x".into())), Err("hub_url"))]
     #[case(Setting::HubUrl(Some("https://hub.lab".into())), Ok(Setting::HubUrl(Some("https://hub.lab".into()))))]
-    #[case(Setting::LabelDefaultPrinter(Some(" ".into())), Ok(Setting::LabelDefaultPrinter(None)))]
+    #[case(Setting::SampleLabelPrinter(Some(" ".into())), Ok(Setting::SampleLabelPrinter(None)))]
+    #[case(Setting::BoxLabelPrinter(Some("Box Zebra ".into())), Ok(Setting::BoxLabelPrinter(Some("Box Zebra".into()))))]
     fn validation(#[case] input: Setting, #[case] expected: Result<Setting, &'static str>) {
         let got = input.validate().map_err(|e| match e {
             DomainError::Invalid { field, .. } => field,

@@ -50,18 +50,27 @@ pub use template::{
     BoundLabel, BoxLabel, Dpi, Field, LabelData, LabelTemplate, SampleLabel, Symbology,
 };
 
-/// The bytes for a label printer: `labels` one after another, each `copies` times.
+/// The bytes for a label printer: `labels` one after another, each `copies` times, at the
+/// printer's `darkness` (0–30) when one is set.
 pub fn render_for_printer(
     language: PrinterLanguage,
     labels: &[BoundLabel],
     dpi: Dpi,
     copies: u16,
+    darkness: Option<u8>,
 ) -> Result<Vec<u8>, LabelError> {
     if labels.is_empty() {
         return Err(LabelError::NoLabels);
     }
-    // Several labels are one job: their formats one after another, so a batch is one write.
     let mut job = String::new();
+    // Darkness is a printer setting sent ahead of the labels: ZPL `~SD` takes 0–30, TSPL
+    // `DENSITY` 0–15.
+    match (language, darkness.map(|d| d.min(30))) {
+        (PrinterLanguage::Zpl, Some(d)) => job.push_str(&format!("~SD{d:02}")),
+        (PrinterLanguage::Tspl, Some(d)) => job.push_str(&format!("DENSITY {}\r\n", d / 2)),
+        (_, None) => {}
+    }
+    // Several labels are one job: their formats one after another, so a batch is one write.
     for label in labels {
         job.push_str(&match language {
             PrinterLanguage::Zpl => zpl::render(label, dpi, copies)?,
@@ -89,7 +98,7 @@ mod tests {
     fn a_batch_is_one_job_with_one_format_per_label() {
         let labels = [box_label("BX1101"), box_label("BX1102")];
         let zpl = String::from_utf8(
-            render_for_printer(PrinterLanguage::Zpl, &labels, Dpi::D203, 1).unwrap(),
+            render_for_printer(PrinterLanguage::Zpl, &labels, Dpi::D203, 1, None).unwrap(),
         )
         .unwrap();
         assert_eq!(
@@ -98,13 +107,26 @@ mod tests {
         );
         assert!(zpl.find("BX1101") < zpl.find("BX1102"));
         let tspl = String::from_utf8(
-            render_for_printer(PrinterLanguage::Tspl, &labels, Dpi::D203, 1).unwrap(),
+            render_for_printer(PrinterLanguage::Tspl, &labels, Dpi::D203, 1, None).unwrap(),
         )
         .unwrap();
         assert_eq!(tspl.matches("PRINT 1,1").count(), 2);
         assert!(matches!(
-            render_for_printer(PrinterLanguage::Zpl, &[], Dpi::D203, 1),
+            render_for_printer(PrinterLanguage::Zpl, &[], Dpi::D203, 1, None),
             Err(LabelError::NoLabels)
         ));
+    }
+
+    #[test]
+    fn darkness_goes_ahead_of_the_labels_in_each_language() {
+        let labels = [box_label("BX1101")];
+        let zpl =
+            render_for_printer(PrinterLanguage::Zpl, &labels, Dpi::D203, 1, Some(25)).unwrap();
+        assert!(zpl.starts_with(b"~SD25^XA"));
+        let tspl =
+            render_for_printer(PrinterLanguage::Tspl, &labels, Dpi::D203, 1, Some(25)).unwrap();
+        assert!(tspl.starts_with(b"DENSITY 12\r\nSIZE "));
+        let plain = render_for_printer(PrinterLanguage::Zpl, &labels, Dpi::D203, 1, None).unwrap();
+        assert!(plain.starts_with(b"^XA"));
     }
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 mod db;
 mod executor;
+pub mod labels;
 pub mod lookup;
 pub mod notifications;
 pub mod outbox;

@@ -10,7 +10,9 @@ use crate::executor::{Applied, Change, Ctx};
 use crate::users::parse_uuid;
 use crate::{format_utc, parse_utc, Result, Store, StoreError};
 use aliquot_domain::paging::{Page, PageRequest};
-use aliquot_domain::printing::{self, PrinterAddress, PrinterLanguage, PrinterSettings};
+use aliquot_domain::printing::{
+    self, LabelStock, PrinterAddress, PrinterLanguage, PrinterSettings,
+};
 use aliquot_domain::{Command, DomainError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -62,22 +64,30 @@ pub(crate) async fn apply(
             let printer = printer.clone().validate()?;
             let address = serde_json::to_string(&printer.address)
                 .map_err(|e| StoreError::Decode(e.to_string()))?;
-            let (language, dpi) = (printer.language.as_str(), i64::from(printer.dpi));
+            let (language, dpi, stock, darkness) = (
+                printer.language.as_str(),
+                i64::from(printer.dpi),
+                printer.stock.as_str(),
+                printer.darkness.map(i64::from),
+            );
             let old = sqlx::query!(
-                "SELECT address, language, dpi FROM printers WHERE name = ?1",
+                "SELECT address, language, dpi, stock, darkness FROM printers WHERE name = ?1",
                 printer.name
             )
             .fetch_optional(&mut *conn)
             .await?
-            .map(|r| json!({"address": r.address, "language": r.language, "dpi": r.dpi}));
+            .map(|r| json!({"address": r.address, "language": r.language, "dpi": r.dpi, "stock": r.stock, "darkness": r.darkness}));
             sqlx::query!(
-                "INSERT INTO printers (name, address, language, dpi, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO printers (name, address, language, dpi, stock, darkness, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (name) DO UPDATE SET address = excluded.address, language = excluded.language,
-                                                  dpi = excluded.dpi, updated_at = excluded.updated_at",
+                                                  dpi = excluded.dpi, stock = excluded.stock,
+                                                  darkness = excluded.darkness, updated_at = excluded.updated_at",
                 printer.name,
                 address,
                 language,
                 dpi,
+                stock,
+                darkness,
                 now
             )
             .execute(&mut *conn)
@@ -86,7 +96,7 @@ pub(crate) async fn apply(
                 entity_type: "printer",
                 entity_id: printer.name.clone(),
                 old,
-                new: Some(json!({"address": address, "language": language, "dpi": dpi})),
+                new: Some(json!({"address": address, "language": language, "dpi": dpi, "stock": stock, "darkness": darkness})),
                 subject_user_id: None,
             }
             .into())
@@ -159,8 +169,13 @@ fn printer_settings(
     address: &str,
     language: &str,
     dpi: i64,
+    stock: &str,
+    darkness: Option<i64>,
 ) -> Result<PrinterSettings> {
     Ok(PrinterSettings {
+        stock: LabelStock::parse(stock)
+            .ok_or_else(|| StoreError::Decode(format!("label stock {stock:?}")))?,
+        darkness: darkness.and_then(|d| u8::try_from(d).ok()),
         name,
         address: serde_json::from_str::<PrinterAddress>(address)
             .map_err(|e| StoreError::Decode(format!("printer address: {e}")))?,
@@ -172,19 +187,29 @@ fn printer_settings(
 
 impl Store {
     pub async fn printers(&self) -> Result<Vec<PrinterSettings>> {
-        let rows = sqlx::query!("SELECT name, address, language, dpi FROM printers ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query!(
+            "SELECT name, address, language, dpi, stock, darkness FROM printers ORDER BY name"
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter()
-            .map(|r| printer_settings(r.name, &r.address, &r.language, r.dpi))
+            .map(|r| printer_settings(r.name, &r.address, &r.language, r.dpi, &r.stock, r.darkness))
             .collect()
+    }
+
+    pub async fn printer(&self, name: &str) -> Result<PrinterSettings> {
+        self.printers()
+            .await?
+            .into_iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| DomainError::NotFound("printer").into())
     }
 
     /// The oldest queued job whose time has come, if any.
     pub async fn next_print_job(&self) -> Result<Option<DueJob>> {
         let now = format_utc(self.clock.now());
         let row = sqlx::query!(
-            r#"SELECT j.id AS "id!", j.payload, j.copies, j.attempts, p.name, p.address, p.language, p.dpi
+            r#"SELECT j.id AS "id!", j.payload, j.copies, j.attempts, p.name, p.address, p.language, p.dpi, p.stock, p.darkness
                FROM print_jobs j JOIN printers p ON p.name = j.printer
                WHERE j.state = 'queued' AND j.next_attempt_at <= ?1
                ORDER BY j.created_at, j.id LIMIT 1"#,
@@ -196,7 +221,14 @@ impl Store {
         let copies = usize::try_from(r.copies).unwrap_or(1).max(1);
         Ok(Some(DueJob {
             id: parse_uuid(&r.id)?,
-            printer: printer_settings(r.name, &r.address, &r.language, r.dpi)?,
+            printer: printer_settings(
+                r.name,
+                &r.address,
+                &r.language,
+                r.dpi,
+                &r.stock,
+                r.darkness,
+            )?,
             payload: r.payload.repeat(copies),
             attempts: r.attempts,
         }))

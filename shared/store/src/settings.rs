@@ -2,8 +2,9 @@
 
 use crate::executor::Change;
 use crate::{format_utc, Result, Store};
+use aliquot_domain::printing::{LabelKind, LabelStock};
 use aliquot_domain::settings::{Setting, Settings};
-use aliquot_domain::Actor;
+use aliquot_domain::{Actor, DomainError};
 use sqlx::SqliteConnection;
 
 pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<Settings> {
@@ -29,6 +30,29 @@ pub(crate) async fn change(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Change> {
     let setting = setting.validate()?;
+    // A label printer setting names a printer this workstation knows, loaded with stock
+    // that carries that kind of label.
+    let routed = match &setting {
+        Setting::SampleLabelPrinter(Some(name)) => Some((name, LabelKind::Sample)),
+        Setting::BoxLabelPrinter(Some(name)) => Some((name, LabelKind::Box)),
+        _ => None,
+    };
+    if let Some((name, kind)) = routed {
+        let stock = sqlx::query_scalar!("SELECT stock FROM printers WHERE name = ?1", name)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(DomainError::NotFound("printer"))?;
+        if !LabelStock::parse(&stock).is_some_and(|s| s.carries(kind)) {
+            return Err(DomainError::invalid(
+                setting.key(),
+                format!(
+                    "{name} is loaded with {stock} labels; {}",
+                    kind.stock_hint()
+                ),
+            )
+            .into());
+        }
+    }
     let current = load(conn).await?;
     let old = current.current(&setting).value_json();
     let new = setting.value_json();

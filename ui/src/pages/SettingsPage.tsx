@@ -7,7 +7,8 @@ import { canChangeSettings } from '../lib/roles';
 import { useAsyncData } from '../lib/useAsyncData';
 import { useClient, useSession } from '../session';
 
-type SettingKey = Setting['key'];
+/** Settings edited as one line of text; the scanner (a structured value) is set elsewhere. */
+type SettingKey = Exclude<Setting['key'], 'scanner'>;
 
 type Descriptor = {
   key: SettingKey;
@@ -32,16 +33,23 @@ const DESCRIPTORS: readonly Descriptor[] = [
     list: 'time-zones',
   },
   {
-    key: 'label_default_printer',
-    label: 'Default label printer',
-    hint: 'Leave empty for none.',
+    key: 'sample_label_printer',
+    label: 'Sample label printer',
+    hint: 'The printer (loaded with cryovial or 2" × 1" labels) sample labels go to. Leave empty for none.',
     type: 'text',
   },
   {
-    key: 'label_default_template',
-    label: 'Default label template',
-    hint: 'Leave empty for none.',
+    key: 'box_label_printer',
+    label: 'Box label printer',
+    hint: 'The printer (loaded with 3" × 1" labels) box labels go to. Leave empty for none.',
     type: 'text',
+  },
+  {
+    key: 'sample_label_code',
+    label: 'Cryovial label code',
+    hint: 'The 2D code on cryovial labels: data_matrix or qr.',
+    type: 'text',
+    list: 'sample-label-codes',
   },
   {
     key: 'label_copies',
@@ -78,10 +86,15 @@ function toSetting(key: SettingKey, raw: string): Setting | string {
       return { key, value: text };
     case 'display_timezone':
       return { key, value: text };
-    case 'label_default_printer':
+    case 'sample_label_printer':
       return { key, value: orNull };
-    case 'label_default_template':
+    case 'box_label_printer':
       return { key, value: orNull };
+    case 'sample_label_code': {
+      if (text !== 'data_matrix' && text !== 'qr')
+        return 'The cryovial label code must be data_matrix or qr.';
+      return { key, value: text };
+    }
     case 'hub_url':
       return { key, value: orNull };
     case 'auto_position': {
@@ -113,6 +126,10 @@ export function SettingsPage() {
           : 'Only administrators and lab managers can change these settings.'}
       </p>
       <ErrorAlert message={settings ? null : loaded.error} />
+      <datalist id="sample-label-codes">
+        <option value="data_matrix" />
+        <option value="qr" />
+      </datalist>
       <datalist id="auto-positions">
         <option value="next_free" />
         <option value="keep_participant_together" />

@@ -64,6 +64,12 @@ pub fn open(
         PrinterAddress::DeviceFile { path } => {
             DeviceFileLink::open(path).map(|l| Box::new(l) as Box<dyn PrinterLink>)
         }
+        PrinterAddress::Usb {
+            vendor_id,
+            product_id,
+            serial_number,
+        } => super::usb::UsbPrinterLink::open(*vendor_id, *product_id, serial_number.as_deref())
+            .map(|l| Box::new(l) as Box<dyn PrinterLink>),
         PrinterAddress::Fake { name } => fakes
             .iter()
             .find(|f| f.name() == name)
@@ -73,7 +79,7 @@ pub fn open(
 }
 
 /// Reads until `frames` STX…ETX frames or the deadline.
-fn read_frames(
+pub(crate) fn read_frames(
     reader: &mut dyn Read,
     frames: usize,
     timeout: Duration,
@@ -225,6 +231,7 @@ impl DeviceFileLink {
             },
             std::io::ErrorKind::PermissionDenied => DeviceError::PermissionDenied {
                 port: path.to_owned(),
+                fix: crate::LP_PERMISSION_FIX,
             },
             _ => DeviceError::Other {
                 port: path.to_owned(),

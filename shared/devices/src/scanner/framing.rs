@@ -6,50 +6,13 @@
 //! It holds at most `max_length` bytes: an endless line is refused once and then skipped up
 //! to the next terminator, so junk can never grow memory or stall the reader.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
 
 /// ASCII group separator: GS1 barcodes use it between element strings.
 pub const GROUP_SEPARATOR: u8 = 0x1D;
 
-/// The longest scan we accept by default; real codes are far shorter.
-pub const DEFAULT_MAX_LENGTH: usize = 128;
-
-/// What ends a scan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum Terminator {
-    Cr,
-    Lf,
-    CrLf,
-    /// CR, LF or CRLF: for scanners whose setting nobody knows.
-    #[default]
-    Any,
-}
-
-/// How a workstation's scanner is set up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct FramingSettings {
-    pub terminator: Terminator,
-    /// Text the scanner puts before every code, removed when present.
-    pub prefix: String,
-    /// Text the scanner puts after every code (before the terminator), removed when present.
-    pub suffix: String,
-    pub max_length: usize,
-}
-
-impl Default for FramingSettings {
-    fn default() -> Self {
-        FramingSettings {
-            terminator: Terminator::Any,
-            prefix: String::new(),
-            suffix: String::new(),
-            max_length: DEFAULT_MAX_LENGTH,
-        }
-    }
-}
+pub use aliquot_domain::scanning::{FramingSettings, Terminator, DEFAULT_MAX_LENGTH};
 
 /// Why a scan was refused. Each says what the technician can do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, TS)]

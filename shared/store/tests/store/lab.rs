@@ -46,6 +46,8 @@ pub fn printer_settings(name: &str) -> aliquot_domain::printing::PrinterSettings
         address: aliquot_domain::printing::PrinterAddress::Fake { name: name.into() },
         language: aliquot_domain::printing::PrinterLanguage::Zpl,
         dpi: 300,
+        stock: aliquot_domain::printing::LabelStock::Cryovial,
+        darkness: None,
     }
 }
 

@@ -2,7 +2,7 @@
 import type { Terminator } from "./Terminator";
 
 /**
- * How a workstation's scanner is set up.
+ * How a scanner's codes are cut out of its byte stream.
  */
 export type FramingSettings = { terminator: Terminator, 
 /**

@@ -3,4 +3,4 @@
 /**
  * Where a printer is. Stored in the workstation's printer settings.
  */
-export type PrinterAddress = { "kind": "tcp", host: string, port: number, } | { "kind": "serial", port: string, baud: number, hardware_flow_control: boolean, } | { "kind": "device_file", path: string, } | { "kind": "fake", name: string, };
+export type PrinterAddress = { "kind": "tcp", host: string, port: number, } | { "kind": "serial", port: string, baud: number, hardware_flow_control: boolean, } | { "kind": "device_file", path: string, } | { "kind": "usb", vendor_id: number, product_id: number, serial_number: string | null, } | { "kind": "fake", name: string, };

@@ -5,4 +5,8 @@ export type RegisterKitArgs = { participant_id: string, template_id: string, eve
  * One entry per tube of the kit: a scanned pre-printed code, or null to issue one.
  * Omit to issue every code.
  */
-codes?: Array<string | null>, };
+codes?: Array<string | null>, 
+/**
+ * Queue the kit's labels on the sample label printer once the kit is registered.
+ */
+print_labels?: boolean, };

@@ -3,7 +3,7 @@ import type { FlowControl } from "./FlowControl";
 import type { FramingSettings } from "./FramingSettings";
 
 /**
- * A workstation's serial scanner setting.
+ * A serial or USB-CDC scanner.
  */
 export type SerialScannerSettings = { 
 /**
