@@ -131,3 +131,11 @@ fn sentence(s: &str) -> String {
     }
     out
 }
+
+/// A lower-case error text from a library made into a sentence for people.
+pub(crate) fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect::<String>() + ".")
+        .unwrap_or_default()
+}

@@ -5,6 +5,7 @@
 //! only part of it does not print twice).
 
 use crate::dto::{default_per_page, first_page, CoreEvent, NoArgs};
+use crate::error::capitalised;
 use crate::{Api, ApiError};
 use aliquot_devices::printer::status::{parse_host_status, PrinterFault, HOST_STATUS};
 use aliquot_devices::printer::{self, FakePrinter, LinkError, PrinterLink};
@@ -406,13 +407,6 @@ fn label_error(e: LabelError) -> ApiError {
     ApiError::invalid(capitalised(&e.to_string()))
 }
 
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect::<String>() + ".")
-        .unwrap_or_default()
-}
-
 impl Api {
     async fn bind_group(&self, group: LabelGroup, printer: Option<String>) -> Result<BoundGroup> {
         let group = group.validate()?;
@@ -454,34 +448,13 @@ impl Api {
                 LabelRows::Samples { subject, rows } => (
                     subject,
                     rows.into_iter()
-                        .map(|r| {
-                            (
-                                r.sample_id,
-                                LabelData::Sample(SampleLabel {
-                                    sample_code: r.sample_code,
-                                    participant_code: r.participant_code,
-                                    sample_type: r.sample_type,
-                                    collected_on: r.collected_on,
-                                    site: r.site,
-                                    event: r.event,
-                                }),
-                            )
-                        })
+                        .map(|r| (r.sample_id, LabelData::Sample(r.label)))
                         .collect(),
                 ),
                 LabelRows::Boxes { subject, rows } => (
                     subject,
                     rows.into_iter()
-                        .map(|r| {
-                            (
-                                r.box_id,
-                                LabelData::StorageBox(BoxLabel {
-                                    box_name: r.name,
-                                    box_barcode: r.barcode,
-                                    location: r.location,
-                                }),
-                            )
-                        })
+                        .map(|r| (r.box_id, LabelData::StorageBox(r.label)))
                         .collect(),
                 ),
             };

@@ -4,6 +4,7 @@
 //! `lookup_scan` in the workflow on screen.
 
 use crate::dto::CoreEvent;
+use crate::error::capitalised;
 use crate::{Api, ApiError};
 use aliquot_devices::scanner::classify::{classify, CodeShapes, ScanKind};
 use aliquot_devices::scanner::framing::{FramingSettings, ScanFramer};
@@ -65,13 +66,6 @@ fn result_of(text: String, shapes: &CodeShapes) -> ScanResult {
             message: capitalised(&refusal.to_string()),
         },
     }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect::<String>() + ".")
-        .unwrap_or_default()
 }
 
 impl Api {

@@ -6,31 +6,22 @@ use crate::{parse_utc, Result, Store, StoreError};
 use aliquot_domain::printing::{LabelGroup, MAX_LABELS_PER_JOB};
 use aliquot_domain::sample::SampleType;
 use aliquot_domain::DomainError;
-use chrono::NaiveDate;
+use aliquot_labels::{BoxLabel, SampleLabel};
 use uuid::Uuid;
 
-/// One sample label's data.
+/// One sample label's data (the collection date in UTC, as recorded; the event empty for a
+/// sample collected outside one) and the sample it is of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SampleLabelRow {
     pub sample_id: Uuid,
-    pub sample_code: String,
-    pub participant_code: String,
-    pub sample_type: SampleType,
-    /// The collection date in UTC, as recorded.
-    pub collected_on: NaiveDate,
-    pub site: String,
-    /// The field event's name, or empty for a sample collected outside one.
-    pub event: String,
+    pub label: SampleLabel,
 }
 
-/// One box label's data.
+/// One box label's data (location "Freezer / Rack") and the box it is of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoxLabelRow {
     pub box_id: Uuid,
-    pub name: String,
-    pub barcode: String,
-    /// "Freezer / Rack".
-    pub location: String,
+    pub label: BoxLabel,
 }
 
 /// The labels of a group and what they are of, for people ("kit of P10000X").
@@ -75,13 +66,15 @@ macro_rules! select_sample_labels {
 fn sample_row(r: SampleLabelSql) -> Result<SampleLabelRow> {
     Ok(SampleLabelRow {
         sample_id: parse_uuid(&r.id)?,
-        sample_type: SampleType::parse(&r.sample_type)
-            .ok_or_else(|| StoreError::Decode(format!("sample type {:?}", r.sample_type)))?,
-        collected_on: parse_utc(&r.collected_at)?.date_naive(),
-        sample_code: r.code,
-        participant_code: r.participant_code,
-        site: r.site,
-        event: r.event.unwrap_or_default(),
+        label: SampleLabel {
+            sample_type: SampleType::parse(&r.sample_type)
+                .ok_or_else(|| StoreError::Decode(format!("sample type {:?}", r.sample_type)))?,
+            collected_on: parse_utc(&r.collected_at)?.date_naive(),
+            sample_code: r.code,
+            participant_code: r.participant_code,
+            site: r.site,
+            event: r.event.unwrap_or_default(),
+        },
     })
 }
 
@@ -125,7 +118,7 @@ impl Store {
                     rows.push(row.clone());
                 }
                 let subject = match rows.as_slice() {
-                    [one] => format!("sample {}", one.sample_code),
+                    [one] => format!("sample {}", one.label.sample_code),
                     many => format!("{} samples", many.len()),
                 };
                 Ok(LabelRows::Samples { subject, rows })
@@ -143,7 +136,7 @@ impl Store {
                     return Err(DomainError::NotFound("kit registration").into());
                 };
                 too_many(rows.len())?;
-                let subject = format!("kit of {}", first.participant_code);
+                let subject = format!("kit of {}", first.label.participant_code);
                 Ok(LabelRows::Samples { subject, rows })
             }
             LabelGroup::BoxContents { box_id } => {
@@ -188,13 +181,15 @@ impl Store {
                     .ok_or(DomainError::NotFound("box"))?;
                     rows.push(BoxLabelRow {
                         box_id: *id,
-                        name: r.name,
-                        barcode: r.barcode,
-                        location: format!("{} / {}", r.freezer, r.rack),
+                        label: BoxLabel {
+                            box_name: r.name,
+                            box_barcode: r.barcode,
+                            location: format!("{} / {}", r.freezer, r.rack),
+                        },
                     });
                 }
                 let subject = match rows.as_slice() {
-                    [one] => format!("box {}", one.name),
+                    [one] => format!("box {}", one.label.box_name),
                     many => format!("{} boxes", many.len()),
                 };
                 Ok(LabelRows::Boxes { subject, rows })
