@@ -1,29 +1,11 @@
 // Browser end-to-end test of the first run: create the first administrator, sign in, sign out.
 //
 // Drives `aliquot serve` (the browser mode of the desktop app) with Debian's Chromium through
-// playwright-core. Run from ui/: `npm run build && npm run test:e2e`.
-//   ALIQUOT_BIN      the server binary (default: <repo>/target/debug/aliquot)
-//   CHROMIUM_PATH    the browser (default: /usr/bin/chromium)
+// playwright-core (tests/e2e/harness.mjs). Run from ui/: `npm run build && npm run test:e2e`.
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-
-const repo = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
-const uiDir = path.join(repo, 'ui');
-// playwright-core is a dev dependency of ui/; resolve it from there.
-const { chromium } = createRequire(path.join(uiDir, 'package.json'))('playwright-core');
-
-const BIN = process.env.ALIQUOT_BIN ?? path.join(repo, 'target', 'debug', 'aliquot');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const UI_DIST = path.join(uiDir, 'dist');
-const RESULTS = path.join(uiDir, 'test-results');
+import { launchBrowser, screenshot, startCore } from './harness.mjs';
 
 const ADMIN = {
   username: 'admin',
@@ -31,71 +13,19 @@ const ADMIN = {
   password: 'correct horse battery staple',
 };
 
-/** Starts the server on a free port; resolves with its URL once it says it is listening. */
-function startServer(dataDir) {
-  const child = spawn(BIN, ['serve', '--data-dir', dataDir, '--port', '0', '--ui-dir', UI_DIST], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  const url = new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      output += `${line}\n`;
-      const match = /Aliquot browser mode listening on (http:\/\/\S+)/.exec(line);
-      if (match) resolve(match[1]);
-    });
-    child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`)),
-    );
-  });
-  return { child, url, output: () => output };
-}
-
-function stopServer(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-let server;
-let dataDir;
+let core;
 let browser;
 let baseUrl;
 
 before(async () => {
-  assert.ok(existsSync(BIN), `server binary not found at ${BIN}; build it or set ALIQUOT_BIN`);
-  assert.ok(
-    existsSync(path.join(UI_DIST, 'index.html')),
-    `${UI_DIST} has no index.html; run \`npm run build\` in ui/ first`,
-  );
-  dataDir = mkdtempSync(path.join(tmpdir(), 'aliquot-e2e-'));
-  server = startServer(dataDir);
-  baseUrl = await server.url;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  core = await startCore();
+  baseUrl = core.url;
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  if (server) await stopServer(server.child);
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await core?.stop();
 });
 
 test('first run: create the administrator, sign in, sign out', { timeout: 120_000 }, async () => {
@@ -151,8 +81,7 @@ test('first run: create the administrator, sign in, sign out', { timeout: 120_00
     await shell.waitFor();
     assert.match((await currentUser.textContent()) ?? '', new RegExp(ADMIN.displayName));
 
-    mkdirSync(RESULTS, { recursive: true });
-    await page.screenshot({ path: path.join(RESULTS, 'shell.png') });
+    await screenshot(page, 'shell');
 
     // Signing out returns to the sign-in form.
     await page.getByTestId('sign-out').click();

@@ -1,4 +1,5 @@
 import { ApiError, UNEXPECTED_ERROR_MESSAGE, type Transport } from '../platform';
+import type { ArgsOf, OperationName, ResultOf } from './operations';
 import type {
   AuditEntryView,
   AuditVerification,
@@ -104,6 +105,14 @@ export class ApiClient {
       }
       throw error;
     }
+  }
+
+  /**
+   * Runs any operation with its typed arguments. The named methods below exist where a call
+   * does more than pass through (sign-in keeps the token).
+   */
+  run<K extends OperationName>(name: K, args: ArgsOf<K>): Promise<ResultOf<K>> {
+    return this.call(name, args);
   }
 
   // --- setup and sessions ---

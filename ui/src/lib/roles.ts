@@ -35,3 +35,31 @@ export function canViewAudit(role: Role): boolean {
 export function canChangeSettings(role: Role): boolean {
   return role === 'admin' || role === 'lab_manager';
 }
+
+/** Registering participants and kits: the collection desk and the lab. */
+export function canRegister(role: Role): boolean {
+  return role === 'lab_manager' || role === 'technician' || role === 'field_coordinator';
+}
+
+/** Placing, moving, checking out, aliquoting, requesting discards: the bench. */
+export function canHandleSamples(role: Role): boolean {
+  return role === 'lab_manager' || role === 'technician';
+}
+
+export function canDecideDiscard(role: Role): boolean {
+  return role === 'lab_manager';
+}
+
+/** Freezers, racks and boxes. */
+export function canManageStorage(role: Role): boolean {
+  return role === 'admin' || role === 'lab_manager';
+}
+
+export function canPrintLabels(role: Role): boolean {
+  return role === 'lab_manager' || role === 'technician' || role === 'field_coordinator';
+}
+
+/** Printers and the scanner of this workstation. */
+export function canConfigureDevices(role: Role): boolean {
+  return role === 'admin' || role === 'lab_manager';
+}

@@ -1,29 +1,47 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { DeviceStatus, Role, Settings, UserView } from '../api/types';
 import { formatDateTime } from '../lib/format';
-import { canManageUsers, canViewAudit, roleLabel } from '../lib/roles';
+import { canManageUsers, canRegister, canViewAudit, roleLabel } from '../lib/roles';
 import { Account } from '../pages/Account';
 import { AuditTrail } from '../pages/AuditTrail';
 import { Home } from '../pages/Home';
 import { SettingsPage } from '../pages/SettingsPage';
 import { Users } from '../pages/Users';
+import { RegistrationDesk } from '../pages/desk/RegistrationDesk';
+import { PrintingPage } from '../pages/printing/PrintingPage';
+import { DiscardRequests } from '../pages/samples/DiscardRequests';
+import { ParticipantPage } from '../pages/samples/ParticipantPage';
+import { SamplePage } from '../pages/samples/SamplePage';
+import { BoxPage } from '../pages/storage/BoxPage';
+import { StoragePage } from '../pages/storage/StoragePage';
+import { hashOf, NavigateContext, routeFromHash, type PageId, type Route } from '../router';
+import { ScanFeedbackBar } from '../scan/ScanFeedbackBar';
+import { ScanProvider } from '../scan/ScanContext';
 import { SessionContext, useClient, type Session } from '../session';
-
-type PageId = 'home' | 'users' | 'audit' | 'settings' | 'account';
 
 type NavItem = { id: PageId; label: string; allowed: (role: Role) => boolean };
 
 const NAV: readonly NavItem[] = [
   { id: 'home', label: 'Home', allowed: () => true },
+  { id: 'desk', label: 'Registration desk', allowed: canRegister },
+  { id: 'storage', label: 'Storage', allowed: () => true },
+  { id: 'discards', label: 'Discard requests', allowed: () => true },
+  { id: 'printing', label: 'Printing', allowed: () => true },
   { id: 'users', label: 'Users', allowed: canManageUsers },
   { id: 'audit', label: 'Audit trail', allowed: canViewAudit },
   { id: 'settings', label: 'Settings', allowed: () => true },
   { id: 'account', label: 'My account', allowed: () => true },
 ];
 
-function pageFromHash(): PageId {
-  const id = window.location.hash.replace(/^#\/?/, '');
-  return NAV.some((n) => n.id === id) ? (id as PageId) : 'home';
+/** Detail pages, reached by scanning or from a list, under the navigation item they belong to. */
+const DETAIL_PARENT: Partial<Record<PageId, PageId>> = {
+  sample: 'home',
+  participant: 'home',
+  box: 'storage',
+};
+
+function currentRoute(): Route {
+  return routeFromHash(window.location.hash);
 }
 
 type Props = {
@@ -36,7 +54,8 @@ type Props = {
 /** Everything after sign-in: header, navigation, the current page and the status bar. */
 export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
   const client = useClient();
-  const [page, setPage] = useState<PageId>(pageFromHash);
+  const [route, setRoute] = useState<Route>(currentRoute);
+  const page = route.page;
   const [settings, setSettings] = useState<Settings | null>(null);
   const [device, setDevice] = useState<DeviceStatus | null>(null);
   const [deviceError, setDeviceError] = useState(false);
@@ -70,17 +89,19 @@ export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
   }, [client, loadSettings, loadDevice]);
 
   useEffect(() => {
-    const onHash = () => setPage(pageFromHash());
+    const onHash = () => setRoute(currentRoute());
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
   const visibleNav = useMemo(() => NAV.filter((n) => n.allowed(user.role)), [user.role]);
 
-  const go = useCallback((id: PageId) => {
-    if (window.location.hash !== `#/${id}`) window.location.hash = `/${id}`;
-    setPage(id);
+  const navigate = useCallback((to: Route) => {
+    const hash = hashOf(to);
+    if (window.location.hash !== hash) window.location.hash = hash.slice(1);
+    setRoute(to);
   }, []);
+  const go = useCallback((id: PageId) => navigate({ page: id }), [navigate]);
 
   // Alt+1 … Alt+5 jump to the navigation items, for keyboard-first use at the bench.
   useEffect(() => {
@@ -113,7 +134,8 @@ export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
     [user, expiresAt, settings, labName, timeZone, auditGeneration],
   );
 
-  const current = NAV.find((n) => n.id === page);
+  const navPage = DETAIL_PARENT[page] ?? page;
+  const current = NAV.find((n) => n.id === navPage);
   let content: ReactNode;
   if (!current || !current.allowed(user.role)) {
     content = <NoAccess />;
@@ -121,6 +143,31 @@ export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
     switch (page) {
       case 'home':
         content = <Home onNavigate={go} />;
+        break;
+      case 'desk':
+        content = <RegistrationDesk />;
+        break;
+      case 'storage':
+        content = <StoragePage />;
+        break;
+      case 'box':
+        content = route.id ? <BoxPage key={route.id} boxId={route.id} /> : <StoragePage />;
+        break;
+      case 'sample':
+        content = route.id ? <SamplePage key={route.id} sampleId={route.id} /> : <NoAccess />;
+        break;
+      case 'participant':
+        content = route.id ? (
+          <ParticipantPage key={route.id} participantId={route.id} />
+        ) : (
+          <NoAccess />
+        );
+        break;
+      case 'discards':
+        content = <DiscardRequests />;
+        break;
+      case 'printing':
+        content = <PrintingPage />;
         break;
       case 'users':
         content = <Users />;
@@ -139,64 +186,69 @@ export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
 
   return (
     <SessionContext.Provider value={session}>
-      <div className="shell" data-testid="shell">
-        <a className="skip-link" href="#main-content">
-          Skip to content
-        </a>
-        <header className="shell-header">
-          <div className="brand">
-            <span className="brand-product">Aliquot</span>
-            <span className="brand-lab" data-testid="lab-name">
-              {labName || 'Biobank workstation'}
-            </span>
-          </div>
-          <div className="header-user">
-            <div className="current-user" data-testid="current-user">
-              <span className="current-user-name">{user.display_name}</span>
-              <span className="role-badge">{roleLabel(user.role)}</span>
+      <NavigateContext.Provider value={navigate}>
+        <ScanProvider>
+          <div className="shell" data-testid="shell">
+            <a className="skip-link" href="#main-content">
+              Skip to content
+            </a>
+            <header className="shell-header">
+              <div className="brand">
+                <span className="brand-product">Aliquot</span>
+                <span className="brand-lab" data-testid="lab-name">
+                  {labName || 'Biobank workstation'}
+                </span>
+              </div>
+              <div className="header-user">
+                <div className="current-user" data-testid="current-user">
+                  <span className="current-user-name">{user.display_name}</span>
+                  <span className="role-badge">{roleLabel(user.role)}</span>
+                </div>
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  data-testid="sign-out"
+                  disabled={signingOut}
+                  onClick={() => {
+                    setSigningOut(true);
+                    onSignOut();
+                  }}
+                >
+                  {signingOut ? 'Signing out…' : 'Sign out'}
+                </button>
+              </div>
+            </header>
+            <div className="shell-body">
+              <nav className="shell-nav" aria-label="Main">
+                <ul>
+                  {visibleNav.map((item, i) => (
+                    <li key={item.id}>
+                      <a
+                        href={`#/${item.id}`}
+                        className="nav-link"
+                        aria-current={item.id === navPage ? 'page' : undefined}
+                        aria-keyshortcuts={`Alt+${i + 1}`}
+                        title={`${item.label} (Alt+${i + 1})`}
+                        onClick={(e) => {
+                          e.preventDefault();
+                          go(item.id);
+                        }}
+                      >
+                        {item.label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+              <main className="shell-main" id="main-content" tabIndex={-1}>
+                <ScanFeedbackBar />
+                {content}
+              </main>
             </div>
-            <button
-              type="button"
-              className="button button-secondary"
-              data-testid="sign-out"
-              disabled={signingOut}
-              onClick={() => {
-                setSigningOut(true);
-                onSignOut();
-              }}
-            >
-              {signingOut ? 'Signing out…' : 'Sign out'}
-            </button>
+            <StatusBar device={device} deviceError={deviceError} />
           </div>
-        </header>
-        <div className="shell-body">
-          <nav className="shell-nav" aria-label="Main">
-            <ul>
-              {visibleNav.map((item, i) => (
-                <li key={item.id}>
-                  <a
-                    href={`#/${item.id}`}
-                    className="nav-link"
-                    aria-current={item.id === page ? 'page' : undefined}
-                    aria-keyshortcuts={`Alt+${i + 1}`}
-                    title={`${item.label} (Alt+${i + 1})`}
-                    onClick={(e) => {
-                      e.preventDefault();
-                      go(item.id);
-                    }}
-                  >
-                    {item.label}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </nav>
-          <main className="shell-main" id="main-content" tabIndex={-1}>
-            {content}
-          </main>
-        </div>
-        <StatusBar device={device} deviceError={deviceError} />
-      </div>
+        </ScanProvider>
+      </NavigateContext.Provider>
     </SessionContext.Provider>
   );
 }

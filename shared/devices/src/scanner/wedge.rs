@@ -1,7 +1,7 @@
 //! Keyboard-wedge scanners type their code as keystrokes, much faster than a person, and
 //! end with Enter (or Tab). These are the rules the UI applies to tell a scan from typing,
 //! wherever the focus is; the UI's detector follows them and is tested against the same
-//! cases (`ui/src/lib/wedge.test.ts`).
+//! cases (`ui/src/scan/wedge.test.ts`).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -44,6 +44,8 @@ pub struct WedgeDetector {
     rules: WedgeRules,
     buffer: String,
     last_at: Option<u64>,
+    /// The burst went past `max_length`: nothing of it is a scan, up to its terminator.
+    overflowed: bool,
 }
 
 impl WedgeDetector {
@@ -52,6 +54,7 @@ impl WedgeDetector {
             rules,
             buffer: String::new(),
             last_at: None,
+            overflowed: false,
         }
     }
 
@@ -61,23 +64,31 @@ impl WedgeDetector {
             .is_none_or(|last| k.at_ms.saturating_sub(last) <= u64::from(self.rules.max_gap_ms));
         if !gap_ok {
             self.buffer.clear();
+            self.overflowed = false;
         }
         self.last_at = Some(k.at_ms);
         if self.rules.terminators.contains(&k.key) {
             let scan = std::mem::take(&mut self.buffer);
+            let overflowed = std::mem::take(&mut self.overflowed);
             self.last_at = None;
             let n = u32::try_from(scan.chars().count()).unwrap_or(u32::MAX);
-            return (gap_ok && n >= self.rules.min_length && n <= self.rules.max_length)
-                .then_some(scan);
+            return (gap_ok && !overflowed && n >= self.rules.min_length).then_some(scan);
         }
         let mut chars = k.key.chars();
         match (chars.next(), chars.next()) {
-            (Some(c), None)
-                if !c.is_control() && self.buffer.len() < self.rules.max_length as usize =>
-            {
-                self.buffer.push(c)
+            (Some(_), None) if self.overflowed => {}
+            (Some(c), None) if !c.is_control() => {
+                if self.buffer.chars().count() < self.rules.max_length as usize {
+                    self.buffer.push(c)
+                } else {
+                    self.buffer.clear();
+                    self.overflowed = true;
+                }
             }
-            _ => self.buffer.clear(),
+            _ => {
+                self.buffer.clear();
+                self.overflowed = false;
+            }
         }
         None
     }
@@ -123,6 +134,14 @@ mod tests {
         assert!(run(&as_refs(&burst("AQ000042X", 1000, 120))).is_empty());
         // Fast but too short: a person hitting two keys and Enter.
         assert!(run(&as_refs(&burst("ok", 1000, 5))).is_empty());
+    }
+
+    #[test]
+    fn a_burst_longer_than_the_rules_allow_is_not_a_scan() {
+        let long = "A".repeat(WedgeRules::default().max_length as usize + 10);
+        assert!(run(&as_refs(&burst(&long, 0, 1))).is_empty());
+        let just = "A".repeat(WedgeRules::default().max_length as usize);
+        assert_eq!(run(&as_refs(&burst(&just, 0, 1))), [just]);
     }
 
     #[test]

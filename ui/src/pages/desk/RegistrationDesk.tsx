@@ -1,0 +1,9 @@
+import { PageHeading } from '../../components/forms';
+
+export function RegistrationDesk() {
+  return (
+    <section>
+      <PageHeading>Registration desk</PageHeading>
+    </section>
+  );
+}

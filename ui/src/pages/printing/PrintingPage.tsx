@@ -1,0 +1,9 @@
+import { PageHeading } from '../../components/forms';
+
+export function PrintingPage() {
+  return (
+    <section>
+      <PageHeading>Printing</PageHeading>
+    </section>
+  );
+}

@@ -1,0 +1,9 @@
+import { PageHeading } from '../../components/forms';
+
+export function SamplePage({ sampleId }: { sampleId: string }) {
+  return (
+    <section>
+      <PageHeading>Sample {sampleId}</PageHeading>
+    </section>
+  );
+}

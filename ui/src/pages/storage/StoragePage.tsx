@@ -1,0 +1,9 @@
+import { PageHeading } from '../../components/forms';
+
+export function StoragePage() {
+  return (
+    <section>
+      <PageHeading>Storage</PageHeading>
+    </section>
+  );
+}
