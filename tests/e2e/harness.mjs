@@ -143,11 +143,12 @@ export async function screenshot(page, name) {
 }
 
 /**
- * Types `code` as a keyboard-wedge scanner does: a burst of keys a few milliseconds apart,
- * then Enter, wherever the focus is.
+ * Types `code` as a keyboard-wedge scanner does: a burst of real key presses as fast as the
+ * browser takes them (a scanner sends one every 1–20 ms; the detector allows 35 ms), then
+ * Enter, wherever the focus is.
  */
 export async function wedgeScan(page, code) {
-  await page.keyboard.type(code, { delay: 4 });
+  await page.keyboard.type(code);
   await page.keyboard.press('Enter');
 }
 
@@ -220,4 +221,19 @@ export async function startFakeSerialScanner() {
       child.kill();
     },
   };
+}
+
+const CODE_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** A sample code with its ISO/IEC 7064 MOD 37,36 check character (shared/domain/src/numbering.rs). */
+export function sampleCode(prefix, digits, number) {
+  const body = `${prefix}${String(number).padStart(digits, '0')}`;
+  const M = 36;
+  let p = M;
+  for (const c of body) {
+    let s = (p + CODE_ALPHABET.indexOf(c)) % M;
+    if (s === 0) s = M;
+    p = (2 * s) % (M + 1);
+  }
+  return body + CODE_ALPHABET[(M + 1 - p) % M];
 }

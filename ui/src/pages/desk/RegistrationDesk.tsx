@@ -1,9 +1,789 @@
-import { PageHeading } from '../../components/forms';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import type {
+  ConsentStatus,
+  FieldEventRecord,
+  KitRegistered,
+  KitTemplateRecord,
+  LabelPreviews,
+  ParticipantRecord,
+  PrintJobRecord,
+  Sex,
+  SiteRecord,
+} from '../../api/types';
+import {
+  ErrorAlert,
+  Field,
+  PageHeading,
+  SelectField,
+  StatusMessage,
+  SubmitButton,
+} from '../../components/forms';
+import { errorMessage } from '../../lib/errors';
+import { canPrintLabels } from '../../lib/roles';
+import { useAsyncData } from '../../lib/useAsyncData';
+import { useScanFeedback, useScanHandler } from '../../scan/ScanContext';
+import { useClient, useSession } from '../../session';
+import { sampleTypeLabel } from '../../lib/samples';
+import './desk.css';
 
+/** Where this desk is working; kept for the browser tab so a reload keeps the event. */
+type Where = { siteId: string; eventId: string };
+
+const WHERE_KEY = 'aliquot.desk.where';
+
+function loadWhere(): Where {
+  try {
+    const parsed: unknown = JSON.parse(window.sessionStorage.getItem(WHERE_KEY) ?? 'null');
+    if (parsed && typeof parsed === 'object') {
+      const { siteId, eventId } = parsed as Record<string, unknown>;
+      return {
+        siteId: typeof siteId === 'string' ? siteId : '',
+        eventId: typeof eventId === 'string' ? eventId : '',
+      };
+    }
+  } catch {
+    // Unreadable or unavailable storage: start with nothing chosen.
+  }
+  return { siteId: '', eventId: '' };
+}
+
+function saveWhere(where: Where): void {
+  try {
+    window.sessionStorage.setItem(WHERE_KEY, JSON.stringify(where));
+  } catch {
+    // The choice then lasts until reload.
+  }
+}
+
+function today(): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+function nowLocal(): string {
+  const d = new Date();
+  d.setSeconds(0, 0);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${today()}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/**
+ * The collection desk: choose site and event, find or register the participant, register a
+ * kit in one step and print its labels at once. Works the same with or without a hub.
+ */
 export function RegistrationDesk() {
+  const client = useClient();
+  const [where, setWhere] = useState<Where>(loadWhere);
+  const [participant, setParticipant] = useState<ParticipantRecord | null>(null);
+  const [registered, setRegistered] = useState<KitRegistered | null>(null);
+  const [checkIn, setCheckIn] = useState<string | null>(null);
+
+  const sites = useAsyncData(() => client.run('list_sites', {}), [client]);
+  const events = useAsyncData(
+    () =>
+      where.siteId
+        ? client
+            .run('list_field_events', { site_id: where.siteId, page: 1, per_page: 100 })
+            .then((p) => p.items)
+        : Promise.resolve([] as FieldEventRecord[]),
+    [client, where.siteId],
+  );
+
+  // One site: no need to ask.
+  useEffect(() => {
+    const list = sites.data;
+    if (list && list.length === 1 && list[0] && where.siteId === '') {
+      choose({ siteId: list[0].id, eventId: '' });
+    }
+  }, [sites.data, where.siteId]);
+
+  function choose(next: Where) {
+    setWhere(next);
+    saveWhere(next);
+  }
+
+  const event = events.data?.find((e) => e.id === where.eventId) ?? null;
+
+  const selectParticipant = useCallback(
+    async (p: ParticipantRecord, isNew: boolean) => {
+      setParticipant(p);
+      setRegistered(null);
+      setCheckIn(null);
+      if (!where.eventId) return;
+      try {
+        await client.run('check_in_participant', {
+          event_id: where.eventId,
+          participant_id: p.id,
+        });
+        setCheckIn(`${p.code} is checked in to ${event?.name ?? 'the event'}.`);
+      } catch (e: unknown) {
+        // A participant who came back to the desk is already checked in; say so and go on.
+        setCheckIn(isNew ? errorMessage(e) : `${errorMessage(e)}`);
+      }
+    },
+    [client, where.eventId, event],
+  );
+
+  function nextParticipant() {
+    setParticipant(null);
+    setRegistered(null);
+    setCheckIn(null);
+  }
+
   return (
-    <section>
+    <section className="desk">
       <PageHeading>Registration desk</PageHeading>
+      <WherePanel
+        sites={sites.data ?? []}
+        sitesError={sites.error}
+        events={events.data ?? []}
+        where={where}
+        onChange={(next) => {
+          choose(next);
+          nextParticipant();
+        }}
+      />
+      {!where.siteId ? (
+        <p className="empty-state" data-testid="desk-choose-site">
+          Choose the collection site to start registering.
+        </p>
+      ) : participant === null ? (
+        <ParticipantStep
+          siteId={where.siteId}
+          onSelected={(p, isNew) => void selectParticipant(p, isNew)}
+        />
+      ) : (
+        <>
+          <ParticipantCard participant={participant} onChange={nextParticipant} />
+          <StatusMessage message={checkIn} testId="desk-check-in" />
+          {registered === null ? (
+            <KitStep
+              participant={participant}
+              eventId={where.eventId}
+              onRegistered={(kit) => setRegistered(kit)}
+            />
+          ) : (
+            <KitDone kit={registered} participant={participant} onNext={nextParticipant} />
+          )}
+        </>
+      )}
     </section>
+  );
+}
+
+function WherePanel({
+  sites,
+  sitesError,
+  events,
+  where,
+  onChange,
+}: {
+  sites: SiteRecord[];
+  sitesError: string | null;
+  events: FieldEventRecord[];
+  where: Where;
+  onChange: (where: Where) => void;
+}) {
+  return (
+    <div className="desk-where" data-testid="desk-where">
+      <ErrorAlert message={sitesError} />
+      <SelectField
+        id="desk-site"
+        label="Collection site"
+        value={where.siteId}
+        onChange={(siteId) => onChange({ siteId, eventId: '' })}
+        options={[
+          { value: '', label: sites.length ? 'Choose a site…' : 'No sites yet' },
+          ...sites.map((s) => ({ value: s.id, label: `${s.code} · ${s.name}` })),
+        ]}
+      />
+      <SelectField
+        id="desk-event"
+        label="Field event"
+        value={where.eventId}
+        disabled={!where.siteId}
+        onChange={(eventId) => onChange({ siteId: where.siteId, eventId })}
+        options={[
+          { value: '', label: 'No event (collected at the site)' },
+          ...events.map((e) => ({ value: e.id, label: `${e.name} · ${e.date}` })),
+        ]}
+      />
+    </div>
+  );
+}
+
+/** Find a participant by scanning their card or typing, or register a new one. */
+function ParticipantStep({
+  siteId,
+  onSelected,
+}: {
+  siteId: string;
+  onSelected: (p: ParticipantRecord, isNew: boolean) => void;
+}) {
+  const client = useClient();
+  const feedback = useScanFeedback();
+  const [query, setQuery] = useState('');
+  const [searched, setSearched] = useState<string | null>(null);
+  const results = useAsyncData(
+    () =>
+      searched === null
+        ? Promise.resolve(null)
+        : client.run('search_participants', {
+            query: searched,
+            site_id: siteId,
+            page: 1,
+            per_page: 10,
+          }),
+    [client, searched, siteId],
+  );
+
+  // A participant's code scanned anywhere on this step selects them.
+  useScanHandler(async (scan) => {
+    if (scan.command) return false;
+    const found = await client.run('lookup_scan', { code: scan.text });
+    if (found.kind !== 'participant') return false;
+    feedback('accepted', `Participant ${found.participant.code}`);
+    onSelected(found.participant, false);
+    return true;
+  });
+
+  function search(e: FormEvent) {
+    e.preventDefault();
+    setSearched(query.trim());
+  }
+
+  const page = results.data;
+  return (
+    <div className="desk-columns">
+      <div className="desk-panel" data-testid="desk-find">
+        <h2>Returning participant</h2>
+        <form onSubmit={search} className="desk-search">
+          <Field
+            id="desk-participant-query"
+            label="Scan the participant card, or type a code, number or external id"
+            value={query}
+            onChange={setQuery}
+            autoFocus
+          />
+          <SubmitButton busy={results.loading && searched !== null} busyLabel="Searching…">
+            Find
+          </SubmitButton>
+        </form>
+        <ErrorAlert message={results.error} />
+        {page && page.items.length === 0 && (
+          <p className="empty-state">
+            No participant at this site matches “{searched}”. Register them on the right.
+          </p>
+        )}
+        {page && page.items.length > 0 && (
+          <ul className="desk-results" data-testid="desk-results">
+            {page.items.map((p) => (
+              <li key={p.id}>
+                <button
+                  type="button"
+                  className="button button-secondary desk-result"
+                  onClick={() => onSelected(p, false)}
+                >
+                  <strong>{p.code}</strong>
+                  {p.external_id && <span> · {p.external_id}</span>}
+                  <span className="muted"> · {p.sample_count} samples</span>
+                </button>
+              </li>
+            ))}
+            {page.total > page.items.length && (
+              <li className="muted">
+                {page.total - page.items.length} more; type more of the code to narrow it down.
+              </li>
+            )}
+          </ul>
+        )}
+      </div>
+      <NewParticipantForm siteId={siteId} onRegistered={(p) => onSelected(p, true)} />
+    </div>
+  );
+}
+
+const SEXES: readonly { value: Sex | ''; label: string }[] = [
+  { value: '', label: 'Not recorded' },
+  { value: 'female', label: 'Female' },
+  { value: 'male', label: 'Male' },
+  { value: 'other', label: 'Other' },
+  { value: 'unknown', label: 'Unknown' },
+];
+
+function NewParticipantForm({
+  siteId,
+  onRegistered,
+}: {
+  siteId: string;
+  onRegistered: (p: ParticipantRecord) => void;
+}) {
+  const client = useClient();
+  const [externalId, setExternalId] = useState('');
+  const [consentSigned, setConsentSigned] = useState(false);
+  const [consentDate, setConsentDate] = useState(today);
+  const [sex, setSex] = useState<Sex | ''>('');
+  const [birthYear, setBirthYear] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!consentSigned) {
+      setError('Confirm that the participant signed the consent form before registering them.');
+      return;
+    }
+    const year = birthYear.trim() === '' ? undefined : Number(birthYear);
+    if (year !== undefined && !Number.isInteger(year)) {
+      setError('Birth year must be a year such as 1968, or left empty.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const consent: ConsentStatus = 'given';
+      const p = await client.run('register_participant', {
+        site_id: siteId,
+        consent,
+        consent_date: consentDate,
+        ...(externalId.trim() ? { external_id: externalId.trim() } : {}),
+        ...(sex ? { sex } : {}),
+        ...(year !== undefined ? { birth_year: year } : {}),
+      });
+      onRegistered(p);
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="desk-panel" onSubmit={submit} data-testid="desk-new-participant" noValidate>
+      <h2>New participant</h2>
+      <p className="hint">The next participant number of this site is given on registering.</p>
+      <Field
+        id="desk-external-id"
+        label="External id (optional)"
+        value={externalId}
+        onChange={setExternalId}
+        hint="The study's own id for this person, if they have one."
+      />
+      <div className="field field-checkbox">
+        <input
+          id="desk-consent"
+          type="checkbox"
+          checked={consentSigned}
+          onChange={(e) => setConsentSigned(e.target.checked)}
+        />
+        <label htmlFor="desk-consent">The participant signed the consent form</label>
+      </div>
+      <Field
+        id="desk-consent-date"
+        label="Consent date"
+        type="date"
+        value={consentDate}
+        onChange={setConsentDate}
+      />
+      <SelectField id="desk-sex" label="Sex" value={sex} onChange={setSex} options={SEXES} />
+      <Field
+        id="desk-birth-year"
+        label="Birth year (optional)"
+        value={birthYear}
+        onChange={setBirthYear}
+        type="number"
+        min={1900}
+        max={new Date().getFullYear()}
+      />
+      <ErrorAlert message={error} testId="desk-participant-error" />
+      <div className="form-actions">
+        <SubmitButton busy={busy} busyLabel="Registering…">
+          Register participant
+        </SubmitButton>
+      </div>
+    </form>
+  );
+}
+
+function ParticipantCard({
+  participant,
+  onChange,
+}: {
+  participant: ParticipantRecord;
+  onChange: () => void;
+}) {
+  return (
+    <div className="desk-participant" data-testid="desk-participant">
+      <div>
+        <span className="muted">Participant</span>
+        <strong className="desk-participant-code" data-testid="desk-participant-code">
+          {participant.code}
+        </strong>
+        {participant.external_id && <span> · {participant.external_id}</span>}
+        <span className="muted"> · site {participant.site_code}</span>
+      </div>
+      {participant.consent === 'withdrawn' && (
+        <div role="alert" className="alert alert-error">
+          This participant has withdrawn consent. Do not collect samples.
+        </div>
+      )}
+      <button type="button" className="button button-secondary" onClick={onChange}>
+        Another participant
+      </button>
+    </div>
+  );
+}
+
+/** Choose the kit, optionally scan pre-printed tubes, register it in one step. */
+function KitStep({
+  participant,
+  eventId,
+  onRegistered,
+}: {
+  participant: ParticipantRecord;
+  eventId: string;
+  onRegistered: (kit: KitRegistered) => void;
+}) {
+  const client = useClient();
+  const { user } = useSession();
+  const feedback = useScanFeedback();
+  const templates = useAsyncData(() => client.run('list_kit_templates', {}), [client]);
+  const [templateId, setTemplateId] = useState('');
+  const [collector, setCollector] = useState(user.display_name);
+  const [collectedAt, setCollectedAt] = useState(nowLocal);
+  const [prePrinted, setPrePrinted] = useState(false);
+  const [codes, setCodes] = useState<(string | null)[]>([]);
+  const [printNow, setPrintNow] = useState(canPrintLabels(user.role));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const template: KitTemplateRecord | null =
+    templates.data?.find((t) => t.id === templateId) ?? null;
+  const tubes = template ? expandTubes(template) : [];
+
+  useEffect(() => {
+    const list = templates.data;
+    if (list && list.length > 0 && templateId === '' && list[0]) setTemplateId(list[0].id);
+  }, [templates.data, templateId]);
+
+  useEffect(() => {
+    setCodes(tubes.map(() => null));
+    // Reset the scanned codes when the kit changes.
+  }, [templateId, tubes.length]);
+
+  // With pre-printed tubes, each scan fills the next empty tube. Scans can come faster than
+  // the screen redraws, so the codes are read from a ref that each scan updates at once.
+  const codesRef = useRef(codes);
+  codesRef.current = codes;
+  useScanHandler((scan) => {
+    if (!prePrinted || scan.command || !template) return false;
+    const current = codesRef.current;
+    const next = current.findIndex((c) => c === null);
+    if (current.includes(scan.text)) {
+      feedback('refused', `${scan.text} is already scanned for this kit.`);
+      return true;
+    }
+    if (next < 0) {
+      feedback('refused', 'Every tube of this kit has a code. Register the kit, or clear a tube.');
+      return true;
+    }
+    const updated = current.map((c, i) => (i === next ? scan.text : c));
+    codesRef.current = updated;
+    setCodes(updated);
+    feedback('accepted', `Tube ${next + 1}: ${scan.text}`);
+    return true;
+  });
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!template) {
+      setError('Choose a kit.');
+      return;
+    }
+    if (!collector.trim()) {
+      setError('Say who collected the samples.');
+      return;
+    }
+    const at = new Date(collectedAt);
+    if (Number.isNaN(at.getTime())) {
+      setError('Give the collection date and time.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const kit = await client.run('register_kit', {
+        participant_id: participant.id,
+        template_id: template.id,
+        collected_at: at.toISOString(),
+        collector: collector.trim(),
+        print_labels: printNow,
+        ...(eventId ? { event_id: eventId } : {}),
+        ...(prePrinted ? { codes } : {}),
+      });
+      onRegistered(kit);
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (templates.data && templates.data.length === 0) {
+    return (
+      <p className="empty-state">
+        There are no kit templates yet. A lab manager creates them under Settings.
+      </p>
+    );
+  }
+
+  return (
+    <form className="desk-panel desk-kit" onSubmit={submit} data-testid="desk-kit" noValidate>
+      <h2>Kit</h2>
+      <ErrorAlert message={templates.error} />
+      <fieldset className="desk-templates">
+        <legend>Which kit</legend>
+        {(templates.data ?? []).map((t) => (
+          <label key={t.id} className="desk-template">
+            <input
+              type="radio"
+              name="desk-template"
+              value={t.id}
+              checked={t.id === templateId}
+              onChange={() => setTemplateId(t.id)}
+            />
+            <span>
+              <strong>{t.name}</strong>
+              <span className="muted">
+                {' '}
+                · {t.tube_count} tubes:{' '}
+                {t.items.map((i) => `${i.count} × ${sampleTypeLabel(i.sample_type)}`).join(', ')}
+              </span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <div className="desk-columns">
+        <Field id="desk-collector" label="Collected by" value={collector} onChange={setCollector} />
+        <Field
+          id="desk-collected-at"
+          label="Collected at"
+          type="datetime-local"
+          value={collectedAt}
+          onChange={setCollectedAt}
+        />
+      </div>
+      <div className="field field-checkbox">
+        <input
+          id="desk-pre-printed"
+          type="checkbox"
+          checked={prePrinted}
+          onChange={(e) => setPrePrinted(e.target.checked)}
+        />
+        <label htmlFor="desk-pre-printed">The tubes already have printed labels: scan them</label>
+      </div>
+      {prePrinted && template && (
+        <p className="hint">Tubes left empty get a new code from this workstation.</p>
+      )}
+      {prePrinted && template && (
+        <ol className="desk-tubes" data-testid="desk-tubes">
+          {tubes.map((type, i) => (
+            <li key={i} className={codes[i] ? 'desk-tube desk-tube-scanned' : 'desk-tube'}>
+              <span>{sampleTypeLabel(type)}</span>
+              <strong>{codes[i] ?? 'scan the tube…'}</strong>
+              {codes[i] && (
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  onClick={() => setCodes(codes.map((c, j) => (j === i ? null : c)))}
+                >
+                  Clear
+                </button>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      <div className="field field-checkbox">
+        <input
+          id="desk-print-now"
+          type="checkbox"
+          checked={printNow}
+          disabled={!canPrintLabels(user.role)}
+          onChange={(e) => setPrintNow(e.target.checked)}
+        />
+        <label htmlFor="desk-print-now">Print the kit's labels now</label>
+      </div>
+      <ErrorAlert message={error} testId="desk-kit-error" />
+      <div className="form-actions">
+        <SubmitButton busy={busy} busyLabel="Registering the kit…" disabled={!template}>
+          Register kit{template ? ` (${template.tube_count} tubes)` : ''}
+        </SubmitButton>
+      </div>
+    </form>
+  );
+}
+
+function expandTubes(
+  template: KitTemplateRecord,
+): KitTemplateRecord['items'][number]['sample_type'][] {
+  return template.items.flatMap((i) => Array.from({ length: i.count }, () => i.sample_type));
+}
+
+/** The registered kit: its tubes, its labels' job and a preview of them. */
+function KitDone({
+  kit,
+  participant,
+  onNext,
+}: {
+  kit: KitRegistered;
+  participant: ParticipantRecord;
+  onNext: () => void;
+}) {
+  const client = useClient();
+  const [job, setJob] = useState<PrintJobRecord | null>(
+    kit.labels?.result === 'queued' ? kit.labels.job : null,
+  );
+  const [printError, setPrintError] = useState<string | null>(
+    kit.labels?.result === 'not_queued' ? kit.labels.message : null,
+  );
+  const [printing, setPrinting] = useState(false);
+  const [previews, setPreviews] = useState<LabelPreviews | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
+  const group = { group: 'kit' as const, registration_id: kit.registration_id };
+
+  useEffect(() => {
+    client.run('preview_labels', { labels: group }).then(
+      (p) => setPreviews(p),
+      (e: unknown) => setPreviewError(errorMessage(e)),
+    );
+  }, [client, kit.registration_id]);
+
+  // Follow the job until the printer has it.
+  useEffect(() => {
+    if (!job) return undefined;
+    const id = job.id;
+    const refresh = () => {
+      client.run('list_print_jobs', { page: 1, per_page: 50 }).then(
+        (page) => {
+          const found = page.items.find((j) => j.id === id);
+          if (found) setJob(found);
+        },
+        () => {
+          // The job's state is shown as last known.
+        },
+      );
+    };
+    refresh();
+    return client.subscribe((e) => {
+      if (e.type === 'print_job_changed' && e.job_id === id) refresh();
+    });
+  }, [client, job?.id]);
+
+  async function print() {
+    setPrinting(true);
+    setPrintError(null);
+    try {
+      setJob(await client.run('print_labels', { labels: group }));
+    } catch (e: unknown) {
+      setPrintError(errorMessage(e));
+    } finally {
+      setPrinting(false);
+    }
+  }
+
+  return (
+    <div className="desk-panel desk-done" data-testid="desk-done">
+      <h2>
+        Kit registered for {participant.code}: {kit.samples.length} tubes
+      </h2>
+      <div className="desk-done-grid">
+        <div>
+          <table className="data-table" data-testid="desk-kit-samples">
+            <caption className="visually-hidden">The kit's tubes</caption>
+            <thead>
+              <tr>
+                <th scope="col">Code</th>
+                <th scope="col">Type</th>
+              </tr>
+            </thead>
+            <tbody>
+              {kit.samples.map((s) => (
+                <tr key={s.id}>
+                  <td>
+                    <a href={`#/sample/${s.id}`}>{s.code}</a>
+                  </td>
+                  <td>{sampleTypeLabel(s.sample_type)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div>
+          <ErrorAlert message={previewError} />
+          {previews && (
+            <div className="desk-previews" data-testid="desk-previews">
+              <p className="muted">
+                {previews.total} labels on {previews.printer} ({previews.template})
+                {previews.total > previews.labels.length
+                  ? `; the first ${previews.labels.length} are shown`
+                  : ''}
+              </p>
+              {previews.labels.map((l) => (
+                <figure key={l.record} className="desk-preview">
+                  <img
+                    src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(l.svg)}`}
+                    alt={`Label of ${kit.samples.find((s) => s.id === l.record)?.code ?? 'a tube'}`}
+                  />
+                </figure>
+              ))}
+            </div>
+          )}
+        </div>
+      </div>
+      <h3>Labels</h3>
+      <div data-testid="desk-labels-status" className="desk-labels-status">
+        {job ? <JobState job={job} /> : !printError && <span>Labels were not asked for.</span>}
+      </div>
+      <ErrorAlert message={printError} testId="desk-print-error" />
+      <div className="form-actions">
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={() => void print()}
+          disabled={printing}
+        >
+          {printing ? 'Queuing…' : job ? 'Print the labels again' : 'Print the labels'}
+        </button>
+        <button type="button" className="button button-primary" onClick={onNext} autoFocus>
+          Next participant
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function JobState({ job }: { job: PrintJobRecord }) {
+  let text: string;
+  switch (job.state) {
+    case 'done':
+      text = `Printed on ${job.printer}.`;
+      break;
+    case 'failed':
+      text = `Printing failed on ${job.printer}: ${job.last_error ?? 'no reason given'}. Print again, or see Printing.`;
+      break;
+    case 'sent':
+      text = `Sending to ${job.printer}…`;
+      break;
+    default:
+      text = job.waiting_for
+        ? `Waiting for ${job.printer}: ${job.waiting_for}.`
+        : `Queued for ${job.printer}…`;
+  }
+  return (
+    <span className={`job-state job-state-${job.state}`} data-state={job.state}>
+      {text}
+    </span>
   );
 }

@@ -1,0 +1,35 @@
+import type { SampleStatus, SampleType } from '../api/types';
+
+// The lab's words for sample types and statuses (as in shared/domain/src/sample.rs).
+
+const SAMPLE_TYPES: Record<SampleType, string> = {
+  plasma: 'Plasma',
+  serum: 'Serum',
+  whole_blood: 'Whole blood',
+  buffy_coat: 'Buffy coat',
+  dna: 'DNA',
+  rna: 'RNA',
+  pbmc: 'PBMC',
+  urine: 'Urine',
+  saliva: 'Saliva',
+  stool: 'Stool',
+};
+
+const STATUSES: Record<SampleStatus, string> = {
+  collected: 'Collected',
+  in_transit: 'In transit',
+  received: 'Received',
+  processing: 'Processing',
+  stored: 'Stored',
+  checked_out: 'Checked out',
+  depleted: 'Depleted',
+  disposed: 'Disposed',
+};
+
+export function sampleTypeLabel(t: SampleType): string {
+  return SAMPLE_TYPES[t] ?? t;
+}
+
+export function statusLabel(s: SampleStatus): string {
+  return STATUSES[s] ?? s;
+}
