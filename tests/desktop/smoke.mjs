@@ -8,12 +8,20 @@
 //   TAURI_DRIVER          tauri-driver (default: ~/.cargo/bin/tauri-driver)
 //   NATIVE_DRIVER         the native WebDriver (default: /usr/bin/WebKitWebDriver)
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +33,7 @@ const TAURI_DRIVER =
   process.env.TAURI_DRIVER ?? path.join(homedir(), '.cargo', 'bin', 'tauri-driver');
 const NATIVE_DRIVER = process.env.NATIVE_DRIVER ?? '/usr/bin/WebKitWebDriver';
 const SCREENSHOT = path.join(repo, 'ui', 'test-results', 'desktop.png');
+const CLI = path.resolve(process.env.ALIQUOT_BIN ?? path.join(repo, 'target', 'debug', 'aliquot'));
 
 const ADMIN = {
   username: 'admin',
@@ -130,7 +139,11 @@ function startTauriDriver(port, nativePort) {
     TAURI_DRIVER,
     ['--port', String(port), '--native-port', String(nativePort), '--native-driver', NATIVE_DRIVER],
     // Own process group, so cleanup can reach WebKitWebDriver and the app it launches.
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ALIQUOT_DATA_DIR: dataDir } },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, ALIQUOT_DATA_DIR: dataDir },
+    },
   );
   let output = '';
   for (const stream of [child.stdout, child.stderr]) {
@@ -173,7 +186,9 @@ async function wd(method, url, body, timeoutMs = 15_000) {
   // W3C errors come with a non-2xx status; a 200 body is a result, whatever its shape.
   if (!response.ok) {
     const { error, message } = json?.value ?? {};
-    throw new Error(`${method} ${url} -> HTTP ${response.status} ${error ?? ''}: ${message ?? text.slice(0, 500)}`);
+    throw new Error(
+      `${method} ${url} -> HTTP ${response.status} ${error ?? ''}: ${message ?? text.slice(0, 500)}`,
+    );
   }
   return json.value;
 }
@@ -201,8 +216,9 @@ async function invokeOk(command, payload) {
   return result.value;
 }
 
-before(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'aliquot-desktop-smoke-'));
+/** Starts tauri-driver and opens the Aliquot window over `dir` (its --data-dir). */
+async function openWindow(dir) {
+  dataDir = dir;
   const [port, nativePort] = [await freePort(), await freePort()];
   driver = startTauriDriver(port, nativePort);
 
@@ -210,7 +226,12 @@ before(async () => {
     `tauri-driver /status on ${driver.url}`,
     async () => {
       if (driverExited()) {
-        throw Object.assign(new Error(`tauri-driver exited (${driver.child.exitCode ?? driver.child.signalCode}):\n${driver.output()}`), { fatal: true });
+        throw Object.assign(
+          new Error(
+            `tauri-driver exited (${driver.child.exitCode ?? driver.child.signalCode}):\n${driver.output()}`,
+          ),
+          { fatal: true },
+        );
       }
       const status = await wd('GET', `${driver.url}/status`, undefined, 2_000);
       return status?.ready !== false;
@@ -232,17 +253,21 @@ before(async () => {
     },
     60_000,
   ).catch((error) => {
-    throw new Error(`could not create a WebDriver session for ${APP}: ${error.message}\ntauri-driver output:\n${driver.output()}`);
+    throw new Error(
+      `could not create a WebDriver session for ${APP}: ${error.message}\ntauri-driver output:\n${driver.output()}`,
+    );
   });
   sessionUrl = `${driver.url}/session/${session.sessionId}`;
   await wd('POST', `${sessionUrl}/timeouts`, { script: 15_000 });
-});
+}
 
-after(async () => {
+/** Closes the window, stops tauri-driver and everything it started, removes the data dir. */
+async function closeWindow() {
   if (sessionUrl) {
     await wd('DELETE', sessionUrl, undefined, 10_000).catch((error) =>
       console.error(`deleting the session: ${error.message}`),
     );
+    sessionUrl = undefined;
   }
   if (driver?.child.pid) {
     const { child } = driver;
@@ -257,29 +282,45 @@ after(async () => {
       signal(-child.pid, 'SIGKILL');
       for (const pid of pids) signal(pid, 'SIGKILL');
     });
+    driver = undefined;
   }
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+  dataDir = undefined;
+}
+
+after(closeWindow);
 
 // ---------------------------------------------------------------------------------------------
 
 test('the desktop window opens on the first-run screen and the IPC round trips work', async (t) => {
+  await openWindow(mkdtempSync(path.join(tmpdir(), 'aliquot-desktop-smoke-')));
   await t.test('the first-run form is shown', async () => {
     const element = await waitFor(
       'the element [data-testid="first-run-form"] in the Aliquot window',
       () =>
-        wd('POST', `${sessionUrl}/element`, {
-          using: 'css selector',
-          value: '[data-testid="first-run-form"]',
-        }, 5_000),
+        wd(
+          'POST',
+          `${sessionUrl}/element`,
+          {
+            using: 'css selector',
+            value: '[data-testid="first-run-form"]',
+          },
+          5_000,
+        ),
       { timeoutMs: 30_000, intervalMs: 300 },
     );
     assert.ok(element, 'find element returned nothing');
   });
 
   await t.test('a screenshot of the first-run screen is saved', async (st) => {
-    const png = Buffer.from(await wd('GET', `${sessionUrl}/screenshot`, undefined, 20_000), 'base64');
-    assert.ok(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'screenshot is not a PNG');
+    const png = Buffer.from(
+      await wd('GET', `${sessionUrl}/screenshot`, undefined, 20_000),
+      'base64',
+    );
+    assert.ok(
+      png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+      'screenshot is not a PNG',
+    );
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     writeFileSync(SCREENSHOT, png);
     st.diagnostic(`screenshot: ${SCREENSHOT} (${png.length} bytes)`);
@@ -295,7 +336,10 @@ test('the desktop window opens on the first-run screen and the IPC round trips w
   await t.test('create_first_admin then login gives a token', async () => {
     const user = await invokeOk('create_first_admin', { token: null, args: ADMIN });
     assert.equal(user.username, ADMIN.username, `create_first_admin: ${JSON.stringify(user)}`);
-    assert.ok(readdirSync(dataDir).length > 0, `the app did not write to its --data-dir ${dataDir}`);
+    assert.ok(
+      readdirSync(dataDir).length > 0,
+      `the app did not write to its --data-dir ${dataDir}`,
+    );
 
     const status = await invokeOk('setup_status', { token: null, args: {} });
     assert.equal(status.needs_first_admin, false, 'setup_status still asks for a first admin');
@@ -320,8 +364,203 @@ test('the desktop window opens on the first-run screen and the IPC round trips w
 
   await t.test('whoami with a bogus token is rejected as unauthenticated', async () => {
     const result = await invoke('whoami', { token: 'bogus', args: {} });
-    assert.equal(result.ok, false, `whoami with a bogus token resolved: ${JSON.stringify(result.value)}`);
-    assert.equal(result.rejection?.code, 'unauthenticated', `rejection: ${JSON.stringify(result.rejection)}`);
+    assert.equal(
+      result.ok,
+      false,
+      `whoami with a bogus token resolved: ${JSON.stringify(result.value)}`,
+    );
+    assert.equal(
+      result.rejection?.code,
+      'unauthenticated',
+      `rejection: ${JSON.stringify(result.rejection)}`,
+    );
     assert.equal(typeof result.rejection?.message, 'string');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The registration flow in the real window: the same screens as the browser tests, over IPC.
+
+/** Finds one element by CSS selector, waiting for it. */
+async function find(css, timeoutMs = 15_000) {
+  const element = await waitFor(
+    `the element ${css}`,
+    () => wd('POST', `${sessionUrl}/element`, { using: 'css selector', value: css }, 5_000),
+    { timeoutMs, intervalMs: 200 },
+  );
+  return Object.values(element)[0];
+}
+
+/** Finds an element by XPath (for "the button that says …"), waiting for it. */
+async function findXPath(xpath, timeoutMs = 15_000) {
+  const element = await waitFor(
+    `the element ${xpath}`,
+    () => wd('POST', `${sessionUrl}/element`, { using: 'xpath', value: xpath }, 5_000),
+    { timeoutMs, intervalMs: 200 },
+  );
+  return Object.values(element)[0];
+}
+
+const click = (id) => wd('POST', `${sessionUrl}/element/${id}/click`, {});
+const typeInto = (id, text) => wd('POST', `${sessionUrl}/element/${id}/value`, { text });
+const textOf = (id) => wd('GET', `${sessionUrl}/element/${id}/text`);
+
+/** Chooses the option whose text starts with `label` in the select `css`, as a person would. */
+async function choose(css, label) {
+  await find(`${css} option:nth-child(2)`);
+  const option = await findXPath(
+    `//select[@id="${css.slice(1)}"]/option[starts-with(normalize-space(.), "${label}")]`,
+  );
+  await click(await find(css));
+  await click(option);
+}
+
+/** Waits until the element's text matches `pattern`; returns the text. */
+async function waitForText(css, pattern, timeoutMs = 20_000) {
+  return waitFor(
+    `${css} to say ${pattern}`,
+    async () => {
+      const text = await textOf(await find(css, 2_000));
+      return pattern.test(text) ? text : null;
+    },
+    { timeoutMs, intervalMs: 300 },
+  );
+}
+
+/** A Zebra on loopback TCP: answers ~HS healthy, keeps the rest. */
+function fakeZebra() {
+  let received = '';
+  const healthy =
+    '\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n';
+  const server = createServer((socket) => {
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk) => {
+      if (chunk.includes('~HS')) socket.write(healthy, 'latin1');
+      received += chunk.replaceAll('~HS', '');
+    });
+    socket.on('error', () => {});
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: server.address().port,
+        received: () => received,
+        close: () => server.close(),
+      }),
+    ),
+  );
+}
+
+/** Sets up the demo lab's printer with the browser mode before the window opens on the same data. */
+async function routePrinter(dir, port) {
+  const serve = spawn(
+    CLI,
+    ['serve', '--data-dir', dir, '--port', '0', '--ui-dir', path.join(repo, 'ui', 'dist')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  try {
+    const url = await new Promise((resolve, reject) => {
+      serve.stdout.setEncoding('utf8');
+      serve.stdout.on('data', (chunk) => {
+        const match = /listening on (http:\/\/\S+)/.exec(chunk);
+        if (match) resolve(match[1]);
+      });
+      serve.once('exit', () => reject(new Error('aliquot serve exited')));
+    });
+    const call = async (name, args, token) => {
+      const response = await fetch(`${url}/api/${name}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(args),
+      });
+      const body = await response.json();
+      assert.ok(response.ok, `${name}: ${JSON.stringify(body)}`);
+      return body;
+    };
+    const { token } = await call('login', {
+      username: 'manager',
+      password: 'manager demo passphrase',
+    });
+    await call(
+      'configure_printer',
+      {
+        name: 'Desk Zebra',
+        address: { kind: 'tcp', host: '127.0.0.1', port },
+        language: 'zpl',
+        dpi: 203,
+        stock: 'cryovial',
+        darkness: null,
+      },
+      token,
+    );
+    await call(
+      'change_setting',
+      { setting: { key: 'sample_label_printer', value: 'Desk Zebra' }, reason: 'desk printer' },
+      token,
+    );
+  } finally {
+    serve.kill('SIGTERM');
+    await new Promise((resolve) =>
+      serve.exitCode !== null ? resolve() : serve.once('exit', resolve),
+    );
+  }
+}
+
+test('the registration flow runs in the desktop window: participant, kit, labels at the printer', async (t) => {
+  await closeWindow();
+  const dir = mkdtempSync(path.join(tmpdir(), 'aliquot-desktop-desk-'));
+  execFileSync(CLI, ['--data-dir', dir, 'init', '--demo'], { stdio: 'ignore' });
+  const zebra = await fakeZebra();
+  t.after(() => zebra.close());
+  await routePrinter(dir, zebra.port);
+  await openWindow(dir);
+
+  await t.test('the desk coordinator signs in', async () => {
+    await typeInto(await find('#login-username', 30_000), 'desk');
+    await typeInto(await find('#login-password'), 'desk demo passphrase');
+    await click(await findXPath('//button[normalize-space(.)="Sign in"]'));
+    await find('[data-testid="shell"]');
+  });
+
+  let participant;
+  await t.test('a participant is registered at the desk', async () => {
+    await click(await findXPath('//a[normalize-space(.)="Registration desk"]'));
+    await choose('#desk-site', 'NORTH');
+    await click(await find('#desk-consent'));
+    await click(await findXPath('//button[normalize-space(.)="Register participant"]'));
+    participant = (
+      await waitForText('[data-testid="desk-participant-code"]', /^P\d+[0-9A-Z]$/)
+    ).trim();
+  });
+
+  let codes;
+  await t.test('the kit is registered in one step and its labels reach the printer', async () => {
+    await click(await findXPath('//label[contains(., "Standard blood and urine")]/input'));
+    await click(await findXPath('//button[starts-with(normalize-space(.), "Register kit")]'));
+    const table = await waitForText('[data-testid="desk-kit-samples"]', /AQ\d{6}[0-9A-Z]/);
+    codes = table.match(/AQ\d{6}[0-9A-Z]/g);
+    assert.equal(codes.length, 5, table);
+    await waitForText('[data-testid="desk-labels-status"]', /Printed on Desk Zebra/);
+    const labels = zebra.received().match(/\^XA[\s\S]*?\^XZ/g) ?? [];
+    assert.equal(labels.length, 5, zebra.received());
+    for (const code of codes) {
+      const carrying = labels.filter((l) => l.includes(code));
+      assert.equal(carrying.length, 1, `exactly one label carries ${code}`);
+      assert.ok(carrying[0].includes(participant), `the label of ${code} names ${participant}`);
+    }
+  });
+
+  await t.test('a screenshot of the registered kit is saved', async () => {
+    const png = Buffer.from(
+      await wd('GET', `${sessionUrl}/screenshot`, undefined, 20_000),
+      'base64',
+    );
+    const file = path.join(repo, 'ui', 'test-results', 'desktop-desk.png');
+    writeFileSync(file, png);
   });
 });

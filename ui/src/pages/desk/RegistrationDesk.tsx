@@ -698,6 +698,24 @@ function KitDone({
       <h2>
         Kit registered for {participant.code}: {kit.samples.length} tubes
       </h2>
+      <h3>Labels</h3>
+      <div data-testid="desk-labels-status" className="desk-labels-status">
+        {job ? <JobState job={job} /> : !printError && <span>Labels were not asked for.</span>}
+      </div>
+      <ErrorAlert message={printError} testId="desk-print-error" />
+      <div className="form-actions">
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={() => void print()}
+          disabled={printing}
+        >
+          {printing ? 'Queuing…' : job ? 'Print the labels again' : 'Print the labels'}
+        </button>
+        <button type="button" className="button button-primary" onClick={onNext} autoFocus>
+          Next participant
+        </button>
+      </div>
       <div className="desk-done-grid">
         <div>
           <table className="data-table" data-testid="desk-kit-samples">
@@ -741,24 +759,6 @@ function KitDone({
             </div>
           )}
         </div>
-      </div>
-      <h3>Labels</h3>
-      <div data-testid="desk-labels-status" className="desk-labels-status">
-        {job ? <JobState job={job} /> : !printError && <span>Labels were not asked for.</span>}
-      </div>
-      <ErrorAlert message={printError} testId="desk-print-error" />
-      <div className="form-actions">
-        <button
-          type="button"
-          className="button button-secondary"
-          onClick={() => void print()}
-          disabled={printing}
-        >
-          {printing ? 'Queuing…' : job ? 'Print the labels again' : 'Print the labels'}
-        </button>
-        <button type="button" className="button button-primary" onClick={onNext} autoFocus>
-          Next participant
-        </button>
       </div>
     </div>
   );
