@@ -197,6 +197,43 @@ pub struct ListAuditArgs {
     pub per_page: u32,
     #[serde(default = "descending")]
     pub order: SortOrder,
+    /// An action as recorded ("register_kit", "login_failed").
+    #[serde(default)]
+    #[ts(optional)]
+    pub action: Option<String>,
+    /// Who did it (their username at the time).
+    #[serde(default)]
+    #[ts(optional)]
+    pub actor_name: Option<String>,
+    /// The id of what was changed: a sample, a user, a print job, a session.
+    #[serde(default)]
+    #[ts(optional)]
+    pub entity_id: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive.
+    #[serde(default)]
+    #[ts(optional)]
+    pub until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListSessionsArgs {
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RevokeSessionArgs {
+    pub session_id: Uuid,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]

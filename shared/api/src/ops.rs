@@ -7,7 +7,7 @@ use aliquot_domain::account::{self, RESET_TOKEN_LIFETIME};
 use aliquot_domain::command::validate_reason;
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::{Actor, Command, Permission};
-use aliquot_store::auth::{new_token, token_hash, Session};
+use aliquot_store::auth::{new_token, token_hash, OpenSession, Session};
 use aliquot_store::{hash_password, verify_password, Store, StoreError};
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -339,8 +339,41 @@ impl Api {
             page: args.page,
             per_page: args.per_page,
         };
-        let page = self.store.list_audit(request, args.order).await?;
+        // An empty box in a filter form means "any".
+        let given = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let filter = aliquot_store::audit::AuditFilter {
+            action: given(args.action),
+            actor_name: given(args.actor_name),
+            entity_id: given(args.entity_id),
+            from: args.from,
+            until: args.until,
+        };
+        let page = self.store.list_audit(request, args.order, &filter).await?;
         Ok(map_page(page, AuditEntryView::from))
+    }
+
+    /// The sessions open on this workstation, for an administrator.
+    pub async fn list_sessions(
+        &self,
+        token: Option<&str>,
+        args: ListSessionsArgs,
+    ) -> Result<Page<OpenSession>> {
+        self.actor_with(token, Permission::ManageUsers).await?;
+        let request = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(self.store.open_sessions(request).await?)
+    }
+
+    /// Ends someone's session at once, with the reason; audited.
+    pub async fn revoke_session(&self, token: Option<&str>, args: RevokeSessionArgs) -> Result<()> {
+        let actor = self.actor_with(token, Permission::ManageUsers).await?;
+        let reason = validate_reason(&args.reason)?;
+        self.store
+            .revoke_session(&actor, args.session_id, &reason)
+            .await?;
+        Ok(())
     }
 
     pub async fn verify_audit(

@@ -10,6 +10,7 @@ use crate::{Api, ApiError};
 use aliquot_devices::printer::status::{parse_host_status, PrinterFault, HOST_STATUS};
 use aliquot_devices::printer::{self, FakePrinter, LinkError, PrinterLink};
 use aliquot_devices::registry::DeviceListing;
+use aliquot_domain::command::validate_reason;
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::printing::{
     LabelGroup, LabelKind, LabelStock, PrinterLanguage, PrinterSettings, SampleLabelCode,
@@ -45,6 +46,21 @@ pub struct ListPrintJobsArgs {
 pub struct ReprintArgs {
     pub job_id: Uuid,
     pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CancelPrintJobArgs {
+    pub job_id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RetryPrintJobArgs {
+    pub job_id: Uuid,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -171,6 +187,33 @@ impl Api {
         .await?;
         self.print_queue_changed(job_id);
         Ok(self.store().print_job(job_id).await?)
+    }
+
+    /// Takes a queued or failed job off the queue, with the reason, audited.
+    pub async fn cancel_print_job(
+        &self,
+        token: Option<&str>,
+        args: CancelPrintJobArgs,
+    ) -> Result<PrintJobRecord> {
+        let actor = self.actor_with(token, Permission::PrintLabels).await?;
+        let reason = validate_reason(&args.reason)?;
+        self.store()
+            .cancel_print_job(&actor, args.job_id, &reason)
+            .await?;
+        self.print_queue_changed(args.job_id);
+        Ok(self.store().print_job(args.job_id).await?)
+    }
+
+    /// Sends a failed job again, with a fresh set of attempts; audited.
+    pub async fn retry_print_job(
+        &self,
+        token: Option<&str>,
+        args: RetryPrintJobArgs,
+    ) -> Result<PrintJobRecord> {
+        let actor = self.actor_with(token, Permission::PrintLabels).await?;
+        self.store().retry_print_job(&actor, args.job_id).await?;
+        self.print_queue_changed(args.job_id);
+        Ok(self.store().print_job(args.job_id).await?)
     }
 
     pub async fn test_print(

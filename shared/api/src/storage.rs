@@ -240,7 +240,22 @@ impl Api {
             },
         )
         .await?;
+        self.emit(CoreEvent::StorageChanged {
+            box_id: args.box_id,
+        });
         Ok(self.store().storage_box(args.box_id).await?)
+    }
+
+    /// Tells open box maps of the boxes these tubes are in (and `also`) to refresh.
+    async fn storage_changed(&self, sample_ids: &[Uuid], also: Option<Uuid>) -> Result<()> {
+        let mut boxes = self.store().boxes_holding(sample_ids).await?;
+        boxes.extend(also);
+        boxes.sort();
+        boxes.dedup();
+        for box_id in boxes {
+            self.emit(CoreEvent::StorageChanged { box_id });
+        }
+        Ok(())
     }
 
     pub async fn void_storage(&self, token: Option<&str>, args: VoidStorageArgs) -> Result<()> {
@@ -299,6 +314,9 @@ impl Api {
         args: PlaceSamplesArgs,
     ) -> Result<BoxMap> {
         let actor = self.actor_with(token, Permission::PlaceSamples).await?;
+        let moved: Vec<Uuid> = args.tubes.iter().map(|t| t.sample_id).collect();
+        // The boxes the tubes leave change too.
+        let from = self.store().boxes_holding(&moved).await?;
         self.run(
             &actor,
             Command::PlaceSamples {
@@ -308,6 +326,9 @@ impl Api {
             },
         )
         .await?;
+        for box_id in from.into_iter().filter(|b| *b != args.box_id) {
+            self.emit(CoreEvent::StorageChanged { box_id });
+        }
         self.emit(CoreEvent::StorageChanged {
             box_id: args.box_id,
         });
@@ -324,12 +345,12 @@ impl Api {
         self.run(
             &actor,
             Command::CheckOutSamples {
-                sample_ids: args.sample_ids,
+                sample_ids: args.sample_ids.clone(),
                 reason,
             },
         )
         .await?;
-        Ok(())
+        self.storage_changed(&args.sample_ids, None).await
     }
 
     pub async fn check_in_samples(
@@ -341,11 +362,11 @@ impl Api {
         self.run(
             &actor,
             Command::CheckInSamples {
-                sample_ids: args.sample_ids,
+                sample_ids: args.sample_ids.clone(),
             },
         )
         .await?;
-        Ok(())
+        self.storage_changed(&args.sample_ids, None).await
     }
 
     async fn rack_scan_diff(&self, args: &RackScanArgs) -> Result<RackScanDiff> {

@@ -739,6 +739,27 @@ async fn a_kit_goes_from_the_desk_to_a_box_and_a_rack_scan_checks_the_box() {
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
+    // Every box a change touches is told, so open box maps refresh: the box a tube leaves,
+    // the box it enters, and the box of a tube checked out.
+    let other = call(&api, "create_box", Some(&manager), json!({"rack_id": rack["id"], "name": "Box 2", "barcode": "BXTWO", "box_type": "96-tube rack", "layout": {"kind": "grid", "rows": 8, "columns": 12}})).await.unwrap();
+    let mut events = api.subscribe();
+    call(&api, "place_samples", Some(&tech), json!({"box_id": other["id"], "tubes": [{"sample_id": id(0), "position": "A1"}], "source": "manual"})).await.unwrap();
+    call(
+        &api,
+        "check_out_samples",
+        Some(&tech),
+        json!({"sample_ids": [id(0)], "reason": "thaw for assay"}),
+    )
+    .await
+    .unwrap();
+    let mut told = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let aliquot_api::dto::CoreEvent::StorageChanged { box_id } = event {
+            told.push(box_id.to_string());
+        }
+    }
+    let (one, two) = (box_id.clone(), other["id"].as_str().unwrap().to_owned());
+    assert_eq!(told, [one, two.clone(), two]);
 }
 
 mod http {
@@ -909,6 +930,162 @@ mod http {
         assert_eq!(s, StatusCode::UNAUTHORIZED);
         assert_eq!(body["code"], "unauthenticated");
     }
+}
+
+/// Audit entries of `action` (newest first), as the audit viewer asks for them.
+async fn audit_of(api: &Api, token: &str, filter: Value) -> Vec<Value> {
+    let mut args = json!({"per_page": 100});
+    args.as_object_mut()
+        .unwrap()
+        .extend(filter.as_object().unwrap().clone());
+    call(api, "list_audit", Some(token), args).await.unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_narrowed_by_action_actor_entity_and_time() {
+    let (_dir, api, admin) = signed_in().await;
+    let tech = user(&api, &admin, "tech", "technician").await;
+    call(&api, "logout", Some(&tech), json!({})).await.unwrap();
+    let all = audit_of(&api, &admin, json!({})).await;
+    assert!(all.len() >= 5, "{all:?}");
+
+    let logins = audit_of(&api, &admin, json!({"action": "login_succeeded"})).await;
+    assert_eq!(logins.len(), 2, "the admin's and the technician's sign-in");
+    assert!(logins.iter().all(|e| e["action"] == "login_succeeded"));
+
+    let by_tech = audit_of(&api, &admin, json!({"actor_name": "tech"})).await;
+    let actions: Vec<_> = by_tech
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["logout", "login_succeeded"]);
+
+    let created = &audit_of(&api, &admin, json!({"action": "create_user"})).await[0];
+    let entity = created["entity_id"].as_str().unwrap();
+    let about = audit_of(&api, &admin, json!({"entity_id": entity})).await;
+    assert_eq!(about.len(), 1);
+
+    // A time window: everything is before "now + 1 h", nothing is after it; blank filters
+    // are "any".
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    assert_eq!(
+        audit_of(&api, &admin, json!({"until": later, "action": " "}))
+            .await
+            .len(),
+        all.len()
+    );
+    assert!(audit_of(&api, &admin, json!({"from": later}))
+        .await
+        .is_empty());
+    // Totals follow the filter, so paging is right.
+    let page = call(
+        &api,
+        "list_audit",
+        Some(&admin),
+        json!({"action": "login_succeeded", "per_page": 1}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (page["total"].as_u64(), page["total_pages"].as_u64()),
+        (Some(2), Some(2))
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_sees_open_sessions_and_ends_one_with_a_reason() {
+    let (_dir, api, admin) = signed_in().await;
+    let tech = user(&api, &admin, "tech", "technician").await;
+    let gone = user(&api, &admin, "gone", "viewer").await;
+    call(&api, "logout", Some(&gone), json!({})).await.unwrap();
+
+    let open = call(&api, "list_sessions", Some(&admin), json!({}))
+        .await
+        .unwrap();
+    let names: Vec<_> = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(open["total"], 2, "{open}");
+    assert!(
+        names.contains(&"admin") && names.contains(&"tech"),
+        "{names:?}"
+    );
+    assert!(
+        open.to_string().find(&tech).is_none(),
+        "tokens are never listed"
+    );
+
+    let err = call(&api, "list_sessions", Some(&tech), json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden);
+
+    let tech_session = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["username"] == "tech")
+        .unwrap()["id"]
+        .clone();
+    let err = call(
+        &api,
+        "revoke_session",
+        Some(&admin),
+        json!({"session_id": tech_session, "reason": " "}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "a reason is required");
+    call(&api, "whoami", Some(&tech), json!({}))
+        .await
+        .expect("still signed in after a refused revoke");
+
+    call(
+        &api,
+        "revoke_session",
+        Some(&admin),
+        json!({"session_id": tech_session, "reason": "left signed in at the bench"}),
+    )
+    .await
+    .unwrap();
+    let err = call(&api, "whoami", Some(&tech), json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unauthenticated);
+    let err = call(
+        &api,
+        "revoke_session",
+        Some(&admin),
+        json!({"session_id": tech_session, "reason": "again"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::NotFound,
+        "an ended session is not ended twice"
+    );
+
+    let revoked = audit_of(&api, &admin, json!({"action": "session_revoked"})).await;
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0]["reason"], "left signed in at the bench");
+    assert_eq!(revoked[0]["entity_id"], tech_session);
+    assert_eq!(
+        call(&api, "list_sessions", Some(&admin), json!({}))
+            .await
+            .unwrap()["total"],
+        1
+    );
+    let verified = call(&api, "verify_audit", Some(&admin), json!({}))
+        .await
+        .unwrap();
+    assert_eq!(verified["intact"], true, "{verified}");
 }
 
 mod printing {
@@ -1178,6 +1355,123 @@ mod printing {
             Some(PrintOutcome::Printed { .. })
         ));
         assert_eq!(fake.received().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_queued_job_is_cancelled_with_a_reason_and_a_failed_one_is_retried() {
+        let (_dir, api, admin, tech) =
+            with_printer(json!({"kind": "fake", "name": "Desk Zebra"})).await;
+        let fake = FakePrinter::new("Desk Zebra");
+        let fakes = [fake.clone()];
+        let first = call(
+            &api,
+            "test_print",
+            Some(&tech),
+            json!({"printer": "Desk Zebra"}),
+        )
+        .await
+        .unwrap();
+
+        let err = call(
+            &api,
+            "cancel_print_job",
+            Some(&tech),
+            json!({"job_id": first["id"], "reason": ""}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "a reason is required");
+        let cancelled = call(
+            &api,
+            "cancel_print_job",
+            Some(&tech),
+            json!({"job_id": first["id"], "reason": "wrong printer"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(cancelled["state"], "cancelled");
+        // The worker never sends a cancelled job.
+        fake.set_status_answer(Some(host_status_answer(&HostStatus::default())));
+        assert!(api
+            .print_next(&fakes, chrono::Duration::zero())
+            .await
+            .unwrap()
+            .is_none());
+        assert!(fake.received().is_empty());
+
+        // A job that fails every attempt ends failed; retry puts it back with fresh attempts.
+        let second = call(
+            &api,
+            "test_print",
+            Some(&tech),
+            json!({"printer": "Desk Zebra"}),
+        )
+        .await
+        .unwrap();
+        let err = call(
+            &api,
+            "retry_print_job",
+            Some(&tech),
+            json!({"job_id": second["id"]}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.code,
+            ErrorCode::InvalidInput,
+            "only a failed job is retried: {err:?}"
+        );
+        fake.fail_next_sends(u32::MAX);
+        while api.store().print_job(job_id(&second)).await.unwrap().state == "queued" {
+            api.print_next(&fakes, chrono::Duration::zero())
+                .await
+                .unwrap();
+        }
+        let failed = api.store().print_job(job_id(&second)).await.unwrap();
+        assert_eq!(failed.state, "failed");
+        fake.fail_next_sends(0);
+        let retried = call(
+            &api,
+            "retry_print_job",
+            Some(&tech),
+            json!({"job_id": second["id"]}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (retried["state"].as_str(), retried["attempts"].as_i64()),
+            (Some("queued"), Some(0))
+        );
+        assert!(matches!(
+            api.print_next(&fakes, chrono::Duration::zero())
+                .await
+                .unwrap(),
+            Some(PrintOutcome::Printed { .. })
+        ));
+        assert_eq!(fake.received().len(), 1, "printed once, after the retry");
+        let err = call(
+            &api,
+            "cancel_print_job",
+            Some(&tech),
+            json!({"job_id": second["id"], "reason": "too late"}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.code,
+            ErrorCode::InvalidInput,
+            "a printed job cannot be cancelled"
+        );
+
+        let cancels = audit_of(&api, &admin, json!({"action": "print_job_cancelled"})).await;
+        assert_eq!(cancels.len(), 1);
+        assert_eq!(cancels[0]["reason"], "wrong printer");
+        assert_eq!(
+            audit_of(&api, &admin, json!({"action": "print_job_retried"}))
+                .await
+                .len(),
+            1
+        );
     }
 }
 

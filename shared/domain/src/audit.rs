@@ -17,6 +17,11 @@ pub enum AuditAction {
     LoginSucceeded,
     LoginFailed,
     Logout,
+    /// An administrator ended someone's session.
+    SessionRevoked,
+    /// Print-queue bookkeeping a person asked for (device state, audited like sessions).
+    PrintJobCancelled,
+    PrintJobRetried,
 }
 
 impl AuditAction {
@@ -26,6 +31,9 @@ impl AuditAction {
             AuditAction::LoginSucceeded => "login_succeeded",
             AuditAction::LoginFailed => "login_failed",
             AuditAction::Logout => "logout",
+            AuditAction::SessionRevoked => "session_revoked",
+            AuditAction::PrintJobCancelled => "print_job_cancelled",
+            AuditAction::PrintJobRetried => "print_job_retried",
         }
     }
 

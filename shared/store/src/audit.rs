@@ -1,10 +1,24 @@
 //! The audit trail in SQLite: one typed append, a paged chain verification, a paged list.
 //! Rows cannot be changed or removed: triggers in the schema abort UPDATE and DELETE.
 
-use crate::{Result, Store};
+use crate::{format_utc, Result, Store};
 use aliquot_domain::audit::{verify_rows, AuditEntry, ChainBreak, StoredAuditRow, GENESIS_HASH};
 use aliquot_domain::paging::{Page, PageRequest, SortOrder};
+use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
+
+/// What an auditor narrows the trail to; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// An action name as recorded ("register_kit", "login_failed").
+    pub action: Option<String>,
+    pub actor_name: Option<String>,
+    /// The id of what was changed (a sample, a user, a session).
+    pub entity_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive.
+    pub until: Option<DateTime<Utc>>,
+}
 
 /// Appends `entry` to the chain inside the caller's transaction; returns its sequence number.
 /// The only function that writes `audit_log` (predecessor finding C-03).
@@ -88,29 +102,51 @@ impl Store {
         .await?)
     }
 
-    /// A page of the audit trail, oldest or newest first.
+    /// A page of the audit trail, oldest or newest first, narrowed by `filter`.
     pub async fn list_audit(
         &self,
         request: PageRequest,
         order: SortOrder,
+        filter: &AuditFilter,
     ) -> Result<Page<StoredAuditRow>> {
         let page = request.validate()?;
         let (limit, offset) = (page.limit(), page.offset());
         let order_key = order.sql();
-        let total = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM audit_log"#)
-            .fetch_one(&self.pool)
-            .await?;
+        let (action, actor, entity) = (&filter.action, &filter.actor_name, &filter.entity_id);
+        let from = filter.from.map(format_utc);
+        let until = filter.until.map(format_utc);
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM audit_log
+               WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor_name = ?2)
+                 AND (?3 IS NULL OR entity_id = ?3) AND (?4 IS NULL OR at >= ?4)
+                 AND (?5 IS NULL OR at < ?5)"#,
+            action,
+            actor,
+            entity,
+            from,
+            until
+        )
+        .fetch_one(&self.pool)
+        .await?;
         let rows = sqlx::query_as!(
             StoredAuditRow,
             r#"SELECT seq AS "seq!", at, actor_id, actor_name, action, entity_type, entity_id,
                       old_value, new_value, reason, context, prev_hash, hash
                FROM audit_log
+               WHERE (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR actor_name = ?5)
+                 AND (?6 IS NULL OR entity_id = ?6) AND (?7 IS NULL OR at >= ?7)
+                 AND (?8 IS NULL OR at < ?8)
                ORDER BY CASE WHEN ?3 = 'ASC' THEN seq END ASC,
                         CASE WHEN ?3 = 'DESC' THEN seq END DESC
                LIMIT ?1 OFFSET ?2"#,
             limit,
             offset,
-            order_key
+            order_key,
+            action,
+            actor,
+            entity,
+            from,
+            until
         )
         .fetch_all(&self.pool)
         .await?;

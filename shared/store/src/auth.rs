@@ -6,10 +6,13 @@ use crate::users::{parse_uuid, UserRecord};
 use crate::{audit, format_utc, parse_utc, password, Result, Store, StoreError};
 use aliquot_domain::account::{self, LoginThrottle, SessionTimes};
 use aliquot_domain::audit::{AuditAction, AuditContext, AuditEntry};
+use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::Actor;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
+use ts_rs::TS;
 use uuid::Uuid;
 
 /// A fresh random secret (256 bits) as hex: session tokens and reset tokens.
@@ -22,6 +25,20 @@ pub fn new_token() -> String {
 /// Tokens are stored only as this hash.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// An open session as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct OpenSession {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: aliquot_domain::Role,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A signed-in session as the API sees it.
@@ -198,12 +215,26 @@ impl Store {
         entity_id: &str,
         reason: Option<&str>,
     ) -> AuditEntry {
+        self.device_entry(actor_id, actor_name, action, "session", entity_id, reason)
+    }
+
+    /// An audit entry for this workstation's own state (sessions, the print queue), which
+    /// changes outside the executor and is never synced, but is still accounted for.
+    pub(crate) fn device_entry(
+        &self,
+        actor_id: Uuid,
+        actor_name: &str,
+        action: AuditAction,
+        entity_type: &'static str,
+        entity_id: &str,
+        reason: Option<&str>,
+    ) -> AuditEntry {
         AuditEntry {
             actor_id,
             actor_name: actor_name.to_owned(),
             at: self.clock.now(),
             action,
-            entity_type: "session",
+            entity_type,
             entity_id: entity_id.to_owned(),
             old_value: None,
             new_value: None,
@@ -263,6 +294,93 @@ impl Store {
                 created_at: parse_utc(&row.user_created_at)?,
             },
         })
+    }
+
+    /// The sessions that are open now (not signed out or revoked, not expired, their user
+    /// active), most recently used first. Tokens are never shown; only their sessions' ids.
+    pub async fn open_sessions(&self, request: PageRequest) -> Result<Page<OpenSession>> {
+        let page = request.validate()?;
+        let now = self.clock.now();
+        let idle_since = format_utc(now - account::SESSION_IDLE);
+        let born_since = format_utc(now - account::SESSION_ABSOLUTE);
+        let (limit, offset) = (page.limit(), page.offset());
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM sessions s JOIN users u ON u.id = s.user_id
+               WHERE s.revoked_at IS NULL AND u.active = 1 AND s.last_seen_at > ?1 AND s.created_at > ?2"#,
+            idle_since,
+            born_since
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query!(
+            r#"SELECT s.id, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.display_name, u.role
+               FROM sessions s JOIN users u ON u.id = s.user_id
+               WHERE s.revoked_at IS NULL AND u.active = 1 AND s.last_seen_at > ?1 AND s.created_at > ?2
+               ORDER BY s.last_seen_at DESC, s.id LIMIT ?3 OFFSET ?4"#,
+            idle_since,
+            born_since,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                let times = SessionTimes {
+                    created_at: parse_utc(&r.created_at)?,
+                    last_seen_at: parse_utc(&r.last_seen_at)?,
+                };
+                Ok(OpenSession {
+                    id: parse_uuid(&r.id)?,
+                    user_id: parse_uuid(&r.user_id)?,
+                    username: r.username,
+                    display_name: r.display_name,
+                    role: aliquot_domain::Role::parse(&r.role)
+                        .ok_or_else(|| StoreError::Decode(format!("role {:?}", r.role)))?,
+                    created_at: times.created_at,
+                    last_seen_at: times.last_seen_at,
+                    expires_at: times.expires_at(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// Ends someone's session (a workstation left signed in, a lost badge); audited with the
+    /// reason. Ending an already ended session is "not found", so nothing is recorded twice.
+    pub async fn revoke_session(
+        &self,
+        actor: &Actor,
+        session_id: Uuid,
+        reason: &str,
+    ) -> Result<()> {
+        let (sid, at) = (session_id.to_string(), format_utc(self.clock.now()));
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query!(
+            "UPDATE sessions SET revoked_at = ?2, revoked_why = 'revoked by an administrator' WHERE id = ?1 AND revoked_at IS NULL",
+            sid,
+            at
+        )
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(aliquot_domain::DomainError::NotFound("open session").into());
+        }
+        audit::append(
+            &mut tx,
+            &self.device_entry(
+                actor.user_id,
+                &actor.username,
+                AuditAction::SessionRevoked,
+                "session",
+                &sid,
+                Some(reason),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Ends the session behind `token`; the next call with it is refused.

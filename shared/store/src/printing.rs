@@ -8,11 +8,13 @@
 
 use crate::executor::{Applied, Change, Ctx};
 use crate::users::parse_uuid;
-use crate::{format_utc, parse_utc, Result, Store, StoreError};
+use crate::{audit, format_utc, parse_utc, Result, Store, StoreError};
+use aliquot_domain::audit::AuditAction;
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::printing::{
     self, LabelStock, PrinterAddress, PrinterLanguage, PrinterSettings,
 };
+use aliquot_domain::Actor;
 use aliquot_domain::{Command, DomainError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -42,6 +44,13 @@ pub struct PrintJobRecord {
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// What a person may do to a job in the queue.
+#[derive(Debug, Clone, Copy)]
+enum JobChange {
+    Cancel,
+    Retry,
 }
 
 /// A job ready to go to its printer.
@@ -286,6 +295,83 @@ impl Store {
         sqlx::query!("UPDATE print_jobs SET waiting_for = ?1, updated_at = ?2, next_attempt_at = ?3 WHERE id = ?4 AND state = 'queued'", waiting_for, now, next, id)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// Takes a job that has not printed off the queue (a wrong kit, a printer gone for
+    /// good). A job being sent cannot be cancelled: the printer may already have it.
+    pub async fn cancel_print_job(&self, actor: &Actor, id: Uuid, reason: &str) -> Result<()> {
+        self.change_print_job(actor, id, JobChange::Cancel, Some(reason))
+            .await
+    }
+
+    /// Puts a failed job back on the queue with a fresh set of attempts (the printer has
+    /// been fixed), to be sent at once.
+    pub async fn retry_print_job(&self, actor: &Actor, id: Uuid) -> Result<()> {
+        self.change_print_job(actor, id, JobChange::Retry, None)
+            .await
+    }
+
+    async fn change_print_job(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        change: JobChange,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let (key, now) = (id.to_string(), format_utc(self.clock.now()));
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let state = sqlx::query_scalar!("SELECT state FROM print_jobs WHERE id = ?1", key)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(DomainError::NotFound("print job"))?;
+        let (done, action, refusal) = match change {
+            JobChange::Cancel => (
+                sqlx::query!(
+                    "UPDATE print_jobs SET state = 'cancelled', waiting_for = NULL, updated_at = ?1
+                     WHERE id = ?2 AND state IN ('queued', 'failed')",
+                    now,
+                    key
+                )
+                .execute(&mut *tx)
+                .await?,
+                AuditAction::PrintJobCancelled,
+                "only a queued or failed job can be cancelled",
+            ),
+            JobChange::Retry => (
+                sqlx::query!(
+                    "UPDATE print_jobs SET state = 'queued', attempts = 0, waiting_for = NULL,
+                            updated_at = ?1, next_attempt_at = ?1
+                     WHERE id = ?2 AND state = 'failed'",
+                    now,
+                    key
+                )
+                .execute(&mut *tx)
+                .await?,
+                AuditAction::PrintJobRetried,
+                "only a failed job can be retried",
+            ),
+        };
+        if done.rows_affected() == 0 {
+            return Err(DomainError::invalid(
+                "print job",
+                format!("{refusal}; this one is {state}"),
+            )
+            .into());
+        }
+        audit::append(
+            &mut tx,
+            &self.device_entry(
+                actor.user_id,
+                &actor.username,
+                action,
+                "print_job",
+                &key,
+                reason,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

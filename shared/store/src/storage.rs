@@ -964,6 +964,22 @@ impl Store {
         row.map(BoxRecord::try_from).transpose()
     }
 
+    /// The boxes that hold any of these tubes now (for telling open box maps to refresh).
+    pub async fn boxes_holding(&self, sample_ids: &[Uuid]) -> Result<Vec<Uuid>> {
+        let ids =
+            serde_json::to_string(sample_ids).map_err(|e| StoreError::Decode(e.to_string()))?;
+        sqlx::query_scalar!(
+            r#"SELECT DISTINCT box_id AS "box_id!" FROM placements
+               WHERE sample_id IN (SELECT value FROM json_each(?1)) ORDER BY box_id"#,
+            ids
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|id| parse_uuid(id))
+        .collect()
+    }
+
     /// What is in a box, in reading order (bags: by code).
     pub async fn box_contents(&self, box_id: Uuid) -> Result<Vec<Well>> {
         let id = box_id.to_string();

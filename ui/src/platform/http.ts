@@ -14,6 +14,9 @@ import {
 export class HttpTransport implements Transport {
   private readonly base: string;
   private readonly getToken: () => string | null;
+  private readonly listeners = new Set<(e: CoreEvent) => void>();
+  private source: EventSource | null = null;
+  private sourceToken: string | null = null;
 
   /** `base` is the URL prefix of the API (default `/api`); `getToken` feeds the event stream. */
   constructor(getToken: () => string | null, base = '/api') {
@@ -62,9 +65,29 @@ export class HttpTransport implements Transport {
     throw ApiError.fromPayload(payload) ?? new ApiError('network', NETWORK_ERROR_MESSAGE);
   }
 
+  /**
+   * Listens to core events. Every listener shares one event stream (a browser allows only
+   * six connections to a host; one stream per screen would starve the calls); the stream
+   * opens with the first listener, follows a new session token, and closes with the last.
+   */
   subscribe(onEvent: (e: CoreEvent) => void): () => void {
     if (typeof EventSource === 'undefined') return () => {};
+    this.listeners.add(onEvent);
+    this.openStream();
+    return () => {
+      this.listeners.delete(onEvent);
+      if (this.listeners.size === 0) {
+        this.source?.close();
+        this.source = null;
+      }
+    };
+  }
+
+  private openStream(): void {
     const token = this.getToken();
+    if (this.source !== null && this.sourceToken === token) return;
+    this.source?.close();
+    this.sourceToken = token;
     const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
     const source = new EventSource(`${this.base}/events${query}`);
     source.onmessage = (message: MessageEvent<string>) => {
@@ -74,8 +97,9 @@ export class HttpTransport implements Transport {
       } catch {
         return;
       }
-      if (isCoreEvent(data)) onEvent(data);
+      if (!isCoreEvent(data)) return;
+      for (const listener of [...this.listeners]) listener(data);
     };
-    return () => source.close();
+    this.source = source;
   }
 }

@@ -55,3 +55,56 @@ describe('the transport switch', () => {
     });
   });
 });
+
+describe("the browser transport's event stream", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  class FakeEventSource {
+    static opened: FakeEventSource[] = [];
+    onmessage: ((m: { data: string }) => void) | null = null;
+    closed = false;
+    constructor(readonly url: string) {
+      FakeEventSource.opened.push(this);
+    }
+    close() {
+      this.closed = true;
+    }
+  }
+
+  it('is one stream shared by every listener, closed with the last', () => {
+    FakeEventSource.opened = [];
+    vi.stubGlobal('EventSource', FakeEventSource);
+    const transport = new HttpTransport(() => 'tok');
+    const a: string[] = [];
+    const b: string[] = [];
+    const stopA = transport.subscribe((e) => a.push(e.type));
+    const stopB = transport.subscribe((e) => b.push(e.type));
+    expect(FakeEventSource.opened).toHaveLength(1);
+    const stream = FakeEventSource.opened[0]!;
+    expect(stream.url).toBe('/api/events?token=tok');
+    stream.onmessage?.({ data: JSON.stringify({ type: 'settings_changed' }) });
+    stream.onmessage?.({ data: 'not json' });
+    expect(a).toEqual(['settings_changed']);
+    expect(b).toEqual(['settings_changed']);
+    stopA();
+    expect(stream.closed).toBe(false);
+    stopB();
+    expect(stream.closed).toBe(true);
+  });
+
+  it('follows a new session token', () => {
+    FakeEventSource.opened = [];
+    vi.stubGlobal('EventSource', FakeEventSource);
+    let token = 'first';
+    const transport = new HttpTransport(() => token);
+    transport.subscribe(() => {});
+    token = 'second';
+    transport.subscribe(() => {});
+    expect(FakeEventSource.opened.map((s) => [s.url, s.closed])).toEqual([
+      ['/api/events?token=first', true],
+      ['/api/events?token=second', false],
+    ]);
+  });
+});

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 import type { DeviceStatus, Role, Settings, UserView } from '../api/types';
 import { formatDateTime } from '../lib/format';
 import { canManageUsers, canRegister, canViewAudit, roleLabel } from '../lib/roles';
+import { PrinterStatusItem, ScannerStatusItem } from '../components/DeviceStatus';
 import { Account } from '../pages/Account';
 import { AuditTrail } from '../pages/AuditTrail';
 import { Home } from '../pages/Home';
@@ -262,7 +263,7 @@ function NoAccess() {
   );
 }
 
-/** Slots for the workstation's hardware and sync state; drivers and sync fill them later. */
+/** The workstation's scanner, label printer and sync state; sync fills its slot later. */
 function StatusBar({ device, deviceError }: { device: DeviceStatus | null; deviceError: boolean }) {
   const outbox = deviceError
     ? 'unknown'
@@ -271,14 +272,8 @@ function StatusBar({ device, deviceError }: { device: DeviceStatus | null; devic
       : `${device.outbox_pending} pending`;
   return (
     <footer className="status-bar" data-testid="status-bar" aria-label="Workstation status">
-      <span className="status-item" data-testid="status-scanner">
-        <span className="status-dot status-dot-idle" aria-hidden="true" />
-        Scanner: none
-      </span>
-      <span className="status-item" data-testid="status-printer">
-        <span className="status-dot status-dot-idle" aria-hidden="true" />
-        Printer: none
-      </span>
+      <ScannerStatusItem />
+      <PrinterStatusItem />
       <span className="status-item" data-testid="status-sync">
         <span className="status-dot status-dot-idle" aria-hidden="true" />
         Sync: stand-alone

@@ -591,7 +591,11 @@ async fn every_command_kind_writes_exactly_one_audit_entry_and_one_outbox_row() 
 
         let audit = f
             .store
-            .list_audit(Default::default(), aliquot_domain::paging::SortOrder::Desc)
+            .list_audit(
+                Default::default(),
+                aliquot_domain::paging::SortOrder::Desc,
+                &Default::default(),
+            )
             .await
             .unwrap();
         let entry = &audit.items[0];
@@ -1317,7 +1321,11 @@ async fn a_reset_token_is_hashed_single_use_expiring_and_audited() {
     assert_eq!(stored, token_hash(&token));
     let audit = f
         .store
-        .list_audit(Default::default(), aliquot_domain::paging::SortOrder::Desc)
+        .list_audit(
+            Default::default(),
+            aliquot_domain::paging::SortOrder::Desc,
+            &Default::default(),
+        )
         .await
         .unwrap();
     let issued = &audit.items[0];
@@ -1403,7 +1411,11 @@ async fn settings_change_only_through_the_command_with_old_and_new_values_audite
     );
     let audit = f
         .store
-        .list_audit(Default::default(), aliquot_domain::paging::SortOrder::Desc)
+        .list_audit(
+            Default::default(),
+            aliquot_domain::paging::SortOrder::Desc,
+            &Default::default(),
+        )
         .await
         .unwrap();
     let e = &audit.items[0];

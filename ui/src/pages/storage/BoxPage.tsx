@@ -1,9 +1,722 @@
-import { PageHeading } from '../../components/forms';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import type { BoxMap, RackScanDiff, SampleView, Well } from '../../api/types';
+import { ErrorAlert, PageHeading, StatusMessage } from '../../components/forms';
+import { errorMessage } from '../../lib/errors';
+import { canHandleSamples, canManageStorage } from '../../lib/roles';
+import { useNavigate } from '../../router';
+import { useScanFeedback, useScanHandler, type Scan } from '../../scan/ScanContext';
+import { useClient, useSession } from '../../session';
+import { BoxMapView, MapLegend, type ColourBy } from './BoxMapView';
+import { CheckOutDialog, MoveBoxDialog, MoveTubeDialog } from './BoxDialogs';
+import { RackScanPanel } from './RackScanPanel';
+import { ScanField } from './ScanField';
+import {
+  diffByPosition,
+  layoutLabel,
+  occupancy,
+  statusClass,
+  statusLabel,
+  typeClass,
+  typeLabel,
+} from './storageLabels';
+import './storage.css';
 
+/** Set when a box barcode scanned in placement mode opens the next box: it opens placing. */
+let carryPlacement = false;
+
+type Placed = {
+  sampleId: string;
+  code: string;
+  /** Where it went in this box (null in a bag). */
+  position: string | null;
+  /** Where it was before: undo puts it back there. Null when it had no place in storage. */
+  from: { boxId: string; boxName: string; position: string | null } | null;
+};
+
+type Dialog =
+  | { kind: 'move-tube'; well: Well }
+  | { kind: 'check-out'; well: Well }
+  | { kind: 'move-box' }
+  | null;
+
+const WHERE = (p: string | null) => (p ? ` at ${p}` : '');
+
+/** The box map, placement by scanning, moves, check-out and check-in, and rack-scan import. */
 export function BoxPage({ boxId }: { boxId: string }) {
+  const client = useClient();
+  const { user, settings } = useSession();
+  const navigate = useNavigate();
+  const feedback = useScanFeedback();
+  const handles = canHandleSamples(user.role);
+
+  const [map, setMapState] = useState<BoxMap | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const latest = useRef(0);
+  const setMap = useCallback((m: BoxMap) => {
+    latest.current += 1;
+    setMapState(m);
+    setLoadError(null);
+  }, []);
+  const reload = useCallback(async () => {
+    const n = ++latest.current;
+    try {
+      const m = await client.run('get_box', { id: boxId });
+      if (n === latest.current) {
+        setMapState(m);
+        setLoadError(null);
+      }
+    } catch (e: unknown) {
+      if (n === latest.current) setLoadError(errorMessage(e));
+    }
+  }, [client, boxId]);
+
+  useEffect(() => {
+    void reload();
+    return client.subscribe((event) => {
+      if (event.type === 'storage_changed' && event.box_id === boxId) void reload();
+    });
+  }, [client, boxId, reload]);
+
+  const [colourBy, setColourBy] = useState<ColourBy>('status');
+  const [selected, setSelected] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [diff, setDiff] = useState<RackScanDiff | null>(null);
+
+  // ---- placement by scanning
+  const [placing, setPlacingState] = useState(() => {
+    const carried = carryPlacement && handles;
+    carryPlacement = false;
+    return carried;
+  });
+  const placingRef = useRef(placing);
+  const [target, setTargetState] = useState<string | null>(null);
+  const targetRef = useRef<string | null>(null);
+  const [session, setSessionState] = useState<Placed[]>([]);
+  const sessionRef = useRef<Placed[]>([]);
+  const [pending, setPending] = useState(0);
+  const [scanText, setScanText] = useState('');
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const scanInput = useRef<HTMLInputElement>(null);
+
+  const setPlacing = (on: boolean) => {
+    placingRef.current = on;
+    setPlacingState(on);
+    if (!on) setTarget(null);
+  };
+  const setTarget = (p: string | null) => {
+    targetRef.current = p;
+    setTargetState(p);
+  };
+  const setSession = (s: Placed[]) => {
+    sessionRef.current = s;
+    setSessionState(s);
+  };
+
+  // Placing starts with the focus in the scan field (also once the box has loaded, after the
+  // page heading took it).
+  const loaded = map !== null;
+  useEffect(() => {
+    if (placing && loaded) scanInput.current?.focus();
+  }, [placing, loaded]);
+
+  function enqueue(work: () => Promise<void>) {
+    setPending((n) => n + 1);
+    queue.current = queue.current
+      .then(work)
+      .catch((e: unknown) => feedback('refused', errorMessage(e)))
+      .finally(() => setPending((n) => n - 1));
+  }
+
+  async function placeTube(sample: SampleView) {
+    const loc = sample.location;
+    if (loc && loc.box_id === boxId) {
+      feedback(
+        'refused',
+        `${sample.code} is already in this box${WHERE(loc.position)}. Nothing changed; scan the next tube.`,
+      );
+      return;
+    }
+    const position = targetRef.current;
+    let result: BoxMap;
+    try {
+      result = await client.run('place_samples', {
+        box_id: boxId,
+        tubes: [{ sample_id: sample.id, position }],
+        source: 'scan',
+      });
+    } catch (e: unknown) {
+      feedback('refused', `${sample.code} was not placed: ${errorMessage(e)}`);
+      return;
+    }
+    setMap(result);
+    const at = result.wells.find((w) => w.sample_id === sample.id)?.position ?? null;
+    setSession([
+      ...sessionRef.current,
+      {
+        sampleId: sample.id,
+        code: sample.code,
+        position: at,
+        from: loc ? { boxId: loc.box_id, boxName: loc.box_name, position: loc.position } : null,
+      },
+    ]);
+    setTarget(null);
+    setSelected(at);
+    const moved = loc ? ` (moved from box ${loc.box_name}${WHERE(loc.position)})` : '';
+    feedback('accepted', `${sample.code} placed${WHERE(at)}${moved}.`);
+  }
+
+  async function undoLast() {
+    const last = sessionRef.current[sessionRef.current.length - 1];
+    if (!last) {
+      feedback('refused', 'Nothing was placed in this session, so there is nothing to undo.');
+      return;
+    }
+    if (!last.from) {
+      feedback(
+        'refused',
+        `${last.code} had no place in storage before, and a tube cannot be taken back out of storage. ` +
+          `Leave it${WHERE(last.position)}, or move it to another box from its well.`,
+      );
+      return;
+    }
+    try {
+      await client.run('place_samples', {
+        box_id: last.from.boxId,
+        tubes: [{ sample_id: last.sampleId, position: last.from.position }],
+        source: 'manual',
+      });
+    } catch (e: unknown) {
+      feedback('refused', `${last.code} could not be put back: ${errorMessage(e)}`);
+      return;
+    }
+    setSession(sessionRef.current.filter((p) => p !== last));
+    await reload();
+    feedback(
+      'accepted',
+      `Undone: ${last.code} is back in box ${last.from.boxName}${WHERE(last.from.position)}.`,
+    );
+  }
+
+  async function placementScan(scan: Scan) {
+    switch (scan.command) {
+      case 'undo':
+        await undoLast();
+        return;
+      case 'cancel':
+        setPlacing(false);
+        feedback('accepted', `Placing finished: ${sessionRef.current.length} placed in this box.`);
+        return;
+      case 'next_box':
+        feedback('accepted', 'Scan the barcode of the next box.');
+        return;
+      case 'confirm':
+        feedback('accepted', 'Each tube is saved as it is scanned: nothing waits for a confirm.');
+        return;
+      case null:
+        break;
+    }
+    const code = scan.text.trim();
+    if (!code) return;
+    const found = await client.run('lookup_scan', { code });
+    switch (found.kind) {
+      case 'sample':
+        await placeTube(found.sample);
+        return;
+      case 'box':
+        if (found.storage_box.id === boxId) {
+          feedback('accepted', `This is box ${found.storage_box.name}. Scan a tube to place it.`);
+          return;
+        }
+        carryPlacement = true;
+        feedback('accepted', `Next box: ${found.storage_box.name}. Scan its tubes.`);
+        navigate({ page: 'box', id: found.storage_box.id });
+        return;
+      case 'participant':
+        feedback(
+          'refused',
+          `${found.participant.code} is a participant's code, not a tube. Nothing was placed; scan the tube's own label.`,
+        );
+        return;
+      case 'unknown':
+        feedback(
+          'unknown',
+          `No tube has the code ${found.code}. Nothing was placed. Check the label, or register the tube first.`,
+        );
+        return;
+    }
+  }
+
+  useScanHandler((scan) => {
+    if (!placingRef.current) return false;
+    enqueue(() => placementScan(scan));
+    return true;
+  });
+
+  function submitScanField(e: FormEvent) {
+    e.preventDefault();
+    const text = scanText.trim();
+    setScanText('');
+    if (!text) return;
+    const upper = text.toUpperCase();
+    const command =
+      upper === 'AQCMD:UNDO'
+        ? 'undo'
+        : upper === 'AQCMD:CANCEL'
+          ? 'cancel'
+          : upper === 'AQCMD:NEXT-BOX'
+            ? 'next_box'
+            : upper === 'AQCMD:CONFIRM'
+              ? 'confirm'
+              : null;
+    enqueue(() => placementScan({ text, source: 'keyboard', command }));
+  }
+
+  // ---- selection
+  const wells = map?.wells ?? [];
+  const selectedWell =
+    selected === null
+      ? null
+      : (wells.find(
+          (w) => w.position === selected || (w.position === null && w.sample_id === selected),
+        ) ?? null);
+
+  function onSelectWell(position: string, well: Well | null) {
+    if (placing && !well) {
+      setTarget(target === position ? null : position);
+      setSelected(null);
+      return;
+    }
+    setSelected(position);
+  }
+
+  if (!map) {
+    return (
+      <section>
+        <PageHeading>Box</PageHeading>
+        <ErrorAlert message={loadError} />
+        {!loadError && <p className="muted">Loading the box…</p>}
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={() => navigate({ page: 'storage' })}
+        >
+          Back to storage
+        </button>
+      </section>
+    );
+  }
+
+  const box = map.storage_box;
+  const isGrid = box.layout.kind === 'grid';
+  const diffCells = diff ? diffByPosition(diff) : null;
+  const strategy =
+    settings?.auto_position === 'keep_participant_together'
+      ? "next to the participant's other tubes, else the first free position"
+      : 'the first free position';
+  const lastPlaced = session[session.length - 1];
+
   return (
-    <section>
-      <PageHeading>Box {boxId}</PageHeading>
+    <section className="box-page">
+      <PageHeading>Box {box.name}</PageHeading>
+      <dl className="facts box-facts">
+        <dt>Barcode</dt>
+        <dd>{box.barcode}</dd>
+        <dt>Where</dt>
+        <dd>
+          {box.freezer} › {box.rack}
+        </dd>
+        <dt>Layout</dt>
+        <dd>
+          {box.box_type} · {layoutLabel(box.layout)}
+        </dd>
+        <dt>Occupied</dt>
+        <dd data-testid="box-occupancy">
+          {occupancy(box)}
+          {!box.has_space && ' · full'}
+        </dd>
+      </dl>
+
+      <div className="toolbar">
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={() => navigate({ page: 'storage' })}
+        >
+          ← Storage
+        </button>
+        {handles && !placing && (
+          <button type="button" className="button button-primary" onClick={() => setPlacing(true)}>
+            Place tubes
+          </button>
+        )}
+        {canManageStorage(user.role) && (
+          <button
+            type="button"
+            className="button button-secondary"
+            onClick={() => setDialog({ kind: 'move-box' })}
+          >
+            Move this box…
+          </button>
+        )}
+      </div>
+      <StatusMessage message={notice} testId="box-notice" />
+      <ErrorAlert message={loadError} />
+
+      <div className="box-layout">
+        <div className="box-map-column">
+          <div className="toolbar colour-toggle" role="group" aria-label="Colour the wells by">
+            <span className="muted">Colour by:</span>
+            {(['status', 'type'] as const).map((c) => (
+              <button
+                key={c}
+                type="button"
+                className={`button button-small ${colourBy === c ? 'button-primary' : 'button-secondary'}`}
+                aria-pressed={colourBy === c}
+                onClick={() => setColourBy(c)}
+              >
+                {c === 'status' ? 'Status' : 'Sample type'}
+              </button>
+            ))}
+            {diff && (
+              <button
+                type="button"
+                className={`button button-small ${colourBy === 'diff' ? 'button-primary' : 'button-secondary'}`}
+                aria-pressed={colourBy === 'diff'}
+                onClick={() => setColourBy('diff')}
+              >
+                Rack scan
+              </button>
+            )}
+          </div>
+          {isGrid ? (
+            <BoxMapView
+              map={map}
+              colourBy={colourBy}
+              selected={selected}
+              target={target}
+              placed={session.map((p) => p.position).filter((p): p is string => p !== null)}
+              diff={colourBy === 'diff' ? diffCells : null}
+              onSelect={onSelectWell}
+            />
+          ) : (
+            <BagList map={map} selected={selected} onSelect={setSelected} colourBy={colourBy} />
+          )}
+          <MapLegend map={map} colourBy={colourBy} />
+        </div>
+
+        <div className="box-side">
+          {placing && (
+            <div className="placement-panel" data-testid="placement-panel">
+              <h2>Place tubes in {box.name}</h2>
+              <form onSubmit={submitScanField} className="placement-form">
+                <ScanField
+                  id="placement-scan"
+                  label="Scan a tube"
+                  value={scanText}
+                  onChange={setScanText}
+                  large
+                  inputRef={scanInput}
+                  hint="Or type the code and press Enter. A box barcode opens that box; UNDO takes back the last tube; CANCEL stops placing."
+                />
+                <button type="submit" className="button button-primary">
+                  Place
+                </button>
+              </form>
+              <p className="placement-next" data-testid="placement-next" aria-live="polite">
+                {pending > 0 ? (
+                  <strong>Placing…</strong>
+                ) : target ? (
+                  <>
+                    Next tube goes to <strong>{target}</strong>.{' '}
+                    <button
+                      type="button"
+                      className="button button-link"
+                      onClick={() => setTarget(null)}
+                    >
+                      Use the automatic position
+                    </button>
+                  </>
+                ) : isGrid ? (
+                  <>
+                    Next tube goes to {strategy} (lab setting). Click a free well to choose it
+                    instead.
+                  </>
+                ) : (
+                  <>Tubes in a bag have no position.</>
+                )}
+              </p>
+              <div className="form-actions">
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  disabled={session.length === 0}
+                  onClick={() => enqueue(undoLast)}
+                >
+                  Undo last{lastPlaced ? ` (${lastPlaced.code})` : ''}
+                </button>
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  onClick={() => setPlacing(false)}
+                >
+                  Finish placing
+                </button>
+              </div>
+              <h3>Placed this session</h3>
+              {session.length === 0 ? (
+                <p className="muted">Nothing yet. Scan the first tube.</p>
+              ) : (
+                <ol className="placed-list" data-testid="placed-list" reversed>
+                  {[...session].reverse().map((p) => (
+                    <li key={p.sampleId}>
+                      <strong>{p.code}</strong>
+                      {p.position ? ` → ${p.position}` : ''}
+                      {p.from && (
+                        <span className="muted">
+                          {' '}
+                          (from {p.from.boxName}
+                          {WHERE(p.from.position)})
+                        </span>
+                      )}
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </div>
+          )}
+
+          <aside className="well-detail" aria-label="Selected well" data-testid="well-detail">
+            {selectedWell ? (
+              <WellDetail
+                well={selectedWell}
+                handles={handles}
+                onOpen={() => navigate({ page: 'sample', id: selectedWell.sample_id })}
+                onMove={() => setDialog({ kind: 'move-tube', well: selectedWell })}
+                onCheckOut={() => setDialog({ kind: 'check-out', well: selectedWell })}
+                onCheckIn={async () => {
+                  try {
+                    await client.run('check_in_samples', { sample_ids: [selectedWell.sample_id] });
+                    setNotice(`${selectedWell.code} checked in.`);
+                    await reload();
+                  } catch (e: unknown) {
+                    setNotice(null);
+                    setLoadError(errorMessage(e));
+                  }
+                }}
+              />
+            ) : selected && isGrid ? (
+              <>
+                <h2>Position {selected}</h2>
+                <p>This position is empty.</p>
+                {handles && (
+                  <button
+                    type="button"
+                    className="button button-secondary"
+                    onClick={() => {
+                      setPlacing(true);
+                      setTarget(selected);
+                      setSelected(null);
+                    }}
+                  >
+                    Place the next scanned tube here
+                  </button>
+                )}
+              </>
+            ) : (
+              <p className="muted">
+                {placing && isGrid
+                  ? 'Click a tube to see it, or a free well to put the next tube there.'
+                  : 'Click a well to see its tube.'}
+              </p>
+            )}
+          </aside>
+        </div>
+      </div>
+
+      {isGrid && (
+        <RackScanPanel
+          box={box}
+          canImport={handles}
+          diff={diff}
+          onDiff={(d) => {
+            setDiff(d);
+            setColourBy(d ? 'diff' : 'status');
+          }}
+          onImported={(m, placed) => {
+            setMap(m);
+            setDiff(null);
+            setColourBy('status');
+            setNotice(
+              placed === 0
+                ? 'Rack scan imported: the box already matched, nothing changed.'
+                : `Rack scan imported: ${placed} ${placed === 1 ? 'tube' : 'tubes'} placed or moved.`,
+            );
+          }}
+        />
+      )}
+
+      {dialog?.kind === 'move-tube' && (
+        <MoveTubeDialog
+          well={dialog.well}
+          fromBox={box}
+          onClose={() => setDialog(null)}
+          onDone={(message) => {
+            setDialog(null);
+            setSelected(null);
+            setNotice(message);
+            void reload();
+          }}
+        />
+      )}
+      {dialog?.kind === 'check-out' && (
+        <CheckOutDialog
+          well={dialog.well}
+          onClose={() => setDialog(null)}
+          onDone={(message) => {
+            setDialog(null);
+            setNotice(message);
+            void reload();
+          }}
+        />
+      )}
+      {dialog?.kind === 'move-box' && (
+        <MoveBoxDialog
+          box={box}
+          onClose={() => setDialog(null)}
+          onDone={(moved) => {
+            setDialog(null);
+            setNotice(`Box ${moved.name} moved to ${moved.freezer} › ${moved.rack}.`);
+            void reload();
+          }}
+        />
+      )}
     </section>
+  );
+}
+
+function WellDetail({
+  well,
+  handles,
+  onOpen,
+  onMove,
+  onCheckOut,
+  onCheckIn,
+}: {
+  well: Well;
+  handles: boolean;
+  onOpen: () => void;
+  onMove: () => void;
+  onCheckOut: () => void;
+  onCheckIn: () => void;
+}) {
+  return (
+    <>
+      <h2>{well.position ? `Position ${well.position}` : 'Tube in the bag'}</h2>
+      <dl className="facts">
+        <dt>Code</dt>
+        <dd data-testid="well-code">{well.code}</dd>
+        <dt>Type</dt>
+        <dd>{typeLabel(well.sample_type)}</dd>
+        <dt>Participant</dt>
+        <dd>{well.participant_code}</dd>
+        <dt>Status</dt>
+        <dd>
+          <span className={`pill status-pill ${statusClass(well.status)}`}>
+            {statusLabel(well.status)}
+          </span>
+        </dd>
+      </dl>
+      <div className="well-actions">
+        <a
+          className="button button-secondary"
+          href={`#/sample/${encodeURIComponent(well.sample_id)}`}
+          onClick={(e) => {
+            e.preventDefault();
+            onOpen();
+          }}
+        >
+          Open sample {well.code}
+        </a>
+        {handles && (
+          <button type="button" className="button button-secondary" onClick={onMove}>
+            Move to another box…
+          </button>
+        )}
+        {handles && well.status === 'stored' && (
+          <button type="button" className="button button-secondary" onClick={onCheckOut}>
+            Check out…
+          </button>
+        )}
+        {handles && well.status === 'checked_out' && (
+          <button type="button" className="button button-primary" onClick={onCheckIn}>
+            Check in
+          </button>
+        )}
+      </div>
+    </>
+  );
+}
+
+function BagList({
+  map,
+  selected,
+  onSelect,
+  colourBy,
+}: {
+  map: BoxMap;
+  selected: string | null;
+  onSelect: (sampleId: string) => void;
+  colourBy: ColourBy;
+}) {
+  if (map.wells.length === 0) {
+    return (
+      <p className="empty-state">This bag is empty. Use Place tubes and scan tubes into it.</p>
+    );
+  }
+  return (
+    <div className="table-wrap">
+      <table className="data-table" data-testid="bag-list">
+        <caption className="visually-hidden">Tubes in {map.storage_box.name}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Code</th>
+            <th scope="col">Type</th>
+            <th scope="col">Participant</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {map.wells.map((w) => (
+            <tr key={w.sample_id} className={selected === w.sample_id ? 'row-selected' : undefined}>
+              <td>
+                <button
+                  type="button"
+                  className="button button-link"
+                  data-code={w.code}
+                  aria-pressed={selected === w.sample_id}
+                  onClick={() => onSelect(w.sample_id)}
+                >
+                  {w.code}
+                </button>
+              </td>
+              <td>
+                <span
+                  className={`legend-swatch well ${colourBy === 'type' ? typeClass(w.sample_type) : ''}`}
+                  aria-hidden="true"
+                />{' '}
+                {typeLabel(w.sample_type)}
+              </td>
+              <td>{w.participant_code}</td>
+              <td>
+                <span className={`pill status-pill ${statusClass(w.status)}`}>
+                  {statusLabel(w.status)}
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

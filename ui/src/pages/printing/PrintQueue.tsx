@@ -1,0 +1,233 @@
+import { useState, type FormEvent } from 'react';
+import type { Page, PrintJobRecord } from '../../api/types';
+import { Dialog } from '../../components/Dialog';
+import { ErrorAlert, Field, StatusMessage, SubmitButton } from '../../components/forms';
+import { Pager } from '../../components/Pager';
+import type { AsyncData } from '../../lib/useAsyncData';
+import { errorMessage } from '../../lib/errors';
+import { useClient, useSession } from '../../session';
+import { describeTemplate, jobState } from './printingText';
+
+const PILL: Record<string, string> = {
+  ok: 'pill pill-ok',
+  busy: 'pill pill-busy',
+  warn: 'pill pill-warn',
+  error: 'pill pill-danger',
+  idle: 'pill pill-muted',
+};
+
+/** What a job printed: "Test label · test print on Desk Zebra · 3 labels × 2". */
+function JobWhat({ job }: { job: PrintJobRecord }) {
+  const count = job.records.length;
+  return (
+    <>
+      <span className="job-template">{describeTemplate(job.template)}</span>
+      <span className="job-subject">{job.subject}</span>
+      <span className="muted job-count">
+        {count > 0 && `${count} ${count === 1 ? 'label' : 'labels'}`}
+        {count > 0 && job.copies > 1 && ' · '}
+        {job.copies > 1 && `${job.copies} copies each`}
+      </span>
+      {job.reprint_of && (
+        <span className="job-reprint" data-testid="job-reprint-reason">
+          Reprint: {job.reason ?? 'no reason recorded'}
+        </span>
+      )}
+    </>
+  );
+}
+
+export function PrintQueue({
+  queue,
+  onPage,
+  canReprint,
+  highlight,
+}: {
+  queue: AsyncData<Page<PrintJobRecord>>;
+  onPage: (page: number) => void;
+  canReprint: boolean;
+  /** A job to mark (the last test print). */
+  highlight: string | null;
+}) {
+  const { formatTime } = useSession();
+  const [reprinting, setReprinting] = useState<PrintJobRecord | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const data = queue.data;
+
+  return (
+    <div className="card printing-card" data-testid="print-queue">
+      <h2 id="print-queue-heading">Print queue</h2>
+      <p className="hint printing-intro">
+        Newest first. Jobs print in order; a job whose printer needs attention waits and prints by
+        itself once the printer is ready, and a job whose printer does not answer is tried again by
+        itself.
+      </p>
+      <StatusMessage message={notice} testId="print-queue-notice" />
+      <ErrorAlert message={queue.error} />
+      {data && data.total === 0 ? (
+        <p className="empty-state" data-testid="print-queue-empty">
+          Nothing has been printed on this workstation yet. Labels from the registration desk and
+          the box pages, and test prints from the printers below, appear here.
+        </p>
+      ) : (
+        <div className="table-wrap">
+          <table
+            className="data-table"
+            aria-labelledby="print-queue-heading"
+            aria-busy={queue.loading}
+          >
+            <thead>
+              <tr>
+                <th scope="col">Queued</th>
+                <th scope="col">Labels</th>
+                <th scope="col">Printer</th>
+                <th scope="col">State</th>
+                <th scope="col" className="numeric">
+                  Attempts
+                </th>
+                {canReprint && <th scope="col">Actions</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {data?.items.map((job) => {
+                const state = jobState(job);
+                return (
+                  <tr
+                    key={job.id}
+                    data-testid="print-job"
+                    data-job-id={job.id}
+                    data-state={job.state}
+                    className={job.id === highlight ? 'row-highlight' : undefined}
+                  >
+                    <td className="when">{formatTime(job.created_at)}</td>
+                    <td>
+                      <div className="job-what">
+                        <JobWhat job={job} />
+                      </div>
+                    </td>
+                    <td>{job.printer}</td>
+                    <td className="job-state">
+                      <span className={PILL[state.tone]} data-testid="print-job-state">
+                        {state.label}
+                      </span>
+                      {state.detail && <p className="hint job-detail">{state.detail}</p>}
+                    </td>
+                    <td className="numeric">{job.attempts}</td>
+                    {canReprint && (
+                      <td>
+                        <button
+                          type="button"
+                          className="button button-small button-secondary"
+                          onClick={() => {
+                            setNotice(null);
+                            setReprinting(job);
+                          }}
+                        >
+                          Reprint<span className="visually-hidden"> {job.subject}</span>
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                );
+              })}
+              {!data && queue.loading && (
+                <tr>
+                  <td colSpan={canReprint ? 6 : 5} className="empty">
+                    Loading the print queue…
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data && data.total > 0 && (
+        <Pager
+          label="Print queue pages"
+          page={data.page}
+          totalPages={data.total_pages}
+          total={data.total}
+          onPage={onPage}
+          disabled={queue.loading}
+        />
+      )}
+      {reprinting && (
+        <ReprintDialog
+          job={reprinting}
+          onClose={() => setReprinting(null)}
+          onDone={(job) => {
+            setReprinting(null);
+            setNotice(`Reprint queued on ${job.printer}: ${job.subject}.`);
+            onPage(1);
+            queue.reload();
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function ReprintDialog({
+  job,
+  onClose,
+  onDone,
+}: {
+  job: PrintJobRecord;
+  onClose: () => void;
+  onDone: (job: PrintJobRecord) => void;
+}) {
+  const client = useClient();
+  const { formatTime } = useSession();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (reason.trim() === '') {
+      setError('Give the reason for the reprint; it is recorded in the audit trail.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await client.run('reprint', { job_id: job.id, reason: reason.trim() }));
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog title="Reprint labels" onClose={onClose} testId="reprint-dialog">
+      <p>
+        The same labels as before go to <strong>{job.printer}</strong> again:
+      </p>
+      <div className="job-what job-what-dialog">
+        <JobWhat job={job} />
+        <span className="muted">First queued {formatTime(job.created_at)}</span>
+      </div>
+      <form onSubmit={submit}>
+        <Field
+          id="reprint-reason"
+          label="Reason for the reprint"
+          value={reason}
+          onChange={setReason}
+          hint="Recorded in the audit trail, e.g. “label smudged” or “printer was out of labels”."
+          required
+          autoFocus
+          spellCheck
+        />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Queuing…">
+            Reprint
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,175 @@
+// Words for printers, print jobs and scanners, shared by the Printing page and the status bar.
+
+import type {
+  FlowControl,
+  LabelStock,
+  PrintJobRecord,
+  PrinterAddress,
+  PrinterLanguage,
+  ScannerStatus,
+  Terminator,
+} from '../../api/types';
+
+/** The colour of a status dot or pill. */
+export type Tone = 'idle' | 'ok' | 'busy' | 'warn' | 'error';
+
+export const STOCK_LABELS: Record<LabelStock, string> = {
+  cryovial: 'Cryovial labels',
+  tube_2x1: '2″ × 1″ tube labels',
+  box_3x1: '3″ × 1″ box labels',
+};
+
+export const LANGUAGE_LABELS: Record<PrinterLanguage, string> = {
+  zpl: 'ZPL (Zebra)',
+  tspl: 'TSPL (TSC and compatibles)',
+};
+
+export const TERMINATOR_LABELS: Record<Terminator, string> = {
+  cr: 'CR (carriage return)',
+  lf: 'LF (line feed)',
+  cr_lf: 'CR LF',
+  any: 'Any of CR, LF or CR LF',
+};
+
+export const FLOW_CONTROL_LABELS: Record<FlowControl, string> = {
+  none: 'None',
+  software: 'Software (XON/XOFF)',
+  hardware: 'Hardware (RTS/CTS)',
+};
+
+/** Baud rates a scanner can be set to (shared/domain/src/scanning.rs `SCANNER_BAUDS`). */
+export const SCANNER_BAUDS = [9600, 19200, 38400, 57600, 115200, 230400] as const;
+
+/** Baud rates label printers' serial ports offer. */
+export const PRINTER_BAUDS = [9600, 19200, 38400, 57600, 115200] as const;
+
+/** Stocks that carry sample labels and box labels (the core refuses the others). */
+export function carriesSampleLabels(stock: LabelStock): boolean {
+  return stock === 'cryovial' || stock === 'tube_2x1';
+}
+
+export function carriesBoxLabels(stock: LabelStock): boolean {
+  return stock === 'box_3x1';
+}
+
+export function hex4(n: number): string {
+  return `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Where a printer is, in words: "TCP 10.0.0.7:9100". */
+export function describeAddress(address: PrinterAddress): string {
+  switch (address.kind) {
+    case 'tcp':
+      return `Network ${address.host}:${address.port}`;
+    case 'serial':
+      return `Serial ${address.port} at ${address.baud} baud${
+        address.hardware_flow_control ? ', hardware flow control' : ''
+      }`;
+    case 'device_file':
+      return `Device file ${address.path}`;
+    case 'usb':
+      return `USB ${hex4(address.vendor_id)}:${hex4(address.product_id)}${
+        address.serial_number ? ` serial ${address.serial_number}` : ''
+      }`;
+    case 'fake':
+      return `In-memory test printer “${address.name}”`;
+  }
+}
+
+/** What kind of label a job printed. */
+export function describeTemplate(template: string): string {
+  switch (template) {
+    case 'test':
+      return 'Test label';
+    case 'cryovial-datamatrix':
+      return 'Cryovial labels (DataMatrix)';
+    case 'cryovial-qr':
+      return 'Cryovial labels (QR)';
+    case 'tube-2x1':
+      return '2″ × 1″ tube labels';
+    case 'box':
+      return 'Box labels';
+    default:
+      return template;
+  }
+}
+
+export type JobState = {
+  tone: Tone;
+  /** One or two words: "Printed", "Waiting". */
+  label: string;
+  /** What the worker is doing about it, or what to do; null when there is nothing to say. */
+  detail: string | null;
+};
+
+/**
+ * A job's state as the print worker left it. The worker retries queued jobs by itself and keeps a
+ * job waiting while its printer reports a fault (`waiting_for` names what to do).
+ */
+export function jobState(job: PrintJobRecord): JobState {
+  switch (job.state) {
+    case 'done':
+      return { tone: 'ok', label: 'Printed', detail: null };
+    case 'sent':
+      return { tone: 'busy', label: 'Sending', detail: 'Sending to the printer now.' };
+    case 'failed':
+      return {
+        tone: 'error',
+        label: 'Failed',
+        detail: `${job.last_error ? `${sentence(job.last_error)} ` : ''}Gave up after ${
+          job.attempts
+        } ${job.attempts === 1 ? 'attempt' : 'attempts'}. Fix the printer, then reprint the job.`,
+      };
+    case 'queued':
+      if (job.waiting_for)
+        return {
+          tone: 'warn',
+          label: 'Waiting',
+          detail: `The printer needs attention: ${job.waiting_for}. Printing resumes by itself.`,
+        };
+      if (job.last_error)
+        return {
+          tone: 'warn',
+          label: 'Retrying',
+          detail: `${sentence(job.last_error)} Trying again by itself (attempt ${
+            job.attempts + 1
+          }).`,
+        };
+      return { tone: 'busy', label: 'Queued', detail: 'Waiting for its turn.' };
+    default:
+      return { tone: 'idle', label: job.state, detail: null };
+  }
+}
+
+/** Capitalises and ends a message from the core with a full stop. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return '';
+  const first = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+
+export type ScannerText = { tone: Tone; text: string; detail: string | null };
+
+/** The device scanner's state in the "Scanner: …" form of the status bar. */
+export function scannerText(status: ScannerStatus | null, failed: boolean): ScannerText {
+  if (failed) return { tone: 'idle', text: 'Scanner: unknown', detail: null };
+  if (status === null) return { tone: 'idle', text: 'Scanner: …', detail: null };
+  switch (status.state) {
+    case 'not_configured':
+      return {
+        tone: 'idle',
+        text: 'Scanner: none',
+        detail:
+          'No serial or USB HID POS scanner is set. A keyboard-wedge scanner needs no setting.',
+      };
+    case 'connected':
+      return { tone: 'ok', text: `Scanner: connected (${status.source})`, detail: null };
+    case 'unavailable':
+      return {
+        tone: 'error',
+        text: `Scanner: unavailable (${status.source})`,
+        detail: sentence(status.problem),
+      };
+  }
+}

@@ -1,0 +1,142 @@
+import type { BoxMap, Well } from '../../api/types';
+import {
+  DIFF_KINDS,
+  positionName,
+  rowLetter,
+  statusClass,
+  statusLabel,
+  typeClass,
+  typeLabel,
+  type DiffCell,
+} from './storageLabels';
+
+export type ColourBy = 'status' | 'type' | 'diff';
+
+type Props = {
+  map: BoxMap;
+  colourBy: ColourBy;
+  selected: string | null;
+  /** The well the next scanned tube goes to, chosen by clicking a free well. */
+  target: string | null;
+  /** Wells placed this session; the last one is highlighted. */
+  placed: readonly string[];
+  diff: Map<string, DiffCell> | null;
+  onSelect: (position: string, well: Well | null) => void;
+};
+
+function wellClass(well: Well | null, colourBy: ColourBy, diffCell: DiffCell | undefined): string {
+  if (colourBy === 'diff')
+    return diffCell ? `diff-${diffCell.kind}` : well ? 'diff-none' : 'well-empty';
+  if (!well) return 'well-empty';
+  return colourBy === 'type' ? typeClass(well.sample_type) : statusClass(well.status);
+}
+
+/** The box map: a grid of wells coloured by status, sample type or a rack scan's findings. */
+export function BoxMapView({ map, colourBy, selected, target, placed, diff, onSelect }: Props) {
+  const layout = map.storage_box.layout;
+  if (layout.kind !== 'grid') return null;
+  const byPosition = new Map<string, Well>();
+  for (const w of map.wells) if (w.position) byPosition.set(w.position, w);
+  const last = placed.length > 0 ? placed[placed.length - 1] : null;
+  const rows = Array.from({ length: layout.rows }, (_, r) => r);
+  const columns = Array.from({ length: layout.columns }, (_, c) => c);
+
+  return (
+    <div className="box-map-scroll">
+      <div
+        className="box-map"
+        data-testid="box-map"
+        role="grid"
+        aria-label={`Box ${map.storage_box.name}: ${layout.rows} rows by ${layout.columns} columns`}
+        style={{ gridTemplateColumns: `1.6rem repeat(${layout.columns}, minmax(2.9rem, 1fr))` }}
+      >
+        <div role="row" className="box-map-row">
+          <span className="box-map-corner" aria-hidden="true" />
+          {columns.map((c) => (
+            <span key={c} role="columnheader" className="box-map-head">
+              {c + 1}
+            </span>
+          ))}
+        </div>
+        {rows.map((r) => (
+          <div role="row" key={r} className="box-map-row">
+            <span role="rowheader" className="box-map-head">
+              {rowLetter(r)}
+            </span>
+            {columns.map((c) => {
+              const position = positionName(r, c);
+              const well = byPosition.get(position) ?? null;
+              const cell = diff?.get(position);
+              const classes = ['well', wellClass(well, colourBy, cell)];
+              if (selected === position) classes.push('well-selected');
+              if (target === position) classes.push('well-target');
+              if (placed.includes(position)) classes.push('well-placed');
+              if (last === position) classes.push('well-last');
+              const shown = colourBy === 'diff' && cell ? cell.code : (well?.code ?? '');
+              const label = well
+                ? `${position}: ${well.code}, ${typeLabel(well.sample_type)}, ${statusLabel(well.status)}`
+                : `${position}: empty`;
+              return (
+                <button
+                  key={c}
+                  type="button"
+                  role="gridcell"
+                  className={classes.join(' ')}
+                  data-position={position}
+                  data-code={well?.code}
+                  data-diff={cell?.kind}
+                  aria-label={cell ? `${label}. Scan: ${cell.detail}` : label}
+                  aria-selected={selected === position}
+                  title={cell ? `${label}\n${cell.detail}` : label}
+                  onClick={() => onSelect(position, well)}
+                >
+                  <span className="well-position" aria-hidden="true">
+                    {position}
+                  </span>
+                  <span className="well-code" aria-hidden="true">
+                    {shown}
+                  </span>
+                </button>
+              );
+            })}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+/** What the colours mean, for the mode shown. */
+export function MapLegend({ map, colourBy }: { map: BoxMap; colourBy: ColourBy }) {
+  let entries: { className: string; label: string; title?: string }[];
+  if (colourBy === 'diff') {
+    entries = DIFF_KINDS.map((d) => ({
+      className: `diff-${d.kind}`,
+      label: d.label,
+      title: d.help,
+    }));
+  } else if (colourBy === 'type') {
+    const types = [...new Set(map.wells.map((w) => w.sample_type))].sort();
+    entries = types.map((t) => ({ className: typeClass(t), label: typeLabel(t) }));
+  } else {
+    const statuses = [...new Set(map.wells.map((w) => w.status))];
+    entries = statuses.map((s) => ({ className: statusClass(s), label: statusLabel(s) }));
+  }
+  return (
+    <ul className="map-legend" aria-label="Legend" data-testid="map-legend">
+      {entries.map((e) => (
+        <li key={e.className} title={e.title}>
+          <span className={`legend-swatch well ${e.className}`} aria-hidden="true" />
+          {e.label}
+          {e.title && <span className="visually-hidden">: {e.title}</span>}
+        </li>
+      ))}
+      {colourBy !== 'diff' && (
+        <li>
+          <span className="legend-swatch well well-empty" aria-hidden="true" />
+          Empty
+        </li>
+      )}
+    </ul>
+  );
+}
