@@ -8,6 +8,7 @@ export type PageId =
   | 'discards'
   | 'printing'
   | 'users'
+  | 'sessions'
   | 'audit'
   | 'settings'
   | 'account'
@@ -24,6 +25,7 @@ const PAGES: readonly PageId[] = [
   'discards',
   'printing',
   'users',
+  'sessions',
   'audit',
   'settings',
   'account',

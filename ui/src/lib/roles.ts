@@ -63,3 +63,8 @@ export function canPrintLabels(role: Role): boolean {
 export function canConfigureDevices(role: Role): boolean {
   return role === 'admin' || role === 'lab_manager';
 }
+
+/** Seeing and ending other people's sessions: administrators. */
+export function canManageSessions(role: Role): boolean {
+  return role === 'admin';
+}

@@ -1,9 +1,16 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { DeviceStatus, Role, Settings, UserView } from '../api/types';
 import { formatDateTime } from '../lib/format';
-import { canManageUsers, canRegister, canViewAudit, roleLabel } from '../lib/roles';
+import {
+  canManageSessions,
+  canManageUsers,
+  canRegister,
+  canViewAudit,
+  roleLabel,
+} from '../lib/roles';
 import { PrinterStatusItem, ScannerStatusItem } from '../components/DeviceStatus';
 import { Account } from '../pages/Account';
+import { Sessions } from '../pages/admin/Sessions';
 import { AuditTrail } from '../pages/AuditTrail';
 import { Home } from '../pages/Home';
 import { SettingsPage } from '../pages/SettingsPage';
@@ -29,6 +36,7 @@ const NAV: readonly NavItem[] = [
   { id: 'discards', label: 'Discard requests', allowed: () => true },
   { id: 'printing', label: 'Printing', allowed: () => true },
   { id: 'users', label: 'Users', allowed: canManageUsers },
+  { id: 'sessions', label: 'Sessions', allowed: canManageSessions },
   { id: 'audit', label: 'Audit trail', allowed: canViewAudit },
   { id: 'settings', label: 'Settings', allowed: () => true },
   { id: 'account', label: 'My account', allowed: () => true },
@@ -172,6 +180,9 @@ export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
         break;
       case 'users':
         content = <Users />;
+        break;
+      case 'sessions':
+        content = <Sessions />;
         break;
       case 'audit':
         content = <AuditTrail />;
