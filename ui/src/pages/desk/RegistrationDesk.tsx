@@ -18,6 +18,7 @@ import {
   StatusMessage,
   SubmitButton,
 } from '../../components/forms';
+import { Working } from '../../components/Working';
 import { errorMessage } from '../../lib/errors';
 import { canPrintLabels } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
@@ -616,6 +617,7 @@ function KitStep({
         <label htmlFor="desk-print-now">Print the kit's labels now</label>
       </div>
       <ErrorAlert message={error} testId="desk-kit-error" />
+      <Working busy={busy} label="Registering the kit and queuing its labels…" />
       <div className="form-actions">
         <SubmitButton busy={busy} busyLabel="Registering the kit…" disabled={!template}>
           Register kit{template ? ` (${template.tube_count} tubes)` : ''}

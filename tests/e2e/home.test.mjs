@@ -1,0 +1,98 @@
+// Home: a code typed (or scanned) into the home page's field opens what it names, a code
+// nobody has is refused plainly, and a lab manager's notifications lead to the work.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEMO, launchBrowser, screenshot, signedInPage, startCore } from './harness.mjs';
+
+let core;
+let browser;
+
+before(async () => {
+  [core, browser] = await Promise.all([startCore({ demo: true }), launchBrowser()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await core?.stop();
+});
+
+test('a code typed on the home page opens its sample, box or participant', async () => {
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.tech);
+  try {
+    const token = await core.token(DEMO.tech);
+    const boxes = await core.call(
+      'list_boxes',
+      { sort: 'name', order: 'asc', page: 1, per_page: 1 },
+      token,
+    );
+    const box = boxes.items[0];
+    const map = await core.call('get_box', { id: box.id }, token);
+    const well = map.wells[0];
+
+    const field = page.getByLabel('Scan or type a code');
+    await field.fill(well.code);
+    await field.press('Enter');
+    await page.waitForURL(`**/#/sample/${well.sample_id}`);
+    await page
+      .getByTestId('scan-feedback')
+      .filter({ hasText: `Sample ${well.code}` })
+      .waitFor();
+
+    await page.getByRole('link', { name: 'Home' }).click();
+    await field.fill(box.barcode);
+    await field.press('Enter');
+    await page.waitForURL(`**/#/box/${box.id}`);
+
+    await page.getByRole('link', { name: 'Home' }).click();
+    await field.fill(well.participant_code);
+    await field.press('Enter');
+    await page.waitForURL('**/#/participant/**');
+
+    await page.getByRole('link', { name: 'Home' }).click();
+    await field.fill('NOSUCH01');
+    await field.press('Enter');
+    const feedback = page.getByTestId('scan-feedback');
+    await feedback
+      .filter({ hasText: 'No sample, box or participant has the code NOSUCH01' })
+      .waitFor();
+    assert.equal(await feedback.getAttribute('data-tone'), 'unknown');
+    assert.match(page.url(), /#\/home$/);
+    await screenshot(page, 'home-unknown-code');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a lab manager's notification of a discard request leads to the requests", async () => {
+  const tech = await core.token(DEMO.tech);
+  const boxes = await core.call(
+    'list_boxes',
+    { sort: 'name', order: 'asc', page: 1, per_page: 20 },
+    tech,
+  );
+  const filled = boxes.items.filter((b) => b.occupied > 0).at(-1);
+  const map = await core.call('get_box', { id: filled.id }, tech);
+  const well = map.wells.at(-1);
+  await core.call(
+    'request_discard',
+    { sample_id: well.sample_id, reason: 'cap cracked in the freezer' },
+    tech,
+  );
+
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.manager);
+  try {
+    const note = page
+      .getByTestId('notifications')
+      .getByRole('button', { name: new RegExp(`discard ${well.code}`) });
+    await note.waitFor();
+    assert.match(await note.textContent(), /cap cracked in the freezer/);
+    await screenshot(page, 'home-manager');
+    await note.click();
+    await page.waitForURL('**/#/discards');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
