@@ -144,6 +144,18 @@ test('pre-printed tubes are bound by scanning; an unknown code is refused plainl
     await openDesk(page);
     await page.getByLabel('Collection site').selectOption({ label: 'NORTH · North Clinic' });
 
+    // A coordinator starts today's event at the desk; it is chosen at once.
+    await page.getByRole('button', { name: 'New field event…' }).click();
+    const eventForm = page.getByTestId('desk-new-event');
+    await eventForm.getByRole('button', { name: 'Create event' }).click();
+    await eventForm.getByRole('alert').filter({ hasText: 'Give the event a name' }).waitFor();
+    await eventForm.getByLabel('Name').fill('Market day, Elm Street');
+    await eventForm.getByRole('button', { name: 'Create event' }).click();
+    await page
+      .getByLabel('Field event')
+      .locator('option:checked', { hasText: 'Market day, Elm Street' })
+      .waitFor({ state: 'attached' });
+
     // A scan of a code nobody has, on the desk, names the code and changes nothing.
     await wedgeScan(page, 'ZZ123456');
     const feedback = page.getByTestId('scan-feedback');

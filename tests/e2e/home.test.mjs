@@ -3,7 +3,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO, launchBrowser, screenshot, signedInPage, startCore } from './harness.mjs';
+import {
+  DEMO,
+  launchBrowser,
+  screenshot,
+  signedInPage,
+  startCore,
+  startFakeSerialScanner,
+} from './harness.mjs';
 
 let core;
 let browser;
@@ -93,6 +100,62 @@ test("a lab manager's notification of a discard request leads to the requests", 
     await page.waitForURL('**/#/discards');
     assert.deepEqual(errors, []);
   } finally {
+    await context.close();
+  }
+});
+
+test('a scan from the serial scanner opens the tube wherever the user is; junk is refused', async () => {
+  const scanner = await startFakeSerialScanner();
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.tech);
+  try {
+    const manager = await core.token(DEMO.manager);
+    await core.call(
+      'change_setting',
+      {
+        setting: {
+          key: 'scanner',
+          value: {
+            kind: 'serial',
+            port: scanner.path,
+            baud: 115200,
+            flow_control: 'none',
+            framing: { terminator: 'cr', prefix: '', suffix: '', max_length: 64 },
+          },
+        },
+        reason: 'bench scanner',
+      },
+      manager,
+    );
+    await page
+      .getByTestId('status-bar')
+      .getByTestId('status-scanner')
+      .filter({ hasText: 'connected' })
+      .waitFor();
+
+    const tech = await core.token(DEMO.tech);
+    const boxes = await core.call(
+      'list_boxes',
+      { sort: 'name', order: 'asc', page: 1, per_page: 20 },
+      tech,
+    );
+    const filled = boxes.items.filter((b) => b.occupied > 1)[1];
+    const well = (await core.call('get_box', { id: filled.id }, tech)).wells[1];
+
+    // On another page, with the focus in no field: the device scan still lands.
+    await page.getByRole('link', { name: 'Printing' }).click();
+    scanner.scan(well.code);
+    await page.waitForURL(`**/#/sample/${well.sample_id}`);
+    const feedback = page.getByTestId('scan-feedback');
+    await feedback.filter({ hasText: `Sample ${well.code}` }).waitFor();
+
+    // A control character in a scan is refused by the driver, and nothing opens.
+    scanner.scan('AQ\u0007BELL');
+    await feedback.filter({ hasText: /control/i }).waitFor();
+    assert.equal(await feedback.getAttribute('data-tone'), 'refused');
+    assert.match(page.url(), new RegExp(`#/sample/${well.sample_id}$`));
+    assert.deepEqual(errors, []);
+  } finally {
+    scanner.stop();
     await context.close();
   }
 });

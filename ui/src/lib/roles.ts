@@ -68,3 +68,8 @@ export function canConfigureDevices(role: Role): boolean {
 export function canManageSessions(role: Role): boolean {
   return role === 'admin';
 }
+
+/** Field events: their coordinators and lab managers. */
+export function canManageFieldEvents(role: Role): boolean {
+  return role === 'lab_manager' || role === 'field_coordinator';
+}

@@ -20,7 +20,7 @@ import {
 } from '../../components/forms';
 import { Working } from '../../components/Working';
 import { errorMessage } from '../../lib/errors';
-import { canPrintLabels } from '../../lib/roles';
+import { canManageFieldEvents, canPrintLabels } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { useScanFeedback, useScanHandler } from '../../scan/ScanContext';
 import { useClient, useSession } from '../../session';
@@ -75,6 +75,7 @@ function nowLocal(): string {
  */
 export function RegistrationDesk() {
   const client = useClient();
+  const { user } = useSession();
   const [where, setWhere] = useState<Where>(loadWhere);
   const [participant, setParticipant] = useState<ParticipantRecord | null>(null);
   const [registered, setRegistered] = useState<KitRegistered | null>(null);
@@ -145,6 +146,16 @@ export function RegistrationDesk() {
           nextParticipant();
         }}
       />
+      {where.siteId && canManageFieldEvents(user.role) && (
+        <NewFieldEvent
+          siteId={where.siteId}
+          onCreated={(e) => {
+            events.reload();
+            choose({ siteId: where.siteId, eventId: e.id });
+            nextParticipant();
+          }}
+        />
+      )}
       {!where.siteId ? (
         <p className="empty-state" data-testid="desk-choose-site">
           Choose the collection site to start registering.
@@ -211,6 +222,77 @@ function WherePanel({
         ]}
       />
     </div>
+  );
+}
+
+/** A collection day at a site, started from the desk by its coordinator. */
+function NewFieldEvent({
+  siteId,
+  onCreated,
+}: {
+  siteId: string;
+  onCreated: (event: FieldEventRecord) => void;
+}) {
+  const client = useClient();
+  const { user } = useSession();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [date, setDate] = useState(today);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!name.trim()) {
+      setError('Give the event a name people will recognise, such as "Market day, Elm Street".');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await client.run('create_field_event', {
+        site_id: siteId,
+        name: name.trim(),
+        date,
+        coordinator_id: user.id,
+      });
+      setOpen(false);
+      setName('');
+      onCreated(created);
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!open) {
+    return (
+      <div className="form-actions desk-new-event">
+        <button type="button" className="button button-secondary" onClick={() => setOpen(true)}>
+          New field event…
+        </button>
+      </div>
+    );
+  }
+  return (
+    <form className="desk-panel" onSubmit={submit} data-testid="desk-new-event" noValidate>
+      <h2>New field event</h2>
+      <div className="desk-columns">
+        <Field id="desk-event-name" label="Name" value={name} onChange={setName} autoFocus />
+        <Field id="desk-event-date" label="Date" type="date" value={date} onChange={setDate} />
+      </div>
+      <p className="hint">You are its coordinator.</p>
+      <ErrorAlert message={error} />
+      <div className="form-actions">
+        <SubmitButton busy={busy} busyLabel="Creating…">
+          Create event
+        </SubmitButton>
+        <button type="button" className="button button-secondary" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
 
@@ -534,7 +616,8 @@ function KitStep({
   if (templates.data && templates.data.length === 0) {
     return (
       <p className="empty-state">
-        There are no kit templates yet. A lab manager creates them under Settings.
+        This workstation has no kit templates yet, so no kit can be registered. Ask a lab manager to
+        set up the study's kits.
       </p>
     );
   }
