@@ -143,13 +143,27 @@ export async function screenshot(page, name) {
 }
 
 /**
- * Types `code` as a keyboard-wedge scanner does: a burst of real key presses as fast as the
- * browser takes them (a scanner sends one every 1–20 ms; the detector allows 35 ms), then
- * Enter, wherever the focus is.
+ * Types `code` as a keyboard-wedge scanner does: real key events (characters land in a
+ * focused field, as a scanner's do) stamped 4 ms apart, then Enter. The stamps are given to
+ * Chromium with each event, so a busy machine delivering them late does not turn a scan
+ * into typing in the test (a real scanner's events carry the keyboard's own times).
  */
 export async function wedgeScan(page, code) {
-  await page.keyboard.type(code);
-  await page.keyboard.press('Enter');
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    let at = Date.now() / 1000;
+    const send = (params) => cdp.send('Input.dispatchKeyEvent', { ...params, timestamp: at });
+    for (const ch of code) {
+      await send({ type: 'keyDown', key: ch, text: ch, unmodifiedText: ch });
+      await send({ type: 'keyUp', key: ch });
+      at += 0.004;
+    }
+    const enter = { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13 };
+    await send({ type: 'keyDown', ...enter, text: '\r' });
+    await send({ type: 'keyUp', ...enter });
+  } finally {
+    await cdp.detach();
+  }
 }
 
 const HEALTHY_HOST_STATUS =

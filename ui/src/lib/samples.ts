@@ -2,7 +2,7 @@ import type { SampleStatus, SampleType } from '../api/types';
 
 // The lab's words for sample types and statuses (as in shared/domain/src/sample.rs).
 
-const SAMPLE_TYPES: Record<SampleType, string> = {
+const SAMPLE_TYPES_LABELS: Record<SampleType, string> = {
   plasma: 'Plasma',
   serum: 'Serum',
   whole_blood: 'Whole blood',
@@ -26,8 +26,11 @@ const STATUSES: Record<SampleStatus, string> = {
   disposed: 'Disposed',
 };
 
+/** Every sample type, in the order people pick them. */
+export const SAMPLE_TYPES = Object.keys(SAMPLE_TYPES_LABELS) as SampleType[];
+
 export function sampleTypeLabel(t: SampleType): string {
-  return SAMPLE_TYPES[t] ?? t;
+  return SAMPLE_TYPES_LABELS[t] ?? t;
 }
 
 export function statusLabel(s: SampleStatus): string {

@@ -1,9 +1,201 @@
-import { PageHeading } from '../../components/forms';
+import { useState, type FormEvent } from 'react';
+import type { ConsentStatus, ParticipantRecord } from '../../api/types';
+import { Dialog } from '../../components/Dialog';
+import {
+  ErrorAlert,
+  Field,
+  PageHeading,
+  SelectField,
+  StatusMessage,
+  SubmitButton,
+} from '../../components/forms';
+import { errorMessage } from '../../lib/errors';
+import { canRegister } from '../../lib/roles';
+import { sampleTypeLabel } from '../../lib/samples';
+import { useAsyncData } from '../../lib/useAsyncData';
+import { useClient, useSession } from '../../session';
+import { StatusBadge } from './StatusBadge';
+import './samples.css';
 
+/** A participant: who (by code only), their consent, and every sample of theirs. */
 export function ParticipantPage({ participantId }: { participantId: string }) {
+  const client = useClient();
+  const { user, formatTime } = useSession();
+  const [changing, setChanging] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const participant = useAsyncData(
+    () => client.run('get_participant', { id: participantId }),
+    [client, participantId],
+  );
+  const samples = useAsyncData(
+    () => client.run('participant_samples', { id: participantId }),
+    [client, participantId],
+  );
+  const p = participant.data;
+
   return (
-    <section>
-      <PageHeading>Participant {participantId}</PageHeading>
+    <section data-testid="participant-page">
+      <PageHeading>Participant {p?.code ?? ''}</PageHeading>
+      <ErrorAlert message={participant.error ?? samples.error} />
+      <StatusMessage message={notice} testId="participant-notice" />
+      {p && (
+        <>
+          {p.consent === 'withdrawn' && (
+            <div role="alert" className="alert alert-error consent-banner">
+              Consent withdrawn on {p.consent_date}. Their samples must not be used.
+            </div>
+          )}
+          <dl className="facts participant-facts">
+            <dt>Site</dt>
+            <dd>{p.site_code}</dd>
+            <dt>External id</dt>
+            <dd>{p.external_id ?? 'none'}</dd>
+            <dt>Consent</dt>
+            <dd data-testid="participant-consent">
+              {p.consent === 'given' ? 'Given' : 'Withdrawn'} on {p.consent_date}
+              {canRegister(user.role) && (
+                <>
+                  {' '}
+                  <button
+                    type="button"
+                    className="button button-secondary"
+                    onClick={() => setChanging(true)}
+                  >
+                    Record a consent change…
+                  </button>
+                </>
+              )}
+            </dd>
+            <dt>Sex, birth year</dt>
+            <dd>
+              {p.sex ?? 'not recorded'}, {p.birth_year ?? 'not recorded'}
+            </dd>
+          </dl>
+        </>
+      )}
+      <h2>Samples</h2>
+      {samples.data && samples.data.length === 0 && (
+        <p className="empty-state">
+          No samples yet. Register a kit for this participant at the Registration desk.
+        </p>
+      )}
+      {samples.data && samples.data.length > 0 && (
+        <div className="table-wrap">
+          <table className="data-table" data-testid="participant-samples">
+            <caption className="visually-hidden">Samples of this participant</caption>
+            <thead>
+              <tr>
+                <th scope="col">Code</th>
+                <th scope="col">Type</th>
+                <th scope="col">Status</th>
+                <th scope="col">Collected</th>
+                <th scope="col">Where</th>
+              </tr>
+            </thead>
+            <tbody>
+              {samples.data.map((s) => (
+                <tr key={s.id}>
+                  <td>
+                    <a href={`#/sample/${s.id}`}>{s.code}</a>
+                    {s.parent_id && <span className="muted"> (aliquot)</span>}
+                  </td>
+                  <td>{sampleTypeLabel(s.sample_type)}</td>
+                  <td>
+                    <StatusBadge status={s.status} />
+                  </td>
+                  <td>{formatTime(s.collected_at)}</td>
+                  <td>
+                    {s.location
+                      ? `${s.location.box_name}${s.location.position ? ` ${s.location.position}` : ''}`
+                      : '—'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {changing && p && (
+        <ConsentDialog
+          participant={p}
+          onClose={() => setChanging(false)}
+          onDone={(updated) => {
+            setChanging(false);
+            setNotice(`Consent of ${updated.code} recorded as ${updated.consent}.`);
+            participant.reload();
+            samples.reload();
+          }}
+        />
+      )}
     </section>
+  );
+}
+
+function ConsentDialog({
+  participant,
+  onClose,
+  onDone,
+}: {
+  participant: ParticipantRecord;
+  onClose: () => void;
+  onDone: (p: ParticipantRecord) => void;
+}) {
+  const client = useClient();
+  const [consent, setConsent] = useState<ConsentStatus>(
+    participant.consent === 'given' ? 'withdrawn' : 'given',
+  );
+  const [date, setDate] = useState(() => new Date().toISOString().slice(0, 10));
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!reason.trim()) {
+      setError('Say why consent changed (for example, "withdrawal form received").');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(
+        await client.run('record_consent', {
+          participant_id: participant.id,
+          consent,
+          consent_date: date,
+          reason: reason.trim(),
+        }),
+      );
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Dialog title={`Consent of ${participant.code}`} onClose={onClose}>
+      <form onSubmit={submit} noValidate data-testid="consent-form">
+        <SelectField
+          id="consent-status"
+          label="Consent"
+          value={consent}
+          onChange={setConsent}
+          options={[
+            { value: 'given', label: 'Given' },
+            { value: 'withdrawn', label: 'Withdrawn' },
+          ]}
+        />
+        <Field id="consent-date" label="Date" type="date" value={date} onChange={setDate} />
+        <Field id="consent-reason" label="Reason" value={reason} onChange={setReason} />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Recording…">
+            Record consent
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }

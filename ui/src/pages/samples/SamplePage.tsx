@@ -1,9 +1,530 @@
-import { PageHeading } from '../../components/forms';
+import { useEffect, useState, type FormEvent } from 'react';
+import type {
+  PrintJobRecord,
+  SampleDetail,
+  SampleStatus,
+  SampleType,
+  SampleView,
+} from '../../api/types';
+import { Dialog } from '../../components/Dialog';
+import {
+  ErrorAlert,
+  Field,
+  PageHeading,
+  SelectField,
+  StatusMessage,
+  SubmitButton,
+} from '../../components/forms';
+import { errorMessage } from '../../lib/errors';
+import { canHandleSamples, canPrintLabels } from '../../lib/roles';
+import { sampleTypeLabel, SAMPLE_TYPES, statusLabel } from '../../lib/samples';
+import { useAsyncData } from '../../lib/useAsyncData';
+import { useNavigate } from '../../router';
+import { useClient, useSession } from '../../session';
+import { StatusBadge } from './StatusBadge';
+import './samples.css';
 
+type Action = { kind: 'transition'; to: SampleStatus } | { kind: 'aliquots' } | { kind: 'discard' };
+
+/** One tube: what it is, where it is, what happened to it, and what may happen next. */
 export function SamplePage({ sampleId }: { sampleId: string }) {
+  const client = useClient();
+  const { user } = useSession();
+  const [action, setAction] = useState<Action | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const detail = useAsyncData(() => client.run('get_sample', { id: sampleId }), [client, sampleId]);
+
+  // Another window or the print worker changed something about this tube.
+  useEffect(
+    () =>
+      client.subscribe((e) => {
+        const box = detail.data?.sample.location?.box_id;
+        if (e.type === 'storage_changed' && e.box_id === box) detail.reload();
+        if (e.type === 'audit_appended') detail.reload();
+      }),
+    [client, detail.data?.sample.location?.box_id, detail.reload],
+  );
+
+  const d = detail.data;
+  if (!d) {
+    return (
+      <section>
+        <PageHeading>Sample</PageHeading>
+        <ErrorAlert message={detail.error} />
+        {detail.loading && <p className="loading">Loading the sample…</p>}
+      </section>
+    );
+  }
+  const s = d.sample;
+  const handles = canHandleSamples(user.role);
+  const done = (message: string) => {
+    setAction(null);
+    setNotice(message);
+    detail.reload();
+  };
+
   return (
-    <section>
-      <PageHeading>Sample {sampleId}</PageHeading>
+    <section className="sample-page" data-testid="sample-page">
+      <PageHeading>
+        <span className="sample-code" data-testid="sample-code">
+          {s.code}
+        </span>{' '}
+        <StatusBadge status={s.status} />
+      </PageHeading>
+      {s.consent_withdrawn && (
+        <div
+          role="alert"
+          className="alert alert-error consent-banner"
+          data-testid="consent-withdrawn"
+        >
+          Participant {s.participant_code} has withdrawn consent. Do not use this sample; ask the
+          lab manager what to do with it.
+        </div>
+      )}
+      <StatusMessage message={notice} testId="sample-notice" />
+      <ErrorAlert message={detail.error} />
+
+      <div className="sample-grid">
+        <dl className="facts" data-testid="sample-facts">
+          <dt>Type</dt>
+          <dd>
+            {sampleTypeLabel(s.sample_type)} ({s.sample_type_code})
+          </dd>
+          <dt>Participant</dt>
+          <dd>
+            <a href={`#/participant/${s.participant_id}`}>{s.participant_code}</a> · consent{' '}
+            {s.consent}
+          </dd>
+          <dt>Collected</dt>
+          <dd>
+            <Time iso={s.collected_at} /> at {s.site_name} by {s.collector}
+          </dd>
+          <dt>Volume</dt>
+          <dd>{s.volume_ul === null ? 'not recorded' : `${s.volume_ul} µl`}</dd>
+          <dt>Location</dt>
+          <dd data-testid="sample-location">
+            {s.location ? (
+              <>
+                {s.location.freezer} / {s.location.rack} /{' '}
+                <a href={`#/box/${s.location.box_id}`}>{s.location.box_name}</a>
+                {s.location.position ? ` · ${s.location.position}` : ''}
+              </>
+            ) : (
+              'not in storage'
+            )}
+          </dd>
+          <dt>Out of the freezer</dt>
+          <dd>
+            {formatDuration(s.time_out_seconds)}
+            {s.checked_out_at && (
+              <strong>
+                {' '}
+                · checked out since <Time iso={s.checked_out_at} />
+              </strong>
+            )}
+          </dd>
+        </dl>
+
+        <div className="sample-actions">
+          <h2>What next</h2>
+          {handles && s.next_statuses.length > 0 && (
+            <div className="form-actions" data-testid="next-statuses">
+              {s.next_statuses.map((to) => (
+                <button
+                  key={to}
+                  type="button"
+                  className="button button-secondary"
+                  onClick={() => setAction({ kind: 'transition', to })}
+                >
+                  Mark {statusLabel(to).toLowerCase()}
+                </button>
+              ))}
+            </div>
+          )}
+          {handles && s.next_statuses.length === 0 && (
+            <p className="muted">
+              No status can be set by hand from {statusLabel(s.status).toLowerCase()}.
+              {s.status === 'received' || s.status === 'processing'
+                ? ' Place the tube in a box to store it.'
+                : ''}
+            </p>
+          )}
+          {!handles && <p className="muted">Your role can look at samples but not change them.</p>}
+          {handles && (
+            <div className="form-actions">
+              <button
+                type="button"
+                className="button button-secondary"
+                onClick={() => setAction({ kind: 'aliquots' })}
+                disabled={s.status === 'disposed' || s.status === 'depleted'}
+              >
+                Make aliquots…
+              </button>
+              <button
+                type="button"
+                className="button button-danger"
+                onClick={() => setAction({ kind: 'discard' })}
+                disabled={s.status === 'disposed'}
+              >
+                Request discard…
+              </button>
+            </div>
+          )}
+          {canPrintLabels(user.role) && <PrintLabel sample={s} />}
+        </div>
+      </div>
+
+      <Lineage detail={d} />
+      <History detail={d} />
+
+      {action?.kind === 'transition' && (
+        <TransitionDialog
+          sample={s}
+          to={action.to}
+          onClose={() => setAction(null)}
+          onDone={() => done(`${s.code} is now ${statusLabel(action.to).toLowerCase()}.`)}
+        />
+      )}
+      {action?.kind === 'aliquots' && (
+        <AliquotsDialog
+          sample={s}
+          onClose={() => setAction(null)}
+          onDone={(made) =>
+            done(`${made.length} aliquots made: ${made.map((a) => a.code).join(', ')}.`)
+          }
+        />
+      )}
+      {action?.kind === 'discard' && (
+        <DiscardDialog
+          sample={s}
+          onClose={() => setAction(null)}
+          onDone={() =>
+            done(`Discard of ${s.code} requested. A lab manager will approve or reject it.`)
+          }
+        />
+      )}
     </section>
+  );
+}
+
+function Time({ iso }: { iso: string }) {
+  const { formatTime } = useSession();
+  return <time dateTime={iso}>{formatTime(iso)}</time>;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours} h ${minutes % 60} min`;
+}
+
+function Lineage({ detail }: { detail: SampleDetail }) {
+  const { parent, aliquots } = detail;
+  return (
+    <section className="sample-section" aria-labelledby="lineage-heading">
+      <h2 id="lineage-heading">Lineage</h2>
+      {parent === null && aliquots.length === 0 && (
+        <p className="muted">An original tube with no aliquots yet.</p>
+      )}
+      {parent && (
+        <p>
+          Made from <SampleLink sample={parent} />
+        </p>
+      )}
+      {aliquots.length > 0 && (
+        <ul className="lineage" data-testid="aliquots">
+          {aliquots.map((a) => (
+            <li key={a.id}>
+              <SampleLink sample={a} /> · {sampleTypeLabel(a.sample_type)}
+              {a.volume_ul !== null ? ` · ${a.volume_ul} µl` : ''} · {statusLabel(a.status)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function SampleLink({ sample }: { sample: SampleView }) {
+  return <a href={`#/sample/${sample.id}`}>{sample.code}</a>;
+}
+
+type HistoryRow = { at: string; actor: string; what: string; why: string | null };
+
+function History({ detail }: { detail: SampleDetail }) {
+  const { formatTime } = useSession();
+  const rows: HistoryRow[] = [
+    ...detail.status_history.map((h) => ({
+      at: h.at,
+      actor: h.actor,
+      what: h.from
+        ? `${statusLabel(h.from)} → ${statusLabel(h.to)} (${h.via.replace('_', ' ')})`
+        : `${statusLabel(h.to)}`,
+      why: h.reason,
+    })),
+    ...detail.placement_history.map((p) => ({
+      at: p.at,
+      actor: p.actor,
+      what: p.to_box_id
+        ? `Placed${p.to_position ? ` at ${p.to_position}` : ''} (${p.source.replace('_', ' ')})`
+        : 'Taken out of its box',
+      why: null,
+    })),
+  ].sort((a, b) => b.at.localeCompare(a.at));
+  return (
+    <section className="sample-section" aria-labelledby="history-heading">
+      <h2 id="history-heading">History</h2>
+      <ol className="timeline" data-testid="history">
+        {rows.map((r, i) => (
+          <li key={i}>
+            <time dateTime={r.at}>{formatTime(r.at)}</time>
+            <span className="timeline-what">{r.what}</span>
+            <span className="muted">by {r.actor}</span>
+            {r.why && <span className="timeline-why">“{r.why}”</span>}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+/** Prints this tube's label on the sample label printer, and says where it went. */
+function PrintLabel({ sample }: { sample: SampleView }) {
+  const client = useClient();
+  const [job, setJob] = useState<PrintJobRecord | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function print() {
+    setBusy(true);
+    setError(null);
+    try {
+      setJob(
+        await client.run('print_labels', { labels: { group: 'samples', sample_ids: [sample.id] } }),
+      );
+    } catch (e: unknown) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div className="print-label">
+      <button
+        type="button"
+        className="button button-secondary"
+        onClick={() => void print()}
+        disabled={busy}
+      >
+        {busy ? 'Queuing…' : 'Print its label'}
+      </button>
+      {job && (
+        <span className="muted" data-testid="sample-label-job">
+          Label queued on {job.printer}; the Printing page follows it.
+        </span>
+      )}
+      <ErrorAlert message={error} />
+    </div>
+  );
+}
+
+function TransitionDialog({
+  sample,
+  to,
+  onClose,
+  onDone,
+}: {
+  sample: SampleView;
+  to: SampleStatus;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const client = useClient();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await client.run('transition_sample', {
+        sample_id: sample.id,
+        expected: sample.status,
+        to,
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+      });
+      onDone();
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Dialog title={`Mark ${sample.code} ${statusLabel(to).toLowerCase()}`} onClose={onClose}>
+      <form onSubmit={submit} data-testid="transition-form">
+        <p>
+          From {statusLabel(sample.status).toLowerCase()} to {statusLabel(to).toLowerCase()}.
+        </p>
+        <Field id="transition-reason" label="Note (optional)" value={reason} onChange={setReason} />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Saving…">
+            Mark {statusLabel(to).toLowerCase()}
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function AliquotsDialog({
+  sample,
+  onClose,
+  onDone,
+}: {
+  sample: SampleView;
+  onClose: () => void;
+  onDone: (made: SampleView[]) => void;
+}) {
+  const client = useClient();
+  const [count, setCount] = useState('2');
+  const [volume, setVolume] = useState('');
+  const [type, setType] = useState<SampleType>(sample.sample_type);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const n = Number(count);
+    const ul = Number(volume);
+    if (!Number.isInteger(n) || n < 1 || n > 96) {
+      setError('Make between 1 and 96 aliquots.');
+      return;
+    }
+    if (!Number.isInteger(ul) || ul < 1) {
+      setError('Give each aliquot’s volume in whole microlitres.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const made = await client.run('create_aliquots', {
+        parent_id: sample.id,
+        aliquots: Array.from({ length: n }, () => ({ sample_type: type, volume_ul: ul })),
+      });
+      onDone(made);
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Dialog title={`Aliquots of ${sample.code}`} onClose={onClose}>
+      <form onSubmit={submit} data-testid="aliquots-form" noValidate>
+        <p className="muted">
+          {sample.volume_ul === null
+            ? 'The parent’s volume is not recorded.'
+            : `The parent holds ${sample.volume_ul} µl.`}
+        </p>
+        <Field
+          id="aliquot-count"
+          label="How many"
+          type="number"
+          value={count}
+          onChange={setCount}
+          min={1}
+          max={96}
+        />
+        <Field
+          id="aliquot-volume"
+          label="Volume of each (µl)"
+          type="number"
+          value={volume}
+          onChange={setVolume}
+          min={1}
+        />
+        <SelectField
+          id="aliquot-type"
+          label="Type"
+          value={type}
+          onChange={setType}
+          options={SAMPLE_TYPES.map((t) => ({ value: t, label: sampleTypeLabel(t) }))}
+        />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Making…">
+            Make aliquots
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function DiscardDialog({
+  sample,
+  onClose,
+  onDone,
+}: {
+  sample: SampleView;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const client = useClient();
+  const navigate = useNavigate();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!reason.trim()) {
+      setError('Say why the tube should be discarded; the lab manager decides on it.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await client.run('request_discard', { sample_id: sample.id, reason: reason.trim() });
+      onDone();
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Dialog title={`Request discard of ${sample.code}`} onClose={onClose}>
+      <form onSubmit={submit} data-testid="discard-form" noValidate>
+        <p>
+          A lab manager approves or rejects the request; the tube stays as it is until then.{' '}
+          <button
+            type="button"
+            className="button-link"
+            onClick={() => navigate({ page: 'discards' })}
+          >
+            See the requests
+          </button>
+        </p>
+        <Field id="discard-reason" label="Reason" value={reason} onChange={setReason} autoFocus />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Requesting…" variant="danger">
+            Request discard
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }

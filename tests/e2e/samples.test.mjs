@@ -1,0 +1,158 @@
+// Samples: a tube opened by scanning; only the allowed next statuses are offered; aliquots
+// appear in its lineage; a technician's discard request is approved by a lab manager and
+// the tube is disposed.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEMO, launchBrowser, screenshot, signedInPage, startCore, wedgeScan } from './harness.mjs';
+
+let core;
+let browser;
+
+before(async () => {
+  [core, browser] = await Promise.all([startCore({ demo: true }), launchBrowser()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await core?.stop();
+});
+
+/** A newly registered kit's first tube (status "collected"). */
+async function freshTube() {
+  const desk = await core.token(DEMO.desk);
+  const sites = await core.call('list_sites', {}, desk);
+  const site = sites.find((s) => s.code === 'NORTH');
+  const participant = await core.call(
+    'register_participant',
+    { site_id: site.id, consent: 'given', consent_date: '2026-11-01' },
+    desk,
+  );
+  const templates = await core.call('list_kit_templates', {}, desk);
+  const kit = await core.call(
+    'register_kit',
+    {
+      participant_id: participant.id,
+      template_id: templates.find((t) => t.name.startsWith('Standard')).id,
+      collected_at: new Date().toISOString(),
+      collector: 'Desk',
+    },
+    desk,
+  );
+  return { participant, sample: kit.samples[0] };
+}
+
+test('a tube opened by scanning offers only its allowed next statuses; aliquots show in its lineage', async () => {
+  const { participant, sample } = await freshTube();
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.tech);
+  try {
+    await wedgeScan(page, sample.code);
+    await page.waitForURL(`**/#/sample/${sample.id}`);
+    await page.getByTestId('sample-code').filter({ hasText: sample.code }).waitFor();
+    assert.equal(await page.getByTestId('sample-status').getAttribute('data-status'), 'collected');
+
+    const offered = await page.getByTestId('next-statuses').getByRole('button').allTextContents();
+    const expected = sample.next_statuses.map((s) => s.replace('_', ' '));
+    assert.equal(offered.length, expected.length, `${offered} vs ${expected}`);
+    assert.ok(
+      offered.some((t) => /received/i.test(t)),
+      offered.join(', '),
+    );
+    await page.getByRole('button', { name: /Mark received/i }).click();
+    await page
+      .getByTestId('transition-form')
+      .getByRole('button', { name: /Mark received/i })
+      .click();
+    await page.getByTestId('sample-notice').filter({ hasText: 'is now received' }).waitFor();
+    // The page reloads the tube: the status it shows is the core's.
+    await page.locator('[data-testid="sample-status"][data-status="received"]').waitFor();
+    assert.equal(
+      await page
+        .getByTestId('next-statuses')
+        .getByRole('button', { name: /received/i })
+        .count(),
+      0,
+      'the status it has is no longer offered',
+    );
+
+    await page.getByRole('button', { name: 'Make aliquots…' }).click();
+    const form = page.getByTestId('aliquots-form');
+    await form.getByLabel('How many').fill('2');
+    await form.getByLabel('Volume of each (µl)').fill('100');
+    await form.getByRole('button', { name: 'Make aliquots' }).click();
+    await page.getByTestId('sample-notice').filter({ hasText: '2 aliquots made' }).waitFor();
+    const aliquots = page.getByTestId('aliquots').getByRole('link');
+    await aliquots.nth(1).waitFor();
+    assert.equal(await aliquots.count(), 2);
+    const history = await page.getByTestId('history').textContent();
+    assert.match(history, /Collected → Received/);
+    await screenshot(page, 'sample-page');
+
+    // An aliquot's page names its parent; the participant page lists all three.
+    await aliquots.first().click();
+    await page.getByText(`Made from ${sample.code}`).waitFor();
+    await page.getByRole('link', { name: participant.code }).click();
+    const rows = page.getByTestId('participant-samples').locator('tbody tr');
+    await rows.nth(6).waitFor();
+    assert.equal(await rows.count(), 7, 'five kit tubes and two aliquots');
+    await screenshot(page, 'participant-page');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a technician requests a discard; a lab manager approves it; the tube is disposed', async () => {
+  const tech = await core.token(DEMO.tech);
+  const boxes = await core.call(
+    'list_boxes',
+    { sort: 'name', order: 'asc', page: 1, per_page: 20 },
+    tech,
+  );
+  const filled = boxes.items.filter((b) => b.occupied > 2)[2];
+  const well = (await core.call('get_box', { id: filled.id }, tech)).wells[2];
+
+  const asTech = await signedInPage(browser, core, DEMO.tech);
+  try {
+    const { page } = asTech;
+    await wedgeScan(page, well.code);
+    await page.waitForURL(`**/#/sample/${well.sample_id}`);
+    await page.getByRole('button', { name: 'Request discard…' }).click();
+    const form = page.getByTestId('discard-form');
+    await form.getByRole('button', { name: 'Request discard' }).click();
+    await form.getByRole('alert').filter({ hasText: 'Say why' }).waitFor();
+    await form.getByLabel('Reason').fill('thawed in a power cut');
+    await form.getByRole('button', { name: 'Request discard' }).click();
+    await page.getByTestId('sample-notice').filter({ hasText: 'Discard of' }).waitFor();
+    assert.equal(await page.getByTestId('sample-status').getAttribute('data-status'), 'stored');
+    assert.deepEqual(asTech.errors, []);
+  } finally {
+    await asTech.context.close();
+  }
+
+  const asManager = await signedInPage(browser, core, DEMO.manager);
+  try {
+    const { page } = asManager;
+    await page.getByRole('link', { name: 'Discard requests' }).click();
+    const row = page.getByTestId('discard-requests').locator(`tr[data-sample="${well.code}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), /thawed in a power cut/);
+    await screenshot(page, 'discard-requests');
+    await row.getByRole('button', { name: 'Approve' }).click();
+    const decide = page.getByTestId('decide-form');
+    await decide.getByLabel('Note').fill('confirmed with the freezer log');
+    await decide.getByRole('button', { name: 'Approve and dispose' }).click();
+    await page.getByTestId('discards-notice').filter({ hasText: 'discard approved' }).waitFor();
+
+    // The approved request has left the pending list; the approved list leads to the tube.
+    await page.getByLabel('Show').selectOption('approved');
+    await page.getByTestId('discard-requests').getByRole('link', { name: well.code }).click();
+    await page.waitForURL(`**/#/sample/${well.sample_id}`);
+    await page.getByTestId('sample-status').filter({ hasText: 'Disposed' }).waitFor();
+    assert.match(await page.getByTestId('sample-location').textContent(), /not in storage/);
+    assert.match(await page.getByTestId('history').textContent(), /Stored → Disposed \(discard\)/);
+    assert.deepEqual(asManager.errors, []);
+  } finally {
+    await asManager.context.close();
+  }
+});
