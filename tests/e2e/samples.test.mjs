@@ -4,17 +4,49 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO, launchBrowser, screenshot, signedInPage, startCore, wedgeScan } from './harness.mjs';
+import {
+  DEMO,
+  launchBrowser,
+  screenshot,
+  signedInPage,
+  startCore,
+  startFakeZebra,
+  wedgeScan,
+} from './harness.mjs';
 
 let core;
 let browser;
+let zebra;
 
 before(async () => {
-  [core, browser] = await Promise.all([startCore({ demo: true }), launchBrowser()]);
+  [core, browser, zebra] = await Promise.all([
+    startCore({ demo: true }),
+    launchBrowser(),
+    startFakeZebra(),
+  ]);
+  const manager = await core.token(DEMO.manager);
+  await core.call(
+    'configure_printer',
+    {
+      name: 'Bench Zebra',
+      address: zebra.address,
+      language: 'zpl',
+      dpi: 300,
+      stock: 'cryovial',
+      darkness: null,
+    },
+    manager,
+  );
+  await core.call(
+    'change_setting',
+    { setting: { key: 'sample_label_printer', value: 'Bench Zebra' }, reason: 'bench printer' },
+    manager,
+  );
 });
 
 after(async () => {
   await browser?.close();
+  await zebra?.close();
   await core?.stop();
 });
 
@@ -86,6 +118,13 @@ test('a tube opened by scanning offers only its allowed next statuses; aliquots 
     assert.equal(await aliquots.count(), 2);
     const history = await page.getByTestId('history').textContent();
     assert.match(history, /Collected → Received/);
+    // Its label, printed again from its page, is listed there and reaches the printer.
+    const printed = page.getByTestId('labels-printed');
+    assert.match(await printed.textContent(), /No label of this tube/);
+    await page.getByRole('button', { name: 'Print its label' }).click();
+    await printed.getByText(/on Bench Zebra · done/).waitFor();
+    await zebra.waitFor((z) => z.labels().length === 1, 'one label');
+    assert.ok(zebra.labels()[0].includes(sample.code));
     await screenshot(page, 'sample-page');
 
     // An aliquot's page names its parent; the participant page lists all three.

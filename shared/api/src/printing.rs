@@ -38,6 +38,10 @@ pub struct ListPrintJobsArgs {
     pub page: u32,
     #[serde(default = "default_per_page")]
     pub per_page: u32,
+    /// Only the jobs that printed this sample or box.
+    #[serde(default)]
+    #[ts(optional)]
+    pub record: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -157,10 +161,13 @@ impl Api {
         self.actor_with(token, Permission::ReadSamples).await?;
         Ok(self
             .store()
-            .print_jobs(PageRequest {
-                page: args.page,
-                per_page: args.per_page,
-            })
+            .print_jobs(
+                args.record,
+                PageRequest {
+                    page: args.page,
+                    per_page: args.per_page,
+                },
+            )
             .await?)
     }
 

@@ -1793,6 +1793,31 @@ mod label_groups {
             .collect();
         assert_eq!(actions, ["queue_print", "register_kit"]);
 
+        // A tube's labels are found by the tube: this job for a kit tube, none for a tube
+        // of the first kit, which printed nothing.
+        let of = |id: &Value| json!({"record": id});
+        let jobs = call(
+            &d.api,
+            "list_print_jobs",
+            Some(&d.admin),
+            of(&kit["samples"][1]["id"]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (jobs["total"].as_u64(), &jobs["items"][0]["id"]),
+            (Some(1), &job["id"])
+        );
+        let none = call(
+            &d.api,
+            "list_print_jobs",
+            Some(&d.admin),
+            of(&first["samples"][0]["id"]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(none["total"], 0);
+
         // One job: darkness first, then one format per tube, each code once.
         let job_id: uuid::Uuid = job["id"].as_str().unwrap().parse().unwrap();
         let payload = d.api.store().print_job_payload(job_id).await.unwrap();

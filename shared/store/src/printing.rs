@@ -384,19 +384,31 @@ impl Store {
     }
 
     pub async fn print_job(&self, id: Uuid) -> Result<PrintJobRecord> {
-        let mut page = self.print_jobs_where(Some(id.to_string()), 1, 0).await?;
+        let mut page = self
+            .print_jobs_where(Some(id.to_string()), None, 1, 0)
+            .await?;
         page.pop()
             .ok_or_else(|| DomainError::NotFound("print job").into())
     }
 
-    /// The print queue, newest first.
-    pub async fn print_jobs(&self, page: PageRequest) -> Result<Page<PrintJobRecord>> {
+    /// The print queue, newest first; with `record`, only the jobs that printed it (a
+    /// sample's or a box's labels).
+    pub async fn print_jobs(
+        &self,
+        record: Option<Uuid>,
+        page: PageRequest,
+    ) -> Result<Page<PrintJobRecord>> {
         let page = page.validate()?;
-        let total = sqlx::query_scalar!("SELECT COUNT(*) FROM print_jobs")
-            .fetch_one(&self.pool)
-            .await?;
+        let record = record.map(|r| r.to_string());
+        let total = sqlx::query_scalar!(
+            "SELECT COUNT(*) FROM print_jobs
+             WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(records) WHERE value = ?1)",
+            record
+        )
+        .fetch_one(&self.pool)
+        .await?;
         let items = self
-            .print_jobs_where(None, page.limit(), page.offset())
+            .print_jobs_where(None, record, page.limit(), page.offset())
             .await?;
         Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
     }
@@ -414,16 +426,21 @@ impl Store {
     async fn print_jobs_where(
         &self,
         id: Option<String>,
+        record: Option<String>,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<PrintJobRecord>> {
         let rows = sqlx::query!(
             r#"SELECT id AS "id!", printer, template, subject, records, copies, state, attempts, last_error, waiting_for,
                       reprint_of, reason, created_at, updated_at
-               FROM print_jobs WHERE ?1 IS NULL OR id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"#,
+               FROM print_jobs
+               WHERE (?1 IS NULL OR id = ?1)
+                 AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(records) WHERE value = ?4))
+               ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"#,
             id,
             limit,
-            offset
+            offset,
+            record
         )
         .fetch_all(&self.pool)
         .await?;

@@ -33,6 +33,10 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
   const [action, setAction] = useState<Action | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const detail = useAsyncData(() => client.run('get_sample', { id: sampleId }), [client, sampleId]);
+  const labels = useAsyncData(
+    () => client.run('list_print_jobs', { record: sampleId, page: 1, per_page: 10 }),
+    [client, sampleId],
+  );
 
   // Another window or the print worker changed something about this tube.
   useEffect(
@@ -41,8 +45,9 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
         const box = detail.data?.sample.location?.box_id;
         if (e.type === 'storage_changed' && e.box_id === box) detail.reload();
         if (e.type === 'audit_appended') detail.reload();
+        if (e.type === 'print_job_changed') labels.reload();
       }),
-    [client, detail.data?.sample.location?.box_id, detail.reload],
+    [client, detail.data?.sample.location?.box_id, detail.reload, labels.reload],
   );
 
   const d = detail.data;
@@ -170,7 +175,8 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
               </button>
             </div>
           )}
-          {canPrintLabels(user.role) && <PrintLabel sample={s} />}
+          {canPrintLabels(user.role) && <PrintLabel sample={s} onQueued={() => labels.reload()} />}
+          <LabelsPrinted jobs={labels.data?.items ?? []} total={labels.data?.total ?? 0} />
         </div>
       </div>
 
@@ -290,8 +296,31 @@ function History({ detail }: { detail: SampleDetail }) {
   );
 }
 
+/** The label jobs that printed this tube, newest first. */
+function LabelsPrinted({ jobs, total }: { jobs: PrintJobRecord[]; total: number }) {
+  const { formatTime } = useSession();
+  return (
+    <div className="labels-printed" data-testid="labels-printed">
+      <h3>Labels printed</h3>
+      {jobs.length === 0 ? (
+        <p className="muted">No label of this tube has been printed from this workstation.</p>
+      ) : (
+        <ul>
+          {jobs.map((j) => (
+            <li key={j.id}>
+              {formatTime(j.created_at)} · {j.subject} on {j.printer} · {j.state}
+              {j.reprint_of && j.reason ? ` · reprint: ${j.reason}` : ''}
+            </li>
+          ))}
+          {total > jobs.length && <li className="muted">and {total - jobs.length} earlier</li>}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 /** Prints this tube's label on the sample label printer, and says where it went. */
-function PrintLabel({ sample }: { sample: SampleView }) {
+function PrintLabel({ sample, onQueued }: { sample: SampleView; onQueued: () => void }) {
   const client = useClient();
   const [job, setJob] = useState<PrintJobRecord | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -303,6 +332,7 @@ function PrintLabel({ sample }: { sample: SampleView }) {
       setJob(
         await client.run('print_labels', { labels: { group: 'samples', sample_ids: [sample.id] } }),
       );
+      onQueued();
     } catch (e: unknown) {
       setError(errorMessage(e));
     } finally {
