@@ -1,6 +1,6 @@
-import { useState } from 'react';
-import type { AuditEntryView, AuditVerification, ChainBreak } from '../api/types';
-import { ErrorAlert, PageHeading } from '../components/forms';
+import { useState, type FormEvent } from 'react';
+import type { AuditEntryView, AuditVerification, ChainBreak, ListAuditArgs } from '../api/types';
+import { ErrorAlert, Field, PageHeading } from '../components/forms';
 import { Pager } from '../components/Pager';
 import { errorMessage } from '../lib/errors';
 import { formatJson } from '../lib/format';
@@ -9,10 +9,54 @@ import { useClient, useSession } from '../session';
 
 const PER_PAGE = 50;
 
+/** What the auditor narrows the trail to; empty means any. Dates are local days. */
+type Filter = { action: string; actor: string; entity: string; from: string; to: string };
+
+const NO_FILTER: Filter = { action: '', actor: '', entity: '', from: '', to: '' };
+
+/** Actions an auditor most often looks for; any other recorded action can be typed. */
+const COMMON_ACTIONS = [
+  'login_succeeded',
+  'login_failed',
+  'logout',
+  'session_revoked',
+  'create_user',
+  'change_role',
+  'deactivate_user',
+  'change_setting',
+  'register_participant',
+  'record_consent',
+  'register_kit',
+  'transition_sample',
+  'place_samples',
+  'request_discard',
+  'decide_discard',
+  'queue_print',
+  'print_job_cancelled',
+];
+
+/** The filter as the core takes it: local midnights as instants, the end day included. */
+function filterArgs(f: Filter): Partial<ListAuditArgs> {
+  const day = (d: string, plus = 0) => {
+    const t = new Date(`${d}T00:00:00`);
+    t.setDate(t.getDate() + plus);
+    return t.toISOString();
+  };
+  return {
+    ...(f.action.trim() ? { action: f.action.trim() } : {}),
+    ...(f.actor.trim() ? { actor_name: f.actor.trim() } : {}),
+    ...(f.entity.trim() ? { entity_id: f.entity.trim() } : {}),
+    ...(f.from ? { from: day(f.from) } : {}),
+    ...(f.to ? { until: day(f.to, 1) } : {}),
+  };
+}
+
 export function AuditTrail() {
   const client = useClient();
   const { formatTime, auditGeneration } = useSession();
   const [page, setPage] = useState(1);
+  const [draft, setDraft] = useState<Filter>(NO_FILTER);
+  const [filter, setFilter] = useState<Filter>(NO_FILTER);
   const [verification, setVerification] = useState<AuditVerification | null>(null);
   const [verifyError, setVerifyError] = useState<string | null>(null);
   const [verifying, setVerifying] = useState(false);
@@ -21,9 +65,22 @@ export function AuditTrail() {
   // page someone is reading does not shift under them.
   const refreshKey = page === 1 ? auditGeneration : 0;
   const audit = useAsyncData(
-    () => client.listAudit({ page, per_page: PER_PAGE, order: 'desc' }),
-    [client, page, refreshKey],
+    () => client.listAudit({ page, per_page: PER_PAGE, order: 'desc', ...filterArgs(filter) }),
+    [client, page, refreshKey, filter],
   );
+
+  function apply(next: Filter) {
+    setDraft(next);
+    setFilter(next);
+    setPage(1);
+  }
+
+  function submitFilter(e: FormEvent) {
+    e.preventDefault();
+    apply(draft);
+  }
+
+  const filtered = JSON.stringify(filter) !== JSON.stringify(NO_FILTER);
 
   async function verify() {
     setVerifying(true);
@@ -64,6 +121,63 @@ export function AuditTrail() {
       </div>
       <ErrorAlert message={verifyError ?? audit.error} />
 
+      <form className="audit-filters" onSubmit={submitFilter} data-testid="audit-filters">
+        <Field
+          id="audit-action"
+          label="Action"
+          value={draft.action}
+          onChange={(action) => setDraft({ ...draft, action })}
+          list="audit-actions"
+          placeholder="any"
+        />
+        <datalist id="audit-actions">
+          {COMMON_ACTIONS.map((a) => (
+            <option key={a} value={a} />
+          ))}
+        </datalist>
+        <Field
+          id="audit-actor"
+          label="Who (username)"
+          value={draft.actor}
+          onChange={(actor) => setDraft({ ...draft, actor })}
+          placeholder="anyone"
+        />
+        <Field
+          id="audit-entity"
+          label="Record id"
+          value={draft.entity}
+          onChange={(entity) => setDraft({ ...draft, entity })}
+          placeholder="any"
+        />
+        <Field
+          id="audit-from"
+          label="From"
+          type="date"
+          value={draft.from}
+          onChange={(from) => setDraft({ ...draft, from })}
+        />
+        <Field
+          id="audit-to"
+          label="To (inclusive)"
+          type="date"
+          value={draft.to}
+          onChange={(to) => setDraft({ ...draft, to })}
+        />
+        <div className="form-actions">
+          <button type="submit" className="button button-primary">
+            Apply
+          </button>
+          <button
+            type="button"
+            className="button button-secondary"
+            onClick={() => apply(NO_FILTER)}
+            disabled={!filtered && JSON.stringify(draft) === JSON.stringify(NO_FILTER)}
+          >
+            Clear
+          </button>
+        </div>
+      </form>
+
       <div className="table-wrap">
         <table
           className="data-table audit-table"
@@ -84,12 +198,17 @@ export function AuditTrail() {
           </thead>
           <tbody>
             {data?.items.map((entry) => (
-              <AuditRow key={entry.seq} entry={entry} formatTime={formatTime} />
+              <AuditRow
+                key={entry.seq}
+                entry={entry}
+                formatTime={formatTime}
+                onEntity={(entity) => apply({ ...NO_FILTER, entity })}
+              />
             ))}
             {data && data.items.length === 0 && (
               <tr>
                 <td colSpan={7} className="empty">
-                  No audit entries yet.
+                  {filtered ? 'No entry matches the filter.' : 'No audit entries yet.'}
                 </td>
               </tr>
             )}
@@ -144,9 +263,12 @@ function VerificationResult({ result }: { result: AuditVerification }) {
 function AuditRow({
   entry,
   formatTime,
+  onEntity,
 }: {
   entry: AuditEntryView;
   formatTime: (iso: string) => string;
+  /** Narrows the trail to this entry's record. */
+  onEntity: (entityId: string) => void;
 }) {
   const hasChange = entry.old_value !== null || entry.new_value !== null;
   return (
@@ -159,9 +281,14 @@ function AuditRow({
       </td>
       <td>
         <span className="entity-type">{entry.entity_type}</span>{' '}
-        <span className="entity-id" title={entry.entity_id}>
+        <button
+          type="button"
+          className="button-link entity-id"
+          title={`Show everything about ${entry.entity_id}`}
+          onClick={() => onEntity(entry.entity_id)}
+        >
           {entry.entity_id}
-        </span>
+        </button>
       </td>
       <td>
         {hasChange ? (

@@ -17,7 +17,10 @@ import { useClient, useSession } from '../session';
 
 const PER_PAGE = 25;
 
-type Action = { kind: 'deactivate'; user: UserView } | { kind: 'reset'; user: UserView };
+type Action =
+  | { kind: 'deactivate'; user: UserView }
+  | { kind: 'reset'; user: UserView }
+  | { kind: 'role'; user: UserView };
 
 export function Users() {
   const client = useClient();
@@ -107,6 +110,15 @@ export function Users() {
                     {u.active && u.id !== me.id && (
                       <button
                         type="button"
+                        className="button button-small button-secondary"
+                        onClick={() => setAction({ kind: 'role', user: u })}
+                      >
+                        Change role<span className="visually-hidden"> of {u.username}</span>
+                      </button>
+                    )}
+                    {u.active && u.id !== me.id && (
+                      <button
+                        type="button"
                         className="button button-small button-danger-outline"
                         onClick={() => setAction({ kind: 'deactivate', user: u })}
                       >
@@ -158,6 +170,17 @@ export function Users() {
           onClose={() => setAction(null)}
           onDone={() => {
             setNotice(`Account “${action.user.username}” deactivated.`);
+            setAction(null);
+            users.reload();
+          }}
+        />
+      )}
+      {action?.kind === 'role' && (
+        <RoleDialog
+          user={action.user}
+          onClose={() => setAction(null)}
+          onDone={(changed) => {
+            setNotice(`${changed.username} is now ${roleLabel(changed.role).toLowerCase()}.`);
             setAction(null);
             users.reload();
           }}
@@ -313,6 +336,62 @@ function DeactivateDialog({
         <div className="form-actions">
           <SubmitButton busy={busy} busyLabel="Deactivating…" variant="danger">
             Deactivate account
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function RoleDialog({
+  user,
+  onClose,
+  onDone,
+}: {
+  user: UserView;
+  onClose: () => void;
+  onDone: (changed: UserView) => void;
+}) {
+  const client = useClient();
+  const [role, setRole] = useState<Role>(user.role);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await client.run('change_role', { user_id: user.id, role, reason }));
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog title={`Role of ${user.display_name}`} onClose={onClose} testId="role-dialog">
+      <p>
+        What <strong>{user.username}</strong> may do changes at their next action. The reason is
+        recorded in the audit trail.
+      </p>
+      <form onSubmit={submit}>
+        <SelectField
+          id="role-new"
+          label="New role"
+          value={role}
+          onChange={setRole}
+          options={ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
+        />
+        <Field id="role-reason" label="Reason" value={reason} onChange={setReason} spellCheck />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Changing…" disabled={role === user.role}>
+            Change role
           </SubmitButton>
           <button type="button" className="button button-secondary" onClick={onClose}>
             Cancel
