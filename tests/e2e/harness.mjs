@@ -174,7 +174,7 @@ const HEALTHY_HOST_STATUS =
  * `labels()` splits what arrived into ^XA…^XZ formats; `fieldData()` lists every ^FD text
  * (with ^FH hex escapes decoded).
  */
-export async function startFakeZebra() {
+export async function startFakeZebra({ port: wanted = 0 } = {}) {
   let received = '';
   const server = createServer((socket) => {
     socket.setEncoding('latin1');
@@ -188,7 +188,7 @@ export async function startFakeZebra() {
     });
     socket.on('error', () => {});
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(wanted, '127.0.0.1', resolve));
   const { port } = server.address();
   return {
     port,

@@ -216,7 +216,7 @@ test(
 );
 
 test(
-  'printing: a printer that does not answer; the queue says what the worker does',
+  'printing: a printer that does not answer; a job is cancelled with a reason, a failed one retried',
   { timeout: 120_000 },
   async () => {
     const token = await core.token(DEMO.manager);
@@ -264,6 +264,41 @@ test(
         .filter({ hasText: `Printer: ${name} · retrying` })
         .waitFor();
       await screenshot(page, 'printing-retrying');
+
+      // Cancelled with a reason, the job leaves the queue's work and is never sent.
+      const first = await job.getAttribute('data-job-id');
+      await job.getByRole('button', { name: /^Cancel/ }).click();
+      const cancel = page.getByTestId('cancel-dialog');
+      await cancel.getByRole('button', { name: 'Cancel the job' }).click();
+      await cancel.getByRole('alert').filter({ hasText: 'Say why' }).waitFor();
+      await cancel.getByLabel('Reason').fill('printer is unplugged for the day');
+      await cancel.getByRole('button', { name: 'Cancel the job' }).click();
+      const cancelled = page.locator(`[data-testid="print-job"][data-job-id="${first}"]`);
+      await cancelled.filter({ hasText: 'Cancelled' }).waitFor();
+      assert.equal(await cancelled.getAttribute('data-state'), 'cancelled');
+      const audit = await core.call('list_audit', { action: 'print_job_cancelled' }, token);
+      assert.equal(audit.items.length, 1);
+      assert.equal(audit.items[0].reason, 'printer is unplugged for the day');
+      await screenshot(page, 'printing-cancelled');
+
+      // A job that used up its attempts fails; once the printer is back, Retry prints it.
+      await row.getByRole('button', { name: `Test print on ${name}` }).click();
+      const second = page.getByTestId('print-job').first();
+      await second.filter({ hasText: 'Failed' }).waitFor({ timeout: 60_000 });
+      assert.notEqual(await second.getAttribute('data-job-id'), first);
+      const zebra = await startFakeZebra({ port: closed });
+      try {
+        await second.getByRole('button', { name: /^Retry/ }).click();
+        await second.filter({ hasText: 'Printed' }).waitFor();
+        await zebra.waitFor((z) => z.labels().length === 1, 'the retried label');
+        assert.equal(
+          await cancelled.getAttribute('data-state'),
+          'cancelled',
+          'the cancelled job stays cancelled',
+        );
+      } finally {
+        await zebra.close();
+      }
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

@@ -3,7 +3,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { PrintJobRecord, PrinterSettings, ScannerStatus, Settings } from '../api/types';
 import { jobState, scannerText, type Tone } from '../pages/printing/printingText';
-import { subscribeShared } from '../pages/printing/sharedEvents';
 import { useClient, useSession } from '../session';
 import './DeviceStatus.css';
 
@@ -32,7 +31,7 @@ export function useScannerStatus(): { status: ScannerStatus | null; failed: bool
         if (current) setFailed(true);
       },
     );
-    const unsubscribe = subscribeShared(client, (event) => {
+    const unsubscribe = client.subscribe((event) => {
       if (event.type === 'scanner_changed') {
         setStatus(event.status);
         setFailed(false);
@@ -145,7 +144,7 @@ export function PrinterStatusItem() {
     loadPrinters();
     // The shell keeps the settings; this copy serves until (or where) it has none.
     client.getSettings().then(setOwnSettings, () => setFailed(true));
-    return subscribeShared(client, (event) => {
+    return client.subscribe((event) => {
       if (event.type === 'print_job_changed') loadJobs();
       // Configuring a printer is an audited command: its audit entry says the list may differ.
       if (event.type === 'audit_appended') loadPrinters();

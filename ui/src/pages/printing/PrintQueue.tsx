@@ -50,9 +50,24 @@ export function PrintQueue({
   highlight: string | null;
 }) {
   const { formatTime } = useSession();
+  const client = useClient();
   const [reprinting, setReprinting] = useState<PrintJobRecord | null>(null);
+  const [cancelling, setCancelling] = useState<PrintJobRecord | null>(null);
+  const [retryError, setRetryError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const data = queue.data;
+
+  async function retry(job: PrintJobRecord) {
+    setNotice(null);
+    setRetryError(null);
+    try {
+      const again = await client.run('retry_print_job', { job_id: job.id });
+      setNotice(`Sending again to ${again.printer}: ${again.subject}.`);
+      queue.reload();
+    } catch (e: unknown) {
+      setRetryError(errorMessage(e));
+    }
+  }
 
   return (
     <div className="card printing-card" data-testid="print-queue">
@@ -63,7 +78,7 @@ export function PrintQueue({
         itself.
       </p>
       <StatusMessage message={notice} testId="print-queue-notice" />
-      <ErrorAlert message={queue.error} />
+      <ErrorAlert message={retryError ?? queue.error} />
       {data && data.total === 0 ? (
         <p className="empty-state" data-testid="print-queue-empty">
           Nothing has been printed on this workstation yet. Labels from the registration desk and
@@ -115,16 +130,39 @@ export function PrintQueue({
                     <td className="numeric">{job.attempts}</td>
                     {canReprint && (
                       <td>
-                        <button
-                          type="button"
-                          className="button button-small button-secondary"
-                          onClick={() => {
-                            setNotice(null);
-                            setReprinting(job);
-                          }}
-                        >
-                          Reprint<span className="visually-hidden"> {job.subject}</span>
-                        </button>
+                        <div className="row-actions">
+                          {job.state === 'failed' && (
+                            <button
+                              type="button"
+                              className="button button-small button-primary"
+                              onClick={() => void retry(job)}
+                            >
+                              Retry<span className="visually-hidden"> {job.subject}</span>
+                            </button>
+                          )}
+                          <button
+                            type="button"
+                            className="button button-small button-secondary"
+                            onClick={() => {
+                              setNotice(null);
+                              setReprinting(job);
+                            }}
+                          >
+                            Reprint<span className="visually-hidden"> {job.subject}</span>
+                          </button>
+                          {(job.state === 'queued' || job.state === 'failed') && (
+                            <button
+                              type="button"
+                              className="button button-small button-danger-outline"
+                              onClick={() => {
+                                setNotice(null);
+                                setCancelling(job);
+                              }}
+                            >
+                              Cancel<span className="visually-hidden"> {job.subject}</span>
+                            </button>
+                          )}
+                        </div>
                       </td>
                     )}
                   </tr>
@@ -151,6 +189,17 @@ export function PrintQueue({
           disabled={queue.loading}
         />
       )}
+      {cancelling && (
+        <CancelDialog
+          job={cancelling}
+          onClose={() => setCancelling(null)}
+          onDone={(job) => {
+            setCancelling(null);
+            setNotice(`Cancelled: ${job.subject} on ${job.printer}.`);
+            queue.reload();
+          }}
+        />
+      )}
       {reprinting && (
         <ReprintDialog
           job={reprinting}
@@ -164,6 +213,58 @@ export function PrintQueue({
         />
       )}
     </div>
+  );
+}
+
+function CancelDialog({
+  job,
+  onClose,
+  onDone,
+}: {
+  job: PrintJobRecord;
+  onClose: () => void;
+  onDone: (job: PrintJobRecord) => void;
+}) {
+  const client = useClient();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (reason.trim() === '') {
+      setError('Say why the job is cancelled; it is recorded in the audit trail.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await client.run('cancel_print_job', { job_id: job.id, reason: reason.trim() }));
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog title="Cancel this print job?" onClose={onClose} testId="cancel-dialog">
+      <p>
+        <strong>{job.subject}</strong> on {job.printer} will not be printed. Its labels can still be
+        reprinted later.
+      </p>
+      <form onSubmit={submit} noValidate>
+        <Field id="cancel-reason" label="Reason" value={reason} onChange={setReason} autoFocus />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Cancelling…" variant="danger">
+            Cancel the job
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Keep it
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 

@@ -11,7 +11,6 @@ import type { PrinterDraft } from './PrinterForm';
 import { PrintersPanel } from './PrintersPanel';
 import { PrintQueue } from './PrintQueue';
 import { ScannerPanel } from './ScannerPanel';
-import { subscribeShared } from './sharedEvents';
 import './printing.css';
 
 const PER_PAGE = 25;
@@ -63,7 +62,7 @@ export function PrintingPage() {
   const reloadQueue = queue.reload;
   useEffect(
     () =>
-      subscribeShared(client, (event) => {
+      client.subscribe((event) => {
         if (event.type === 'print_job_changed') reloadQueue();
       }),
     [client, reloadQueue],

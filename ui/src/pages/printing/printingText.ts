@@ -118,7 +118,7 @@ export function jobState(job: PrintJobRecord): JobState {
         label: 'Failed',
         detail: `${job.last_error ? `${sentence(job.last_error)} ` : ''}Gave up after ${
           job.attempts
-        } ${job.attempts === 1 ? 'attempt' : 'attempts'}. Fix the printer, then reprint the job.`,
+        } ${job.attempts === 1 ? 'attempt' : 'attempts'}. Fix the printer, then retry the job.`,
       };
     case 'queued':
       if (job.waiting_for)
@@ -136,6 +136,12 @@ export function jobState(job: PrintJobRecord): JobState {
           }).`,
         };
       return { tone: 'busy', label: 'Queued', detail: 'Waiting for its turn.' };
+    case 'cancelled':
+      return {
+        tone: 'idle',
+        label: 'Cancelled',
+        detail: 'Taken off the queue; the reason is in the audit trail.',
+      };
     default:
       return { tone: 'idle', label: job.state, detail: null };
   }
