@@ -1,5 +1,6 @@
 import { useState, type ChangeEvent } from 'react';
 import type { BoxMap, BoxRecord, RackScanDiff } from '../../api/types';
+import { Working } from '../../components/Working';
 import { ErrorAlert } from '../../components/forms';
 import { errorMessage } from '../../lib/errors';
 import { useClient } from '../../session';
@@ -100,6 +101,14 @@ export function RackScanPanel({ box, canImport, diff, onDiff, onImported }: Prop
         />
       </div>
       <ErrorAlert message={error} testId="rack-scan-error" />
+      <Working
+        busy={busy !== null}
+        label={
+          busy === 'import'
+            ? 'Recording every placement of the rack scan together…'
+            : 'Comparing the rack scan with the box…'
+        }
+      />
       <div className="form-actions">
         <button
           type="button"
