@@ -74,7 +74,8 @@ test('first run: create the administrator, sign in, sign out', { timeout: 120_00
     assert.match((await currentUser.textContent()) ?? '', /Administrator/);
     const statusBar = page.getByTestId('status-bar');
     await statusBar.filter({ hasText: /Outbox: \d+ pending/ }).waitFor();
-    assert.match((await statusBar.textContent()) ?? '', /Scanner: none/);
+    // The scanner's state is asked for once the shell is up.
+    await statusBar.getByTestId('status-scanner').filter({ hasText: 'Scanner: none' }).waitFor();
 
     // A reload keeps the session.
     await page.reload();

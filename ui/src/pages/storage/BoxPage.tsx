@@ -4,7 +4,7 @@ import { ErrorAlert, PageHeading, StatusMessage } from '../../components/forms';
 import { errorMessage } from '../../lib/errors';
 import { canHandleSamples, canManageStorage } from '../../lib/roles';
 import { useNavigate } from '../../router';
-import { useScanFeedback, useScanHandler, type Scan } from '../../scan/ScanContext';
+import { commandOf, useScanFeedback, useScanHandler, type Scan } from '../../scan/ScanContext';
 import { useClient, useSession } from '../../session';
 import { BoxMapView, MapLegend, type ColourBy } from './BoxMapView';
 import { CheckOutDialog, MoveBoxDialog, MoveTubeDialog } from './BoxDialogs';
@@ -258,18 +258,7 @@ export function BoxPage({ boxId }: { boxId: string }) {
     const text = scanText.trim();
     setScanText('');
     if (!text) return;
-    const upper = text.toUpperCase();
-    const command =
-      upper === 'AQCMD:UNDO'
-        ? 'undo'
-        : upper === 'AQCMD:CANCEL'
-          ? 'cancel'
-          : upper === 'AQCMD:NEXT-BOX'
-            ? 'next_box'
-            : upper === 'AQCMD:CONFIRM'
-              ? 'confirm'
-              : null;
-    enqueue(() => placementScan({ text, source: 'keyboard', command }));
+    enqueue(() => placementScan({ text, source: 'keyboard', command: commandOf(text) }));
   }
 
   // ---- selection
