@@ -251,3 +251,14 @@ export function sampleCode(prefix, digits, number) {
   }
   return body + CODE_ALPHABET[(M + 1 - p) % M];
 }
+
+/** Waits until `locator` matches exactly `n` elements (lists reload after a change). */
+export async function waitForCount(locator, n, timeoutMs = 15_000) {
+  const end = Date.now() + timeoutMs;
+  let count = await locator.count();
+  while (count !== n && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    count = await locator.count();
+  }
+  assert.equal(count, n, `expected ${n} matching elements`);
+}

@@ -271,31 +271,98 @@ test(
       const cancel = page.getByTestId('cancel-dialog');
       await cancel.getByRole('button', { name: 'Cancel the job' }).click();
       await cancel.getByRole('alert').filter({ hasText: 'Say why' }).waitFor();
-      await cancel.getByLabel('Reason').fill('printer is unplugged for the day');
+      await cancel
+        .getByLabel('Reason for cancelling', { exact: true })
+        .fill('printer is unplugged for the day');
       await cancel.getByRole('button', { name: 'Cancel the job' }).click();
+      await cancel.waitFor({ state: 'detached' });
+      await page
+        .getByTestId('workstation-status')
+        .getByTestId('status-printer')
+        .filter({ hasText: `Printer: ${name} · last job cancelled` })
+        .waitFor();
+      await page
+        .getByTestId('print-queue-notice')
+        .filter({ hasText: `Cancelled: test print on ${name} on ${name}. It will not be printed.` })
+        .waitFor();
       const cancelled = page.locator(`[data-testid="print-job"][data-job-id="${first}"]`);
-      await cancelled.filter({ hasText: 'Cancelled' }).waitFor();
-      assert.equal(await cancelled.getAttribute('data-state'), 'cancelled');
+      await cancelled.and(page.locator('[data-state="cancelled"]')).waitFor();
+      assert.equal(
+        await cancelled.getByTestId('job-cancel-reason').textContent(),
+        'Cancelled: printer is unplugged for the day',
+      );
+      assert.equal(await cancelled.getByRole('button', { name: /^Cancel/ }).count(), 0);
+      assert.equal(await cancelled.getByRole('button', { name: /^Retry/ }).count(), 0);
       const audit = await core.call('list_audit', { action: 'print_job_cancelled' }, token);
       assert.equal(audit.items.length, 1);
+      assert.equal(audit.items[0].entity_id, first);
       assert.equal(audit.items[0].reason, 'printer is unplugged for the day');
+      const jobById = async (id) =>
+        (await core.call('list_print_jobs', { page: 1, per_page: 25 }, token)).items.find(
+          (j) => j.id === id,
+        );
+      const attemptsAtCancel = (await jobById(first)).attempts;
+      // The reason is kept with the job: it is there when the page is opened again.
+      await page.reload();
+      await cancelled
+        .getByTestId('job-cancel-reason')
+        .filter({ hasText: 'Cancelled: printer is unplugged for the day' })
+        .waitFor();
+      await page.getByTestId('print-queue').scrollIntoViewIfNeeded();
       await screenshot(page, 'printing-cancelled');
 
-      // A job that used up its attempts fails; once the printer is back, Retry prints it.
+      // A job that used up its attempts (5, a few seconds apart) fails; once the printer is back,
+      // Retry prints it.
       await row.getByRole('button', { name: `Test print on ${name}` }).click();
       const second = page.getByTestId('print-job').first();
-      await second.filter({ hasText: 'Failed' }).waitFor({ timeout: 60_000 });
-      assert.notEqual(await second.getAttribute('data-job-id'), first);
+      await second.and(page.locator('[data-state="failed"]')).waitFor({ timeout: 60_000 });
+      const secondId = await second.getAttribute('data-job-id');
+      assert.notEqual(secondId, first);
+      assert.match((await second.textContent()) ?? '', /Gave up after 5 attempts/);
+      await page
+        .getByTestId('workstation-status')
+        .getByTestId('status-printer')
+        .filter({ hasText: 'last job failed' })
+        .waitFor();
+      // All that time the cancelled job was left alone: never tried again.
+      const stillCancelled = await jobById(first);
+      assert.equal(stillCancelled.state, 'cancelled');
+      assert.equal(stillCancelled.attempts, attemptsAtCancel, 'the cancelled job is not retried');
+      assert.equal(await cancelled.getAttribute('data-state'), 'cancelled');
+      await page.getByTestId('print-queue').scrollIntoViewIfNeeded();
+      await screenshot(page, 'printing-failed');
+
       const zebra = await startFakeZebra({ port: closed });
       try {
         await second.getByRole('button', { name: /^Retry/ }).click();
-        await second.filter({ hasText: 'Printed' }).waitFor();
+        await page
+          .getByTestId('print-queue-notice')
+          .filter({ hasText: `Sending again to ${name}` })
+          .waitFor();
+        await second.and(page.locator('[data-state="done"]')).waitFor();
+        assert.equal(await second.getAttribute('data-job-id'), secondId, 'the same job printed');
+        assert.match((await second.textContent()) ?? '', /Printed/);
+        assert.equal(await second.getByRole('button', { name: /^Retry/ }).count(), 0);
+        assert.equal(await second.getByRole('button', { name: /^Cancel/ }).count(), 0);
         await zebra.waitFor((z) => z.labels().length === 1, 'the retried label');
-        assert.equal(
-          await cancelled.getAttribute('data-state'),
-          'cancelled',
-          'the cancelled job stays cancelled',
+        assert.ok(
+          // The name is cut to the cryovial label's width.
+          zebra.fieldData().some((text) => text.length >= 8 && name.startsWith(text)),
+          `the retried test label names the printer: ${JSON.stringify(zebra.fieldData())}`,
         );
+        const retried = await core.call('list_audit', { action: 'print_job_retried' }, token);
+        assert.equal(retried.items.length, 1);
+        assert.equal(retried.items[0].entity_id, secondId);
+        await page
+          .getByTestId('workstation-status')
+          .getByTestId('status-printer')
+          .filter({ hasText: 'last job printed' })
+          .waitFor();
+        // The cancelled job stays cancelled, and nothing else was sent.
+        assert.equal((await jobById(first)).state, 'cancelled');
+        assert.equal(zebra.labels().length, 1, 'only the retried job reached the printer');
+        await page.getByTestId('print-queue').scrollIntoViewIfNeeded();
+        await screenshot(page, 'printing-retried');
       } finally {
         await zebra.close();
       }

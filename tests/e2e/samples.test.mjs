@@ -164,6 +164,22 @@ test('a technician requests a discard; a lab manager approves it; the tube is di
     await form.getByRole('button', { name: 'Request discard' }).click();
     await page.getByTestId('sample-notice').filter({ hasText: 'Discard of' }).waitFor();
     assert.equal(await page.getByTestId('sample-status').getAttribute('data-status'), 'stored');
+    // The page says a request is waiting, and a second one cannot be made.
+    await page
+      .getByTestId('discard-pending')
+      .filter({ hasText: 'thawed in a power cut' })
+      .waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Request discard…' }).isDisabled());
+    assert.match(await page.getByTestId('history').textContent(), /Discard requested/);
+    // The banner leads to the technician's list, which holds the request without decision buttons.
+    await page
+      .getByTestId('discard-pending')
+      .getByRole('link', { name: 'Discard requests' })
+      .click();
+    const mine = page.getByTestId('discard-requests').locator(`tr[data-sample="${well.code}"]`);
+    await mine.waitFor();
+    assert.match(await mine.textContent(), /Waiting/);
+    assert.equal(await page.getByRole('button', { name: 'Approve' }).count(), 0);
     assert.deepEqual(asTech.errors, []);
   } finally {
     await asTech.context.close();
@@ -189,9 +205,45 @@ test('a technician requests a discard; a lab manager approves it; the tube is di
     await page.waitForURL(`**/#/sample/${well.sample_id}`);
     await page.getByTestId('sample-status').filter({ hasText: 'Disposed' }).waitFor();
     assert.match(await page.getByTestId('sample-location').textContent(), /not in storage/);
-    assert.match(await page.getByTestId('history').textContent(), /Stored → Disposed \(discard\)/);
+    const history = await page.getByTestId('history').textContent();
+    assert.match(history, /Stored → Disposed \(discard\)/);
+    assert.match(history, /Discard request approved.*confirmed with the freezer log/);
+    assert.equal(await page.getByTestId('discard-pending').count(), 0);
+    await screenshot(page, 'sample-disposed');
     assert.deepEqual(asManager.errors, []);
   } finally {
     await asManager.context.close();
+  }
+
+  // The technician sees what became of the request.
+  const again = await signedInPage(browser, core, DEMO.tech);
+  try {
+    const { page } = again;
+    await page.getByRole('link', { name: 'Discard requests' }).click();
+    await page.getByLabel('Show').selectOption('approved');
+    const row = page.getByTestId('discard-requests').locator(`tr[data-sample="${well.code}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), /Approved.*by manager/);
+    assert.deepEqual(again.errors, []);
+  } finally {
+    await again.context.close();
+  }
+});
+
+test('scanning a code that names nothing says so on the home page and stays there', async () => {
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.tech);
+  try {
+    const before = page.url();
+    await wedgeScan(page, 'QQ000000');
+    const feedback = page
+      .getByTestId('scan-feedback')
+      .filter({ hasText: 'No sample, box or participant has the code QQ000000' });
+    await feedback.waitFor();
+    assert.equal(await feedback.getAttribute('data-tone'), 'unknown');
+    assert.equal(page.url(), before, 'an unknown code opens nothing');
+    assert.equal(await page.getByTestId('sample-page').count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
   }
 });

@@ -1389,7 +1389,13 @@ mod printing {
         )
         .await
         .unwrap();
-        assert_eq!(cancelled["state"], "cancelled");
+        assert_eq!(
+            (
+                cancelled["state"].as_str(),
+                cancelled["cancel_reason"].as_str()
+            ),
+            (Some("cancelled"), Some("wrong printer"))
+        );
         // The worker never sends a cancelled job.
         fake.set_status_answer(Some(host_status_answer(&HostStatus::default())));
         assert!(api

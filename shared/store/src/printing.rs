@@ -41,7 +41,10 @@ pub struct PrintJobRecord {
     pub last_error: Option<String>,
     pub waiting_for: Option<String>,
     pub reprint_of: Option<Uuid>,
+    /// Why a reprint was asked for.
     pub reason: Option<String>,
+    /// Why the job was cancelled, if it was.
+    pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -328,10 +331,12 @@ impl Store {
         let (done, action, refusal) = match change {
             JobChange::Cancel => (
                 sqlx::query!(
-                    "UPDATE print_jobs SET state = 'cancelled', waiting_for = NULL, updated_at = ?1
+                    "UPDATE print_jobs SET state = 'cancelled', waiting_for = NULL, updated_at = ?1,
+                            cancel_reason = ?3
                      WHERE id = ?2 AND state IN ('queued', 'failed')",
                     now,
-                    key
+                    key,
+                    reason
                 )
                 .execute(&mut *tx)
                 .await?,
@@ -432,7 +437,7 @@ impl Store {
     ) -> Result<Vec<PrintJobRecord>> {
         let rows = sqlx::query!(
             r#"SELECT id AS "id!", printer, template, subject, records, copies, state, attempts, last_error, waiting_for,
-                      reprint_of, reason, created_at, updated_at
+                      reprint_of, reason, cancel_reason, created_at, updated_at
                FROM print_jobs
                WHERE (?1 IS NULL OR id = ?1)
                  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(records) WHERE value = ?4))
@@ -460,6 +465,7 @@ impl Store {
                     waiting_for: r.waiting_for,
                     reprint_of: r.reprint_of.as_deref().map(parse_uuid).transpose()?,
                     reason: r.reason,
+                    cancel_reason: r.cancel_reason,
                     created_at: parse_utc(&r.created_at)?,
                     updated_at: parse_utc(&r.updated_at)?,
                 })

@@ -100,6 +100,8 @@ function printerState(
       return { tone: 'ok', text: `Printer: ${name} · last job printed`, detail: null };
     case 'failed':
       return { tone: 'error', text: `Printer: ${name} · last job failed`, detail: state.detail };
+    case 'cancelled':
+      return { tone: 'idle', text: `Printer: ${name} · last job cancelled`, detail: null };
     default:
       if (last.waiting_for)
         return {

@@ -13,6 +13,7 @@ import { Pager } from '../components/Pager';
 import { errorMessage } from '../lib/errors';
 import { ROLES, roleLabel } from '../lib/roles';
 import { useAsyncData } from '../lib/useAsyncData';
+import { useSubmit } from '../lib/useSubmit';
 import { useClient, useSession } from '../session';
 
 const PER_PAGE = 25;
@@ -358,21 +359,10 @@ function RoleDialog({
   const client = useClient();
   const [role, setRole] = useState<Role>(user.role);
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await client.run('change_role', { user_id: user.id, role, reason }));
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  }
-
+  const { busy, error, submit } = useSubmit(
+    () => client.run('change_role', { user_id: user.id, role, reason }),
+    onDone,
+  );
   return (
     <Dialog title={`Role of ${user.display_name}`} onClose={onClose} testId="role-dialog">
       <p>

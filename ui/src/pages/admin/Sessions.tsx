@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { OpenSession } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import {
@@ -9,9 +9,9 @@ import {
   SubmitButton,
 } from '../../components/forms';
 import { Pager } from '../../components/Pager';
-import { errorMessage } from '../../lib/errors';
 import { roleLabel } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
+import { useSubmit } from '../../lib/useSubmit';
 import { useClient, useSession } from '../../session';
 
 const PER_PAGE = 25;
@@ -119,20 +119,10 @@ function EndDialog({
 }) {
   const client = useClient();
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await client.run('revoke_session', { session_id: session.id, reason });
-      onDone();
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(
+    () => client.run('revoke_session', { session_id: session.id, reason }),
+    onDone,
+  );
   return (
     <Dialog title={`End the session of ${session.display_name}?`} onClose={onClose}>
       <p>

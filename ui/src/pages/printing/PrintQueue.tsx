@@ -5,6 +5,7 @@ import { ErrorAlert, Field, StatusMessage, SubmitButton } from '../../components
 import { Pager } from '../../components/Pager';
 import type { AsyncData } from '../../lib/useAsyncData';
 import { errorMessage } from '../../lib/errors';
+import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient, useSession } from '../../session';
 import { describeTemplate, jobState } from './printingText';
 
@@ -55,17 +56,21 @@ export function PrintQueue({
   const [cancelling, setCancelling] = useState<PrintJobRecord | null>(null);
   const [retryError, setRetryError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [retrying, setRetrying] = useState<string | null>(null);
   const data = queue.data;
 
   async function retry(job: PrintJobRecord) {
     setNotice(null);
     setRetryError(null);
+    setRetrying(job.id);
     try {
       const again = await client.run('retry_print_job', { job_id: job.id });
       setNotice(`Sending again to ${again.printer}: ${again.subject}.`);
       queue.reload();
     } catch (e: unknown) {
       setRetryError(errorMessage(e));
+    } finally {
+      setRetrying(null);
     }
   }
 
@@ -125,7 +130,13 @@ export function PrintQueue({
                       <span className={PILL[state.tone]} data-testid="print-job-state">
                         {state.label}
                       </span>
-                      {state.detail && <p className="hint job-detail">{state.detail}</p>}
+                      {job.cancel_reason !== null ? (
+                        <p className="hint job-detail" data-testid="job-cancel-reason">
+                          Cancelled: {job.cancel_reason}
+                        </p>
+                      ) : (
+                        state.detail && <p className="hint job-detail">{state.detail}</p>
+                      )}
                     </td>
                     <td className="numeric">{job.attempts}</td>
                     {canReprint && (
@@ -136,8 +147,11 @@ export function PrintQueue({
                               type="button"
                               className="button button-small button-primary"
                               onClick={() => void retry(job)}
+                              disabled={retrying !== null}
+                              aria-busy={retrying === job.id}
                             >
-                              Retry<span className="visually-hidden"> {job.subject}</span>
+                              {retrying === job.id ? 'Retrying…' : 'Retry'}
+                              <span className="visually-hidden"> {job.subject}</span>
                             </button>
                           )}
                           <button
@@ -195,7 +209,7 @@ export function PrintQueue({
           onClose={() => setCancelling(null)}
           onDone={(job) => {
             setCancelling(null);
-            setNotice(`Cancelled: ${job.subject} on ${job.printer}.`);
+            setNotice(`Cancelled: ${job.subject} on ${job.printer}. It will not be printed.`);
             queue.reload();
           }}
         />
@@ -227,24 +241,12 @@ function CancelDialog({
 }) {
   const client = useClient();
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     if (reason.trim() === '') {
-      setError('Say why the job is cancelled; it is recorded in the audit trail.');
-      return;
+      throw refuse('Say why the job is cancelled; it is recorded with the job.');
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await client.run('cancel_print_job', { job_id: job.id, reason: reason.trim() }));
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  }
+    return client.run('cancel_print_job', { job_id: job.id, reason: reason.trim() });
+  }, onDone);
 
   return (
     <Dialog title="Cancel this print job?" onClose={onClose} testId="cancel-dialog">
@@ -253,7 +255,16 @@ function CancelDialog({
         reprinted later.
       </p>
       <form onSubmit={submit} noValidate>
-        <Field id="cancel-reason" label="Reason" value={reason} onChange={setReason} autoFocus />
+        <Field
+          id="cancel-reason"
+          label="Reason for cancelling"
+          value={reason}
+          onChange={setReason}
+          hint="Shown with the job and kept in the audit trail, e.g. “wrong kit” or “printer gone for repair”."
+          required
+          autoFocus
+          spellCheck
+        />
         <ErrorAlert message={error} />
         <div className="form-actions">
           <SubmitButton busy={busy} busyLabel="Cancelling…" variant="danger">

@@ -118,7 +118,7 @@ export function jobState(job: PrintJobRecord): JobState {
         label: 'Failed',
         detail: `${job.last_error ? `${sentence(job.last_error)} ` : ''}Gave up after ${
           job.attempts
-        } ${job.attempts === 1 ? 'attempt' : 'attempts'}. Fix the printer, then retry the job.`,
+        } ${job.attempts === 1 ? 'attempt' : 'attempts'}. Fix the printer, then retry the job from the print queue.`,
       };
     case 'queued':
       if (job.waiting_for)
@@ -140,7 +140,7 @@ export function jobState(job: PrintJobRecord): JobState {
       return {
         tone: 'idle',
         label: 'Cancelled',
-        detail: 'Taken off the queue; the reason is in the audit trail.',
+        detail: job.cancel_reason ? `Cancelled: ${job.cancel_reason}` : 'Taken off the queue.',
       };
     default:
       return { tone: 'idle', label: job.state, detail: null };

@@ -10,9 +10,9 @@ import {
   SubmitButton,
 } from '../../components/forms';
 import { Pager } from '../../components/Pager';
-import { errorMessage } from '../../lib/errors';
 import { canDecideDiscard } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
+import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient, useSession } from '../../session';
 import './samples.css';
 
@@ -96,8 +96,12 @@ export function DiscardRequests() {
       {data && data.items.length === 0 && (
         <p className="empty-state">
           {state === 'pending'
-            ? 'No request is waiting. Requests are made from a sample’s page.'
-            : 'No request matches.'}
+            ? decides
+              ? 'No request is waiting for a decision. Technicians ask from a sample’s page.'
+              : 'You have no request waiting. To ask for a tube to be discarded, scan it and choose Request discard on its page.'
+            : search
+              ? `No request for a sample code starting with ${search}. Check the code, or choose All.`
+              : 'No request here yet. Choose another state to see the others.'}
         </p>
       )}
       {data && data.items.length > 0 && (
@@ -126,8 +130,8 @@ export function DiscardRequests() {
                       <span className="muted">{formatTime(r.requested_at)}</span>
                     </td>
                     <td>{r.reason}</td>
-                    <td>
-                      {r.state}
+                    <td data-testid="discard-state">
+                      <strong>{stateLabel(r.state)}</strong>
                       {r.decided_by && (
                         <span className="muted">
                           {' '}
@@ -202,30 +206,11 @@ function DecideDialog({
   const client = useClient();
   const { request, approve } = decision;
   const [note, setNote] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!note.trim()) {
-      setError(approve ? 'Add a note for the record.' : 'Say why the tube is kept.');
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(
-        await client.run('decide_discard', {
-          request_id: request.id,
-          approve,
-          reason: note.trim(),
-        }),
-      );
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    if (!note.trim())
+      throw refuse(approve ? 'Add a note for the record.' : 'Say why the tube is kept.');
+    return client.run('decide_discard', { request_id: request.id, approve, reason: note.trim() });
+  }, onDone);
   return (
     <Dialog
       title={`${approve ? 'Approve' : 'Reject'} discarding ${request.sample_code}`}
@@ -251,4 +236,9 @@ function DecideDialog({
       </form>
     </Dialog>
   );
+}
+
+function stateLabel(state: string): string {
+  if (state === 'pending') return 'Waiting';
+  return state.charAt(0).toUpperCase() + state.slice(1);
 }

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { ConsentStatus, ParticipantRecord } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import {
@@ -9,10 +9,10 @@ import {
   StatusMessage,
   SubmitButton,
 } from '../../components/forms';
-import { errorMessage } from '../../lib/errors';
 import { canRegister } from '../../lib/roles';
 import { sampleTypeLabel } from '../../lib/samples';
 import { useAsyncData } from '../../lib/useAsyncData';
+import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient, useSession } from '../../session';
 import { StatusBadge } from './StatusBadge';
 import './samples.css';
@@ -146,31 +146,17 @@ function ConsentDialog({
   );
   const [date, setDate] = useState(() => new Date().toISOString().slice(0, 10));
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     if (!reason.trim()) {
-      setError('Say why consent changed (for example, "withdrawal form received").');
-      return;
+      throw refuse('Say why consent changed (for example, "withdrawal form received").');
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(
-        await client.run('record_consent', {
-          participant_id: participant.id,
-          consent,
-          consent_date: date,
-          reason: reason.trim(),
-        }),
-      );
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    return client.run('record_consent', {
+      participant_id: participant.id,
+      consent,
+      consent_date: date,
+      reason: reason.trim(),
+    });
+  }, onDone);
   return (
     <Dialog title={`Consent of ${participant.code}`} onClose={onClose}>
       <form onSubmit={submit} noValidate data-testid="consent-form">

@@ -1,5 +1,6 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import type {
+  DiscardRequestRecord,
   PrintJobRecord,
   SampleDetail,
   SampleStatus,
@@ -19,10 +20,13 @@ import { errorMessage } from '../../lib/errors';
 import { canHandleSamples, canPrintLabels } from '../../lib/roles';
 import { sampleTypeLabel, SAMPLE_TYPES, statusLabel } from '../../lib/samples';
 import { useAsyncData } from '../../lib/useAsyncData';
+import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useNavigate } from '../../router';
 import { useClient, useSession } from '../../session';
 import { StatusBadge } from './StatusBadge';
 import './samples.css';
+
+type Loaded = SampleDetail & { discards: DiscardRequestRecord[] };
 
 type Action = { kind: 'transition'; to: SampleStatus } | { kind: 'aliquots' } | { kind: 'discard' };
 
@@ -32,7 +36,16 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
   const { user } = useSession();
   const [action, setAction] = useState<Action | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const detail = useAsyncData(() => client.run('get_sample', { id: sampleId }), [client, sampleId]);
+  const detail = useAsyncData(async (): Promise<Loaded> => {
+    const found = await client.run('get_sample', { id: sampleId });
+    // The discard requests of this tube (a technician's list holds only their own).
+    const requests = await client.run('list_discard_requests', {
+      sample_code: found.sample.code,
+      page: 1,
+      per_page: 50,
+    });
+    return { ...found, discards: requests.items.filter((r) => r.sample_id === sampleId) };
+  }, [client, sampleId]);
   const labels = useAsyncData(
     () => client.run('list_print_jobs', { record: sampleId, page: 1, per_page: 10 }),
     [client, sampleId],
@@ -44,13 +57,14 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
       client.subscribe((e) => {
         const box = detail.data?.sample.location?.box_id;
         if (e.type === 'storage_changed' && e.box_id === box) detail.reload();
-        if (e.type === 'audit_appended') detail.reload();
+        if (e.type === 'audit_appended' || e.type === 'notifications_changed') detail.reload();
         if (e.type === 'print_job_changed') labels.reload();
       }),
     [client, detail.data?.sample.location?.box_id, detail.reload, labels.reload],
   );
 
-  const d = detail.data;
+  // While another tube loads, the previous one's data must not be shown (or acted on).
+  const d = detail.data?.sample.id === sampleId ? detail.data : null;
   if (!d) {
     return (
       <section>
@@ -62,6 +76,7 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
   }
   const s = d.sample;
   const handles = canHandleSamples(user.role);
+  const pending = d.discards.find((r) => r.state === 'pending');
   const done = (message: string) => {
     setAction(null);
     setNotice(message);
@@ -84,6 +99,12 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
         >
           Participant {s.participant_code} has withdrawn consent. Do not use this sample; ask the
           lab manager what to do with it.
+        </div>
+      )}
+      {pending && (
+        <div className="alert discard-pending" data-testid="discard-pending">
+          Discard requested by {pending.requested_by}: “{pending.reason}”. Waiting for a lab
+          manager&rsquo;s decision on the <a href="#/discards">Discard requests</a> page.
         </div>
       )}
       <StatusMessage message={notice} testId="sample-notice" />
@@ -169,7 +190,7 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
                 type="button"
                 className="button button-danger"
                 onClick={() => setAction({ kind: 'discard' })}
-                disabled={s.status === 'disposed'}
+                disabled={s.status === 'disposed' || pending !== undefined}
               >
                 Request discard…
               </button>
@@ -259,7 +280,7 @@ function SampleLink({ sample }: { sample: SampleView }) {
 
 type HistoryRow = { at: string; actor: string; what: string; why: string | null };
 
-function History({ detail }: { detail: SampleDetail }) {
+function History({ detail }: { detail: Loaded }) {
   const { formatTime } = useSession();
   const rows: HistoryRow[] = [
     ...detail.status_history.map((h) => ({
@@ -278,6 +299,19 @@ function History({ detail }: { detail: SampleDetail }) {
         : 'Taken out of its box',
       why: null,
     })),
+    ...detail.discards.flatMap((r) => [
+      { at: r.requested_at, actor: r.requested_by, what: 'Discard requested', why: r.reason },
+      ...(r.decided_at
+        ? [
+            {
+              at: r.decided_at,
+              actor: r.decided_by ?? 'unknown',
+              what: `Discard request ${r.state}`,
+              why: r.decision_note,
+            },
+          ]
+        : []),
+    ]),
   ].sort((a, b) => b.at.localeCompare(a.at));
   return (
     <section className="sample-section" aria-labelledby="history-heading">
@@ -372,26 +406,16 @@ function TransitionDialog({
 }) {
   const client = useClient();
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await client.run('transition_sample', {
+  const { busy, error, submit } = useSubmit(
+    () =>
+      client.run('transition_sample', {
         sample_id: sample.id,
         expected: sample.status,
         to,
         ...(reason.trim() ? { reason: reason.trim() } : {}),
-      });
-      onDone();
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+      }),
+    onDone,
+  );
   return (
     <Dialog title={`Mark ${sample.code} ${statusLabel(to).toLowerCase()}`} onClose={onClose}>
       <form onSubmit={submit} data-testid="transition-form">
@@ -426,34 +450,18 @@ function AliquotsDialog({
   const [count, setCount] = useState('2');
   const [volume, setVolume] = useState('');
   const [type, setType] = useState<SampleType>(sample.sample_type);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(() => {
     const n = Number(count);
     const ul = Number(volume);
-    if (!Number.isInteger(n) || n < 1 || n > 96) {
-      setError('Make between 1 and 96 aliquots.');
-      return;
-    }
+    if (!Number.isInteger(n) || n < 1 || n > 96) throw refuse('Make between 1 and 96 aliquots.');
     if (!Number.isInteger(ul) || ul < 1) {
-      setError('Give each aliquot’s volume in whole microlitres.');
-      return;
+      throw refuse('Give each aliquot’s volume in whole microlitres.');
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const made = await client.run('create_aliquots', {
-        parent_id: sample.id,
-        aliquots: Array.from({ length: n }, () => ({ sample_type: type, volume_ul: ul })),
-      });
-      onDone(made);
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    return client.run('create_aliquots', {
+      parent_id: sample.id,
+      aliquots: Array.from({ length: n }, () => ({ sample_type: type, volume_ul: ul })),
+    });
+  }, onDone);
   return (
     <Dialog title={`Aliquots of ${sample.code}`} onClose={onClose}>
       <form onSubmit={submit} data-testid="aliquots-form" noValidate>
@@ -512,25 +520,12 @@ function DiscardDialog({
   const client = useClient();
   const navigate = useNavigate();
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     if (!reason.trim()) {
-      setError('Say why the tube should be discarded; the lab manager decides on it.');
-      return;
+      throw refuse('Say why the tube should be discarded; the lab manager decides on it.');
     }
-    setBusy(true);
-    setError(null);
-    try {
-      await client.run('request_discard', { sample_id: sample.id, reason: reason.trim() });
-      onDone();
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    return client.run('request_discard', { sample_id: sample.id, reason: reason.trim() });
+  }, onDone);
   return (
     <Dialog title={`Request discard of ${sample.code}`} onClose={onClose}>
       <form onSubmit={submit} data-testid="discard-form" noValidate>
