@@ -11,10 +11,10 @@ import {
 import { PrinterStatusItem, ScannerStatusItem } from '../components/DeviceStatus';
 import { Account } from '../pages/Account';
 import { Sessions } from '../pages/admin/Sessions';
-import { AuditTrail } from '../pages/AuditTrail';
+import { AuditTrail } from '../pages/admin/AuditTrail';
 import { Home } from '../pages/Home';
 import { SettingsPage } from '../pages/SettingsPage';
-import { Users } from '../pages/Users';
+import { Users } from '../pages/admin/Users';
 import { RegistrationDesk } from '../pages/desk/RegistrationDesk';
 import { PrintingPage } from '../pages/printing/PrintingPage';
 import { DiscardRequests } from '../pages/samples/DiscardRequests';

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { PasswordResetIssued, Role, SortOrder, UserSort, UserView } from '../api/types';
-import { Dialog } from '../components/Dialog';
+import type { PasswordResetIssued, Role, SortOrder, UserSort, UserView } from '../../api/types';
+import { Dialog } from '../../components/Dialog';
 import {
   ErrorAlert,
   Field,
@@ -8,13 +8,13 @@ import {
   SelectField,
   StatusMessage,
   SubmitButton,
-} from '../components/forms';
-import { Pager } from '../components/Pager';
-import { errorMessage } from '../lib/errors';
-import { ROLES, roleLabel } from '../lib/roles';
-import { useAsyncData } from '../lib/useAsyncData';
-import { useSubmit } from '../lib/useSubmit';
-import { useClient, useSession } from '../session';
+} from '../../components/forms';
+import { Pager } from '../../components/Pager';
+import { errorMessage } from '../../lib/errors';
+import { ROLES, roleLabel } from '../../lib/roles';
+import { useAsyncData } from '../../lib/useAsyncData';
+import { useSubmit } from '../../lib/useSubmit';
+import { useClient, useSession } from '../../session';
 
 const PER_PAGE = 25;
 

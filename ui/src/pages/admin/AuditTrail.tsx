@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import type { AuditEntryView, AuditVerification, ChainBreak, ListAuditArgs } from '../api/types';
-import { ErrorAlert, Field, PageHeading } from '../components/forms';
-import { Pager } from '../components/Pager';
-import { errorMessage } from '../lib/errors';
-import { formatJson } from '../lib/format';
-import { useAsyncData } from '../lib/useAsyncData';
-import { useClient, useSession } from '../session';
+import type { AuditEntryView, AuditVerification, ChainBreak, ListAuditArgs } from '../../api/types';
+import { ErrorAlert, Field, PageHeading } from '../../components/forms';
+import { Pager } from '../../components/Pager';
+import { errorMessage } from '../../lib/errors';
+import { formatJson } from '../../lib/format';
+import { useAsyncData } from '../../lib/useAsyncData';
+import { useClient, useSession } from '../../session';
+import './admin.css';
 
 const PER_PAGE = 50;
 
