@@ -13,7 +13,7 @@ import { Pager } from '../../components/Pager';
 import { errorMessage } from '../../lib/errors';
 import { ROLES, roleLabel } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
-import { useSubmit } from '../../lib/useSubmit';
+import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient, useSession } from '../../session';
 
 const PER_PAGE = 25;
@@ -201,36 +201,24 @@ function CreateUserForm({ onCreated }: { onCreated: (user: UserView) => void }) 
   const [role, setRole] = useState<Role>('technician');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     if (password !== confirm) {
-      setError('The two passwords do not match. Type the same password in both fields.');
-      return;
+      throw refuse('The two passwords do not match. Type the same password in both fields.');
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const created = await client.createUser({
-        username,
-        display_name: displayName,
-        role,
-        password,
-      });
-      setUsername('');
-      setDisplayName('');
-      setRole('technician');
-      setPassword('');
-      setConfirm('');
-      onCreated(created);
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    const created = await client.createUser({
+      username,
+      display_name: displayName,
+      role,
+      password,
+    });
+    setUsername('');
+    setDisplayName('');
+    setRole('technician');
+    setPassword('');
+    setConfirm('');
+    return created;
+  }, onCreated);
 
   return (
     <div className="card">
@@ -301,21 +289,11 @@ function DeactivateDialog({
 }) {
   const client = useClient();
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await client.deactivateUser({ user_id: user.id, reason });
-      onDone();
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    await client.deactivateUser({ user_id: user.id, reason });
+    return;
+  }, onDone);
 
   return (
     <Dialog title={`Deactivate ${user.display_name}?`} onClose={onClose} testId="deactivate-dialog">

@@ -26,6 +26,7 @@ import { useScanFeedback, useScanHandler } from '../../scan/ScanContext';
 import { useClient, useSession } from '../../session';
 import { sampleTypeLabel } from '../../lib/samples';
 import './desk.css';
+import { refuse, useSubmit } from '../../lib/useSubmit';
 
 /** Where this desk is working; kept for the browser tab so a reload keeps the event. */
 type Where = { siteId: string; eventId: string };
@@ -238,33 +239,23 @@ function NewFieldEvent({
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
   const [date, setDate] = useState(today);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     if (!name.trim()) {
-      setError('Give the event a name people will recognise, such as "Market day, Elm Street".');
-      return;
+      throw refuse(
+        'Give the event a name people will recognise, such as "Market day, Elm Street".',
+      );
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const created = await client.run('create_field_event', {
-        site_id: siteId,
-        name: name.trim(),
-        date,
-        coordinator_id: user.id,
-      });
-      setOpen(false);
-      setName('');
-      onCreated(created);
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    const created = await client.run('create_field_event', {
+      site_id: siteId,
+      name: name.trim(),
+      date,
+      coordinator_id: user.id,
+    });
+    setOpen(false);
+    setName('');
+    return created;
+  }, onCreated);
 
   if (!open) {
     return (
@@ -408,39 +399,26 @@ function NewParticipantForm({
   const [consentDate, setConsentDate] = useState(today);
   const [sex, setSex] = useState<Sex | ''>('');
   const [birthYear, setBirthYear] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     if (!consentSigned) {
-      setError('Confirm that the participant signed the consent form before registering them.');
-      return;
+      throw refuse('Confirm that the participant signed the consent form before registering them.');
     }
     const year = birthYear.trim() === '' ? undefined : Number(birthYear);
     if (year !== undefined && !Number.isInteger(year)) {
-      setError('Birth year must be a year such as 1968, or left empty.');
-      return;
+      throw refuse('Birth year must be a year such as 1968, or left empty.');
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const consent: ConsentStatus = 'given';
-      const p = await client.run('register_participant', {
-        site_id: siteId,
-        consent,
-        consent_date: consentDate,
-        ...(externalId.trim() ? { external_id: externalId.trim() } : {}),
-        ...(sex ? { sex } : {}),
-        ...(year !== undefined ? { birth_year: year } : {}),
-      });
-      onRegistered(p);
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    const consent: ConsentStatus = 'given';
+    const p = await client.run('register_participant', {
+      site_id: siteId,
+      consent,
+      consent_date: consentDate,
+      ...(externalId.trim() ? { external_id: externalId.trim() } : {}),
+      ...(sex ? { sex } : {}),
+      ...(year !== undefined ? { birth_year: year } : {}),
+    });
+    return p;
+  }, onRegistered);
 
   return (
     <form className="desk-panel" onSubmit={submit} data-testid="desk-new-participant" noValidate>
@@ -538,8 +516,6 @@ function KitStep({
   const [prePrinted, setPrePrinted] = useState(false);
   const [codes, setCodes] = useState<(string | null)[]>([]);
   const [printNow, setPrintNow] = useState(canPrintLabels(user.role));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
 
   const template: KitTemplateRecord | null =
     templates.data?.find((t) => t.id === templateId) ?? null;
@@ -578,40 +554,28 @@ function KitStep({
     return true;
   });
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     if (!template) {
-      setError('Choose a kit.');
-      return;
+      throw refuse('Choose a kit.');
     }
     if (!collector.trim()) {
-      setError('Say who collected the samples.');
-      return;
+      throw refuse('Say who collected the samples.');
     }
     const at = new Date(collectedAt);
     if (Number.isNaN(at.getTime())) {
-      setError('Give the collection date and time.');
-      return;
+      throw refuse('Give the collection date and time.');
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const kit = await client.run('register_kit', {
-        participant_id: participant.id,
-        template_id: template.id,
-        collected_at: at.toISOString(),
-        collector: collector.trim(),
-        print_labels: printNow,
-        ...(eventId ? { event_id: eventId } : {}),
-        ...(prePrinted ? { codes } : {}),
-      });
-      onRegistered(kit);
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    const kit = await client.run('register_kit', {
+      participant_id: participant.id,
+      template_id: template.id,
+      collected_at: at.toISOString(),
+      collector: collector.trim(),
+      print_labels: printNow,
+      ...(eventId ? { event_id: eventId } : {}),
+      ...(prePrinted ? { codes } : {}),
+    });
+    return kit;
+  }, onRegistered);
 
   if (templates.data && templates.data.length === 0) {
     return (

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { Page, PrintJobRecord } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import { ErrorAlert, Field, StatusMessage, SubmitButton } from '../../components/forms';
@@ -291,24 +291,13 @@ function ReprintDialog({
   const client = useClient();
   const { formatTime } = useSession();
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     if (reason.trim() === '') {
-      setError('Give the reason for the reprint; it is recorded in the audit trail.');
-      return;
+      throw refuse('Give the reason for the reprint; it is recorded in the audit trail.');
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await client.run('reprint', { job_id: job.id, reason: reason.trim() }));
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  }
+    return await client.run('reprint', { job_id: job.id, reason: reason.trim() });
+  }, onDone);
 
   return (
     <Dialog title="Reprint labels" onClose={onClose} testId="reprint-dialog">

@@ -1,11 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { BoxRecord, Well } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import { ErrorAlert, Field, SelectField, SubmitButton } from '../../components/forms';
-import { errorMessage } from '../../lib/errors';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { useClient } from '../../session';
 import { ScanField } from './ScanField';
+import { refuse, useSubmit } from '../../lib/useSubmit';
 
 function Actions({
   busy,
@@ -45,41 +45,28 @@ export function MoveTubeDialog({
   const client = useClient();
   const [barcode, setBarcode] = useState('');
   const [position, setPosition] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const found = await client.run('lookup_scan', { code: barcode.trim() });
-      if (found.kind !== 'box') {
-        setError(
-          `${barcode.trim()} is not a box barcode. Scan the label on the box the tube goes to.`,
-        );
-        return;
-      }
-      const target = found.storage_box;
-      if (target.id === fromBox.id && !position.trim()) {
-        setError(
-          `${well.code} is already in ${target.name}. Give a position to move it within this box.`,
-        );
-        return;
-      }
-      const map = await client.run('place_samples', {
-        box_id: target.id,
-        tubes: [{ sample_id: well.sample_id, position: position.trim() || null }],
-        source: 'manual',
-      });
-      const at = map.wells.find((w) => w.sample_id === well.sample_id)?.position;
-      onDone(`${well.code} moved to box ${target.name}${at ? ` at ${at}` : ''}.`);
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
+  const { busy, error, submit } = useSubmit(async () => {
+    const found = await client.run('lookup_scan', { code: barcode.trim() });
+    if (found.kind !== 'box') {
+      throw refuse(
+        `${barcode.trim()} is not a box barcode. Scan the label on the box the tube goes to.`,
+      );
     }
-  }
+    const target = found.storage_box;
+    if (target.id === fromBox.id && !position.trim()) {
+      throw refuse(
+        `${well.code} is already in ${target.name}. Give a position to move it within this box.`,
+      );
+    }
+    const map = await client.run('place_samples', {
+      box_id: target.id,
+      tubes: [{ sample_id: well.sample_id, position: position.trim() || null }],
+      source: 'manual',
+    });
+    const at = map.wells.find((w) => w.sample_id === well.sample_id)?.position;
+    return `${well.code} moved to box ${target.name}${at ? ` at ${at}` : ''}.`;
+  }, onDone);
 
   return (
     <Dialog title={`Move ${well.code}`} onClose={onClose} testId="move-tube-dialog">
@@ -123,24 +110,11 @@ export function CheckOutDialog({
 }) {
   const client = useClient();
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await client.run('check_out_samples', { sample_ids: [well.sample_id], reason });
-      onDone(
-        `${well.code} checked out. Its time out of the freezer is counted until it is checked in.`,
-      );
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    await client.run('check_out_samples', { sample_ids: [well.sample_id], reason });
+    return `${well.code} checked out. Its time out of the freezer is counted until it is checked in.`;
+  }, onDone);
 
   return (
     <Dialog title={`Check out ${well.code}`} onClose={onClose} testId="check-out-dialog">
@@ -184,28 +158,16 @@ export function MoveBoxDialog({
   );
   const [rackId, setRackId] = useState('');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
   const rackOptions = (racks.data ?? []).filter((r) => r.freezer_id === freezerId);
   const chosenRack = rackOptions.find((r) => r.id === rackId) ? rackId : '';
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     if (!chosenRack) {
-      setError('Choose the rack the box goes to.');
-      return;
+      throw refuse('Choose the rack the box goes to.');
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await client.run('move_box', { box_id: box.id, rack_id: chosenRack, reason }));
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    return await client.run('move_box', { box_id: box.id, rack_id: chosenRack, reason });
+  }, onDone);
 
   return (
     <Dialog title={`Move box ${box.name}`} onClose={onClose} testId="move-box-dialog">

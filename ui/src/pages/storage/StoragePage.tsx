@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type {
   BoxLayout,
   BoxRecord,
@@ -19,7 +19,6 @@ import {
   SubmitButton,
 } from '../../components/forms';
 import { Pager } from '../../components/Pager';
-import { errorMessage } from '../../lib/errors';
 import { canManageStorage } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { useNavigate } from '../../router';
@@ -33,6 +32,7 @@ import {
   occupancyRatio,
 } from './storageLabels';
 import './storage.css';
+import { refuse, useSubmit } from '../../lib/useSubmit';
 
 const BOXES_PER_PAGE = 10;
 
@@ -480,26 +480,14 @@ function CreateFreezerDialog({
   const [location, setLocation] = useState('');
   const [kind, setKind] = useState<FreezerKind>('ultra_low');
   const [temperature, setTemperature] = useState('-80');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     const t = Number(temperature);
     if (!Number.isInteger(t)) {
-      setError('Give the temperature as a whole number of degrees Celsius, for example -80.');
-      return;
+      throw refuse('Give the temperature as a whole number of degrees Celsius, for example -80.');
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await client.run('create_freezer', { name, location, kind, temperature_c: t }));
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    return await client.run('create_freezer', { name, location, kind, temperature_c: t });
+  }, onCreated);
 
   return (
     <Dialog title="Add a freezer" onClose={onClose} testId="create-freezer-dialog">
@@ -557,21 +545,10 @@ function CreateRackDialog({
 }) {
   const client = useClient();
   const [name, setName] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await client.run('create_rack', { freezer_id: freezer.id, name }));
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    return await client.run('create_rack', { freezer_id: freezer.id, name });
+  }, onCreated);
 
   return (
     <Dialog title={`Add a rack to ${freezer.name}`} onClose={onClose} testId="create-rack-dialog">
@@ -615,47 +592,34 @@ function CreateBoxDialog({
   const [rows, setRows] = useState('8');
   const [columns, setColumns] = useState('12');
   const [capacity, setCapacity] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     let layout: BoxLayout;
     if (shape === 'grid') {
       const r = Number(rows);
       const c = Number(columns);
       if (!Number.isInteger(r) || !Number.isInteger(c) || r < 1 || c < 1) {
-        setError('Give the rows and columns as whole numbers, for example 8 rows and 12 columns.');
-        return;
+        throw refuse(
+          'Give the rows and columns as whole numbers, for example 8 rows and 12 columns.',
+        );
       }
       layout = { kind: 'grid', rows: r, columns: c };
     } else {
       const text = capacity.trim();
       const n = Number(text);
       if (text && (!Number.isInteger(n) || n < 1)) {
-        setError('Give the bag’s capacity as a whole number of tubes, or leave it empty.');
-        return;
+        throw refuse('Give the bag’s capacity as a whole number of tubes, or leave it empty.');
       }
       layout = { kind: 'bag', capacity: text ? n : null };
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(
-        await client.run('create_box', {
-          rack_id: rack.id,
-          name,
-          barcode,
-          box_type: boxType,
-          layout,
-        }),
-      );
-    } catch (err: unknown) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    return await client.run('create_box', {
+      rack_id: rack.id,
+      name,
+      barcode,
+      box_type: boxType,
+      layout,
+    });
+  }, onCreated);
 
   return (
     <Dialog title={`Add a box to ${rack.name}`} onClose={onClose} testId="create-box-dialog">
