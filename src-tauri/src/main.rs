@@ -106,12 +106,10 @@ fn main() -> Result<()> {
         .setup(move |app| {
             // Core events go to every window as `core-event`.
             let handle = app.handle().clone();
-            let mut events = app.state::<Api>().subscribe();
-            tauri::async_runtime::spawn(async move {
-                while let Ok(event) = events.recv().await {
-                    let _ = handle.emit("core-event", event);
-                }
-            });
+            let events = app.state::<Api>().subscribe();
+            tauri::async_runtime::spawn(aliquot_api::forward_events(events, move |event| {
+                let _ = handle.emit("core-event", event);
+            }));
             Ok(())
         })
         .run(tauri::generate_context!())

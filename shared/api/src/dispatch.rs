@@ -75,6 +75,8 @@ macro_rules! for_each_operation {
             reprint,
             cancel_print_job,
             retry_print_job,
+            settle_print_job,
+            list_unprinted_kits,
             test_print,
             print_labels,
             preview_labels,

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     NotFound,
     LockedOut,
     InvalidCredentials,
+    /// The workstation is at its limit for this kind of work (password checks); try again.
+    Busy,
     Internal,
 }
 
@@ -108,6 +110,10 @@ impl From<StoreError> for ApiError {
             StoreError::LockedOut => ApiError::new(
                 ErrorCode::LockedOut,
                 "Too many failed sign-ins for this name. Try again in 15 minutes or ask an administrator.",
+            ),
+            StoreError::Busy => ApiError::new(
+                ErrorCode::Busy,
+                "The workstation is busy checking other sign-ins. Try again in a moment.",
             ),
             other @ (StoreError::Corrupt(_)
             | StoreError::Backup(_)

@@ -4,6 +4,7 @@
 
 use crate::{dispatch, Api, ApiError, ErrorCode};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -15,8 +16,6 @@ use futures_util::stream::Stream;
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::StreamExt;
 
 /// Largest request body accepted (arguments are small; files go through other paths).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -69,6 +68,7 @@ fn error_response(error: ApiError) -> Response {
         ErrorCode::Conflict => StatusCode::CONFLICT,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::LockedOut => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Busy => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     };
     (status, Json(error)).into_response()
@@ -88,13 +88,15 @@ async fn guard(State(state): State<HttpState>, request: Request, next: Next) -> 
             .ok()
             .is_some_and(|o| state.hosts.iter().any(|ours| o == format!("http://{ours}"))),
     };
-    if !host_ok || !origin_ok {
-        return error_response(ApiError::new(
+    let mut response = if !host_ok || !origin_ok {
+        error_response(ApiError::new(
             ErrorCode::Forbidden,
             "Requests to the local Aliquot core must come from its own page.",
-        ));
-    }
-    let mut response = next.run(request).await;
+        ))
+    } else {
+        next.run(request).await
+    };
+    // Every answer carries the security headers, refusals included.
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -114,6 +116,14 @@ async fn guard(State(state): State<HttpState>, request: Request, next: Next) -> 
     response
 }
 
+/// True only for `application/json`, with or without parameters (`; charset=utf-8`).
+fn is_json_content_type(value: &str) -> bool {
+    value
+        .split(';')
+        .next()
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)?
@@ -128,16 +138,35 @@ async fn call(
     State(state): State<HttpState>,
     Path(name): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     // A JSON content type cannot be sent by a plain cross-site form.
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(is_json_content_type);
     if !is_json {
         return error_response(ApiError::invalid("Send the arguments as application/json."));
     }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Json(ApiError::invalid(format!(
+                    "The request is larger than {} KiB; nothing was done.",
+                    MAX_BODY_BYTES / 1024
+                ))),
+            )
+                .into_response()
+        }
+        Err(rejection) => {
+            return error_response(ApiError::invalid(format!(
+                "The request could not be read: {}.",
+                rejection.body_text()
+            )))
+        }
+    };
     let args = if body.is_empty() {
         serde_json::Value::Null
     } else {
@@ -161,8 +190,14 @@ struct EventsQuery {
     token: Option<String>,
 }
 
+/// How often an open event stream checks that its session is still valid (idle and
+/// absolute expiry); ends of sessions by a person are noticed at once.
+const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Core events as unnamed SSE messages, for signed-in pages only. `EventSource` cannot
-/// send headers, so the token comes as a query parameter (never logged).
+/// send headers, so the token comes as a query parameter (never logged). The stream ends
+/// when its session does (sign-out, revocation, expiry), so a token that no longer signs
+/// anyone in does not keep hearing the lab's events.
 async fn events(
     State(state): State<HttpState>,
     Query(query): Query<EventsQuery>,
@@ -172,12 +207,65 @@ async fn events(
         .session(query.token.as_deref())
         .await
         .map_err(error_response)?;
-    let stream = BroadcastStream::new(state.api.subscribe()).filter_map(|event| {
-        // A lagging reader skips what it missed; the UI refreshes on the next event.
-        let event = event.ok()?;
-        Some(Ok(
-            Event::default().data(serde_json::to_string(&event).ok()?)
-        ))
+    let token = query.token.unwrap_or_default();
+    let feed = EventFeed {
+        events: state.api.subscribe(),
+        ends: state.api.watch_session_ends(),
+        recheck: tokio::time::interval(SESSION_RECHECK),
+        api: state.api,
+        token,
+    };
+    let stream = futures_util::stream::unfold(feed, |mut feed| async move {
+        let event = feed.next().await?;
+        Some((Ok(event), feed))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+struct EventFeed {
+    events: tokio::sync::broadcast::Receiver<crate::dto::CoreEvent>,
+    ends: tokio::sync::watch::Receiver<u64>,
+    recheck: tokio::time::Interval,
+    api: Api,
+    token: String,
+}
+
+impl EventFeed {
+    /// The next event to send, or `None` when the stream is to end.
+    async fn next(&mut self) -> Option<Event> {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            tokio::select! {
+                received = self.events.recv() => match received {
+                    Ok(event) => {
+                        if let Ok(data) = serde_json::to_string(&event) {
+                            return Some(Event::default().data(data));
+                        }
+                    }
+                    // A lagging reader skips what it missed; the UI refreshes on the next event.
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return None,
+                },
+                changed = self.ends.changed() => {
+                    if changed.is_err() || !self.session_open().await {
+                        return None;
+                    }
+                }
+                _ = self.recheck.tick() => {
+                    if !self.session_open().await {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fails closed: a store that cannot answer ends the stream (the page reconnects).
+    async fn session_open(&self) -> bool {
+        self.api
+            .store()
+            .session_is_open(&self.token)
+            .await
+            .unwrap_or(false)
+    }
 }

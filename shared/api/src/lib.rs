@@ -18,4 +18,4 @@ pub mod storage;
 
 pub use dispatch::{dispatch, OPERATIONS};
 pub use error::{ApiError, ErrorCode};
-pub use ops::Api;
+pub use ops::{forward_events, Api};

@@ -8,7 +8,7 @@ use aliquot_domain::command::validate_reason;
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::{Actor, Command, Permission};
 use aliquot_store::auth::{new_token, token_hash, OpenSession, Session};
-use aliquot_store::{hash_password, verify_password, Store, StoreError};
+use aliquot_store::{Store, StoreError};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -21,6 +21,9 @@ pub struct Api {
     events: broadcast::Sender<CoreEvent>,
     /// The device scanner's state, kept by `run_scanner`.
     scanner: std::sync::Arc<std::sync::Mutex<crate::scanning::ScannerStatus>>,
+    /// Bumped whenever sessions end (sign-out, revocation, password change or reset,
+    /// deactivation), so open event streams re-check theirs at once.
+    session_ends: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Api {
@@ -32,7 +35,18 @@ impl Api {
             scanner: std::sync::Arc::new(std::sync::Mutex::new(
                 crate::scanning::ScannerStatus::NotConfigured,
             )),
+            session_ends: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
         }
+    }
+
+    /// Tells open event streams that some sessions have ended.
+    pub(crate) fn sessions_ended(&self) {
+        self.session_ends.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Wakes when some sessions have ended; the stream then checks its own.
+    pub fn watch_session_ends(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.session_ends.subscribe()
     }
 
     pub(crate) fn scanner_state(&self) -> crate::scanning::ScannerStatus {
@@ -85,6 +99,7 @@ impl Api {
         if actor.role.may(permission) {
             Ok(actor)
         } else {
+            self.store.record_refusal(&actor, permission).await;
             Err(StoreError::Forbidden(permission).into())
         }
     }
@@ -95,6 +110,20 @@ impl Api {
         command: Command,
     ) -> Result<aliquot_store::Executed> {
         let executed = self.store.execute(actor, command).await?;
+        self.emit(CoreEvent::AuditAppended {
+            seq: executed.audit_seq,
+        });
+        Ok(executed)
+    }
+
+    /// [`Api::run`], writing workstation state `along` in the command's transaction.
+    pub(crate) async fn run_along_with(
+        &self,
+        actor: &Actor,
+        command: Command,
+        along: aliquot_store::AlongWith,
+    ) -> Result<aliquot_store::Executed> {
+        let executed = self.store.execute_along_with(actor, command, along).await?;
         self.emit(CoreEvent::AuditAppended {
             seq: executed.audit_seq,
         });
@@ -118,7 +147,7 @@ impl Api {
         }
         let username = account::normalise_username(&args.username)?;
         account::validate_new_password(&args.password, &username)?;
-        let password_hash = hash(args.password).await?;
+        let password_hash = self.store.hash_new_password(&args.password).await?;
         let user_id = Uuid::now_v7();
         self.run(
             &Actor::system(),
@@ -144,7 +173,9 @@ impl Api {
 
     pub async fn logout(&self, token: Option<&str>, _args: NoArgs) -> Result<()> {
         let token = token.ok_or(StoreError::Unauthenticated)?;
-        Ok(self.store.logout(token).await?)
+        self.store.logout(token).await?;
+        self.sessions_ended();
+        Ok(())
     }
 
     pub async fn whoami(&self, token: Option<&str>, _args: NoArgs) -> Result<WhoAmI> {
@@ -160,21 +191,30 @@ impl Api {
         token: Option<&str>,
         args: ChangePasswordArgs,
     ) -> Result<()> {
-        let actor = self
-            .actor_with(token, Permission::ChangeOwnPassword)
-            .await?;
-        let stored = self
-            .store
-            .password_hash_of(actor.user_id)
-            .await?
-            .ok_or(StoreError::Unauthenticated)?;
-        if !verify(args.current_password, stored).await {
-            return Err(aliquot_domain::DomainError::WrongPassword.into());
+        let session = self.session(token).await?;
+        let actor = session.actor();
+        if !actor.role.may(Permission::ChangeOwnPassword) {
+            self.store
+                .record_refusal(&actor, Permission::ChangeOwnPassword)
+                .await;
+            return Err(StoreError::Forbidden(Permission::ChangeOwnPassword).into());
         }
-        account::validate_new_password(&args.new_password, &actor.username)?;
-        let password_hash = hash(args.new_password).await?;
-        self.run(&actor, Command::ChangePassword { password_hash })
+        self.store
+            .check_own_password(&actor, &args.current_password)
             .await?;
+        account::validate_new_password(&args.new_password, &actor.username)?;
+        let password_hash = self.store.hash_new_password(&args.new_password).await?;
+        // The other sessions end with the change, in its transaction: whoever knew the old
+        // password is signed out everywhere but here.
+        self.run_along_with(
+            &actor,
+            Command::ChangePassword { password_hash },
+            aliquot_store::AlongWith::EndOtherSessions {
+                keep: session.session_id,
+            },
+        )
+        .await?;
+        self.sessions_ended();
         Ok(())
     }
 
@@ -195,7 +235,7 @@ impl Api {
         let actor = self.actor_with(token, Permission::ManageUsers).await?;
         let username = account::normalise_username(&args.username)?;
         account::validate_new_password(&args.password, &username)?;
-        let password_hash = hash(args.password).await?;
+        let password_hash = self.store.hash_new_password(&args.password).await?;
         let user_id = Uuid::now_v7();
         self.run(
             &actor,
@@ -241,6 +281,7 @@ impl Api {
             },
         )
         .await?;
+        self.sessions_ended();
         Ok(())
     }
 
@@ -284,7 +325,7 @@ impl Api {
             .await?
             .ok_or_else(invalid)?;
         account::validate_new_password(&args.new_password, &owner.username)?;
-        let password_hash = hash(args.new_password).await?;
+        let password_hash = self.store.hash_new_password(&args.new_password).await?;
         let actor = Actor {
             user_id: owner.id,
             username: owner.username,
@@ -298,6 +339,7 @@ impl Api {
             },
         )
         .await?;
+        self.sessions_ended();
         Ok(())
     }
 
@@ -317,6 +359,15 @@ impl Api {
     ) -> Result<aliquot_domain::settings::Settings> {
         let actor = self.actor_with(token, Permission::ChangeSettings).await?;
         let reason = validate_reason(&args.reason)?;
+        if let aliquot_domain::settings::Setting::Scanner(Some(
+            aliquot_domain::scanning::ScannerSettings::Serial(serial),
+        )) = &args.setting
+        {
+            crate::printing::check_device_path_now(
+                serial.port.trim(),
+                aliquot_devices::device_path::DevicePathKind::SerialPort,
+            )?;
+        }
         self.run(
             &actor,
             Command::ChangeSetting {
@@ -373,6 +424,7 @@ impl Api {
         self.store
             .revoke_session(&actor, args.session_id, &reason)
             .await?;
+        self.sessions_ended();
         Ok(())
     }
 
@@ -395,6 +447,25 @@ impl Api {
     }
 }
 
+/// Hands every core event to `emit` until the core shuts down. A listener that fell behind
+/// skips what it missed and goes on (the windows refresh on the next event); it never
+/// stops for good, which would leave a window deaf to the core.
+pub async fn forward_events(
+    mut events: broadcast::Receiver<CoreEvent>,
+    mut emit: impl FnMut(CoreEvent),
+) {
+    use broadcast::error::RecvError;
+    loop {
+        match events.recv().await {
+            Ok(event) => emit(event),
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "a window fell behind the core's events");
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
 pub(crate) fn map_page<A, B>(page: Page<A>, f: impl Fn(A) -> B) -> Page<B> {
     Page {
         items: page.items.into_iter().map(f).collect(),
@@ -403,18 +474,4 @@ pub(crate) fn map_page<A, B>(page: Page<A>, f: impl Fn(A) -> B) -> Page<B> {
         total: page.total,
         total_pages: page.total_pages,
     }
-}
-
-/// argon2 is deliberately slow; keep it off the async workers.
-async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(ApiError::from)
-}
-
-async fn verify(password: String, stored: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .unwrap_or(false)
 }

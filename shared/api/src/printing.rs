@@ -7,9 +7,11 @@
 use crate::dto::{default_per_page, first_page, CoreEvent, NoArgs};
 use crate::error::capitalised;
 use crate::{Api, ApiError};
+use aliquot_devices::device_path::{check_device_path, DevicePathKind};
 use aliquot_devices::printer::status::{parse_host_status, PrinterFault, HOST_STATUS};
 use aliquot_devices::printer::{self, FakePrinter, LinkError, PrinterLink};
 use aliquot_devices::registry::DeviceListing;
+use aliquot_devices::DeviceError;
 use aliquot_domain::command::validate_reason;
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::printing::{
@@ -20,7 +22,7 @@ use aliquot_labels::{
     BoundLabel, BoxLabel, Dpi, LabelData, LabelError, LabelTemplate, SampleLabel, Symbology,
 };
 use aliquot_store::labels::LabelRows;
-use aliquot_store::printing::PrintJobRecord;
+use aliquot_store::printing::{PrintJobRecord, UnprintedKit};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use ts_rs::TS;
@@ -65,6 +67,29 @@ pub struct CancelPrintJobArgs {
 #[ts(export)]
 pub struct RetryPrintJobArgs {
     pub job_id: Uuid,
+}
+
+/// A job held after an interruption: its labels are there (`printed`), or print it again
+/// (which needs the reason).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct SettlePrintJobArgs {
+    pub job_id: Uuid,
+    pub printed: bool,
+    #[serde(default)]
+    #[ts(optional)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListUnprintedKitsArgs {
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -148,6 +173,7 @@ impl Api {
         args: PrinterSettings,
     ) -> Result<Vec<PrinterSettings>> {
         let actor = self.actor_with(token, Permission::ConfigureDevices).await?;
+        check_device_address(&args.address)?;
         self.run(&actor, Command::ConfigurePrinter { printer: args })
             .await?;
         Ok(self.store().printers().await?)
@@ -221,6 +247,41 @@ impl Api {
         self.store().retry_print_job(&actor, args.job_id).await?;
         self.print_queue_changed(args.job_id);
         Ok(self.store().print_job(args.job_id).await?)
+    }
+
+    /// Settles a job that a crash caught while it was being sent: a person has looked at
+    /// the printer. Confirming closes it; printing again needs a reason. Both audited.
+    pub async fn settle_print_job(
+        &self,
+        token: Option<&str>,
+        args: SettlePrintJobArgs,
+    ) -> Result<PrintJobRecord> {
+        let actor = self.actor_with(token, Permission::PrintLabels).await?;
+        let reason = match args.reason.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(r) => Some(validate_reason(r)?),
+        };
+        self.store()
+            .settle_print_job(&actor, args.job_id, args.printed, reason.as_deref())
+            .await?;
+        self.print_queue_changed(args.job_id);
+        Ok(self.store().print_job(args.job_id).await?)
+    }
+
+    /// Kits registered with their labels asked for whose labels were never queued.
+    pub async fn list_unprinted_kits(
+        &self,
+        token: Option<&str>,
+        args: ListUnprintedKitsArgs,
+    ) -> Result<Page<UnprintedKit>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self
+            .store()
+            .unprinted_kits(PageRequest {
+                page: args.page,
+                per_page: args.per_page,
+            })
+            .await?)
     }
 
     pub async fn test_print(
@@ -317,10 +378,18 @@ impl Api {
     }
 
     /// Drains the queue forever: call once from a binary. Jobs interrupted by a crash are
-    /// put back first.
+    /// held first for a person to settle; they are never resent on their own.
     pub async fn run_print_worker(self, fakes: Vec<FakePrinter>) {
-        if let Err(e) = self.store().resume_interrupted_print_jobs().await {
-            tracing::error!(error = %e, "could not resume interrupted print jobs");
+        match self.store().hold_interrupted_print_jobs().await {
+            Ok(0) => {}
+            Ok(held) => {
+                tracing::warn!(
+                    held,
+                    "print jobs interrupted by a restart are held in doubt"
+                );
+                self.emit(CoreEvent::NotificationsChanged);
+            }
+            Err(e) => tracing::error!(error = %e, "could not hold interrupted print jobs"),
         }
         loop {
             match self.print_next(&fakes, chrono::Duration::seconds(5)).await {
@@ -332,6 +401,29 @@ impl Api {
                 }
             }
         }
+    }
+}
+
+/// A printer's or scanner's device path, where it exists now, must be a device of its kind
+/// (never the database or any other file); one not there yet (a printer switched off) is
+/// checked when the worker opens it.
+pub(crate) fn check_device_path_now(path: &str, kind: DevicePathKind) -> Result<()> {
+    match check_device_path(path, kind) {
+        Ok(_) | Err(DeviceError::NotFound { .. }) => Ok(()),
+        Err(e) => Err(ApiError::invalid(capitalised(&e.to_string()))),
+    }
+}
+
+fn check_device_address(address: &aliquot_domain::printing::PrinterAddress) -> Result<()> {
+    use aliquot_domain::printing::PrinterAddress;
+    match address {
+        PrinterAddress::Serial { port, .. } => {
+            check_device_path_now(port, DevicePathKind::SerialPort)
+        }
+        PrinterAddress::DeviceFile { path } => {
+            check_device_path_now(path, DevicePathKind::PrinterDeviceFile)
+        }
+        _ => Ok(()),
     }
 }
 
@@ -533,6 +625,10 @@ impl Api {
             Some(c) => c,
             None => self.store().settings().await?.label_copies,
         };
+        let kit = match &args.labels {
+            LabelGroup::Kit { registration_id } => Some(*registration_id),
+            _ => None,
+        };
         let group = self.bind_group(args.labels, args.printer).await?;
         let dpi = Dpi::from_dpi(group.printer.dpi).map_err(label_error)?;
         let bound: Vec<BoundLabel> = group.labels.iter().map(|(_, l)| l.clone()).collect();
@@ -546,7 +642,14 @@ impl Api {
         .map_err(label_error)?;
         let payload = String::from_utf8(bytes).map_err(|e| ApiError::internal(&e))?;
         let job_id = Uuid::now_v7();
-        self.run(
+        // A kit's owed labels are paid in the job's own transaction.
+        let along = match &kit {
+            Some(registration_id) => aliquot_store::AlongWith::KitLabelsQueued {
+                registration_id: *registration_id,
+            },
+            None => aliquot_store::AlongWith::Nothing,
+        };
+        self.run_along_with(
             &actor,
             Command::QueuePrint {
                 job_id,
@@ -559,6 +662,7 @@ impl Api {
                 reprint_of: None,
                 reason: None,
             },
+            along,
         )
         .await?;
         self.print_queue_changed(job_id);
@@ -572,6 +676,10 @@ impl Api {
         token: Option<&str>,
         labels: LabelGroup,
     ) -> LabelsQueued {
+        let kit = match &labels {
+            LabelGroup::Kit { registration_id } => Some(*registration_id),
+            _ => None,
+        };
         let args = PrintLabelsArgs {
             labels,
             printer: None,
@@ -579,7 +687,19 @@ impl Api {
         };
         match self.print_labels(token, args).await {
             Ok(job) => LabelsQueued::Queued { job: Box::new(job) },
-            Err(e) => LabelsQueued::NotQueued { message: e.message },
+            Err(e) => {
+                if let Some(registration_id) = kit {
+                    // The kit stays listed as unprinted at the desk, with why.
+                    if let Err(store_error) = self
+                        .store()
+                        .kit_labels_not_queued(registration_id, &e.message)
+                        .await
+                    {
+                        tracing::warn!(error = %store_error, "could not note why a kit's labels were not queued");
+                    }
+                }
+                LabelsQueued::NotQueued { message: e.message }
+            }
         }
     }
 

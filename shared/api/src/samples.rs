@@ -315,7 +315,14 @@ impl Api {
             .collect();
         let ids: Vec<Uuid> = tubes.iter().map(|t| t.sample_id).collect();
         let registration_id = Uuid::now_v7();
-        self.run(
+        // The labels owed are recorded with the kit, in its transaction: a crash before the
+        // job is queued leaves the kit listed as unprinted, never silently without labels.
+        let along = if args.print_labels {
+            aliquot_store::AlongWith::KitLabelsOwed { registration_id }
+        } else {
+            aliquot_store::AlongWith::Nothing
+        };
+        self.run_along_with(
             &actor,
             Command::RegisterKit {
                 registration_id,
@@ -326,10 +333,11 @@ impl Api {
                 collector: args.collector,
                 tubes,
             },
+            along,
         )
         .await?;
-        // Printing is recorded only now, after the kit's command has committed: a label
-        // never exists for a tube that does not.
+        // The job is queued only now, after the kit's command has committed: a label never
+        // exists for a tube that does not.
         let labels = if args.print_labels {
             Some(
                 self.queue_labels_after(

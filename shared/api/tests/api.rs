@@ -1324,8 +1324,10 @@ mod printing {
     }
 
     #[tokio::test]
-    async fn a_job_survives_a_restart_in_the_middle_of_sending() {
-        let (dir, api, _admin, tech) =
+    async fn a_job_caught_sending_by_a_crash_is_held_until_a_person_settles_it() {
+        // Issue 11, defect 13: a job the printer may have received whole must not be resent
+        // blindly after a crash (a duplicate tube label is a wrong-sample risk).
+        let (dir, api, admin, tech) =
             with_printer(json!({"kind": "fake", "name": "Desk Zebra"})).await;
         let job = call(
             &api,
@@ -1342,12 +1344,40 @@ mod printing {
             .await
             .unwrap();
         let api = Api::new(store);
-        assert_eq!(
-            api.store().resume_interrupted_print_jobs().await.unwrap(),
-            1
-        );
+        assert_eq!(api.store().hold_interrupted_print_jobs().await.unwrap(), 1);
         let fake = FakePrinter::new("Desk Zebra");
         fake.set_status_answer(Some(host_status_answer(&HostStatus::default())));
+        assert_eq!(
+            api.print_next(std::slice::from_ref(&fake), chrono::Duration::zero())
+                .await
+                .unwrap(),
+            None,
+            "a job that may have printed is not sent again on its own"
+        );
+        assert!(fake.received().is_empty());
+        let held = api.store().print_job(job_id(&job)).await.unwrap();
+        assert_eq!(held.state, "sent");
+        assert!(held.in_doubt_since.is_some());
+
+        // Printing it again needs a reason; then it goes out once.
+        let err = call(
+            &api,
+            "settle_print_job",
+            Some(&tech),
+            json!({"job_id": job["id"], "printed": false}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{err:?}");
+        let settled = call(
+            &api,
+            "settle_print_job",
+            Some(&tech),
+            json!({"job_id": job["id"], "printed": false, "reason": "no labels came out"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(settled["state"], "queued");
         assert!(matches!(
             api.print_next(std::slice::from_ref(&fake), chrono::Duration::zero())
                 .await
@@ -1355,6 +1385,64 @@ mod printing {
             Some(PrintOutcome::Printed { .. })
         ));
         assert_eq!(fake.received().len(), 1);
+        let audit = call(
+            &api,
+            "list_audit",
+            Some(&admin),
+            json!({"entity_id": job["id"], "action": "print_job_retried"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(audit["items"][0]["reason"], "no labels came out");
+    }
+
+    #[tokio::test]
+    async fn a_held_job_whose_labels_are_there_is_confirmed_not_resent() {
+        let (dir, api, _admin, tech) =
+            with_printer(json!({"kind": "fake", "name": "Desk Zebra"})).await;
+        let job = call(
+            &api,
+            "test_print",
+            Some(&tech),
+            json!({"printer": "Desk Zebra"}),
+        )
+        .await
+        .unwrap();
+        api.store().print_job_sending(job_id(&job)).await.unwrap();
+        api.store().close().await;
+        let store = Store::open(dir.path(), Arc::new(aliquot_domain::SystemClock))
+            .await
+            .unwrap();
+        let api = Api::new(store);
+        api.store().hold_interrupted_print_jobs().await.unwrap();
+        let settled = call(
+            &api,
+            "settle_print_job",
+            Some(&tech),
+            json!({"job_id": job["id"], "printed": true}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(settled["state"], "done");
+        assert!(settled["in_doubt_since"].is_null());
+        // Settling twice is refused: it is no longer in doubt.
+        let again = call(
+            &api,
+            "settle_print_job",
+            Some(&tech),
+            json!({"job_id": job["id"], "printed": true}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(again.code, ErrorCode::InvalidInput);
+        let fake = FakePrinter::new("Desk Zebra");
+        fake.set_status_answer(Some(host_status_answer(&HostStatus::default())));
+        assert_eq!(
+            api.print_next(std::slice::from_ref(&fake), chrono::Duration::zero())
+                .await
+                .unwrap(),
+            None
+        );
     }
 
     #[tokio::test]
@@ -1733,6 +1821,145 @@ mod label_groups {
         .await
     }
 
+    /// Issue 11, defect 14: a kit committed just before a crash never got its labels, and
+    /// nobody was told. The labels owed are recorded with the kit, in its transaction.
+    #[tokio::test]
+    async fn a_kit_whose_labels_were_never_queued_is_listed_until_they_are() {
+        let d = desk().await;
+        // A crash between the kit's commit and its print job: the kit command runs with
+        // its owed labels, and nothing after it.
+        let desk_actor = d.api.session(Some(&d.desk)).await.unwrap().actor();
+        let registration_id = uuid::Uuid::now_v7();
+        let participant_id: uuid::Uuid = d.participant["id"].as_str().unwrap().parse().unwrap();
+        let template_id: uuid::Uuid = d.kit["id"].as_str().unwrap().parse().unwrap();
+        d.api
+            .store()
+            .execute_along_with(
+                &desk_actor,
+                aliquot_domain::Command::RegisterKit {
+                    registration_id,
+                    participant_id,
+                    template_id,
+                    event_id: None,
+                    collected_at: "2026-01-05T09:30:00Z".parse().unwrap(),
+                    collector: "Nurse Joy".into(),
+                    tubes: (0..3)
+                        .map(|_| aliquot_domain::command::NewTube {
+                            sample_id: uuid::Uuid::now_v7(),
+                            code: None,
+                        })
+                        .collect(),
+                },
+                aliquot_store::AlongWith::KitLabelsOwed { registration_id },
+            )
+            .await
+            .unwrap();
+        let unprinted = call(&d.api, "list_unprinted_kits", Some(&d.desk), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(unprinted["total"], 1, "{unprinted}");
+        assert_eq!(
+            unprinted["items"][0]["registration_id"],
+            registration_id.to_string()
+        );
+        assert_eq!(unprinted["items"][0]["tubes"], 3);
+        assert_eq!(unprinted["items"][0]["kit_name"], "Three tubes");
+
+        // Registered through the API with no printer routed: listed too, with why.
+        let second = register(&d, true).await;
+        assert_eq!(second["labels"]["result"], "not_queued");
+        let unprinted = call(&d.api, "list_unprinted_kits", Some(&d.desk), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(unprinted["total"], 2);
+        assert!(unprinted["items"][1]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("No printer is set"));
+        // A kit registered without asking for labels owes none.
+        register(&d, false).await;
+        assert_eq!(
+            call(&d.api, "list_unprinted_kits", Some(&d.desk), json!({}))
+                .await
+                .unwrap()["total"],
+            2
+        );
+
+        // Printing a kit's labels pays what it owes, in the job's transaction.
+        route(&d, "sample_label_printer", "Desk Zebra")
+            .await
+            .unwrap();
+        call(
+            &d.api,
+            "print_labels",
+            Some(&d.desk),
+            json!({"labels": {"group": "kit", "registration_id": registration_id}}),
+        )
+        .await
+        .unwrap();
+        let unprinted = call(&d.api, "list_unprinted_kits", Some(&d.desk), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(unprinted["total"], 1);
+        assert_eq!(
+            unprinted["items"][0]["registration_id"],
+            second["registration_id"]
+        );
+        // A kit registered with a printer routed owes nothing once its job is queued.
+        let third = register(&d, true).await;
+        assert_eq!(third["labels"]["result"], "queued");
+        assert_eq!(
+            call(&d.api, "list_unprinted_kits", Some(&d.desk), json!({}))
+                .await
+                .unwrap()["total"],
+            1
+        );
+    }
+
+    /// Issue 11, defect 12: a site named in Chinese went to the printer in a font without
+    /// its glyphs while the preview refused the kit. One rule now: both refuse, in the same
+    /// words, and nothing is queued.
+    #[tokio::test]
+    async fn text_the_label_fonts_cannot_draw_is_refused_alike_by_print_and_preview() {
+        let d = desk().await;
+        // The 2"x1" tube label carries the site's name.
+        call(&d.api, "configure_printer", Some(&d.manager), json!({"name": "Tube Zebra", "address": {"kind": "fake", "name": "Tube Zebra"}, "language": "zpl", "dpi": 203, "stock": "tube_2x1"})).await.unwrap();
+        route(&d, "sample_label_printer", "Tube Zebra")
+            .await
+            .unwrap();
+        let site = call(&d.api, "create_site", Some(&d.admin), json!({"code": "bj", "name": "北京协和医院", "participant_range_start": 2000, "participant_range_end": 2999})).await.unwrap();
+        let device = call(&d.api, "device_status", Some(&d.admin), json!({}))
+            .await
+            .unwrap()["device_id"]
+            .clone();
+        call(&d.api, "assign_number_block", Some(&d.admin), json!({"block": {"kind": "participant", "device_id": device, "site_id": site["id"], "first": 2000, "last": 2099}, "reason": "desk lease"})).await.unwrap();
+        let participant = call(
+            &d.api,
+            "register_participant",
+            Some(&d.desk),
+            json!({"site_id": site["id"], "consent": "given", "consent_date": "2026-01-05"}),
+        )
+        .await
+        .unwrap();
+        let kit = call(&d.api, "register_kit", Some(&d.desk), json!({"participant_id": participant["id"], "template_id": d.kit["id"], "collected_at": "2026-01-05T09:30:00Z", "collector": "Nurse Joy", "print_labels": true})).await.unwrap();
+        assert_eq!(kit["labels"]["result"], "not_queued", "{}", kit["labels"]);
+        let printed = kit["labels"]["message"].as_str().unwrap().to_owned();
+        let preview = call(
+            &d.api,
+            "preview_labels",
+            Some(&d.desk),
+            json!({"labels": {"group": "kit", "registration_id": kit["registration_id"]}}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(preview.message, printed);
+        assert!(printed.contains("Latin letters"), "{printed}");
+        let jobs = call(&d.api, "list_print_jobs", Some(&d.admin), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(jobs["total"], 0, "nothing was queued");
+    }
+
     fn codes(kit: &Value) -> Vec<String> {
         kit["samples"]
             .as_array()
@@ -2005,5 +2232,538 @@ mod label_groups {
             .await
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden);
+    }
+}
+
+/// Issue 11: what an attacker on the same machine found at the API and HTTP boundary. Each
+/// test failed on the code before the fix it names.
+mod hardening {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tower::ServiceExt;
+
+    const PORT: u16 = 4999;
+
+    async fn respond(
+        api: &Api,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Value) {
+        let response = aliquot_api::http::router(api.clone(), PORT, None)
+            .oneshot(request)
+            .await
+            .unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            headers,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    fn post(content_type: &str, host: &str, body: Vec<u8>) -> Request<Body> {
+        Request::post("/api/setup_status")
+            .header("host", host)
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap()
+    }
+
+    /// Defect 10: the guard's 403 lacked the security headers, the 413 was plain text, and
+    /// `application/jsonx` passed the JSON content-type check.
+    #[tokio::test]
+    async fn refusals_carry_the_security_headers_and_the_one_error_shape() {
+        let (_dir, api) = api().await;
+        let ours = format!("127.0.0.1:{PORT}");
+        let (s, headers, body) = respond(
+            &api,
+            post("application/json", "evil.example", b"{}".to_vec()),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_eq!(body["code"], "forbidden");
+        for h in [
+            "content-security-policy",
+            "x-content-type-options",
+            "referrer-policy",
+            "cache-control",
+        ] {
+            assert!(headers.contains_key(h), "the refusal lacks {h}");
+        }
+
+        let huge = format!("{{\"x\":\"{}\"}}", "a".repeat(2 * 1024 * 1024)).into_bytes();
+        let (s, headers, body) = respond(&api, post("application/json", &ours, huge)).await;
+        assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(body["code"], "invalid_input", "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("larger than"),
+            "{body}"
+        );
+        assert!(headers.contains_key("content-security-policy"));
+
+        for not_json in [
+            "application/jsonx",
+            "application/json-patch+json",
+            "text/json",
+            "application/x-www-form-urlencoded",
+        ] {
+            let (s, _, body) = respond(&api, post(not_json, &ours, b"{}".to_vec())).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{not_json}");
+            assert_eq!(body["code"], "invalid_input");
+        }
+        for json in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+        ] {
+            let (s, _, _) = respond(&api, post(json, &ours, b"{}".to_vec())).await;
+            assert_eq!(s, StatusCode::OK, "{json}");
+        }
+    }
+
+    async fn open_stream(
+        addr: std::net::SocketAddr,
+        token: &str,
+    ) -> BufReader<tokio::net::TcpStream> {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET /api/events?token={token} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).await.unwrap();
+        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+        loop {
+            line.clear();
+            reader.read_line(&mut line).await.unwrap();
+            if line == "\r\n" {
+                return reader;
+            }
+        }
+    }
+
+    /// Reads until the response ends (the last chunk, or the connection closed).
+    async fn ends(reader: &mut BufReader<tokio::net::TcpStream>) -> bool {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match tokio::time::timeout(
+                std::time::Duration::from_secs(20),
+                reader.read_line(&mut line),
+            )
+            .await
+            {
+                Err(_) => return false,
+                Ok(Ok(0)) => return true,
+                Ok(Ok(_)) if line == "0\r\n" => return true,
+                Ok(Ok(_)) => {}
+                Ok(Err(_)) => return true,
+            }
+        }
+    }
+
+    /// Defect 6: an open event stream kept delivering after its session ended.
+    #[tokio::test]
+    async fn an_event_stream_ends_when_its_session_does() {
+        let (_dir, api, admin) = signed_in().await;
+        let tech = user(&api, &admin, "tech", "technician").await;
+        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+        let server_api = api.clone();
+        let server = tokio::spawn(async move {
+            aliquot_api::http::serve(
+                server_api,
+                0,
+                None,
+                |addr| {
+                    let _ = addr_tx.send(addr);
+                },
+                std::future::pending(),
+            )
+            .await
+            .unwrap();
+        });
+        let addr = addr_rx.await.unwrap();
+
+        // Revoked by an administrator.
+        let mut techs = open_stream(addr, &tech).await;
+        let sessions = call(&api, "list_sessions", Some(&admin), json!({}))
+            .await
+            .unwrap();
+        let tech_session = sessions["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["username"] == "tech")
+            .unwrap()["id"]
+            .clone();
+        call(
+            &api,
+            "revoke_session",
+            Some(&admin),
+            json!({"session_id": tech_session, "reason": "left signed in"}),
+        )
+        .await
+        .unwrap();
+        assert!(
+            ends(&mut techs).await,
+            "the revoked session's stream stayed open"
+        );
+
+        // Signed out.
+        let mut admins = open_stream(addr, &admin).await;
+        call(&api, "logout", Some(&admin), json!({})).await.unwrap();
+        assert!(
+            ends(&mut admins).await,
+            "the signed-out session's stream stayed open"
+        );
+        server.abort();
+    }
+
+    /// Defect 4: changing a password left the user's other sessions open.
+    #[tokio::test]
+    async fn a_password_change_ends_the_users_other_sessions_but_not_this_one() {
+        let (_dir, api, here) = signed_in().await;
+        let elsewhere = call(
+            &api,
+            "login",
+            None,
+            json!({"username": "admin", "password": PASSWORD}),
+        )
+        .await
+        .unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        call(
+            &api,
+            "change_password",
+            Some(&here),
+            json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+        )
+        .await
+        .unwrap();
+        let e = call(&api, "whoami", Some(&elsewhere), json!({}))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Unauthenticated);
+        call(&api, "whoami", Some(&here), json!({})).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn wrong_current_passwords_lock_the_change_and_are_in_the_audit_trail() {
+        let (_dir, api, admin) = signed_in().await;
+        let change = |current: &str| json!({"current_password": current, "new_password": "a brand new passphrase"});
+        let mut codes = Vec::new();
+        for _ in 0..aliquot_domain::account::MAX_FAILED_LOGINS {
+            codes.push(
+                call(
+                    &api,
+                    "change_password",
+                    Some(&admin),
+                    change("a guessed password"),
+                )
+                .await
+                .unwrap_err()
+                .code,
+            );
+        }
+        assert_eq!(codes.last(), Some(&ErrorCode::LockedOut), "{codes:?}");
+        assert!(codes[..codes.len() - 1]
+            .iter()
+            .all(|c| *c == ErrorCode::InvalidInput));
+        let e = call(&api, "change_password", Some(&admin), change(PASSWORD))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::LockedOut);
+        let audit = call(
+            &api,
+            "list_audit",
+            Some(&admin),
+            json!({"action": "password_change_refused"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            audit["total"].as_u64(),
+            Some(aliquot_domain::account::MAX_FAILED_LOGINS as u64 + 1)
+        );
+    }
+
+    /// Defect 8 at the API: a read the role may not make is audited under the user.
+    #[tokio::test]
+    async fn a_refused_read_is_audited_under_the_user() {
+        let (_dir, api, admin) = signed_in().await;
+        let tech = user(&api, &admin, "tech", "technician").await;
+        for _ in 0..5 {
+            let e = call(&api, "list_users", Some(&tech), json!({}))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code, ErrorCode::Forbidden);
+        }
+        let me = call(&api, "whoami", Some(&tech), json!({})).await.unwrap();
+        let audit = call(
+            &api,
+            "list_audit",
+            Some(&admin),
+            json!({"action": "permission_denied", "entity_id": me["user"]["id"]}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(audit["total"], 1, "{audit}");
+        assert_eq!(audit["items"][0]["actor_name"], "tech");
+    }
+
+    /// Defect 9: the desktop's forwarder ended for good when it fell behind.
+    #[tokio::test]
+    async fn an_event_forwarder_that_fell_behind_goes_on() {
+        let (events, receiver) = tokio::sync::broadcast::channel(4);
+        // More than the channel holds, before the forwarder reads anything.
+        for _ in 0..10 {
+            events
+                .send(aliquot_api::dto::CoreEvent::SettingsChanged)
+                .unwrap();
+        }
+        let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+        let forwarder = tokio::spawn(aliquot_api::forward_events(receiver, move |e| {
+            let _ = seen_tx.send(e);
+        }));
+        let mut got = 0;
+        while got < 4 {
+            seen.recv().await.unwrap();
+            got += 1;
+        }
+        // After the lag, new events still arrive.
+        events
+            .send(aliquot_api::dto::CoreEvent::NotificationsChanged)
+            .unwrap();
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), seen.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            next,
+            aliquot_api::dto::CoreEvent::NotificationsChanged
+        ));
+        drop(events);
+        forwarder.await.unwrap();
+    }
+
+    /// Defect 1: a printer device file or serial port could name any file, and the print
+    /// worker wrote label bytes over the database header.
+    #[tokio::test]
+    async fn a_printer_or_scanner_path_cannot_name_the_database() {
+        let (dir, api, admin) = signed_in().await;
+        let db = dir.path().join(aliquot_store::DB_FILE_NAME);
+        let escaping = format!("/dev/..{}", db.display());
+        let before = std::fs::read(&db).unwrap()[..16].to_vec();
+        for address in [
+            json!({"kind": "device_file", "path": escaping}),
+            json!({"kind": "serial", "port": escaping, "baud": 9600, "hardware_flow_control": false}),
+            json!({"kind": "device_file", "path": "/dev/null"}),
+            json!({"kind": "serial", "port": "/dev/null", "baud": 9600, "hardware_flow_control": false}),
+        ] {
+            let e = call(&api, "configure_printer", Some(&admin), json!({"name": "Evil", "address": address, "language": "zpl", "dpi": 203, "stock": "cryovial"}))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidInput, "{address}: {e:?}");
+        }
+        let e = call(
+            &api,
+            "change_setting",
+            Some(&admin),
+            json!({"setting": {"key": "scanner", "value": {"kind": "serial", "port": "/dev/null", "baud": 115200, "flow_control": "none", "framing": {"terminator": "cr", "prefix": "", "suffix": "", "max_length": 64}}}, "reason": "bench scanner"}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{e:?}");
+        assert!(e.message.contains("not a device"), "{e:?}");
+
+        // A printer stored before the check (or edited in the file) is refused when the
+        // worker opens it, and the database is untouched.
+        let symlink = dir.path().join("lp0");
+        std::os::unix::fs::symlink(&db, &symlink).unwrap();
+        let e = aliquot_devices::printer::open(
+            &aliquot_domain::printing::PrinterAddress::DeviceFile {
+                path: symlink.display().to_string(),
+            },
+            &[],
+        )
+        .err()
+        .unwrap();
+        assert!(e.to_string().contains("not a device"), "{e}");
+        assert_eq!(std::fs::read(&db).unwrap()[..16], before[..]);
+        assert!(before.starts_with(b"SQLite format 3"));
+    }
+}
+
+/// Issue 11: every operation fed arbitrary JSON, with and without a session. Nothing
+/// panics, and nothing answers "internal error": each bad input gets a clear refusal.
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    /// Field names the operations take, so generated objects reach past the first parse.
+    const KEYS: &[&str] = &[
+        "id",
+        "page",
+        "per_page",
+        "order",
+        "sort",
+        "participant_id",
+        "sample_id",
+        "box_id",
+        "template_id",
+        "event_id",
+        "site_id",
+        "user_id",
+        "job_id",
+        "session_id",
+        "reason",
+        "name",
+        "code",
+        "codes",
+        "text",
+        "labels",
+        "group",
+        "registration_id",
+        "sample_ids",
+        "box_ids",
+        "printer",
+        "copies",
+        "setting",
+        "key",
+        "value",
+        "username",
+        "password",
+        "display_name",
+        "role",
+        "to",
+        "expected",
+        "position",
+        "positions",
+        "placements",
+        "record",
+        "query",
+        "status",
+        "kind",
+        "address",
+        "language",
+        "dpi",
+        "stock",
+        "block",
+        "first",
+        "last",
+        "prefix",
+        "digits",
+        "rows",
+        "columns",
+        "layout",
+        "parent_id",
+        "children",
+        "volume_ul",
+        "sample_type",
+        "items",
+        "count",
+        "consent",
+        "decision",
+        "printed",
+        "from",
+        "until",
+        "action",
+        "entity_id",
+        "actor_name",
+        "file",
+        "content",
+    ];
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1.0e12f64..1.0e12).prop_map(Value::from),
+            "\\PC{0,24}".prop_map(Value::from),
+            Just(Value::from(uuid::Uuid::now_v7().to_string())),
+            Just(Value::from("2026-01-05T09:30:00Z")),
+            Just(Value::from("^XA^FDX^FS^XZ\u{202E}")),
+        ];
+        leaf.prop_recursive(3, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec(
+                    (
+                        prop_oneof![
+                            prop::sample::select(KEYS).prop_map(str::to_owned),
+                            "[a-z_]{1,12}"
+                        ],
+                        inner
+                    ),
+                    0..6
+                )
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    #[test]
+    fn every_operation_refuses_arbitrary_json_clearly() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let (_dir, api, admin) = runtime.block_on(signed_in());
+        let admin = std::cell::RefCell::new(admin);
+        let cases = std::env::var("ALIQUOT_FUZZ_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(600);
+        let mut runner = TestRunner::new(Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let strategy = (0..OPERATIONS.len(), json_value(), 0u8..3);
+        runner
+            .run(&strategy, |(op, args, who)| {
+                let name = OPERATIONS[op];
+                let token = match who {
+                    0 => Some(admin.borrow().clone()),
+                    1 => None,
+                    _ => Some("forged-token".to_owned()),
+                };
+                runtime.block_on(async {
+                    let answer = dispatch(&api, name, token.as_deref(), args.clone()).await;
+                    if let Err(e) = &answer {
+                        prop_assert_ne!(
+                            e.code,
+                            ErrorCode::Internal,
+                            "{} with {} answered {:?}",
+                            name,
+                            args,
+                            e
+                        );
+                        prop_assert!(!e.message.is_empty());
+                    }
+                    // An operation that ended the admin's session: sign in again.
+                    let current = admin.borrow().clone();
+                    if dispatch(&api, "whoami", Some(&current), json!({}))
+                        .await
+                        .is_err()
+                    {
+                        let session = call(
+                            &api,
+                            "login",
+                            None,
+                            json!({"username": "admin", "password": PASSWORD}),
+                        )
+                        .await
+                        .map_err(|e| TestCaseError::fail(format!("cannot sign in again: {e:?}")))?;
+                        *admin.borrow_mut() = session["token"].as_str().unwrap().to_owned();
+                    }
+                    Ok(())
+                })
+            })
+            .unwrap();
     }
 }

@@ -4,6 +4,7 @@
 //! thin code that opens ports; everything above the port is tested with pseudo-terminals,
 //! loopback sockets and fakes behind the same traits.
 
+pub mod device_path;
 pub mod printer;
 pub mod registry;
 pub mod scanner;
@@ -22,6 +23,8 @@ pub enum DeviceError {
     Busy { port: String },
     #[error("{port}: {detail}")]
     Other { port: String, detail: String },
+    #[error("{port} is not a device this can be: {why}")]
+    NotADevice { port: String, why: String },
 }
 
 pub const SERIAL_PERMISSION_FIX: &str =

@@ -47,10 +47,10 @@ pub fn validate_display_name(raw: &str) -> Result<String, DomainError> {
             "must be 1 to 120 characters",
         ));
     }
-    if name.chars().any(char::is_control) {
+    if name.chars().any(crate::registration::is_unsafe_text_char) {
         return Err(DomainError::invalid(
             "display_name",
-            "must not contain control characters",
+            "must not contain control or text-direction characters",
         ));
     }
     Ok(name.to_owned())

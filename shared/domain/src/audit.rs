@@ -22,6 +22,16 @@ pub enum AuditAction {
     /// Print-queue bookkeeping a person asked for (device state, audited like sessions).
     PrintJobCancelled,
     PrintJobRetried,
+    /// A person confirmed that a job held after an interruption did print.
+    PrintJobConfirmed,
+    /// A wrong current password when changing one's own password (throttled like sign-in).
+    PasswordChangeRefused,
+    /// A role asked for what it may not do (rate-limited: one entry per user, permission and
+    /// minute, counting the ones in between).
+    PermissionDenied,
+    /// The start-up check found the audit trail cut or re-chained (it no longer reaches the
+    /// head kept outside the database, or a keyed checkpoint no longer matches).
+    AuditChainAlarm,
 }
 
 impl AuditAction {
@@ -34,6 +44,10 @@ impl AuditAction {
             AuditAction::SessionRevoked => "session_revoked",
             AuditAction::PrintJobCancelled => "print_job_cancelled",
             AuditAction::PrintJobRetried => "print_job_retried",
+            AuditAction::PrintJobConfirmed => "print_job_confirmed",
+            AuditAction::PasswordChangeRefused => "password_change_refused",
+            AuditAction::PermissionDenied => "permission_denied",
+            AuditAction::AuditChainAlarm => "audit_chain_alarm",
         }
     }
 

@@ -388,7 +388,11 @@ pub fn validate_reason(reason: &str) -> Result<String, crate::DomainError> {
     if reason.is_empty() {
         return Err(crate::DomainError::invalid("reason", "please say why"));
     }
-    if reason.chars().count() > 500 || reason.chars().any(|c| c.is_control() && c != '\n') {
+    if reason.chars().count() > 500
+        || reason
+            .chars()
+            .any(|c| crate::registration::is_unsafe_text_char(c) && c != '\n')
+    {
         return Err(crate::DomainError::invalid(
             "reason",
             "must be at most 500 printable characters",

@@ -467,4 +467,114 @@ mod tests {
         assert!(code.starts_with("P10042"));
         assert_eq!(verify_check_character(&code).unwrap(), "P10042");
     }
+
+    // Boundaries found by `cargo mutants` (issue 11): each case below kills a mutant that
+    // survived the tests above (an off-by-one in a range check or in `remaining`).
+
+    #[test]
+    fn remaining_counts_what_is_left_and_never_goes_negative() {
+        let b = sample_block("ws1", "AQ", 1, 100);
+        assert_eq!(b.remaining(), 100);
+        let (_, b) = b.issue().unwrap();
+        assert_eq!(b.remaining(), 99);
+        let one = sample_block("ws1", "AQ", 7, 7);
+        assert_eq!(one.remaining(), 1);
+        let (n, used) = one.issue().unwrap();
+        assert_eq!((n, used.remaining()), (7, 0));
+        let mut past = used.clone();
+        past.next = past.last + 5;
+        assert_eq!(past.remaining(), 0);
+    }
+
+    #[rstest]
+    #[case(1000, 4999, true)] // exactly the site's range
+    #[case(4000, 4999, true)] // ending exactly at the range's end
+    #[case(1000, 1000, true)] // a one-number block at the start
+    #[case(4999, 4999, true)] // a one-number block at the end
+    #[case(999, 1500, false)]
+    #[case(4000, 5000, false)]
+    fn participant_blocks_at_the_edges_of_the_site_range(
+        #[case] first: i64,
+        #[case] last: i64,
+        #[case] ok: bool,
+    ) {
+        let new = NewBlock {
+            kind: BlockKind::Participant,
+            device_id: "ws1".into(),
+            site_id: Some(uuid::Uuid::nil()),
+            prefix: String::new(),
+            digits: 0,
+            first,
+            last,
+        };
+        assert_eq!(
+            validate_new_block(&new, &[], Some((1000, 4999))).is_ok(),
+            ok,
+            "{first}–{last}"
+        );
+    }
+
+    #[rstest]
+    #[case(new_sample("ws2", "AR", 1, 1), true)] // one number, the lowest allowed
+    #[case(new_sample("ws2", "AR", 0, 5), false)]
+    #[case(new_sample("ws2", "ABCDEF", 1, 10), true)] // a 6-character prefix
+    #[case(new_sample("ws2", "ABCDEFG", 1, 10), false)]
+    #[case(new_sample("ws2", "AR", 1, 999_999), true)] // the largest 6-digit number
+    #[case(new_sample("ws2", "AQ", 100, 300), false)] // starts on ws1's last number
+    #[case(new_sample("ws2", "AQ", 101, 300), true)] // starts right after it
+    #[case(new_sample("ws2", "AQ", 1, 1), false)] // ends on ws1's first number
+    #[case(new_sample("ws2", "  aq ", 101, 300), true)] // trimmed and upper-cased
+    fn sample_blocks_at_their_edges(#[case] new: NewBlock, #[case] ok: bool) {
+        let existing = [sample_block("ws1", "AQ", 1, 100)];
+        assert_eq!(
+            validate_new_block(&new, &existing, None).is_ok(),
+            ok,
+            "{new:?}"
+        );
+    }
+
+    #[test]
+    fn digits_between_four_and_nine() {
+        for (digits, ok) in [(3, false), (4, true), (9, true), (10, false)] {
+            let mut new = new_sample("ws2", "AR", 1, 10);
+            new.digits = digits;
+            assert_eq!(validate_new_block(&new, &[], None).is_ok(), ok, "{digits}");
+        }
+        let mut four = new_sample("ws2", "AR", 1, 9_999);
+        four.digits = 4;
+        assert!(validate_new_block(&four, &[], None).is_ok());
+        four.last = 10_000;
+        assert!(validate_new_block(&four, &[], None).is_err());
+    }
+
+    #[test]
+    fn one_prefix_keeps_one_number_of_digits() {
+        let mut wider = new_sample("ws2", "AQ", 500, 600);
+        wider.digits = 7;
+        let err =
+            validate_new_block(&wider, &[sample_block("ws1", "AQ", 1, 100)], None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DomainError::Invalid {
+                    field: "digits",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_block_reads_back_exactly_its_own_numbers() {
+        let b = sample_block("ws1", "AQ", 100, 200);
+        for (n, inside) in [(99, false), (100, true), (200, true), (201, false)] {
+            let code = b.code_of(n).unwrap();
+            assert_eq!(b.number_of(&code), inside.then_some(n), "{n}");
+        }
+        // A code with another number of digits is not its own.
+        let mut seven = b.clone();
+        seven.digits = 7;
+        assert_eq!(seven.number_of(&b.code_of(150).unwrap()), None);
+    }
 }

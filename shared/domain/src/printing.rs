@@ -192,6 +192,28 @@ impl LabelGroup {
     }
 }
 
+/// The shape of a device path, before the workstation resolves it (the devices crate then
+/// requires a character device of the right kind): absolute under /dev with no `.` or `..`
+/// step, or a Windows COM port where `com_port` is allowed.
+pub fn is_device_path_shape(path: &str, com_port: bool) -> bool {
+    let path = path.trim();
+    if path.len() > 120 || path.chars().any(crate::registration::is_unsafe_text_char) {
+        return false;
+    }
+    if com_port && path.starts_with("COM") && path[3..].parse::<u16>().is_ok_and(|n| n > 0) {
+        return true;
+    }
+    match path.strip_prefix("/dev/") {
+        Some(rest) => {
+            !rest.is_empty()
+                && rest
+                    .split('/')
+                    .all(|step| !step.is_empty() && step != "." && step != "..")
+        }
+        None => false,
+    }
+}
+
 impl PrinterSettings {
     pub fn validate(mut self) -> Result<PrinterSettings, DomainError> {
         self.name = crate::registration::validate_text("name", &self.name, 60)?;
@@ -211,13 +233,15 @@ impl PrinterSettings {
                     "give the printer's host name or IP address and port (usually 9100)",
                 ))
             }
-            PrinterAddress::Serial { port, baud, .. } if port.trim().is_empty() || *baud == 0 => {
+            PrinterAddress::Serial { port, baud, .. }
+                if !is_device_path_shape(port, true) || *baud == 0 =>
+            {
                 return Err(DomainError::invalid(
                     "address",
                     "give the serial port (e.g. /dev/ttyUSB0) and its baud rate",
                 ))
             }
-            PrinterAddress::DeviceFile { path } if !path.starts_with("/dev/") => {
+            PrinterAddress::DeviceFile { path } if !is_device_path_shape(path, false) => {
                 return Err(DomainError::invalid(
                     "address",
                     "a printer device file is under /dev (e.g. /dev/usb/lp0)",
@@ -280,6 +304,34 @@ pub fn check_job(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_paths_stay_under_dev() {
+        // Issue 11, defect 1: "/dev/../<data dir>/aliquot.db" passed a prefix check.
+        for bad in [
+            "/dev/../root/.local/share/aliquot/aliquot.db",
+            "/dev/usb/../../etc/passwd",
+            "/dev/./lp0",
+            "/dev/",
+            "/dev//lp0",
+            "/tmp/lp0",
+            "dev/lp0",
+            "/dev/lp0\u{202E}",
+            "",
+        ] {
+            assert!(!is_device_path_shape(bad, true), "{bad:?}");
+        }
+        for good in [
+            "/dev/usb/lp0",
+            "/dev/ttyUSB0",
+            "/dev/serial/by-id/usb-Zebra-if00",
+        ] {
+            assert!(is_device_path_shape(good, false), "{good:?}");
+        }
+        assert!(is_device_path_shape("COM3", true));
+        assert!(!is_device_path_shape("COM3", false));
+        assert!(!is_device_path_shape("COM0", true));
+    }
 
     #[test]
     fn a_reprint_needs_a_reason() {

@@ -20,12 +20,24 @@ pub fn validate_site_code(code: &str) -> Result<String, DomainError> {
 }
 
 /// A required short text (names, places): trimmed, 1‥max printable characters.
+/// Characters no name, label text or reason may hold: control characters, and the Unicode
+/// bidirectional formatting characters (overrides, embeddings, isolates, marks), which can
+/// make a label or a list show text in an order other than the one stored — `U+202E` turns
+/// "P10023X" into what reads as another code (Trojan Source, CVE-2021-42574).
+pub fn is_unsafe_text_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+}
+
 pub fn validate_text(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(DomainError::invalid(field, "is required"));
     }
-    if value.chars().count() > max || value.chars().any(char::is_control) {
+    if value.chars().count() > max || value.chars().any(is_unsafe_text_char) {
         return Err(DomainError::invalid(
             field,
             format!("at most {max} printable characters"),
@@ -95,6 +107,23 @@ pub fn check_range(range: SiteRange, context: &RangeContext) -> Result<(), Domai
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_refuse_text_direction_characters() {
+        // Issue 11, defect 11: U+202E makes "Site 1 evil" display reversed on a label.
+        for bad in [
+            "Site \u{202E}1",
+            "A\u{2066}B",
+            "A\u{200F}B",
+            "A\u{061C}B",
+            "A\u{202A}B",
+        ] {
+            assert!(super::validate_text("name", bad, 60).is_err(), "{bad:?}");
+        }
+        for good in ["Site 1", "Hôpital Saint-Éloi", "北京协和医院", "مستشفى"] {
+            assert!(super::validate_text("name", good, 60).is_ok(), "{good:?}");
+        }
+    }
+
     use super::*;
     use rstest::rstest;
 

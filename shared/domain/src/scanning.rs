@@ -113,10 +113,7 @@ impl ScannerSettings {
         match self {
             ScannerSettings::Serial(mut s) => {
                 s.port = s.port.trim().to_owned();
-                let looks_like_port = s.port.starts_with("/dev/")
-                    || (s.port.starts_with("COM")
-                        && s.port[3..].parse::<u16>().is_ok_and(|n| n > 0));
-                if !looks_like_port || s.port.len() > 120 || s.port.contains("..") {
+                if !crate::printing::is_device_path_shape(&s.port, true) {
                     return Err(DomainError::invalid(
                         "port",
                         "a serial port such as /dev/ttyACM0 or COM3",

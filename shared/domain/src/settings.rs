@@ -132,7 +132,7 @@ impl Setting {
                 let name = name.trim().to_owned();
                 if name.is_empty()
                     || name.chars().count() > 120
-                    || name.chars().any(char::is_control)
+                    || name.chars().any(crate::registration::is_unsafe_text_char)
                 {
                     return Err(DomainError::invalid(
                         "lab_name",
@@ -169,30 +169,51 @@ impl Setting {
             )),
             Setting::AutoPosition(v) => Ok(Setting::AutoPosition(v)),
             Setting::HubUrl(None) => Ok(Setting::HubUrl(None)),
-            Setting::HubUrl(Some(url)) => {
-                let url = url.trim().to_owned();
-                let rest = url
-                    .strip_prefix("https://")
-                    .or_else(|| url.strip_prefix("http://"));
-                match rest {
-                    Some(host) if !host.is_empty() && !url.chars().any(char::is_whitespace) => {
-                        Ok(Setting::HubUrl(Some(url)))
-                    }
-                    _ => Err(DomainError::invalid(
-                        "hub_url",
-                        "must start with https:// (or http:// on a lab network) and name a host",
-                    )),
-                }
-            }
+            Setting::HubUrl(Some(url)) => Ok(Setting::HubUrl(Some(validate_hub_url(&url)?))),
         }
     }
+}
+
+/// The hub's address: an absolute http(s) URL naming a host, with no user name or
+/// password in it (they would be stored and shown in clear), no query and no fragment.
+pub fn validate_hub_url(raw: &str) -> Result<String, DomainError> {
+    let refuse = || {
+        DomainError::invalid(
+            "hub_url",
+            "must be an address such as https://hub.lab.example (or http:// on a lab network), without a user name, password, query or fragment",
+        )
+    };
+    let raw = raw.trim();
+    if raw.len() > 300
+        || raw
+            .chars()
+            .any(|c| c.is_whitespace() || crate::registration::is_unsafe_text_char(c))
+    {
+        return Err(refuse());
+    }
+    let url = url::Url::parse(raw).map_err(|_| refuse())?;
+    let plain = matches!(url.scheme(), "https" | "http")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !plain {
+        return Err(refuse());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 fn optional_name(field: &'static str, name: Option<String>) -> Result<Option<String>, DomainError> {
     match name.map(|n| n.trim().to_owned()) {
         None => Ok(None),
         Some(n) if n.is_empty() => Ok(None),
-        Some(n) if n.chars().count() <= 80 && !n.chars().any(char::is_control) => Ok(Some(n)),
+        Some(n)
+            if n.chars().count() <= 80
+                && !n.chars().any(crate::registration::is_unsafe_text_char) =>
+        {
+            Ok(Some(n))
+        }
         Some(_) => Err(DomainError::invalid(
             field,
             "must be at most 80 printable characters",
@@ -227,6 +248,17 @@ mod tests {
     #[case(Setting::LabelCopies(3), Ok(Setting::LabelCopies(3)))]
     #[case(Setting::HubUrl(Some("ftp://x".into())), Err("hub_url"))]
     #[case(Setting::HubUrl(Some("https://hub.lab".into())), Ok(Setting::HubUrl(Some("https://hub.lab".into()))))]
+    #[case(Setting::HubUrl(Some("http://10.0.0.5:8443/".into())), Ok(Setting::HubUrl(Some("http://10.0.0.5:8443".into()))))]
+    // Issue 11, defect 11: anything that merely starts with https:// was accepted.
+    #[case(Setting::HubUrl(Some("https://".into())), Err("hub_url"))]
+    #[case(Setting::HubUrl(Some("https://<script>".into())), Err("hub_url"))]
+    #[case(Setting::HubUrl(Some("https://admin:secret@hub.lab".into())), Err("hub_url"))]
+    #[case(Setting::HubUrl(Some("https://hub.lab/?next=evil".into())), Err("hub_url"))]
+    #[case(Setting::HubUrl(Some("https://hub.lab/#x".into())), Err("hub_url"))]
+    #[case(Setting::HubUrl(Some("javascript:alert(1)".into())), Err("hub_url"))]
+    #[case(Setting::HubUrl(Some("https://hub\u{202E}bal.".into())), Err("hub_url"))]
+    #[case(Setting::LabName("Lab \u{202E}A".into()), Err("lab_name"))]
+    #[case(Setting::SampleLabelPrinter(Some("Zebra\u{2066}".into())), Err("sample_label_printer"))]
     #[case(Setting::SampleLabelPrinter(Some(" ".into())), Ok(Setting::SampleLabelPrinter(None)))]
     #[case(Setting::BoxLabelPrinter(Some("Box Zebra ".into())), Ok(Setting::BoxLabelPrinter(Some("Box Zebra".into()))))]
     fn validation(#[case] input: Setting, #[case] expected: Result<Setting, &'static str>) {

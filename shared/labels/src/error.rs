@@ -73,6 +73,12 @@ pub enum LabelError {
         ch: char,
     },
 
+    #[error(
+        "the {field} contains {ch:?}, which label printers' built-in fonts cannot print (they \
+         carry Latin letters only); write it in Latin letters for labels"
+    )]
+    NoGlyph { field: &'static str, ch: char },
+
     #[error("copies must be between 1 and {max}, not {given}")]
     Copies { given: u16, max: u16 },
 

@@ -421,11 +421,22 @@ fn field_value(field: Field, data: &LabelData) -> Result<String, LabelError> {
 
 /// Text may be any Unicode except control characters, which no label can show and which
 /// would end a TSPL command line.
+/// One rule for every output: text the printers' resident fonts (ZPL font 0, and the PDF
+/// preview's WinAnsi font) cannot draw is refused when the label is bound, so a print job
+/// and its preview accept or refuse the same labels with the same words, before anything
+/// is queued (issue 11, defect 12). Zebra font 0 has no CJK glyphs: a site name in Chinese
+/// would print as boxes.
 fn check_text(field: Field, value: &str) -> Result<(), LabelError> {
     if let Some(c) = value.chars().find(|c| c.is_control()) {
         return Err(LabelError::ControlCharacter {
             field: field.name(),
             code: u32::from(c),
+        });
+    }
+    if let Some(ch) = value.chars().find(|c| !crate::vector::has_glyph(*c)) {
+        return Err(LabelError::NoGlyph {
+            field: field.name(),
+            ch,
         });
     }
     Ok(())

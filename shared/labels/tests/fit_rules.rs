@@ -93,28 +93,21 @@ fn a_long_sample_code_shrinks_on_the_cryovial_label_then_is_refused() {
 }
 
 #[test]
-fn text_the_target_cannot_print_is_refused_not_replaced() {
-    let label = tube_with_site("Москва").expect("binds");
-    // ZPL sends UTF-8 under ^CI28: the printer's font decides.
-    zpl::render(&label, Dpi::D203, 1).expect("zpl takes UTF-8");
-    for err in [
-        tspl::render(&label, Dpi::D203, 1).unwrap_err(),
-        pdf::single(&label).unwrap_err(),
-    ] {
+fn text_the_label_fonts_cannot_draw_is_refused_when_bound_for_every_output() {
+    // Issue 11, defect 12: ZPL took "Москва" (font 0 has no Cyrillic: boxes on the label)
+    // while the preview refused it. Now binding refuses it, once, for every output.
+    for site in ["Москва", "北京协和医院", "Site \u{202E}1"] {
+        let err = tube_with_site(site).unwrap_err();
         assert!(
-            matches!(
-                err,
-                LabelError::NotPrintable {
-                    field: "site",
-                    ch: 'М',
-                    ..
-                }
-            ),
-            "{err}"
+            matches!(err, LabelError::NoGlyph { field: "site", .. }),
+            "{site}: {err}"
         );
+        assert!(err.to_string().contains("Latin letters"), "{err}");
     }
-    // Latin-1 is in the PDF font.
-    pdf::single(&tube_with_site("Tromsø").expect("binds")).expect("pdf");
+    // Latin-1 binds and goes to every output.
+    let label = tube_with_site("Tromsø").expect("binds");
+    zpl::render(&label, Dpi::D203, 1).expect("zpl");
+    pdf::single(&label).expect("pdf");
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The audit trail in SQLite: one typed append, a paged chain verification, a paged list.
 //! Rows cannot be changed or removed: triggers in the schema abort UPDATE and DELETE.
 
-use crate::{format_utc, Result, Store};
-use aliquot_domain::audit::{verify_rows, AuditEntry, ChainBreak, StoredAuditRow, GENESIS_HASH};
+use crate::{format_utc, Result, Store, StoreError};
+use aliquot_domain::audit::{AuditEntry, ChainBreak, StoredAuditRow, GENESIS_HASH};
 use aliquot_domain::paging::{Page, PageRequest, SortOrder};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
@@ -22,7 +22,11 @@ pub struct AuditFilter {
 
 /// Appends `entry` to the chain inside the caller's transaction; returns its sequence number.
 /// The only function that writes `audit_log` (predecessor finding C-03).
-pub(crate) async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<i64> {
+/// The caller commits with `Store::commit_audited`, which moves the anchor to the new head.
+pub(crate) async fn append(
+    conn: &mut SqliteConnection,
+    entry: &AuditEntry,
+) -> Result<crate::anchor::ChainPoint> {
     let head =
         sqlx::query!(r#"SELECT seq AS "seq!", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
             .fetch_optional(&mut *conn)
@@ -51,7 +55,10 @@ pub(crate) async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> R
     )
     .execute(&mut *conn)
     .await?;
-    Ok(row.seq)
+    Ok(crate::anchor::ChainPoint {
+        seq: row.seq,
+        hash: row.hash,
+    })
 }
 
 /// Result of walking the whole chain.
@@ -61,35 +68,48 @@ pub struct ChainVerification {
     pub first_break: Option<ChainBreak>,
 }
 
-const VERIFY_BATCH: i64 = 1_000;
+pub(crate) const VERIFY_BATCH: i64 = 1_000;
 
 impl Store {
     /// Walks the audit chain from the first entry, a batch at a time (constant memory), and
     /// reports the first broken link.
     pub async fn verify_audit_chain(&self) -> Result<ChainVerification> {
-        let mut prev_seq = 0_i64;
-        let mut prev_hash = GENESIS_HASH.to_owned();
-        let mut checked = 0_i64;
-        loop {
-            let rows = self.audit_rows_after(prev_seq, VERIFY_BATCH).await?;
-            if rows.is_empty() {
-                return Ok(ChainVerification {
-                    entries_checked: checked,
-                    first_break: None,
-                });
-            }
-            let batch_start = prev_seq;
-            if let Some(broken) = verify_rows(&rows, &mut prev_seq, &mut prev_hash) {
-                return Ok(ChainVerification {
-                    entries_checked: checked + (prev_seq - batch_start),
-                    first_break: Some(broken),
-                });
-            }
-            checked += rows.len() as i64;
-        }
+        let (entries_checked, first_break) = self
+            .verify_audit_from(&crate::anchor::ChainPoint::genesis())
+            .await?;
+        Ok(ChainVerification {
+            entries_checked,
+            first_break,
+        })
     }
 
-    async fn audit_rows_after(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredAuditRow>> {
+    /// The whole chain walked, and also checked against its anchor outside the database
+    /// (what an auditor asks for: nothing edited, nothing cut, nothing re-chained).
+    pub async fn verify_audit_anchored(&self) -> Result<crate::anchor::AnchorCheck> {
+        let Some(anchor) = &self.anchor else {
+            return Err(StoreError::Decode(
+                "this store has no audit anchor (a backup copy)".into(),
+            ));
+        };
+        // What the anchor file says now, not what it said at start-up.
+        let mut check = self.check_audit_anchor(&anchor.current()?, false).await?;
+        let whole = self.verify_audit_chain().await?;
+        let (entries, first_break) = (whole.entries_checked, whole.first_break);
+        check.entries_checked = entries;
+        if let Some(b) = first_break {
+            let text = format!("the audit trail does not verify from its start: {b:?}");
+            if !check.problems.contains(&text) {
+                check.problems.push(text);
+            }
+        }
+        Ok(check)
+    }
+
+    pub(crate) async fn audit_rows_after(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredAuditRow>> {
         Ok(sqlx::query_as!(
             StoredAuditRow,
             r#"SELECT seq AS "seq!", at, actor_id, actor_name, action, entity_type, entity_id,

@@ -44,6 +44,13 @@ impl Store {
     /// applies pending migrations and makes sure this workstation has a device id.
     pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
         std::fs::create_dir_all(data_dir)?;
+        // Only the workstation's user may enter the data directory: the database, the
+        // audit anchor and its key are not for other accounts on the machine.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+        }
         let path = data_dir.join(DB_FILE_NAME);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -53,11 +60,18 @@ impl Store {
         integrity_check(&pool).await?;
         MIGRATOR.run(&pool).await?;
         let device_id = ensure_device_id(&pool, clock.now()).await?;
-        Ok(Store {
+        let anchor = Arc::new(crate::anchor::AuditAnchor::open(data_dir, &device_id)?);
+        let store = Store {
             pool,
             clock,
             device_id,
-        })
+            passwords: crate::password::PasswordWorkers::start()?,
+            refusals: Default::default(),
+            anchor: Some(Arc::clone(&anchor)),
+        };
+        // The audit trail is checked against its anchor before anyone signs in.
+        store.start_audit_anchor(&anchor).await?;
+        Ok(store)
     }
 
     /// Writes a consistent copy of the database to `target` with `VACUUM INTO` while the
@@ -99,6 +113,9 @@ async fn verify_backup(target: &Path, clock: Arc<dyn Clock>) -> Result<BackupRep
         pool: pool.clone(),
         clock,
         device_id: String::new(),
+        passwords: crate::password::PasswordWorkers::start()?,
+        refusals: Default::default(),
+        anchor: None,
     };
     let verification = copy.verify_audit_chain().await?;
     pool.close().await;

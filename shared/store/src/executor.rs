@@ -56,11 +56,43 @@ pub struct Executed {
     pub entity_id: String,
 }
 
+/// Workstation state written in the same transaction as a command but not part of it: it
+/// is never in the outbox, so the hub's replay of the command does not depend on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlongWith {
+    Nothing,
+    /// A password change ends the user's other sessions on this workstation.
+    EndOtherSessions {
+        keep: Uuid,
+    },
+    /// Labels for the kit are owed: recorded with the kit, so a crash before its print job
+    /// is queued leaves the kit listed as unprinted instead of silently without labels.
+    KitLabelsOwed {
+        registration_id: Uuid,
+    },
+    /// The kit's owed labels are queued by this print job.
+    KitLabelsQueued {
+        registration_id: Uuid,
+    },
+}
+
 impl Store {
     pub async fn execute(&self, actor: &Actor, command: Command) -> Result<Executed> {
+        self.execute_along_with(actor, command, AlongWith::Nothing)
+            .await
+    }
+
+    /// [`Store::execute`], writing `along` in the command's transaction.
+    pub async fn execute_along_with(
+        &self,
+        actor: &Actor,
+        command: Command,
+        along: AlongWith,
+    ) -> Result<Executed> {
         let kind = command.kind();
         let permission = kind.permission();
         if !actor.role.may(permission) {
+            self.record_refusal(actor, permission).await;
             return Err(StoreError::Forbidden(permission));
         }
         let now = self.clock.now();
@@ -75,8 +107,9 @@ impl Store {
             device_id: &self.device_id,
         };
         let Applied { change, resolved } = apply(&mut tx, &ctx, &command).await?;
+        apply_along(&mut tx, &ctx, &along).await?;
         let recorded = resolved.as_ref().unwrap_or(&command);
-        let audit_seq = audit::append(
+        let head = audit::append(
             &mut tx,
             &AuditEntry {
                 actor_id: actor.user_id,
@@ -109,12 +142,28 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
+        let audit_seq = head.seq;
+        self.commit_audited(tx, head).await?;
         Ok(Executed {
             command_id,
             audit_seq,
             entity_id: change.entity_id,
         })
+    }
+}
+
+async fn apply_along(conn: &mut SqliteConnection, ctx: &Ctx<'_>, along: &AlongWith) -> Result<()> {
+    match along {
+        AlongWith::Nothing => Ok(()),
+        AlongWith::EndOtherSessions { keep } => {
+            crate::auth::end_other_sessions(conn, ctx.actor.user_id, *keep, ctx.now).await
+        }
+        AlongWith::KitLabelsOwed { registration_id } => {
+            printing::owe_kit_labels(conn, ctx, *registration_id).await
+        }
+        AlongWith::KitLabelsQueued { registration_id } => {
+            printing::kit_labels_queued(conn, *registration_id).await
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! Every change to domain data goes through [`Store::execute`]. Reads are plain functions
 //! on [`Store`]. SQL lives only in this crate.
 
+pub mod anchor;
 pub mod audit;
 pub mod auth;
 mod db;
@@ -21,7 +22,7 @@ pub mod storage;
 pub mod users;
 
 pub use db::{default_data_dir, BackupReport, DB_FILE_NAME};
-pub use executor::Executed;
+pub use executor::{AlongWith, Executed};
 pub use password::{hash_password, verify_password, PASSWORD_PARAMS};
 
 use aliquot_domain::{Clock, DomainError, Permission};
@@ -34,6 +35,12 @@ pub struct Store {
     pool: sqlx::SqlitePool,
     clock: Arc<dyn Clock>,
     device_id: String,
+    /// The few threads that run argon2 (bounded memory, "busy" past the queue).
+    passwords: password::PasswordWorkers,
+    /// When each (user, permission) refusal was last written to the audit trail.
+    refusals: Arc<std::sync::Mutex<auth::RefusalLog>>,
+    /// The audit chain's head kept outside the database (none for a backup copy).
+    anchor: Option<Arc<anchor::AuditAnchor>>,
 }
 
 #[derive(Debug, Error)]
@@ -48,6 +55,8 @@ pub enum StoreError {
     InvalidCredentials,
     #[error("too many failed sign-ins")]
     LockedOut,
+    #[error("the workstation is busy checking other passwords")]
+    Busy,
     #[error("the database file failed its integrity check: {0}")]
     Corrupt(String),
     #[error("backup failed: {0}")]
@@ -74,7 +83,14 @@ impl Store {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
+    /// Closes the pool, after writing the audit anchor at the final head.
     pub async fn close(&self) {
+        if let Some(anchor) = &self.anchor {
+            match self.audit_head().await {
+                Ok(head) => anchor.flush(&head),
+                Err(e) => tracing::warn!(error = %e, "could not read the audit head on close"),
+            }
+        }
         self.pool.close().await;
     }
 }

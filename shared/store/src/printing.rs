@@ -45,6 +45,9 @@ pub struct PrintJobRecord {
     pub reason: Option<String>,
     /// Why the job was cancelled, if it was.
     pub cancel_reason: Option<String>,
+    /// Set when a crash caught the job while it was being sent: it may have printed, and
+    /// waits for a person to confirm the labels or print them again.
+    pub in_doubt_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -54,6 +57,54 @@ pub struct PrintJobRecord {
 enum JobChange {
     Cancel,
     Retry,
+}
+
+/// A kit registered with its labels asked for, whose labels were never queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct UnprintedKit {
+    pub registration_id: Uuid,
+    pub participant_code: String,
+    pub kit_name: String,
+    #[ts(type = "number")]
+    pub tubes: i64,
+    pub owed_since: DateTime<Utc>,
+    pub last_error: Option<String>,
+}
+
+/// Records that a kit's labels are owed, in the kit's transaction.
+pub(crate) async fn owe_kit_labels(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    registration_id: Uuid,
+) -> Result<()> {
+    let (id, at, by) = (
+        registration_id.to_string(),
+        format_utc(ctx.now),
+        ctx.actor.user_id.to_string(),
+    );
+    sqlx::query!(
+        "INSERT INTO kit_labels_owed (registration_id, owed_since, owed_by) VALUES (?1, ?2, ?3)
+         ON CONFLICT (registration_id) DO NOTHING",
+        id,
+        at,
+        by
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The kit's labels are queued: they are no longer owed (in the print job's transaction).
+pub(crate) async fn kit_labels_queued(
+    conn: &mut SqliteConnection,
+    registration_id: Uuid,
+) -> Result<()> {
+    let id = registration_id.to_string();
+    sqlx::query!("DELETE FROM kit_labels_owed WHERE registration_id = ?1", id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A job ready to go to its printer.
@@ -364,7 +415,7 @@ impl Store {
             )
             .into());
         }
-        audit::append(
+        let head = audit::append(
             &mut tx,
             &self.device_entry(
                 actor.user_id,
@@ -376,16 +427,140 @@ impl Store {
             ),
         )
         .await?;
-        tx.commit().await?;
+        self.commit_audited(tx, head).await?;
         Ok(())
     }
 
-    /// Jobs caught mid-send by a crash go back to the queue (the printer discards a job
-    /// it did not receive whole, so sending it again does not print it twice).
-    pub async fn resume_interrupted_print_jobs(&self) -> Result<u64> {
+    /// Jobs caught "sent" by a crash are held in doubt: the printer may have received the
+    /// whole job before the crash (its "done" is written after the printer confirms), and a
+    /// second set of tube labels is a wrong-sample risk. A person checks the labels and
+    /// settles the job (`settle_print_job`); nothing is resent on its own.
+    pub async fn hold_interrupted_print_jobs(&self) -> Result<u64> {
         let now = format_utc(self.clock.now());
-        let done = sqlx::query!("UPDATE print_jobs SET state = 'queued', updated_at = ?1, next_attempt_at = ?1 WHERE state = 'sent'", now).execute(&self.pool).await?;
-        Ok(done.rows_affected())
+        let held = sqlx::query!(
+            "UPDATE print_jobs SET in_doubt_since = ?1, updated_at = ?1,
+                    last_error = 'interrupted while printing: it may have printed. Check the printer, then confirm the labels or print again.'
+             WHERE state = 'sent' AND in_doubt_since IS NULL",
+            now
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(held.rows_affected())
+    }
+
+    /// Settles a job held in doubt: the labels are there (`printed`), or it is printed
+    /// again, which needs a reason. Audited like a cancel or retry.
+    pub async fn settle_print_job(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        printed: bool,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        if !printed && reason.is_none() {
+            return Err(
+                DomainError::invalid("reason", "say why the labels are printed again").into(),
+            );
+        }
+        let (key, now) = (id.to_string(), format_utc(self.clock.now()));
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = if printed {
+            sqlx::query!(
+                "UPDATE print_jobs SET state = 'done', in_doubt_since = NULL, last_error = NULL, updated_at = ?1
+                 WHERE id = ?2 AND state = 'sent' AND in_doubt_since IS NOT NULL",
+                now,
+                key
+            )
+            .execute(&mut *tx)
+            .await?
+        } else {
+            sqlx::query!(
+                "UPDATE print_jobs SET state = 'queued', in_doubt_since = NULL, last_error = NULL,
+                        waiting_for = NULL, updated_at = ?1, next_attempt_at = ?1
+                 WHERE id = ?2 AND state = 'sent' AND in_doubt_since IS NOT NULL",
+                now,
+                key
+            )
+            .execute(&mut *tx)
+            .await?
+        };
+        if done.rows_affected() == 0 {
+            return Err(DomainError::invalid(
+                "print job",
+                "only a job held after an interruption can be confirmed or printed again",
+            )
+            .into());
+        }
+        let action = if printed {
+            AuditAction::PrintJobConfirmed
+        } else {
+            AuditAction::PrintJobRetried
+        };
+        let head = audit::append(
+            &mut tx,
+            &self.device_entry(
+                actor.user_id,
+                &actor.username,
+                action,
+                "print_job",
+                &key,
+                reason,
+            ),
+        )
+        .await?;
+        self.commit_audited(tx, head).await?;
+        Ok(())
+    }
+
+    /// Kits whose labels were asked for with the registration but never queued (a crash
+    /// between the two, or a printing problem), oldest first.
+    pub async fn unprinted_kits(&self, request: PageRequest) -> Result<Page<UnprintedKit>> {
+        let page = request.validate()?;
+        let total = sqlx::query_scalar!("SELECT COUNT(*) FROM kit_labels_owed")
+            .fetch_one(&self.pool)
+            .await?;
+        let (limit, offset) = (page.limit(), page.offset());
+        let rows = sqlx::query!(
+            r#"SELECT o.registration_id AS "registration_id!", o.owed_since, o.last_error,
+                      p.code AS participant_code, t.name AS kit_name,
+                      (SELECT COUNT(*) FROM samples s WHERE s.registration_id = o.registration_id) AS "tubes!: i64"
+               FROM kit_labels_owed o
+               JOIN kit_registrations k ON k.id = o.registration_id
+               JOIN participants p ON p.id = k.participant_id
+               JOIN kit_templates t ON t.id = k.template_id
+               ORDER BY o.owed_since, o.registration_id LIMIT ?1 OFFSET ?2"#,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                Ok(UnprintedKit {
+                    registration_id: parse_uuid(&r.registration_id)?,
+                    participant_code: r.participant_code,
+                    kit_name: r.kit_name,
+                    tubes: r.tubes,
+                    owed_since: parse_utc(&r.owed_since)?,
+                    last_error: r.last_error,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// Why a kit's owed labels could not be queued, shown with it at the desk.
+    pub async fn kit_labels_not_queued(&self, registration_id: Uuid, why: &str) -> Result<()> {
+        let id = registration_id.to_string();
+        sqlx::query!(
+            "UPDATE kit_labels_owed SET last_error = ?2 WHERE registration_id = ?1",
+            id,
+            why
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     pub async fn print_job(&self, id: Uuid) -> Result<PrintJobRecord> {
@@ -437,7 +612,7 @@ impl Store {
     ) -> Result<Vec<PrintJobRecord>> {
         let rows = sqlx::query!(
             r#"SELECT id AS "id!", printer, template, subject, records, copies, state, attempts, last_error, waiting_for,
-                      reprint_of, reason, cancel_reason, created_at, updated_at
+                      reprint_of, reason, cancel_reason, in_doubt_since, created_at, updated_at
                FROM print_jobs
                WHERE (?1 IS NULL OR id = ?1)
                  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(records) WHERE value = ?4))
@@ -466,6 +641,7 @@ impl Store {
                     reprint_of: r.reprint_of.as_deref().map(parse_uuid).transpose()?,
                     reason: r.reason,
                     cancel_reason: r.cancel_reason,
+                    in_doubt_since: r.in_doubt_since.as_deref().map(parse_utc).transpose()?,
                     created_at: parse_utc(&r.created_at)?,
                     updated_at: parse_utc(&r.updated_at)?,
                 })

@@ -44,6 +44,7 @@ import type {
   ListNotificationsArgs,
   ListPrintJobsArgs,
   ListSessionsArgs,
+  ListUnprintedKitsArgs,
   ListUsersArgs,
   LoginArgs,
   LookupScanArgs,
@@ -79,10 +80,12 @@ import type {
   SearchParticipantsArgs,
   SessionView,
   Settings,
+  SettlePrintJobArgs,
   SetupStatus,
   SiteRecord,
   TestPrintArgs,
   TransitionSampleArgs,
+  UnprintedKit,
   UpdateSiteArgs,
   UserView,
   VoidStorageArgs,
@@ -155,6 +158,8 @@ export interface Operations {
   reprint: { args: ReprintArgs; result: PrintJobRecord };
   cancel_print_job: { args: CancelPrintJobArgs; result: PrintJobRecord };
   retry_print_job: { args: RetryPrintJobArgs; result: PrintJobRecord };
+  settle_print_job: { args: SettlePrintJobArgs; result: PrintJobRecord };
+  list_unprinted_kits: { args: ListUnprintedKitsArgs; result: Page<UnprintedKit> };
   test_print: { args: TestPrintArgs; result: PrintJobRecord };
   print_labels: { args: PrintLabelsArgs; result: PrintJobRecord };
   preview_labels: { args: PreviewLabelsArgs; result: LabelPreviews };

@@ -54,11 +54,16 @@ pub fn open(
             } else {
                 serialport::FlowControl::None
             };
-            let link = serialport::new(port, *baud)
+            let port = crate::device_path::check_device_path(
+                port,
+                crate::device_path::DevicePathKind::SerialPort,
+            )?;
+            let port = port.to_string_lossy();
+            let link = serialport::new(port.as_ref(), *baud)
                 .flow_control(flow)
                 .timeout(Duration::from_millis(200))
                 .open()
-                .map_err(|e| DeviceError::from_serial(port, e))?;
+                .map_err(|e| DeviceError::from_serial(&port, e))?;
             Ok(Box::new(SerialLink { port: link }))
         }
         PrinterAddress::DeviceFile { path } => {
@@ -224,7 +229,18 @@ pub struct DeviceFileLink {
 }
 
 impl DeviceFileLink {
+    /// Opens the printer's device file, only once it is known to be a printer device:
+    /// never a file that merely lies under /dev/ (issue 11, defect 1).
     pub fn open(path: &str) -> Result<Self, DeviceError> {
+        use crate::device_path::{check_device_path, check_opened, DevicePathKind};
+        let real = check_device_path(path, DevicePathKind::PrinterDeviceFile)?;
+        let link = Self::open_checked(path, &real)?;
+        #[cfg(unix)]
+        check_opened(&link.file, path, DevicePathKind::PrinterDeviceFile)?;
+        Ok(link)
+    }
+
+    fn open_checked(path: &str, real: &std::path::Path) -> Result<Self, DeviceError> {
         let classify = |e: std::io::Error| match e.kind() {
             std::io::ErrorKind::NotFound => DeviceError::NotFound {
                 port: path.to_owned(),
@@ -241,7 +257,7 @@ impl DeviceFileLink {
         match std::fs::OpenOptions::new()
             .read(true)
             .write(true)
-            .open(path)
+            .open(real)
         {
             Ok(file) => Ok(DeviceFileLink {
                 file,
@@ -249,7 +265,7 @@ impl DeviceFileLink {
             }),
             Err(_) => std::fs::OpenOptions::new()
                 .write(true)
-                .open(path)
+                .open(real)
                 .map(|file| DeviceFileLink {
                     file,
                     readable: false,

@@ -41,7 +41,11 @@ pub fn open(
         FlowControl::Software => serialport::FlowControl::Software,
         FlowControl::Hardware => serialport::FlowControl::Hardware,
     };
-    let port = serialport::new(&settings.port, settings.baud)
+    let real = crate::device_path::check_device_path(
+        &settings.port,
+        crate::device_path::DevicePathKind::SerialPort,
+    )?;
+    let port = serialport::new(real.to_string_lossy(), settings.baud)
         .flow_control(flow)
         .timeout(READ_TIMEOUT)
         .open()

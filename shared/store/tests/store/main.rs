@@ -8,6 +8,7 @@ use aliquot_domain::{Actor, Clock, Command, CommandKind, Role};
 use aliquot_store::auth::token_hash;
 use aliquot_store::{hash_password, Store, StoreError};
 
+mod hardening;
 mod lab;
 mod samples_and_storage;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -1010,7 +1011,21 @@ async fn every_command_refuses_roles_the_matrix_refuses() {
                     matches!(result, Err(StoreError::Forbidden(_))),
                     "{role:?} {kind:?}"
                 );
-                assert_eq!(f.snapshot().await, before);
+                // The refusal itself is audited (issue 11, defect 8), and nothing else.
+                let mut after = f.snapshot().await;
+                let denied: Vec<String> = sqlx::query_scalar(
+                    "SELECT action FROM audit_log WHERE seq > (SELECT COUNT(*) FROM audit_log) - 1",
+                )
+                .fetch_all(f.store.pool())
+                .await
+                .unwrap();
+                assert_eq!(denied, ["permission_denied"], "{role:?} {kind:?}");
+                let audit = after.iter_mut().find(|(t, _)| t == "audit_log").unwrap();
+                let expected = before.iter().find(|(t, _)| t == "audit_log").unwrap();
+                let entries_before: i64 = expected.1.split(':').next().unwrap().parse().unwrap();
+                assert_eq!(f.count("audit_log").await, entries_before + 1);
+                audit.1.clone_from(&expected.1);
+                assert_eq!(after, before, "{role:?} {kind:?}");
             }
         }
     }

@@ -8,4 +8,9 @@ reason: string | null,
 /**
  * Why the job was cancelled, if it was.
  */
-cancel_reason: string | null, created_at: string, updated_at: string, };
+cancel_reason: string | null, 
+/**
+ * Set when a crash caught the job while it was being sent: it may have printed, and
+ * waits for a person to confirm the labels or print them again.
+ */
+in_doubt_since: string | null, created_at: string, updated_at: string, };

@@ -19,6 +19,9 @@ const NO_FILTER: Filter = { action: '', actor: '', entity: '', from: '', to: '' 
 const COMMON_ACTIONS = [
   'login_succeeded',
   'login_failed',
+  'permission_denied',
+  'password_change_refused',
+  'audit_chain_alarm',
   'logout',
   'session_revoked',
   'create_user',
