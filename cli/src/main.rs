@@ -136,15 +136,19 @@ async fn run(action: Action, store: &Store, data_dir: &std::path::Path) -> Resul
         }
         Action::Audit(AuditAction::Verify) => {
             let v = store.verify_audit_chain().await?;
-            match v.first_break {
+            match &v.first_break {
                 None => println!("audit chain intact: {} entries", v.entries_checked),
-                Some(broken) => {
-                    println!(
-                        "audit chain BROKEN after {} good entries: {broken:?}",
-                        v.entries_checked
-                    );
-                    std::process::exit(1);
-                }
+                Some(broken) => println!(
+                    "audit chain BROKEN after {} good entries: {broken:?}",
+                    v.entries_checked
+                ),
+            }
+            // The chain can be whole and still cut or re-chained: the anchor tells.
+            for problem in &v.anchor_problems {
+                println!("audit anchor: {problem}");
+            }
+            if v.first_break.is_some() || !v.anchor_problems.is_empty() {
+                std::process::exit(1);
             }
         }
         Action::Serve { port, ui_dir } => {

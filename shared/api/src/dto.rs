@@ -275,14 +275,18 @@ pub struct AuditVerification {
     pub entries_checked: i64,
     pub intact: bool,
     pub first_break: Option<ChainBreak>,
+    /// What the check against the anchor outside the database found (entries cut or
+    /// re-chained, an altered anchor file); empty when it agrees.
+    pub anchor_problems: Vec<String>,
 }
 
 impl From<ChainVerification> for AuditVerification {
     fn from(v: ChainVerification) -> Self {
         AuditVerification {
             entries_checked: v.entries_checked,
-            intact: v.first_break.is_none(),
+            intact: v.first_break.is_none() && v.anchor_problems.is_empty(),
             first_break: v.first_break,
+            anchor_problems: v.anchor_problems,
         }
     }
 }

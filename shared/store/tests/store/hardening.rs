@@ -268,8 +268,13 @@ async fn a_clean_restart_raises_no_alarm() {
     f.store.close().await;
     let reopened = Store::open(f.dir.path(), f.clock.clone()).await.unwrap();
     assert!(alarms(&reopened).await.is_empty());
-    let check = reopened.verify_audit_anchored().await.unwrap();
-    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    let check = reopened.verify_audit_chain().await.unwrap();
+    assert!(
+        check.anchor_problems.is_empty(),
+        "{:?}",
+        check.anchor_problems
+    );
+    assert_eq!((check.entries_checked, check.first_break), (4, None));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -380,10 +385,34 @@ async fn a_re_chained_audit_trail_raises_the_alarm_at_start_up() {
         whole.first_break.is_none(),
         "the forgery is a valid chain on its own: only the anchor can tell"
     );
+    // The anchor was re-set at the current head after the alarm; the alarm entry stays.
+    assert!(
+        whole.anchor_problems.is_empty(),
+        "{:?}",
+        whole.anchor_problems
+    );
     let alarm = alarms(&reopened).await;
     assert_eq!(alarm.len(), 1, "{alarm:?}");
     assert!(alarm[0].contains("re-chained"), "{}", alarm[0]);
     assert_eq!(admin_alarm_notifications(&reopened, &f.admin).await, 1);
+}
+
+#[tokio::test]
+async fn the_auditors_verification_checks_the_anchor_too() {
+    let f = fixture().await;
+    three_changes(&f).await;
+    f.store.close().await;
+    let store = Store::open(f.dir.path(), f.clock.clone()).await.unwrap();
+    // While it runs, someone edits the anchor file: the auditor's verification says so.
+    let anchor = f.dir.path().join(aliquot_store::anchor::ANCHOR_FILE);
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&anchor).unwrap()).unwrap();
+    json["head"]["hash"] = serde_json::json!("00");
+    std::fs::write(&anchor, serde_json::to_vec(&json).unwrap()).unwrap();
+    let v = store.verify_audit_chain().await.unwrap();
+    assert_eq!(v.first_break, None);
+    assert_eq!(v.anchor_problems.len(), 1, "{:?}", v.anchor_problems);
+    assert!(v.anchor_problems[0].contains("seal"));
 }
 
 #[tokio::test]

@@ -256,7 +256,11 @@ function VerificationResult({ result }: { result: AuditVerification }) {
   if (result.intact) {
     return <span className="pill pill-ok pill-large">Chain intact · {checked}</span>;
   }
-  const problem = result.first_break ? describeBreak(result.first_break) : 'unknown problem';
+  const problem = result.first_break
+    ? describeBreak(result.first_break)
+    : result.anchor_problems.length > 0
+      ? result.anchor_problems.join('; ')
+      : 'unknown problem';
   return (
     <span className="pill pill-danger pill-large">
       Chain broken: {problem} · {checked}
