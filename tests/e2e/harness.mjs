@@ -37,6 +37,9 @@ export const DEMO = {
 /**
  * Starts `aliquot serve` on a free port over a fresh data directory (with the demo lab when
  * `demo`); resolves once it says it is listening. `stop()` ends it and removes the directory.
+ * `crash()` kills it at once (SIGKILL, like a power cut) and keeps the directory; `restart()`
+ * starts it again over the same directory, on a new port (`url` changes; a browser page must
+ * open the new one).
  */
 export async function startCore({ demo = false } = {}) {
   assert.ok(existsSync(BIN), `server binary not found at ${BIN}; build it or set ALIQUOT_BIN`);
@@ -46,35 +49,54 @@ export async function startCore({ demo = false } = {}) {
   );
   const dataDir = mkdtempSync(path.join(tmpdir(), 'aliquot-e2e-'));
   if (demo) execFileSync(BIN, ['--data-dir', dataDir, 'init', '--demo'], { stdio: 'ignore' });
-  const child = spawn(BIN, ['serve', '--data-dir', dataDir, '--port', '0', '--ui-dir', UI_DIST], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let output = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  const url = await new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      output += `${line}\n`;
-      const match = /Aliquot browser mode listening on (http:\/\/\S+)/.exec(line);
-      if (match) resolve(match[1]);
-    });
-    child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`)),
+  let child = null;
+
+  /** Starts the server over `dataDir`; resolves with its URL once it is listening. */
+  function launch() {
+    const started = spawn(
+      BIN,
+      ['serve', '--data-dir', dataDir, '--port', '0', '--ui-dir', UI_DIST],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-  });
-  return {
-    url,
+    child = started;
+    started.stderr.setEncoding('utf8');
+    started.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    return new Promise((resolve, reject) => {
+      const lines = createInterface({ input: started.stdout });
+      lines.on('line', (line) => {
+        output += `${line}\n`;
+        const match = /Aliquot browser mode listening on (http:\/\/\S+)/.exec(line);
+        if (match) resolve(match[1]);
+      });
+      started.once('error', reject);
+      started.once('exit', (code, signal) =>
+        reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`)),
+      );
+    });
+  }
+
+  /** Ends the running server, if any, with `signal` and waits until it has exited. */
+  async function end(signal) {
+    const running = child;
+    if (running === null || running.exitCode !== null || running.signalCode !== null) return;
+    await new Promise((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill(signal);
+    });
+  }
+
+  const core = {
+    url: await launch(),
     dataDir,
     output: () => output,
     /** Calls an operation over HTTP, as the UI does; resolves with the result or throws the error. */
     async call(name, args = {}, token = null) {
       const headers = { 'Content-Type': 'application/json' };
       if (token) headers.Authorization = `Bearer ${token}`;
-      const response = await fetch(`${url}/api/${name}`, {
+      const response = await fetch(`${core.url}/api/${name}`, {
         method: 'POST',
         headers,
         body: JSON.stringify(args),
@@ -88,16 +110,22 @@ export async function startCore({ demo = false } = {}) {
       const session = await this.call('login', account);
       return session.token;
     },
+    /** Kills the server at once, as a crash or a power cut would: nothing is shut down cleanly. */
+    async crash() {
+      await end('SIGKILL');
+    },
+    /** Starts the server again over the same data (ending it first if it still runs). */
+    async restart() {
+      await end('SIGTERM');
+      core.url = await launch();
+      return core.url;
+    },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        await new Promise((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        });
-      }
+      await end('SIGTERM');
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return core;
 }
 
 export async function launchBrowser() {
@@ -172,19 +200,30 @@ const HEALTHY_HOST_STATUS =
 /**
  * A Zebra on 127.0.0.1: answers `~HS` healthy and keeps everything else it receives.
  * `labels()` splits what arrived into ^XA…^XZ formats; `fieldData()` lists every ^FD text
- * (with ^FH hex escapes decoded).
+ * (with ^FH hex escapes decoded). With `confirmJobs: false` (or after `setConfirmJobs(false)`)
+ * it still answers the status asked before a job, but never the one asked after the job's
+ * bytes on the same connection: the print worker then waits for the confirmation with the job
+ * recorded as "sent".
  */
-export async function startFakeZebra({ port: wanted = 0 } = {}) {
+export async function startFakeZebra({ port: wanted = 0, confirmJobs = true } = {}) {
   let received = '';
+  let confirming = confirmJobs;
+  const sockets = new Set();
   const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     socket.setEncoding('latin1');
+    // Whether a label format has arrived on this connection (the status asked after it is the
+    // job's confirmation).
+    let sawJob = false;
     socket.on('data', (chunk) => {
-      let text = chunk;
-      while (text.includes('~HS')) {
-        socket.write(HEALTHY_HOST_STATUS, 'latin1');
-        text = text.replace('~HS', '');
+      const parts = chunk.split('~HS');
+      for (const [i, part] of parts.entries()) {
+        received += part;
+        if (part.includes('^XA')) sawJob = true;
+        const asksStatus = i < parts.length - 1;
+        if (asksStatus && (confirming || !sawJob)) socket.write(HEALTHY_HOST_STATUS, 'latin1');
       }
-      received += text;
     });
     socket.on('error', () => {});
   });
@@ -194,6 +233,10 @@ export async function startFakeZebra({ port: wanted = 0 } = {}) {
     port,
     address: { kind: 'tcp', host: '127.0.0.1', port },
     received: () => received,
+    /** Whether the status asked after a job is answered from now on. */
+    setConfirmJobs: (on) => {
+      confirming = on;
+    },
     labels: () => received.match(/\^XA[\s\S]*?\^XZ/g) ?? [],
     fieldData: () =>
       [...received.matchAll(/\^FD([\s\S]*?)\^FS/g)].map((m) =>
@@ -211,7 +254,12 @@ export async function startFakeZebra({ port: wanted = 0 } = {}) {
       }
       assert.fail(`the fake printer never received ${what}; it has:\n${received}`);
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // A connection left waiting for a confirmation must not keep the fake open.
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }
 

@@ -5,10 +5,12 @@ import type {
   KitRegistered,
   KitTemplateRecord,
   LabelPreviews,
+  Page,
   ParticipantRecord,
   PrintJobRecord,
   Sex,
   SiteRecord,
+  UnprintedKit,
 } from '../../api/types';
 import {
   ErrorAlert,
@@ -18,20 +20,24 @@ import {
   StatusMessage,
   SubmitButton,
 } from '../../components/forms';
+import { Pager } from '../../components/Pager';
 import { Working } from '../../components/Working';
 import { errorMessage } from '../../lib/errors';
 import { canManageFieldEvents, canPrintLabels } from '../../lib/roles';
-import { useAsyncData } from '../../lib/useAsyncData';
+import { useAsyncData, type AsyncData } from '../../lib/useAsyncData';
 import { useScanFeedback, useScanHandler } from '../../scan/ScanContext';
 import { useClient, useSession } from '../../session';
 import { sampleTypeLabel } from '../../lib/samples';
 import './desk.css';
 import { refuse, useSubmit } from '../../lib/useSubmit';
+import { isInDoubt } from '../printing/printingText';
 
 /** Where this desk is working; kept for the browser tab so a reload keeps the event. */
 type Where = { siteId: string; eventId: string };
 
 const WHERE_KEY = 'aliquot.desk.where';
+
+const UNPRINTED_PER_PAGE = 10;
 
 function loadWhere(): Where {
   try {
@@ -81,8 +87,26 @@ export function RegistrationDesk() {
   const [participant, setParticipant] = useState<ParticipantRecord | null>(null);
   const [registered, setRegistered] = useState<KitRegistered | null>(null);
   const [checkIn, setCheckIn] = useState<string | null>(null);
+  const [listPrinted, setListPrinted] = useState<{
+    registrationId: string;
+    job: PrintJobRecord;
+  } | null>(null);
 
   const sites = useAsyncData(() => client.run('list_sites', {}), [client]);
+  const [unprintedPage, setUnprintedPage] = useState(1);
+  const unprinted = useAsyncData(
+    () => client.run('list_unprinted_kits', { page: unprintedPage, per_page: UNPRINTED_PER_PAGE }),
+    [client, unprintedPage],
+  );
+  // Queuing a kit's labels takes it off the list, wherever it was printed from.
+  const reloadUnprinted = unprinted.reload;
+  useEffect(
+    () =>
+      client.subscribe((e) => {
+        if (e.type === 'print_job_changed') reloadUnprinted();
+      }),
+    [client, reloadUnprinted],
+  );
   const events = useAsyncData(
     () =>
       where.siteId
@@ -157,6 +181,12 @@ export function RegistrationDesk() {
           }}
         />
       )}
+      <UnprintedKits
+        list={unprinted}
+        onPage={setUnprintedPage}
+        canPrint={canPrintLabels(user.role)}
+        onQueued={(kit, job) => setListPrinted({ registrationId: kit.registration_id, job })}
+      />
       {!where.siteId ? (
         <p className="empty-state" data-testid="desk-choose-site">
           Choose the collection site to start registering.
@@ -174,10 +204,21 @@ export function RegistrationDesk() {
             <KitStep
               participant={participant}
               eventId={where.eventId}
-              onRegistered={(kit) => setRegistered(kit)}
+              onRegistered={(kit) => {
+                setRegistered(kit);
+                // Labels asked for but not queued: the kit is now listed as owing them.
+                if (kit.labels?.result === 'not_queued') reloadUnprinted();
+              }}
             />
           ) : (
-            <KitDone kit={registered} participant={participant} onNext={nextParticipant} />
+            <KitDone
+              kit={registered}
+              participant={participant}
+              queuedElsewhere={
+                listPrinted?.registrationId === registered.registration_id ? listPrinted.job : null
+              }
+              onNext={nextParticipant}
+            />
           )}
         </>
       )}
@@ -684,16 +725,17 @@ function expandTubes(
 function KitDone({
   kit,
   participant,
+  queuedElsewhere,
   onNext,
 }: {
   kit: KitRegistered;
   participant: ParticipantRecord;
+  /** This kit's labels, queued from the list of kits without labels. */
+  queuedElsewhere: PrintJobRecord | null;
   onNext: () => void;
 }) {
   const client = useClient();
-  const [job, setJob] = useState<PrintJobRecord | null>(
-    kit.labels?.result === 'queued' ? kit.labels.job : null,
-  );
+  const [job, setJob] = useFollowedJob(kit.labels?.result === 'queued' ? kit.labels.job : null);
   const [printError, setPrintError] = useState<string | null>(
     kit.labels?.result === 'not_queued' ? kit.labels.message : null,
   );
@@ -703,32 +745,29 @@ function KitDone({
   const group = { group: 'kit' as const, registration_id: kit.registration_id };
 
   useEffect(() => {
-    client.run('preview_labels', { labels: group }).then(
-      (p) => setPreviews(p),
-      (e: unknown) => setPreviewError(errorMessage(e)),
-    );
-  }, [client, kit.registration_id]);
+    if (queuedElsewhere === null) return;
+    setJob(queuedElsewhere);
+    setPrintError(null);
+  }, [queuedElsewhere]);
 
-  // Follow the job until the printer has it.
+  // Drawn for the printer the labels go to: again once a job names one (a printer routed since).
+  const printer = job?.printer ?? null;
   useEffect(() => {
-    if (!job) return undefined;
-    const id = job.id;
-    const refresh = () => {
-      client.run('list_print_jobs', { page: 1, per_page: 50 }).then(
-        (page) => {
-          const found = page.items.find((j) => j.id === id);
-          if (found) setJob(found);
-        },
-        () => {
-          // The job's state is shown as last known.
-        },
-      );
+    let current = true;
+    client.run('preview_labels', { labels: group }).then(
+      (p) => {
+        if (!current) return;
+        setPreviews(p);
+        setPreviewError(null);
+      },
+      (e: unknown) => {
+        if (current) setPreviewError(errorMessage(e));
+      },
+    );
+    return () => {
+      current = false;
     };
-    refresh();
-    return client.subscribe((e) => {
-      if (e.type === 'print_job_changed' && e.job_id === id) refresh();
-    });
-  }, [client, job?.id]);
+  }, [client, kit.registration_id, printer]);
 
   async function print() {
     setPrinting(true);
@@ -813,6 +852,186 @@ function KitDone({
   );
 }
 
+/**
+ * A print job followed until the printer has it: the state as the queue last showed it, from
+ * the call's answer until then. Setting another job follows that one.
+ */
+function useFollowedJob(
+  initial: PrintJobRecord | null,
+): [PrintJobRecord | null, (job: PrintJobRecord | null) => void] {
+  const client = useClient();
+  const [job, setJob] = useState<PrintJobRecord | null>(initial);
+  const id = job?.id ?? null;
+  useEffect(() => {
+    if (id === null) return undefined;
+    let current = true;
+    const refresh = () => {
+      client.run('list_print_jobs', { page: 1, per_page: 50 }).then(
+        (page) => {
+          const found = page.items.find((j) => j.id === id);
+          if (found && current) setJob(found);
+        },
+        () => {
+          // The job's state is shown as last known.
+        },
+      );
+    };
+    refresh();
+    const unsubscribe = client.subscribe((e) => {
+      if (e.type === 'print_job_changed' && e.job_id === id) refresh();
+    });
+    return () => {
+      current = false;
+      unsubscribe();
+    };
+  }, [client, id]);
+  return [job, setJob];
+}
+
+/**
+ * Kits registered with their labels asked for whose labels never reached the queue (no printer
+ * routed, a printing problem, or the workstation stopped in between): each can be printed from
+ * here. Shown only while there are any; the last printed one is followed below the list.
+ */
+function UnprintedKits({
+  list,
+  onPage,
+  canPrint,
+  onQueued,
+}: {
+  list: AsyncData<Page<UnprintedKit>>;
+  onPage: (page: number) => void;
+  canPrint: boolean;
+  onQueued: (kit: UnprintedKit, job: PrintJobRecord) => void;
+}) {
+  const { formatTime } = useSession();
+  const [printed, setPrinted] = useState<UnprintedKit | null>(null);
+  const [job, setJob] = useFollowedJob(null);
+  const data = list.data;
+  return (
+    <>
+      {data && data.total > 0 && (
+        <div
+          className="desk-panel desk-unprinted"
+          data-testid="desk-unprinted"
+          aria-labelledby="desk-unprinted-heading"
+          role="region"
+        >
+          <h2 id="desk-unprinted-heading">Kits registered without labels</h2>
+          <p className="hint">
+            These kits are registered, but their labels never went to a printer. Print them before
+            the tubes leave the desk.
+          </p>
+          <ErrorAlert message={list.error} />
+          <div className="table-wrap">
+            <table
+              className="data-table"
+              aria-labelledby="desk-unprinted-heading"
+              aria-busy={list.loading}
+            >
+              <thead>
+                <tr>
+                  <th scope="col">Participant</th>
+                  <th scope="col">Kit</th>
+                  <th scope="col" className="numeric">
+                    Tubes
+                  </th>
+                  <th scope="col">Since</th>
+                  <th scope="col">Why</th>
+                  {canPrint && <th scope="col">Labels</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((kit) => (
+                  <tr
+                    key={kit.registration_id}
+                    data-testid="desk-unprinted-kit"
+                    data-registration-id={kit.registration_id}
+                  >
+                    <td>
+                      <strong>{kit.participant_code}</strong>
+                    </td>
+                    <td>{kit.kit_name}</td>
+                    <td className="numeric">{kit.tubes}</td>
+                    <td className="when">{formatTime(kit.owed_since)}</td>
+                    <td data-testid="desk-unprinted-why">
+                      {kit.last_error ?? 'The workstation stopped before the labels were queued.'}
+                    </td>
+                    {canPrint && (
+                      <td>
+                        <PrintKitLabels
+                          kit={kit}
+                          onQueued={(queued) => {
+                            setPrinted(kit);
+                            setJob(queued);
+                            list.reload();
+                            onQueued(kit, queued);
+                          }}
+                        />
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {data.total_pages > 1 && (
+            <Pager
+              label="Pages of kits without labels"
+              page={data.page}
+              totalPages={data.total_pages}
+              total={data.total}
+              onPage={onPage}
+              disabled={list.loading}
+            />
+          )}
+        </div>
+      )}
+      {printed && job && (
+        <div className="desk-unprinted-job" data-testid="desk-unprinted-job" role="status">
+          Labels of {printed.participant_code} ({printed.kit_name}): <JobState job={job} />
+        </div>
+      )}
+    </>
+  );
+}
+
+/** Queues one kit's labels on the printer its labels are routed to. */
+function PrintKitLabels({
+  kit,
+  onQueued,
+}: {
+  kit: UnprintedKit;
+  onQueued: (job: PrintJobRecord) => void;
+}) {
+  const client = useClient();
+  const { busy, error, submit } = useSubmit(
+    () =>
+      client.run('print_labels', {
+        labels: { group: 'kit', registration_id: kit.registration_id },
+      }),
+    onQueued,
+  );
+  return (
+    <div className="desk-unprinted-action">
+      <button
+        type="button"
+        className="button button-small button-primary"
+        onClick={() => void submit()}
+        disabled={busy}
+        aria-busy={busy}
+      >
+        {busy ? 'Queuing…' : 'Print labels'}
+        <span className="visually-hidden">
+          {' '}
+          of {kit.participant_code}, {kit.kit_name}
+        </span>
+      </button>
+      <ErrorAlert message={error} testId="desk-unprinted-error" />
+    </div>
+  );
+}
+
 function JobState({ job }: { job: PrintJobRecord }) {
   let text: string;
   switch (job.state) {
@@ -823,7 +1042,9 @@ function JobState({ job }: { job: PrintJobRecord }) {
       text = `Printing failed on ${job.printer}: ${job.last_error ?? 'no reason given'}. Print again, or see Printing.`;
       break;
     case 'sent':
-      text = `Sending to ${job.printer}…`;
+      text = isInDoubt(job)
+        ? `May have printed on ${job.printer}: the workstation stopped while sending. Check the printer, then settle the job in Printing.`
+        : `Sending to ${job.printer}…`;
       break;
     default:
       text = job.waiting_for

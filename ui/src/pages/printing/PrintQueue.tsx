@@ -7,7 +7,7 @@ import type { AsyncData } from '../../lib/useAsyncData';
 import { errorMessage } from '../../lib/errors';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient, useSession } from '../../session';
-import { describeTemplate, jobState } from './printingText';
+import { describeTemplate, isInDoubt, jobState } from './printingText';
 
 const PILL: Record<string, string> = {
   ok: 'pill pill-ok',
@@ -54,6 +54,7 @@ export function PrintQueue({
   const client = useClient();
   const [reprinting, setReprinting] = useState<PrintJobRecord | null>(null);
   const [cancelling, setCancelling] = useState<PrintJobRecord | null>(null);
+  const [printingAgain, setPrintingAgain] = useState<PrintJobRecord | null>(null);
   const [retryError, setRetryError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [retrying, setRetrying] = useState<string | null>(null);
@@ -80,7 +81,8 @@ export function PrintQueue({
       <p className="hint printing-intro">
         Newest first. Jobs print in order; a job whose printer needs attention waits and prints by
         itself once the printer is ready, and a job whose printer does not answer is tried again by
-        itself.
+        itself. A job the workstation was sending when it stopped is held until someone checks the
+        printer, so no tube gets a second label by mistake.
       </p>
       <StatusMessage message={notice} testId="print-queue-notice" />
       <ErrorAlert message={retryError ?? queue.error} />
@@ -111,13 +113,17 @@ export function PrintQueue({
             <tbody>
               {data?.items.map((job) => {
                 const state = jobState(job);
+                const inDoubt = isInDoubt(job);
                 return (
                   <tr
                     key={job.id}
                     data-testid="print-job"
                     data-job-id={job.id}
                     data-state={job.state}
-                    className={job.id === highlight ? 'row-highlight' : undefined}
+                    data-in-doubt={inDoubt ? 'true' : undefined}
+                    className={
+                      job.id === highlight ? 'row-highlight' : inDoubt ? 'row-in-doubt' : undefined
+                    }
                   >
                     <td className="when">{formatTime(job.created_at)}</td>
                     <td>
@@ -127,9 +133,17 @@ export function PrintQueue({
                     </td>
                     <td>{job.printer}</td>
                     <td className="job-state">
-                      <span className={PILL[state.tone]} data-testid="print-job-state">
+                      <span
+                        className={`${PILL[state.tone]}${inDoubt ? ' pill-in-doubt' : ''}`}
+                        data-testid="print-job-state"
+                      >
                         {state.label}
                       </span>
+                      {inDoubt && job.in_doubt_since !== null && (
+                        <p className="hint job-detail" data-testid="job-in-doubt-since">
+                          Held since {formatTime(job.in_doubt_since)}.
+                        </p>
+                      )}
                       {job.cancel_reason !== null ? (
                         <p className="hint job-detail" data-testid="job-cancel-reason">
                           Cancelled: {job.cancel_reason}
@@ -142,6 +156,21 @@ export function PrintQueue({
                     {canReprint && (
                       <td>
                         <div className="row-actions">
+                          {inDoubt && (
+                            <InDoubtActions
+                              job={job}
+                              onPrintAgain={() => {
+                                setNotice(null);
+                                setPrintingAgain(job);
+                              }}
+                              onConfirmed={(settled) => {
+                                setNotice(
+                                  `Marked as printed: ${settled.subject} on ${settled.printer}. Nothing was sent again.`,
+                                );
+                                queue.reload();
+                              }}
+                            />
+                          )}
                           {job.state === 'failed' && (
                             <button
                               type="button"
@@ -154,16 +183,18 @@ export function PrintQueue({
                               <span className="visually-hidden"> {job.subject}</span>
                             </button>
                           )}
-                          <button
-                            type="button"
-                            className="button button-small button-secondary"
-                            onClick={() => {
-                              setNotice(null);
-                              setReprinting(job);
-                            }}
-                          >
-                            Reprint<span className="visually-hidden"> {job.subject}</span>
-                          </button>
+                          {!inDoubt && (
+                            <button
+                              type="button"
+                              className="button button-small button-secondary"
+                              onClick={() => {
+                                setNotice(null);
+                                setReprinting(job);
+                              }}
+                            >
+                              Reprint<span className="visually-hidden"> {job.subject}</span>
+                            </button>
+                          )}
                           {(job.state === 'queued' || job.state === 'failed') && (
                             <button
                               type="button"
@@ -210,6 +241,17 @@ export function PrintQueue({
           onDone={(job) => {
             setCancelling(null);
             setNotice(`Cancelled: ${job.subject} on ${job.printer}. It will not be printed.`);
+            queue.reload();
+          }}
+        />
+      )}
+      {printingAgain && (
+        <PrintAgainDialog
+          job={printingAgain}
+          onClose={() => setPrintingAgain(null)}
+          onDone={(job) => {
+            setPrintingAgain(null);
+            setNotice(`Printing again on ${job.printer}: ${job.subject}.`);
             queue.reload();
           }}
         />
@@ -323,6 +365,110 @@ function ReprintDialog({
         <div className="form-actions">
           <SubmitButton busy={busy} busyLabel="Queuing…">
             Reprint
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/**
+ * The two ways to settle a job held after an interruption, once someone has looked at the
+ * printer: its labels are there (closed, nothing sent), or print it again (with a reason).
+ */
+function InDoubtActions({
+  job,
+  onPrintAgain,
+  onConfirmed,
+}: {
+  job: PrintJobRecord;
+  onPrintAgain: () => void;
+  onConfirmed: (job: PrintJobRecord) => void;
+}) {
+  const client = useClient();
+  const { busy, error, submit } = useSubmit(
+    () => client.run('settle_print_job', { job_id: job.id, printed: true }),
+    onConfirmed,
+  );
+  return (
+    <>
+      <button
+        type="button"
+        className="button button-small button-primary"
+        onClick={() => void submit()}
+        disabled={busy}
+        aria-busy={busy}
+      >
+        {busy ? 'Saving…' : 'Labels are there'}
+        <span className="visually-hidden"> {job.subject}</span>
+      </button>
+      <button
+        type="button"
+        className="button button-small button-secondary"
+        onClick={onPrintAgain}
+        disabled={busy}
+      >
+        Print again<span className="visually-hidden"> {job.subject}</span>
+      </button>
+      <div className="row-actions-message">
+        <ErrorAlert message={error} testId="job-settle-error" />
+      </div>
+    </>
+  );
+}
+
+function PrintAgainDialog({
+  job,
+  onClose,
+  onDone,
+}: {
+  job: PrintJobRecord;
+  onClose: () => void;
+  onDone: (job: PrintJobRecord) => void;
+}) {
+  const client = useClient();
+  const { formatTime } = useSession();
+  const [reason, setReason] = useState('');
+  const { busy, error, submit } = useSubmit(async () => {
+    if (reason.trim() === '') {
+      throw refuse('Say why the labels are printed again; it is recorded in the audit trail.');
+    }
+    return client.run('settle_print_job', {
+      job_id: job.id,
+      printed: false,
+      reason: reason.trim(),
+    });
+  }, onDone);
+
+  return (
+    <Dialog title="Print these labels again?" onClose={onClose} testId="print-again-dialog">
+      <p>
+        Print again only if the labels are <strong>not</strong> at the printer: two sets of labels
+        for the same tubes risk a wrong label on a tube. The same labels go to{' '}
+        <strong>{job.printer}</strong>:
+      </p>
+      <div className="job-what job-what-dialog">
+        <JobWhat job={job} />
+        <span className="muted">First queued {formatTime(job.created_at)}</span>
+      </div>
+      <form onSubmit={submit} noValidate>
+        <Field
+          id="print-again-reason"
+          label="Why print them again"
+          value={reason}
+          onChange={setReason}
+          hint="Recorded in the audit trail, e.g. “no labels came out” or “the labels came out blank”."
+          required
+          autoFocus
+          spellCheck
+        />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Queuing…">
+            Print again
           </SubmitButton>
           <button type="button" className="button button-secondary" onClick={onClose}>
             Cancel

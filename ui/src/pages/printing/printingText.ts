@@ -94,6 +94,17 @@ export function describeTemplate(template: string): string {
   }
 }
 
+/** The state of a job a crash caught while it was being sent, in everyone's words. */
+export const IN_DOUBT_LABEL = 'May have printed — check the printer';
+
+/**
+ * A job held after an interruption: the core set it aside ("sent", `in_doubt_since`) and never
+ * resends it by itself; a person settles it (`settle_print_job`).
+ */
+export function isInDoubt(job: PrintJobRecord): boolean {
+  return job.state === 'sent' && job.in_doubt_since !== null;
+}
+
 export type JobState = {
   tone: Tone;
   /** One or two words: "Printed", "Waiting". */
@@ -111,6 +122,13 @@ export function jobState(job: PrintJobRecord): JobState {
     case 'done':
       return { tone: 'ok', label: 'Printed', detail: null };
     case 'sent':
+      if (isInDoubt(job))
+        return {
+          tone: 'warn',
+          label: IN_DOUBT_LABEL,
+          detail:
+            'The workstation stopped while this job was being sent, so its labels may have printed. It is not sent again by itself: look at the printer, then confirm the labels are there or print them again.',
+        };
       return { tone: 'busy', label: 'Sending', detail: 'Sending to the printer now.' };
     case 'failed':
       return {

@@ -24,6 +24,7 @@ import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useNavigate } from '../../router';
 import { useClient, useSession } from '../../session';
 import { StatusBadge } from './StatusBadge';
+import { IN_DOUBT_LABEL, isInDoubt } from '../printing/printingText';
 import './samples.css';
 
 type Loaded = SampleDetail & { discards: DiscardRequestRecord[] };
@@ -342,7 +343,8 @@ function LabelsPrinted({ jobs, total }: { jobs: PrintJobRecord[]; total: number 
         <ul>
           {jobs.map((j) => (
             <li key={j.id}>
-              {formatTime(j.created_at)} · {j.subject} on {j.printer} · {j.state}
+              {formatTime(j.created_at)} · {j.subject} on {j.printer} ·{' '}
+              {isInDoubt(j) ? IN_DOUBT_LABEL.toLowerCase() : j.state}
               {j.reprint_of && j.reason ? ` · reprint: ${j.reason}` : ''}
             </li>
           ))}
