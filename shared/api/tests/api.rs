@@ -1323,10 +1323,9 @@ mod printing {
         assert_eq!((done.state.as_str(), done.attempts), ("done", 2));
     }
 
-    #[tokio::test]
-    async fn a_job_caught_sending_by_a_crash_is_held_until_a_person_settles_it() {
-        // Issue 11, defect 13: a job the printer may have received whole must not be resent
-        // blindly after a crash (a duplicate tube label is a wrong-sample risk).
+    /// A test print the worker marked sent just before the workstation lost power, and the
+    /// workstation started again (jobs caught sending held).
+    async fn held_after_a_crash() -> (tempfile::TempDir, Api, String, String, Value) {
         let (dir, api, admin, tech) =
             with_printer(json!({"kind": "fake", "name": "Desk Zebra"})).await;
         let job = call(
@@ -1337,7 +1336,6 @@ mod printing {
         )
         .await
         .unwrap();
-        // The worker marked it sent, then the workstation lost power.
         api.store().print_job_sending(job_id(&job)).await.unwrap();
         api.store().close().await;
         let store = Store::open(dir.path(), Arc::new(aliquot_domain::SystemClock))
@@ -1345,6 +1343,14 @@ mod printing {
             .unwrap();
         let api = Api::new(store);
         assert_eq!(api.store().hold_interrupted_print_jobs().await.unwrap(), 1);
+        (dir, api, admin, tech, job)
+    }
+
+    #[tokio::test]
+    async fn a_job_caught_sending_by_a_crash_is_held_until_a_person_settles_it() {
+        // Issue 11, defect 13: a job the printer may have received whole must not be resent
+        // blindly after a crash (a duplicate tube label is a wrong-sample risk).
+        let (_dir, api, admin, tech, job) = held_after_a_crash().await;
         let fake = FakePrinter::new("Desk Zebra");
         fake.set_status_answer(Some(host_status_answer(&HostStatus::default())));
         assert_eq!(
@@ -1398,23 +1404,7 @@ mod printing {
 
     #[tokio::test]
     async fn a_held_job_whose_labels_are_there_is_confirmed_not_resent() {
-        let (dir, api, _admin, tech) =
-            with_printer(json!({"kind": "fake", "name": "Desk Zebra"})).await;
-        let job = call(
-            &api,
-            "test_print",
-            Some(&tech),
-            json!({"printer": "Desk Zebra"}),
-        )
-        .await
-        .unwrap();
-        api.store().print_job_sending(job_id(&job)).await.unwrap();
-        api.store().close().await;
-        let store = Store::open(dir.path(), Arc::new(aliquot_domain::SystemClock))
-            .await
-            .unwrap();
-        let api = Api::new(store);
-        api.store().hold_interrupted_print_jobs().await.unwrap();
+        let (_dir, api, _admin, tech, job) = held_after_a_crash().await;
         let settled = call(
             &api,
             "settle_print_job",

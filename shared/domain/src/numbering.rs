@@ -472,6 +472,15 @@ mod tests {
     // survived the tests above (an off-by-one in a range check or in `remaining`).
 
     #[test]
+    fn block_kinds_read_back_from_their_stored_names() {
+        for kind in BlockKind::ALL {
+            assert_eq!(BlockKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(BlockKind::parse("sample "), None);
+        assert_eq!(BlockKind::parse(""), None);
+    }
+
+    #[test]
     fn remaining_counts_what_is_left_and_never_goes_negative() {
         let b = sample_block("ws1", "AQ", 1, 100);
         assert_eq!(b.remaining(), 100);

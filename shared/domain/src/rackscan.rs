@@ -84,11 +84,6 @@ pub enum RackScanError {
         first_line: usize,
     },
     #[error(
-        "line {line}: a quotation mark is not closed or stands inside a field. This file layout \
-         is not recognised: export the scan again."
-    )]
-    BadQuotes { line: usize },
-    #[error(
         "line {line}: {text:?} is not a position in this box, which runs from A1 to {last} \
          (wells 1 to {capacity}). Positions are never guessed: check that you chose the right \
          box, or scan the rack again."
@@ -130,12 +125,12 @@ pub enum RackScanError {
     },
     #[error(
         "line {line}: {text:?} is not a tube code (1 to 64 letters, digits or symbols, no \
-         spaces). Check the tube's label and scan the rack again."
+         spaces or quotation marks). Check the tube's label and scan the rack again."
     )]
     BadTubeCode { line: usize, text: String },
     #[error(
         "line {line}: {text:?} is not a rack barcode (1 to 64 letters, digits or symbols, no \
-         spaces). Check the rack's label and scan it again."
+         spaces or quotation marks). Check the rack's label and scan it again."
     )]
     BadRackBarcode { line: usize, text: String },
 }
@@ -181,7 +176,7 @@ pub fn parse_rack_scan(text: &str, grid: Grid) -> Result<RackScan, RackScanError
             continue;
         }
         let separator = *separator.get_or_insert_with(|| detect_separator(raw));
-        let fields = split_fields(raw, separator).ok_or(RackScanError::BadQuotes { line })?;
+        let fields = fields_of(raw, separator);
         // Spreadsheet exports sometimes end with lines of bare separators.
         if fields.iter().all(|field| field.is_empty()) {
             continue;
@@ -288,8 +283,9 @@ pub fn parse_rack_scan(text: &str, grid: Grid) -> Result<RackScan, RackScanError
     })
 }
 
-/// Physical lines, numbered as a text editor shows them. Files from old Mac tools end lines
-/// with a lone CR, so CR alone separates lines only when there is no LF at all.
+/// Physical lines, numbered as a text editor shows them (the numbers every refusal names).
+/// Files from old Mac tools end lines with a lone CR, so CR alone separates lines only when
+/// there is no LF at all.
 fn split_lines(text: &str) -> Vec<&str> {
     let mut lines: Vec<&str> = if text.contains('\n') {
         text.split('\n')
@@ -303,6 +299,23 @@ fn split_lines(text: &str) -> Vec<&str> {
         lines.pop();
     }
     lines
+}
+
+/// One line's fields, trimmed, read by the `csv` crate (quotes, `""` inside quotes). A quote
+/// that does not open a field is kept as text, so such a field is then refused as a position
+/// or a code, naming the line.
+fn fields_of(line: &str, separator: char) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .delimiter(u8::try_from(separator).unwrap_or(b','))
+        .from_reader(line.as_bytes());
+    match reader.records().next() {
+        Some(Ok(record)) => record.iter().map(str::to_owned).collect(),
+        // A `&str` line is valid UTF-8 and read from memory: the reader cannot fail on it.
+        _ => vec![line.trim().to_owned()],
+    }
 }
 
 /// One separator for the whole file, from its first line: tab, then semicolon, then comma.
@@ -325,48 +338,6 @@ fn detect_separator(line: &str) -> char {
     } else {
         ','
     }
-}
-
-/// Splits a line into trimmed fields. A field may be wrapped in double quotes (`""` is a quote
-/// inside); a quote anywhere else, or one left open, makes the line unreadable (`None`).
-fn split_fields(line: &str, separator: char) -> Option<Vec<String>> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut closed_quote = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c != '"' {
-                field.push(c);
-            } else if chars.peek() == Some(&'"') {
-                chars.next();
-                field.push('"');
-            } else {
-                quoted = false;
-                closed_quote = true;
-            }
-        } else if c == separator {
-            fields.push(field.trim().to_owned());
-            field.clear();
-            closed_quote = false;
-        } else if c == '"' {
-            if closed_quote || !field.trim().is_empty() {
-                return None;
-            }
-            field.clear();
-            quoted = true;
-        } else if closed_quote && !c.is_whitespace() {
-            return None;
-        } else {
-            field.push(c);
-        }
-    }
-    if quoted {
-        return None;
-    }
-    fields.push(field.trim().to_owned());
-    Some(fields)
 }
 
 /// A header names its position column; a data line's position field parses.
@@ -402,8 +373,13 @@ fn marker(field: &str) -> Option<WellRead> {
 }
 
 /// Codes are what the scanner decoded from a 2D code: printable ASCII, no spaces.
+/// A tube or rack code: printable ASCII without spaces. A quotation mark only ever quotes in
+/// a CSV file, so one left inside a field means the line was not written as the scanner
+/// writes it.
 fn is_code(text: &str) -> bool {
-    !text.is_empty() && text.len() <= MAX_CODE_CHARS && text.bytes().all(|b| b.is_ascii_graphic())
+    !text.is_empty()
+        && text.len() <= MAX_CODE_CHARS
+        && text.bytes().all(|b| b.is_ascii_graphic() && b != b'"')
 }
 
 /// A short, safe excerpt of file text for an error message.
@@ -817,7 +793,6 @@ mod tests {
     #[case::tab("RK9\tA1\tFX001\nRK9\tA2\tFX002", Some("RK9"))]
     #[case::tab_two("A1\tFX001\nA2\tFX002", None)]
     #[case::quoted("\"A1\",\"FX001\"\n\"A2\",\"FX002\"", None)]
-    #[case::quoted_spaced(" \"A1\" , \"FX001\" \n\"A2\",FX002", None)]
     #[case::quoted_rack("\"RK9\";\"A1\";\"FX001\"\n\"RK9\";\"A2\";\"FX002\"", Some("RK9"))]
     #[case::bom("\u{feff}A1,FX001\nA2,FX002", None)]
     #[case::bom_header("\u{feff}Position,Barcode\nA1,FX001\nA2,FX002", None)]
@@ -990,9 +965,12 @@ mod tests {
     #[case::control_in_code("A1,FX\u{7}1", RackScanError::BadTubeCode {
         line: 1, text: "FX\u{7}1".into() })]
     #[case::bad_rack("R 1,A1,FX1", RackScanError::BadRackBarcode { line: 1, text: "R 1".into() })]
-    #[case::open_quote("A1,FX1\n\"A2,FX2", RackScanError::BadQuotes { line: 2 })]
-    #[case::quote_inside("A1,FX\"1\"", RackScanError::BadQuotes { line: 1 })]
-    #[case::text_after_quote("\"A1\"x,FX1", RackScanError::BadQuotes { line: 1 })]
+    // Quotes are read by the csv crate; one that does not open a field is text, which is
+    // then no position or code.
+    #[case::open_quote("A1,FX1\n\"A2,FX2", RackScanError::WrongFieldCount { line: 2, found: 1 })]
+    #[case::quote_inside("A1,FX\"1\"", RackScanError::BadTubeCode { line: 1, text: "FX\"1\"".into() })]
+    #[case::text_after_quote("\"A1\"x,FX1", bad_position(1, "A1x"))]
+    #[case::spaces_before_a_quote(" \"A1\" ,FX1", bad_position(1, "\"A1\""))]
     fn files_are_refused(#[case] text: &str, #[case] error: RackScanError) {
         assert_eq!(parse(text), Err(error));
     }

@@ -57,6 +57,10 @@ pub struct PrintJobRecord {
 enum JobChange {
     Cancel,
     Retry,
+    /// A job held after an interruption: its labels are there.
+    ConfirmPrinted,
+    /// A job held after an interruption: print it again (with a reason).
+    PrintAgain,
 }
 
 /// A kit registered with its labels asked for, whose labels were never queued.
@@ -106,6 +110,9 @@ pub(crate) async fn kit_labels_queued(
         .await?;
     Ok(())
 }
+
+const IN_DOUBT_ONLY: &str =
+    "only a job held after an interruption can be confirmed or printed again";
 
 /// A job ready to go to its printer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -407,6 +414,31 @@ impl Store {
                 AuditAction::PrintJobRetried,
                 "only a failed job can be retried",
             ),
+            JobChange::ConfirmPrinted => (
+                sqlx::query!(
+                "UPDATE print_jobs SET state = 'done', in_doubt_since = NULL, last_error = NULL, updated_at = ?1
+                 WHERE id = ?2 AND state = 'sent' AND in_doubt_since IS NOT NULL",
+                now,
+                key
+            )
+                .execute(&mut *tx)
+                .await?,
+                AuditAction::PrintJobConfirmed,
+                IN_DOUBT_ONLY,
+            ),
+            JobChange::PrintAgain => (
+                sqlx::query!(
+                "UPDATE print_jobs SET state = 'queued', in_doubt_since = NULL, last_error = NULL,
+                        waiting_for = NULL, updated_at = ?1, next_attempt_at = ?1
+                 WHERE id = ?2 AND state = 'sent' AND in_doubt_since IS NOT NULL",
+                now,
+                key
+            )
+                .execute(&mut *tx)
+                .await?,
+                AuditAction::PrintJobRetried,
+                IN_DOUBT_ONLY,
+            ),
         };
         if done.rows_affected() == 0 {
             return Err(DomainError::invalid(
@@ -462,54 +494,12 @@ impl Store {
                 DomainError::invalid("reason", "say why the labels are printed again").into(),
             );
         }
-        let (key, now) = (id.to_string(), format_utc(self.clock.now()));
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let done = if printed {
-            sqlx::query!(
-                "UPDATE print_jobs SET state = 'done', in_doubt_since = NULL, last_error = NULL, updated_at = ?1
-                 WHERE id = ?2 AND state = 'sent' AND in_doubt_since IS NOT NULL",
-                now,
-                key
-            )
-            .execute(&mut *tx)
-            .await?
+        let change = if printed {
+            JobChange::ConfirmPrinted
         } else {
-            sqlx::query!(
-                "UPDATE print_jobs SET state = 'queued', in_doubt_since = NULL, last_error = NULL,
-                        waiting_for = NULL, updated_at = ?1, next_attempt_at = ?1
-                 WHERE id = ?2 AND state = 'sent' AND in_doubt_since IS NOT NULL",
-                now,
-                key
-            )
-            .execute(&mut *tx)
-            .await?
+            JobChange::PrintAgain
         };
-        if done.rows_affected() == 0 {
-            return Err(DomainError::invalid(
-                "print job",
-                "only a job held after an interruption can be confirmed or printed again",
-            )
-            .into());
-        }
-        let action = if printed {
-            AuditAction::PrintJobConfirmed
-        } else {
-            AuditAction::PrintJobRetried
-        };
-        let head = audit::append(
-            &mut tx,
-            &self.device_entry(
-                actor.user_id,
-                &actor.username,
-                action,
-                "print_job",
-                &key,
-                reason,
-            ),
-        )
-        .await?;
-        self.commit_audited(tx, head).await?;
-        Ok(())
+        self.change_print_job(actor, id, change, reason).await
     }
 
     /// Kits whose labels were asked for with the registration but never queued (a crash
