@@ -472,6 +472,35 @@ mod tests {
     // survived the tests above (an off-by-one in a range check or in `remaining`).
 
     #[test]
+    fn participant_blocks_do_not_overlap_each_other() {
+        let new = |first, last| NewBlock {
+            kind: BlockKind::Participant,
+            device_id: "ws2".into(),
+            site_id: Some(uuid::Uuid::nil()),
+            prefix: String::new(),
+            digits: 0,
+            first,
+            last,
+        };
+        let existing = validate_new_block(&new(1000, 1099), &[], Some((1000, 4999))).unwrap();
+        let site = Some((1000, 4999));
+        assert!(matches!(
+            validate_new_block(&new(1050, 1150), std::slice::from_ref(&existing), site),
+            Err(DomainError::BlockOverlap {
+                first: 1000,
+                last: 1099,
+                ..
+            })
+        ));
+        assert!(
+            validate_new_block(&new(1100, 1199), std::slice::from_ref(&existing), site).is_ok()
+        );
+        // A sample block with the same numbers is another numbering.
+        let samples = [sample_block("ws1", "AQ", 1000, 1099)];
+        assert!(validate_new_block(&new(1000, 1099), &samples, site).is_ok());
+    }
+
+    #[test]
     fn block_kinds_read_back_from_their_stored_names() {
         for kind in BlockKind::ALL {
             assert_eq!(BlockKind::parse(kind.as_str()), Some(kind));

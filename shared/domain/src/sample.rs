@@ -458,4 +458,91 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), SampleType::ALL.len());
     }
+
+    // Survivors of `cargo mutants` (issue 11, `scripts/mutants sample`), each killed here.
+
+    #[test]
+    fn only_stored_and_checked_out_tubes_hold_a_position() {
+        let holding: Vec<SampleStatus> = SampleStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.holds_position())
+            .collect();
+        assert_eq!(holding, [SampleStatus::Stored, SampleStatus::CheckedOut]);
+    }
+
+    #[test]
+    fn paths_and_consent_are_stored_by_their_api_names() {
+        for via in Via::ALL {
+            assert_eq!(serde_json::to_value(via).unwrap(), via.as_str());
+        }
+        for consent in [ConsentStatus::Given, ConsentStatus::Withdrawn] {
+            assert_eq!(serde_json::to_value(consent).unwrap(), consent.as_str());
+            assert_eq!(ConsentStatus::parse(consent.as_str()), Some(consent));
+        }
+        assert_eq!(ConsentStatus::parse(""), None);
+        assert_eq!(ConsentStatus::parse("Given"), None);
+    }
+
+    #[test]
+    fn next_statuses_are_those_of_the_status_and_path_asked_about() {
+        assert_eq!(
+            next_statuses(SampleStatus::Stored, Via::CheckOut),
+            [SampleStatus::CheckedOut]
+        );
+        assert_eq!(
+            next_statuses(SampleStatus::CheckedOut, Via::CheckIn),
+            [SampleStatus::Stored]
+        );
+        assert!(next_statuses(SampleStatus::Disposed, Via::Manual).is_empty());
+    }
+
+    #[test]
+    fn a_kit_holds_exactly_up_to_its_maximum_of_tubes() {
+        let kit = |count: usize| {
+            vec![
+                KitItem {
+                    sample_type: SampleType::ALL[0],
+                    count: 1,
+                    volume_ul: None,
+                };
+                count
+            ]
+        };
+        assert_eq!(
+            kit_tubes(&kit(MAX_TUBES_PER_KIT)).unwrap().len(),
+            MAX_TUBES_PER_KIT
+        );
+        assert!(kit_tubes(&kit(MAX_TUBES_PER_KIT + 1)).is_err());
+    }
+
+    #[test]
+    fn aliquots_may_take_exactly_the_parents_volume_and_no_more() {
+        assert_eq!(
+            split_volume(Some(500), &[200, 300]).unwrap(),
+            (Some(0), true)
+        );
+        assert_eq!(
+            split_volume(Some(500), &[200, 200]).unwrap(),
+            (Some(100), false)
+        );
+        assert!(matches!(
+            split_volume(Some(500), &[200, 301]),
+            Err(DomainError::NotEnoughVolume {
+                have_ul: 500,
+                asked_ul: 501
+            })
+        ));
+    }
+
+    #[test]
+    fn time_out_of_the_freezer_adds_up_over_check_ins() {
+        let out = chrono::DateTime::parse_from_rfc3339("2026-03-01T09:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let back = out + chrono::Duration::seconds(60);
+        assert_eq!(time_out_after_check_in(100, out, back), 160);
+        // A clock that went backwards adds nothing.
+        assert_eq!(time_out_after_check_in(100, back, out), 100);
+    }
 }
