@@ -781,19 +781,71 @@ mod http {
         r.body(Body::from(body.to_owned())).unwrap()
     }
 
-    async fn status_of(api: &Api, request: Request<Body>) -> (StatusCode, Value) {
+    /// The router's answer to `request`: status, headers and the JSON body (or null).
+    pub(super) async fn respond(
+        api: &Api,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Value) {
         let response = aliquot_api::http::router(api.clone(), PORT, None)
             .oneshot(request)
             .await
             .unwrap();
-        let status = response.status();
+        let (status, headers) = (response.status(), response.headers().clone());
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
             .await
             .unwrap();
         (
             status,
+            headers,
             serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         )
+    }
+
+    async fn status_of(api: &Api, request: Request<Body>) -> (StatusCode, Value) {
+        let (status, _, body) = respond(api, request).await;
+        (status, body)
+    }
+
+    /// The browser mode on a free port, until the test ends.
+    pub(super) async fn serve(api: &Api) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+        let server_api = api.clone();
+        let server = tokio::spawn(async move {
+            aliquot_api::http::serve(
+                server_api,
+                0,
+                None,
+                |addr| {
+                    let _ = addr_tx.send(addr);
+                },
+                std::future::pending(),
+            )
+            .await
+            .unwrap();
+        });
+        (addr_rx.await.unwrap(), server)
+    }
+
+    /// An open, subscribed event stream for `token` (its headers read).
+    pub(super) async fn open_stream(
+        addr: std::net::SocketAddr,
+        token: &str,
+    ) -> BufReader<tokio::net::TcpStream> {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET /api/events?token={token} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).await.unwrap();
+        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+        // Headers end with an empty line; then the stream is open and subscribed.
+        loop {
+            line.clear();
+            reader.read_line(&mut line).await.unwrap();
+            if line == "\r\n" {
+                return reader;
+            }
+        }
     }
 
     #[tokio::test]
@@ -856,40 +908,9 @@ mod http {
     #[tokio::test]
     async fn core_events_reach_a_browser_over_sse() {
         let (_dir, api, admin) = signed_in().await;
-        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server_api = api.clone();
-        let server = tokio::spawn(async move {
-            aliquot_api::http::serve(
-                server_api,
-                0,
-                None,
-                |addr| {
-                    let _ = addr_tx.send(addr);
-                },
-                async {
-                    let _ = stop_rx.await;
-                },
-            )
-            .await
-            .unwrap();
-        });
-        let addr = addr_rx.await.unwrap();
-        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let request = format!("GET /api/events?token={admin} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut reader = BufReader::new(stream);
+        let (addr, server) = serve(&api).await;
+        let mut reader = open_stream(addr, &admin).await;
         let mut line = String::new();
-        reader.read_line(&mut line).await.unwrap();
-        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
-        // Headers end with an empty line; then the stream is open and subscribed.
-        loop {
-            line.clear();
-            reader.read_line(&mut line).await.unwrap();
-            if line == "\r\n" {
-                break;
-            }
-        }
         call(
             &api,
             "change_setting",
@@ -914,7 +935,6 @@ mod http {
         }
         assert_eq!(seen[0]["type"], "audit_appended");
         assert_eq!(seen[1], json!({"type": "settings_changed"}));
-        let _ = stop_tx.send(());
         drop(reader);
         server.abort();
     }
@@ -2228,32 +2248,13 @@ mod label_groups {
 /// Issue 11: what an attacker on the same machine found at the API and HTTP boundary. Each
 /// test failed on the code before the fix it names.
 mod hardening {
+    use super::http::{open_stream, respond, serve};
     use super::*;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    use tower::ServiceExt;
+    use tokio::io::{AsyncBufReadExt, BufReader};
 
     const PORT: u16 = 4999;
-
-    async fn respond(
-        api: &Api,
-        request: Request<Body>,
-    ) -> (StatusCode, axum::http::HeaderMap, Value) {
-        let response = aliquot_api::http::router(api.clone(), PORT, None)
-            .oneshot(request)
-            .await
-            .unwrap();
-        let (status, headers) = (response.status(), response.headers().clone());
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        (
-            status,
-            headers,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
 
     fn post(content_type: &str, host: &str, body: Vec<u8>) -> Request<Body> {
         Request::post("/api/setup_status")
@@ -2315,26 +2316,6 @@ mod hardening {
         }
     }
 
-    async fn open_stream(
-        addr: std::net::SocketAddr,
-        token: &str,
-    ) -> BufReader<tokio::net::TcpStream> {
-        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let request = format!("GET /api/events?token={token} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        reader.read_line(&mut line).await.unwrap();
-        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
-        loop {
-            line.clear();
-            reader.read_line(&mut line).await.unwrap();
-            if line == "\r\n" {
-                return reader;
-            }
-        }
-    }
-
     /// Reads until the response ends (the last chunk, or the connection closed).
     async fn ends(reader: &mut BufReader<tokio::net::TcpStream>) -> bool {
         let mut line = String::new();
@@ -2360,22 +2341,7 @@ mod hardening {
     async fn an_event_stream_ends_when_its_session_does() {
         let (_dir, api, admin) = signed_in().await;
         let tech = user(&api, &admin, "tech", "technician").await;
-        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-        let server_api = api.clone();
-        let server = tokio::spawn(async move {
-            aliquot_api::http::serve(
-                server_api,
-                0,
-                None,
-                |addr| {
-                    let _ = addr_tx.send(addr);
-                },
-                std::future::pending(),
-            )
-            .await
-            .unwrap();
-        });
-        let addr = addr_rx.await.unwrap();
+        let (addr, server) = serve(&api).await;
 
         // Revoked by an administrator.
         let mut techs = open_stream(addr, &tech).await;
