@@ -517,6 +517,14 @@ mod tests {
     }
 
     #[test]
+    fn up_to_96_aliquots_at_a_time() {
+        assert_eq!(split_volume(None, &[10; 96]).unwrap(), (None, false));
+        assert!(split_volume(None, &[10; 97]).is_err());
+        assert!(split_volume(None, &[10; 95]).is_ok());
+        assert!(split_volume(None, &[]).is_err());
+    }
+
+    #[test]
     fn aliquots_may_take_exactly_the_parents_volume_and_no_more() {
         assert_eq!(
             split_volume(Some(500), &[200, 300]).unwrap(),
