@@ -109,11 +109,8 @@ impl Api {
         actor: &Actor,
         command: Command,
     ) -> Result<aliquot_store::Executed> {
-        let executed = self.store.execute(actor, command).await?;
-        self.emit(CoreEvent::AuditAppended {
-            seq: executed.audit_seq,
-        });
-        Ok(executed)
+        self.run_along_with(actor, command, aliquot_store::AlongWith::Nothing)
+            .await
     }
 
     /// [`Api::run`], writing workstation state `along` in the command's transaction.

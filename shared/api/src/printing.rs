@@ -625,10 +625,7 @@ impl Api {
             Some(c) => c,
             None => self.store().settings().await?.label_copies,
         };
-        let kit = match &args.labels {
-            LabelGroup::Kit { registration_id } => Some(*registration_id),
-            _ => None,
-        };
+        let kit = args.labels.kit();
         let group = self.bind_group(args.labels, args.printer).await?;
         let dpi = Dpi::from_dpi(group.printer.dpi).map_err(label_error)?;
         let bound: Vec<BoundLabel> = group.labels.iter().map(|(_, l)| l.clone()).collect();
@@ -643,10 +640,8 @@ impl Api {
         let payload = String::from_utf8(bytes).map_err(|e| ApiError::internal(&e))?;
         let job_id = Uuid::now_v7();
         // A kit's owed labels are paid in the job's own transaction.
-        let along = match &kit {
-            Some(registration_id) => aliquot_store::AlongWith::KitLabelsQueued {
-                registration_id: *registration_id,
-            },
+        let along = match kit {
+            Some(registration_id) => aliquot_store::AlongWith::KitLabelsQueued { registration_id },
             None => aliquot_store::AlongWith::Nothing,
         };
         self.run_along_with(
@@ -676,10 +671,7 @@ impl Api {
         token: Option<&str>,
         labels: LabelGroup,
     ) -> LabelsQueued {
-        let kit = match &labels {
-            LabelGroup::Kit { registration_id } => Some(*registration_id),
-            _ => None,
-        };
+        let kit = labels.kit();
         let args = PrintLabelsArgs {
             labels,
             printer: None,

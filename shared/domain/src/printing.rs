@@ -164,6 +164,14 @@ pub enum LabelGroup {
 }
 
 impl LabelGroup {
+    /// The kit registration whose labels this group is, if it is one.
+    pub fn kit(&self) -> Option<uuid::Uuid> {
+        match self {
+            LabelGroup::Kit { registration_id } => Some(*registration_id),
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> LabelKind {
         match self {
             LabelGroup::Samples { .. }

@@ -10,7 +10,7 @@
 //! notification to every administrator. Someone who can read the key file (the same OS
 //! user, or root) can forge everything; that is outside what this defends (SECURITY.md).
 
-use crate::{format_utc, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 use aliquot_domain::audit::{verify_rows, AuditAction, AuditContext, AuditEntry, GENESIS_HASH};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -90,9 +90,15 @@ impl Drop for AuditAnchor {
     }
 }
 
-fn seal(key: &[u8; 32], device_id: &str, head: &ChainPoint, verified: &ChainPoint) -> String {
-    // A key of any length is accepted by HMAC; this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+/// The HMAC over what an anchor record says; `None` never happens for a 32-byte key (HMAC
+/// takes keys of any length) but is kept as a refusal, not a panic.
+fn anchor_mac(
+    key: &[u8; 32],
+    device_id: &str,
+    head: &ChainPoint,
+    verified: &ChainPoint,
+) -> Option<Hmac<Sha256>> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).ok()?;
     mac.update(
         format!(
             "aliquot-audit-anchor/1\n{device_id}\n{}\n{}\n{}\n{}",
@@ -100,26 +106,23 @@ fn seal(key: &[u8; 32], device_id: &str, head: &ChainPoint, verified: &ChainPoin
         )
         .as_bytes(),
     );
-    hex::encode(mac.finalize().into_bytes())
+    Some(mac)
+}
+
+fn seal(key: &[u8; 32], device_id: &str, head: &ChainPoint, verified: &ChainPoint) -> String {
+    anchor_mac(key, device_id, head, verified)
+        .map(|mac| hex::encode(mac.finalize().into_bytes()))
+        .unwrap_or_default()
 }
 
 fn unsealed(key: &[u8; 32], record: &AnchorRecord) -> bool {
-    let Ok(given) = hex::decode(&record.mac) else {
-        return false;
-    };
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(
-        format!(
-            "aliquot-audit-anchor/1\n{}\n{}\n{}\n{}\n{}",
-            record.device_id,
-            record.head.seq,
-            record.head.hash,
-            record.verified.seq,
-            record.verified.hash
-        )
-        .as_bytes(),
-    );
-    mac.verify_slice(&given).is_ok()
+    match (
+        hex::decode(&record.mac),
+        anchor_mac(key, &record.device_id, &record.head, &record.verified),
+    ) {
+        (Ok(given), Some(mac)) => mac.verify_slice(&given).is_ok(),
+        _ => false,
+    }
 }
 
 /// Reads the key, or makes one readable only by this user.
@@ -422,19 +425,16 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
         let message = format!("The audit trail failed its start-up check: {what}.");
-        let at = format_utc(now);
         for admin in admins {
-            let id = Uuid::now_v7().to_string();
-            sqlx::query!(
-                "INSERT INTO notifications (id, user_id, kind, message, entity_type, entity_id, created_at)
-                 VALUES (?1, ?2, 'audit_chain_alarm', ?3, 'audit_trail', ?4, ?5)",
-                id,
-                admin,
-                message,
-                self.device_id,
-                at
+            crate::notifications::notify(
+                &mut tx,
+                now,
+                &admin,
+                "audit_chain_alarm",
+                &message,
+                "audit_trail",
+                &self.device_id,
             )
-            .execute(&mut *tx)
             .await?;
         }
         let head = crate::audit::append(&mut tx, &entry).await?;

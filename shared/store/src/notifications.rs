@@ -27,7 +27,7 @@ pub struct NotificationRecord {
 
 pub(crate) async fn notify(
     conn: &mut SqliteConnection,
-    ctx: &Ctx<'_>,
+    now: DateTime<Utc>,
     user_id: &str,
     kind: &str,
     message: &str,
@@ -35,7 +35,7 @@ pub(crate) async fn notify(
     entity_id: &str,
 ) -> Result<()> {
     let id = Uuid::now_v7().to_string();
-    let at = format_utc(ctx.now);
+    let at = format_utc(now);
     sqlx::query!(
         "INSERT INTO notifications (id, user_id, kind, message, entity_type, entity_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         id, user_id, kind, message, entity_type, entity_id, at

@@ -519,7 +519,7 @@ pub(crate) async fn apply(
             for manager in managers {
                 notifications::notify(
                     conn,
-                    ctx,
+                    ctx.now,
                     &manager,
                     "discard_requested",
                     &message,
@@ -589,7 +589,7 @@ pub(crate) async fn apply(
             );
             notifications::notify(
                 conn,
-                ctx,
+                ctx.now,
                 &r.requested_by,
                 "discard_decided",
                 &message,
