@@ -499,8 +499,8 @@ async function routePrinter(dir, port) {
       token,
     );
     await call(
-      'change_setting',
-      { setting: { key: 'sample_label_printer', value: 'Desk Zebra' }, reason: 'desk printer' },
+      'change_settings',
+      { settings: [{ key: 'sample_label_printer', value: 'Desk Zebra' }], reason: 'desk printer' },
       token,
     );
   } finally {

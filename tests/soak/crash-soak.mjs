@@ -414,8 +414,8 @@ async function setup() {
     stock: 'cryovial',
     darkness: null,
   });
-  await as('manager', 'change_setting', {
-    setting: { key: 'sample_label_printer', value: PRINTER },
+  await as('manager', 'change_settings', {
+    settings: [{ key: 'sample_label_printer', value: PRINTER }],
     reason: 'crash soak: sample labels to the fake Zebra',
   });
   catalog.templates = await as('desk', 'list_kit_templates', {});

@@ -4,8 +4,10 @@
 use aliquot_domain::account::UserSort;
 use aliquot_domain::audit::ChainBreak;
 use aliquot_domain::paging::{PageRequest, SortOrder, DEFAULT_PER_PAGE};
-use aliquot_domain::settings::Setting;
-use aliquot_domain::Role;
+use aliquot_domain::printing::SampleLabelCode;
+use aliquot_domain::settings::{DateFormat, Setting};
+use aliquot_domain::storage::AutoPosition;
+use aliquot_domain::{Permission, Role};
 use aliquot_store::audit::ChainVerification;
 use aliquot_store::users::UserRecord;
 use chrono::{DateTime, Utc};
@@ -95,6 +97,8 @@ pub struct SessionView {
 pub struct WhoAmI {
     pub user: UserView,
     pub expires_at: DateTime<Utc>,
+    /// What the user's role may do, from the one role matrix: the UI offers only these.
+    pub permissions: Vec<Permission>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -182,9 +186,30 @@ pub struct RedeemPasswordResetArgs {
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
-pub struct ChangeSettingArgs {
-    pub setting: Setting,
+pub struct ChangeSettingsArgs {
+    /// Every setting changed on the screen: saved together, with one reason.
+    pub settings: Vec<Setting>,
     pub reason: String,
+}
+
+/// The fixed sets a setting is chosen from, so the settings screen offers choices, never
+/// free text, and keeps no copy of them.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SettingChoices {
+    /// IANA time zone names.
+    pub time_zones: Vec<String>,
+    pub date_formats: Vec<DateFormatChoice>,
+    pub auto_positions: Vec<AutoPosition>,
+    pub sample_label_codes: Vec<SampleLabelCode>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DateFormatChoice {
+    pub format: DateFormat,
+    /// Today written in this format, as an example.
+    pub example: String,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// The workstation is at its limit for this kind of work (password checks); try again.
     Busy,
+    /// A tube to place has not been received: the UI offers "receive and place".
+    NotReceived,
     Internal,
 }
 
@@ -87,6 +89,7 @@ impl From<DomainError> for ApiError {
             | DomainError::Voided(_)
             | DomainError::Refused(_) => ErrorCode::Conflict,
             DomainError::NotFound(_) => ErrorCode::NotFound,
+            DomainError::NotReceived { .. } => ErrorCode::NotReceived,
         };
         ApiError::new(code, sentence(&e.to_string()))
     }

@@ -178,6 +178,7 @@ impl Api {
     pub async fn whoami(&self, token: Option<&str>, _args: NoArgs) -> Result<WhoAmI> {
         let session = self.session(token).await?;
         Ok(WhoAmI {
+            permissions: session.user.role.permissions(),
             user: session.user.into(),
             expires_at: session.expires_at,
         })
@@ -349,26 +350,59 @@ impl Api {
         Ok(self.store.settings().await?)
     }
 
-    pub async fn change_setting(
+    /// What each fixed setting may be set to.
+    pub async fn setting_choices(
         &self,
         token: Option<&str>,
-        args: ChangeSettingArgs,
+        _args: NoArgs,
+    ) -> Result<SettingChoices> {
+        self.actor_with(token, Permission::ReadSettings).await?;
+        let today = self.store.now().date_naive();
+        Ok(SettingChoices {
+            time_zones: aliquot_domain::settings::time_zones()
+                .map(str::to_owned)
+                .collect(),
+            date_formats: aliquot_domain::settings::DateFormat::ALL
+                .into_iter()
+                .map(|format| DateFormatChoice {
+                    format,
+                    example: today.format(format.pattern()).to_string(),
+                })
+                .collect(),
+            auto_positions: vec![
+                aliquot_domain::storage::AutoPosition::NextFree,
+                aliquot_domain::storage::AutoPosition::KeepParticipantTogether,
+            ],
+            sample_label_codes: vec![
+                aliquot_domain::printing::SampleLabelCode::DataMatrix,
+                aliquot_domain::printing::SampleLabelCode::Qr,
+            ],
+        })
+    }
+
+    /// Saves one change set from the settings screen: all of it or none, one reason.
+    pub async fn change_settings(
+        &self,
+        token: Option<&str>,
+        args: ChangeSettingsArgs,
     ) -> Result<aliquot_domain::settings::Settings> {
         let actor = self.actor_with(token, Permission::ChangeSettings).await?;
         let reason = validate_reason(&args.reason)?;
-        if let aliquot_domain::settings::Setting::Scanner(Some(
-            aliquot_domain::scanning::ScannerSettings::Serial(serial),
-        )) = &args.setting
-        {
-            crate::printing::check_device_path_now(
-                serial.port.trim(),
-                aliquot_devices::device_path::DevicePathKind::SerialPort,
-            )?;
+        for setting in &args.settings {
+            if let aliquot_domain::settings::Setting::Scanner(Some(
+                aliquot_domain::scanning::ScannerSettings::Serial(serial),
+            )) = setting
+            {
+                crate::printing::check_device_path_now(
+                    serial.port.trim(),
+                    aliquot_devices::device_path::DevicePathKind::SerialPort,
+                )?;
+            }
         }
         self.run(
             &actor,
-            Command::ChangeSetting {
-                setting: args.setting,
+            Command::ChangeSettings {
+                settings: args.settings,
                 reason,
             },
         )

@@ -6,7 +6,9 @@ use crate::registration::IdArgs;
 use crate::{Api, ApiError};
 use aliquot_domain::command::{NewAliquot, NewTube};
 use aliquot_domain::paging::{Page, PageRequest};
-use aliquot_domain::sample::{self, ConsentStatus, KitItem, SampleStatus, SampleType, Via};
+use aliquot_domain::sample::{
+    self, ConsentStatus, KitItem, ReceiptCheck, SampleStatus, SampleType, Via,
+};
 use aliquot_domain::{Command, Permission, Role};
 use aliquot_store::lookup::Scanned;
 use aliquot_store::notifications::NotificationRecord;
@@ -206,6 +208,50 @@ pub struct ListDiscardRequestsArgs {
     #[serde(default)]
     #[ts(optional)]
     pub requested_by: Option<Uuid>,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ReceiveSamplesArgs {
+    pub sample_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CheckReceiptArgs {
+    /// The code as scanned (with or without its check character).
+    pub code: String,
+}
+
+/// What a tube scanned at receiving is, before the batch is committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ReceiptCandidate {
+    /// The code as scanned, trimmed.
+    pub code: String,
+    /// The tube, when the code names one.
+    pub sample: Option<SampleView>,
+    /// What receiving it would mean; `None` when the code names no tube.
+    pub check: Option<ReceiptCheck>,
+    /// Whether it joins the batch the technician commits.
+    pub joins_batch: bool,
+    /// What to do next, in the lab's words.
+    pub next_step: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListExpectedTubesArgs {
+    /// The field event the shipment comes from; none for every expected tube.
+    #[serde(default)]
+    pub event_id: Option<Uuid>,
     #[serde(default = "first_page")]
     pub page: u32,
     #[serde(default = "default_per_page")]
@@ -537,6 +583,93 @@ impl Api {
             per_page: args.per_page,
         };
         Ok(self.store().discard_requests(&filter, page).await?)
+    }
+
+    /// Receives tubes scanned at the bench, all or none: one command, one status change
+    /// per tube through the state machine's receipt path, one audit row per tube.
+    pub async fn receive_samples(
+        &self,
+        token: Option<&str>,
+        args: ReceiveSamplesArgs,
+    ) -> Result<Vec<SampleView>> {
+        let actor = self.actor_with(token, Permission::ProcessSamples).await?;
+        self.run(
+            &actor,
+            Command::ReceiveSamples {
+                sample_ids: args.sample_ids.clone(),
+            },
+        )
+        .await?;
+        let mut received = Vec::with_capacity(args.sample_ids.len());
+        for id in args.sample_ids {
+            received.push(self.sample_view(self.store().sample(id).await?));
+        }
+        Ok(received)
+    }
+
+    /// What a code scanned at receiving is: a tube ready to receive, one already in the
+    /// lab, one that should not be here, or nothing known; with what to do next.
+    pub async fn check_receipt(
+        &self,
+        token: Option<&str>,
+        args: CheckReceiptArgs,
+    ) -> Result<ReceiptCandidate> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let code = args.code.trim().to_owned();
+        Ok(match self.store().lookup_scan(&code).await? {
+            Some(Scanned::Sample(s)) => {
+                let sample = self.sample_view(*s);
+                let check = ReceiptCheck::of(sample.status, sample.consent);
+                ReceiptCandidate {
+                    next_step: check.next_step(&sample.code),
+                    joins_batch: check.joins_batch(),
+                    check: Some(check),
+                    sample: Some(sample),
+                    code,
+                }
+            }
+            Some(Scanned::Box(b)) => ReceiptCandidate {
+                next_step: format!(
+                    "{code} is the box “{}”, not a tube: scan the tubes you are receiving; \
+                     place them in a box after receiving them",
+                    b.name
+                ),
+                code,
+                sample: None,
+                check: None,
+                joins_batch: false,
+            },
+            Some(Scanned::Participant(_)) | None => ReceiptCandidate {
+                next_step: format!(
+                    "{code} is not a tube known to this workstation: check the label, and set \
+                     the tube aside for the lab manager if it was never registered"
+                ),
+                code,
+                sample: None,
+                check: None,
+                joins_batch: false,
+            },
+        })
+    }
+
+    /// The receiving manifest: tubes collected or in transit, of one field event or all.
+    pub async fn list_expected_tubes(
+        &self,
+        token: Option<&str>,
+        args: ListExpectedTubesArgs,
+    ) -> Result<Page<SampleView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let page = self
+            .store()
+            .tubes_to_receive(
+                args.event_id,
+                PageRequest {
+                    page: args.page,
+                    per_page: args.per_page,
+                },
+            )
+            .await?;
+        Ok(crate::ops::map_page(page, |s| self.sample_view(s)))
     }
 
     /// Whatever was scanned: a sample (with or without its check character), a box, a participant.

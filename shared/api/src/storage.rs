@@ -108,6 +108,9 @@ pub struct PlaceSamplesArgs {
     pub box_id: Uuid,
     pub tubes: Vec<TubePlacement>,
     pub source: PlacementSource,
+    /// "Receive and place": tubes not yet received are received in the same command.
+    #[serde(default)]
+    pub receive: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -323,6 +326,7 @@ impl Api {
                 box_id: args.box_id,
                 tubes: args.tubes,
                 source: args.source,
+                receive: args.receive,
             },
         )
         .await?;
@@ -427,6 +431,7 @@ impl Api {
                     box_id: args.box_id,
                     tubes,
                     source: PlacementSource::RackImport,
+                    receive: false,
                 },
             )
             .await?;

@@ -157,8 +157,8 @@ async fn a_technician_cannot_do_what_only_an_admin_may() {
             json!({"user_id": tech["id"], "role": "admin", "reason": "self-promotion"}),
         ),
         (
-            "change_setting",
-            json!({"setting": {"key": "lab_name", "value": "Mine"}, "reason": "why not"}),
+            "change_settings",
+            json!({"settings": [{"key": "lab_name", "value": "Mine"}], "reason": "why not"}),
         ),
         ("list_users", json!({})),
         ("list_audit", json!({})),
@@ -281,12 +281,12 @@ async fn arguments_are_strict_and_sorting_is_typed() {
         ("list_users", json!({"per_page": 100000})),
         ("list_users", json!({"page": 0})),
         (
-            "change_setting",
-            json!({"setting": {"key": "root_password", "value": "x"}, "reason": "r"}),
+            "change_settings",
+            json!({"settings": [{"key": "root_password", "value": "x"}], "reason": "r"}),
         ),
         (
-            "change_setting",
-            json!({"setting": {"key": "lab_name", "value": "Lab"}, "reason": "  "}),
+            "change_settings",
+            json!({"settings": [{"key": "lab_name", "value": "Lab"}], "reason": "  "}),
         ),
     ];
     for (name, args) in cases {
@@ -913,9 +913,9 @@ mod http {
         let mut line = String::new();
         call(
             &api,
-            "change_setting",
+            "change_settings",
             Some(&admin),
-            json!({"setting": {"key": "lab_name", "value": "East"}, "reason": "rename"}),
+            json!({"settings": [{"key": "lab_name", "value": "East"}], "reason": "rename"}),
         )
         .await
         .unwrap();
@@ -1622,8 +1622,8 @@ mod scanning {
             drop(host);
             (scanner, path)
         };
-        let setting = |port: &str| json!({"setting": {"key": "scanner", "value": {"kind": "serial", "port": port, "baud": 115200, "flow_control": "none", "framing": {"terminator": "cr", "prefix": "", "suffix": "", "max_length": 64}}}, "reason": "bench scanner"});
-        call(&api, "change_setting", Some(&admin), setting(&path))
+        let setting = |port: &str| json!({"settings": [{"key": "scanner", "value": {"kind": "serial", "port": port, "baud": 115200, "flow_control": "none", "framing": {"terminator": "cr", "prefix": "", "suffix": "", "max_length": 64}}}], "reason": "bench scanner"});
+        call(&api, "change_settings", Some(&admin), setting(&path))
             .await
             .unwrap();
         let mut current = None;
@@ -1649,7 +1649,7 @@ mod scanning {
 
         call(
             &api,
-            "change_setting",
+            "change_settings",
             Some(&admin),
             setting("/dev/ttyNOSUCHPORT9"),
         )
@@ -1671,9 +1671,9 @@ mod scanning {
 
         call(
             &api,
-            "change_setting",
+            "change_settings",
             Some(&admin),
-            json!({"setting": {"key": "scanner", "value": null}, "reason": "scanner removed"}),
+            json!({"settings": [{"key": "scanner", "value": null}], "reason": "scanner removed"}),
         )
         .await
         .unwrap();
@@ -1683,7 +1683,7 @@ mod scanning {
             .unwrap();
         assert_eq!(status, json!({"state": "not_configured"}));
         // A bad setting is refused before it is stored.
-        let e = call(&api, "change_setting", Some(&admin), setting("ttyUSB0"))
+        let e = call(&api, "change_settings", Some(&admin), setting("ttyUSB0"))
             .await
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidInput);
@@ -1824,9 +1824,9 @@ mod label_groups {
     async fn route(d: &Desk, key: &str, printer: &str) -> Result<Value, ApiError> {
         call(
             &d.api,
-            "change_setting",
+            "change_settings",
             Some(&d.manager),
-            json!({"setting": {"key": key, "value": printer}, "reason": "desk set up"}),
+            json!({"settings": [{"key": key, "value": printer}], "reason": "desk set up"}),
         )
         .await
     }
@@ -2528,9 +2528,9 @@ mod hardening {
         }
         let e = call(
             &api,
-            "change_setting",
+            "change_settings",
             Some(&admin),
-            json!({"setting": {"key": "scanner", "value": {"kind": "serial", "port": "/dev/null", "baud": 115200, "flow_control": "none", "framing": {"terminator": "cr", "prefix": "", "suffix": "", "max_length": 64}}}, "reason": "bench scanner"}),
+            json!({"settings": [{"key": "scanner", "value": {"kind": "serial", "port": "/dev/null", "baud": 115200, "flow_control": "none", "framing": {"terminator": "cr", "prefix": "", "suffix": "", "max_length": 64}}}], "reason": "bench scanner"}),
         )
         .await
         .unwrap_err();
@@ -2591,6 +2591,7 @@ mod fuzz {
         "printer",
         "copies",
         "setting",
+        "settings",
         "key",
         "value",
         "username",
@@ -2721,5 +2722,208 @@ mod fuzz {
                 })
             })
             .unwrap();
+    }
+}
+
+/// Issue 12: the bench receives by scanning. The core says what each scanned code is and
+/// what to do next, receives a batch as one command, refuses to place a tube not yet
+/// received with a code the UI turns into "receive and place", and tells the UI what the
+/// user's role may do from the one matrix.
+mod receiving {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_technician_receives_by_scanning_and_places_without_a_detour() {
+        let (_dir, api, admin) = signed_in().await;
+        let manager = user(&api, &admin, "manager", "lab_manager").await;
+        let tech = user(&api, &admin, "tech", "technician").await;
+        let desk = user(&api, &admin, "desk", "field_coordinator").await;
+        let device = call(&api, "device_status", Some(&admin), json!({}))
+            .await
+            .unwrap()["device_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let site = call(&api, "create_site", Some(&admin), json!({"code": "north", "name": "North Clinic", "participant_range_start": 1000, "participant_range_end": 1999})).await.unwrap();
+        call(&api, "assign_number_block", Some(&admin), json!({"block": {"kind": "participant", "device_id": device, "site_id": site["id"], "first": 1000, "last": 1099}, "reason": "desk lease"})).await.unwrap();
+        call(&api, "assign_number_block", Some(&admin), json!({"block": {"kind": "sample", "device_id": device, "site_id": null, "prefix": "aq", "digits": 6, "first": 1, "last": 500}, "reason": "desk lease"})).await.unwrap();
+        let kit = call(&api, "create_kit_template", Some(&manager), json!({"name": "Three tubes", "items": [{"sample_type": "plasma", "count": 3, "volume_ul": 500}]})).await.unwrap();
+        let participant = call(
+            &api,
+            "register_participant",
+            Some(&desk),
+            json!({"site_id": site["id"], "consent": "given", "consent_date": "2026-01-05"}),
+        )
+        .await
+        .unwrap();
+        let registered = call(&api, "register_kit", Some(&desk), json!({"participant_id": participant["id"], "template_id": kit["id"], "collected_at": "2026-01-05T09:30:00Z", "collector": "Nurse Joy"})).await.unwrap();
+        let samples = registered["samples"].as_array().unwrap().clone();
+        let code = |i: usize| samples[i]["code"].as_str().unwrap().to_owned();
+        let id = |i: usize| samples[i]["id"].as_str().unwrap().to_owned();
+
+        // The manifest lists what is expected.
+        let expected = call(&api, "list_expected_tubes", Some(&tech), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(expected["total"], 3);
+
+        // Each scan is checked before the batch is committed.
+        let check = call(&api, "check_receipt", Some(&tech), json!({"code": code(0)}))
+            .await
+            .unwrap();
+        assert_eq!(
+            (check["check"].as_str(), check["joins_batch"].as_bool()),
+            (Some("receivable"), Some(true))
+        );
+        let unknown = call(&api, "check_receipt", Some(&tech), json!({"code": "ZZ999"}))
+            .await
+            .unwrap();
+        assert_eq!(unknown["joins_batch"], false);
+        assert!(unknown["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("check the label"));
+
+        // Placing a tube not yet received: a code the UI offers "receive and place" for.
+        let freezer = call(
+            &api,
+            "create_freezer",
+            Some(&manager),
+            json!({"name": "F1", "location": "Room 1", "kind": "ultra_low", "temperature_c": -80}),
+        )
+        .await
+        .unwrap();
+        let rack = call(
+            &api,
+            "create_rack",
+            Some(&manager),
+            json!({"freezer_id": freezer["id"], "name": "R1"}),
+        )
+        .await
+        .unwrap();
+        let storage_box = call(&api, "create_box", Some(&manager), json!({"rack_id": rack["id"], "name": "Box 1", "barcode": "BXTEST", "box_type": "96-tube rack", "layout": {"kind": "grid", "rows": 8, "columns": 12}})).await.unwrap();
+        let e = call(&api, "place_samples", Some(&tech), json!({"box_id": storage_box["id"], "tubes": [{"sample_id": id(2), "position": null}], "source": "scan"})).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotReceived);
+        assert!(e.message.contains("Receive and place"), "{}", e.message);
+
+        // Two received as one batch; the manifest shrinks; a second scan says "already".
+        let received = call(
+            &api,
+            "receive_samples",
+            Some(&tech),
+            json!({"sample_ids": [id(0), id(1)]}),
+        )
+        .await
+        .unwrap();
+        assert!(received
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "received"));
+        let expected = call(&api, "list_expected_tubes", Some(&tech), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(expected["total"], 1);
+        let again = call(&api, "check_receipt", Some(&tech), json!({"code": code(0)}))
+            .await
+            .unwrap();
+        assert_eq!(
+            (again["check"].as_str(), again["joins_batch"].as_bool()),
+            (Some("already_received"), Some(false))
+        );
+        // The desk may not receive.
+        let e = call(
+            &api,
+            "receive_samples",
+            Some(&desk),
+            json!({"sample_ids": [id(2)]}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+
+        // Receive and place, in one step.
+        let map = call(&api, "place_samples", Some(&tech), json!({"box_id": storage_box["id"], "tubes": [{"sample_id": id(2), "position": null}], "source": "scan", "receive": true})).await.unwrap();
+        assert!(map["wells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["code"].as_str() == Some(code(2).as_str())));
+    }
+
+    #[tokio::test]
+    async fn whoami_tells_what_the_role_may_do_from_the_one_matrix() {
+        let (_dir, api, admin) = signed_in().await;
+        let manager = user(&api, &admin, "manager", "lab_manager").await;
+        let permissions = |who: Value| -> Vec<String> {
+            who["permissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let admin_may = permissions(call(&api, "whoami", Some(&admin), json!({})).await.unwrap());
+        let manager_may = permissions(
+            call(&api, "whoami", Some(&manager), json!({}))
+                .await
+                .unwrap(),
+        );
+        assert!(admin_may.contains(&"manage_users".to_owned()));
+        assert!(!admin_may.contains(&"print_labels".to_owned()));
+        // Lab managers read users but may not reset, change roles or deactivate.
+        assert!(manager_may.contains(&"read_users".to_owned()));
+        assert!(!manager_may.contains(&"manage_users".to_owned()));
+        assert!(manager_may.contains(&"decide_discard".to_owned()));
+        for role in aliquot_domain::Role::ALL {
+            let names: Vec<String> = role
+                .permissions()
+                .into_iter()
+                .map(|p| {
+                    serde_json::to_value(p)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect();
+            assert_eq!(
+                names.len(),
+                aliquot_domain::Permission::ALL
+                    .iter()
+                    .filter(|p| role.may(**p))
+                    .count()
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn settings_offer_their_choices_and_save_as_one_set() {
+        let (_dir, api, admin) = signed_in().await;
+        let choices = call(&api, "setting_choices", Some(&admin), json!({}))
+            .await
+            .unwrap();
+        let zones = choices["time_zones"].as_array().unwrap();
+        assert!(zones.len() > 300, "{}", zones.len());
+        assert!(zones.iter().any(|z| z == "Europe/Paris"));
+        assert_eq!(choices["date_formats"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            choices["auto_positions"],
+            json!(["next_free", "keep_participant_together"])
+        );
+        let settings = call(&api, "change_settings", Some(&admin), json!({"settings": [{"key": "display_timezone", "value": "Europe/Paris"}, {"key": "date_format", "value": "day_month_year_dots"}], "reason": "lab set-up"})).await.unwrap();
+        assert_eq!(
+            (&settings["display_timezone"], &settings["date_format"]),
+            (&json!("Europe/Paris"), &json!("day_month_year_dots"))
+        );
+        let e = call(&api, "change_settings", Some(&admin), json!({"settings": [{"key": "label_copies", "value": 2}, {"key": "display_timezone", "value": "Europe/Pariss"}], "reason": "typo"})).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        let settings = call(&api, "get_settings", Some(&admin), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(
+            settings["label_copies"], 1,
+            "nothing of a refused set is kept"
+        );
     }
 }

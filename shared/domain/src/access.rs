@@ -39,6 +39,15 @@ impl Role {
 
     /// The role-permission matrix. Exhaustive on both enums so a new permission cannot be
     /// added without deciding it for every role.
+    /// Every permission this role has, from the one matrix [`Role::may`]: what `whoami`
+    /// tells the UI, so the UI never keeps a copy of the matrix.
+    pub fn permissions(self) -> Vec<Permission> {
+        Permission::ALL
+            .into_iter()
+            .filter(|p| self.may(*p))
+            .collect()
+    }
+
     pub fn may(self, permission: Permission) -> bool {
         use Permission::*;
         match permission {
@@ -66,8 +75,9 @@ impl Role {
 }
 
 /// Everything a role can be allowed to do. Commands and read operations each name one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum Permission {
     ChangeOwnPassword,
     ReadSettings,

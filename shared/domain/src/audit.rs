@@ -225,7 +225,7 @@ mod tests {
             actor_id: Uuid::nil(),
             actor_name: "system".into(),
             at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, n).unwrap(),
-            action: AuditAction::Command(crate::CommandKind::ChangeSetting),
+            action: AuditAction::Command(crate::CommandKind::ChangeSettings),
             entity_type: "setting",
             entity_id: "lab_name".into(),
             old_value: Some(serde_json::json!("A")),

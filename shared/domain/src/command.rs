@@ -58,8 +58,10 @@ pub enum Command {
         token_hash: String,
         password_hash: String,
     },
-    ChangeSetting {
-        setting: Setting,
+    /// One change set from the settings screen: every setting in it, one reason, all or
+    /// none (each setting still gets its own audit row).
+    ChangeSettings {
+        settings: Vec<Setting>,
         reason: String,
     },
 
@@ -188,6 +190,14 @@ pub enum Command {
         box_id: Uuid,
         tubes: Vec<TubePlacement>,
         source: PlacementSource,
+        /// "Receive and place": tubes still collected or in transit are received first
+        /// (through [`crate::sample::Via::Receipt`]), then placed, in this one command.
+        #[serde(default)]
+        receive: bool,
+    },
+    /// Tubes scanned in at the bench, received together: all or none.
+    ReceiveSamples {
+        sample_ids: Vec<Uuid>,
     },
     CheckOutSamples {
         sample_ids: Vec<Uuid>,
@@ -331,7 +341,7 @@ command_kinds! {
     ChangePassword => "change_password", ChangeOwnPassword;
     IssuePasswordReset => "issue_password_reset", ResetPasswords;
     RedeemPasswordReset => "redeem_password_reset", ChangeOwnPassword;
-    ChangeSetting => "change_setting", ChangeSettings;
+    ChangeSettings => "change_settings", ChangeSettings;
     CreateSite => "create_site", ManageSites;
     UpdateSite => "update_site", ManageSites;
     AssignNumberBlock => "assign_number_block", ManageNumberBlocks;
@@ -351,6 +361,7 @@ command_kinds! {
     MoveBox => "move_box", ManageStorage;
     VoidStorage => "void_storage", ManageStorage;
     PlaceSamples => "place_samples", PlaceSamples;
+    ReceiveSamples => "receive_samples", ProcessSamples;
     CheckOutSamples => "check_out_samples", PlaceSamples;
     CheckInSamples => "check_in_samples", PlaceSamples;
     ConfigurePrinter => "configure_printer", ConfigureDevices;
@@ -365,7 +376,7 @@ impl Command {
             Command::ChangeRole { reason, .. }
             | Command::DeactivateUser { reason, .. }
             | Command::IssuePasswordReset { reason, .. }
-            | Command::ChangeSetting { reason, .. }
+            | Command::ChangeSettings { reason, .. }
             | Command::UpdateSite { reason, .. }
             | Command::AssignNumberBlock { reason, .. }
             | Command::RecordConsent { reason, .. }
@@ -415,8 +426,8 @@ mod tests {
 
     #[test]
     fn serialized_kind_matches_kind_name() {
-        let cmd = Command::ChangeSetting {
-            setting: Setting::LabelCopies(2),
+        let cmd = Command::ChangeSettings {
+            settings: vec![Setting::LabelCopies(2)],
             reason: "r".into(),
         };
         let json = serde_json::to_value(&cmd).unwrap();

@@ -64,6 +64,11 @@ pub enum DomainError {
     NotEnoughVolume { have_ul: u32, asked_ul: u64 },
     #[error("position {position} already holds {occupant}")]
     PositionOccupied { position: String, occupant: String },
+    #[error(
+        "{code} has not been received yet. Receive and place it in one step, or receive it \
+         on the Receiving screen first."
+    )]
+    NotReceived { code: String },
     #[error("the box is full")]
     BoxFull,
     #[error("{what} still holds samples; move them out first")]

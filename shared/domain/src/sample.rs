@@ -110,6 +110,9 @@ pub fn initial_status(origin: Origin) -> SampleStatus {
 pub enum Via {
     /// A technician's explicit status change.
     Manual,
+    /// Receiving tubes by scanning them at the bench, in a batch or as a placement's first
+    /// step ("receive and place").
+    Receipt,
     /// Putting a tube into a box position.
     Placement,
     CheckOut,
@@ -121,8 +124,9 @@ pub enum Via {
 }
 
 impl Via {
-    pub const ALL: [Via; 6] = [
+    pub const ALL: [Via; 7] = [
         Via::Manual,
+        Via::Receipt,
         Via::Placement,
         Via::CheckOut,
         Via::CheckIn,
@@ -132,6 +136,7 @@ impl Via {
     pub fn as_str(self) -> &'static str {
         match self {
             Via::Manual => "manual",
+            Via::Receipt => "receipt",
             Via::Placement => "placement",
             Via::CheckOut => "check_out",
             Via::CheckIn => "check_in",
@@ -148,6 +153,8 @@ pub const VALID_TRANSITIONS: &[(SampleStatus, SampleStatus, Via)] = &[
     (S::Collected, S::InTransit, Via::Manual),
     (S::Collected, S::Received, Via::Manual),
     (S::InTransit, S::Received, Via::Manual),
+    (S::Collected, S::Received, Via::Receipt),
+    (S::InTransit, S::Received, Via::Receipt),
     (S::Received, S::InTransit, Via::Manual),
     (S::Received, S::Processing, Via::Manual),
     (S::Received, S::Depleted, Via::Manual),
@@ -202,6 +209,64 @@ pub fn transition(
             to: to.as_str(),
             via: via.as_str(),
         })
+    }
+}
+
+/// What scanning a tube at receiving finds, decided before the batch is committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReceiptCheck {
+    /// Collected or in transit: receiving it is its next step.
+    Receivable,
+    /// Receivable, but its participant withdrew consent: receive it, keep it apart, and
+    /// request its discard.
+    ConsentWithdrawn,
+    /// Already in the lab's hands (received, in processing, stored or checked out).
+    AlreadyReceived,
+    /// Used up or disposed of: it should not be arriving at all.
+    Ended,
+}
+
+impl ReceiptCheck {
+    pub fn of(status: SampleStatus, consent: ConsentStatus) -> ReceiptCheck {
+        if !next_statuses(status, Via::Receipt).contains(&SampleStatus::Received) {
+            return match status {
+                S::Depleted | S::Disposed => ReceiptCheck::Ended,
+                _ => ReceiptCheck::AlreadyReceived,
+            };
+        }
+        match consent {
+            ConsentStatus::Given => ReceiptCheck::Receivable,
+            ConsentStatus::Withdrawn => ReceiptCheck::ConsentWithdrawn,
+        }
+    }
+
+    /// Whether the tube goes into the batch that the technician commits.
+    pub fn joins_batch(self) -> bool {
+        matches!(
+            self,
+            ReceiptCheck::Receivable | ReceiptCheck::ConsentWithdrawn
+        )
+    }
+
+    /// What the technician does next, in the lab's words (`code` is the tube's code).
+    pub fn next_step(self, code: &str) -> String {
+        match self {
+            ReceiptCheck::Receivable => format!("{code} is ready to receive."),
+            ReceiptCheck::ConsentWithdrawn => format!(
+                "{code}: the participant withdrew consent. Receive it, keep it apart and \
+                 request its discard."
+            ),
+            ReceiptCheck::AlreadyReceived => format!(
+                "{code} is already in the lab: nothing to receive. Put it with the tubes \
+                 to store, or scan the next tube."
+            ),
+            ReceiptCheck::Ended => format!(
+                "{code} is used up or disposed of and should not be here: set it aside \
+                 and tell a lab manager."
+            ),
+        }
     }
 }
 

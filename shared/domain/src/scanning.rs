@@ -1,5 +1,5 @@
 //! A workstation's scanner as data: how it is connected and how its byte stream is framed.
-//! The drivers live in `shared/devices`; the setting is changed with `ChangeSetting`.
+//! The drivers live in `shared/devices`; the setting is changed with `ChangeSettings`.
 
 use crate::DomainError;
 use serde::{Deserialize, Serialize};

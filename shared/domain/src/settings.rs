@@ -7,7 +7,7 @@ use crate::DomainError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// One setting and its new value. Changing a setting is the `ChangeSetting` command.
+/// One setting and its new value. Changing a setting is the `ChangeSettings` command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "key", content = "value", rename_all = "snake_case")]
 #[ts(export)]
@@ -29,6 +29,45 @@ pub enum Setting {
     AutoPosition(AutoPosition),
     /// The serial or HID POS scanner attached to this workstation, if any.
     Scanner(Option<ScannerSettings>),
+    /// How dates are written on every screen.
+    DateFormat(DateFormat),
+    /// The kit template the desk starts with (the lab's standard kit).
+    StandardKit(Option<uuid::Uuid>),
+}
+
+/// How the lab writes dates. Times are always 24-hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DateFormat {
+    /// 2026-12-01 (ISO 8601)
+    #[default]
+    YearMonthDay,
+    /// 01.12.2026
+    DayMonthYearDots,
+    /// 01/12/2026
+    DayMonthYearSlashes,
+    /// 12/01/2026
+    MonthDayYearSlashes,
+}
+
+impl DateFormat {
+    pub const ALL: [DateFormat; 4] = [
+        DateFormat::YearMonthDay,
+        DateFormat::DayMonthYearDots,
+        DateFormat::DayMonthYearSlashes,
+        DateFormat::MonthDayYearSlashes,
+    ];
+
+    /// The `chrono` pattern, also an example for the settings screen.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            DateFormat::YearMonthDay => "%Y-%m-%d",
+            DateFormat::DayMonthYearDots => "%d.%m.%Y",
+            DateFormat::DayMonthYearSlashes => "%d/%m/%Y",
+            DateFormat::MonthDayYearSlashes => "%m/%d/%Y",
+        }
+    }
 }
 
 /// All settings with their current values.
@@ -44,6 +83,8 @@ pub struct Settings {
     pub hub_url: Option<String>,
     pub auto_position: AutoPosition,
     pub scanner: Option<ScannerSettings>,
+    pub date_format: DateFormat,
+    pub standard_kit: Option<uuid::Uuid>,
 }
 
 impl Default for Settings {
@@ -58,6 +99,8 @@ impl Default for Settings {
             hub_url: None,
             auto_position: AutoPosition::NextFree,
             scanner: None,
+            date_format: DateFormat::YearMonthDay,
+            standard_kit: None,
         }
     }
 }
@@ -74,6 +117,8 @@ impl Settings {
             Setting::HubUrl(v) => self.hub_url = v,
             Setting::AutoPosition(v) => self.auto_position = v,
             Setting::Scanner(v) => self.scanner = v,
+            Setting::DateFormat(v) => self.date_format = v,
+            Setting::StandardKit(v) => self.standard_kit = v,
         }
         self
     }
@@ -92,6 +137,8 @@ impl Settings {
             Setting::HubUrl(_) => Setting::HubUrl(self.hub_url.clone()),
             Setting::AutoPosition(_) => Setting::AutoPosition(self.auto_position),
             Setting::Scanner(_) => Setting::Scanner(self.scanner.clone()),
+            Setting::DateFormat(_) => Setting::DateFormat(self.date_format),
+            Setting::StandardKit(_) => Setting::StandardKit(self.standard_kit),
         }
     }
 }
@@ -108,6 +155,8 @@ impl Setting {
             Setting::HubUrl(_) => "hub_url",
             Setting::AutoPosition(_) => "auto_position",
             Setting::Scanner(_) => "scanner",
+            Setting::DateFormat(_) => "date_format",
+            Setting::StandardKit(_) => "standard_kit",
         }
     }
 
@@ -142,15 +191,17 @@ impl Setting {
                 Ok(Setting::LabName(name))
             }
             Setting::DisplayTimezone(zone) => {
-                if is_iana_zone_shape(&zone) {
+                if is_time_zone(&zone) {
                     Ok(Setting::DisplayTimezone(zone))
                 } else {
                     Err(DomainError::invalid(
                         "display_timezone",
-                        "must be a time zone name such as UTC or Europe/Paris",
+                        "must be a time zone from the list, such as UTC or Europe/Paris",
                     ))
                 }
             }
+            Setting::DateFormat(v) => Ok(Setting::DateFormat(v)),
+            Setting::StandardKit(v) => Ok(Setting::StandardKit(v)),
             Setting::SampleLabelPrinter(name) => Ok(Setting::SampleLabelPrinter(optional_name(
                 "sample_label_printer",
                 name,
@@ -221,17 +272,14 @@ fn optional_name(field: &'static str, name: Option<String>) -> Result<Option<Str
     }
 }
 
-/// "UTC", "Europe/Paris", "America/Argentina/Buenos_Aires", "Etc/GMT+3". The zone database
-/// itself is the display layer's; here we only refuse what cannot be a zone name.
-fn is_iana_zone_shape(zone: &str) -> bool {
-    !zone.is_empty()
-        && zone.len() <= 64
-        && zone.split('/').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-'))
-        })
+/// The IANA time zone names (tz database), the one list the settings screen offers.
+pub fn time_zones() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+}
+
+fn is_time_zone(zone: &str) -> bool {
+    zone.parse::<chrono_tz::Tz>()
+        .is_ok_and(|tz| tz.name() == zone)
 }
 
 #[cfg(test)]

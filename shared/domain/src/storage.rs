@@ -260,8 +260,9 @@ pub enum AutoPosition {
     /// The first free position in reading order.
     #[default]
     NextFree,
-    /// Next to the participant's other tubes in this box when there is room right after
-    /// them; otherwise the first free position.
+    /// A participant's tubes side by side: the first goes where a run of free wells has
+    /// room for all of that participant's tubes still to be stored, the next ones into the
+    /// free well nearest to the tubes already there.
     KeepParticipantTogether,
 }
 
@@ -272,6 +273,9 @@ pub struct BoxContents {
     pub occupied: Vec<Position>,
     /// Positions held by the participant of the tube being placed.
     pub same_participant: Vec<Position>,
+    /// How many of that participant's tubes are still to be stored, this one included:
+    /// the room the first of them looks for.
+    pub still_to_store: u32,
 }
 
 /// Chooses the position for a tube placed in a box without naming one.
@@ -281,25 +285,55 @@ pub fn choose_position(
     contents: &BoxContents,
 ) -> Result<Position, DomainError> {
     let occupied: std::collections::HashSet<Position> = contents.occupied.iter().copied().collect();
-    let free = |p: &Position| !occupied.contains(p);
-    if strategy == AutoPosition::KeepParticipantTogether {
-        // Right after the participant's last tube in reading order, if that is free.
-        if let Some(last) = contents
+    let free: Vec<Position> = grid.positions().filter(|p| !occupied.contains(p)).collect();
+    let first_free = *free.first().ok_or(DomainError::BoxFull)?;
+    if strategy == AutoPosition::NextFree {
+        return Ok(first_free);
+    }
+    if !contents.same_participant.is_empty() {
+        // The free well nearest to one of the participant's tubes (rows and columns
+        // apart); among equals, one after their last tube before one ahead of it, then the
+        // first in reading order, so a row fills left to right.
+        let last = contents
             .same_participant
             .iter()
-            .max_by_key(|p| p.index(grid))
-        {
-            if let Some(next) = grid
-                .positions()
-                .find(|p| p.index(grid) > last.index(grid) && free(p))
-            {
-                if next.index(grid) == last.index(grid) + 1 {
-                    return Ok(next);
-                }
-            }
+            .map(|p| p.index(grid))
+            .max()
+            .unwrap_or(0);
+        let distance = |p: &Position| {
+            contents
+                .same_participant
+                .iter()
+                .map(|q| u32::from(p.row.abs_diff(q.row)) + u32::from(p.column.abs_diff(q.column)))
+                .min()
+                .unwrap_or(u32::MAX)
+        };
+        return free
+            .iter()
+            .copied()
+            .min_by_key(|p| (distance(p), p.index(grid) < last, p.index(grid)))
+            .ok_or(DomainError::BoxFull);
+    }
+    // The participant's first tube here: the first run of free wells (in reading order)
+    // long enough for all of their tubes still to store, else the longest run there is.
+    let wanted = contents.still_to_store.max(1);
+    let mut best: Option<(Position, u32)> = None;
+    let mut run: Option<(Position, u32)> = None;
+    for p in grid.positions() {
+        if occupied.contains(&p) {
+            run = None;
+            continue;
+        }
+        let (start, length) = run.map_or((p, 1), |(start, length)| (start, length + 1));
+        run = Some((start, length));
+        if length >= wanted {
+            return Ok(start);
+        }
+        if best.is_none_or(|(_, longest)| length > longest) {
+            best = Some((start, length));
         }
     }
-    grid.positions().find(free).ok_or(DomainError::BoxFull)
+    Ok(best.map_or(first_free, |(start, _)| start))
 }
 
 #[cfg(test)]
@@ -361,6 +395,7 @@ mod tests {
                 Position { row: 0, column: 2 },
             ],
             same_participant: vec![],
+            still_to_store: 1,
         };
         let p = choose_position(grid, AutoPosition::NextFree, &contents).unwrap();
         assert_eq!(p.name(), "A2");
@@ -375,6 +410,7 @@ mod tests {
                 Position { row: 2, column: 4 },
             ],
             same_participant: vec![Position { row: 2, column: 4 }],
+            still_to_store: 1,
         };
         let p = choose_position(grid, AutoPosition::KeepParticipantTogether, &contents).unwrap();
         assert_eq!(p.name(), "C6");
@@ -382,18 +418,81 @@ mod tests {
         assert_eq!(p.name(), "A2");
     }
 
+    fn at(names: &[&str]) -> Vec<Position> {
+        names
+            .iter()
+            .map(|n| g96().parse_position(n).unwrap())
+            .collect()
+    }
+
+    /// When the well after the participant's tube is taken, the nearest free well is the
+    /// one below it, not the first free one far away (the walk got A8, H7, H8).
     #[test]
-    fn keep_together_falls_back_when_the_next_well_is_taken() {
+    fn keep_together_takes_the_nearest_free_well() {
         let grid = g96();
+        let mut occupied = at(&["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9"]);
+        occupied.extend(at(&["B1", "B2", "B3", "B4", "B5", "B6", "B7"]));
         let contents = BoxContents {
-            occupied: vec![
-                Position { row: 0, column: 0 },
-                Position { row: 0, column: 1 },
-            ],
-            same_participant: vec![Position { row: 0, column: 0 }],
+            occupied,
+            same_participant: at(&["A8"]),
+            still_to_store: 2,
         };
         let p = choose_position(grid, AutoPosition::KeepParticipantTogether, &contents).unwrap();
-        assert_eq!(p.name(), "A3");
+        assert_eq!(p.name(), "B8");
+        let p = choose_position(grid, AutoPosition::NextFree, &contents).unwrap();
+        assert_eq!(p.name(), "A10");
+    }
+
+    #[test]
+    fn keep_together_prefers_after_the_last_tube_to_before_it() {
+        let grid = Grid::new(2, 3).unwrap();
+        let contents = BoxContents {
+            occupied: vec![grid.parse_position("B2").unwrap()],
+            same_participant: vec![grid.parse_position("B2").unwrap()],
+            still_to_store: 1,
+        };
+        let p = choose_position(grid, AutoPosition::KeepParticipantTogether, &contents).unwrap();
+        assert_eq!(p.name(), "B3");
+    }
+
+    #[test]
+    fn keep_together_fills_a_row_left_to_right() {
+        let grid = g96();
+        let contents = BoxContents {
+            occupied: at(&["C5", "C6"]),
+            same_participant: at(&["C5", "C6"]),
+            still_to_store: 3,
+        };
+        let p = choose_position(grid, AutoPosition::KeepParticipantTogether, &contents).unwrap();
+        assert_eq!(p.name(), "C7");
+    }
+
+    /// The first tube of a participant looks for room for all of their tubes to come.
+    #[test]
+    fn keep_together_starts_where_all_the_tubes_fit() {
+        let grid = Grid::new(2, 6).unwrap();
+        let occupied: Vec<Position> = ["A1", "A4", "B3"]
+            .iter()
+            .map(|n| grid.parse_position(n).unwrap())
+            .collect();
+        let place = |still_to_store| {
+            let contents = BoxContents {
+                occupied: occupied.clone(),
+                same_participant: vec![],
+                still_to_store,
+            };
+            choose_position(grid, AutoPosition::KeepParticipantTogether, &contents)
+                .unwrap()
+                .name()
+        };
+        // Free runs: A2–A3 (2), A5–B2 (4, across the row end), B4–B6 (3).
+        assert_eq!(place(1), "A2");
+        assert_eq!(place(2), "A2");
+        assert_eq!(place(3), "A5");
+        assert_eq!(place(4), "A5");
+        // No run is long enough: the longest one.
+        assert_eq!(place(5), "A5");
+        assert_eq!(place(0), "A2");
     }
 
     #[test]
@@ -402,9 +501,14 @@ mod tests {
         let contents = BoxContents {
             occupied: grid.positions().collect(),
             same_participant: vec![],
+            still_to_store: 1,
         };
         assert_eq!(
             choose_position(grid, AutoPosition::NextFree, &contents),
+            Err(DomainError::BoxFull)
+        );
+        assert_eq!(
+            choose_position(grid, AutoPosition::KeepParticipantTogether, &contents),
             Err(DomainError::BoxFull)
         );
     }

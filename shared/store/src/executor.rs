@@ -31,11 +31,14 @@ pub(crate) struct Ctx<'a> {
     pub device_id: &'a str,
 }
 
-/// What an area's apply returns: the audited change, and the command as it must be
-/// replayed when the area resolved something the caller left open (a number issued from
-/// this workstation's block, an auto-chosen position).
+/// What an area's apply returns: the audited change, the further records a command over
+/// several records changed (each its own audit row, so every record's story is found by
+/// its own id), and the command as it must be replayed when the area resolved something
+/// the caller left open (a number issued from this workstation's block, an auto-chosen
+/// position).
 pub(crate) struct Applied {
     pub change: Change,
+    pub also: Vec<Change>,
     pub resolved: Option<Command>,
 }
 
@@ -43,8 +46,24 @@ impl From<Change> for Applied {
     fn from(change: Change) -> Self {
         Applied {
             change,
+            also: Vec::new(),
             resolved: None,
         }
+    }
+}
+
+impl Applied {
+    /// One audit row per record: the first change leads, the rest follow in order.
+    pub(crate) fn per_record(mut changes: Vec<Change>) -> Result<Applied> {
+        if changes.is_empty() {
+            return Err(StoreError::Decode("a command changed no record".into()));
+        }
+        let change = changes.remove(0);
+        Ok(Applied {
+            change,
+            also: changes,
+            resolved: None,
+        })
     }
 }
 
@@ -106,29 +125,40 @@ impl Store {
             command_id,
             device_id: &self.device_id,
         };
-        let Applied { change, resolved } = apply(&mut tx, &ctx, &command).await?;
+        let Applied {
+            change,
+            also,
+            resolved,
+        } = apply(&mut tx, &ctx, &command).await?;
         apply_along(&mut tx, &ctx, &along).await?;
         let recorded = resolved.as_ref().unwrap_or(&command);
-        let head = audit::append(
-            &mut tx,
-            &AuditEntry {
-                actor_id: actor.user_id,
-                actor_name: actor.username.clone(),
-                at: now,
-                action: AuditAction::of_command(kind),
-                entity_type: change.entity_type,
-                entity_id: change.entity_id.clone(),
-                old_value: change.old,
-                new_value: change.new,
-                reason: command.reason().map(str::to_owned),
-                context: AuditContext {
-                    device_id: self.device_id.clone(),
-                    command_id: Some(command_id),
-                    subject_user_id: change.subject_user_id,
-                },
-            },
-        )
-        .await?;
+        let entity_id = change.entity_id.clone();
+        let mut head = None;
+        for change in std::iter::once(change).chain(also) {
+            head = Some(
+                audit::append(
+                    &mut tx,
+                    &AuditEntry {
+                        actor_id: actor.user_id,
+                        actor_name: actor.username.clone(),
+                        at: now,
+                        action: AuditAction::of_command(kind),
+                        entity_type: change.entity_type,
+                        entity_id: change.entity_id,
+                        old_value: change.old,
+                        new_value: change.new,
+                        reason: command.reason().map(str::to_owned),
+                        context: AuditContext {
+                            device_id: self.device_id.clone(),
+                            command_id: Some(command_id),
+                            subject_user_id: change.subject_user_id,
+                        },
+                    },
+                )
+                .await?,
+            );
+        }
+        let head = head.ok_or_else(|| StoreError::Decode("no audit row written".into()))?;
         outbox::append(
             &mut tx,
             &outbox::OutboxEntry {
@@ -147,7 +177,7 @@ impl Store {
         Ok(Executed {
             command_id,
             audit_seq,
-            entity_id: change.entity_id,
+            entity_id,
         })
     }
 }
@@ -229,8 +259,8 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
             token_hash,
             password_hash,
         } => users::redeem_reset(conn, actor, token_hash, password_hash, now).await,
-        Command::ChangeSetting { setting, .. } => {
-            settings::change(conn, actor, setting.clone(), now).await
+        Command::ChangeSettings { settings, .. } => {
+            return settings::change_all(conn, actor, settings, now).await
         }
         Command::CreateSite { .. }
         | Command::UpdateSite { .. }
@@ -244,6 +274,7 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         Command::CreateKitTemplate { .. }
         | Command::RegisterKit { .. }
         | Command::TransitionSample { .. }
+        | Command::ReceiveSamples { .. }
         | Command::CreateAliquots { .. }
         | Command::RequestDiscard { .. }
         | Command::DecideDiscard { .. } => return samples::apply(conn, ctx, command).await,

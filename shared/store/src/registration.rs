@@ -516,6 +516,7 @@ pub(crate) async fn apply(
                     ),
                     subject_user_id: None,
                 },
+                also: Vec::new(),
                 resolved: Some(resolved),
             })
         }

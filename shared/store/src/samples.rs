@@ -12,6 +12,9 @@ use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::registration::validate_text;
 use aliquot_domain::sample::{self, ConsentStatus, KitItem, Origin, SampleStatus, SampleType, Via};
 use aliquot_domain::{Command, DomainError};
+
+/// A receiving batch is a shipment box or a few kits: far below this.
+pub const MAX_RECEIVED_AT_ONCE: usize = 500;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -28,6 +31,8 @@ pub(crate) struct SampleState {
     pub volume_ul: Option<u32>,
     pub time_out_seconds: i64,
     pub checked_out_at: Option<DateTime<Utc>>,
+    /// The participant's consent, which decides what receiving the tube means.
+    pub consent: ConsentStatus,
 }
 
 pub(crate) async fn load_sample(
@@ -36,7 +41,8 @@ pub(crate) async fn load_sample(
 ) -> Result<SampleState> {
     let id = sample_id.to_string();
     let r = sqlx::query!(
-        "SELECT code, participant_id, status, volume_ul, time_out_seconds, checked_out_at FROM samples WHERE id = ?1",
+        "SELECT s.code, s.participant_id, s.status, s.volume_ul, s.time_out_seconds, s.checked_out_at, p.consent
+         FROM samples s JOIN participants p ON p.id = s.participant_id WHERE s.id = ?1",
         id
     )
     .fetch_optional(&mut *conn)
@@ -54,6 +60,8 @@ pub(crate) async fn load_sample(
             .map_err(|_| StoreError::Decode("volume".into()))?,
         time_out_seconds: r.time_out_seconds,
         checked_out_at: r.checked_out_at.as_deref().map(parse_utc).transpose()?,
+        consent: ConsentStatus::parse(&r.consent)
+            .ok_or_else(|| StoreError::Decode(format!("consent {:?}", r.consent)))?,
     })
 }
 
@@ -351,6 +359,7 @@ pub(crate) async fn apply(
                     ),
                     subject_user_id: None,
                 },
+                also: Vec::new(),
                 resolved: Some(Command::RegisterKit {
                     registration_id: *registration_id,
                     participant_id: *participant_id,
@@ -361,6 +370,40 @@ pub(crate) async fn apply(
                     tubes: resolved,
                 }),
             })
+        }
+        Command::ReceiveSamples { sample_ids } => {
+            if sample_ids.is_empty() || sample_ids.len() > MAX_RECEIVED_AT_ONCE {
+                return Err(DomainError::invalid(
+                    "sample_ids",
+                    format!("receive between 1 and {MAX_RECEIVED_AT_ONCE} tubes at a time"),
+                )
+                .into());
+            }
+            let mut seen = std::collections::HashSet::new();
+            let mut changes = Vec::with_capacity(sample_ids.len());
+            for sample_id in sample_ids {
+                let s = load_sample(conn, *sample_id).await?;
+                if !seen.insert(*sample_id) {
+                    return Err(DomainError::Refused(format!(
+                        "{} is in this batch twice; scan each tube once",
+                        s.code
+                    ))
+                    .into());
+                }
+                let check = sample::ReceiptCheck::of(s.status, s.consent);
+                if !check.joins_batch() {
+                    return Err(DomainError::Refused(check.next_step(&s.code)).into());
+                }
+                set_status(conn, ctx, &s, SampleStatus::Received, Via::Receipt, None).await?;
+                changes.push(Change {
+                    entity_type: "sample",
+                    entity_id: s.code,
+                    old: Some(json!({"status": s.status.as_str()})),
+                    new: Some(json!({"status": "received"})),
+                    subject_user_id: None,
+                });
+            }
+            Applied::per_record(changes)
         }
         Command::TransitionSample {
             sample_id,
@@ -470,6 +513,7 @@ pub(crate) async fn apply(
                     new: Some(json!({"volume_ul": left, "aliquots": made, "depleted": used_up})),
                     subject_user_id: None,
                 },
+                also: Vec::new(),
                 resolved: Some(Command::CreateAliquots {
                     parent_id: *parent_id,
                     children: resolved,
@@ -850,6 +894,39 @@ impl Store {
             .await?
             .map(SampleRecord::try_from)
             .transpose()
+    }
+
+    /// The tubes the lab expects to receive (collected or in transit), oldest collection
+    /// first, of one field event or of all: the receiving screen's manifest.
+    pub async fn tubes_to_receive(
+        &self,
+        event_id: Option<Uuid>,
+        request: PageRequest,
+    ) -> Result<Page<SampleRecord>> {
+        let page = request.validate()?;
+        let (limit, offset) = (page.limit(), page.offset());
+        let event = event_id.map(|e| e.to_string());
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM samples
+               WHERE status IN ('collected', 'in_transit') AND (?1 IS NULL OR event_id = ?1)"#,
+            event
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = select_sample!(
+            "s.status IN ('collected', 'in_transit') AND (?1 IS NULL OR s.event_id = ?1)
+             ORDER BY s.collected_at, s.code LIMIT ?2 OFFSET ?3",
+            event,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(SampleRecord::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
     }
 
     /// A participant's samples, or a parent's aliquots.

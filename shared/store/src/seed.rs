@@ -8,7 +8,7 @@ use aliquot_domain::command::{NewAliquot, NewTube, PlacementSource, TubePlacemen
 use aliquot_domain::numbering::{BlockKind, NewBlock};
 use aliquot_domain::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
 use aliquot_domain::settings::Setting;
-use aliquot_domain::storage::{BoxLayout, FreezerKind};
+use aliquot_domain::storage::{AutoPosition, BoxLayout, FreezerKind};
 use aliquot_domain::{Actor, Command, Role};
 use chrono::Duration;
 use uuid::Uuid;
@@ -143,8 +143,8 @@ pub async fn demo_lab(store: &Store, size: DemoSize) -> Result<DemoReport> {
 
     s.run(
         &admin,
-        Command::ChangeSetting {
-            setting: Setting::LabName("Demo Cohort Biobank".into()),
+        Command::ChangeSettings {
+            settings: vec![Setting::LabName("Demo Cohort Biobank".into())],
             reason: "demo data".into(),
         },
     )
@@ -267,6 +267,19 @@ pub async fn demo_lab(store: &Store, size: DemoSize) -> Result<DemoReport> {
                 count: 1,
                 volume_ul: Some(2000),
             }],
+        },
+    )
+    .await?;
+
+    // The desk starts with the standard kit; one participant's tubes go side by side.
+    s.run(
+        &manager,
+        Command::ChangeSettings {
+            settings: vec![
+                Setting::StandardKit(Some(kit_id)),
+                Setting::AutoPosition(AutoPosition::KeepParticipantTogether),
+            ],
+            reason: "demo lab set-up".into(),
         },
     )
     .await?;
@@ -462,6 +475,7 @@ pub async fn demo_lab(store: &Store, size: DemoSize) -> Result<DemoReport> {
                 box_id: *box_id,
                 tubes,
                 source: PlacementSource::Scan,
+                receive: false,
             },
         )
         .await?;

@@ -1,6 +1,6 @@
-//! Settings: typed values stored as JSON per key, changed only by the ChangeSetting command.
+//! Settings: typed values stored as JSON per key, changed only by the ChangeSettings command.
 
-use crate::executor::Change;
+use crate::executor::{Applied, Change};
 use crate::{format_utc, Result, Store};
 use aliquot_domain::printing::{LabelKind, LabelStock};
 use aliquot_domain::settings::{Setting, Settings};
@@ -23,7 +23,32 @@ pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<Settings> {
     Ok(settings)
 }
 
-pub(crate) async fn change(
+/// One change set: every setting in it, all or none, one audit row per setting.
+pub(crate) async fn change_all(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    settings: &[Setting],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Applied> {
+    let mut keys = std::collections::HashSet::new();
+    if settings.is_empty() {
+        return Err(DomainError::invalid("settings", "nothing to change").into());
+    }
+    let mut changes = Vec::with_capacity(settings.len());
+    for setting in settings {
+        if !keys.insert(setting.key()) {
+            return Err(DomainError::invalid(
+                setting.key(),
+                "appears twice in one change; give each setting once",
+            )
+            .into());
+        }
+        changes.push(change(conn, actor, setting.clone(), now).await?);
+    }
+    Applied::per_record(changes)
+}
+
+async fn change(
     conn: &mut SqliteConnection,
     actor: &Actor,
     setting: Setting,
@@ -52,6 +77,13 @@ pub(crate) async fn change(
             )
             .into());
         }
+    }
+    if let Setting::StandardKit(Some(kit)) = &setting {
+        let id = kit.to_string();
+        sqlx::query_scalar!("SELECT id FROM kit_templates WHERE id = ?1", id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(DomainError::NotFound("kit template"))?;
     }
     let current = load(conn).await?;
     let old = current.current(&setting).value_json();

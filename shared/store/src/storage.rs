@@ -460,7 +460,8 @@ pub(crate) async fn apply(
             box_id,
             tubes,
             source,
-        } => place(conn, ctx, *box_id, tubes, *source).await,
+            receive,
+        } => place(conn, ctx, *box_id, tubes, *source, *receive).await,
         Command::CheckOutSamples { sample_ids, .. } => {
             no_duplicates(sample_ids)?;
             let mut codes = Vec::with_capacity(sample_ids.len());
@@ -483,16 +484,15 @@ pub(crate) async fn apply(
                 )
                 .execute(&mut *conn)
                 .await?;
-                codes.push(s.code);
+                codes.push(Change {
+                    entity_type: "sample",
+                    entity_id: s.code,
+                    old: Some(json!({"status": "stored"})),
+                    new: Some(json!({"status": "checked_out"})),
+                    subject_user_id: None,
+                });
             }
-            Ok(Change {
-                entity_type: "sample",
-                entity_id: codes.join(","),
-                old: Some(json!({"status": "stored"})),
-                new: Some(json!({"status": "checked_out", "samples": codes})),
-                subject_user_id: None,
-            }
-            .into())
+            Applied::per_record(codes)
         }
         Command::CheckInSamples { sample_ids } => {
             no_duplicates(sample_ids)?;
@@ -517,16 +517,15 @@ pub(crate) async fn apply(
                 )
                 .execute(&mut *conn)
                 .await?;
-                returned.push(json!({"code": s.code, "time_out_seconds": total}));
+                returned.push(Change {
+                    entity_type: "sample",
+                    entity_id: s.code,
+                    old: Some(json!({"status": "checked_out"})),
+                    new: Some(json!({"status": "stored", "time_out_seconds": total})),
+                    subject_user_id: None,
+                });
             }
-            Ok(Change {
-                entity_type: "sample",
-                entity_id: format!("{} samples", returned.len()),
-                old: Some(json!({"status": "checked_out"})),
-                new: Some(json!({"status": "stored", "samples": returned})),
-                subject_user_id: None,
-            }
-            .into())
+            Applied::per_record(returned)
         }
         _ => Err(StoreError::Decode(format!(
             "{} is not a storage command",
@@ -535,13 +534,29 @@ pub(crate) async fn apply(
     }
 }
 
-/// Places (or moves) tubes into one box, all or none.
+/// How many of a participant's tubes are in the lab's hands or on their way but not yet
+/// stored: the room a keep-together placement looks for.
+async fn still_to_store(conn: &mut SqliteConnection, participant_id: &str) -> Result<u32> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT COUNT(*) AS "n!: i64" FROM samples
+           WHERE participant_id = ?1
+             AND status IN ('collected', 'in_transit', 'received', 'processing')"#,
+        participant_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Places (or moves) tubes into one box, all or none. With `receive`, tubes not yet
+/// received are received first, each through the state machine's receipt path.
 async fn place(
     conn: &mut SqliteConnection,
     ctx: &Ctx<'_>,
     box_id: Uuid,
     tubes: &[TubePlacement],
     source: PlacementSource,
+    receive: bool,
 ) -> Result<Applied> {
     let ids: Vec<Uuid> = tubes.iter().map(|t| t.sample_id).collect();
     no_duplicates(&ids)?;
@@ -552,8 +567,18 @@ async fn place(
     // Load every tube and lift the ones already placed, so tubes can swap positions
     // within one command (a rack scan of a rearranged box).
     let mut loaded = Vec::with_capacity(tubes.len());
+    // Tubes received by this command, with the status they arrived in.
+    let mut received: HashMap<Uuid, &'static str> = HashMap::new();
     for tube in tubes {
-        let s = load_sample(conn, tube.sample_id).await?;
+        let mut s = load_sample(conn, tube.sample_id).await?;
+        if sample::next_statuses(s.status, Via::Receipt).contains(&SampleStatus::Received) {
+            if !receive {
+                return Err(DomainError::NotReceived { code: s.code }.into());
+            }
+            set_status(conn, ctx, &s, SampleStatus::Received, Via::Receipt, None).await?;
+            received.insert(s.id, s.status.as_str());
+            s.status = SampleStatus::Received;
+        }
         match s.status {
             SampleStatus::Stored => {}
             SampleStatus::CheckedOut => {
@@ -610,6 +635,7 @@ async fn place(
     let placed_at = format_utc(ctx.now);
     let mut resolved = Vec::with_capacity(tubes.len());
     let mut summary = Vec::with_capacity(tubes.len());
+    let mut per_sample = Vec::with_capacity(tubes.len());
     for (tube, (s, from)) in tubes.iter().zip(loaded) {
         let position: Option<Position> = match (grid, tube.position.as_deref()) {
             (Some(g), Some(text)) => Some(g.parse_position(text)?),
@@ -623,6 +649,7 @@ async fn place(
                         .get(&s.participant_id)
                         .cloned()
                         .unwrap_or_default(),
+                    still_to_store: still_to_store(conn, &s.participant_id).await?,
                 };
                 Some(rules::choose_position(g, strategy, &contents)?)
             }
@@ -683,12 +710,21 @@ async fn place(
         if s.status != SampleStatus::Stored {
             set_status(conn, ctx, &s, SampleStatus::Stored, Via::Placement, None).await?;
         }
-        summary.push(json!({"code": s.code, "position": name, "moved_from": from.map(|(b, p)| json!({"box_id": b, "position": p}))}));
+        let moved_from = from.map(|(b, p)| json!({"box_id": b, "position": p}));
+        per_sample.push(Change {
+            entity_type: "sample",
+            entity_id: s.code.clone(),
+            old: Some(json!({"status": received.get(&s.id).copied().unwrap_or(s.status.as_str()), "location": moved_from})),
+            new: Some(json!({"status": "stored", "box": target.name, "position": name, "received": received.contains_key(&s.id)})),
+            subject_user_id: None,
+        });
+        summary.push(json!({"code": s.code, "position": name, "moved_from": moved_from}));
         resolved.push(TubePlacement {
             sample_id: s.id,
             position: name,
         });
     }
+    // The box's row lists the whole placement; each tube's own row tells its story.
     Ok(Applied {
         change: Change {
             entity_type: "box",
@@ -697,10 +733,12 @@ async fn place(
             new: Some(json!({"box": target.name, "placed": summary, "source": source.as_str()})),
             subject_user_id: None,
         },
+        also: per_sample,
         resolved: Some(Command::PlaceSamples {
             box_id,
             tubes: resolved,
             source,
+            receive,
         }),
     })
 }

@@ -4,7 +4,7 @@ import type {
   AuditEntryView,
   AuditVerification,
   ChangePasswordArgs,
-  ChangeSettingArgs,
+  ChangeSettingsArgs,
   CoreEvent,
   CreateFirstAdminArgs,
   CreateUserArgs,
@@ -179,8 +179,9 @@ export class ApiClient {
     return this.call('get_settings', {});
   }
 
-  changeSetting(args: ChangeSettingArgs): Promise<Settings> {
-    return this.call('change_setting', args);
+  /** One change set, one reason: saved all together or not at all. */
+  changeSettings(args: ChangeSettingsArgs): Promise<Settings> {
+    return this.call('change_settings', args);
   }
 
   // --- audit ---

@@ -11,10 +11,11 @@ import type {
   CancelPrintJobArgs,
   ChangePasswordArgs,
   ChangeRoleArgs,
-  ChangeSettingArgs,
+  ChangeSettingsArgs,
   CheckInParticipantArgs,
   CheckInSamplesArgs,
   CheckOutSamplesArgs,
+  CheckReceiptArgs,
   CreateAliquotsArgs,
   CreateBoxArgs,
   CreateFieldEventArgs,
@@ -40,6 +41,7 @@ import type {
   ListAuditArgs,
   ListBoxesArgs,
   ListDiscardRequestsArgs,
+  ListExpectedTubesArgs,
   ListFieldEventsArgs,
   ListNotificationsArgs,
   ListPrintJobsArgs,
@@ -65,6 +67,8 @@ import type {
   RackScanArgs,
   RackScanDiff,
   RackScanImported,
+  ReceiptCandidate,
+  ReceiveSamplesArgs,
   RecordConsentArgs,
   RedeemPasswordResetArgs,
   RegisterKitArgs,
@@ -79,6 +83,7 @@ import type {
   ScannerStatus,
   SearchParticipantsArgs,
   SessionView,
+  SettingChoices,
   Settings,
   SettlePrintJobArgs,
   SetupStatus,
@@ -106,7 +111,8 @@ export interface Operations {
   issue_password_reset: { args: IssuePasswordResetArgs; result: PasswordResetIssued };
   redeem_password_reset: { args: RedeemPasswordResetArgs; result: null };
   get_settings: { args: NoArgs; result: Settings };
-  change_setting: { args: ChangeSettingArgs; result: Settings };
+  setting_choices: { args: NoArgs; result: SettingChoices };
+  change_settings: { args: ChangeSettingsArgs; result: Settings };
   list_audit: { args: ListAuditArgs; result: Page<AuditEntryView> };
   verify_audit: { args: NoArgs; result: AuditVerification };
   list_sessions: { args: ListSessionsArgs; result: Page<OpenSession> };
@@ -131,6 +137,9 @@ export interface Operations {
   get_sample: { args: IdArgs; result: SampleDetail };
   participant_samples: { args: IdArgs; result: Array<SampleView> };
   transition_sample: { args: TransitionSampleArgs; result: SampleView };
+  receive_samples: { args: ReceiveSamplesArgs; result: Array<SampleView> };
+  check_receipt: { args: CheckReceiptArgs; result: ReceiptCandidate };
+  list_expected_tubes: { args: ListExpectedTubesArgs; result: Page<SampleView> };
   create_aliquots: { args: CreateAliquotsArgs; result: Array<SampleView> };
   request_discard: { args: RequestDiscardArgs; result: DiscardRequestRecord };
   decide_discard: { args: DecideDiscardArgs; result: DiscardRequestRecord };

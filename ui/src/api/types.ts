@@ -18,7 +18,7 @@ export type { CancelPrintJobArgs } from './generated/CancelPrintJobArgs';
 export type { ChainBreak } from './generated/ChainBreak';
 export type { ChangePasswordArgs } from './generated/ChangePasswordArgs';
 export type { ChangeRoleArgs } from './generated/ChangeRoleArgs';
-export type { ChangeSettingArgs } from './generated/ChangeSettingArgs';
+export type { ChangeSettingsArgs } from './generated/ChangeSettingsArgs';
 export type { CheckInParticipantArgs } from './generated/CheckInParticipantArgs';
 export type { CheckInSamplesArgs } from './generated/CheckInSamplesArgs';
 export type { CheckOutSamplesArgs } from './generated/CheckOutSamplesArgs';
@@ -167,3 +167,12 @@ export type ApiErrorCode = ErrorCode | 'network';
 
 /** Operations without arguments take an empty object. */
 export type Empty = Record<string, never>;
+export type { CheckReceiptArgs } from './generated/CheckReceiptArgs';
+export type { DateFormat } from './generated/DateFormat';
+export type { DateFormatChoice } from './generated/DateFormatChoice';
+export type { ListExpectedTubesArgs } from './generated/ListExpectedTubesArgs';
+export type { Permission } from './generated/Permission';
+export type { ReceiptCandidate } from './generated/ReceiptCandidate';
+export type { ReceiptCheck } from './generated/ReceiptCheck';
+export type { ReceiveSamplesArgs } from './generated/ReceiveSamplesArgs';
+export type { SettingChoices } from './generated/SettingChoices';

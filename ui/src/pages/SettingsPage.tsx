@@ -8,7 +8,7 @@ import { useAsyncData } from '../lib/useAsyncData';
 import { useClient, useSession } from '../session';
 
 /** Settings edited as one line of text; the scanner (a structured value) is set elsewhere. */
-type SettingKey = Exclude<Setting['key'], 'scanner'>;
+type SettingKey = Exclude<Setting['key'], 'scanner' | 'date_format' | 'standard_kit'>;
 
 type Descriptor = {
   key: SettingKey;
@@ -192,7 +192,7 @@ function SettingForm({
     setBusy(true);
     setError(null);
     try {
-      const saved = await client.changeSetting({ setting, reason });
+      const saved = await client.changeSettings({ settings: [setting], reason });
       setReason('');
       setDirty(false);
       setValue(currentText(saved, descriptor.key));

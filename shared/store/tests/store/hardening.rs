@@ -221,8 +221,8 @@ async fn three_changes(f: &Fixture) {
         f.store
             .execute(
                 &f.admin,
-                Command::ChangeSetting {
-                    setting: Setting::LabName(name.into()),
+                Command::ChangeSettings {
+                    settings: vec![Setting::LabName(name.into())],
                     reason: "rename".into(),
                 },
             )

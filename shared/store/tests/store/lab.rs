@@ -218,6 +218,7 @@ impl Fixture {
                     position: position.map(str::to_owned),
                 }],
                 source: PlacementSource::Manual,
+                receive: false,
             },
         )
         .await;

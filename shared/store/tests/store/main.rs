@@ -10,6 +10,7 @@ use aliquot_store::{hash_password, Store, StoreError};
 
 mod hardening;
 mod lab;
+mod receiving;
 mod samples_and_storage;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::{Arc, Mutex};
@@ -227,10 +228,10 @@ async fn valid_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 },
             )
         }
-        CommandKind::ChangeSetting => (
+        CommandKind::ChangeSettings => (
             f.admin.clone(),
-            Command::ChangeSetting {
-                setting: Setting::LabName("North Biobank".into()),
+            Command::ChangeSettings {
+                settings: vec![Setting::LabName("North Biobank".into())],
                 reason: "rename".into(),
             },
         ),
@@ -451,6 +452,7 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                     position: None,
                 }],
                 source: PlacementSource::Scan,
+                receive: false,
             },
         ),
         CommandKind::CheckOutSamples => (
@@ -466,6 +468,15 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 sample_ids: vec![lab.checked_out],
             },
         ),
+        CommandKind::ReceiveSamples => {
+            let tubes = f.kit(&lab.desk, lab.participant, lab.kit, 3).await;
+            (
+                lab.tech.clone(),
+                Command::ReceiveSamples {
+                    sample_ids: vec![tubes[0]],
+                },
+            )
+        }
         CommandKind::MarkNotificationRead => (
             lab.manager.clone(),
             Command::MarkNotificationRead {
@@ -561,10 +572,29 @@ async fn every_command_kind_writes_exactly_one_audit_entry_and_one_outbox_row() 
             .execute(&actor, command.clone())
             .await
             .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        // One audit row per record changed: a placement writes the box's row and the
+        // tube's own; every other valid command here changes one record.
+        let records = if kind == CommandKind::PlaceSamples {
+            2
+        } else {
+            1
+        };
         assert_eq!(
             f.count("audit_log").await,
-            audit_before + 1,
+            audit_before + records,
             "{kind:?} audit"
+        );
+        let of_this_command: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE seq > ?1 AND json_extract(context, '$.command_id') = ?2",
+        )
+        .bind(audit_before)
+        .bind(done.command_id.to_string())
+        .fetch_one(f.store.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            of_this_command, records,
+            "{kind:?} rows carry the command id"
         );
         assert_eq!(
             f.count("outbox").await,
@@ -672,8 +702,8 @@ async fn refused_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 },
             )
         }
-        CommandKind::ChangeSetting => Command::ChangeSetting {
-            setting: Setting::LabelCopies(99),
+        CommandKind::ChangeSettings => Command::ChangeSettings {
+            settings: vec![Setting::LabelCopies(99)],
             reason: "too many".into(),
         },
         lab_kind => return refused_lab_command(f, lab_kind).await,
@@ -907,6 +937,7 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
                     position: Some("A1".into()),
                 }],
                 source: PlacementSource::Scan,
+                receive: false,
             },
         ),
         CommandKind::CheckOutSamples => (
@@ -920,6 +951,13 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
             lab.tech.clone(),
             Command::CheckInSamples {
                 sample_ids: vec![lab.stored],
+            },
+        ),
+        // Already received.
+        CommandKind::ReceiveSamples => (
+            lab.tech.clone(),
+            Command::ReceiveSamples {
+                sample_ids: vec![lab.received],
             },
         ),
         // Someone else's notification.
@@ -1038,8 +1076,8 @@ async fn the_audit_trail_is_append_only_and_tampering_is_detected() {
         f.store
             .execute(
                 &f.admin,
-                Command::ChangeSetting {
-                    setting: Setting::LabName(name.into()),
+                Command::ChangeSettings {
+                    settings: vec![Setting::LabName(name.into())],
                     reason: "rename".into(),
                 },
             )
@@ -1125,8 +1163,8 @@ async fn a_damaged_page_fails_the_integrity_check() {
         f.store
             .execute(
                 &f.admin,
-                Command::ChangeSetting {
-                    setting: Setting::LabName(format!("lab {i} {}", "x".repeat(100))),
+                Command::ChangeSettings {
+                    settings: vec![Setting::LabName(format!("lab {i} {}", "x".repeat(100)))],
                     reason: "fill".into(),
                 },
             )
@@ -1413,8 +1451,8 @@ async fn settings_change_only_through_the_command_with_old_and_new_values_audite
     f.store
         .execute(
             &f.admin,
-            Command::ChangeSetting {
-                setting: Setting::DisplayTimezone("Europe/Paris".into()),
+            Command::ChangeSettings {
+                settings: vec![Setting::DisplayTimezone("Europe/Paris".into())],
                 reason: "site moved".into(),
             },
         )

@@ -2,4 +2,8 @@
 import type { PlacementSource } from "./PlacementSource";
 import type { TubePlacement } from "./TubePlacement";
 
-export type PlaceSamplesArgs = { box_id: string, tubes: Array<TubePlacement>, source: PlacementSource, };
+export type PlaceSamplesArgs = { box_id: string, tubes: Array<TubePlacement>, source: PlacementSource, 
+/**
+ * "Receive and place": tubes not yet received are received in the same command.
+ */
+receive: boolean, };

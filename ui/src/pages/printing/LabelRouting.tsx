@@ -122,7 +122,7 @@ export function LabelRouting({
     try {
       let latest = settings;
       for (const setting of changes) {
-        latest = await client.changeSetting({ setting, reason: reason.trim() });
+        latest = await client.changeSettings({ settings: [setting], reason: reason.trim() });
         saved.push(LABELS[setting.key as keyof typeof LABELS]);
       }
       onSaved(latest);

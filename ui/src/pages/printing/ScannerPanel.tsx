@@ -15,6 +15,7 @@ import {
   SubmitButton,
 } from '../../components/forms';
 import { errorMessage } from '../../lib/errors';
+import { useWedgeSeen } from '../../scan/ScanContext';
 import { useClient } from '../../session';
 import {
   FLOW_CONTROL_LABELS,
@@ -129,7 +130,7 @@ const KIND_OPTIONS: { value: Kind; label: string }[] = [
 /** The device scanner's state, large, with what to do when it cannot be read. */
 export function ScannerStatusPanel() {
   const { status, failed } = useScannerStatus();
-  const shown = scannerText(status, failed);
+  const shown = scannerText(status, failed, useWedgeSeen());
   return (
     <div
       className={`scanner-status scanner-status-${shown.tone}`}
@@ -194,8 +195,8 @@ export function ScannerPanel({
     setBusy(true);
     setError(null);
     try {
-      const saved = await client.changeSetting({
-        setting: { key: 'scanner', value: scanner },
+      const saved = await client.changeSettings({
+        settings: [{ key: 'scanner', value: scanner }],
         reason: reason.trim(),
       });
       onSaved(saved);

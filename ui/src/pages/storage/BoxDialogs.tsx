@@ -63,6 +63,7 @@ export function MoveTubeDialog({
       box_id: target.id,
       tubes: [{ sample_id: well.sample_id, position: position.trim() || null }],
       source: 'manual',
+      receive: false,
     });
     const at = map.wells.find((w) => w.sample_id === well.sample_id)?.position;
     return `${well.code} moved to box ${target.name}${at ? ` at ${at}` : ''}.`;

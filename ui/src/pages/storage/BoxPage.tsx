@@ -144,6 +144,7 @@ export function BoxPage({ boxId }: { boxId: string }) {
         box_id: boxId,
         tubes: [{ sample_id: sample.id, position }],
         source: 'scan',
+        receive: false,
       });
     } catch (e: unknown) {
       feedback('refused', `${sample.code} was not placed: ${errorMessage(e)}`);
@@ -185,6 +186,7 @@ export function BoxPage({ boxId }: { boxId: string }) {
         box_id: last.from.boxId,
         tubes: [{ sample_id: last.sampleId, position: last.from.position }],
         source: 'manual',
+        receive: false,
       });
     } catch (e: unknown) {
       feedback('refused', `${last.code} could not be put back: ${errorMessage(e)}`);
@@ -229,8 +231,9 @@ export function BoxPage({ boxId }: { boxId: string }) {
           return;
         }
         carryPlacement = true;
-        feedback('accepted', `Next box: ${found.storage_box.name}. Scan its tubes.`);
+        // Navigate first: the feedback belongs to the box it opens.
         navigate({ page: 'box', id: found.storage_box.id });
+        feedback('accepted', `Next box: ${found.storage_box.name}. Scan its tubes.`);
         return;
       case 'participant':
         feedback(
