@@ -143,6 +143,9 @@ mod tests {
     #[case("Alice", Ok("alice"))]
     #[case("  bob.smith ", Ok("bob.smith"))]
     #[case("a", Err(()))]
+    #[case("ab", Ok("ab"))]
+    #[case(&"x".repeat(64), Ok(&*Box::leak("x".repeat(64).into_boxed_str())))]
+    #[case(&"x".repeat(65), Err(()))]
     #[case("robert'); drop", Err(()))]
     fn usernames(#[case] raw: &str, #[case] expected: Result<&str, ()>) {
         assert_eq!(
@@ -155,8 +158,24 @@ mod tests {
     #[case("short", false)]
     #[case("correct horse battery", true)]
     #[case("alice-is-my-password", false)]
+    // The length limits themselves.
+    #[case(&"p".repeat(MIN_PASSWORD_CHARS - 1), false)]
+    #[case(&"p".repeat(MIN_PASSWORD_CHARS), true)]
+    #[case(&"p".repeat(MAX_PASSWORD_CHARS), true)]
+    #[case(&"p".repeat(MAX_PASSWORD_CHARS + 1), false)]
     fn passwords(#[case] password: &str, #[case] ok: bool) {
         assert_eq!(validate_new_password(password, "alice").is_ok(), ok);
+    }
+
+    #[rstest]
+    #[case("", false)]
+    #[case("   ", false)]
+    #[case("A", true)]
+    #[case(&"é".repeat(120), true)]
+    #[case(&"é".repeat(121), false)]
+    #[case("Ada \u{202E}", false)]
+    fn display_names(#[case] name: &str, #[case] ok: bool) {
+        assert_eq!(validate_display_name(name).is_ok(), ok, "{name:?}");
     }
 
     #[test]
