@@ -12,7 +12,11 @@ fn the_browser_mode_serves_the_api_on_a_fresh_data_directory() {
     let dir = tempfile::tempdir().unwrap();
     let ui = dir.path().join("ui");
     std::fs::create_dir_all(&ui).unwrap();
-    std::fs::write(ui.join("index.html"), "<!doctype html><title>Aliquot</title>").unwrap();
+    std::fs::write(
+        ui.join("index.html"),
+        "<!doctype html><title>Aliquot</title>",
+    )
+    .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_aliquot-desktop"))
         .arg("--serve")
         .arg("--port")
