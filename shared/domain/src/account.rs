@@ -341,6 +341,8 @@ mod rule_tests {
     #[case(false, 10, true, true)]
     #[case(true, 10, true, false)]
     #[case(false, -1, true, false)]
+    // Expiring at this very moment is expired.
+    #[case(false, 0, true, false)]
     #[case(false, 10, false, false)]
     fn reset_redemption(
         #[case] used: bool,

@@ -218,6 +218,45 @@ pub fn format_utc(at: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The action names are what the audit trail stores and auditors filter on: each one
+    /// distinct, in snake case, a command's own name for a command.
+    #[test]
+    fn action_names_are_distinct_and_stored_as_written() {
+        let mut names: Vec<&str> = [
+            AuditAction::LoginSucceeded,
+            AuditAction::LoginFailed,
+            AuditAction::Logout,
+            AuditAction::SessionRevoked,
+            AuditAction::PrintJobCancelled,
+            AuditAction::PrintJobRetried,
+            AuditAction::PrintJobConfirmed,
+            AuditAction::PasswordChangeRefused,
+            AuditAction::PermissionDenied,
+            AuditAction::AuditChainAlarm,
+        ]
+        .into_iter()
+        .chain(
+            crate::CommandKind::ALL
+                .iter()
+                .map(|k| AuditAction::of_command(*k)),
+        )
+        .map(AuditAction::as_str)
+        .collect();
+        assert_eq!(
+            AuditAction::of_command(crate::CommandKind::PlaceSamples).as_str(),
+            "place_samples"
+        );
+        assert_eq!(AuditAction::LoginFailed.as_str(), "login_failed");
+        assert_eq!(AuditAction::AuditChainAlarm.as_str(), "audit_chain_alarm");
+        assert!(names
+            .iter()
+            .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count);
+    }
     use chrono::TimeZone;
 
     fn entry(n: u32) -> AuditEntry {

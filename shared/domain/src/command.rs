@@ -417,6 +417,74 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sexes_and_placement_sources_have_their_stored_names() {
+        for sex in [Sex::Female, Sex::Male, Sex::Other, Sex::Unknown] {
+            assert_eq!(Sex::parse(sex.as_str()), Some(sex));
+            assert_eq!(serde_json::to_value(sex).unwrap(), sex.as_str());
+        }
+        assert_eq!(Sex::parse("f"), None);
+        for source in [
+            PlacementSource::Scan,
+            PlacementSource::Manual,
+            PlacementSource::RackImport,
+        ] {
+            assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
+        }
+    }
+
+    /// The reason a command carries is the one its audit entry records.
+    #[test]
+    fn a_commands_reason_is_the_one_it_carries() {
+        let id = Uuid::from_u128(7);
+        assert_eq!(
+            Command::ChangeRole {
+                user_id: id,
+                role: Role::Viewer,
+                reason: "left the lab".into(),
+            }
+            .reason(),
+            Some("left the lab")
+        );
+        assert_eq!(
+            Command::TransitionSample {
+                sample_id: id,
+                expected: SampleStatus::Collected,
+                to: SampleStatus::Received,
+                reason: Some("arrived warm".into()),
+            }
+            .reason(),
+            Some("arrived warm")
+        );
+        assert_eq!(
+            Command::TransitionSample {
+                sample_id: id,
+                expected: SampleStatus::Collected,
+                to: SampleStatus::Received,
+                reason: None,
+            }
+            .reason(),
+            None
+        );
+        assert_eq!(
+            Command::ReceiveSamples {
+                sample_ids: vec![id]
+            }
+            .reason(),
+            None
+        );
+    }
+
+    #[test]
+    fn reasons_are_required_and_bounded() {
+        assert!(validate_reason("  ").is_err());
+        assert_eq!(validate_reason(" why ").unwrap(), "why");
+        assert!(validate_reason(&"r".repeat(500)).is_ok());
+        assert!(validate_reason(&"r".repeat(501)).is_err());
+        assert!(validate_reason("line one\nline two").is_ok());
+        assert!(validate_reason("hidden \u{202E}text").is_err());
+    }
+
+    #[test]
     fn kind_names_are_unique() {
         let mut names: Vec<_> = CommandKind::ALL.iter().map(|k| k.as_str()).collect();
         names.sort_unstable();
