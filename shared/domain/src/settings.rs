@@ -277,6 +277,15 @@ pub fn time_zones() -> impl Iterator<Item = &'static str> {
     chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
 }
 
+/// The lab's calendar day at `now`, in its display time zone (UTC if the zone is unknown):
+/// "today" for rules such as "a consent date cannot be in the future".
+pub fn lab_today(now: chrono::DateTime<chrono::Utc>, zone: &str) -> chrono::NaiveDate {
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => now.with_timezone(&tz).date_naive(),
+        Err(_) => now.date_naive(),
+    }
+}
+
 fn is_time_zone(zone: &str) -> bool {
     zone.parse::<chrono_tz::Tz>()
         .is_ok_and(|tz| tz.name() == zone)
@@ -286,6 +295,19 @@ fn is_time_zone(zone: &str) -> bool {
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    /// Kiritimati is UTC+14: at 11:00 UTC it is already the next day there.
+    #[test]
+    fn the_labs_today_is_in_its_own_zone() {
+        use chrono::TimeZone;
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 11, 0, 0).unwrap();
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(lab_today(now, "Pacific/Kiritimati"), day(2026, 12, 2));
+        assert_eq!(lab_today(now, "America/Los_Angeles"), day(2026, 12, 1));
+        assert_eq!(lab_today(now, "Pacific/Pago_Pago"), day(2026, 11, 30));
+        assert_eq!(lab_today(now, "UTC"), day(2026, 12, 1));
+        assert_eq!(lab_today(now, "Nowhere/Such"), day(2026, 12, 1));
+    }
 
     #[rstest]
     #[case(Setting::LabName("  Lab A ".into()), Ok(Setting::LabName("Lab A".into())))]

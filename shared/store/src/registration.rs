@@ -437,7 +437,7 @@ pub(crate) async fn apply(
             let site = load_site(conn, *site_id).await?;
             let external_id =
                 rules::validate_optional_text("external_id", external_id.as_deref(), 64)?;
-            if *consent_date > ctx.now.date_naive() {
+            if *consent_date > lab_today(conn, ctx).await? {
                 return Err(DomainError::invalid("consent_date", "cannot be in the future").into());
             }
             if let Some(year) = birth_year {
@@ -526,7 +526,7 @@ pub(crate) async fn apply(
             consent_date,
             ..
         } => {
-            if *consent_date > ctx.now.date_naive() {
+            if *consent_date > lab_today(conn, ctx).await? {
                 return Err(DomainError::invalid("consent_date", "cannot be in the future").into());
             }
             let id = participant_id.to_string();
@@ -881,4 +881,10 @@ impl Store {
                 .collect(),
         })
     }
+}
+
+/// The lab's today (in its display time zone), which a consent date may not be after.
+async fn lab_today(conn: &mut SqliteConnection, ctx: &Ctx<'_>) -> Result<chrono::NaiveDate> {
+    let zone = crate::settings::load(conn).await?.display_timezone;
+    Ok(aliquot_domain::settings::lab_today(ctx.now, &zone))
 }

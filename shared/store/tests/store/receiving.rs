@@ -319,3 +319,43 @@ async fn settings_change_as_one_set_with_one_reason_all_or_none() {
     }
     assert_eq!(f.snapshot().await, before);
 }
+
+/// A consent given today at a lab east of UTC is not "in the future" because UTC has not
+/// reached that day yet (the walk's desk in a UTC+ zone was refused).
+#[tokio::test]
+async fn a_consent_date_is_judged_by_the_labs_own_today() {
+    let f = fixture().await;
+    let lab = f.lab().await;
+    f.run(
+        &lab.manager,
+        Command::ChangeSettings {
+            settings: vec![Setting::DisplayTimezone("Pacific/Kiritimati".into())],
+            reason: "the lab is at UTC+14".into(),
+        },
+    )
+    .await;
+    // 11:00 UTC is already tomorrow at UTC+14.
+    f.clock.advance(chrono::Duration::hours(2));
+    let today = aliquot_domain::settings::lab_today(f.clock.now(), "Pacific/Kiritimati");
+    assert_eq!(
+        today,
+        f.clock.now().date_naive() + chrono::Duration::days(1)
+    );
+    let register = |consent_date| Command::RegisterParticipant {
+        participant_id: Uuid::now_v7(),
+        site_id: lab.site,
+        number: None,
+        external_id: None,
+        consent: ConsentStatus::Given,
+        consent_date,
+        sex: None,
+        birth_year: None,
+    };
+    f.run(&lab.desk, register(today)).await;
+    let e = refusal(
+        f.store
+            .execute(&lab.desk, register(today + chrono::Duration::days(1)))
+            .await,
+    );
+    assert!(e.to_string().contains("future"), "{e}");
+}
