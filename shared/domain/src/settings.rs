@@ -296,11 +296,12 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
-    /// Kiritimati is UTC+14: at 11:00 UTC it is already the next day there.
+    /// Kiritimati is UTC+14: at 10:00 UTC it is already the next day there; Pago Pago
+    /// (UTC-11) is still on the day before.
     #[test]
     fn the_labs_today_is_in_its_own_zone() {
         use chrono::TimeZone;
-        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 11, 0, 0).unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
         let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!(lab_today(now, "Pacific/Kiritimati"), day(2026, 12, 2));
         assert_eq!(lab_today(now, "America/Los_Angeles"), day(2026, 12, 1));
