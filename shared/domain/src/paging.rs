@@ -115,6 +115,20 @@ impl<T> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_orders_are_the_sql_keywords() {
+        assert_eq!(SortOrder::Asc.sql(), "ASC");
+        assert_eq!(SortOrder::Desc.sql(), "DESC");
+    }
+
+    /// A request that names neither gets the first page of the default size.
+    #[test]
+    fn a_request_without_page_or_size_gets_the_defaults() {
+        let request: PageRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(request, PageRequest::default());
+        assert_eq!((request.page, request.per_page), (1, DEFAULT_PER_PAGE));
+    }
     use rstest::rstest;
 
     #[rstest]

@@ -314,6 +314,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn printer_languages_have_their_stored_names() {
+        for language in [PrinterLanguage::Zpl, PrinterLanguage::Tspl] {
+            assert_eq!(PrinterLanguage::parse(language.as_str()), Some(language));
+            assert_eq!(serde_json::to_value(language).unwrap(), language.as_str());
+        }
+        assert_eq!(PrinterLanguage::parse("epl"), None);
+    }
+
+    /// The hint names the stock that would carry the label, so the person can fix it.
+    #[test]
+    fn the_stock_hint_names_the_stock_that_carries_the_label() {
+        assert!(LabelKind::Sample.stock_hint().contains("cryovial"));
+        assert!(LabelKind::Box.stock_hint().contains("3\" x 1\""));
+    }
+
+    #[test]
     fn device_paths_stay_under_dev() {
         // Issue 11, defect 1: "/dev/../<data dir>/aliquot.db" passed a prefix check.
         for bad in [
