@@ -314,6 +314,66 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_a_kit_group_names_its_kit() {
+        let id = uuid::Uuid::from_u128(9);
+        assert_eq!(
+            LabelGroup::Kit {
+                registration_id: id
+            }
+            .kit(),
+            Some(id)
+        );
+        assert_eq!(LabelGroup::BoxContents { box_id: id }.kit(), None);
+        assert_eq!(
+            LabelGroup::Samples {
+                sample_ids: vec![id]
+            }
+            .kit(),
+            None
+        );
+    }
+
+    /// A pick list holds 1 to MAX_LABELS_PER_JOB ids, for samples and boxes alike.
+    #[test]
+    fn a_pick_list_holds_one_to_the_job_limit() {
+        let ids = |n| vec![uuid::Uuid::from_u128(1); n];
+        for group in [
+            |v| LabelGroup::Samples { sample_ids: v },
+            |v| LabelGroup::Boxes { box_ids: v },
+        ] {
+            assert!(group(ids(0)).validate().is_err());
+            assert!(group(ids(1)).validate().is_ok());
+            assert!(group(ids(MAX_LABELS_PER_JOB)).validate().is_ok());
+            assert!(group(ids(MAX_LABELS_PER_JOB + 1)).validate().is_err());
+        }
+    }
+
+    #[test]
+    fn device_paths_are_bounded_in_length() {
+        let at_limit = format!("/dev/{}", "u".repeat(115));
+        assert_eq!(at_limit.len(), 120);
+        assert!(is_device_path_shape(&at_limit, false));
+        assert!(!is_device_path_shape(&format!("{at_limit}u"), false));
+    }
+
+    #[test]
+    fn darkness_is_at_most_the_maximum() {
+        let mut printer = PrinterSettings {
+            name: "Desk Zebra".into(),
+            address: PrinterAddress::Fake {
+                name: "Desk Zebra".into(),
+            },
+            language: PrinterLanguage::Zpl,
+            dpi: 300,
+            stock: LabelStock::Cryovial,
+            darkness: Some(MAX_DARKNESS),
+        };
+        assert!(printer.clone().validate().is_ok());
+        printer.darkness = Some(MAX_DARKNESS + 1);
+        assert!(printer.validate().is_err());
+    }
+
+    #[test]
     fn printer_languages_have_their_stored_names() {
         for language in [PrinterLanguage::Zpl, PrinterLanguage::Tspl] {
             assert_eq!(PrinterLanguage::parse(language.as_str()), Some(language));
