@@ -1,5 +1,8 @@
 // Admin: change a role, see the open sessions and end one with a reason, and find that in
-// the audit trail with its filters; the chain verifies intact.
+// the audit trail with its filters; the chain verifies intact. What each role is offered
+// follows the core's permissions: a lab manager reads the users but gets no account
+// controls, and an administrator (who sets printers up but does not print) is not told to
+// press a Test print button.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,14 +63,16 @@ test('an administrator changes a role, ends a session, and finds both in the aud
     await waitForCount(table.locator('tr[data-username="tech"]'), 0);
     await assert.rejects(core.call('whoami', {}, techToken), (e) => e.code === 'unauthenticated');
 
-    // The audit trail, narrowed to that action, shows exactly that entry with its reason.
+    // The audit trail, narrowed to that action (typed in the words the trail shows), shows
+    // exactly that entry with its reason.
     await page.getByRole('link', { name: 'Audit trail' }).click();
     const filters = page.getByTestId('audit-filters');
-    await filters.getByLabel('Action').fill('session_revoked');
+    await filters.getByLabel('Action').fill('Session ended by an administrator');
     await filters.getByRole('button', { name: 'Apply' }).click();
     const rows = page.getByTestId('audit-table').locator('tbody tr');
     await waitForCount(rows, 1);
     assert.match(await rows.first().textContent(), /bench left signed in/);
+    assert.match(await rows.first().textContent(), /Session ended by an administrator/);
     // By who: the admin's changes include the role change.
     await filters.getByLabel('Action').fill('');
     await filters.getByLabel('Who (username)').fill('admin');
@@ -79,11 +84,80 @@ test('an administrator changes a role, ends a session, and finds both in the aud
     // The desk account's record: its creation and the role change, nothing else.
     await waitForCount(rows, 2);
     const about = await rows.allTextContents();
-    assert.match(about[0], /change_role/);
-    assert.match(about[1], /create_user/);
+    assert.match(about[0], /Role changed/);
+    assert.match(about[1], /User created/);
+    // Actions are words, never the names the core records them by.
+    const actions = await rows.locator('td[data-action]').allTextContents();
+    assert.deepEqual(actions, ['Role changed', 'User created']);
+    assert.equal(await rows.first().locator('[data-action="change_role"]').count(), 1);
     await page.getByTestId('verify-chain').click();
     await page.getByTestId('verify-result').filter({ hasText: 'Chain intact' }).waitFor();
     await screenshot(page, 'admin-audit-filtered');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a lab manager sees the users but no reset, role or deactivate controls', async () => {
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.manager);
+  try {
+    // Lab managers read users (`read_users`); managing them is the administrator's.
+    await page.getByRole('link', { name: 'Users' }).click();
+    const table = page.getByTestId('users-table');
+    await table.locator('tbody tr').filter({ hasText: 'tech' }).first().waitFor();
+    assert.ok((await table.locator('tbody tr').count()) >= 4, 'every demo account is listed');
+    for (const name of [/Reset password/, /Change role/, /Deactivate/]) {
+      assert.equal(await page.getByRole('button', { name }).count(), 0, `no ${name} button`);
+    }
+    assert.equal(await table.getByRole('columnheader', { name: 'Actions' }).count(), 0);
+    assert.equal(await page.getByTestId('create-user-form').count(), 0);
+    assert.match(
+      await page.getByTestId('users-read-only').textContent(),
+      /is for an administrator/,
+    );
+    // Sessions are user management in the core: not offered either.
+    assert.equal(await page.getByRole('link', { name: 'Sessions' }).count(), 0);
+    await screenshot(page, 'admin-users-manager');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an administrator saving a printer is not offered the test print only printers may do', async () => {
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.admin);
+  try {
+    await page.getByRole('link', { name: 'Printing' }).click();
+    const printers = page.getByTestId('printers');
+    await printers.getByRole('button', { name: 'Add a printer' }).click();
+    const form = page.getByTestId('printer-form');
+    await form.getByLabel('Name', { exact: true }).fill('Office Zebra');
+    await form.getByLabel('Connection', { exact: true }).selectOption('tcp');
+    await form.getByLabel('IP address or host name', { exact: true }).fill('127.0.0.1');
+    await form.getByLabel('Port', { exact: true }).fill('9100');
+    await form.getByLabel('Labels loaded', { exact: true }).selectOption('cryovial');
+    await form.getByRole('button', { name: 'Save printer' }).click();
+    await form.waitFor({ state: 'detached' });
+
+    // `test_print` needs `print_labels`, which administrators lack: the message does not send
+    // them to a button they do not have, and says who can.
+    const notice = page.getByTestId('printers-notice');
+    await notice.filter({ hasText: 'Office Zebra' }).waitFor();
+    const text = await notice.textContent();
+    assert.doesNotMatch(text, /Press “Test print”/);
+    assert.match(text, /Route labels to it under Label routing below/);
+    assert.match(text, /A test print checks it; that is for a lab manager/);
+    const row = printers.getByTestId('printer-row').filter({ hasText: 'Office Zebra' });
+    await row.waitFor();
+    assert.equal(await row.getByRole('button', { name: /Test print/ }).count(), 0);
+    assert.equal(await row.getByRole('button', { name: /^Edit/ }).count(), 1);
+    const admin = await core.token(DEMO.admin);
+    await assert.rejects(
+      core.call('test_print', { printer: 'Office Zebra' }, admin),
+      (e) => e.code === 'forbidden',
+    );
+    await screenshot(page, 'admin-printer-saved');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -36,8 +36,8 @@ async function routeSampleLabels(core, name, address) {
     manager,
   );
   await core.call(
-    'change_setting',
-    { setting: { key: 'sample_label_printer', value: name }, reason: 'printer set up' },
+    'change_settings',
+    { settings: [{ key: 'sample_label_printer', value: name }], reason: 'printer set up' },
     manager,
   );
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {
   DEMO,
   RESULTS,
+  checkScreen,
   launchBrowser,
   sampleCode,
   screenshot,
@@ -40,8 +41,8 @@ before(async () => {
     manager,
   );
   await core.call(
-    'change_setting',
-    { setting: { key: 'sample_label_printer', value: 'Desk Zebra' }, reason: 'desk printer' },
+    'change_settings',
+    { settings: [{ key: 'sample_label_printer', value: 'Desk Zebra' }], reason: 'desk printer' },
     manager,
   );
 });
@@ -64,6 +65,38 @@ async function registerNewParticipant(page) {
   const code = page.getByTestId('desk-participant-code');
   await code.waitFor();
   return (await code.textContent()).trim();
+}
+
+/**
+ * `locator` is in the window with the page scrolled to its top (no scrolling needed to reach
+ * it), and nothing lies over it.
+ */
+async function assertInViewUnscrolled(page, locator, what) {
+  await page.locator('.shell-main').evaluate((main) => {
+    main.scrollTop = 0;
+  });
+  const box = await locator.boundingBox();
+  const { width, height } = page.viewportSize();
+  assert.ok(
+    box && box.y >= 0 && box.x >= 0 && box.y + box.height <= height && box.x + box.width <= width,
+    `${what} is in the ${width}×${height} window without scrolling: ${JSON.stringify(box)}`,
+  );
+  const reachable = await locator.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return hit !== null && el.contains(hit);
+  });
+  assert.ok(reachable, `${what} is not covered by anything`);
+}
+
+/** Today in `timeZone`, as "YYYY-MM-DD". */
+function dayIn(timeZone, at = new Date()) {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
 }
 
 async function kitCodes(page) {
@@ -90,12 +123,31 @@ test('register a participant and kit at an event; the labels arrive with the rig
       .click();
     await page.getByTestId('desk-participant-error').filter({ hasText: 'consent form' }).waitFor();
 
+    // The new participant form's submit is in the window at 1366×768 without scrolling.
+    await assertInViewUnscrolled(
+      page,
+      page.getByRole('button', { name: 'Register participant' }),
+      'Register participant',
+    );
     const participant = await registerNewParticipant(page);
     assert.match(participant, /^P\d+[0-9A-Z]$/);
+    // The demo lab's event was on another day: the desk asks before checking anyone in to it.
+    const otherDay = page.getByTestId('desk-other-day');
+    await otherDay.waitFor();
+    assert.match(await otherDay.textContent(), new RegExp(`${eventName} was on`));
+    await screenshot(page, 'desk-other-day');
+    await otherDay.getByRole('button', { name: `Check in to ${eventName}` }).click();
     await page.getByTestId('desk-check-in').filter({ hasText: eventName }).waitFor();
 
     const kit = page.getByTestId('desk-kit');
     await kit.getByLabel(/Standard blood and urine/).check();
+    await assertInViewUnscrolled(
+      page,
+      kit.getByRole('button', { name: 'Register kit (5 tubes)' }),
+      'Register kit',
+    );
+    await checkScreen(page, 'the kit step at 1366×768');
+    await screenshot(page, 'desk-kit-step');
     assert.ok(await kit.getByLabel("Print the kit's labels now").isChecked());
     await kit.getByRole('button', { name: 'Register kit (5 tubes)' }).click();
 
@@ -165,6 +217,9 @@ test('pre-printed tubes are bound by scanning; an unknown code is refused plainl
     assert.equal(await feedback.getAttribute('data-tone'), 'unknown');
 
     await registerNewParticipant(page);
+    // Today's event: checked in at once, nothing asked.
+    await page.getByTestId('desk-check-in').filter({ hasText: 'Market day, Elm Street' }).waitFor();
+    assert.equal(await page.getByTestId('desk-other-day').count(), 0);
     await page
       .getByTestId('desk-kit')
       .getByLabel(/Standard blood and urine/)
@@ -195,6 +250,113 @@ test('pre-printed tubes are bound by scanning; an unknown code is refused plainl
 
     assert.deepEqual(errors, []);
   } finally {
+    await context.close();
+  }
+});
+
+test("an event on another day is found with the lab's time zone, not the workstation's", async () => {
+  const manager = await core.token(DEMO.manager);
+  const desk = await core.token(DEMO.desk);
+  // A lab zone whose today is not UTC's (the browser's zone here) at this time of day.
+  const zone = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+  const labToday = dayIn(zone);
+  const utcToday = dayIn('UTC');
+  assert.notEqual(labToday, utcToday);
+  const before = await core.call('get_settings', {}, manager);
+  // The lab's zone, and its way of writing dates (day/month/year here), in one change set.
+  const setZone = (value, dateFormat) =>
+    core.call(
+      'change_settings',
+      {
+        settings: [
+          { key: 'display_timezone', value },
+          { key: 'date_format', value: dateFormat },
+        ],
+        reason: 'lab zone test',
+      },
+      manager,
+    );
+  await setZone(zone, 'day_month_year_slashes');
+  const site = (await core.call('list_sites', {}, desk)).find((x) => x.code === 'NORTH');
+  const me = await core.call('whoami', {}, desk);
+  // Registered ahead (the core dates consent by its own UTC day), found at the desk by scanning
+  // their cards.
+  const participants = [];
+  for (let i = 0; i < 2; i += 1) {
+    participants.push(
+      await core.call(
+        'register_participant',
+        { site_id: site.id, consent: 'given', consent_date: utcToday },
+        desk,
+      ),
+    );
+  }
+  for (const [name, date] of [
+    ['Lab day', labToday],
+    ['UTC day', utcToday],
+  ]) {
+    await core.call(
+      'create_field_event',
+      { site_id: site.id, name, date, coordinator_id: me.user.id },
+      desk,
+    );
+  }
+
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.desk);
+  try {
+    await openDesk(page);
+    await page.getByLabel('Collection site').selectOption({ label: 'NORTH · North Clinic' });
+    const eventField = page.getByLabel('Field event');
+    const option = (name) => eventField.locator('option', { hasText: name });
+    await option('Lab day').waitFor({ state: 'attached' });
+    // Dates are written the lab's way (its date format), not as the stored ISO text.
+    const [year, month, day] = labToday.split('-');
+    assert.equal(
+      (await option('Lab day').textContent()).trim(),
+      `Lab day · ${day}/${month}/${year}`,
+    );
+    await eventField.selectOption({ label: await option('Lab day').textContent() });
+
+    // The lab's today: checked in without a question.
+    await page.getByTestId('desk-find').waitFor();
+    await wedgeScan(page, participants[0].code);
+    await page.getByTestId('desk-check-in').filter({ hasText: 'Lab day' }).waitFor();
+    assert.equal(await page.getByTestId('desk-other-day').count(), 0);
+    // The collection time starts at the lab's wall clock.
+    assert.ok(
+      (await page.getByLabel('Collected at (lab time)').inputValue()).startsWith(labToday),
+      'collected at starts on the lab day',
+    );
+
+    // The workstation's (UTC) today is another day for the lab: asked, and declined.
+    await page.getByRole('button', { name: 'Another participant' }).click();
+    await eventField.selectOption({ label: await option('UTC day').textContent() });
+    await page.getByTestId('desk-find').waitFor();
+    await wedgeScan(page, participants[1].code);
+    const otherDay = page.getByTestId('desk-other-day');
+    await otherDay.waitFor();
+    assert.match(await otherDay.textContent(), new RegExp(zone));
+    await otherDay.getByRole('button', { name: 'Don’t check in' }).click();
+    await page.getByTestId('desk-not-checked-in').waitFor();
+    assert.equal(await page.getByTestId('desk-check-in').textContent(), '');
+
+    // One tube, in the singular; registered without the event it was not checked in to.
+    const kit = page.getByTestId('desk-kit');
+    const saliva = kit.locator('label', { hasText: 'Saliva only' });
+    assert.match(await saliva.textContent(), /· 1 tube:/);
+    await saliva.getByRole('radio').check();
+    await kit.getByLabel("Print the kit's labels now").uncheck();
+    await kit.getByRole('button', { name: 'Register kit (1 tube)' }).click();
+    await page
+      .getByTestId('desk-done')
+      .getByRole('heading', { name: /: 1 tube$/ })
+      .waitFor();
+    const [tube] = await kitCodes(page);
+    const found = await core.call('lookup_scan', { code: tube }, desk);
+    assert.equal(found.sample.event_id, null);
+    assert.deepEqual(errors, []);
+  } finally {
+    await setZone(before.display_timezone, before.date_format);
     await context.close();
   }
 });

@@ -5,7 +5,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, startCore } from './harness.mjs';
+import { launchBrowser, screenshot, startCore, watchLayout } from './harness.mjs';
 
 const ADMIN = {
   username: 'admin',
@@ -32,9 +32,11 @@ test('first run: create the administrator, sign in, sign out', { timeout: 120_00
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
   });
+  const pageErrors = [];
+  // The 48 px and overflow checks on the first-run and sign-in screens and the shell.
+  await watchLayout(context, pageErrors);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error));
 
   try {
@@ -73,7 +75,11 @@ test('first run: create the administrator, sign in, sign out', { timeout: 120_00
     assert.match((await currentUser.textContent()) ?? '', new RegExp(ADMIN.displayName));
     assert.match((await currentUser.textContent()) ?? '', /Administrator/);
     const statusBar = page.getByTestId('status-bar');
-    await statusBar.filter({ hasText: /Outbox: \d+ pending/ }).waitFor();
+    // Stand-alone (no hub): the outbox count says the changes are kept here.
+    await statusBar
+      .getByTestId('status-outbox')
+      .filter({ hasText: /^\d+ changes? kept locally$/ })
+      .waitFor();
     // The scanner's state is asked for once the shell is up.
     await statusBar.getByTestId('status-scanner').filter({ hasText: 'Scanner: none' }).waitFor();
 

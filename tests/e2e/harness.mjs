@@ -143,15 +143,20 @@ export async function launchBrowser() {
   });
 }
 
+/** The window the browser tests use: a common bench and desk laptop screen. */
+export const VIEWPORT = { width: 1366, height: 768 };
+
 /**
- * A new page signed in as `account`; `errors` collects uncaught page errors (a test should
- * end with none).
+ * A new page signed in as `account`; `errors` collects uncaught page errors and the layout
+ * problems {@link watchLayout} finds on every screen the test reaches (a test should end with
+ * none).
  */
 export async function signedInPage(browser, core, account) {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const errors = [];
+  await watchLayout(context, errors);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   await page.goto(core.url);
   await page.getByTestId('login-form').waitFor();
@@ -160,6 +165,234 @@ export async function signedInPage(browser, core, account) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('shell').waitFor();
   return { page, context, errors };
+}
+
+/**
+ * Runs in the page: what on this screen is too small for a gloved finger, or overflows the
+ * window. Returns one line per problem (empty when the screen is fine).
+ *
+ * (a) Every visible target (links, buttons, fields, selects, summaries, role=button, anything
+ * in the tab order) must be at least 48 × 48 CSS px; a checkbox or radio counts with its
+ * label(s), which take its clicks. The one exemption: a link marked `.inline-link` whose parent
+ * has words of its own around it (a link inside a sentence).
+ * (b) Neither the document nor the shell's main area may scroll sideways; the document must
+ * not scroll at all once the shell is up (the header with Sign out and the status bar stay on
+ * screen); no element may reach past the window's right edge unless an ancestor that itself
+ * ends inside the window clips or scrolls it. Visually hidden text (clipped to nothing, for
+ * screen readers) is left out.
+ */
+function layoutProblems() {
+  const MIN = 48;
+  const EPS = 0.5;
+  const problems = [];
+  const vw = window.innerWidth;
+  const vh = window.innerHeight;
+  const size = (r) => `${Math.round(r.width)}×${Math.round(r.height)} px`;
+  const clipped = (el) => {
+    for (let e = el; e && e !== document.body; e = e.parentElement) {
+      const cs = getComputedStyle(e);
+      if (cs.clip !== 'auto' || (cs.clipPath !== 'none' && cs.clipPath !== '')) return true;
+    }
+    return false;
+  };
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) return false;
+    const cs = getComputedStyle(el);
+    return cs.visibility !== 'hidden' && cs.display !== 'none' && !clipped(el);
+  };
+  const describe = (el) => {
+    const text = (
+      el.getAttribute('aria-label') ||
+      el.textContent ||
+      el.getAttribute('title') ||
+      el.getAttribute('name') ||
+      el.id ||
+      ''
+    )
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 50);
+    const type = el.getAttribute('type');
+    return `<${el.tagName.toLowerCase()}${type ? ` type=${type}` : ''}${
+      el.className && typeof el.className === 'string' ? ` class="${el.className}"` : ''
+    }> “${text}”`;
+  };
+  const union = (rects) => {
+    const left = Math.min(...rects.map((r) => r.left));
+    const top = Math.min(...rects.map((r) => r.top));
+    const right = Math.max(...rects.map((r) => r.right));
+    const bottom = Math.max(...rects.map((r) => r.bottom));
+    return { left, top, right, bottom, width: right - left, height: bottom - top };
+  };
+  const inSentence = (el) => {
+    const parent = el.parentElement;
+    if (!parent) return false;
+    return [...parent.childNodes].some(
+      (n) => n !== el && n.nodeType === Node.TEXT_NODE && /[A-Za-z]{2}/.test(n.textContent),
+    );
+  };
+
+  // (a) Targets.
+  const targets = document.querySelectorAll(
+    'a[href], button, select, textarea, summary, input:not([type=hidden]), [role=button], [tabindex]:not([tabindex="-1"])',
+  );
+  for (const el of targets) {
+    if (!shown(el)) continue;
+    if (el.matches('a.inline-link') && inSentence(el)) continue;
+    let area = el.getBoundingClientRect();
+    if (el.matches('input[type=checkbox], input[type=radio]')) {
+      const labels = [...(el.labels ?? [])].filter(shown).map((l) => l.getBoundingClientRect());
+      area = union([area, ...labels]);
+    }
+    if (area.width + EPS < MIN || area.height + EPS < MIN) {
+      problems.push(`target under ${MIN} px: ${describe(el)} is ${size(area)}`);
+    }
+  }
+
+  // (b) Overflow.
+  const doc = document.scrollingElement ?? document.documentElement;
+  if (doc.scrollWidth > vw) {
+    problems.push(`the page scrolls sideways: ${doc.scrollWidth} px wide in a ${vw} px window`);
+  }
+  const shell = document.querySelector('[data-testid="shell"]');
+  if (shell) {
+    if (doc.scrollHeight > vh) {
+      problems.push(
+        `the page itself scrolls (${doc.scrollHeight} px in a ${vh} px window): the header and Sign out can be scrolled away`,
+      );
+    }
+    const main = document.querySelector('.shell-main');
+    if (main && main.scrollWidth > main.clientWidth) {
+      // Name what sticks out: the outermost elements past the main area's right edge.
+      const edge = main.getBoundingClientRect().left + main.clientWidth;
+      const out = [...main.querySelectorAll('*')].filter(
+        (el) => el.getBoundingClientRect().right > edge + EPS && shown(el),
+      );
+      const outermost = out.filter((el) => !out.includes(el.parentElement)).slice(0, 3);
+      problems.push(
+        `the main area scrolls sideways: ${main.scrollWidth} px of content in ${
+          main.clientWidth
+        } px (${outermost.map(describe).join('; ')})`,
+      );
+    }
+    for (const [what, el] of [
+      ['Sign out', document.querySelector('[data-testid="sign-out"]')],
+      ['the status bar', document.querySelector('[data-testid="status-bar"]')],
+    ]) {
+      const r = el?.getBoundingClientRect();
+      if (!r || r.top < -EPS || r.bottom > vh + EPS || r.right > vw + EPS) {
+        problems.push(`${what} is not fully in the window`);
+      }
+    }
+  }
+  const containedBy = (el) => {
+    for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+      const cs = getComputedStyle(e);
+      if (cs.overflowX !== 'visible' && e.getBoundingClientRect().right <= vw + EPS) return true;
+    }
+    return false;
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= vw + EPS) continue;
+    if (!shown(el) || containedBy(el)) continue;
+    problems.push(`past the window's right edge (${Math.round(r.right)} > ${vw}): ${describe(el)}`);
+  }
+  return problems;
+}
+
+/**
+ * Runs in the page from its first script: checks the layout (`layoutProblems`) whenever the
+ * screen has settled after a change (a route, a panel or dialog opened, data arrived) and
+ * reports what it found to the test.
+ */
+function installLayoutWatch(check) {
+  const run = () => {
+    const report = window.__aliquotLayoutReport;
+    if (typeof report !== 'function' || !document.body) return;
+    report({ screen: window.location.hash || '#/', problems: check() });
+  };
+  window.__aliquotCheckLayout = check;
+  // Checked once nothing has changed for a moment, or at least every second while the screen
+  // keeps changing.
+  let timer = null;
+  let since = null;
+  const schedule = () => {
+    if (timer !== null) clearTimeout(timer);
+    since ??= Date.now();
+    const wait = Math.max(0, Math.min(250, since + 1000 - Date.now()));
+    timer = setTimeout(() => {
+      timer = null;
+      since = null;
+      run();
+    }, wait);
+  };
+  const start = () => {
+    new MutationObserver(schedule).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      characterData: true,
+    });
+    window.addEventListener('hashchange', schedule);
+    window.addEventListener('resize', schedule);
+    schedule();
+  };
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start);
+}
+
+/**
+ * Watches every page of `context`: each settled screen is checked (`layoutProblems`) and each
+ * new problem is pushed to `errors` once, named with the screen it was found on. Closing the
+ * context checks the screen it ends on, and fails if that finds something the test had no
+ * chance to see.
+ */
+export async function watchLayout(context, errors) {
+  const seen = new Set();
+  const record = ({ screen, problems }) => {
+    // Ids in the route (a sample, a box) make no difference to the screen's layout rules.
+    const where = screen.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, ':id');
+    const fresh = [];
+    for (const problem of problems) {
+      const line = `layout on ${where}: ${problem}`;
+      if (seen.has(line)) continue;
+      seen.add(line);
+      errors.push(line);
+      fresh.push(line);
+    }
+    return fresh;
+  };
+  await context.exposeBinding('__aliquotLayoutReport', (_source, report) => {
+    record(report);
+  });
+  await context.addInitScript(`(${installLayoutWatch.toString()})(${layoutProblems.toString()});`);
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    const late = [];
+    for (const page of context.pages()) {
+      const report = await page
+        .evaluate(() => ({
+          screen: window.location.hash || '#/',
+          problems: window.__aliquotCheckLayout?.() ?? [],
+        }))
+        .catch(() => null);
+      if (report) late.push(...record(report));
+    }
+    await close(...args);
+    assert.deepEqual(late, [], 'layout problems on the screen the test ended on');
+  };
+}
+
+/**
+ * Checks the screen `page` shows now, at once (the watch also does, after the screen settles):
+ * fails listing every target under 48 px and everything that overflows the window.
+ */
+export async function checkScreen(page, name) {
+  const problems = await page.evaluate(() => window.__aliquotCheckLayout?.() ?? null);
+  assert.ok(problems !== null, 'the page has no layout watch; open it through signedInPage');
+  assert.deepEqual(problems, [], `layout problems on ${name}`);
 }
 
 /** Saves a screenshot into ui/test-results (kept as a CI artifact, not committed). */

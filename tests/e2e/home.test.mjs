@@ -66,6 +66,42 @@ test('a code typed on the home page opens its sample, box or participant', async
     assert.equal(await feedback.getAttribute('data-tone'), 'unknown');
     assert.match(page.url(), /#\/home$/);
     await screenshot(page, 'home-unknown-code');
+
+    // The red message belongs to the home page: it does not follow the user elsewhere, and is
+    // gone (not hidden) when they come back.
+    await page.getByRole('link', { name: 'Printing' }).click();
+    await page.getByRole('heading', { name: 'Printing', level: 1 }).waitFor();
+    await feedbackGone(page);
+    await page.getByRole('link', { name: 'Home' }).click();
+    await field.waitFor();
+    await feedbackGone(page);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+/** The scan feedback bar shows nothing. */
+async function feedbackGone(page) {
+  const bar = page.getByTestId('scan-feedback');
+  assert.equal(await bar.getAttribute('data-tone'), null);
+  assert.equal((await bar.textContent()).trim(), '');
+}
+
+test('an address that names no page says "Not found", with a way home', async () => {
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.tech);
+  try {
+    await page.evaluate(() => {
+      window.location.hash = '#/nonsense';
+    });
+    const notFound = page.getByTestId('not-found');
+    await notFound.getByRole('heading', { name: 'Not found' }).waitFor();
+    assert.match(await notFound.textContent(), /#\/nonsense/);
+    await screenshot(page, 'not-found');
+    await notFound.getByRole('link', { name: 'Go to Home' }).click();
+    await page.getByLabel('Scan or type a code').waitFor();
+    assert.match(page.url(), /#\/home$/);
+    assert.equal(await page.getByTestId('not-found').count(), 0);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
@@ -110,18 +146,20 @@ test('a scan from the serial scanner opens the tube wherever the user is; junk i
   try {
     const manager = await core.token(DEMO.manager);
     await core.call(
-      'change_setting',
+      'change_settings',
       {
-        setting: {
-          key: 'scanner',
-          value: {
-            kind: 'serial',
-            port: scanner.path,
-            baud: 115200,
-            flow_control: 'none',
-            framing: { terminator: 'cr', prefix: '', suffix: '', max_length: 64 },
+        settings: [
+          {
+            key: 'scanner',
+            value: {
+              kind: 'serial',
+              port: scanner.path,
+              baud: 115200,
+              flow_control: 'none',
+              framing: { terminator: 'cr', prefix: '', suffix: '', max_length: 64 },
+            },
           },
-        },
+        ],
         reason: 'bench scanner',
       },
       manager,

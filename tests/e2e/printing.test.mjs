@@ -242,8 +242,8 @@ test(
       token,
     );
     await core.call(
-      'change_setting',
-      { setting: { key: 'sample_label_printer', value: name }, reason: 'Testing' },
+      'change_settings',
+      { settings: [{ key: 'sample_label_printer', value: name }], reason: 'Testing' },
       token,
     );
     const { page, context, errors } = await signedInPage(browser, core, DEMO.manager);

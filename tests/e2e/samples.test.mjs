@@ -38,8 +38,8 @@ before(async () => {
     manager,
   );
   await core.call(
-    'change_setting',
-    { setting: { key: 'sample_label_printer', value: 'Bench Zebra' }, reason: 'bench printer' },
+    'change_settings',
+    { settings: [{ key: 'sample_label_printer', value: 'Bench Zebra' }], reason: 'bench printer' },
     manager,
   );
 });
@@ -78,18 +78,45 @@ test('a tube opened by scanning offers only its allowed next statuses; aliquots 
   const { participant, sample } = await freshTube();
   const { page, context, errors } = await signedInPage(browser, core, DEMO.tech);
   try {
+    const scanner = page.getByTestId('status-bar').getByTestId('status-scanner');
+    await scanner.filter({ hasText: 'Scanner: none' }).waitFor();
     await wedgeScan(page, sample.code);
     await page.waitForURL(`**/#/sample/${sample.id}`);
     await page.getByTestId('sample-code').filter({ hasText: sample.code }).waitFor();
     assert.equal(await page.getByTestId('sample-status').getAttribute('data-status'), 'collected');
+    // The wedge scan showed the keyboard scanner works; the status bar says so.
+    await scanner.filter({ hasText: 'Scanner: keyboard' }).waitFor();
+    assert.equal(await scanner.getAttribute('data-tone'), 'ok');
 
-    const offered = await page.getByTestId('next-statuses').getByRole('button').allTextContents();
-    const expected = sample.next_statuses.map((s) => s.replace('_', ' '));
-    assert.equal(offered.length, expected.length, `${offered} vs ${expected}`);
-    assert.ok(
-      offered.some((t) => /received/i.test(t)),
-      offered.join(', '),
+    // Routine actions first, then the other status changes; "Request discard" last, apart
+    // and quiet.
+    const actions = page.getByTestId('sample-actions');
+    const named = (await actions.getByRole('button').allTextContents()).map((t) => t.trim());
+    const at = (name) => {
+      const i = named.indexOf(name);
+      assert.ok(i >= 0, `${name} in ${named.join(', ')}`);
+      return i;
+    };
+    assert.ok(at('Mark received') < at('Make aliquots…'), named.join(', '));
+    assert.ok(at('Make aliquots…') < at('Print its label'), named.join(', '));
+    assert.ok(at('Print its label') < at('Mark in transit'), named.join(', '));
+    assert.equal(at('Request discard…'), named.length - 1, named.join(', '));
+    const discard = actions.getByTestId('sample-discard').getByRole('button');
+    assert.equal((await discard.textContent()).trim(), 'Request discard…');
+    assert.doesNotMatch(await discard.getAttribute('class'), /button-(danger|primary)/);
+    assert.match(
+      await actions.getByRole('button', { name: 'Mark received' }).getAttribute('class'),
+      /button-primary/,
     );
+    // Every status the core offers, and nothing else.
+    const offered = named.filter((t) => t.startsWith('Mark ')).sort();
+    const expected = sample.next_statuses.map((s) => `Mark ${s.replace('_', ' ')}`).sort();
+    assert.deepEqual(offered, expected);
+    // Never in a freezer: no time out of one.
+    assert.equal(await page.getByTestId('sample-time-out').count(), 0);
+    assert.doesNotMatch(await page.getByTestId('sample-facts').textContent(), /freezer/i);
+    await screenshot(page, 'sample-collected');
+
     await page.getByRole('button', { name: /Mark received/i }).click();
     await page
       .getByTestId('transition-form')
@@ -99,10 +126,7 @@ test('a tube opened by scanning offers only its allowed next statuses; aliquots 
     // The page reloads the tube: the status it shows is the core's.
     await page.locator('[data-testid="sample-status"][data-status="received"]').waitFor();
     assert.equal(
-      await page
-        .getByTestId('next-statuses')
-        .getByRole('button', { name: /received/i })
-        .count(),
+      await actions.getByRole('button', { name: /Mark received/i }).count(),
       0,
       'the status it has is no longer offered',
     );
@@ -122,9 +146,14 @@ test('a tube opened by scanning offers only its allowed next statuses; aliquots 
     const printed = page.getByTestId('labels-printed');
     assert.match(await printed.textContent(), /No label of this tube/);
     await page.getByRole('button', { name: 'Print its label' }).click();
-    await printed.getByText(/on Bench Zebra · done/).waitFor();
+    await printed.getByText(/on Bench Zebra · printed/).waitFor();
     await zebra.waitFor((z) => z.labels().length === 1, 'one label');
     assert.ok(zebra.labels()[0].includes(sample.code));
+    // The history says what happened in words, never a command's or a path's name.
+    await page.getByTestId('history').getByText('Label printed').waitFor();
+    const words = await page.getByTestId('history').textContent();
+    assert.match(words, /Collected \(kit registered\)/);
+    assert.doesNotMatch(words, /[a-z]+_[a-z]+/);
     await screenshot(page, 'sample-page');
 
     // An aliquot's page names its parent; the participant page lists all three.
@@ -156,6 +185,11 @@ test('a technician requests a discard; a lab manager approves it; the tube is di
     const { page } = asTech;
     await wedgeScan(page, well.code);
     await page.waitForURL(`**/#/sample/${well.sample_id}`);
+    // A stored tube has been in a freezer: its time out of one is shown, and its placement is
+    // told in words.
+    await page.getByTestId('sample-time-out').waitFor();
+    assert.match(await page.getByTestId('history').textContent(), /Placed in box at \w+/);
+    assert.doesNotMatch(await page.getByTestId('history').textContent(), /[a-z]+_[a-z]+/);
     await page.getByRole('button', { name: 'Request discard…' }).click();
     const form = page.getByTestId('discard-form');
     await form.getByRole('button', { name: 'Request discard' }).click();
@@ -206,7 +240,8 @@ test('a technician requests a discard; a lab manager approves it; the tube is di
     await page.getByTestId('sample-status').filter({ hasText: 'Disposed' }).waitFor();
     assert.match(await page.getByTestId('sample-location').textContent(), /not in storage/);
     const history = await page.getByTestId('history').textContent();
-    assert.match(history, /Stored → Disposed \(discard\)/);
+    assert.match(history, /Stored → Disposed \(discard approved\)/);
+    assert.match(history, /Taken out of its box \(discarded\)/);
     assert.match(history, /Discard request approved.*confirmed with the freezer log/);
     assert.equal(await page.getByTestId('discard-pending').count(), 0);
     await screenshot(page, 'sample-disposed');

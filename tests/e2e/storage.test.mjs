@@ -166,6 +166,38 @@ test('place 10 tubes in a box by scanning, see them on the map, undo the last', 
     assert.deepEqual(placed.wells.map((w) => w.code).sort(), tubes.map((t) => t.code).sort());
     await screenshot(page, 'storage-box-map-placed');
 
+    // "Placed this session" leaves room for its numbers (the list scrolls, which would clip
+    // numbers set outside it).
+    const room = await page.getByTestId('placed-list').evaluate((list) => {
+      const cs = getComputedStyle(list);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+      return { padding: parseFloat(cs.paddingLeft), needed: ctx.measureText('100. ').width };
+    });
+    assert.ok(room.padding >= room.needed, `numbers need ${room.needed} px, have ${room.padding}`);
+    await page.getByTestId('placed-list').scrollIntoViewIfNeeded();
+    await screenshot(page, 'storage-placed-list');
+
+    // Each well is readable at arm's length: the end of its code, large, on one line; the
+    // whole code in its title and accessible name, and shown on keyboard focus.
+    const lastWell = well(page, tubes[9].code);
+    const tail = lastWell.locator('.well-code');
+    assert.equal((await tail.textContent()).trim(), tubes[9].code.slice(-4));
+    const text = await tail.evaluate((el) => {
+      const cs = getComputedStyle(el);
+      return { size: parseFloat(cs.fontSize), height: el.getBoundingClientRect().height };
+    });
+    assert.ok(text.size >= 16, `the code's end is ${text.size} px`);
+    assert.ok(text.height < text.size * 2, 'the code is on one line');
+    assert.match(await lastWell.getAttribute('title'), new RegExp(tubes[9].code));
+    assert.match(await lastWell.getAttribute('aria-label'), new RegExp(tubes[9].code));
+    await well(page, tubes[0].code).focus();
+    await page.keyboard.press('Tab');
+    const tip = well(page, tubes[1].code).locator('.well-tip');
+    await tip.waitFor({ state: 'visible' });
+    assert.equal(await tip.textContent(), tubes[1].code);
+    await screenshot(page, 'storage-box-map-focus');
+
     // Undo last (the button), then UNDO scanned: each tube goes back where it was.
     await page.getByRole('button', { name: `Undo last (${tubes[9].code})` }).click();
     await well(page, tubes[9].code).waitFor({ state: 'detached' });
@@ -303,7 +335,12 @@ test('a rack scan shows its diff on the map and imports every change together', 
   const wells = box.wells.filter((w) => w.position);
   const at = (p) => wells.find((w) => w.position === p);
   const [a1, a2, a3] = [at('A1'), at('A2'), at('A3')];
-  assert.ok(a1 && a2 && a3 && !at('H7') && !at('H8'));
+  // Two free wells (where the demo lab leaves room depends on its auto-position setting).
+  const free = [...'ABCDEFGH']
+    .flatMap((r) => Array.from({ length: 12 }, (_, c) => `${r}${c + 1}`))
+    .filter((p) => !at(p));
+  const [unknownAt, arrivalAt] = free;
+  assert.ok(a1 && a2 && a3 && unknownAt && arrivalAt);
   const lines = ['Position,Tube'];
   for (const w of wells) {
     if (w.position === 'A1') lines.push(`A1,${a2.code}`);
@@ -311,7 +348,7 @@ test('a rack scan shows its diff on the map and imports every change together', 
     else if (w.position === 'A3') lines.push('A3,NO TUBE');
     else lines.push(`${w.position},${w.code}`);
   }
-  lines.push('H7,ZZUNKNOWN01', `H8,${arrival.code}`);
+  lines.push(`${unknownAt},ZZUNKNOWN01`, `${arrivalAt},${arrival.code}`);
 
   const { page, context, errors } = await signedInPage(browser, core, DEMO.tech);
   try {
@@ -325,8 +362,8 @@ test('a rack scan shows its diff on the map and imports every change together', 
     assert.equal(await diffAt('A2'), 'move_in');
     assert.equal(await diffAt('A3'), 'missing');
     assert.equal(await diffAt('A4'), 'match');
-    assert.equal(await diffAt('H7'), 'unknown');
-    assert.equal(await diffAt('H8'), 'arrival');
+    assert.equal(await diffAt(unknownAt), 'unknown');
+    assert.equal(await diffAt(arrivalAt), 'arrival');
     await map.scrollIntoViewIfNeeded();
     await page.getByTestId('map-legend').scrollIntoViewIfNeeded();
     await screenshot(page, 'storage-rack-scan-diff');
@@ -344,9 +381,9 @@ test('a rack scan shows its diff on the map and imports every change together', 
     assert.equal(code('A1'), a2.code);
     assert.equal(code('A2'), a1.code);
     assert.equal(code('A3'), a3.code, 'a missing tube stays recorded');
-    assert.equal(code('H8'), arrival.code);
-    assert.equal(code('H7'), undefined, 'an unknown code is not placed');
-    assert.equal(await well(page, arrival.code).getAttribute('data-position'), 'H8');
+    assert.equal(code(arrivalAt), arrival.code);
+    assert.equal(code(unknownAt), undefined, 'an unknown code is not placed');
+    assert.equal(await well(page, arrival.code).getAttribute('data-position'), arrivalAt);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { SESSION_EXPIRED_MESSAGE, type ApiClient } from './api/client';
-import type { UserView } from './api/types';
+import type { Permission, UserView } from './api/types';
 import { errorCode, errorMessage } from './lib/errors';
 import { FirstRun } from './screens/FirstRun';
 import { Login } from './screens/Login';
@@ -20,7 +20,14 @@ type Phase =
       /** Changes on every visit so the form starts fresh. */
       visit: number;
     }
-  | { kind: 'shell'; user: UserView; expiresAt: string; labName: string };
+  | {
+      kind: 'shell';
+      user: UserView;
+      expiresAt: string;
+      /** What the user may do, from `whoami` (the core's role matrix). */
+      permissions: Permission[];
+      labName: string;
+    };
 
 let visits = 0;
 
@@ -43,6 +50,29 @@ export function App({ client }: { client: ApiClient }) {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [labName, setLabName] = useState('');
 
+  // The shell starts from `whoami`: who is signed in and what their role may do, so every
+  // screen offers what the core's matrix allows (sign-in alone does not say).
+  const enterShell = useCallback(
+    async (name: string) => {
+      try {
+        const me = await client.whoami();
+        setPhase({
+          kind: 'shell',
+          user: me.user,
+          expiresAt: me.expires_at,
+          permissions: me.permissions,
+          labName: name,
+        });
+      } catch (e: unknown) {
+        // `unauthenticated` is handled by the session-expired listener below.
+        if (errorCode(e) !== 'unauthenticated') {
+          setPhase({ kind: 'unavailable', message: errorMessage(e) });
+        }
+      }
+    },
+    [client],
+  );
+
   const start = useCallback(async () => {
     setPhase({ kind: 'loading' });
     try {
@@ -56,24 +86,11 @@ export function App({ client }: { client: ApiClient }) {
         setPhase(loginPhase(status.lab_name));
         return;
       }
-      try {
-        const me = await client.whoami();
-        setPhase({
-          kind: 'shell',
-          user: me.user,
-          expiresAt: me.expires_at,
-          labName: status.lab_name,
-        });
-      } catch (e: unknown) {
-        // `unauthenticated` is handled by the session-expired listener below.
-        if (errorCode(e) !== 'unauthenticated') {
-          setPhase({ kind: 'unavailable', message: errorMessage(e) });
-        }
-      }
+      await enterShell(status.lab_name);
     } catch (e: unknown) {
       setPhase({ kind: 'unavailable', message: errorMessage(e) });
     }
-  }, [client]);
+  }, [client, enterShell]);
 
   useEffect(() => {
     void start();
@@ -153,14 +170,7 @@ export function App({ client }: { client: ApiClient }) {
           initialError={phase.error}
           initialNotice={phase.notice}
           initialUsername={phase.username}
-          onSignedIn={(session) =>
-            setPhase({
-              kind: 'shell',
-              user: session.user,
-              expiresAt: session.expires_at,
-              labName: phase.labName,
-            })
-          }
+          onSignedIn={() => void enterShell(phase.labName)}
         />
       );
       break;
@@ -170,6 +180,7 @@ export function App({ client }: { client: ApiClient }) {
           key={phase.user.id}
           user={phase.user}
           expiresAt={phase.expiresAt}
+          permissions={phase.permissions}
           initialLabName={phase.labName}
           onSignOut={async () => {
             await client.logout();

@@ -4,6 +4,7 @@ import { createContext, useContext } from 'react';
 export type PageId =
   | 'home'
   | 'desk'
+  | 'receiving'
   | 'storage'
   | 'discards'
   | 'printing'
@@ -14,13 +15,16 @@ export type PageId =
   | 'account'
   | 'sample'
   | 'box'
-  | 'participant';
+  | 'participant'
+  /** A route that names no page (a mistyped or outdated link). */
+  | 'not_found';
 
 export type Route = { page: PageId; id?: string };
 
 const PAGES: readonly PageId[] = [
   'home',
   'desk',
+  'receiving',
   'storage',
   'discards',
   'printing',
@@ -34,11 +38,27 @@ const PAGES: readonly PageId[] = [
   'participant',
 ];
 
-/** `#/sample/<id>` → {page: 'sample', id}; anything unknown is home. */
+/**
+ * `#/sample/<id>` → {page: 'sample', id}; no route at all is home; a route that names no page
+ * is "not found" (showing home instead would hide a wrong link).
+ */
 export function routeFromHash(hash: string): Route {
   const [page, id] = hash.replace(/^#\/?/, '').split('/');
-  if (!page || !PAGES.includes(page as PageId)) return { page: 'home' };
-  return id ? { page: page as PageId, id: decodeURIComponent(id) } : { page: page as PageId };
+  if (!page) return { page: 'home' };
+  if (!PAGES.includes(page as PageId)) return { page: 'not_found' };
+  if (!id) return { page: page as PageId };
+  try {
+    return { page: page as PageId, id: decodeURIComponent(id) };
+  } catch {
+    // A malformed escape names nothing.
+    return { page: 'not_found' };
+  }
+}
+
+/** The same screen has the same key, however the hash was written ("", "#/", "#/home"). */
+export function screenOf(hash: string): string {
+  const route = routeFromHash(hash);
+  return route.page === 'not_found' ? hash : hashOf(route);
 }
 
 export function hashOf(route: Route): string {

@@ -2,7 +2,9 @@
 
 import { useCallback, useEffect, useState } from 'react';
 import type { PrintJobRecord, PrinterSettings, ScannerStatus, Settings } from '../api/types';
+import { whoCan, type Can } from '../lib/roles';
 import { jobState, scannerText, type Tone } from '../pages/printing/printingText';
+import { useWedgeSeen } from '../scan/ScanContext';
 import { useClient, useSession } from '../session';
 import './DeviceStatus.css';
 
@@ -48,12 +50,15 @@ export function useScannerStatus(): { status: ScannerStatus | null; failed: bool
 
 export function ScannerStatusItem() {
   const { status, failed } = useScannerStatus();
-  const shown = scannerText(status, failed);
+  const wedgeSeen = useWedgeSeen();
+  const shown = scannerText(status, failed, wedgeSeen);
   return (
     <span
       className="status-item"
       data-testid="status-scanner"
       data-state={status?.state ?? 'unknown'}
+      data-tone={shown.tone}
+      data-wedge={wedgeSeen ? 'seen' : undefined}
       title={shown.detail ?? undefined}
     >
       <Dot tone={shown.tone} />
@@ -73,6 +78,7 @@ function printerState(
   printers: PrinterSettings[] | null,
   jobs: PrintJobRecord[] | null,
   failed: boolean,
+  can: Can,
 ): PrinterState {
   if (settings === null) {
     return failed
@@ -84,7 +90,9 @@ function printerState(
     return {
       tone: 'idle',
       text: 'Printer: none',
-      detail: 'No printer is set for sample labels; choose one on the Printing page.',
+      detail: can('change_settings')
+        ? 'No printer is set for sample labels; choose one under Label routing on the Printing page.'
+        : `No printer is set for sample labels; ${whoCan('change_settings')} chooses one on the Printing page.`,
     };
   if (printers !== null && !printers.some((p) => p.name === name))
     return {
@@ -94,7 +102,7 @@ function printerState(
     };
   const last = jobs?.find((j) => j.printer === name);
   if (!last) return { tone: 'ok', text: `Printer: ${name}`, detail: 'No recent labels.' };
-  const state = jobState(last);
+  const state = jobState(last, can('print_labels'));
   switch (last.state) {
     case 'done':
       return { tone: 'ok', text: `Printer: ${name} · last job printed`, detail: null };
@@ -155,7 +163,7 @@ export function PrinterStatusItem() {
     });
   }, [client, loadJobs, loadPrinters]);
 
-  const shown = printerState(settings, printers, jobs, failed);
+  const shown = printerState(settings, printers, jobs, failed, session.can);
   return (
     <span
       className="status-item"

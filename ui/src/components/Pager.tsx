@@ -1,3 +1,5 @@
+import { count } from '../lib/words';
+
 type PagerProps = {
   label: string;
   page: number;
@@ -21,7 +23,7 @@ export function Pager({ label, page, totalPages, total, onPage, disabled }: Page
         ← Previous
       </button>
       <span className="pager-info" aria-live="polite">
-        Page {Math.min(page, last)} of {last} · {total} {total === 1 ? 'entry' : 'entries'}
+        Page {Math.min(page, last)} of {last} · {count(total, 'entry', 'entries')}
       </span>
       <button
         type="button"

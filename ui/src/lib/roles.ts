@@ -1,4 +1,4 @@
-import type { Role } from '../api/types';
+import type { Permission, Role } from '../api/types';
 
 export const ROLES: readonly Role[] = [
   'admin',
@@ -20,56 +20,41 @@ export function roleLabel(role: Role): string {
   return ROLE_LABELS[role] ?? role;
 }
 
+/** Whether the signed-in user may do something: `can('manage_users')`. */
+export type Can = (permission: Permission) => boolean;
+
 /**
- * What the UI offers to each role. This only hides what a role cannot use: the core checks
- * every permission again.
+ * The check for one user, from the permissions `whoami` gave (the core's one role matrix,
+ * `Role::may`), so the UI keeps no copy of the matrix. It only decides what is offered: the
+ * core checks every operation again.
  */
-export function canManageUsers(role: Role): boolean {
-  return role === 'admin' || role === 'lab_manager';
+export function permissionCheck(permissions: readonly Permission[]): Can {
+  const held = new Set<Permission>(permissions);
+  return (permission) => held.has(permission);
 }
 
-export function canViewAudit(role: Role): boolean {
-  return role === 'admin' || role === 'lab_manager';
-}
+/**
+ * Who to ask, in words, when a message must say who can do what the user cannot. Words only:
+ * nothing is decided from this table (decisions use `can`); it names the roles the core's
+ * matrix gives each permission today, for messages such as "Ask a lab manager".
+ */
+const WHO_CAN: Partial<Record<Permission, string>> = {
+  manage_users: 'an administrator',
+  reset_passwords: 'an administrator',
+  change_settings: 'a lab manager or an administrator',
+  configure_devices: 'a lab manager or an administrator',
+  manage_storage: 'a lab manager or an administrator',
+  manage_kit_templates: 'a lab manager or an administrator',
+  print_labels: 'a lab manager, a technician or a field coordinator',
+  process_samples: 'a lab manager or a technician',
+  place_samples: 'a lab manager or a technician',
+  request_discard: 'a lab manager or a technician',
+  decide_discard: 'a lab manager',
+  register_participants: 'a lab manager, a technician or a field coordinator',
+  register_samples: 'a lab manager, a technician or a field coordinator',
+};
 
-export function canChangeSettings(role: Role): boolean {
-  return role === 'admin' || role === 'lab_manager';
-}
-
-/** Registering participants and kits: the collection desk and the lab. */
-export function canRegister(role: Role): boolean {
-  return role === 'lab_manager' || role === 'technician' || role === 'field_coordinator';
-}
-
-/** Placing, moving, checking out, aliquoting, requesting discards: the bench. */
-export function canHandleSamples(role: Role): boolean {
-  return role === 'lab_manager' || role === 'technician';
-}
-
-export function canDecideDiscard(role: Role): boolean {
-  return role === 'lab_manager';
-}
-
-/** Freezers, racks and boxes. */
-export function canManageStorage(role: Role): boolean {
-  return role === 'admin' || role === 'lab_manager';
-}
-
-export function canPrintLabels(role: Role): boolean {
-  return role === 'lab_manager' || role === 'technician' || role === 'field_coordinator';
-}
-
-/** Printers and the scanner of this workstation. */
-export function canConfigureDevices(role: Role): boolean {
-  return role === 'admin' || role === 'lab_manager';
-}
-
-/** Seeing and ending other people's sessions: administrators. */
-export function canManageSessions(role: Role): boolean {
-  return role === 'admin';
-}
-
-/** Field events: their coordinators and lab managers. */
-export function canManageFieldEvents(role: Role): boolean {
-  return role === 'lab_manager' || role === 'field_coordinator';
+/** "a lab manager or an administrator": who to ask for something the user may not do. */
+export function whoCan(permission: Permission): string {
+  return WHO_CAN[permission] ?? 'an administrator';
 }

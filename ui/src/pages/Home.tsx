@@ -3,13 +3,6 @@ import type { NotificationRecord } from '../api/types';
 import { ErrorAlert, Field, PageHeading } from '../components/forms';
 import { Pager } from '../components/Pager';
 import { errorMessage } from '../lib/errors';
-import {
-  canDecideDiscard,
-  canHandleSamples,
-  canManageUsers,
-  canRegister,
-  canViewAudit,
-} from '../lib/roles';
 import { useAsyncData } from '../lib/useAsyncData';
 import { useNavigate, type PageId } from '../router';
 import { commandOf, useSubmitScan } from '../scan/ScanContext';
@@ -22,20 +15,28 @@ type Props = { onNavigate: (page: PageId) => void };
  * the user's notifications, and the way to the day's work for their role.
  */
 export function Home({ onNavigate }: Props) {
-  const { user, labName } = useSession();
-  const role = user.role;
+  const { user, labName, can } = useSession();
   const actions: { page: PageId; label: string; show: boolean }[] = [
-    { page: 'desk', label: 'Registration desk', show: canRegister(role) },
-    { page: 'storage', label: 'Storage and placement', show: true },
+    {
+      page: 'desk',
+      label: 'Registration desk',
+      show: can('register_participants') || can('register_samples'),
+    },
+    { page: 'receiving', label: 'Receive tubes', show: can('process_samples') },
+    { page: 'storage', label: 'Storage and placement', show: can('read_samples') },
     {
       page: 'discards',
-      label: canDecideDiscard(role) ? 'Discard requests to decide' : 'My discard requests',
-      show: canHandleSamples(role),
+      label: can('decide_discard') ? 'Discard requests to decide' : 'My discard requests',
+      show: can('decide_discard') || can('request_discard'),
     },
-    { page: 'printing', label: 'Printing', show: true },
-    { page: 'users', label: 'Manage users', show: canManageUsers(role) },
-    { page: 'audit', label: 'Review the audit trail', show: canViewAudit(role) },
-    { page: 'account', label: 'Change my password', show: true },
+    { page: 'printing', label: 'Printing', show: can('read_samples') },
+    {
+      page: 'users',
+      label: can('manage_users') ? 'Manage users' : 'See the users',
+      show: can('read_users'),
+    },
+    { page: 'audit', label: 'Review the audit trail', show: can('read_audit') },
+    { page: 'account', label: 'Change my password', show: can('change_own_password') },
   ];
   return (
     <section>

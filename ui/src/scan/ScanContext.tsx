@@ -10,8 +10,9 @@ import {
 } from 'react';
 import type { ScanKindView } from '../api/types';
 import { errorMessage } from '../lib/errors';
-import { useNavigate } from '../router';
-import { useClient } from '../session';
+import { screenOf, useNavigate } from '../router';
+import { whoCan } from '../lib/roles';
+import { useClient, useSession } from '../session';
 import { playTone } from './tone';
 import { DEFAULT_WEDGE_RULES, WedgeDetector } from './wedge';
 
@@ -43,17 +44,49 @@ export function commandOf(text: string, kind?: ScanKindView): ScanCommand | null
 /** What a screen makes of a scan: it took it (`true`) or leaves it to the default. */
 export type ScanHandler = (scan: Scan) => boolean | Promise<boolean>;
 
-export type FeedbackTone = 'accepted' | 'refused' | 'unknown';
-export type Feedback = { tone: FeedbackTone; message: string; at: number };
+/** `warning`: taken, but the tube needs a second look (e.g. a consent-withdrawn tube received). */
+export type FeedbackTone = 'accepted' | 'refused' | 'unknown' | 'warning';
+/**
+ * The outcome of a scan, for the screen (`screenOf` its route) it was given on. Anything but
+ * `accepted` carries a next step (see ScanFeedbackBar).
+ */
+export type Feedback = {
+  tone: FeedbackTone;
+  message: string;
+  nextStep: string | null;
+  at: number;
+  screen: string;
+};
+
+/**
+ * Said when a refusal's caller names no next step of its own (a core message, a driver's).
+ * Registering an unknown code is offered only to those who may (`register_samples`).
+ */
+function generalNextStep(tone: Exclude<FeedbackTone, 'accepted'>, canRegister: boolean): string {
+  switch (tone) {
+    case 'refused':
+      return 'Check what you scanned and try again; if it is refused again, ask a lab manager.';
+    case 'unknown':
+      return canRegister
+        ? 'Check the label and scan it again, or register the code first.'
+        : `Check the label and scan it again; a code is known once ${whoCan('register_samples')} registers it.`;
+    case 'warning':
+      return 'Set the tube aside and tell a lab manager.';
+  }
+}
+
+export type GiveFeedback = (tone: FeedbackTone, message: string, nextStep?: string) => void;
 
 type ScanApi = {
   /** Registers the screen's handler; the newest registered handler is asked first. */
   register: (handler: ScanHandler) => () => void;
   /** Shows (and sounds) the outcome of a scan or of anything the user did by scanning. */
-  feedback: (tone: FeedbackTone, message: string) => void;
+  feedback: GiveFeedback;
   /** Feeds a scan in as if scanned (the manual "type a code" field uses it). */
   submit: (scan: Scan) => void;
   last: Feedback | null;
+  /** A keyboard-wedge scan has been seen in this window: such a scanner works here. */
+  wedgeSeen: boolean;
 };
 
 const ScanContext = createContext<ScanApi | null>(null);
@@ -72,7 +105,7 @@ export function useScanHandler(handler: ScanHandler): void {
   useEffect(() => register((scan) => ref.current(scan)), [register]);
 }
 
-export function useScanFeedback(): (tone: FeedbackTone, message: string) => void {
+export function useScanFeedback(): GiveFeedback {
   return useScanApi().feedback;
 }
 
@@ -82,6 +115,29 @@ export function useSubmitScan(): (scan: Scan) => void {
 
 export function useLastFeedback(): Feedback | null {
   return useScanApi().last;
+}
+
+/** Whether a keyboard-wedge scanner has been seen at work in this window (false outside the shell). */
+export function useWedgeSeen(): boolean {
+  return useContext(ScanContext)?.wedgeSeen ?? false;
+}
+
+const WEDGE_SEEN_KEY = 'aliquot.scanner.wedge-seen';
+
+function loadWedgeSeen(): boolean {
+  try {
+    return window.sessionStorage.getItem(WEDGE_SEEN_KEY) === 'yes';
+  } catch {
+    return false;
+  }
+}
+
+function saveWedgeSeen(): void {
+  try {
+    window.sessionStorage.setItem(WEDGE_SEEN_KEY, 'yes');
+  } catch {
+    // Then it is remembered until the window reloads.
+  }
 }
 
 function isTextEntry(el: Element | null): el is HTMLInputElement | HTMLTextAreaElement {
@@ -115,12 +171,43 @@ function removeTyped(el: HTMLInputElement | HTMLTextAreaElement, count: number):
 export function ScanProvider({ children }: { children: ReactNode }) {
   const client = useClient();
   const navigate = useNavigate();
+  const canRegister = useSession().can('register_samples');
   const handlers = useRef<ScanHandler[]>([]);
   const [last, setLast] = useState<Feedback | null>(null);
+  const [wedgeSeen, setWedgeSeen] = useState(loadWedgeSeen);
 
-  const feedback = useCallback((tone: FeedbackTone, message: string) => {
-    setLast({ tone, message, at: Date.now() });
-    playTone(tone);
+  // Feedback belongs to the screen it was given on; a scan that opens another screen gives
+  // its feedback after navigating there.
+  const feedback = useCallback(
+    (tone: FeedbackTone, message: string, nextStep?: string) => {
+      setLast({
+        tone,
+        message,
+        nextStep: nextStep ?? (tone === 'accepted' ? null : generalNextStep(tone, canRegister)),
+        at: Date.now(),
+        screen: screenOf(window.location.hash),
+      });
+      playTone(tone);
+    },
+    [canRegister],
+  );
+
+  // Leaving the screen takes its message away: a red "no such code" must not follow the user
+  // to an unrelated page.
+  useEffect(() => {
+    const onHash = () => {
+      const screen = screenOf(window.location.hash);
+      setLast((current) => (current && current.screen !== screen ? null : current));
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const noteWedge = useCallback(() => {
+    setWedgeSeen((seen) => {
+      if (!seen) saveWedgeSeen();
+      return true;
+    });
   }, []);
 
   const register = useCallback((handler: ScanHandler) => {
@@ -133,28 +220,33 @@ export function ScanProvider({ children }: { children: ReactNode }) {
   const lookUp = useCallback(
     async (scan: Scan) => {
       if (scan.command) {
-        feedback('refused', `Nothing on this screen takes the ${scan.text} command.`);
+        feedback(
+          'refused',
+          `Nothing on this screen takes the ${scan.text} command.`,
+          'Scan a tube, a box or a participant card to open it.',
+        );
         return;
       }
       try {
         const found = await client.run('lookup_scan', { code: scan.text });
         switch (found.kind) {
           case 'sample':
-            feedback('accepted', `Sample ${found.sample.code}`);
             navigate({ page: 'sample', id: found.sample.id });
+            feedback('accepted', `Sample ${found.sample.code}`);
             break;
           case 'box':
-            feedback('accepted', `Box ${found.storage_box.name}`);
             navigate({ page: 'box', id: found.storage_box.id });
+            feedback('accepted', `Box ${found.storage_box.name}`);
             break;
           case 'participant':
-            feedback('accepted', `Participant ${found.participant.code}`);
             navigate({ page: 'participant', id: found.participant.id });
+            feedback('accepted', `Participant ${found.participant.code}`);
             break;
           case 'unknown':
             feedback(
               'unknown',
-              `No sample, box or participant has the code ${found.code}. Check the label, or register it first.`,
+              `No sample, box or participant has the code ${found.code}.`,
+              'Check the label, or register it first.',
             );
             break;
         }
@@ -188,9 +280,11 @@ export function ScanProvider({ children }: { children: ReactNode }) {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.altKey || e.metaKey || e.isComposing) return;
       const target = document.activeElement;
-      if (target instanceof HTMLElement && target.closest('[data-scan-input]')) return;
       const step = detector.key(e.key, e.timeStamp);
       if (step.kind !== 'scan') return;
+      noteWedge();
+      // A field marked as taking scans keeps the code as its own input.
+      if (target instanceof HTMLElement && target.closest('[data-scan-input]')) return;
       e.preventDefault();
       e.stopPropagation();
       if (isTextEntry(target)) removeTyped(target, step.length);
@@ -198,7 +292,7 @@ export function ScanProvider({ children }: { children: ReactNode }) {
     };
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
-  }, [submit]);
+  }, [submit, noteWedge]);
 
   // The workstation's device scanner, through the core.
   useEffect(
@@ -219,8 +313,8 @@ export function ScanProvider({ children }: { children: ReactNode }) {
   );
 
   const api = useMemo(
-    () => ({ register, feedback, submit, last }),
-    [register, feedback, submit, last],
+    () => ({ register, feedback, submit, last, wedgeSeen }),
+    [register, feedback, submit, last, wedgeSeen],
   );
   return <ScanContext.Provider value={api}>{children}</ScanContext.Provider>;
 }

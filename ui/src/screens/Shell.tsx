@@ -1,13 +1,9 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { DeviceStatus, Role, Settings, UserView } from '../api/types';
-import { formatDateTime } from '../lib/format';
-import {
-  canManageSessions,
-  canManageUsers,
-  canRegister,
-  canViewAudit,
-  roleLabel,
-} from '../lib/roles';
+import type { DeviceStatus, Permission, Settings, UserView } from '../api/types';
+import { PageHeading } from '../components/forms';
+import { FALLBACK_DATE_FORMAT, FALLBACK_TIME_ZONE, formatDateTime } from '../lib/format';
+import { outboxText } from '../lib/words';
+import { permissionCheck, roleLabel, type Can } from '../lib/roles';
 import { PrinterStatusItem, ScannerStatusItem } from '../components/DeviceStatus';
 import { Account } from '../pages/Account';
 import { Sessions } from '../pages/admin/Sessions';
@@ -18,6 +14,7 @@ import { Users } from '../pages/admin/Users';
 import { RegistrationDesk } from '../pages/desk/RegistrationDesk';
 import { PrintingPage } from '../pages/printing/PrintingPage';
 import { DiscardRequests } from '../pages/samples/DiscardRequests';
+import { ReceivingPage } from '../pages/receiving/ReceivingPage';
 import { ParticipantPage } from '../pages/samples/ParticipantPage';
 import { SamplePage } from '../pages/samples/SamplePage';
 import { BoxPage } from '../pages/storage/BoxPage';
@@ -27,18 +24,25 @@ import { ScanFeedbackBar } from '../scan/ScanFeedbackBar';
 import { ScanProvider } from '../scan/ScanContext';
 import { SessionContext, useClient, type Session } from '../session';
 
-type NavItem = { id: PageId; label: string; allowed: (role: Role) => boolean };
+/** A page is offered when the user holds the permission the core checks for what it shows. */
+type NavItem = { id: PageId; label: string; allowed: (can: Can) => boolean };
 
 const NAV: readonly NavItem[] = [
   { id: 'home', label: 'Home', allowed: () => true },
-  { id: 'desk', label: 'Registration desk', allowed: canRegister },
-  { id: 'storage', label: 'Storage', allowed: () => true },
-  { id: 'discards', label: 'Discard requests', allowed: () => true },
-  { id: 'printing', label: 'Printing', allowed: () => true },
-  { id: 'users', label: 'Users', allowed: canManageUsers },
-  { id: 'sessions', label: 'Sessions', allowed: canManageSessions },
-  { id: 'audit', label: 'Audit trail', allowed: canViewAudit },
-  { id: 'settings', label: 'Settings', allowed: () => true },
+  {
+    id: 'desk',
+    label: 'Registration desk',
+    allowed: (can) => can('register_participants') || can('register_samples'),
+  },
+  { id: 'receiving', label: 'Receiving', allowed: (can) => can('process_samples') },
+  { id: 'storage', label: 'Storage', allowed: (can) => can('read_samples') },
+  { id: 'discards', label: 'Discard requests', allowed: (can) => can('read_samples') },
+  { id: 'printing', label: 'Printing', allowed: (can) => can('read_samples') },
+  { id: 'users', label: 'Users', allowed: (can) => can('read_users') },
+  // Listing and ending sessions is user management in the core (`list_sessions`).
+  { id: 'sessions', label: 'Sessions', allowed: (can) => can('manage_users') },
+  { id: 'audit', label: 'Audit trail', allowed: (can) => can('read_audit') },
+  { id: 'settings', label: 'Settings', allowed: (can) => can('read_settings') },
   { id: 'account', label: 'My account', allowed: () => true },
 ];
 
@@ -56,12 +60,14 @@ function currentRoute(): Route {
 type Props = {
   user: UserView;
   expiresAt: string;
+  /** What the user may do, from `whoami`. */
+  permissions: readonly Permission[];
   initialLabName: string;
   onSignOut: () => void;
 };
 
 /** Everything after sign-in: header, navigation, the current page and the status bar. */
-export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
+export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut }: Props) {
   const client = useClient();
   const [route, setRoute] = useState<Route>(currentRoute);
   const page = route.page;
@@ -103,7 +109,8 @@ export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
-  const visibleNav = useMemo(() => NAV.filter((n) => n.allowed(user.role)), [user.role]);
+  const can = useMemo(() => permissionCheck(permissions), [permissions]);
+  const visibleNav = useMemo(() => NAV.filter((n) => n.allowed(can)), [can]);
 
   const navigate = useCallback((to: Route) => {
     const hash = hashOf(to);
@@ -128,25 +135,30 @@ export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
   }, [visibleNav, go]);
 
   const labName = settings?.lab_name || device?.lab_name || initialLabName;
-  const timeZone = settings?.display_timezone ?? null;
+  const timeZone = settings?.display_timezone || FALLBACK_TIME_ZONE;
+  const dateFormat = settings?.date_format ?? FALLBACK_DATE_FORMAT;
 
   const session: Session = useMemo(
     () => ({
       user,
       expiresAt,
+      can,
       settings,
       labName,
       setSettings,
-      formatTime: (iso: string) => formatDateTime(iso, timeZone),
+      timeZone,
+      formatTime: (iso: string) => formatDateTime(iso, timeZone, dateFormat),
       auditGeneration,
     }),
-    [user, expiresAt, settings, labName, timeZone, auditGeneration],
+    [user, expiresAt, can, settings, labName, timeZone, dateFormat, auditGeneration],
   );
 
   const navPage = DETAIL_PARENT[page] ?? page;
   const current = NAV.find((n) => n.id === navPage);
   let content: ReactNode;
-  if (!current || !current.allowed(user.role)) {
+  if (page === 'not_found') {
+    content = <NotFound onHome={() => go('home')} />;
+  } else if (!current || !current.allowed(can)) {
     content = <NoAccess />;
   } else {
     switch (page) {
@@ -155,6 +167,9 @@ export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
         break;
       case 'desk':
         content = <RegistrationDesk />;
+        break;
+      case 'receiving':
+        content = <ReceivingPage />;
         break;
       case 'storage':
         content = <StoragePage />;
@@ -176,7 +191,8 @@ export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
         content = <DiscardRequests />;
         break;
       case 'printing':
-        content = <PrintingPage />;
+        // `#/printing/routing` opens the page at that section (the Settings page links there).
+        content = <PrintingPage section={route.id} />;
         break;
       case 'users':
         content = <Users />;
@@ -257,11 +273,35 @@ export function Shell({ user, expiresAt, initialLabName, onSignOut }: Props) {
                 {content}
               </main>
             </div>
-            <StatusBar device={device} deviceError={deviceError} />
+            <StatusBar device={device} deviceError={deviceError} settings={settings} />
           </div>
         </ScanProvider>
       </NavigateContext.Provider>
     </SessionContext.Provider>
+  );
+}
+
+function NotFound({ onHome }: { onHome: () => void }) {
+  return (
+    <section data-testid="not-found">
+      <PageHeading>Not found</PageHeading>
+      <p>
+        Nothing here has the address <code>{window.location.hash}</code>. The link may be mistyped
+        or out of date.
+      </p>
+      <div className="form-actions">
+        <a
+          href="#/home"
+          className="button button-primary"
+          onClick={(e) => {
+            e.preventDefault();
+            onHome();
+          }}
+        >
+          Go to Home
+        </a>
+      </div>
+    </section>
   );
 }
 
@@ -274,23 +314,44 @@ function NoAccess() {
   );
 }
 
-/** The workstation's scanner, label printer and sync state; sync fills its slot later. */
-function StatusBar({ device, deviceError }: { device: DeviceStatus | null; deviceError: boolean }) {
+/** The workstation's scanner, label printer and sync state. */
+function StatusBar({
+  device,
+  deviceError,
+  settings,
+}: {
+  device: DeviceStatus | null;
+  deviceError: boolean;
+  settings: Settings | null;
+}) {
+  const hubUrl = settings?.hub_url?.trim() || null;
   const outbox = deviceError
-    ? 'unknown'
-    : device === null
-      ? '…'
-      : `${device.outbox_pending} pending`;
+    ? 'Changes: unknown'
+    : device === null || settings === null
+      ? 'Changes: …'
+      : outboxText(device.outbox_pending, hubUrl);
   return (
     <footer className="status-bar" data-testid="status-bar" aria-label="Workstation status">
       <ScannerStatusItem />
       <PrinterStatusItem />
-      <span className="status-item" data-testid="status-sync">
+      <span
+        className="status-item"
+        data-testid="status-sync"
+        title={hubUrl ? `Changes are sent to the hub at ${hubUrl}.` : undefined}
+      >
         <span className="status-dot status-dot-idle" aria-hidden="true" />
-        Sync: stand-alone
+        {hubUrl ? 'Sync: hub set' : 'Sync: stand-alone (no hub)'}
       </span>
-      <span className="status-item" data-testid="status-outbox">
-        Outbox: {outbox}
+      <span
+        className="status-item"
+        data-testid="status-outbox"
+        title={
+          hubUrl
+            ? 'Changes made here that the hub has not received yet.'
+            : 'This workstation works stand-alone: its changes are kept in its own database and not sent anywhere.'
+        }
+      >
+        {outbox}
       </span>
       {device && (
         <span className="status-item status-device" title={device.device_id}>

@@ -3,14 +3,16 @@ import type { AuditEntryView, AuditVerification, ChainBreak, ListAuditArgs } fro
 import { ErrorAlert, Field, PageHeading } from '../../components/forms';
 import { Pager } from '../../components/Pager';
 import { errorMessage } from '../../lib/errors';
-import { formatJson } from '../../lib/format';
+import { actionFromWords, actionWords } from '../../lib/auditWords';
+import { formatJson, instantOf } from '../../lib/format';
+import { count } from '../../lib/words';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { useClient, useSession } from '../../session';
 import './admin.css';
 
 const PER_PAGE = 50;
 
-/** What the auditor narrows the trail to; empty means any. Dates are local days. */
+/** What the auditor narrows the trail to; empty means any. Dates are the lab's days. */
 type Filter = { action: string; actor: string; entity: string; from: string; to: string };
 
 const NO_FILTER: Filter = { action: '', actor: '', entity: '', from: '', to: '' };
@@ -27,7 +29,7 @@ const COMMON_ACTIONS = [
   'create_user',
   'change_role',
   'deactivate_user',
-  'change_setting',
+  'change_settings',
   'register_participant',
   'record_consent',
   'register_kit',
@@ -39,15 +41,18 @@ const COMMON_ACTIONS = [
   'print_job_cancelled',
 ];
 
-/** The filter as the core takes it: local midnights as instants, the end day included. */
-function filterArgs(f: Filter): Partial<ListAuditArgs> {
+/**
+ * The filter as the core takes it: the action's name (typed as its words or its name), the
+ * lab's midnights as instants, the end day included.
+ */
+function filterArgs(f: Filter, timeZone: string): Partial<ListAuditArgs> {
   const day = (d: string, plus = 0) => {
-    const t = new Date(`${d}T00:00:00`);
-    t.setDate(t.getDate() + plus);
-    return t.toISOString();
+    const [y, m, dd] = d.split('-').map(Number);
+    const next = new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, (dd ?? 1) + plus));
+    return instantOf(next.toISOString().slice(0, 10), timeZone)?.toISOString() ?? '';
   };
   return {
-    ...(f.action.trim() ? { action: f.action.trim() } : {}),
+    ...(f.action.trim() ? { action: actionFromWords(f.action) } : {}),
     ...(f.actor.trim() ? { actor_name: f.actor.trim() } : {}),
     ...(f.entity.trim() ? { entity_id: f.entity.trim() } : {}),
     ...(f.from ? { from: day(f.from) } : {}),
@@ -57,7 +62,7 @@ function filterArgs(f: Filter): Partial<ListAuditArgs> {
 
 export function AuditTrail() {
   const client = useClient();
-  const { formatTime, auditGeneration } = useSession();
+  const { formatTime, auditGeneration, timeZone } = useSession();
   const [page, setPage] = useState(1);
   const [draft, setDraft] = useState<Filter>(NO_FILTER);
   const [filter, setFilter] = useState<Filter>(NO_FILTER);
@@ -69,8 +74,14 @@ export function AuditTrail() {
   // page someone is reading does not shift under them.
   const refreshKey = page === 1 ? auditGeneration : 0;
   const audit = useAsyncData(
-    () => client.listAudit({ page, per_page: PER_PAGE, order: 'desc', ...filterArgs(filter) }),
-    [client, page, refreshKey, filter],
+    () =>
+      client.listAudit({
+        page,
+        per_page: PER_PAGE,
+        order: 'desc',
+        ...filterArgs(filter, timeZone),
+      }),
+    [client, page, refreshKey, filter, timeZone],
   );
 
   function apply(next: Filter) {
@@ -136,7 +147,7 @@ export function AuditTrail() {
         />
         <datalist id="audit-actions">
           {COMMON_ACTIONS.map((a) => (
-            <option key={a} value={a} />
+            <option key={a} value={actionWords(a)} />
           ))}
         </datalist>
         <Field
@@ -252,7 +263,7 @@ function describeBreak(b: ChainBreak): string {
 }
 
 function VerificationResult({ result }: { result: AuditVerification }) {
-  const checked = `${result.entries_checked} ${result.entries_checked === 1 ? 'entry' : 'entries'} checked`;
+  const checked = `${count(result.entries_checked, 'entry', 'entries')} checked`;
   if (result.intact) {
     return <span className="pill pill-ok pill-large">Chain intact · {checked}</span>;
   }
@@ -284,11 +295,11 @@ function AuditRow({
       <td className="numeric">{entry.seq}</td>
       <td className="when">{formatTime(entry.at)}</td>
       <td>{entry.actor_name}</td>
-      <td>
-        <code>{entry.action}</code>
+      <td data-action={entry.action} title={`Recorded as ${entry.action}`}>
+        {actionWords(entry.action)}
       </td>
       <td>
-        <span className="entity-type">{entry.entity_type}</span>{' '}
+        <span className="entity-type">{entry.entity_type.replace(/_/g, ' ')}</span>{' '}
         <button
           type="button"
           className="button-link entity-id"

@@ -11,7 +11,7 @@ import {
 } from '../../components/forms';
 import { Pager } from '../../components/Pager';
 import { errorMessage } from '../../lib/errors';
-import { ROLES, roleLabel } from '../../lib/roles';
+import { ROLES, roleLabel, whoCan } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient, useSession } from '../../session';
@@ -25,7 +25,12 @@ type Action =
 
 export function Users() {
   const client = useClient();
-  const { user: me, formatTime } = useSession();
+  const { user: me, formatTime, can } = useSession();
+  // Reading the list is `read_users`; changing accounts is `manage_users` and issuing a reset
+  // token `reset_passwords`, which lab managers do not have.
+  const manages = can('manage_users');
+  const resets = can('reset_passwords');
+  const acts = manages || resets;
   const [page, setPage] = useState(1);
   const [sort, setSort] = useState<UserSort>('username');
   const [order, setOrder] = useState<SortOrder>('asc');
@@ -61,6 +66,12 @@ export function Users() {
   return (
     <section>
       <PageHeading>Users</PageHeading>
+      {!acts && (
+        <p className="lead" data-testid="users-read-only">
+          The accounts on this workstation. Creating accounts, changing roles, resetting passwords
+          and deactivating accounts is for {whoCan('manage_users')}.
+        </p>
+      )}
       <StatusMessage message={notice} testId="users-notice" />
       <ErrorAlert message={users.error} />
 
@@ -82,7 +93,7 @@ export function Users() {
                   Created{sortArrow('created_at')}
                 </button>
               </th>
-              <th scope="col">Actions</th>
+              {acts && <th scope="col">Actions</th>}
             </tr>
           </thead>
           <tbody>
@@ -97,49 +108,51 @@ export function Users() {
                   </span>
                 </td>
                 <td>{formatTime(u.created_at)}</td>
-                <td>
-                  <div className="row-actions">
-                    {u.active && (
-                      <button
-                        type="button"
-                        className="button button-small button-secondary"
-                        onClick={() => setAction({ kind: 'reset', user: u })}
-                      >
-                        Reset password<span className="visually-hidden"> for {u.username}</span>
-                      </button>
-                    )}
-                    {u.active && u.id !== me.id && (
-                      <button
-                        type="button"
-                        className="button button-small button-secondary"
-                        onClick={() => setAction({ kind: 'role', user: u })}
-                      >
-                        Change role<span className="visually-hidden"> of {u.username}</span>
-                      </button>
-                    )}
-                    {u.active && u.id !== me.id && (
-                      <button
-                        type="button"
-                        className="button button-small button-danger-outline"
-                        onClick={() => setAction({ kind: 'deactivate', user: u })}
-                      >
-                        Deactivate<span className="visually-hidden"> {u.username}</span>
-                      </button>
-                    )}
-                  </div>
-                </td>
+                {acts && (
+                  <td>
+                    <div className="row-actions">
+                      {resets && u.active && (
+                        <button
+                          type="button"
+                          className="button button-small button-secondary"
+                          onClick={() => setAction({ kind: 'reset', user: u })}
+                        >
+                          Reset password<span className="visually-hidden"> for {u.username}</span>
+                        </button>
+                      )}
+                      {manages && u.active && u.id !== me.id && (
+                        <button
+                          type="button"
+                          className="button button-small button-secondary"
+                          onClick={() => setAction({ kind: 'role', user: u })}
+                        >
+                          Change role<span className="visually-hidden"> of {u.username}</span>
+                        </button>
+                      )}
+                      {manages && u.active && u.id !== me.id && (
+                        <button
+                          type="button"
+                          className="button button-small button-danger-outline"
+                          onClick={() => setAction({ kind: 'deactivate', user: u })}
+                        >
+                          Deactivate<span className="visually-hidden"> {u.username}</span>
+                        </button>
+                      )}
+                    </div>
+                  </td>
+                )}
               </tr>
             ))}
             {data && data.items.length === 0 && (
               <tr>
-                <td colSpan={6} className="empty">
+                <td colSpan={acts ? 6 : 5} className="empty">
                   No accounts on this page.
                 </td>
               </tr>
             )}
             {!data && users.loading && (
               <tr>
-                <td colSpan={6} className="empty">
+                <td colSpan={acts ? 6 : 5} className="empty">
                   Loading…
                 </td>
               </tr>
@@ -158,12 +171,14 @@ export function Users() {
         />
       )}
 
-      <CreateUserForm
-        onCreated={(created) => {
-          setNotice(`Account “${created.username}” created.`);
-          users.reload();
-        }}
-      />
+      {manages && (
+        <CreateUserForm
+          onCreated={(created) => {
+            setNotice(`Account “${created.username}” created.`);
+            users.reload();
+          }}
+        />
+      )}
 
       {action?.kind === 'deactivate' && (
         <DeactivateDialog

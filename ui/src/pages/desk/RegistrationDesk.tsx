@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type {
   ConsentStatus,
   FieldEventRecord,
@@ -20,10 +20,13 @@ import {
   StatusMessage,
   SubmitButton,
 } from '../../components/forms';
+import { Dialog } from '../../components/Dialog';
 import { Pager } from '../../components/Pager';
 import { Working } from '../../components/Working';
 import { errorMessage } from '../../lib/errors';
-import { canManageFieldEvents, canPrintLabels } from '../../lib/roles';
+import { dayIn, instantOf, wallTimeIn } from '../../lib/format';
+import { count } from '../../lib/words';
+import { whoCan } from '../../lib/roles';
 import { useAsyncData, type AsyncData } from '../../lib/useAsyncData';
 import { useScanFeedback, useScanHandler } from '../../scan/ScanContext';
 import { useClient, useSession } from '../../session';
@@ -31,6 +34,7 @@ import { sampleTypeLabel } from '../../lib/samples';
 import './desk.css';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { isInDoubt } from '../printing/printingText';
+import { standardKitOf } from './standardKit';
 
 /** Where this desk is working; kept for the browser tab so a reload keeps the event. */
 type Where = { siteId: string; eventId: string };
@@ -63,30 +67,22 @@ function saveWhere(where: Where): void {
   }
 }
 
-function today(): string {
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
-function nowLocal(): string {
-  const d = new Date();
-  d.setSeconds(0, 0);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${today()}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
 /**
  * The collection desk: choose site and event, find or register the participant, register a
  * kit in one step and print its labels at once. Works the same with or without a hub.
  */
 export function RegistrationDesk() {
   const client = useClient();
-  const { user } = useSession();
+  const { timeZone, formatTime, can } = useSession();
   const [where, setWhere] = useState<Where>(loadWhere);
   const [participant, setParticipant] = useState<ParticipantRecord | null>(null);
   const [registered, setRegistered] = useState<KitRegistered | null>(null);
   const [checkIn, setCheckIn] = useState<string | null>(null);
+  /** A participant waiting for the desk to confirm a check-in to an event on another day. */
+  const [confirming, setConfirming] = useState<ParticipantRecord | null>(null);
+  /** The desk chose not to check this participant in: their kit is registered without event. */
+  const [notCheckedIn, setNotCheckedIn] = useState(false);
+  const [newEventOpen, setNewEventOpen] = useState(false);
   const [listPrinted, setListPrinted] = useState<{
     registrationId: string;
     job: PrintJobRecord;
@@ -131,31 +127,47 @@ export function RegistrationDesk() {
   }
 
   const event = events.data?.find((e) => e.id === where.eventId) ?? null;
+  // The lab's day, not the workstation's: a desk abroad still checks in to the lab's today.
+  const today = dayIn(timeZone);
 
-  const selectParticipant = useCallback(
-    async (p: ParticipantRecord, isNew: boolean) => {
-      setParticipant(p);
-      setRegistered(null);
-      setCheckIn(null);
-      if (!where.eventId) return;
+  const checkInTo = useCallback(
+    async (p: ParticipantRecord) => {
       try {
         await client.run('check_in_participant', {
           event_id: where.eventId,
           participant_id: p.id,
         });
-        setCheckIn(`${p.code} is checked in to ${event?.name ?? 'the event'}.`);
+        setCheckIn(`Checked in to ${event?.name ?? 'the event'}.`);
       } catch (e: unknown) {
         // A participant who came back to the desk is already checked in; say so and go on.
-        setCheckIn(isNew ? errorMessage(e) : `${errorMessage(e)}`);
+        setCheckIn(errorMessage(e));
       }
     },
     [client, where.eventId, event],
+  );
+
+  const selectParticipant = useCallback(
+    async (p: ParticipantRecord) => {
+      setParticipant(p);
+      setRegistered(null);
+      setCheckIn(null);
+      setNotCheckedIn(false);
+      if (!where.eventId) return;
+      if (event && event.date !== today) {
+        setConfirming(p);
+        return;
+      }
+      await checkInTo(p);
+    },
+    [where.eventId, event, today, checkInTo],
   );
 
   function nextParticipant() {
     setParticipant(null);
     setRegistered(null);
     setCheckIn(null);
+    setNotCheckedIn(false);
+    setConfirming(null);
   }
 
   return (
@@ -166,15 +178,30 @@ export function RegistrationDesk() {
         sitesError={sites.error}
         events={events.data ?? []}
         where={where}
+        formatDay={formatTime}
         onChange={(next) => {
           choose(next);
           nextParticipant();
         }}
+        action={
+          where.siteId && can('manage_field_events') && !newEventOpen ? (
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => setNewEventOpen(true)}
+            >
+              New field event…
+            </button>
+          ) : null
+        }
       />
-      {where.siteId && canManageFieldEvents(user.role) && (
+      {where.siteId && newEventOpen && (
         <NewFieldEvent
           siteId={where.siteId}
+          today={today}
+          onClose={() => setNewEventOpen(false)}
           onCreated={(e) => {
+            setNewEventOpen(false);
             events.reload();
             choose({ siteId: where.siteId, eventId: e.id });
             nextParticipant();
@@ -184,7 +211,7 @@ export function RegistrationDesk() {
       <UnprintedKits
         list={unprinted}
         onPage={setUnprintedPage}
-        canPrint={canPrintLabels(user.role)}
+        canPrint={can('print_labels')}
         onQueued={(kit, job) => setListPrinted({ registrationId: kit.registration_id, job })}
       />
       {!where.siteId ? (
@@ -194,16 +221,24 @@ export function RegistrationDesk() {
       ) : participant === null ? (
         <ParticipantStep
           siteId={where.siteId}
-          onSelected={(p, isNew) => void selectParticipant(p, isNew)}
+          today={today}
+          onSelected={(p) => void selectParticipant(p)}
         />
       ) : (
         <>
-          <ParticipantCard participant={participant} onChange={nextParticipant} />
-          <StatusMessage message={checkIn} testId="desk-check-in" />
+          <ParticipantCard participant={participant} onChange={nextParticipant}>
+            <StatusMessage message={checkIn} testId="desk-check-in" />
+            {notCheckedIn && event && (
+              <div className="alert alert-warning" role="status" data-testid="desk-not-checked-in">
+                Not checked in to {event.name}: the kit is registered without a field event. To
+                register it at an event, choose the event above and scan the card again.
+              </div>
+            )}
+          </ParticipantCard>
           {registered === null ? (
             <KitStep
               participant={participant}
-              eventId={where.eventId}
+              eventId={notCheckedIn ? '' : where.eventId}
               onRegistered={(kit) => {
                 setRegistered(kit);
                 // Labels asked for but not queued: the kit is now listed as owing them.
@@ -222,7 +257,60 @@ export function RegistrationDesk() {
           )}
         </>
       )}
+      {confirming && event && (
+        <OtherDayCheckIn
+          participant={confirming}
+          event={event}
+          today={today}
+          onAnswer={(checkInAnyway) => {
+            setConfirming(null);
+            if (checkInAnyway) void checkInTo(confirming);
+            else setNotCheckedIn(true);
+          }}
+        />
+      )}
     </section>
+  );
+}
+
+/**
+ * An event on another day than the lab's today is most often the wrong one still chosen from
+ * an earlier day: ask before checking someone in to it.
+ */
+function OtherDayCheckIn({
+  participant,
+  event,
+  today,
+  onAnswer,
+}: {
+  participant: ParticipantRecord;
+  event: FieldEventRecord;
+  today: string;
+  onAnswer: (checkInAnyway: boolean) => void;
+}) {
+  const { formatTime, timeZone } = useSession();
+  const when = event.date < today ? 'was' : 'is';
+  return (
+    <Dialog
+      title="Check in to an event on another day?"
+      onClose={() => onAnswer(false)}
+      testId="desk-other-day"
+    >
+      <p>
+        {event.name} {when} on <strong>{formatTime(event.date)}</strong>, but today is{' '}
+        <strong>{formatTime(today)}</strong> (the lab&rsquo;s time, {timeZone}).
+      </p>
+      <p>Check {participant.code} in to it anyway?</p>
+      {/* The safe answer first: the dialog starts with the focus on it. */}
+      <div className="form-actions">
+        <button type="button" className="button button-primary" onClick={() => onAnswer(false)}>
+          Don&rsquo;t check in
+        </button>
+        <button type="button" className="button button-secondary" onClick={() => onAnswer(true)}>
+          Check in to {event.name}
+        </button>
+      </div>
+    </Dialog>
   );
 }
 
@@ -231,13 +319,18 @@ function WherePanel({
   sitesError,
   events,
   where,
+  formatDay,
   onChange,
+  action,
 }: {
   sites: SiteRecord[];
   sitesError: string | null;
   events: FieldEventRecord[];
   where: Where;
+  formatDay: (day: string) => string;
   onChange: (where: Where) => void;
+  /** Beside the choices (starting a new event), to keep the desk within one screen. */
+  action: ReactNode;
 }) {
   return (
     <div className="desk-where" data-testid="desk-where">
@@ -260,9 +353,10 @@ function WherePanel({
         onChange={(eventId) => onChange({ siteId: where.siteId, eventId })}
         options={[
           { value: '', label: 'No event (collected at the site)' },
-          ...events.map((e) => ({ value: e.id, label: `${e.name} · ${e.date}` })),
+          ...events.map((e) => ({ value: e.id, label: `${e.name} · ${formatDay(e.date)}` })),
         ]}
       />
+      {action && <div className="desk-where-action">{action}</div>}
     </div>
   );
 }
@@ -270,14 +364,18 @@ function WherePanel({
 /** A collection day at a site, started from the desk by its coordinator. */
 function NewFieldEvent({
   siteId,
+  today,
+  onClose,
   onCreated,
 }: {
   siteId: string;
+  /** The lab's today, the event's date unless changed. */
+  today: string;
+  onClose: () => void;
   onCreated: (event: FieldEventRecord) => void;
 }) {
   const client = useClient();
   const { user } = useSession();
-  const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
   const [date, setDate] = useState(today);
 
@@ -293,20 +391,9 @@ function NewFieldEvent({
       date,
       coordinator_id: user.id,
     });
-    setOpen(false);
-    setName('');
     return created;
   }, onCreated);
 
-  if (!open) {
-    return (
-      <div className="form-actions desk-new-event">
-        <button type="button" className="button button-secondary" onClick={() => setOpen(true)}>
-          New field event…
-        </button>
-      </div>
-    );
-  }
   return (
     <form className="desk-panel" onSubmit={submit} data-testid="desk-new-event" noValidate>
       <h2>New field event</h2>
@@ -320,7 +407,7 @@ function NewFieldEvent({
         <SubmitButton busy={busy} busyLabel="Creating…">
           Create event
         </SubmitButton>
-        <button type="button" className="button button-secondary" onClick={() => setOpen(false)}>
+        <button type="button" className="button button-secondary" onClick={onClose}>
           Cancel
         </button>
       </div>
@@ -331,12 +418,16 @@ function NewFieldEvent({
 /** Find a participant by scanning their card or typing, or register a new one. */
 function ParticipantStep({
   siteId,
+  today,
   onSelected,
 }: {
   siteId: string;
-  onSelected: (p: ParticipantRecord, isNew: boolean) => void;
+  today: string;
+  onSelected: (p: ParticipantRecord) => void;
 }) {
   const client = useClient();
+  const { can } = useSession();
+  const canRegister = can('register_participants');
   const feedback = useScanFeedback();
   const [query, setQuery] = useState('');
   const [searched, setSearched] = useState<string | null>(null);
@@ -359,7 +450,7 @@ function ParticipantStep({
     const found = await client.run('lookup_scan', { code: scan.text });
     if (found.kind !== 'participant') return false;
     feedback('accepted', `Participant ${found.participant.code}`);
-    onSelected(found.participant, false);
+    onSelected(found.participant);
     return true;
   });
 
@@ -388,7 +479,10 @@ function ParticipantStep({
         <ErrorAlert message={results.error} />
         {page && page.items.length === 0 && (
           <p className="empty-state">
-            No participant at this site matches “{searched}”. Register them on the right.
+            No participant at this site matches “{searched}”.{' '}
+            {canRegister
+              ? 'Register them on the right.'
+              : `Registering participants is for ${whoCan('register_participants')}.`}
           </p>
         )}
         {page && page.items.length > 0 && (
@@ -398,11 +492,11 @@ function ParticipantStep({
                 <button
                   type="button"
                   className="button button-secondary desk-result"
-                  onClick={() => onSelected(p, false)}
+                  onClick={() => onSelected(p)}
                 >
                   <strong>{p.code}</strong>
                   {p.external_id && <span> · {p.external_id}</span>}
-                  <span className="muted"> · {p.sample_count} samples</span>
+                  <span className="muted"> · {count(p.sample_count, 'sample')}</span>
                 </button>
               </li>
             ))}
@@ -414,7 +508,9 @@ function ParticipantStep({
           </ul>
         )}
       </div>
-      <NewParticipantForm siteId={siteId} onRegistered={(p) => onSelected(p, true)} />
+      {canRegister && (
+        <NewParticipantForm siteId={siteId} today={today} onRegistered={onSelected} />
+      )}
     </div>
   );
 }
@@ -429,9 +525,11 @@ const SEXES: readonly { value: Sex | ''; label: string }[] = [
 
 function NewParticipantForm({
   siteId,
+  today,
   onRegistered,
 }: {
   siteId: string;
+  today: string;
   onRegistered: (p: ParticipantRecord) => void;
 }) {
   const client = useClient();
@@ -464,14 +562,6 @@ function NewParticipantForm({
   return (
     <form className="desk-panel" onSubmit={submit} data-testid="desk-new-participant" noValidate>
       <h2>New participant</h2>
-      <p className="hint">The next participant number of this site is given on registering.</p>
-      <Field
-        id="desk-external-id"
-        label="External id (optional)"
-        value={externalId}
-        onChange={setExternalId}
-        hint="The study's own id for this person, if they have one."
-      />
       <div className="field field-checkbox">
         <input
           id="desk-consent"
@@ -481,28 +571,40 @@ function NewParticipantForm({
         />
         <label htmlFor="desk-consent">The participant signed the consent form</label>
       </div>
-      <Field
-        id="desk-consent-date"
-        label="Consent date"
-        type="date"
-        value={consentDate}
-        onChange={setConsentDate}
-      />
-      <SelectField id="desk-sex" label="Sex" value={sex} onChange={setSex} options={SEXES} />
-      <Field
-        id="desk-birth-year"
-        label="Birth year (optional)"
-        value={birthYear}
-        onChange={setBirthYear}
-        type="number"
-        min={1900}
-        max={new Date().getFullYear()}
-      />
+      <div className="desk-pair">
+        <Field
+          id="desk-external-id"
+          label="External id (optional)"
+          value={externalId}
+          onChange={setExternalId}
+          hint="The study's own id, if any."
+        />
+        <Field
+          id="desk-consent-date"
+          label="Consent date"
+          type="date"
+          value={consentDate}
+          onChange={setConsentDate}
+        />
+        <SelectField id="desk-sex" label="Sex" value={sex} onChange={setSex} options={SEXES} />
+        <Field
+          id="desk-birth-year"
+          label="Birth year (optional)"
+          value={birthYear}
+          onChange={setBirthYear}
+          type="number"
+          min={1900}
+          max={Number(today.slice(0, 4))}
+        />
+      </div>
       <ErrorAlert message={error} testId="desk-participant-error" />
-      <div className="form-actions">
+      <div className="form-actions desk-submit">
         <SubmitButton busy={busy} busyLabel="Registering…">
           Register participant
         </SubmitButton>
+        <span className="hint">
+          The site&rsquo;s next participant number is given on registering.
+        </span>
       </div>
     </form>
   );
@@ -511,13 +613,16 @@ function NewParticipantForm({
 function ParticipantCard({
   participant,
   onChange,
+  children,
 }: {
   participant: ParticipantRecord;
   onChange: () => void;
+  /** What became of the check-in, shown with the participant. */
+  children: ReactNode;
 }) {
   return (
     <div className="desk-participant" data-testid="desk-participant">
-      <div>
+      <div className="desk-participant-who">
         <span className="muted">Participant</span>
         <strong className="desk-participant-code" data-testid="desk-participant-code">
           {participant.code}
@@ -525,14 +630,15 @@ function ParticipantCard({
         {participant.external_id && <span> · {participant.external_id}</span>}
         <span className="muted"> · site {participant.site_code}</span>
       </div>
-      {participant.consent === 'withdrawn' && (
-        <div role="alert" className="alert alert-error">
-          This participant has withdrawn consent. Do not collect samples.
-        </div>
-      )}
+      <div className="desk-participant-note">{children}</div>
       <button type="button" className="button button-secondary" onClick={onChange}>
         Another participant
       </button>
+      {participant.consent === 'withdrawn' && (
+        <div role="alert" className="alert alert-error desk-participant-withdrawn">
+          This participant has withdrawn consent. Do not collect samples.
+        </div>
+      )}
     </div>
   );
 }
@@ -548,24 +654,31 @@ function KitStep({
   onRegistered: (kit: KitRegistered) => void;
 }) {
   const client = useClient();
-  const { user } = useSession();
+  const { user, timeZone, settings, can } = useSession();
+  const canPrint = can('print_labels');
   const feedback = useScanFeedback();
   const templates = useAsyncData(() => client.run('list_kit_templates', {}), [client]);
   const [templateId, setTemplateId] = useState('');
   const [collector, setCollector] = useState(user.display_name);
-  const [collectedAt, setCollectedAt] = useState(nowLocal);
+  // The lab's wall clock: the time is read back in the lab's zone when the kit is registered.
+  const [collectedAt, setCollectedAt] = useState(() => wallTimeIn(timeZone));
   const [prePrinted, setPrePrinted] = useState(false);
   const [codes, setCodes] = useState<(string | null)[]>([]);
-  const [printNow, setPrintNow] = useState(canPrintLabels(user.role));
+  const [printNow, setPrintNow] = useState(canPrint);
 
   const template: KitTemplateRecord | null =
     templates.data?.find((t) => t.id === templateId) ?? null;
   const tubes = template ? expandTubes(template) : [];
 
+  // The desk starts with the lab's standard kit (the `standard_kit` setting); only when the lab
+  // has none does it start with the first kit listed.
+  const standard = standardKitOf(
+    templates.data,
+    settings === null ? undefined : settings.standard_kit,
+  );
   useEffect(() => {
-    const list = templates.data;
-    if (list && list.length > 0 && templateId === '' && list[0]) setTemplateId(list[0].id);
-  }, [templates.data, templateId]);
+    if (templateId === '' && standard.start) setTemplateId(standard.start);
+  }, [templateId, standard.start]);
 
   useEffect(() => {
     setCodes(tubes.map(() => null));
@@ -581,11 +694,19 @@ function KitStep({
     const current = codesRef.current;
     const next = current.findIndex((c) => c === null);
     if (current.includes(scan.text)) {
-      feedback('refused', `${scan.text} is already scanned for this kit.`);
+      feedback(
+        'refused',
+        `${scan.text} is already scanned for this kit.`,
+        "Scan the next tube's label.",
+      );
       return true;
     }
     if (next < 0) {
-      feedback('refused', 'Every tube of this kit has a code. Register the kit, or clear a tube.');
+      feedback(
+        'refused',
+        'Every tube of this kit has a code.',
+        'Register the kit, or clear a tube.',
+      );
       return true;
     }
     const updated = current.map((c, i) => (i === next ? scan.text : c));
@@ -602,8 +723,8 @@ function KitStep({
     if (!collector.trim()) {
       throw refuse('Say who collected the samples.');
     }
-    const at = new Date(collectedAt);
-    if (Number.isNaN(at.getTime())) {
+    const at = instantOf(collectedAt, timeZone);
+    if (at === null) {
       throw refuse('Give the collection date and time.');
     }
     const kit = await client.run('register_kit', {
@@ -621,18 +742,24 @@ function KitStep({
   if (templates.data && templates.data.length === 0) {
     return (
       <p className="empty-state">
-        This workstation has no kit templates yet, so no kit can be registered. Ask a lab manager to
-        set up the study's kits.
+        This workstation has no kit templates yet, so no kit can be registered. Setting up the
+        study&rsquo;s kits is for {whoCan('manage_kit_templates')}.
       </p>
     );
   }
 
   return (
     <form className="desk-panel desk-kit" onSubmit={submit} data-testid="desk-kit" noValidate>
-      <h2>Kit</h2>
       <ErrorAlert message={templates.error} />
       <fieldset className="desk-templates">
-        <legend>Which kit</legend>
+        <legend>
+          <h2>Kit</h2>
+          {standard.hint && (
+            <span className="hint desk-standard-hint" data-testid="desk-standard-kit">
+              {standard.hint}
+            </span>
+          )}
+        </legend>
         {(templates.data ?? []).map((t) => (
           <label key={t.id} className="desk-template">
             <input
@@ -644,20 +771,21 @@ function KitStep({
             />
             <span>
               <strong>{t.name}</strong>
+              {t.id === standard.id && <span className="pill pill-ok">Standard</span>}
               <span className="muted">
                 {' '}
-                · {t.tube_count} tubes:{' '}
+                · {count(t.tube_count, 'tube')}:{' '}
                 {t.items.map((i) => `${i.count} × ${sampleTypeLabel(i.sample_type)}`).join(', ')}
               </span>
             </span>
           </label>
         ))}
       </fieldset>
-      <div className="desk-columns">
+      <div className="desk-pair">
         <Field id="desk-collector" label="Collected by" value={collector} onChange={setCollector} />
         <Field
           id="desk-collected-at"
-          label="Collected at"
+          label="Collected at (lab time)"
           type="datetime-local"
           value={collectedAt}
           onChange={setCollectedAt}
@@ -694,22 +822,22 @@ function KitStep({
           ))}
         </ol>
       )}
-      <div className="field field-checkbox">
-        <input
-          id="desk-print-now"
-          type="checkbox"
-          checked={printNow}
-          disabled={!canPrintLabels(user.role)}
-          onChange={(e) => setPrintNow(e.target.checked)}
-        />
-        <label htmlFor="desk-print-now">Print the kit's labels now</label>
-      </div>
       <ErrorAlert message={error} testId="desk-kit-error" />
       <Working busy={busy} label="Registering the kit and queuing its labels…" />
-      <div className="form-actions">
+      <div className="form-actions desk-submit">
         <SubmitButton busy={busy} busyLabel="Registering the kit…" disabled={!template}>
-          Register kit{template ? ` (${template.tube_count} tubes)` : ''}
+          Register kit{template ? ` (${count(template.tube_count, 'tube')})` : ''}
         </SubmitButton>
+        <div className="field field-checkbox">
+          <input
+            id="desk-print-now"
+            type="checkbox"
+            checked={printNow}
+            disabled={!canPrint}
+            onChange={(e) => setPrintNow(e.target.checked)}
+          />
+          <label htmlFor="desk-print-now">Print the kit's labels now</label>
+        </div>
       </div>
     </form>
   );
@@ -735,6 +863,7 @@ function KitDone({
   onNext: () => void;
 }) {
   const client = useClient();
+  const { can } = useSession();
   const [job, setJob] = useFollowedJob(kit.labels?.result === 'queued' ? kit.labels.job : null);
   const [printError, setPrintError] = useState<string | null>(
     kit.labels?.result === 'not_queued' ? kit.labels.message : null,
@@ -784,7 +913,7 @@ function KitDone({
   return (
     <div className="desk-panel desk-done" data-testid="desk-done">
       <h2>
-        Kit registered for {participant.code}: {kit.samples.length} tubes
+        Kit registered for {participant.code}: {count(kit.samples.length, 'tube')}
       </h2>
       <h3>Labels</h3>
       <div data-testid="desk-labels-status" className="desk-labels-status">
@@ -792,14 +921,16 @@ function KitDone({
       </div>
       <ErrorAlert message={printError} testId="desk-print-error" />
       <div className="form-actions">
-        <button
-          type="button"
-          className="button button-secondary"
-          onClick={() => void print()}
-          disabled={printing}
-        >
-          {printing ? 'Queuing…' : job ? 'Print the labels again' : 'Print the labels'}
-        </button>
+        {can('print_labels') && (
+          <button
+            type="button"
+            className="button button-secondary"
+            onClick={() => void print()}
+            disabled={printing}
+          >
+            {printing ? 'Queuing…' : job ? 'Print the labels again' : 'Print the labels'}
+          </button>
+        )}
         <button type="button" className="button button-primary" onClick={onNext} autoFocus>
           Next participant
         </button>
@@ -831,7 +962,7 @@ function KitDone({
           {previews && (
             <div className="desk-previews" data-testid="desk-previews">
               <p className="muted">
-                {previews.total} labels on {previews.printer} ({previews.template})
+                {count(previews.total, 'label')} on {previews.printer} ({previews.template})
                 {previews.total > previews.labels.length
                   ? `; the first ${previews.labels.length} are shown`
                   : ''}
@@ -1033,17 +1164,27 @@ function PrintKitLabels({
 }
 
 function JobState({ job }: { job: PrintJobRecord }) {
+  // Printing again and settling a held job are `print_labels`.
+  const prints = useSession().can('print_labels');
   let text: string;
   switch (job.state) {
     case 'done':
       text = `Printed on ${job.printer}.`;
       break;
     case 'failed':
-      text = `Printing failed on ${job.printer}: ${job.last_error ?? 'no reason given'}. Print again, or see Printing.`;
+      text = `Printing failed on ${job.printer}: ${job.last_error ?? 'no reason given'}. ${
+        prints
+          ? 'Print again, or see Printing.'
+          : `Printing again is for ${whoCan('print_labels')}.`
+      }`;
       break;
     case 'sent':
       text = isInDoubt(job)
-        ? `May have printed on ${job.printer}: the workstation stopped while sending. Check the printer, then settle the job in Printing.`
+        ? `May have printed on ${job.printer}: the workstation stopped while sending. ${
+            prints
+              ? 'Check the printer, then settle the job in Printing.'
+              : `Checking the printer and settling the job is for ${whoCan('print_labels')}.`
+          }`
         : `Sending to ${job.printer}…`;
       break;
     default:

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { PrinterSettings, SampleLabelCode, Setting, Settings } from '../../api/types';
+import type { PrinterSettings, Setting, Settings } from '../../api/types';
 import {
   ErrorAlert,
   Field,
@@ -8,27 +8,17 @@ import {
   SubmitButton,
 } from '../../components/forms';
 import { errorMessage } from '../../lib/errors';
+import { whoCan } from '../../lib/roles';
 import { useClient } from '../../session';
+import { CODE_LABELS, copiesText } from '../settingsForm';
 import { carriesBoxLabels, carriesSampleLabels, STOCK_LABELS } from './printingText';
 
-const CODE_LABELS: Record<SampleLabelCode, string> = {
-  data_matrix: 'DataMatrix',
-  qr: 'QR code',
-};
-
-type Form = {
-  sample: string;
-  box: string;
-  code: SampleLabelCode;
-  copies: string;
-};
+type Form = { sample: string; box: string };
 
 function formOf(settings: Settings): Form {
   return {
     sample: settings.sample_label_printer ?? '',
     box: settings.box_label_printer ?? '',
-    code: settings.sample_label_code,
-    copies: String(settings.label_copies),
   };
 }
 
@@ -52,26 +42,28 @@ function routeOptions(
   return options;
 }
 
-const LABELS: Record<
-  'sample_label_printer' | 'box_label_printer' | 'sample_label_code' | 'label_copies',
-  string
-> = {
+const LABELS = {
   sample_label_printer: 'sample label printer',
   box_label_printer: 'box label printer',
-  sample_label_code: 'cryovial label code',
-  label_copies: 'label copies',
-};
+} as const;
 
-/** Which printer sample and box labels go to, the cryovial code and how many copies. */
+/**
+ * Which printer sample labels and box labels go to: the one place they are set (the Settings
+ * page shows them and links here). Both are saved as one change with one reason.
+ */
 export function LabelRouting({
   settings,
   printers,
   editable,
+  canAddPrinters,
   onSaved,
 }: {
   settings: Settings;
   printers: readonly PrinterSettings[];
+  /** Routing is saved as settings: `change_settings`. */
   editable: boolean;
+  /** Adding a printer is `configure_devices`. */
+  canAddPrinters: boolean;
   onSaved: (settings: Settings) => void;
 }) {
   const client = useClient();
@@ -93,45 +85,31 @@ export function LabelRouting({
     setDone(null);
   }
 
-  const changes: Setting[] = [];
+  const changes: (Setting & { key: keyof typeof LABELS })[] = [];
   const orNull = (v: string) => (v === '' ? null : v);
   if (orNull(form.sample) !== settings.sample_label_printer)
     changes.push({ key: 'sample_label_printer', value: orNull(form.sample) });
   if (orNull(form.box) !== settings.box_label_printer)
     changes.push({ key: 'box_label_printer', value: orNull(form.box) });
-  if (form.code !== settings.sample_label_code)
-    changes.push({ key: 'sample_label_code', value: form.code });
-  const copies = Number(form.copies);
-  if (form.copies !== String(settings.label_copies))
-    changes.push({ key: 'label_copies', value: copies });
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setDone(null);
-    if (!Number.isInteger(copies) || copies < 1 || copies > 10) {
-      setError('Label copies is a whole number from 1 to 10.');
-      return;
-    }
     if (reason.trim() === '') {
       setError('Give the reason for the change; it is recorded in the audit trail.');
       return;
     }
     setBusy(true);
     setError(null);
-    const saved: string[] = [];
     try {
-      let latest = settings;
-      for (const setting of changes) {
-        latest = await client.changeSettings({ settings: [setting], reason: reason.trim() });
-        saved.push(LABELS[setting.key as keyof typeof LABELS]);
-      }
-      onSaved(latest);
+      // One change set: both routes are saved together or neither is.
+      const saved = await client.changeSettings({ settings: changes, reason: reason.trim() });
+      onSaved(saved);
       setDirty(false);
       setReason('');
-      setDone(`Saved: ${saved.join(', ')}.`);
+      setDone(`Saved: ${changes.map((c) => LABELS[c.key]).join(', ')}.`);
     } catch (err: unknown) {
-      const partly = saved.length > 0 ? ` (Saved before the problem: ${saved.join(', ')}.)` : '';
-      setError(`${errorMessage(err)}${partly}`);
+      setError(`${errorMessage(err)} Nothing was saved.`);
     } finally {
       setBusy(false);
     }
@@ -159,7 +137,7 @@ export function LabelRouting({
       <p className="hint printing-intro">
         Sample labels go to a printer loaded with cryovial or 2″ × 1″ labels; box labels to one
         loaded with 3″ × 1″ labels.
-        {editable && printers.length === 0 && ' Add a printer above first.'}
+        {editable && canAddPrinters && printers.length === 0 && ' Add a printer above first.'}
       </p>
       <div className="form-grid">
         <SelectField
@@ -178,28 +156,18 @@ export function LabelRouting({
           options={boxOptions}
           disabled={!editable}
         />
-        <SelectField
-          id="route-label-code"
-          label="Code on cryovial labels"
-          value={form.code}
-          onChange={(v) => set('code', v)}
-          options={(['data_matrix', 'qr'] as const).map((c) => ({
-            value: c,
-            label: CODE_LABELS[c],
-          }))}
-          disabled={!editable}
-        />
-        <Field
-          id="route-label-copies"
-          label="Copies of each label"
-          type="number"
-          min={1}
-          max={10}
-          value={form.copies}
-          onChange={(v) => set('copies', v)}
-          hint="From 1 to 10."
-          disabled={!editable}
-        />
+        <p
+          className="hint form-grid-full routing-label-settings"
+          data-testid="routing-label-settings"
+        >
+          Cryovial labels carry a {CODE_LABELS[settings.sample_label_code]} code;{' '}
+          {copiesText(settings.label_copies)} of each label{' '}
+          {settings.label_copies === 1 ? 'is' : 'are'} printed. Both are lab settings, on the{' '}
+          <a className="inline-link" href="#/settings">
+            Settings
+          </a>{' '}
+          page.
+        </p>
         {editable && (
           <div className="form-grid-full">
             <Field
@@ -222,7 +190,7 @@ export function LabelRouting({
         )}
       </div>
       {!editable && (
-        <p className="hint">Only administrators and lab managers can change label routing.</p>
+        <p className="hint">Changing label routing is for {whoCan('change_settings')}.</p>
       )}
     </form>
   );

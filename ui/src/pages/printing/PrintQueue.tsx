@@ -112,7 +112,7 @@ export function PrintQueue({
             </thead>
             <tbody>
               {data?.items.map((job) => {
-                const state = jobState(job);
+                const state = jobState(job, canReprint);
                 const inDoubt = isInDoubt(job);
                 return (
                   <tr

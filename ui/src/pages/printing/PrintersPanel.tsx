@@ -3,9 +3,16 @@ import type { PrintJobRecord, PrinterSettings, Settings } from '../../api/types'
 import { ErrorAlert, StatusMessage } from '../../components/forms';
 import type { AsyncData } from '../../lib/useAsyncData';
 import { errorMessage } from '../../lib/errors';
+import { whoCan } from '../../lib/roles';
 import { useClient } from '../../session';
 import { PrinterForm, type PrinterDraft } from './PrinterForm';
-import { describeAddress, jobState, LANGUAGE_LABELS, STOCK_LABELS } from './printingText';
+import {
+  describeAddress,
+  jobState,
+  LANGUAGE_LABELS,
+  savedPrinterNotice,
+  STOCK_LABELS,
+} from './printingText';
 
 const PILL = {
   ok: 'pill pill-ok',
@@ -20,6 +27,7 @@ export function PrintersPanel({
   settings,
   canConfigure,
   canPrint,
+  canRoute,
   draft,
   draftKey,
   onDraft,
@@ -30,7 +38,10 @@ export function PrintersPanel({
   printers: AsyncData<PrinterSettings[]>;
   settings: Settings | null;
   canConfigure: boolean;
+  /** Test prints are `print_labels`, which administrators do not have. */
   canPrint: boolean;
+  /** Routing labels to a printer is a setting (`change_settings`). */
+  canRoute: boolean;
   draft: PrinterDraft | null;
   /** Changes whenever a new draft is started, so the form starts afresh. */
   draftKey: number;
@@ -61,7 +72,7 @@ export function PrintersPanel({
 
   // The test job as the queue last showed it (the call's answer until the queue has it).
   const followed = testJob ? (recentJobs.find((j) => j.id === testJob.id) ?? testJob) : null;
-  const followedState = followed ? jobState(followed) : null;
+  const followedState = followed ? jobState(followed, canPrint) : null;
 
   return (
     <>
@@ -106,7 +117,7 @@ export function PrintersPanel({
             No printer is set up on this workstation.{' '}
             {canConfigure
               ? 'Press “Add a printer”, or pick one under Attached devices.'
-              : 'Ask a lab manager or administrator to add one.'}
+              : `Ask ${whoCan('configure_devices')} to add one.`}
           </p>
         ) : (
           <div className="table-wrap">
@@ -197,9 +208,7 @@ export function PrintersPanel({
           onCancel={() => onDraft(null)}
           onSaved={(_, name) => {
             onDraft(null);
-            setNotice(
-              `Printer “${name}” saved. Press “Test print” to check it, and route labels to it below.`,
-            );
+            setNotice(savedPrinterNotice(name, canPrint, canRoute));
             printers.reload();
           }}
         />

@@ -2,7 +2,6 @@ import { useEffect, useState } from 'react';
 import type { PrintJobRecord, ScannerSettings } from '../../api/types';
 import { PrinterStatusItem, ScannerStatusItem } from '../../components/DeviceStatus';
 import { ErrorAlert, PageHeading } from '../../components/forms';
-import { canConfigureDevices, canPrintLabels } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { useClient, useSession } from '../../session';
 import { DevicesPanel } from './DevicesPanel';
@@ -32,12 +31,15 @@ function nameFromDevice(deviceName: string): string {
   return deviceName.replace(/\s*\(.*$/, '').slice(0, 60);
 }
 
-export function PrintingPage() {
+/** `section` ("routing", "scanner" …) is the part of the page to open at, from a link. */
+export function PrintingPage({ section }: { section?: string }) {
   const client = useClient();
   const session = useSession();
-  const role = session.user.role;
-  const canConfigure = canConfigureDevices(role);
-  const canPrint = canPrintLabels(role);
+  // Printers and devices are `configure_devices`; routing and the scanner are settings
+  // (`change_settings`); test prints, reprints and settling jobs are `print_labels`.
+  const canConfigure = session.can('configure_devices');
+  const canChangeSettings = session.can('change_settings');
+  const canPrint = session.can('print_labels');
 
   const [queuePage, setQueuePage] = useState(1);
   const queue = useAsyncData(
@@ -67,6 +69,12 @@ export function PrintingPage() {
       }),
     [client, reloadQueue],
   );
+
+  // Opened from a link to one section: go there once it is drawn (it needs the settings).
+  const haveSettings = settings !== null;
+  useEffect(() => {
+    if (section && haveSettings) scrollTo(`printing-${section}`);
+  }, [section, haveSettings]);
 
   function startDraft(next: PrinterDraft | null) {
     setDraft(next);
@@ -119,6 +127,7 @@ export function PrintingPage() {
           settings={settings}
           canConfigure={canConfigure}
           canPrint={canPrint}
+          canRoute={canChangeSettings}
           draft={draft}
           draftKey={draftKey}
           onDraft={startDraft}
@@ -155,7 +164,8 @@ export function PrintingPage() {
             <LabelRouting
               settings={settings}
               printers={printers.data ?? []}
-              editable={canConfigure}
+              editable={canChangeSettings}
+              canAddPrinters={canConfigure}
               onSaved={session.setSettings}
             />
           </div>
@@ -165,7 +175,7 @@ export function PrintingPage() {
               settings={settings}
               prefill={scannerPrefill}
               serialPorts={serialPorts}
-              editable={canConfigure}
+              editable={canChangeSettings}
               onSaved={(saved) => {
                 setScannerPrefill(null);
                 session.setSettings(saved);

@@ -24,6 +24,7 @@ import {
   scannerText,
   TERMINATOR_LABELS,
 } from './printingText';
+import { whoCan } from '../../lib/roles';
 
 type Kind = 'none' | ScannerSettings['kind'];
 
@@ -375,7 +376,7 @@ export function ScannerPanel({
         )}
       </div>
       {!editable && (
-        <p className="hint">Only administrators and lab managers can change the scanner setting.</p>
+        <p className="hint">Changing the scanner setting is for {whoCan('change_settings')}.</p>
       )}
     </form>
   );

@@ -9,6 +9,7 @@ import type {
   ScannerStatus,
   Terminator,
 } from '../../api/types';
+import { whoCan } from '../../lib/roles';
 
 /** The colour of a status dot or pill. */
 export type Tone = 'idle' | 'ok' | 'busy' | 'warn' | 'error';
@@ -115,9 +116,11 @@ export type JobState = {
 
 /**
  * A job's state as the print worker left it. The worker retries queued jobs by itself and keeps a
- * job waiting while its printer reports a fault (`waiting_for` names what to do).
+ * job waiting while its printer reports a fault (`waiting_for` names what to do). What a person
+ * does about a failed or held job (retry, confirm, print again) needs `print_labels`: `canPrint`
+ * false says who does it instead.
  */
-export function jobState(job: PrintJobRecord): JobState {
+export function jobState(job: PrintJobRecord, canPrint = true): JobState {
   switch (job.state) {
     case 'done':
       return { tone: 'ok', label: 'Printed', detail: null };
@@ -126,8 +129,11 @@ export function jobState(job: PrintJobRecord): JobState {
         return {
           tone: 'warn',
           label: IN_DOUBT_LABEL,
-          detail:
-            'The workstation stopped while this job was being sent, so its labels may have printed. It is not sent again by itself: look at the printer, then confirm the labels are there or print them again.',
+          detail: `The workstation stopped while this job was being sent, so its labels may have printed. It is not sent again by itself: ${
+            canPrint
+              ? 'look at the printer, then confirm the labels are there or print them again.'
+              : `${whoCan('print_labels')} looks at the printer, then confirms the labels are there or prints them again.`
+          }`,
         };
       return { tone: 'busy', label: 'Sending', detail: 'Sending to the printer now.' };
     case 'failed':
@@ -136,7 +142,11 @@ export function jobState(job: PrintJobRecord): JobState {
         label: 'Failed',
         detail: `${job.last_error ? `${sentence(job.last_error)} ` : ''}Gave up after ${
           job.attempts
-        } ${job.attempts === 1 ? 'attempt' : 'attempts'}. Fix the printer, then retry the job from the print queue.`,
+        } ${job.attempts === 1 ? 'attempt' : 'attempts'}. ${
+          canPrint
+            ? 'Fix the printer, then retry the job from the print queue.'
+            : `Once the printer is fixed, ${whoCan('print_labels')} can retry the job from the print queue.`
+        }`,
       };
     case 'queued':
       if (job.waiting_for)
@@ -175,25 +185,61 @@ function sentence(text: string): string {
 
 export type ScannerText = { tone: Tone; text: string; detail: string | null };
 
-/** The device scanner's state in the "Scanner: …" form of the status bar. */
-export function scannerText(status: ScannerStatus | null, failed: boolean): ScannerText {
-  if (failed) return { tone: 'idle', text: 'Scanner: unknown', detail: null };
-  if (status === null) return { tone: 'idle', text: 'Scanner: …', detail: null };
+/**
+ * The scanners' state in the "Scanner: …" form of the status bar: the device scanner as the
+ * core's supervisor sees it, and a keyboard-wedge scanner once one has scanned in this window
+ * (`wedgeSeen`; it needs no setting and the core never sees it, so only its scans show it works).
+ */
+export function scannerText(
+  status: ScannerStatus | null,
+  failed: boolean,
+  wedgeSeen = false,
+): ScannerText {
+  const wedge = 'A keyboard-wedge scanner has scanned in this window.';
+  if (failed || status === null) {
+    if (wedgeSeen) return { tone: 'ok', text: 'Scanner: keyboard', detail: wedge };
+    return { tone: 'idle', text: failed ? 'Scanner: unknown' : 'Scanner: …', detail: null };
+  }
   switch (status.state) {
     case 'not_configured':
+      if (wedgeSeen)
+        return {
+          tone: 'ok',
+          text: 'Scanner: keyboard',
+          detail: `${wedge} No serial or USB HID POS scanner is set.`,
+        };
       return {
         tone: 'idle',
         text: 'Scanner: none',
         detail:
-          'No serial or USB HID POS scanner is set. A keyboard-wedge scanner needs no setting.',
+          'No serial or USB HID POS scanner is set. A keyboard-wedge scanner needs no setting; it shows here once it has scanned.',
       };
     case 'connected':
-      return { tone: 'ok', text: `Scanner: connected (${status.source})`, detail: null };
+      return {
+        tone: 'ok',
+        text: `Scanner: connected (${status.source})${wedgeSeen ? ' · keyboard' : ''}`,
+        detail: wedgeSeen ? wedge : null,
+      };
     case 'unavailable':
       return {
-        tone: 'error',
-        text: `Scanner: unavailable (${status.source})`,
+        tone: wedgeSeen ? 'warn' : 'error',
+        text: `Scanner: unavailable (${status.source})${wedgeSeen ? ' · keyboard works' : ''}`,
         detail: sentence(status.problem),
       };
   }
+}
+
+/**
+ * What to do next with a printer just saved, offering only what the user may do: a test print
+ * needs `print_labels` (administrators set printers up but do not print), routing labels to it
+ * needs `change_settings`.
+ */
+export function savedPrinterNotice(name: string, canPrint: boolean, canRoute: boolean): string {
+  const next: string[] = [];
+  if (canPrint) next.push('Press “Test print” to check it');
+  if (canRoute)
+    next.push(`${next.length ? 'route' : 'Route'} labels to it under Label routing below`);
+  const steps = next.length ? ` ${next.join(', and ')}.` : '';
+  const test = canPrint ? '' : ` A test print checks it; that is for ${whoCan('print_labels')}.`;
+  return `Printer “${name}” saved.${steps}${test}`;
 }

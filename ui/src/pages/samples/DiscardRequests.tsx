@@ -10,7 +10,7 @@ import {
   SubmitButton,
 } from '../../components/forms';
 import { Pager } from '../../components/Pager';
-import { canDecideDiscard } from '../../lib/roles';
+import { whoCan } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient, useSession } from '../../session';
@@ -26,8 +26,9 @@ type Decision = { request: DiscardRequestRecord; approve: boolean };
  */
 export function DiscardRequests() {
   const client = useClient();
-  const { user, formatTime } = useSession();
-  const decides = canDecideDiscard(user.role);
+  const { formatTime, can } = useSession();
+  const decides = can('decide_discard');
+  const asks = can('request_discard');
   const [state, setState] = useState<DiscardRequestState | ''>('pending');
   const [code, setCode] = useState('');
   const [search, setSearch] = useState('');
@@ -66,7 +67,9 @@ export function DiscardRequests() {
       <p className="lead">
         {decides
           ? 'Approve or reject what technicians asked to discard. A tube is disposed only when a lab manager other than the requester approves.'
-          : 'Your requests to discard tubes, and what the lab manager decided.'}
+          : asks
+            ? 'Your requests to discard tubes, and what the lab manager decided.'
+            : `Requests to discard tubes and what became of them. Asking is for ${whoCan('request_discard')}; deciding is for ${whoCan('decide_discard')}.`}
       </p>
       <StatusMessage message={notice} testId="discards-notice" />
       <form className="discard-filters" onSubmit={find}>
@@ -98,7 +101,9 @@ export function DiscardRequests() {
           {state === 'pending'
             ? decides
               ? 'No request is waiting for a decision. Technicians ask from a sample’s page.'
-              : 'You have no request waiting. To ask for a tube to be discarded, scan it and choose Request discard on its page.'
+              : asks
+                ? 'You have no request waiting. To ask for a tube to be discarded, scan it and choose Request discard on its page.'
+                : 'No request is waiting for a decision.'
             : search
               ? `No request for a sample code starting with ${search}. Check the code, or choose All.`
               : 'No request here yet. Choose another state to see the others.'}

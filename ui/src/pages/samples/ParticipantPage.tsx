@@ -9,10 +9,11 @@ import {
   StatusMessage,
   SubmitButton,
 } from '../../components/forms';
-import { canRegister } from '../../lib/roles';
+import { whoCan } from '../../lib/roles';
 import { sampleTypeLabel } from '../../lib/samples';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
+import { dayIn } from '../../lib/format';
 import { useClient, useSession } from '../../session';
 import { StatusBadge } from './StatusBadge';
 import './samples.css';
@@ -20,7 +21,7 @@ import './samples.css';
 /** A participant: who (by code only), their consent, and every sample of theirs. */
 export function ParticipantPage({ participantId }: { participantId: string }) {
   const client = useClient();
-  const { user, formatTime } = useSession();
+  const { formatTime, can } = useSession();
   const [changing, setChanging] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const participant = useAsyncData(
@@ -42,7 +43,7 @@ export function ParticipantPage({ participantId }: { participantId: string }) {
         <>
           {p.consent === 'withdrawn' && (
             <div role="alert" className="alert alert-error consent-banner">
-              Consent withdrawn on {p.consent_date}. Their samples must not be used.
+              Consent withdrawn on {formatTime(p.consent_date)}. Their samples must not be used.
             </div>
           )}
           <dl className="facts participant-facts">
@@ -52,8 +53,8 @@ export function ParticipantPage({ participantId }: { participantId: string }) {
             <dd>{p.external_id ?? 'none'}</dd>
             <dt>Consent</dt>
             <dd data-testid="participant-consent">
-              {p.consent === 'given' ? 'Given' : 'Withdrawn'} on {p.consent_date}
-              {canRegister(user.role) && (
+              {p.consent === 'given' ? 'Given' : 'Withdrawn'} on {formatTime(p.consent_date)}
+              {can('register_participants') && (
                 <>
                   {' '}
                   <button
@@ -76,7 +77,10 @@ export function ParticipantPage({ participantId }: { participantId: string }) {
       <h2>Samples</h2>
       {samples.data && samples.data.length === 0 && (
         <p className="empty-state">
-          No samples yet. Register a kit for this participant at the Registration desk.
+          No samples yet.{' '}
+          {can('register_samples')
+            ? 'Register a kit for this participant at the Registration desk.'
+            : `Their kits are registered at the Registration desk, by ${whoCan('register_samples')}.`}
         </p>
       )}
       {samples.data && samples.data.length > 0 && (
@@ -141,10 +145,11 @@ function ConsentDialog({
   onDone: (p: ParticipantRecord) => void;
 }) {
   const client = useClient();
+  const { timeZone } = useSession();
   const [consent, setConsent] = useState<ConsentStatus>(
     participant.consent === 'given' ? 'withdrawn' : 'given',
   );
-  const [date, setDate] = useState(() => new Date().toISOString().slice(0, 10));
+  const [date, setDate] = useState(() => dayIn(timeZone));
   const [reason, setReason] = useState('');
   const { busy, error, submit } = useSubmit(async () => {
     if (!reason.trim()) {

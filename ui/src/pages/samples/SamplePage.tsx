@@ -17,24 +17,33 @@ import {
   SubmitButton,
 } from '../../components/forms';
 import { errorMessage } from '../../lib/errors';
-import { canHandleSamples, canPrintLabels } from '../../lib/roles';
+import { actionWords, placementWords, statusChangeWords } from '../../lib/auditWords';
 import { sampleTypeLabel, SAMPLE_TYPES, statusLabel } from '../../lib/samples';
+import { count } from '../../lib/words';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useNavigate } from '../../router';
 import { useClient, useSession } from '../../session';
 import { StatusBadge } from './StatusBadge';
-import { IN_DOUBT_LABEL, isInDoubt } from '../printing/printingText';
+import { IN_DOUBT_LABEL, isInDoubt, jobState } from '../printing/printingText';
+import { ScanField } from '../storage/ScanField';
 import './samples.css';
 
 type Loaded = SampleDetail & { discards: DiscardRequestRecord[] };
 
-type Action = { kind: 'transition'; to: SampleStatus } | { kind: 'aliquots' } | { kind: 'discard' };
+type Action =
+  | { kind: 'transition'; to: SampleStatus }
+  | { kind: 'place' }
+  | { kind: 'aliquots' }
+  | { kind: 'discard' };
+
+/** Statuses a tube may be placed in storage from (the rest of `VALID_TRANSITIONS` in Rust). */
+const PLACEABLE: readonly SampleStatus[] = ['received', 'processing', 'stored'];
 
 /** One tube: what it is, where it is, what happened to it, and what may happen next. */
 export function SamplePage({ sampleId }: { sampleId: string }) {
   const client = useClient();
-  const { user } = useSession();
+  const { can } = useSession();
   const [action, setAction] = useState<Action | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const detail = useAsyncData(async (): Promise<Loaded> => {
@@ -51,6 +60,7 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
     () => client.run('list_print_jobs', { record: sampleId, page: 1, per_page: 10 }),
     [client, sampleId],
   );
+  const printLabel = usePrintLabel(sampleId, labels.reload);
 
   // Another window or the print worker changed something about this tube.
   useEffect(
@@ -76,8 +86,21 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
     );
   }
   const s = d.sample;
-  const handles = canHandleSamples(user.role);
+  // Each action is offered by the permission the core checks for it.
+  const processes = can('process_samples');
+  const places = can('place_samples');
+  const asksDiscard = can('request_discard');
+  const prints = can('print_labels');
   const pending = d.discards.find((r) => r.state === 'pending');
+  const receivable = s.next_statuses.includes('received');
+  const placeable = PLACEABLE.includes(s.status);
+  const otherStatuses = s.next_statuses.filter((to) => to !== 'received');
+  // Time out of the freezer means something only for a tube that has been in one.
+  const beenInFreezer =
+    s.status === 'stored' ||
+    s.status === 'checked_out' ||
+    s.location !== null ||
+    d.placement_history.length > 0;
   const done = (message: string) => {
     setAction(null);
     setNotice(message);
@@ -105,7 +128,11 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
       {pending && (
         <div className="alert discard-pending" data-testid="discard-pending">
           Discard requested by {pending.requested_by}: “{pending.reason}”. Waiting for a lab
-          manager&rsquo;s decision on the <a href="#/discards">Discard requests</a> page.
+          manager&rsquo;s decision on the{' '}
+          <a className="inline-link" href="#/discards">
+            Discard requests
+          </a>{' '}
+          page.
         </div>
       )}
       <StatusMessage message={notice} testId="sample-notice" />
@@ -140,45 +167,48 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
               'not in storage'
             )}
           </dd>
-          <dt>Out of the freezer</dt>
-          <dd>
-            {formatDuration(s.time_out_seconds)}
-            {s.checked_out_at && (
-              <strong>
-                {' '}
-                · checked out since <Time iso={s.checked_out_at} />
-              </strong>
-            )}
-          </dd>
+          {beenInFreezer && (
+            <>
+              <dt>Time out of the freezer</dt>
+              <dd data-testid="sample-time-out">
+                {formatDuration(s.time_out_seconds)}
+                {s.checked_out_at && (
+                  <strong>
+                    {' '}
+                    · checked out since <Time iso={s.checked_out_at} />
+                  </strong>
+                )}
+              </dd>
+            </>
+          )}
         </dl>
 
-        <div className="sample-actions">
+        <div className="sample-actions" data-testid="sample-actions">
           <h2>What next</h2>
-          {handles && s.next_statuses.length > 0 && (
-            <div className="form-actions" data-testid="next-statuses">
-              {s.next_statuses.map((to) => (
-                <button
-                  key={to}
-                  type="button"
-                  className="button button-secondary"
-                  onClick={() => setAction({ kind: 'transition', to })}
-                >
-                  Mark {statusLabel(to).toLowerCase()}
-                </button>
-              ))}
-            </div>
+          {!processes && !places && !asksDiscard && !prints && (
+            <p className="muted">Your role can look at samples but not change them.</p>
           )}
-          {handles && s.next_statuses.length === 0 && (
-            <p className="muted">
-              No status can be set by hand from {statusLabel(s.status).toLowerCase()}.
-              {s.status === 'received' || s.status === 'processing'
-                ? ' Place the tube in a box to store it.'
-                : ''}
-            </p>
-          )}
-          {!handles && <p className="muted">Your role can look at samples but not change them.</p>}
-          {handles && (
-            <div className="form-actions">
+          {/* The bench's routine first: receive, store, aliquot, label. */}
+          <div className="form-actions" data-testid="routine-actions">
+            {processes && receivable && (
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => setAction({ kind: 'transition', to: 'received' })}
+              >
+                Mark received
+              </button>
+            )}
+            {places && placeable && (
+              <button
+                type="button"
+                className={`button ${receivable ? 'button-secondary' : 'button-primary'}`}
+                onClick={() => setAction({ kind: 'place' })}
+              >
+                {s.status === 'stored' ? 'Move to another box…' : 'Place in a box…'}
+              </button>
+            )}
+            {processes && (
               <button
                 type="button"
                 className="button button-secondary"
@@ -187,9 +217,56 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
               >
                 Make aliquots…
               </button>
+            )}
+            {prints && (
               <button
                 type="button"
-                className="button button-danger"
+                className="button button-secondary"
+                onClick={() => void printLabel.print()}
+                disabled={printLabel.busy}
+              >
+                {printLabel.busy ? 'Queuing…' : 'Print its label'}
+              </button>
+            )}
+          </div>
+          {printLabel.job && (
+            <p className="muted" data-testid="sample-label-job">
+              Label queued on {printLabel.job.printer}; the Printing page follows it.
+            </p>
+          )}
+          <ErrorAlert message={printLabel.error} />
+          {processes && otherStatuses.length > 0 && (
+            <div className="other-statuses">
+              <h3>Other status changes</h3>
+              <div className="form-actions" data-testid="next-statuses">
+                {otherStatuses.map((to) => (
+                  <button
+                    key={to}
+                    type="button"
+                    className="button button-secondary"
+                    onClick={() => setAction({ kind: 'transition', to })}
+                  >
+                    Mark {statusLabel(to).toLowerCase()}
+                  </button>
+                ))}
+              </div>
+            </div>
+          )}
+          {processes && s.next_statuses.length === 0 && !placeable && (
+            <p className="muted">
+              No status can be set by hand from {statusLabel(s.status).toLowerCase()}.
+            </p>
+          )}
+          <LabelsPrinted jobs={labels.data?.items ?? []} total={labels.data?.total ?? 0} />
+          {/* Apart and quiet: a discard cannot be taken back once a lab manager approves it. */}
+          {asksDiscard && (
+            <div className="sample-discard" data-testid="sample-discard">
+              <p className="hint">
+                Only for a tube that cannot be used; a lab manager approves or rejects it.
+              </p>
+              <button
+                type="button"
+                className="button button-quiet"
                 onClick={() => setAction({ kind: 'discard' })}
                 disabled={s.status === 'disposed' || pending !== undefined}
               >
@@ -197,13 +274,11 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
               </button>
             </div>
           )}
-          {canPrintLabels(user.role) && <PrintLabel sample={s} onQueued={() => labels.reload()} />}
-          <LabelsPrinted jobs={labels.data?.items ?? []} total={labels.data?.total ?? 0} />
         </div>
       </div>
 
       <Lineage detail={d} />
-      <History detail={d} />
+      <History detail={d} labels={labels.data?.items ?? []} />
 
       {action?.kind === 'transition' && (
         <TransitionDialog
@@ -213,12 +288,19 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
           onDone={() => done(`${s.code} is now ${statusLabel(action.to).toLowerCase()}.`)}
         />
       )}
+      {action?.kind === 'place' && (
+        <PlaceDialog
+          sample={s}
+          onClose={() => setAction(null)}
+          onDone={(message) => done(message)}
+        />
+      )}
       {action?.kind === 'aliquots' && (
         <AliquotsDialog
           sample={s}
           onClose={() => setAction(null)}
           onDone={(made) =>
-            done(`${made.length} aliquots made: ${made.map((a) => a.code).join(', ')}.`)
+            done(`${count(made.length, 'aliquot')} made: ${made.map((a) => a.code).join(', ')}.`)
           }
         />
       )}
@@ -279,34 +361,43 @@ function SampleLink({ sample }: { sample: SampleView }) {
   return <a href={`#/sample/${sample.id}`}>{sample.code}</a>;
 }
 
-type HistoryRow = { at: string; actor: string; what: string; why: string | null };
+/** `by` names who did it ("by tech") or where it happened ("on Bench Zebra"). */
+type HistoryRow = { at: string; by: string; what: string; why: string | null };
 
-function History({ detail }: { detail: Loaded }) {
+/** What happened to the tube, newest first, in words (one mapping: lib/auditWords). */
+function History({ detail, labels }: { detail: Loaded; labels: PrintJobRecord[] }) {
   const { formatTime } = useSession();
   const rows: HistoryRow[] = [
     ...detail.status_history.map((h) => ({
       at: h.at,
-      actor: h.actor,
-      what: h.from
-        ? `${statusLabel(h.from)} → ${statusLabel(h.to)} (${h.via.replace('_', ' ')})`
-        : `${statusLabel(h.to)}`,
+      by: `by ${h.actor}`,
+      what: statusChangeWords(h.from, h.to, h.via),
       why: h.reason,
     })),
     ...detail.placement_history.map((p) => ({
       at: p.at,
-      actor: p.actor,
-      what: p.to_box_id
-        ? `Placed${p.to_position ? ` at ${p.to_position}` : ''} (${p.source.replace('_', ' ')})`
-        : 'Taken out of its box',
+      by: `by ${p.actor}`,
+      what: placementWords(p.to_position, p.to_box_id !== null, p.source),
       why: null,
     })),
+    ...labels.map((j) => ({
+      at: j.created_at,
+      by: `on ${j.printer}`,
+      what: `${actionWords('queue_print')}${j.state === 'done' ? '' : ` (${jobState(j).label.toLowerCase()})`}`,
+      why: j.reprint_of ? j.reason : null,
+    })),
     ...detail.discards.flatMap((r) => [
-      { at: r.requested_at, actor: r.requested_by, what: 'Discard requested', why: r.reason },
+      {
+        at: r.requested_at,
+        by: `by ${r.requested_by}`,
+        what: actionWords('request_discard'),
+        why: r.reason,
+      },
       ...(r.decided_at
         ? [
             {
               at: r.decided_at,
-              actor: r.decided_by ?? 'unknown',
+              by: `by ${r.decided_by ?? 'unknown'}`,
               what: `Discard request ${r.state}`,
               why: r.decision_note,
             },
@@ -322,7 +413,7 @@ function History({ detail }: { detail: Loaded }) {
           <li key={i}>
             <time dateTime={r.at}>{formatTime(r.at)}</time>
             <span className="timeline-what">{r.what}</span>
-            <span className="muted">by {r.actor}</span>
+            <span className="muted">{r.by}</span>
             {r.why && <span className="timeline-why">“{r.why}”</span>}
           </li>
         ))}
@@ -344,7 +435,7 @@ function LabelsPrinted({ jobs, total }: { jobs: PrintJobRecord[]; total: number 
           {jobs.map((j) => (
             <li key={j.id}>
               {formatTime(j.created_at)} · {j.subject} on {j.printer} ·{' '}
-              {isInDoubt(j) ? IN_DOUBT_LABEL.toLowerCase() : j.state}
+              {isInDoubt(j) ? IN_DOUBT_LABEL.toLowerCase() : jobState(j).label.toLowerCase()}
               {j.reprint_of && j.reason ? ` · reprint: ${j.reason}` : ''}
             </li>
           ))}
@@ -355,8 +446,8 @@ function LabelsPrinted({ jobs, total }: { jobs: PrintJobRecord[]; total: number 
   );
 }
 
-/** Prints this tube's label on the sample label printer, and says where it went. */
-function PrintLabel({ sample, onQueued }: { sample: SampleView; onQueued: () => void }) {
+/** Printing this tube's label on the sample label printer: the job it made, or why not. */
+function usePrintLabel(sampleId: string, onQueued: () => void) {
   const client = useClient();
   const [job, setJob] = useState<PrintJobRecord | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -366,7 +457,7 @@ function PrintLabel({ sample, onQueued }: { sample: SampleView; onQueued: () => 
     setError(null);
     try {
       setJob(
-        await client.run('print_labels', { labels: { group: 'samples', sample_ids: [sample.id] } }),
+        await client.run('print_labels', { labels: { group: 'samples', sample_ids: [sampleId] } }),
       );
       onQueued();
     } catch (e: unknown) {
@@ -375,23 +466,79 @@ function PrintLabel({ sample, onQueued }: { sample: SampleView; onQueued: () => 
       setBusy(false);
     }
   }
+  return { job, error, busy, print };
+}
+
+/** Places the tube in a box, or moves it to another: scan the box, optionally a position. */
+function PlaceDialog({
+  sample,
+  onClose,
+  onDone,
+}: {
+  sample: SampleView;
+  onClose: () => void;
+  onDone: (message: string) => void;
+}) {
+  const client = useClient();
+  const [barcode, setBarcode] = useState('');
+  const [position, setPosition] = useState('');
+  const moving = sample.location !== null;
+  const { busy, error, submit } = useSubmit(async () => {
+    const code = barcode.trim();
+    if (!code) throw refuse('Scan or type the barcode of the box the tube goes in.');
+    const found = await client.run('lookup_scan', { code });
+    if (found.kind !== 'box') {
+      throw refuse(`${code} is not a box barcode. Scan the label on the box the tube goes in.`);
+    }
+    const target = found.storage_box;
+    const map = await client.run('place_samples', {
+      box_id: target.id,
+      tubes: [{ sample_id: sample.id, position: position.trim() || null }],
+      source: 'manual',
+      // Offered only for a tube already received (or stored): placing never receives it here.
+      receive: false,
+    });
+    const at = map.wells.find((w) => w.sample_id === sample.id)?.position;
+    return `${sample.code} ${moving ? 'moved' : 'placed'} in box ${target.name}${at ? ` at ${at}` : ''}.`;
+  }, onDone);
   return (
-    <div className="print-label">
-      <button
-        type="button"
-        className="button button-secondary"
-        onClick={() => void print()}
-        disabled={busy}
-      >
-        {busy ? 'Queuing…' : 'Print its label'}
-      </button>
-      {job && (
-        <span className="muted" data-testid="sample-label-job">
-          Label queued on {job.printer}; the Printing page follows it.
-        </span>
-      )}
-      <ErrorAlert message={error} />
-    </div>
+    <Dialog
+      title={`${moving ? 'Move' : 'Place'} ${sample.code}`}
+      onClose={onClose}
+      testId="place-dialog"
+    >
+      <form onSubmit={submit} noValidate>
+        <p>
+          {moving && sample.location
+            ? `Now in ${sample.location.box_name}${sample.location.position ? ` at ${sample.location.position}` : ''}.`
+            : 'Not in storage yet; placing it stores it.'}
+        </p>
+        <ScanField
+          id="place-box"
+          label="Box barcode"
+          value={barcode}
+          onChange={setBarcode}
+          hint="Scan the box's label, or type its barcode."
+          autoFocus
+        />
+        <Field
+          id="place-position"
+          label="Position (optional)"
+          value={position}
+          onChange={setPosition}
+          hint="Empty: the next free position, by the lab's setting."
+        />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel={moving ? 'Moving…' : 'Placing…'}>
+            {moving ? 'Move tube' : 'Place tube'}
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 

@@ -24,6 +24,14 @@ type Props = {
   onSelect: (position: string, well: Well | null) => void;
 };
 
+/** How many of a code's last characters a well shows, large enough to read at arm's length. */
+const TAIL = 4;
+
+/** The end of a code, which tells the tubes of one box apart (the start is the lab's prefix). */
+export function codeTail(code: string): string {
+  return code.length <= TAIL + 1 ? code : code.slice(-TAIL);
+}
+
 function wellClass(well: Well | null, colourBy: ColourBy, diffCell: DiffCell | undefined): string {
   if (colourBy === 'diff')
     return diffCell ? `diff-${diffCell.kind}` : well ? 'diff-none' : 'well-empty';
@@ -73,6 +81,11 @@ export function BoxMapView({ map, colourBy, selected, target, placed, diff, onSe
               if (placed.includes(position)) classes.push('well-placed');
               if (last === position) classes.push('well-last');
               const shown = colourBy === 'diff' && cell ? cell.code : (well?.code ?? '');
+              // The full code shows on hover and keyboard focus, beside the well and inside
+              // the map: below the wells of the first row, leftwards in the right half.
+              const tipClasses = ['well-tip'];
+              if (r === 0) tipClasses.push('well-tip-below');
+              if (c >= layout.columns / 2) tipClasses.push('well-tip-end');
               const label = well
                 ? `${position}: ${well.code}, ${typeLabel(well.sample_type)}, ${statusLabel(well.status)}`
                 : `${position}: empty`;
@@ -94,8 +107,13 @@ export function BoxMapView({ map, colourBy, selected, target, placed, diff, onSe
                     {position}
                   </span>
                   <span className="well-code" aria-hidden="true">
-                    {shown}
+                    {shown && codeTail(shown)}
                   </span>
+                  {shown && (
+                    <span className={tipClasses.join(' ')} aria-hidden="true">
+                      {shown}
+                    </span>
+                  )}
                 </button>
               );
             })}

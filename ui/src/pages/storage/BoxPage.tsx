@@ -1,8 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { BoxMap, RackScanDiff, SampleView, Well } from '../../api/types';
 import { ErrorAlert, PageHeading, StatusMessage } from '../../components/forms';
-import { errorMessage } from '../../lib/errors';
-import { canHandleSamples, canManageStorage } from '../../lib/roles';
+import { errorCode, errorMessage } from '../../lib/errors';
 import { useNavigate } from '../../router';
 import { commandOf, useScanFeedback, useScanHandler, type Scan } from '../../scan/ScanContext';
 import { useClient, useSession } from '../../session';
@@ -24,6 +23,13 @@ import './storage.css';
 /** Set when a box barcode scanned in placement mode opens the next box: it opens placing. */
 let carryPlacement = false;
 
+/** The next box page opened starts placing (the Receiving screen's "place these tubes"). */
+export function openNextBoxPlacing(): void {
+  carryPlacement = true;
+}
+
+const RECEIVE_NEXT_STEP = 'Scan CONFIRM (or press Receive and place) to receive and place it.';
+
 type Placed = {
   sampleId: string;
   code: string;
@@ -32,6 +38,9 @@ type Placed = {
   /** Where it was before: undo puts it back there. Null when it had no place in storage. */
   from: { boxId: string; boxName: string; position: string | null } | null;
 };
+
+/** A tube refused as not yet received, and the position it was going to. */
+type Awaiting = { sample: SampleView; position: string | null };
 
 type Dialog =
   | { kind: 'move-tube'; well: Well }
@@ -44,10 +53,11 @@ const WHERE = (p: string | null) => (p ? ` at ${p}` : '');
 /** The box map, placement by scanning, moves, check-out and check-in, and rack-scan import. */
 export function BoxPage({ boxId }: { boxId: string }) {
   const client = useClient();
-  const { user, settings } = useSession();
+  const { settings, can } = useSession();
   const navigate = useNavigate();
   const feedback = useScanFeedback();
-  const handles = canHandleSamples(user.role);
+  // Placing, moving, checking out and in and importing rack scans are `place_samples`.
+  const handles = can('place_samples');
 
   const [map, setMapState] = useState<BoxMap | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -95,6 +105,11 @@ export function BoxPage({ boxId }: { boxId: string }) {
   const [session, setSessionState] = useState<Placed[]>([]);
   const sessionRef = useRef<Placed[]>([]);
   const [pending, setPending] = useState(0);
+  // A tube refused as not yet received, waiting for CONFIRM to receive and place it.
+  const [awaiting, setAwaitingState] = useState<Awaiting | null>(null);
+  const awaitingRef = useRef<Awaiting | null>(null);
+  const [receiveAll, setReceiveAllState] = useState(false);
+  const receiveAllRef = useRef(false);
   const [scanText, setScanText] = useState('');
   const queue = useRef<Promise<void>>(Promise.resolve());
   const scanInput = useRef<HTMLInputElement>(null);
@@ -102,7 +117,10 @@ export function BoxPage({ boxId }: { boxId: string }) {
   const setPlacing = (on: boolean) => {
     placingRef.current = on;
     setPlacingState(on);
-    if (!on) setTarget(null);
+    if (!on) {
+      setTarget(null);
+      setAwaiting(null);
+    }
   };
   const setTarget = (p: string | null) => {
     targetRef.current = p;
@@ -112,6 +130,14 @@ export function BoxPage({ boxId }: { boxId: string }) {
     sessionRef.current = s;
     setSessionState(s);
   };
+  const setAwaiting = (a: Awaiting | null) => {
+    awaitingRef.current = a;
+    setAwaitingState(a);
+  };
+  const setReceiveAll = (on: boolean) => {
+    receiveAllRef.current = on;
+    setReceiveAllState(on);
+  };
 
   // Placing starts with the focus in the scan field (also once the box has loaded, after the
   // page heading took it).
@@ -119,6 +145,22 @@ export function BoxPage({ boxId }: { boxId: string }) {
   useEffect(() => {
     if (placing && loaded) scanInput.current?.focus();
   }, [placing, loaded]);
+
+  // The tube just placed stays in sight: at 1366×768 the lower rows of the map are below the
+  // fold, and the technician's hands are on tubes, not the mouse.
+  const lastPosition = session[session.length - 1]?.position ?? null;
+  useEffect(() => {
+    if (!lastPosition) return;
+    document
+      .querySelector(`[data-testid="box-map"] [data-position="${CSS.escape(lastPosition)}"]`)
+      ?.scrollIntoView({ block: 'nearest' });
+  }, [lastPosition, session.length]);
+
+  // The offer to receive and place is brought into sight (its button may be below the fold).
+  const offer = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (awaiting) offer.current?.scrollIntoView({ block: 'nearest' });
+  }, [awaiting]);
 
   function enqueue(work: () => Promise<void>) {
     setPending((n) => n + 1);
@@ -128,25 +170,38 @@ export function BoxPage({ boxId }: { boxId: string }) {
       .finally(() => setPending((n) => n - 1));
   }
 
-  async function placeTube(sample: SampleView) {
+  async function placeTube(
+    sample: SampleView,
+    { receive, position }: { receive: boolean; position: string | null },
+  ) {
+    setAwaiting(null);
     const loc = sample.location;
     if (loc && loc.box_id === boxId) {
       feedback(
         'refused',
-        `${sample.code} is already in this box${WHERE(loc.position)}. Nothing changed; scan the next tube.`,
+        `${sample.code} is already in this box${WHERE(loc.position)}. Nothing changed.`,
+        'Scan the next tube.',
       );
       return;
     }
-    const position = targetRef.current;
     let result: BoxMap;
     try {
       result = await client.run('place_samples', {
         box_id: boxId,
         tubes: [{ sample_id: sample.id, position }],
         source: 'scan',
-        receive: false,
+        receive,
       });
     } catch (e: unknown) {
+      if (!receive && errorCode(e) === 'not_received') {
+        setAwaiting({ sample, position });
+        feedback(
+          'refused',
+          `${sample.code} has not been received yet, so it was not placed.`,
+          RECEIVE_NEXT_STEP,
+        );
+        return;
+      }
       feedback('refused', `${sample.code} was not placed: ${errorMessage(e)}`);
       return;
     }
@@ -164,20 +219,28 @@ export function BoxPage({ boxId }: { boxId: string }) {
     setTarget(null);
     setSelected(at);
     const moved = loc ? ` (moved from box ${loc.box_name}${WHERE(loc.position)})` : '';
-    feedback('accepted', `${sample.code} placed${WHERE(at)}${moved}.`);
+    const received = sample.status === 'collected' || sample.status === 'in_transit';
+    feedback(
+      'accepted',
+      `${sample.code} ${received ? 'received and placed' : 'placed'}${WHERE(at)}${moved}.`,
+    );
   }
 
   async function undoLast() {
     const last = sessionRef.current[sessionRef.current.length - 1];
     if (!last) {
-      feedback('refused', 'Nothing was placed in this session, so there is nothing to undo.');
+      feedback(
+        'refused',
+        'Nothing was placed in this session, so there is nothing to undo.',
+        'Scan a tube to place it.',
+      );
       return;
     }
     if (!last.from) {
       feedback(
         'refused',
-        `${last.code} had no place in storage before, and a tube cannot be taken back out of storage. ` +
-          `Leave it${WHERE(last.position)}, or move it to another box from its well.`,
+        `${last.code} had no place in storage before, and a tube cannot be taken back out of storage.`,
+        `Leave it${WHERE(last.position)}, or move it to another box from its well.`,
       );
       return;
     }
@@ -201,6 +264,16 @@ export function BoxPage({ boxId }: { boxId: string }) {
   }
 
   async function placementScan(scan: Scan) {
+    // CONFIRM answers the tube waiting to be received; any other scan leaves it unplaced.
+    const waiting = awaitingRef.current;
+    if (waiting && scan.command !== 'confirm') setAwaiting(null);
+    if (waiting && scan.command === 'cancel') {
+      feedback(
+        'accepted',
+        `${waiting.sample.code} was not placed and is still not received. Scan the next tube.`,
+      );
+      return;
+    }
     switch (scan.command) {
       case 'undo':
         await undoLast();
@@ -213,6 +286,10 @@ export function BoxPage({ boxId }: { boxId: string }) {
         feedback('accepted', 'Scan the barcode of the next box.');
         return;
       case 'confirm':
+        if (waiting) {
+          await placeTube(waiting.sample, { receive: true, position: waiting.position });
+          return;
+        }
         feedback('accepted', 'Each tube is saved as it is scanned: nothing waits for a confirm.');
         return;
       case null:
@@ -223,7 +300,10 @@ export function BoxPage({ boxId }: { boxId: string }) {
     const found = await client.run('lookup_scan', { code });
     switch (found.kind) {
       case 'sample':
-        await placeTube(found.sample);
+        await placeTube(found.sample, {
+          receive: receiveAllRef.current,
+          position: targetRef.current,
+        });
         return;
       case 'box':
         if (found.storage_box.id === boxId) {
@@ -238,13 +318,15 @@ export function BoxPage({ boxId }: { boxId: string }) {
       case 'participant':
         feedback(
           'refused',
-          `${found.participant.code} is a participant's code, not a tube. Nothing was placed; scan the tube's own label.`,
+          `${found.participant.code} is a participant's code, not a tube. Nothing was placed.`,
+          "Scan the tube's own label.",
         );
         return;
       case 'unknown':
         feedback(
           'unknown',
-          `No tube has the code ${found.code}. Nothing was placed. Check the label, or register the tube first.`,
+          `No tube has the code ${found.code}. Nothing was placed.`,
+          'Check the label, or register the tube first.',
         );
         return;
     }
@@ -342,7 +424,7 @@ export function BoxPage({ boxId }: { boxId: string }) {
             Place tubes
           </button>
         )}
-        {canManageStorage(user.role) && (
+        {can('manage_storage') && (
           <button
             type="button"
             className="button button-secondary"
@@ -415,6 +497,38 @@ export function BoxPage({ boxId }: { boxId: string }) {
                   Place
                 </button>
               </form>
+              {awaiting && (
+                <div
+                  ref={offer}
+                  className="receive-and-place"
+                  role="alert"
+                  data-testid="receive-and-place"
+                >
+                  <p>
+                    <strong>{awaiting.sample.code}</strong> has not been received yet.
+                  </p>
+                  <p data-next-step="">{RECEIVE_NEXT_STEP}</p>
+                  <button
+                    type="button"
+                    className="button button-primary"
+                    onClick={() => {
+                      const { sample, position } = awaiting;
+                      enqueue(() => placeTube(sample, { receive: true, position }));
+                    }}
+                  >
+                    Receive and place
+                  </button>
+                </div>
+              )}
+              <div className="field field-checkbox">
+                <input
+                  id="placement-receive"
+                  type="checkbox"
+                  checked={receiveAll}
+                  onChange={(e) => setReceiveAll(e.target.checked)}
+                />
+                <label htmlFor="placement-receive">Receive tubes as they are placed</label>
+              </div>
               <p className="placement-next" data-testid="placement-next" aria-live="polite">
                 {pending > 0 ? (
                   <strong>Placing…</strong>

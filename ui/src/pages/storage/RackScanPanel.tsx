@@ -3,6 +3,7 @@ import type { BoxMap, BoxRecord, RackScanDiff } from '../../api/types';
 import { Working } from '../../components/Working';
 import { ErrorAlert } from '../../components/forms';
 import { errorMessage } from '../../lib/errors';
+import { whoCan } from '../../lib/roles';
 import { useClient } from '../../session';
 
 type Props = {
@@ -226,7 +227,7 @@ function DiffSummary({
           <span className="muted">All or nothing: if one change is refused, none is made.</span>
         </div>
       ) : (
-        <p className="muted">Only technicians and lab managers can import a rack scan.</p>
+        <p className="muted">Importing a rack scan is for {whoCan('place_samples')}.</p>
       )}
     </div>
   );

@@ -19,7 +19,7 @@ import {
   SubmitButton,
 } from '../../components/forms';
 import { Pager } from '../../components/Pager';
-import { canManageStorage } from '../../lib/roles';
+import { whoCan } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { useNavigate } from '../../router';
 import { ScanField } from './ScanField';
@@ -40,10 +40,10 @@ type View = 'tree' | 'space';
 
 /** Freezers → racks → boxes with their occupancy, and the boxes that still have room. */
 export function StoragePage() {
-  const { user } = useSession();
+  const { can } = useSession();
   const [view, setView] = useState<View>('tree');
   const [notice, setNotice] = useState<string | null>(null);
-  const manage = canManageStorage(user.role);
+  const manage = can('manage_storage');
 
   return (
     <section>
@@ -105,7 +105,7 @@ function FreezerTree({ manage, onNotice }: { manage: boolean; onNotice: (m: stri
           No freezers yet.{' '}
           {manage
             ? 'Add a freezer, then its racks and boxes.'
-            : 'Ask a lab manager to add the freezers, racks and boxes.'}
+            : `Ask ${whoCan('manage_storage')} to add the freezers, racks and boxes.`}
         </p>
       )}
       <ul className="tree">
@@ -185,7 +185,7 @@ function RackList({
       {racks.data && racks.data.length === 0 && (
         <p className="empty-state">
           {freezer.name} has no racks yet.{' '}
-          {manage ? 'Add a rack to it.' : 'Ask a lab manager to add one.'}
+          {manage ? 'Add a rack to it.' : `Ask ${whoCan('manage_storage')} to add one.`}
         </p>
       )}
       <ul className="tree">
@@ -276,7 +276,7 @@ function RackBoxes({
       {boxes.data && boxes.data.total === 0 && (
         <p className="empty-state">
           {rack.name} holds no boxes yet.{' '}
-          {manage ? 'Add a box to it.' : 'Ask a lab manager to add one.'}
+          {manage ? 'Add a box to it.' : `Ask ${whoCan('manage_storage')} to add one.`}
         </p>
       )}
       {boxes.data && boxes.data.total > 0 && (
@@ -392,6 +392,7 @@ function BoxTable({
 
 function BoxesWithSpace() {
   const client = useClient();
+  const { can } = useSession();
   const [search, setSearch] = useState('');
   const [page, setPage] = useState(1);
   const [sort, setSort] = useState<BoxSort>('name');
@@ -440,7 +441,7 @@ function BoxesWithSpace() {
         <p className="empty-state">
           {term
             ? `No box with space has a name or barcode starting with “${term}”. Check the spelling or clear the search.`
-            : 'Every box is full. Ask a lab manager to add a box.'}
+            : `Every box is full. ${can('manage_storage') ? 'Add a box under Freezers, racks and boxes.' : `Ask ${whoCan('manage_storage')} to add a box.`}`}
         </p>
       )}
       {boxes.data && boxes.data.total > 0 && (

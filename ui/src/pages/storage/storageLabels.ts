@@ -7,6 +7,7 @@ import type {
   SampleType,
 } from '../../api/types';
 import { sampleTypeLabel, statusLabel } from '../../lib/samples';
+import { count } from '../../lib/words';
 
 // Words and colours of the storage screens.
 
@@ -23,9 +24,9 @@ export function freezerKindLabel(kind: FreezerKind): string {
   return FREEZER_KINDS.find((k) => k.value === kind)?.label.replace(/ \(.*\)$/, '') ?? kind;
 }
 
-/** "45 / 96" for a grid or a bag with a capacity, "12 tubes" for a bag without one. */
+/** "45 / 96" for a grid or a bag with a capacity, "12 tubes" (or "1 tube") for a bag without one. */
 export function occupancy(box: BoxRecord): string {
-  return box.capacity === null ? `${box.occupied} tubes` : `${box.occupied} / ${box.capacity}`;
+  return box.capacity === null ? count(box.occupied, 'tube') : `${box.occupied} / ${box.capacity}`;
 }
 
 export function occupancyRatio(box: BoxRecord): number {

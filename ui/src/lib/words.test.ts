@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { count, outboxText } from './words';
+
+describe('counts in the lab’s words', () => {
+  it('one is singular, every other number plural', () => {
+    expect(count(1, 'tube')).toBe('1 tube');
+    expect(count(5, 'tube')).toBe('5 tubes');
+    expect(count(0, 'kit')).toBe('0 kits');
+    expect(count(1, 'label')).toBe('1 label');
+    expect(count(2, 'change')).toBe('2 changes');
+    expect(count(1, 'entry', 'entries')).toBe('1 entry');
+    expect(count(3, 'entry', 'entries')).toBe('3 entries');
+  });
+});
+
+describe('the outbox count says what it means', () => {
+  it('stand-alone (no hub): the changes are kept here', () => {
+    expect(outboxText(12, null)).toBe('12 changes kept locally');
+    expect(outboxText(1, null)).toBe('1 change kept locally');
+  });
+
+  it('with a hub: the changes wait for the sync', () => {
+    expect(outboxText(12, 'https://hub.example.org')).toBe('12 changes waiting to sync');
+    expect(outboxText(1, 'https://hub.example.org')).toBe('1 change waiting to sync');
+  });
+});
