@@ -386,8 +386,8 @@ export function BoxPage({ boxId }: { boxId: string }) {
   const diffCells = diff ? diffByPosition(diff) : null;
   const strategy =
     settings?.auto_position === 'keep_participant_together'
-      ? "next to the participant's other tubes, else the first free position"
-      : 'the first free position';
+      ? "beside the participant's other tubes (the first one where all of them fit)"
+      : 'to the first free position';
   const lastPlaced = session[session.length - 1];
 
   return (
@@ -545,8 +545,7 @@ export function BoxPage({ boxId }: { boxId: string }) {
                   </>
                 ) : isGrid ? (
                   <>
-                    Next tube goes to {strategy} (lab setting). Click a free well to choose it
-                    instead.
+                    Next tube goes {strategy} (lab setting). Click a free well to choose it instead.
                   </>
                 ) : (
                   <>Tubes in a bag have no position.</>
