@@ -425,6 +425,27 @@ async fn user(api: &Api, admin: &str, name: &str, role: &str) -> String {
     session["token"].as_str().unwrap().to_owned()
 }
 
+/// Freezer F1 › rack R1 › "Box 1" (barcode BXTEST, 8 × 12), made by `manager`.
+async fn box_in_a_freezer(api: &Api, manager: &str) -> Value {
+    let freezer = call(
+        api,
+        "create_freezer",
+        Some(manager),
+        json!({"name": "F1", "location": "Room 1", "kind": "ultra_low", "temperature_c": -80}),
+    )
+    .await
+    .unwrap();
+    let rack = call(
+        api,
+        "create_rack",
+        Some(manager),
+        json!({"freezer_id": freezer["id"], "name": "R1"}),
+    )
+    .await
+    .unwrap();
+    call(api, "create_box", Some(manager), json!({"rack_id": rack["id"], "name": "Box 1", "barcode": "BXTEST", "box_type": "96-tube rack", "layout": {"kind": "grid", "rows": 8, "columns": 12}})).await.unwrap()
+}
+
 async fn outbox_len(api: &Api) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
         .fetch_one(api.store().pool())
@@ -2116,23 +2137,7 @@ mod label_groups {
             .unwrap();
         let kit = register(&d, false).await;
         assert_eq!(kit["labels"], Value::Null);
-        let freezer = call(
-            &d.api,
-            "create_freezer",
-            Some(&d.manager),
-            json!({"name": "F1", "location": "Room 1", "kind": "ultra_low", "temperature_c": -80}),
-        )
-        .await
-        .unwrap();
-        let rack = call(
-            &d.api,
-            "create_rack",
-            Some(&d.manager),
-            json!({"freezer_id": freezer["id"], "name": "R1"}),
-        )
-        .await
-        .unwrap();
-        let storage_box = call(&d.api, "create_box", Some(&d.manager), json!({"rack_id": rack["id"], "name": "Box 1", "barcode": "BXTEST", "box_type": "96-tube rack", "layout": {"kind": "grid", "rows": 8, "columns": 12}})).await.unwrap();
+        let storage_box = box_in_a_freezer(&d.api, &d.manager).await;
         let samples = kit["samples"].as_array().unwrap();
         let empty = call(
             &d.api,
@@ -2785,23 +2790,7 @@ mod receiving {
             .contains("check the label"));
 
         // Placing a tube not yet received: a code the UI offers "receive and place" for.
-        let freezer = call(
-            &api,
-            "create_freezer",
-            Some(&manager),
-            json!({"name": "F1", "location": "Room 1", "kind": "ultra_low", "temperature_c": -80}),
-        )
-        .await
-        .unwrap();
-        let rack = call(
-            &api,
-            "create_rack",
-            Some(&manager),
-            json!({"freezer_id": freezer["id"], "name": "R1"}),
-        )
-        .await
-        .unwrap();
-        let storage_box = call(&api, "create_box", Some(&manager), json!({"rack_id": rack["id"], "name": "Box 1", "barcode": "BXTEST", "box_type": "96-tube rack", "layout": {"kind": "grid", "rows": 8, "columns": 12}})).await.unwrap();
+        let storage_box = box_in_a_freezer(&api, &manager).await;
         let e = call(&api, "place_samples", Some(&tech), json!({"box_id": storage_box["id"], "tubes": [{"sample_id": id(2), "position": null}], "source": "scan"})).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::NotReceived);
         assert!(e.message.contains("Receive and place"), "{}", e.message);

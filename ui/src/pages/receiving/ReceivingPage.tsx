@@ -1,3 +1,4 @@
+import { useScanQueue } from '../../scan/useScanQueue';
 import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import type { BoxRecord, SampleView } from '../../api/types';
 import { ErrorAlert, PageHeading, SelectField } from '../../components/forms';
@@ -82,11 +83,9 @@ export function ReceivingPage() {
     setReceivedState(r);
   };
   const [view, setView] = useState<View>('batch');
-  const [pending, setPending] = useState(0);
   const [committing, setCommitting] = useState(false);
   const [commitError, setCommitError] = useState<string | null>(null);
   const [scanText, setScanText] = useState('');
-  const queue = useRef<Promise<void>>(Promise.resolve());
   const scanInput = useRef<HTMLInputElement>(null);
   const placeButton = useRef<HTMLButtonElement>(null);
   const [manifestGeneration, setManifestGeneration] = useState(0);
@@ -102,13 +101,7 @@ export function ReceivingPage() {
     if (received) placeButton.current?.focus();
   }, [received]);
 
-  function enqueue(work: () => Promise<void>) {
-    setPending((n) => n + 1);
-    queue.current = queue.current
-      .then(work)
-      .catch((e: unknown) => feedback('refused', errorMessage(e)))
-      .finally(() => setPending((n) => n - 1));
-  }
+  const { enqueue, pending } = useScanQueue((e: unknown) => feedback('refused', errorMessage(e)));
 
   function startNextBatch() {
     setReceived(null);

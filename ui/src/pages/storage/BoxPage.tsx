@@ -1,3 +1,4 @@
+import { useScanQueue } from '../../scan/useScanQueue';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { BoxMap, RackScanDiff, SampleView, Well } from '../../api/types';
 import { ErrorAlert, PageHeading, StatusMessage } from '../../components/forms';
@@ -104,14 +105,12 @@ export function BoxPage({ boxId }: { boxId: string }) {
   const targetRef = useRef<string | null>(null);
   const [session, setSessionState] = useState<Placed[]>([]);
   const sessionRef = useRef<Placed[]>([]);
-  const [pending, setPending] = useState(0);
   // A tube refused as not yet received, waiting for CONFIRM to receive and place it.
   const [awaiting, setAwaitingState] = useState<Awaiting | null>(null);
   const awaitingRef = useRef<Awaiting | null>(null);
   const [receiveAll, setReceiveAllState] = useState(false);
   const receiveAllRef = useRef(false);
   const [scanText, setScanText] = useState('');
-  const queue = useRef<Promise<void>>(Promise.resolve());
   const scanInput = useRef<HTMLInputElement>(null);
 
   const setPlacing = (on: boolean) => {
@@ -162,13 +161,7 @@ export function BoxPage({ boxId }: { boxId: string }) {
     if (awaiting) offer.current?.scrollIntoView({ block: 'nearest' });
   }, [awaiting]);
 
-  function enqueue(work: () => Promise<void>) {
-    setPending((n) => n + 1);
-    queue.current = queue.current
-      .then(work)
-      .catch((e: unknown) => feedback('refused', errorMessage(e)))
-      .finally(() => setPending((n) => n - 1));
-  }
+  const { enqueue, pending } = useScanQueue((e: unknown) => feedback('refused', errorMessage(e)));
 
   async function placeTube(
     sample: SampleView,
