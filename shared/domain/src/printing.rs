@@ -313,6 +313,76 @@ pub fn check_job(
 mod tests {
     use super::*;
 
+    fn printer_at(address: PrinterAddress) -> Result<PrinterSettings, DomainError> {
+        PrinterSettings {
+            name: "Bench printer".into(),
+            address,
+            language: PrinterLanguage::Zpl,
+            dpi: 203,
+            stock: LabelStock::Cryovial,
+            darkness: None,
+        }
+        .validate()
+    }
+
+    #[rstest::rstest]
+    #[case("/dev/ttyUSB0", 9600, true)]
+    #[case("COM3", 9600, true)]
+    #[case("/dev/ttyUSB0", 0, false)]
+    #[case("/tmp/ttyUSB0", 9600, false)]
+    #[case("/dev/../tmp/x", 9600, false)]
+    fn a_serial_printer_needs_a_port_and_a_baud_rate(
+        #[case] port: &str,
+        #[case] baud: u32,
+        #[case] ok: bool,
+    ) {
+        let address = PrinterAddress::Serial {
+            port: port.into(),
+            baud,
+            hardware_flow_control: false,
+        };
+        assert_eq!(printer_at(address).is_ok(), ok, "{port} {baud}");
+    }
+
+    #[rstest::rstest]
+    #[case("/dev/usb/lp0", true)]
+    #[case("/home/lab/aliquot.db", false)]
+    #[case("COM3", false)]
+    fn a_device_file_is_under_dev(#[case] path: &str, #[case] ok: bool) {
+        let address = PrinterAddress::DeviceFile { path: path.into() };
+        assert_eq!(printer_at(address).is_ok(), ok, "{path}");
+    }
+
+    #[rstest::rstest]
+    #[case(None, true)]
+    #[case(Some("ZBR1234567".to_owned()), true)]
+    #[case(Some("S".repeat(64)), true)]
+    #[case(Some("S".repeat(65)), false)]
+    #[case(Some("ZBR\u{7}".to_owned()), false)]
+    fn a_usb_serial_number_is_short_and_printable(
+        #[case] serial_number: Option<String>,
+        #[case] ok: bool,
+    ) {
+        let address = PrinterAddress::Usb {
+            vendor_id: 0x0A5F,
+            product_id: 0x0164,
+            serial_number,
+        };
+        assert_eq!(printer_at(address).is_ok(), ok);
+    }
+
+    #[test]
+    fn a_job_has_one_to_ten_copies_and_at_most_a_mebibyte() {
+        assert!(check_job(1, "^XA^XZ", false, None).is_ok());
+        assert!(check_job(MAX_COPIES, "^XA^XZ", false, None).is_ok());
+        assert!(check_job(MAX_COPIES + 1, "^XA^XZ", false, None).is_err());
+        assert!(check_job(0, "^XA^XZ", false, None).is_err());
+        assert!(check_job(1, "", false, None).is_err());
+        assert_eq!(MAX_PAYLOAD_BYTES, 1_048_576);
+        assert!(check_job(1, &"x".repeat(MAX_PAYLOAD_BYTES), false, None).is_ok());
+        assert!(check_job(1, &"x".repeat(MAX_PAYLOAD_BYTES + 1), false, None).is_err());
+    }
+
     #[test]
     fn only_a_kit_group_names_its_kit() {
         let id = uuid::Uuid::from_u128(9);

@@ -125,6 +125,30 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn site_codes_and_texts_stop_at_their_limits() {
+        assert_eq!(validate_site_code("north123").unwrap(), "NORTH123");
+        assert!(validate_site_code("NORTH1234").is_err());
+        assert_eq!(validate_text("name", "ab", 2).unwrap(), "ab");
+        assert!(validate_text("name", "abc", 2).is_err());
+        assert_eq!(validate_text("name", "éé", 2).unwrap(), "éé");
+    }
+
+    #[rstest::rstest]
+    #[case(1, 1, true)]
+    #[case(0, 10, false)]
+    #[case(5, 4, false)]
+    #[case(1, 999_999_999, true)]
+    #[case(1, 1_000_000_000, false)]
+    fn a_range_starts_at_one_or_more_and_ends_at_or_after_its_start(
+        #[case] start: i64,
+        #[case] end: i64,
+        #[case] ok: bool,
+    ) {
+        let result = check_range(SiteRange { start, end }, &RangeContext::default());
+        assert_eq!(result.is_ok(), ok, "{start}–{end}");
+    }
     use rstest::rstest;
 
     fn ctx() -> RangeContext {

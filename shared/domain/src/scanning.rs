@@ -165,6 +165,27 @@ impl ScannerSettings {
 mod tests {
     use super::*;
 
+    #[rstest::rstest]
+    #[case("", "", true)]
+    #[case("]C1", "", true)]
+    #[case(&"P".repeat(16), &"S".repeat(16), true)]
+    #[case(&"P".repeat(17), "", false)]
+    #[case("", &"S".repeat(17), false)]
+    #[case("\u{1}", "", false)]
+    #[case("", "\t", false)]
+    fn prefixes_and_suffixes_are_short_and_printable(
+        #[case] prefix: &str,
+        #[case] suffix: &str,
+        #[case] ok: bool,
+    ) {
+        let framing = FramingSettings {
+            prefix: prefix.into(),
+            suffix: suffix.into(),
+            ..FramingSettings::default()
+        };
+        assert_eq!(framing.validate().is_ok(), ok, "{prefix:?} {suffix:?}");
+    }
+
     fn serial(port: &str, baud: u32) -> ScannerSettings {
         ScannerSettings::Serial(SerialScannerSettings {
             port: port.into(),
