@@ -294,6 +294,18 @@ fn is_time_zone(zone: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lab_name_and_a_hub_address_stop_at_their_limits() {
+        assert!(Setting::LabName("L".repeat(120)).validate().is_ok());
+        assert!(Setting::LabName("L".repeat(121)).validate().is_err());
+        let host = format!("https://{}.lab", "h".repeat(288));
+        assert_eq!(host.len(), 300);
+        assert!(validate_hub_url(&host).is_ok());
+        assert!(validate_hub_url(&format!("{host}x")).is_err());
+        assert!(validate_hub_url("https://hub .lab").is_err());
+        assert!(validate_hub_url("https://hub.lab\u{200F}").is_err());
+    }
     use rstest::rstest;
 
     /// Kiritimati is UTC+14: at 10:00 UTC it is already the next day there; Pago Pago

@@ -91,6 +91,8 @@ impl Grid {
                 return Err(bad());
             }
             let digits = chars.as_str();
+            // (`&&` here would be equivalent: `parse` below refuses empty and non-digit
+            // text too; the check says what it means.)
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad());
             }
@@ -339,6 +341,52 @@ pub fn choose_position(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A position is at most 4 characters ("H12", "A012", "96"); longer text is refused
+    /// even when it would read as one ("A00012").
+    #[test]
+    fn positions_are_at_most_four_characters() {
+        assert_eq!(g96().parse_position("A012").unwrap().name(), "A12");
+        assert_eq!(g96().parse_position("0096").unwrap().name(), "H12");
+        assert!(g96().parse_position("A00012").is_err());
+        assert!(g96().parse_position("000012").is_err());
+    }
+
+    #[test]
+    fn freezer_kinds_have_their_stored_names_and_temperatures() {
+        for kind in FreezerKind::ALL {
+            assert_eq!(FreezerKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        assert_eq!(FreezerKind::parse("cold"), None);
+        for (kind, low, high) in [
+            (FreezerKind::UltraLow, -100, -60),
+            (FreezerKind::Freezer, -40, -10),
+            (FreezerKind::LiquidNitrogen, -200, -130),
+            (FreezerKind::Refrigerator, 0, 10),
+            (FreezerKind::Ambient, 10, 35),
+        ] {
+            assert!(kind.check_temperature(low).is_ok(), "{kind:?} {low}");
+            assert!(kind.check_temperature(high).is_ok(), "{kind:?} {high}");
+            assert!(kind.check_temperature(low - 1).is_err(), "{kind:?} {low}");
+            assert!(kind.check_temperature(high + 1).is_err(), "{kind:?} {high}");
+        }
+        // The typo the check is for.
+        assert!(FreezerKind::UltraLow.check_temperature(80).is_err());
+    }
+
+    #[test]
+    fn a_grid_holds_rows_times_columns_and_a_bag_what_it_says() {
+        let grid = BoxLayout::Grid {
+            rows: 9,
+            columns: 10,
+        };
+        assert_eq!(grid.capacity(), Some(90));
+        assert_eq!(grid.grid(), Some(Grid::new(9, 10).unwrap()));
+        let bag = BoxLayout::Bag { capacity: Some(25) };
+        assert_eq!((bag.capacity(), bag.grid()), (Some(25), None));
+        assert_eq!(BoxLayout::Bag { capacity: None }.capacity(), None);
+    }
     use rstest::rstest;
 
     fn g96() -> Grid {
