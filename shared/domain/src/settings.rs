@@ -305,6 +305,10 @@ mod tests {
         assert!(validate_hub_url(&format!("{host}x")).is_err());
         assert!(validate_hub_url("https://hub .lab").is_err());
         assert!(validate_hub_url("https://hub.lab\u{200F}").is_err());
+        // In the path the URL parser would percent-encode these; the address is refused
+        // before that: whitespace, and text-direction characters.
+        assert!(validate_hub_url("https://hub.lab/a\u{A0}b").is_err());
+        assert!(validate_hub_url("https://hub.lab/a\u{202E}b").is_err());
     }
     use rstest::rstest;
 
