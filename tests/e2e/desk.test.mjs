@@ -279,14 +279,14 @@ test("an event on another day is found with the lab's time zone, not the worksta
   await setZone(zone, 'day_month_year_slashes');
   const site = (await core.call('list_sites', {}, desk)).find((x) => x.code === 'NORTH');
   const me = await core.call('whoami', {}, desk);
-  // Registered ahead (the core dates consent by its own UTC day), found at the desk by scanning
-  // their cards.
+  // Registered ahead, consenting on the lab's today (the core judges "not in the future" by
+  // the lab's day too), and found at the desk by scanning their cards.
   const participants = [];
   for (let i = 0; i < 2; i += 1) {
     participants.push(
       await core.call(
         'register_participant',
-        { site_id: site.id, consent: 'given', consent_date: utcToday },
+        { site_id: site.id, consent: 'given', consent_date: labToday },
         desk,
       ),
     );
