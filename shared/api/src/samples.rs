@@ -229,6 +229,13 @@ pub struct CheckReceiptArgs {
     pub code: String,
 }
 
+/// A received batch: all of it, or the call failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SamplesReceived {
+    pub received: u32,
+}
+
 /// What a tube scanned at receiving is, before the batch is committed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -586,25 +593,23 @@ impl Api {
     }
 
     /// Receives tubes scanned at the bench, all or none: one command, one status change
-    /// per tube through the state machine's receipt path, one audit row per tube.
+    /// per tube through the state machine's receipt path, one audit row per tube. The
+    /// caller holds the batch it sent; the answer is how many were received.
     pub async fn receive_samples(
         &self,
         token: Option<&str>,
         args: ReceiveSamplesArgs,
-    ) -> Result<Vec<SampleView>> {
+    ) -> Result<SamplesReceived> {
         let actor = self.actor_with(token, Permission::ProcessSamples).await?;
+        let received = u32::try_from(args.sample_ids.len()).unwrap_or(u32::MAX);
         self.run(
             &actor,
             Command::ReceiveSamples {
-                sample_ids: args.sample_ids.clone(),
+                sample_ids: args.sample_ids,
             },
         )
         .await?;
-        let mut received = Vec::with_capacity(args.sample_ids.len());
-        for id in args.sample_ids {
-            received.push(self.sample_view(self.store().sample(id).await?));
-        }
-        Ok(received)
+        Ok(SamplesReceived { received })
     }
 
     /// What a code scanned at receiving is: a tube ready to receive, one already in the

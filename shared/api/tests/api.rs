@@ -2804,11 +2804,13 @@ mod receiving {
         )
         .await
         .unwrap();
-        assert!(received
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["status"] == "received"));
+        assert_eq!(received["received"], 2);
+        for i in 0..2 {
+            let sample = call(&api, "get_sample", Some(&tech), json!({"id": id(i)}))
+                .await
+                .unwrap();
+            assert_eq!(sample["sample"]["status"], "received");
+        }
         let expected = call(&api, "list_expected_tubes", Some(&tech), json!({}))
             .await
             .unwrap();

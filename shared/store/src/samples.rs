@@ -373,10 +373,9 @@ pub(crate) async fn apply(
         }
         Command::ReceiveSamples { sample_ids } => {
             if sample_ids.is_empty() || sample_ids.len() > MAX_RECEIVED_AT_ONCE {
-                return Err(DomainError::invalid(
-                    "sample_ids",
-                    format!("receive between 1 and {MAX_RECEIVED_AT_ONCE} tubes at a time"),
-                )
+                return Err(DomainError::Refused(format!(
+                    "Scan between 1 and {MAX_RECEIVED_AT_ONCE} tubes, then receive them together."
+                ))
                 .into());
             }
             let mut seen = std::collections::HashSet::new();

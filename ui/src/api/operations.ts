@@ -79,6 +79,7 @@ import type {
   RevokeSessionArgs,
   SampleDetail,
   SampleView,
+  SamplesReceived,
   ScanLookup,
   ScannerStatus,
   SearchParticipantsArgs,
@@ -137,7 +138,7 @@ export interface Operations {
   get_sample: { args: IdArgs; result: SampleDetail };
   participant_samples: { args: IdArgs; result: Array<SampleView> };
   transition_sample: { args: TransitionSampleArgs; result: SampleView };
-  receive_samples: { args: ReceiveSamplesArgs; result: Array<SampleView> };
+  receive_samples: { args: ReceiveSamplesArgs; result: SamplesReceived };
   check_receipt: { args: CheckReceiptArgs; result: ReceiptCandidate };
   list_expected_tubes: { args: ListExpectedTubesArgs; result: Page<SampleView> };
   create_aliquots: { args: CreateAliquotsArgs; result: Array<SampleView> };

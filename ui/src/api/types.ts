@@ -176,3 +176,4 @@ export type { ReceiptCandidate } from './generated/ReceiptCandidate';
 export type { ReceiptCheck } from './generated/ReceiptCheck';
 export type { ReceiveSamplesArgs } from './generated/ReceiveSamplesArgs';
 export type { SettingChoices } from './generated/SettingChoices';
+export type { SamplesReceived } from './generated/SamplesReceived';

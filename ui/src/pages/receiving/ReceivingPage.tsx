@@ -123,7 +123,9 @@ export function ReceivingPage() {
     setCommitError(null);
     let done: SampleView[];
     try {
-      done = await client.run('receive_samples', { sample_ids: tubes.map((t) => t.sample.id) });
+      await client.run('receive_samples', { sample_ids: tubes.map((t) => t.sample.id) });
+      // All or none: every tube sent is received now.
+      done = tubes.map((t) => ({ ...t.sample, status: 'received' }));
     } catch (e: unknown) {
       const message = `Nothing was received: ${errorMessage(e)}`;
       setCommitError(message);
