@@ -425,6 +425,20 @@ async fn user(api: &Api, admin: &str, name: &str, role: &str) -> String {
     session["token"].as_str().unwrap().to_owned()
 }
 
+/// A lab manager, a technician and a desk clerk, and this workstation's device id.
+async fn bench(api: &Api, admin: &str) -> (String, String, String, String) {
+    let manager = user(api, admin, "manager", "lab_manager").await;
+    let tech = user(api, admin, "tech", "technician").await;
+    let desk = user(api, admin, "desk", "field_coordinator").await;
+    let device = call(api, "device_status", Some(admin), json!({}))
+        .await
+        .unwrap()["device_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (manager, tech, desk, device)
+}
+
 /// Freezer F1 › rack R1 › "Box 1" (barcode BXTEST, 8 × 12), made by `manager`.
 async fn box_in_a_freezer(api: &Api, manager: &str) -> Value {
     let freezer = call(
@@ -457,15 +471,7 @@ async fn outbox_len(api: &Api) -> i64 {
 #[tokio::test]
 async fn a_kit_goes_from_the_desk_to_a_box_and_a_rack_scan_checks_the_box() {
     let (_dir, api, admin) = signed_in().await;
-    let manager = user(&api, &admin, "manager", "lab_manager").await;
-    let tech = user(&api, &admin, "tech", "technician").await;
-    let desk = user(&api, &admin, "desk", "field_coordinator").await;
-    let device = call(&api, "device_status", Some(&admin), json!({}))
-        .await
-        .unwrap()["device_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (manager, tech, desk, device) = bench(&api, &admin).await;
 
     let site = call(&api, "create_site", Some(&admin), json!({"code": "north", "name": "North Clinic", "participant_range_start": 1000, "participant_range_end": 1999})).await.unwrap();
     assert_eq!(site["code"], "NORTH");
@@ -2740,15 +2746,7 @@ mod receiving {
     #[tokio::test]
     async fn a_technician_receives_by_scanning_and_places_without_a_detour() {
         let (_dir, api, admin) = signed_in().await;
-        let manager = user(&api, &admin, "manager", "lab_manager").await;
-        let tech = user(&api, &admin, "tech", "technician").await;
-        let desk = user(&api, &admin, "desk", "field_coordinator").await;
-        let device = call(&api, "device_status", Some(&admin), json!({}))
-            .await
-            .unwrap()["device_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let (manager, tech, desk, device) = bench(&api, &admin).await;
         let site = call(&api, "create_site", Some(&admin), json!({"code": "north", "name": "North Clinic", "participant_range_start": 1000, "participant_range_end": 1999})).await.unwrap();
         call(&api, "assign_number_block", Some(&admin), json!({"block": {"kind": "participant", "device_id": device, "site_id": site["id"], "first": 1000, "last": 1099}, "reason": "desk lease"})).await.unwrap();
         call(&api, "assign_number_block", Some(&admin), json!({"block": {"kind": "sample", "device_id": device, "site_id": null, "prefix": "aq", "digits": 6, "first": 1, "last": 500}, "reason": "desk lease"})).await.unwrap();
