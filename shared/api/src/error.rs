@@ -80,6 +80,7 @@ impl From<DomainError> for ApiError {
             | DomainError::RangeOverlap { .. }
             | DomainError::RangeBelowUsed { .. }
             | DomainError::Taken(_)
+            | DomainError::CodeTaken { .. }
             | DomainError::CodeNotIssued { .. }
             | DomainError::StaleStatus { .. }
             | DomainError::InvalidTransition { .. }

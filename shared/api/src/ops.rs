@@ -251,7 +251,7 @@ impl Api {
 
     pub async fn change_role(&self, token: Option<&str>, args: ChangeRoleArgs) -> Result<UserView> {
         let actor = self.actor_with(token, Permission::ManageUsers).await?;
-        let reason = validate_reason(&args.reason)?;
+        let reason = args.reason;
         self.run(
             &actor,
             Command::ChangeRole {
@@ -270,7 +270,7 @@ impl Api {
         args: DeactivateUserArgs,
     ) -> Result<()> {
         let actor = self.actor_with(token, Permission::ManageUsers).await?;
-        let reason = validate_reason(&args.reason)?;
+        let reason = args.reason;
         self.run(
             &actor,
             Command::DeactivateUser {
@@ -289,7 +289,7 @@ impl Api {
         args: IssuePasswordResetArgs,
     ) -> Result<PasswordResetIssued> {
         let actor = self.actor_with(token, Permission::ResetPasswords).await?;
-        let reason = validate_reason(&args.reason)?;
+        let reason = args.reason;
         let reset_token = new_token();
         let expires_at = self.store.now() + RESET_TOKEN_LIFETIME;
         self.run(
@@ -387,7 +387,7 @@ impl Api {
         args: ChangeSettingsArgs,
     ) -> Result<aliquot_domain::settings::Settings> {
         let actor = self.actor_with(token, Permission::ChangeSettings).await?;
-        let reason = validate_reason(&args.reason)?;
+        let reason = args.reason;
         for setting in &args.settings {
             if let aliquot_domain::settings::Setting::Scanner(Some(
                 aliquot_domain::scanning::ScannerSettings::Serial(serial),

@@ -218,7 +218,7 @@ impl Api {
                 name: args.name,
                 participant_range_start: args.participant_range_start,
                 participant_range_end: args.participant_range_end,
-                reason: aliquot_domain::command::validate_reason(&args.reason)?,
+                reason: args.reason,
             },
         )
         .await?;
@@ -254,7 +254,7 @@ impl Api {
             Command::AssignNumberBlock {
                 block_id,
                 block: args.block,
-                reason: aliquot_domain::command::validate_reason(&args.reason)?,
+                reason: args.reason,
             },
         )
         .await?;
@@ -309,7 +309,7 @@ impl Api {
                 participant_id: args.participant_id,
                 consent: args.consent,
                 consent_date: args.consent_date,
-                reason: aliquot_domain::command::validate_reason(&args.reason)?,
+                reason: args.reason,
             },
         )
         .await?;

@@ -233,7 +233,7 @@ impl Api {
 
     pub async fn move_box(&self, token: Option<&str>, args: MoveBoxArgs) -> Result<BoxRecord> {
         let actor = self.actor_with(token, Permission::ManageStorage).await?;
-        let reason = aliquot_domain::command::validate_reason(&args.reason)?;
+        let reason = args.reason;
         self.run(
             &actor,
             Command::MoveBox {
@@ -345,7 +345,7 @@ impl Api {
         args: CheckOutSamplesArgs,
     ) -> Result<()> {
         let actor = self.actor_with(token, Permission::PlaceSamples).await?;
-        let reason = aliquot_domain::command::validate_reason(&args.reason)?;
+        let reason = args.reason;
         self.run(
             &actor,
             Command::CheckOutSamples {

@@ -393,6 +393,88 @@ impl Command {
     }
 }
 
+/// Whose a command is: the lab's (pushed to the hub, decided there again, pulled by every
+/// workstation) or this workstation's alone (its printers and print jobs), never synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandScope {
+    Lab,
+    Workstation,
+}
+
+impl CommandKind {
+    pub fn scope(self) -> CommandScope {
+        match self {
+            CommandKind::ConfigurePrinter | CommandKind::QueuePrint => CommandScope::Workstation,
+            _ => CommandScope::Lab,
+        }
+    }
+}
+
+impl Command {
+    /// What of this command the lab must decide: the whole of a lab command, only the lab's
+    /// settings of a change set, nothing of a workstation's own state. This is what the
+    /// outbox carries to the hub.
+    pub fn lab_part(&self) -> Option<Command> {
+        match self {
+            Command::ChangeSettings { settings, reason } => {
+                let lab: Vec<Setting> = settings
+                    .iter()
+                    .filter(|s| s.scope() == crate::settings::SettingScope::Lab)
+                    .cloned()
+                    .collect();
+                (!lab.is_empty()).then(|| Command::ChangeSettings {
+                    settings: lab,
+                    reason: reason.clone(),
+                })
+            }
+            _ if self.kind().scope() == CommandScope::Workstation => None,
+            _ => Some(self.clone()),
+        }
+    }
+
+    fn reason_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Command::ChangeRole { reason, .. }
+            | Command::DeactivateUser { reason, .. }
+            | Command::IssuePasswordReset { reason, .. }
+            | Command::ChangeSettings { reason, .. }
+            | Command::UpdateSite { reason, .. }
+            | Command::AssignNumberBlock { reason, .. }
+            | Command::RecordConsent { reason, .. }
+            | Command::RequestDiscard { reason, .. }
+            | Command::DecideDiscard { reason, .. }
+            | Command::MoveBox { reason, .. }
+            | Command::VoidStorage { reason, .. }
+            | Command::CheckOutSamples { reason, .. } => Some(reason),
+            Command::TransitionSample { reason, .. } | Command::QueuePrint { reason, .. } => {
+                reason.as_mut()
+            }
+            _ => None,
+        }
+    }
+
+    /// The command with its reason checked and trimmed. The executor calls this for every
+    /// command, whoever sent it (the UI, the CLI, a replay on the hub), so no path skips it:
+    /// a reason the command needs must be there, and any reason must be printable and short.
+    pub fn with_checked_reason(mut self) -> Result<Command, crate::DomainError> {
+        if let Command::QueuePrint {
+            reprint_of: Some(_),
+            reason: None,
+            ..
+        } = &self
+        {
+            return Err(crate::DomainError::invalid(
+                "reason",
+                "a reprint needs a reason (it is recorded in the audit trail)",
+            ));
+        }
+        if let Some(reason) = self.reason_mut() {
+            *reason = validate_reason(reason)?;
+        }
+        Ok(self)
+    }
+}
+
 /// A reason is required wherever the audit trail must say why (Annex 11 §9).
 pub fn validate_reason(reason: &str) -> Result<String, crate::DomainError> {
     let reason = reason.trim();

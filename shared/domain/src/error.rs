@@ -47,7 +47,11 @@ pub enum DomainError {
     RangeBelowUsed { low: i64, high: i64 },
     #[error("{0} is already taken")]
     Taken(String),
-    #[error("{code} is not on a pre-printed roll registered at this workstation")]
+    #[error(
+        "{code} is already used; scan the tube again or set it aside and tell the lab manager"
+    )]
+    CodeTaken { code: String },
+    #[error("{code} was not issued to this workstation: it is on none of its number blocks or pre-printed rolls")]
     CodeNotIssued { code: String },
     #[error("the sample is {current}, not {expected} as expected; look again and decide on its current status")]
     StaleStatus {
@@ -80,6 +84,62 @@ pub enum DomainError {
 }
 
 impl DomainError {
+    /// The stable name of the refusal, as a push answer and the Sync issues list carry it.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            DomainError::Invalid { .. } => "invalid",
+            DomainError::AlreadyInitialised => "already_initialised",
+            DomainError::UsernameTaken(_) => "username_taken",
+            DomainError::NotFound(_) => "not_found",
+            DomainError::WrongPassword => "wrong_password",
+            DomainError::ResetTokenInvalid => "reset_token_invalid",
+            DomainError::CannotDeactivateSelf => "cannot_deactivate_self",
+            DomainError::AlreadyDeactivated => "already_deactivated",
+            DomainError::LastAdmin => "last_admin",
+            DomainError::CheckCharacterMismatch { .. } => "check_character",
+            DomainError::BlockUsedUp { .. } => "block_used_up",
+            DomainError::NoBlock { .. } => "no_block",
+            DomainError::BlockOverlap { .. } => "block_overlap",
+            DomainError::RangeOverlap { .. } => "range_overlap",
+            DomainError::RangeBelowUsed { .. } => "range_below_used",
+            DomainError::Taken(_) => "taken",
+            DomainError::CodeTaken { .. } => "code_taken",
+            DomainError::CodeNotIssued { .. } => "code_not_issued",
+            DomainError::StaleStatus { .. } => "stale_state",
+            DomainError::InvalidTransition { .. } => "invalid_transition",
+            DomainError::NotEnoughVolume { .. } => "not_enough_volume",
+            DomainError::PositionOccupied { .. } => "position_occupied",
+            DomainError::NotReceived { .. } => "not_received",
+            DomainError::BoxFull => "box_full",
+            DomainError::NotEmpty { .. } => "not_empty",
+            DomainError::Voided(_) => "voided",
+            DomainError::Refused(_) => "refused",
+        }
+    }
+
+    /// What the refusal names, for the technician who must act on it (the occupant of a
+    /// position, a sample's current status, the code that was taken).
+    pub fn details(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            DomainError::Invalid { field, problem } => json!({"field": field, "problem": problem}),
+            DomainError::StaleStatus { expected, current } => {
+                json!({"expected": expected, "current": current})
+            }
+            DomainError::PositionOccupied { position, occupant } => {
+                json!({"position": position, "occupant": occupant})
+            }
+            DomainError::CodeTaken { code }
+            | DomainError::CodeNotIssued { code }
+            | DomainError::CheckCharacterMismatch { code }
+            | DomainError::NotReceived { code } => json!({"code": code}),
+            DomainError::InvalidTransition { from, to, via } => {
+                json!({"from": from, "to": to, "via": via})
+            }
+            _ => json!({}),
+        }
+    }
+
     pub fn invalid(field: &'static str, problem: impl Into<String>) -> Self {
         DomainError::Invalid {
             field,

@@ -45,6 +45,20 @@ impl Actor {
     }
 }
 
+/// An id a command creates besides the ones it carries (a notification for each approver),
+/// derived from the command's id and what it is for, so a replay of the command on the hub
+/// or in a rebase makes the very same id.
+pub fn derived_id(command_id: uuid::Uuid, purpose: &str) -> uuid::Uuid {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(command_id.as_bytes())
+        .chain_update(purpose.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
 /// The single source of "now". Injected so rules and tests never read the wall clock.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;

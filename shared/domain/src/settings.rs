@@ -143,7 +143,31 @@ impl Settings {
     }
 }
 
+/// Whose a setting is: the lab's (changed by a command, synced through the hub, the same on
+/// every workstation) or this workstation's alone (its devices, label routing, its hub).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingScope {
+    Lab,
+    Workstation,
+}
+
 impl Setting {
+    pub fn scope(&self) -> SettingScope {
+        match self {
+            Setting::LabName(_)
+            | Setting::DisplayTimezone(_)
+            | Setting::SampleLabelCode(_)
+            | Setting::AutoPosition(_)
+            | Setting::DateFormat(_)
+            | Setting::StandardKit(_) => SettingScope::Lab,
+            Setting::SampleLabelPrinter(_)
+            | Setting::BoxLabelPrinter(_)
+            | Setting::LabelCopies(_)
+            | Setting::HubUrl(_)
+            | Setting::Scanner(_) => SettingScope::Workstation,
+        }
+    }
+
     pub fn key(&self) -> &'static str {
         match self {
             Setting::LabName(_) => "lab_name",

@@ -428,12 +428,15 @@ impl Store {
         for admin in admins {
             crate::notifications::notify(
                 &mut tx,
-                now,
-                &admin,
-                "audit_chain_alarm",
-                &message,
-                "audit_trail",
-                &self.device_id,
+                crate::notifications::Notify {
+                    id: uuid::Uuid::now_v7(),
+                    at: now,
+                    user_id: &admin,
+                    kind: "audit_chain_alarm",
+                    message: &message,
+                    entity_type: "audit_trail",
+                    entity_id: &self.device_id,
+                },
             )
             .await?;
         }

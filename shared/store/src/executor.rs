@@ -4,6 +4,7 @@
 //! row → COMMIT. Any error before the commit drops the transaction, which rolls back
 //! everything, so a refused command leaves no trace at all.
 
+use crate::anchor::ChainPoint;
 use crate::{
     audit, notifications, outbox, printing, registration, samples, settings, storage, users,
     Result, Store, StoreError,
@@ -95,6 +96,39 @@ pub enum AlongWith {
     },
 }
 
+/// A command as it was first recorded, on the workstation where it was executed:
+/// everything its replay depends on besides the command itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub command_id: Uuid,
+    pub device_id: String,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// How a recorded command runs again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// On the hub: decided anew on the lab's state, with the hub's own audit entries
+    /// (the original actor, device and recorded time).
+    Hub,
+    /// On the workstation after a pull: re-applied on the new state. Its audit entries and
+    /// its outbox row were written when it first ran.
+    Rebase,
+}
+
+/// A write transaction a caller holds around a replayed command, so the hub's own
+/// bookkeeping (its claim of the command, its change counter) commits with it.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    head: Option<ChainPoint>,
+}
+
+impl WriteTx {
+    pub fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+}
+
 impl Store {
     pub async fn execute(&self, actor: &Actor, command: Command) -> Result<Executed> {
         self.execute_along_with(actor, command, AlongWith::Nothing)
@@ -108,40 +142,120 @@ impl Store {
         command: Command,
         along: AlongWith,
     ) -> Result<Executed> {
-        let kind = command.kind();
-        let permission = kind.permission();
+        let permission = command.kind().permission();
         if !actor.role.may(permission) {
             self.record_refusal(actor, permission).await;
             return Err(StoreError::Forbidden(permission));
         }
-        let now = self.clock.now();
-        let command_id = Uuid::now_v7();
-
-        // IMMEDIATE takes the write lock now, so the state we load cannot change under us.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let ctx = Ctx {
-            actor,
-            now,
-            command_id,
-            device_id: &self.device_id,
+        let command = command.with_checked_reason()?;
+        let recorded = Recorded {
+            command_id: Uuid::now_v7(),
+            device_id: self.device_id.clone(),
+            recorded_at: self.clock.now(),
         };
-        let Applied {
-            change,
-            also,
-            resolved,
-        } = apply(&mut tx, &ctx, &command).await?;
-        apply_along(&mut tx, &ctx, &along).await?;
-        let recorded = resolved.as_ref().unwrap_or(&command);
-        let entity_id = change.entity_id.clone();
-        let mut head = None;
+        // IMMEDIATE takes the write lock now, so the state we load cannot change under us.
+        let mut tx = self.begin_write().await?;
+        let executed = run(&mut tx, actor, &recorded, &command, &along, Writes::LOCAL).await?;
+        self.commit_write(tx).await?;
+        Ok(executed)
+    }
+
+    /// Opens the one kind of write transaction (`BEGIN IMMEDIATE`).
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        Ok(WriteTx {
+            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            head: None,
+        })
+    }
+
+    /// Commits, moving the audit anchor to the newest entry the transaction appended.
+    pub async fn commit_write(&self, tx: WriteTx) -> Result<()> {
+        match tx.head {
+            Some(head) => self.commit_audited(tx.tx, head).await,
+            None => Ok(tx.tx.commit().await?),
+        }
+    }
+
+    /// Runs a recorded command again, inside `tx`, through the same rules as when it was
+    /// first executed: permission (the actor's role where it replays), reason, the area's
+    /// rule and write. An error leaves `tx` to be dropped, which undoes everything.
+    pub async fn replay(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        recorded: &Recorded,
+        command: &Command,
+        how: Replay,
+    ) -> Result<Executed> {
+        let permission = command.kind().permission();
+        if !actor.role.may(permission) {
+            return Err(StoreError::Forbidden(permission));
+        }
+        let command = command.clone().with_checked_reason()?;
+        let writes = match how {
+            Replay::Hub => Writes::HUB,
+            Replay::Rebase => Writes::REBASE,
+        };
+        let executed = run(tx, actor, recorded, &command, &AlongWith::Nothing, writes).await?;
+        Ok(executed)
+    }
+}
+
+/// What a run writes besides the command's own effect.
+#[derive(Clone, Copy)]
+struct Writes {
+    audit: bool,
+    outbox: bool,
+}
+
+impl Writes {
+    const LOCAL: Writes = Writes {
+        audit: true,
+        outbox: true,
+    };
+    const HUB: Writes = Writes {
+        audit: true,
+        outbox: false,
+    };
+    const REBASE: Writes = Writes {
+        audit: false,
+        outbox: false,
+    };
+}
+
+/// The one body of every command run: the area's apply, the workstation state along with
+/// it, one audit row per record changed, the outbox row of its lab part.
+async fn run(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    recorded: &Recorded,
+    command: &Command,
+    along: &AlongWith,
+    writes: Writes,
+) -> Result<Executed> {
+    let kind = command.kind();
+    let ctx = Ctx {
+        actor,
+        now: recorded.recorded_at,
+        command_id: recorded.command_id,
+        device_id: &recorded.device_id,
+    };
+    let Applied {
+        change,
+        also,
+        resolved,
+    } = apply(&mut tx.tx, &ctx, command).await?;
+    apply_along(&mut tx.tx, &ctx, along).await?;
+    let entity_id = change.entity_id.clone();
+    if writes.audit {
         for change in std::iter::once(change).chain(also) {
-            head = Some(
+            tx.head = Some(
                 audit::append(
-                    &mut tx,
+                    &mut tx.tx,
                     &AuditEntry {
                         actor_id: actor.user_id,
                         actor_name: actor.username.clone(),
-                        at: now,
+                        at: recorded.recorded_at,
                         action: AuditAction::of_command(kind),
                         entity_type: change.entity_type,
                         entity_id: change.entity_id,
@@ -149,8 +263,8 @@ impl Store {
                         new_value: change.new,
                         reason: command.reason().map(str::to_owned),
                         context: AuditContext {
-                            device_id: self.device_id.clone(),
-                            command_id: Some(command_id),
+                            device_id: recorded.device_id.clone(),
+                            command_id: Some(recorded.command_id),
                             subject_user_id: change.subject_user_id,
                         },
                     },
@@ -158,28 +272,30 @@ impl Store {
                 .await?,
             );
         }
-        let head = head.ok_or_else(|| StoreError::Decode("no audit row written".into()))?;
-        outbox::append(
-            &mut tx,
-            &outbox::OutboxEntry {
-                command_id,
-                device_id: self.device_id.clone(),
-                recorded_at: now,
-                kind,
-                schema_version: COMMAND_SCHEMA_VERSION,
-                actor_id: actor.user_id,
-                command: recorded,
-            },
-        )
-        .await?;
-        let audit_seq = head.seq;
-        self.commit_audited(tx, head).await?;
-        Ok(Executed {
-            command_id,
-            audit_seq,
-            entity_id,
-        })
     }
+    let resolved = resolved.as_ref().unwrap_or(command);
+    if writes.outbox {
+        if let Some(lab_part) = resolved.lab_part() {
+            outbox::append(
+                &mut tx.tx,
+                &outbox::OutboxEntry {
+                    command_id: recorded.command_id,
+                    device_id: recorded.device_id.clone(),
+                    recorded_at: recorded.recorded_at,
+                    kind,
+                    schema_version: COMMAND_SCHEMA_VERSION,
+                    actor_id: actor.user_id,
+                    command: &lab_part,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(Executed {
+        command_id: recorded.command_id,
+        audit_seq: tx.head.as_ref().map_or(0, |h| h.seq),
+        entity_id,
+    })
 }
 
 async fn apply_along(conn: &mut SqliteConnection, ctx: &Ctx<'_>, along: &AlongWith) -> Result<()> {

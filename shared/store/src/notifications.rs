@@ -25,20 +25,24 @@ pub struct NotificationRecord {
     pub read_at: Option<DateTime<Utc>>,
 }
 
-pub(crate) async fn notify(
-    conn: &mut SqliteConnection,
-    now: DateTime<Utc>,
-    user_id: &str,
-    kind: &str,
-    message: &str,
-    entity_type: &str,
-    entity_id: &str,
-) -> Result<()> {
-    let id = Uuid::now_v7().to_string();
-    let at = format_utc(now);
+/// One notification to write. Inside a command, `id` is derived from the command's id
+/// (`aliquot_domain::derived_id`), so the hub's replay writes the same row.
+pub(crate) struct Notify<'a> {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub user_id: &'a str,
+    pub kind: &'a str,
+    pub message: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+}
+
+pub(crate) async fn notify(conn: &mut SqliteConnection, n: Notify<'_>) -> Result<()> {
+    let id = n.id.to_string();
+    let at = format_utc(n.at);
     sqlx::query!(
         "INSERT INTO notifications (id, user_id, kind, message, entity_type, entity_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        id, user_id, kind, message, entity_type, entity_id, at
+        id, n.user_id, n.kind, n.message, n.entity_type, n.entity_id, at
     )
     .execute(&mut *conn)
     .await?;

@@ -231,8 +231,8 @@ pub(crate) async fn issue_next(
     Ok((number, record.block.code_of(number)?))
 }
 
-/// Binds a code the caller gave (a scanned pre-printed label, or a number issued before
-/// and now replayed): it must belong to one of this workstation's blocks of `kinds`.
+/// Binds a code the caller gave (a scanned pre-printed label, or a code issued before and
+/// now replayed): it must belong to one of this workstation's blocks of `kinds`.
 pub(crate) async fn bind_given(
     conn: &mut SqliteConnection,
     device_id: &str,
@@ -241,13 +241,55 @@ pub(crate) async fn bind_given(
     code: &str,
 ) -> Result<i64> {
     numbering::verify_check_character(code)?;
+    bind(conn, device_id, kinds, site_id, |b| b.number_of(code))
+        .await?
+        .ok_or_else(|| {
+            DomainError::CodeNotIssued {
+                code: code.to_owned(),
+            }
+            .into()
+        })
+}
+
+/// Binds a participant number given with the command (replayed on the hub, or rebased):
+/// it must fall in one of the device's participant blocks for the site.
+pub(crate) async fn bind_participant_number(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    site_id: Uuid,
+    number: i64,
+) -> Result<i64> {
+    bind(
+        conn,
+        device_id,
+        &[BlockKind::Participant],
+        Some(site_id),
+        |b| (b.first..=b.last).contains(&number).then_some(number),
+    )
+    .await?
+    .ok_or_else(|| {
+        DomainError::CodeNotIssued {
+            code: numbering::participant_code(number),
+        }
+        .into()
+    })
+}
+
+/// The number `of` finds in one of the device's blocks of `kinds` (for `site`), moving a
+/// sequential block past it so it is never issued again.
+async fn bind(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    kinds: &[BlockKind],
+    site_id: Option<Uuid>,
+    of: impl Fn(&NumberBlock) -> Option<i64>,
+) -> Result<Option<i64>> {
     for record in all_blocks(conn).await? {
         let b = &record.block;
         if b.device_id != device_id || !kinds.contains(&b.kind) || b.site_id != site_id {
             continue;
         }
-        if let Some(number) = b.number_of(code) {
-            // Sequential blocks move past a bound number so it is never issued again.
+        if let Some(number) = of(b) {
             if b.kind != BlockKind::Preprinted && number >= b.next {
                 let next = number + 1;
                 let id = record.id.to_string();
@@ -259,13 +301,10 @@ pub(crate) async fn bind_given(
                 .execute(&mut *conn)
                 .await?;
             }
-            return Ok(number);
+            return Ok(Some(number));
         }
     }
-    Err(DomainError::CodeNotIssued {
-        code: code.to_owned(),
-    }
-    .into())
+    Ok(None)
 }
 
 pub(crate) async fn apply(
@@ -455,17 +494,7 @@ pub(crate) async fn apply(
                         .await?
                         .0
                 }
-                Some(n) => {
-                    let code = numbering::participant_code(*n);
-                    bind_given(
-                        conn,
-                        ctx.device_id,
-                        &[BlockKind::Participant],
-                        Some(*site_id),
-                        &code,
-                    )
-                    .await?
-                }
+                Some(n) => bind_participant_number(conn, ctx.device_id, *site_id, *n).await?,
             };
             if number < site.participant_range_start || number > site.participant_range_end {
                 return Err(
@@ -480,7 +509,10 @@ pub(crate) async fn apply(
             .fetch_one(&mut *conn)
             .await?;
             if taken > 0 {
-                return Err(DomainError::Taken(format!("participant number {number}")).into());
+                return Err(DomainError::CodeTaken {
+                    code: numbering::participant_code(number),
+                }
+                .into());
             }
             let id = participant_id.to_string();
             let site_text = site_id.to_string();

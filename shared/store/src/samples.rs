@@ -131,7 +131,10 @@ async fn insert_sample(conn: &mut SqliteConnection, ctx: &Ctx<'_>, s: NewSample<
         .fetch_one(&mut *conn)
         .await?;
     if taken > 0 {
-        return Err(DomainError::Taken(format!("sample code {}", s.code)).into());
+        return Err(DomainError::CodeTaken {
+            code: s.code.to_owned(),
+        }
+        .into());
     }
     let status = sample::initial_status(s.origin).as_str();
     let (id, kind) = (s.id.to_string(), s.sample_type.as_str());
@@ -562,12 +565,18 @@ pub(crate) async fn apply(
             for manager in managers {
                 notifications::notify(
                     conn,
-                    ctx.now,
-                    &manager,
-                    "discard_requested",
-                    &message,
-                    "discard_request",
-                    &id,
+                    notifications::Notify {
+                        id: aliquot_domain::derived_id(
+                            ctx.command_id,
+                            &format!("notify {manager}"),
+                        ),
+                        at: ctx.now,
+                        user_id: &manager,
+                        kind: "discard_requested",
+                        message: &message,
+                        entity_type: "discard_request",
+                        entity_id: &id,
+                    },
                 )
                 .await?;
             }
@@ -632,12 +641,18 @@ pub(crate) async fn apply(
             );
             notifications::notify(
                 conn,
-                ctx.now,
-                &r.requested_by,
-                "discard_decided",
-                &message,
-                "discard_request",
-                &id,
+                notifications::Notify {
+                    id: aliquot_domain::derived_id(
+                        ctx.command_id,
+                        &format!("notify {}", r.requested_by),
+                    ),
+                    at: ctx.now,
+                    user_id: &r.requested_by,
+                    kind: "discard_decided",
+                    message: &message,
+                    entity_type: "discard_request",
+                    entity_id: &id,
+                },
             )
             .await?;
             Ok(Change {

@@ -1,16 +1,21 @@
 //! Settings: typed values stored as JSON per key, changed only by the ChangeSettings command.
+//! The lab's settings live in `settings` (synced); the workstation's own in
+//! `workstation_settings` (never leave it).
 
 use crate::executor::{Applied, Change};
 use crate::{format_utc, Result, Store};
 use aliquot_domain::printing::{LabelKind, LabelStock};
-use aliquot_domain::settings::{Setting, Settings};
+use aliquot_domain::settings::{Setting, SettingScope, Settings};
 use aliquot_domain::{Actor, DomainError};
 use sqlx::SqliteConnection;
 
 pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<Settings> {
-    let rows = sqlx::query!("SELECT key, value FROM settings")
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query!(
+        r#"SELECT key AS "key!", value AS "value!" FROM settings
+           UNION ALL SELECT key, value FROM workstation_settings"#
+    )
+    .fetch_all(conn)
+    .await?;
     let mut settings = Settings::default();
     for row in rows {
         let value = serde_json::from_str(&row.value).unwrap_or(serde_json::Value::Null);
@@ -92,17 +97,30 @@ async fn change(
     let value = new.to_string();
     let at = format_utc(now);
     let by = actor.user_id.to_string();
-    sqlx::query!(
-        r#"INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
-           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
-                                           updated_by = excluded.updated_by"#,
-        key,
-        value,
-        at,
-        by
-    )
-    .execute(conn)
-    .await?;
+    match setting.scope() {
+        SettingScope::Lab => sqlx::query!(
+            r#"INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+               ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
+                                               updated_by = excluded.updated_by"#,
+            key,
+            value,
+            at,
+            by
+        )
+        .execute(conn)
+        .await?,
+        SettingScope::Workstation => sqlx::query!(
+            r#"INSERT INTO workstation_settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+               ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
+                                               updated_by = excluded.updated_by"#,
+            key,
+            value,
+            at,
+            by
+        )
+        .execute(conn)
+        .await?,
+    };
     Ok(Change {
         entity_type: "setting",
         entity_id: key.to_owned(),

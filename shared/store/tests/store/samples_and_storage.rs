@@ -569,7 +569,7 @@ async fn a_pre_printed_label_binds_once() {
                 .execute(&lab.desk, register(tubes(Some(code.clone()))))
                 .await
         ),
-        DomainError::Taken(format!("sample code {code}"))
+        DomainError::CodeTaken { code: code.clone() }
     );
     // A code that belongs to no block of this workstation.
     let foreign = sample_code("ZZ", 6, 1).unwrap();

@@ -1,0 +1,309 @@
+//! The wire format of every command kind, frozen by golden files: one JSON per kind, with
+//! the schema version it was written under. Commands wait in outboxes for days (a field
+//! event without network), so a change that would make a queued command read differently
+//! on the hub must fail here first. Such a change needs a new schema version and a reader
+//! for the old one, never an edit of these files.
+//!
+//! `UPDATE_GOLDEN=1 cargo test --workspace --test command_wire_format` writes files for new
+//! kinds only; it never overwrites one that exists.
+
+use aliquot_domain::command::*;
+use aliquot_domain::numbering::{BlockKind, NewBlock};
+use aliquot_domain::printing::{LabelStock, PrinterAddress, PrinterLanguage, PrinterSettings};
+use aliquot_domain::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
+use aliquot_domain::settings::Setting;
+use aliquot_domain::storage::{BoxLayout, FreezerKind, StorageTarget};
+use aliquot_domain::{Command, CommandKind, Role, COMMAND_SCHEMA_VERSION};
+use chrono::{NaiveDate, TimeZone, Utc};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n)
+}
+
+/// One example of each kind, every optional field given where the kind has one.
+/// Exhaustive: a new command kind does not compile until it has an example here.
+fn example(kind: CommandKind) -> Command {
+    let at = Utc.with_ymd_and_hms(2026, 11, 30, 14, 5, 9).unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".to_owned();
+    match kind {
+        CommandKind::CreateFirstAdmin => Command::CreateFirstAdmin {
+            user_id: id(1),
+            username: "admin".into(),
+            display_name: "Ada Admin".into(),
+            password_hash: hash,
+        },
+        CommandKind::CreateUser => Command::CreateUser {
+            user_id: id(2),
+            username: "tech1".into(),
+            display_name: "Tom Tech".into(),
+            role: Role::Technician,
+            password_hash: hash,
+        },
+        CommandKind::ChangeRole => Command::ChangeRole {
+            user_id: id(2),
+            role: Role::LabManager,
+            reason: "promoted".into(),
+        },
+        CommandKind::DeactivateUser => Command::DeactivateUser {
+            user_id: id(2),
+            reason: "left the lab".into(),
+        },
+        CommandKind::ChangePassword => Command::ChangePassword {
+            password_hash: hash,
+        },
+        CommandKind::IssuePasswordReset => Command::IssuePasswordReset {
+            user_id: id(2),
+            reset_id: id(3),
+            token_hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            expires_at: at,
+            reason: "forgot it".into(),
+        },
+        CommandKind::RedeemPasswordReset => Command::RedeemPasswordReset {
+            token_hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            password_hash: hash,
+        },
+        CommandKind::ChangeSettings => Command::ChangeSettings {
+            settings: vec![
+                Setting::LabName("North Biobank".into()),
+                Setting::DisplayTimezone("Europe/Paris".into()),
+                Setting::StandardKit(Some(id(20))),
+            ],
+            reason: "new lab name".into(),
+        },
+        CommandKind::CreateSite => Command::CreateSite {
+            site_id: id(10),
+            code: "NORTH".into(),
+            name: "North clinic".into(),
+            participant_range_start: 10_000,
+            participant_range_end: 19_999,
+        },
+        CommandKind::UpdateSite => Command::UpdateSite {
+            site_id: id(10),
+            name: Some("North hospital".into()),
+            participant_range_start: Some(10_000),
+            participant_range_end: Some(29_999),
+            reason: "more participants".into(),
+        },
+        CommandKind::AssignNumberBlock => Command::AssignNumberBlock {
+            block_id: id(11),
+            block: NewBlock {
+                kind: BlockKind::Sample,
+                device_id: id(99).to_string(),
+                site_id: None,
+                prefix: "AB".into(),
+                digits: 6,
+                first: 1,
+                last: 5_000,
+            },
+            reason: "desk 2".into(),
+        },
+        CommandKind::RegisterParticipant => Command::RegisterParticipant {
+            participant_id: id(12),
+            site_id: id(10),
+            number: Some(10_001),
+            external_id: Some("EXT-1".into()),
+            consent: ConsentStatus::Given,
+            consent_date: day,
+            sex: Some(Sex::Female),
+            birth_year: Some(1970),
+        },
+        CommandKind::RecordConsent => Command::RecordConsent {
+            participant_id: id(12),
+            consent: ConsentStatus::Withdrawn,
+            consent_date: day,
+            reason: "phoned the desk".into(),
+        },
+        CommandKind::CreateFieldEvent => Command::CreateFieldEvent {
+            event_id: id(13),
+            site_id: id(10),
+            name: "Market day".into(),
+            date: day,
+            coordinator_id: id(2),
+        },
+        CommandKind::CheckInParticipant => Command::CheckInParticipant {
+            event_id: id(13),
+            participant_id: id(12),
+        },
+        CommandKind::CreateKitTemplate => Command::CreateKitTemplate {
+            template_id: id(20),
+            name: "Standard".into(),
+            items: vec![KitItem {
+                sample_type: SampleType::WholeBlood,
+                count: 2,
+                volume_ul: Some(500),
+            }],
+        },
+        CommandKind::RegisterKit => Command::RegisterKit {
+            registration_id: id(21),
+            participant_id: id(12),
+            template_id: id(20),
+            event_id: Some(id(13)),
+            collected_at: at,
+            collector: "Nurse Jo".into(),
+            tubes: vec![
+                NewTube {
+                    sample_id: id(30),
+                    code: Some("AB000001X".into()),
+                },
+                NewTube {
+                    sample_id: id(31),
+                    code: Some("AB000002Y".into()),
+                },
+            ],
+        },
+        CommandKind::TransitionSample => Command::TransitionSample {
+            sample_id: id(30),
+            expected: SampleStatus::Received,
+            to: SampleStatus::Processing,
+            reason: Some("spun".into()),
+        },
+        CommandKind::CreateAliquots => Command::CreateAliquots {
+            parent_id: id(30),
+            children: vec![NewAliquot {
+                sample_id: id(32),
+                code: Some("AB000003Z".into()),
+                sample_type: SampleType::Serum,
+                volume_ul: 250,
+            }],
+        },
+        CommandKind::RequestDiscard => Command::RequestDiscard {
+            request_id: id(40),
+            sample_id: id(31),
+            reason: "haemolysed".into(),
+        },
+        CommandKind::DecideDiscard => Command::DecideDiscard {
+            request_id: id(40),
+            approve: true,
+            reason: "agreed".into(),
+        },
+        CommandKind::CreateFreezer => Command::CreateFreezer {
+            freezer_id: id(50),
+            name: "Freezer 1".into(),
+            location: "Room 12".into(),
+            freezer_kind: FreezerKind::UltraLow,
+            temperature_c: -80,
+        },
+        CommandKind::CreateRack => Command::CreateRack {
+            rack_id: id(51),
+            freezer_id: id(50),
+            name: "Rack A".into(),
+        },
+        CommandKind::CreateBox => Command::CreateBox {
+            box_id: id(52),
+            rack_id: id(51),
+            name: "Box 1".into(),
+            barcode: "BX0001".into(),
+            box_type: "cryobox 9x9".into(),
+            layout: BoxLayout::Grid {
+                rows: 9,
+                columns: 9,
+            },
+        },
+        CommandKind::MoveBox => Command::MoveBox {
+            box_id: id(52),
+            rack_id: id(53),
+            reason: "rack full".into(),
+        },
+        CommandKind::VoidStorage => Command::VoidStorage {
+            target: StorageTarget::Box(id(52)),
+            reason: "cracked".into(),
+        },
+        CommandKind::PlaceSamples => Command::PlaceSamples {
+            box_id: id(52),
+            tubes: vec![TubePlacement {
+                sample_id: id(30),
+                position: Some("A1".into()),
+            }],
+            source: PlacementSource::Scan,
+            receive: true,
+        },
+        CommandKind::ReceiveSamples => Command::ReceiveSamples {
+            sample_ids: vec![id(30), id(31)],
+        },
+        CommandKind::CheckOutSamples => Command::CheckOutSamples {
+            sample_ids: vec![id(30)],
+            reason: "assay".into(),
+        },
+        CommandKind::CheckInSamples => Command::CheckInSamples {
+            sample_ids: vec![id(30)],
+        },
+        CommandKind::ConfigurePrinter => Command::ConfigurePrinter {
+            printer: PrinterSettings {
+                name: "Desk Zebra".into(),
+                address: PrinterAddress::Tcp {
+                    host: "10.0.0.5".into(),
+                    port: 9100,
+                },
+                language: PrinterLanguage::Zpl,
+                dpi: 300,
+                stock: LabelStock::Cryovial,
+                darkness: Some(20),
+            },
+        },
+        CommandKind::QueuePrint => Command::QueuePrint {
+            job_id: id(60),
+            printer: "Desk Zebra".into(),
+            template: "cryovial".into(),
+            subject: "kit".into(),
+            records: vec![id(21)],
+            copies: 1,
+            payload: "^XA^FDAB000001X^FS^XZ".into(),
+            reprint_of: Some(id(59)),
+            reason: Some("smudged".into()),
+        },
+        CommandKind::MarkNotificationRead => Command::MarkNotificationRead {
+            notification_id: id(70),
+        },
+    }
+}
+
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/commands")
+}
+
+fn wire(command: &Command) -> serde_json::Value {
+    serde_json::json!({
+        "schema_version": COMMAND_SCHEMA_VERSION,
+        "command": command,
+    })
+}
+
+#[test]
+fn every_command_kind_reads_and_writes_as_its_golden_file() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    for &kind in CommandKind::ALL {
+        let command = example(kind);
+        assert_eq!(command.kind(), kind);
+        let path = golden_dir().join(format!("{}.json", kind.as_str()));
+        if update && !path.exists() {
+            let text = serde_json::to_string_pretty(&wire(&command)).unwrap() + "\n";
+            std::fs::write(&path, text).unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "{kind:?} has no golden file {}; run with UPDATE_GOLDEN=1 to write it",
+                path.display()
+            )
+        });
+        let stored: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            stored["schema_version"], COMMAND_SCHEMA_VERSION,
+            "{kind:?}: the schema version changed; queued commands of the old version need a reader"
+        );
+        // What a queued command of this kind says is still read the same...
+        let read: Command = serde_json::from_value(stored["command"].clone())
+            .unwrap_or_else(|e| panic!("{kind:?}: a queued command no longer reads: {e}"));
+        assert_eq!(read, command, "{kind:?} reads differently");
+        // ...and is still written the same.
+        assert_eq!(wire(&command), stored, "{kind:?} is written differently");
+    }
+    let files = std::fs::read_dir(golden_dir()).unwrap().count();
+    assert_eq!(
+        files,
+        CommandKind::ALL.len(),
+        "a golden file without a command kind"
+    );
+}

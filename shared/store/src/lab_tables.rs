@@ -1,0 +1,150 @@
+//! The lab's tables: the rows lab commands change, the same on the hub and on every
+//! workstation once synced. Everything else in a workstation's database (its identity,
+//! sessions, audit chain, outbox, printers, print jobs, its own settings) is its own and is
+//! never sent anywhere.
+//!
+//! Rows travel between databases as JSON objects of their columns ("row images"), read and
+//! written here with the column lists SQLite reports, so a migration that adds a column
+//! needs no change in this module.
+
+use crate::{Result, StoreError};
+use sha2::{Digest, Sha256};
+use sqlx::{Row, SqliteConnection};
+
+/// One lab table and the columns of its primary key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabTable {
+    pub name: &'static str,
+    pub key: &'static [&'static str],
+    /// The rows of the table that are the workstation's own, when some are: they are
+    /// left out of row images and digests.
+    pub local_rows: Option<&'static str>,
+}
+
+const fn lab(name: &'static str, key: &'static [&'static str]) -> LabTable {
+    LabTable {
+        name,
+        key,
+        local_rows: None,
+    }
+}
+
+/// Parents before children, so row images apply in this order without breaking a
+/// foreign key.
+#[rustfmt::skip]
+pub const LAB_TABLES: &[LabTable] = &[
+    lab("users", &["id"]),
+    lab("password_resets", &["id"]),
+    lab("settings", &["key"]),
+    lab("sites", &["id"]),
+    lab("number_blocks", &["id"]),
+    lab("participants", &["id"]),
+    lab("field_events", &["id"]),
+    lab("event_check_ins", &["event_id", "participant_id"]),
+    lab("kit_templates", &["id"]),
+    lab("kit_registrations", &["id"]),
+    lab("samples", &["id"]),
+    lab("sample_status_history", &["seq"]),
+    lab("discard_requests", &["id"]),
+    lab("freezers", &["id"]),
+    lab("racks", &["id"]),
+    lab("boxes", &["id"]),
+    lab("placements", &["sample_id"]),
+    lab("placement_history", &["seq"]),
+    lab("box_moves", &["seq"]),
+    // The alarm of a workstation's own audit check is about that workstation alone.
+    LabTable {
+        name: "notifications",
+        key: &["id"],
+        local_rows: Some("kind = 'audit_chain_alarm'"),
+    },
+];
+
+pub fn lab_table(name: &str) -> Option<&'static LabTable> {
+    LAB_TABLES.iter().find(|t| t.name == name)
+}
+
+/// The table's columns, in their declared order.
+pub(crate) async fn columns(conn: &mut SqliteConnection, table: &LabTable) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
+        .bind(table.name)
+        .fetch_all(conn)
+        .await?;
+    let columns: Vec<String> = rows.iter().map(|r| r.get::<String, _>(0)).collect();
+    if columns.is_empty() {
+        return Err(StoreError::Decode(format!("no table {}", table.name)));
+    }
+    Ok(columns)
+}
+
+/// `json_object('a', a, 'b', b, …)` over the columns, for reading row images in SQL.
+pub(crate) fn json_object_sql(columns: &[String], prefix: &str) -> String {
+    let pairs: Vec<String> = columns
+        .iter()
+        .map(|c| format!("'{c}', {prefix}\"{c}\""))
+        .collect();
+    format!("json_object({})", pairs.join(", "))
+}
+
+/// Every row of a lab table as a row image, in primary-key order.
+pub async fn row_images(
+    conn: &mut SqliteConnection,
+    table: &LabTable,
+) -> Result<Vec<serde_json::Value>> {
+    let columns = columns(conn, table).await?;
+    let sql = format!(
+        "SELECT {} FROM \"{}\" WHERE NOT ({}) ORDER BY {}",
+        json_object_sql(&columns, ""),
+        table.name,
+        table.local_rows.unwrap_or("FALSE"),
+        table.key.join(", ")
+    );
+    let rows = sqlx::query(&sql).fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            serde_json::from_str(&r.get::<String, _>(0))
+                .map_err(|e| StoreError::Decode(format!("row image of {}: {e}", table.name)))
+        })
+        .collect()
+}
+
+/// A table's size and a digest of its rows, in primary-key order: two copies of a table
+/// hold the same rows exactly when both agree.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TableDigest {
+    pub table: String,
+    pub rows: i64,
+    pub digest: String,
+}
+
+pub async fn table_digest(conn: &mut SqliteConnection, table: &LabTable) -> Result<TableDigest> {
+    let images = row_images(conn, table).await?;
+    let mut hasher = Sha256::new();
+    for image in &images {
+        hasher.update(image.to_string().as_bytes());
+        hasher.update(b"\n");
+    }
+    Ok(TableDigest {
+        table: table.name.to_owned(),
+        rows: images.len() as i64,
+        digest: hex::encode(hasher.finalize()),
+    })
+}
+
+impl crate::Store {
+    /// The digest of every lab table, in [`LAB_TABLES`] order.
+    pub async fn lab_digests(&self) -> Result<Vec<TableDigest>> {
+        let mut conn = self.pool.acquire().await?;
+        let mut out = Vec::with_capacity(LAB_TABLES.len());
+        for table in LAB_TABLES {
+            out.push(table_digest(&mut conn, table).await?);
+        }
+        Ok(out)
+    }
+
+    /// Every row image of one lab table (tests and the convergence check compare these).
+    pub async fn lab_rows(&self, table: &LabTable) -> Result<Vec<serde_json::Value>> {
+        let mut conn = self.pool.acquire().await?;
+        row_images(&mut conn, table).await
+    }
+}
