@@ -108,15 +108,10 @@ pub async fn row_images(
         .collect()
 }
 
+pub use aliquot_sync::TableDigest;
+
 /// A table's size and a digest of its rows, in primary-key order: two copies of a table
 /// hold the same rows exactly when both agree.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TableDigest {
-    pub table: String,
-    pub rows: i64,
-    pub digest: String,
-}
-
 pub async fn table_digest(conn: &mut SqliteConnection, table: &LabTable) -> Result<TableDigest> {
     let images = row_images(conn, table).await?;
     let mut hasher = Sha256::new();

@@ -1,0 +1,168 @@
+//! What travels between a workstation and the hub. JSON over HTTPS; every request names
+//! the protocol version it speaks.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// The protocol this build speaks. The hub refuses a request of a version it does not
+/// know, with `protocol_unsupported`, before reading anything else.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// At most this many commands go in one push; the rest wait for the next.
+pub const MAX_PUSH_BATCH: usize = 500;
+
+/// At most this many row changes come in one pull page (a page may hold more when one
+/// hub transaction changed more rows: pages are cut only between transactions).
+pub const MAX_PULL_PAGE: i64 = 5_000;
+
+/// One command as it leaves a workstation's outbox, with everything its replay needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushedCommand {
+    /// The device's outbox sequence: 1, 2, 3 … with no gap.
+    pub seq: i64,
+    pub command_id: Uuid,
+    pub recorded_at: DateTime<Utc>,
+    pub actor_id: Uuid,
+    pub kind: String,
+    pub schema_version: i64,
+    /// The command, as the outbox holds it (`aliquot_domain::Command` in JSON).
+    pub payload: serde_json::Value,
+}
+
+impl PushedCommand {
+    /// What makes two deliveries "the same command": a resend carries the same hash, a
+    /// different command under a reused id does not.
+    pub fn payload_hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        for part in [
+            self.kind.as_str(),
+            &self.schema_version.to_string(),
+            &self
+                .recorded_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            &self.actor_id.to_string(),
+            &self.payload.to_string(),
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0u8]);
+        }
+        hex::encode(hasher.finalize())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub protocol: u32,
+    pub commands: Vec<PushedCommand>,
+}
+
+/// How the hub decided one command. Stored with its claim, so a resend gets the same
+/// answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Executed; its effects carry this change number in the hub's feed.
+    Applied { change: i64 },
+    /// Refused by a rule of the lab. The device's sequence moved past it, so nothing
+    /// after it waits; the technician sees it in Sync issues.
+    Rejected {
+        reason_code: String,
+        details: serde_json::Value,
+        message: String,
+    },
+    /// Not decided: kept for an administrator's review (the device's audit chain broke).
+    Held { why: String },
+}
+
+/// The answer for one pushed command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandResult {
+    pub seq: i64,
+    pub command_id: Uuid,
+    pub outcome: Outcome,
+    /// This answer is the one stored when the command first arrived (a resend).
+    #[serde(default)]
+    pub duplicate: bool,
+}
+
+/// Why the hub stopped reading a batch before its end. The commands after the stop are
+/// not decided; the workstation sends them again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stop", rename_all = "snake_case")]
+pub enum Stopped {
+    /// A gap: the hub expects this sequence number next.
+    OutOfOrder { expected_seq: i64 },
+    /// The hub could not decide now (its database, its disk); nothing was refused.
+    RetryLater { why: String },
+    /// A command of a kind or schema version this hub does not know: the hub needs an
+    /// update before it can decide it, and nothing after it is read meanwhile.
+    UpgradeHub { kind: String, schema_version: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<CommandResult>,
+    pub stopped: Option<Stopped>,
+    /// The device's last decided sequence number on the hub.
+    pub last_seq: i64,
+}
+
+/// One row change in the hub's feed: the row's whole image after the change, or `None`
+/// when the row was removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowChange {
+    pub change: i64,
+    pub table: String,
+    pub key: serde_json::Value,
+    pub row: Option<serde_json::Value>,
+}
+
+/// A table's size and the digest of its rows at a cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableDigest {
+    pub table: String,
+    pub rows: i64,
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<RowChange>,
+    /// Store this with the applied page; the next pull starts here.
+    pub next_cursor: i64,
+    pub has_more: bool,
+    /// The calling device's commands decided at or before `next_cursor` (their effects,
+    /// or their absence when refused, are in the pages up to it), so a workstation whose
+    /// push answer was lost still learns each outcome.
+    pub decided: Vec<CommandResult>,
+    /// Every lab table's digest at `next_cursor`, sent with the last page.
+    pub digests: Option<Vec<TableDigest>>,
+}
+
+/// Exchanges a one-time enrollment code for a device credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    pub protocol: u32,
+    pub code: String,
+    pub device_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_name: String,
+    /// Shown once; the hub keeps only its hash.
+    pub credential: String,
+    pub hub_id: String,
+}
+
+/// A refusal from the hub, in the core's one error shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubError {
+    pub code: String,
+    pub message: String,
+}
