@@ -212,6 +212,31 @@ pub fn transition(
     }
 }
 
+/// What a technician's status change does on the current status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionStep {
+    /// The sample moves from `expected` to `to`.
+    Change,
+    /// The sample is already at `to` (another workstation made the same change first):
+    /// nothing to do, and nothing refused.
+    AlreadyThere,
+}
+
+/// A technician's status change as compare-and-set: applied from the status they saw,
+/// a no-op when someone already made the same change, and refused as stale otherwise
+/// (they decide again on the current status).
+pub fn transition_intent(
+    expected: SampleStatus,
+    current: SampleStatus,
+    to: SampleStatus,
+    via: Via,
+) -> Result<TransitionStep, DomainError> {
+    if current == to && expected != current && VALID_TRANSITIONS.contains(&(expected, to, via)) {
+        return Ok(TransitionStep::AlreadyThere);
+    }
+    transition(expected, current, to, via).map(|()| TransitionStep::Change)
+}
+
 /// What scanning a tube at receiving finds, decided before the batch is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -387,6 +412,54 @@ pub fn time_out_after_check_in(
 
 #[cfg(test)]
 mod tests {
+
+    use rstest::rstest;
+
+    // expected (what the technician saw), current (on the hub), to → step or refusal
+    #[rstest]
+    #[case::as_seen(
+        SampleStatus::Received,
+        SampleStatus::Received,
+        SampleStatus::Processing,
+        Ok(TransitionStep::Change)
+    )]
+    #[case::someone_did_the_same(
+        SampleStatus::Received,
+        SampleStatus::Processing,
+        SampleStatus::Processing,
+        Ok(TransitionStep::AlreadyThere)
+    )]
+    #[case::someone_did_otherwise(
+        SampleStatus::Received,
+        SampleStatus::Stored,
+        SampleStatus::Processing,
+        Err("stale_state")
+    )]
+    #[case::not_a_path(
+        SampleStatus::Received,
+        SampleStatus::Received,
+        SampleStatus::Collected,
+        Err("invalid_transition")
+    )]
+    // Already at `to`, but `to` is no step from what they saw: still stale.
+    #[case::there_by_no_path(
+        SampleStatus::Collected,
+        SampleStatus::Processing,
+        SampleStatus::Processing,
+        Err("stale_state")
+    )]
+    fn a_status_change_is_compare_and_set(
+        #[case] expected: SampleStatus,
+        #[case] current: SampleStatus,
+        #[case] to: SampleStatus,
+        #[case] outcome: Result<TransitionStep, &str>,
+    ) {
+        assert_eq!(
+            transition_intent(expected, current, to, Via::Manual).map_err(|e| e.reason_code()),
+            outcome
+        );
+    }
+
     use super::*;
 
     /// Every (from, to, via) combination: valid exactly when it is in the table, and the

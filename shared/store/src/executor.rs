@@ -127,6 +127,43 @@ impl WriteTx {
     pub fn conn(&mut self) -> &mut SqliteConnection {
         &mut self.tx
     }
+
+    /// Marks a point to undo back to: one command of a batch the hub decides in one
+    /// transaction, so a refused command leaves nothing while the others stay.
+    pub async fn savepoint(&mut self) -> Result<Savepoint> {
+        sqlx::query("SAVEPOINT command")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(Savepoint {
+            head: self.head.clone(),
+        })
+    }
+
+    /// Keeps everything since the savepoint.
+    pub async fn release(&mut self, _savepoint: Savepoint) -> Result<()> {
+        sqlx::query("RELEASE command")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Undoes everything since the savepoint, audit entries included.
+    pub async fn rollback_to(&mut self, savepoint: Savepoint) -> Result<()> {
+        sqlx::query("ROLLBACK TO command")
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("RELEASE command")
+            .execute(&mut *self.tx)
+            .await?;
+        self.head = savepoint.head;
+        Ok(())
+    }
+}
+
+/// A point inside a [`WriteTx`] to undo back to.
+#[must_use]
+pub struct Savepoint {
+    head: Option<ChainPoint>,
 }
 
 impl Store {

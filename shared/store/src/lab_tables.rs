@@ -16,9 +16,9 @@ use sqlx::{Row, SqliteConnection};
 pub struct LabTable {
     pub name: &'static str,
     pub key: &'static [&'static str],
-    /// The rows of the table that are the workstation's own, when some are: they are
-    /// left out of row images and digests.
-    pub local_rows: Option<&'static str>,
+    /// The rows of the table that are the workstation's own, when some are (a column and
+    /// the value that marks them): they are left out of row images, digests and the feed.
+    pub local_rows: Option<(&'static str, &'static str)>,
 }
 
 const fn lab(name: &'static str, key: &'static [&'static str]) -> LabTable {
@@ -56,16 +56,33 @@ pub const LAB_TABLES: &[LabTable] = &[
     LabTable {
         name: "notifications",
         key: &["id"],
-        local_rows: Some("kind = 'audit_chain_alarm'"),
+        local_rows: Some(("kind", "audit_chain_alarm")),
     },
 ];
+
+impl LabTable {
+    /// An SQL condition true of the rows that are the lab's (`prefix` is `NEW.` or `OLD.`
+    /// inside a trigger).
+    pub fn shared_rows_sql(&self, prefix: &str) -> String {
+        match self.local_rows {
+            None => "TRUE".to_owned(),
+            Some((column, value)) => format!("{prefix}\"{column}\" IS NOT '{value}'"),
+        }
+    }
+
+    /// `json_object` of the primary key's columns.
+    pub fn key_sql(&self, prefix: &str) -> String {
+        let columns: Vec<String> = self.key.iter().map(|c| (*c).to_owned()).collect();
+        json_object_sql(&columns, prefix)
+    }
+}
 
 pub fn lab_table(name: &str) -> Option<&'static LabTable> {
     LAB_TABLES.iter().find(|t| t.name == name)
 }
 
 /// The table's columns, in their declared order.
-pub(crate) async fn columns(conn: &mut SqliteConnection, table: &LabTable) -> Result<Vec<String>> {
+pub async fn columns(conn: &mut SqliteConnection, table: &LabTable) -> Result<Vec<String>> {
     let rows = sqlx::query("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
         .bind(table.name)
         .fetch_all(conn)
@@ -78,7 +95,7 @@ pub(crate) async fn columns(conn: &mut SqliteConnection, table: &LabTable) -> Re
 }
 
 /// `json_object('a', a, 'b', b, …)` over the columns, for reading row images in SQL.
-pub(crate) fn json_object_sql(columns: &[String], prefix: &str) -> String {
+pub fn json_object_sql(columns: &[String], prefix: &str) -> String {
     let pairs: Vec<String> = columns
         .iter()
         .map(|c| format!("'{c}', {prefix}\"{c}\""))
@@ -93,10 +110,10 @@ pub async fn row_images(
 ) -> Result<Vec<serde_json::Value>> {
     let columns = columns(conn, table).await?;
     let sql = format!(
-        "SELECT {} FROM \"{}\" WHERE NOT ({}) ORDER BY {}",
+        "SELECT {} FROM \"{}\" WHERE {} ORDER BY {}",
         json_object_sql(&columns, ""),
         table.name,
-        table.local_rows.unwrap_or("FALSE"),
+        table.shared_rows_sql(""),
         table.key.join(", ")
     );
     let rows = sqlx::query(&sql).fetch_all(conn).await?;

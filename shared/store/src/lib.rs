@@ -23,7 +23,7 @@ pub mod storage;
 pub mod users;
 
 pub use db::{default_data_dir, BackupReport, DB_FILE_NAME};
-pub use executor::{AlongWith, Executed, Recorded, Replay, WriteTx};
+pub use executor::{AlongWith, Executed, Recorded, Replay, Savepoint, WriteTx};
 pub use password::{hash_password, verify_password, PASSWORD_PARAMS};
 
 use aliquot_domain::{Clock, DomainError, Permission};

@@ -415,13 +415,20 @@ pub(crate) async fn apply(
         } => {
             let reason = reason.as_deref().map(validate_reason).transpose()?;
             let s = load_sample(conn, *sample_id).await?;
-            sample::transition(*expected, s.status, *to, Via::Manual)?;
-            set_status(conn, ctx, &s, *to, Via::Manual, reason.as_deref()).await?;
+            let step = sample::transition_intent(*expected, s.status, *to, Via::Manual)?;
+            if step == sample::TransitionStep::Change {
+                set_status(conn, ctx, &s, *to, Via::Manual, reason.as_deref()).await?;
+            }
             Ok(Change {
                 entity_type: "sample",
                 entity_id: s.code,
                 old: Some(json!({"status": s.status.as_str()})),
-                new: Some(json!({"status": to.as_str()})),
+                // Someone made the same change first: recorded, nothing changed.
+                new: Some(if step == sample::TransitionStep::AlreadyThere {
+                    json!({"status": to.as_str(), "already": true})
+                } else {
+                    json!({"status": to.as_str()})
+                }),
                 subject_user_id: None,
             }
             .into())

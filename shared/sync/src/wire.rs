@@ -57,6 +57,8 @@ impl PushedCommand {
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     pub protocol: u32,
+    /// The pushing workstation; it must be the one the credential belongs to.
+    pub device_id: String,
     pub commands: Vec<PushedCommand>,
 }
 

@@ -1,0 +1,539 @@
+//! The hub's SQL, all of it: its own tables (devices, enrollment codes, claims, the change
+//! counter and feed), the feed's triggers on the lab tables, and the reads of a pull.
+//! Nothing outside this module writes SQL or assumes SQLite, so a PostgreSQL backend
+//! replaces this module alone. Lab rows themselves change only through the shared
+//! executor (`aliquot_store::Store::replay`).
+
+use crate::HubFailure;
+use aliquot_domain::{Actor, Role};
+use aliquot_store::lab_tables::{self, LAB_TABLES};
+use aliquot_sync::plan::Claim;
+use aliquot_sync::{CommandResult, Outcome, RowChange, TableDigest};
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+const MIGRATIONS: &[(i64, &str)] = &[(1001, include_str!("../migrations/1001_hub.sql"))];
+
+type Result<T> = std::result::Result<T, HubFailure>;
+
+fn utc(at: DateTime<Utc>) -> String {
+    aliquot_domain::audit::format_utc(at)
+}
+
+fn parse_utc(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| HubFailure::internal(format!("stored time {s:?}: {e}")))
+}
+
+/// Applies the hub's own migrations (the lab's come with the store).
+pub async fn migrate(pool: &SqlitePool) -> Result<()> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS hub_schema (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM hub_schema")
+        .fetch_one(&mut *tx)
+        .await?;
+    for (version, sql) in MIGRATIONS {
+        if *version > current {
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO hub_schema (version, applied_at) VALUES (?1, ?2)")
+                .bind(version)
+                .bind(utc(Utc::now()))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// (Re)installs the feed's triggers on every lab table, from the columns SQLite reports,
+/// so a migration that adds a column is followed at the next start. Each trigger refuses
+/// a lab row change outside a hub change (one that did not take its change number), so
+/// no write can slip past the feed.
+pub async fn install_feed_triggers(pool: &SqlitePool) -> Result<()> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    for table in LAB_TABLES {
+        let columns = lab_tables::columns(&mut tx, table).await?;
+        let name = table.name;
+        for (event, image, key_of, row) in [
+            ("INSERT", "NEW.", "NEW.", true),
+            ("UPDATE", "NEW.", "NEW.", true),
+            ("DELETE", "OLD.", "OLD.", false),
+        ] {
+            let trigger = format!("hub_feed_{name}_{}", event.to_lowercase());
+            sqlx::query(&format!("DROP TRIGGER IF EXISTS {trigger}"))
+                .execute(&mut *tx)
+                .await?;
+            let row_sql = if row {
+                lab_tables::json_object_sql(&columns, image)
+            } else {
+                "NULL".to_owned()
+            };
+            let sql = format!(
+                "CREATE TRIGGER {trigger} AFTER {event} ON \"{name}\" WHEN {shared}
+                 BEGIN
+                   SELECT RAISE(ABORT, 'lab rows change only inside a hub change')
+                     WHERE (SELECT open FROM hub_counter) = 0;
+                   INSERT INTO hub_changes (change, tbl, key, row)
+                   VALUES ((SELECT value FROM hub_counter), '{name}', {key}, {row_sql});
+                 END",
+                shared = table.shared_rows_sql(key_of),
+                key = table.key_sql(key_of),
+            );
+            sqlx::query(&sql).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes the next change number for the transaction (and opens it for lab row changes).
+pub async fn begin_change(conn: &mut SqliteConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"UPDATE hub_counter SET value = value + 1, open = 1 WHERE singleton = 1 RETURNING value AS "value!: i64""#
+    )
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Closes the transaction's change before it commits.
+pub async fn end_change(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query!("UPDATE hub_counter SET open = 0 WHERE singleton = 1")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// An enrolled workstation, as the hub knows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Device {
+    pub device_id: String,
+    pub name: String,
+    pub enrolled_at: String,
+    pub revoked_at: Option<String>,
+    pub revoked_why: Option<String>,
+    pub last_seq: i64,
+    pub last_seen_at: Option<String>,
+}
+
+pub async fn create_enrollment(
+    pool: &SqlitePool,
+    code_hash: &str,
+    name: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    let (now, expires) = (utc(now), utc(expires_at));
+    sqlx::query!(
+        "INSERT INTO hub_enrollments (code_hash, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        code_hash,
+        name,
+        now,
+        expires
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Uses a one-time code: valid, unused, unexpired, for a device id not enrolled yet.
+/// Returns the device's name.
+pub async fn redeem_enrollment(
+    pool: &SqlitePool,
+    code_hash: &str,
+    device_id: &str,
+    credential_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let row = sqlx::query!(
+        "SELECT name, expires_at, used_at FROM hub_enrollments WHERE code_hash = ?1",
+        code_hash
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Err(HubFailure::unauthorized(
+            "enrollment_invalid",
+            "this enrollment code is not valid; ask the hub's administrator for a new one",
+        ));
+    };
+    if row.used_at.is_some() {
+        return Err(HubFailure::unauthorized(
+            "enrollment_used",
+            "this enrollment code was used already; each code enrolls one workstation",
+        ));
+    }
+    if parse_utc(&row.expires_at)? <= now {
+        return Err(HubFailure::unauthorized(
+            "enrollment_expired",
+            "this enrollment code has expired; ask the hub's administrator for a new one",
+        ));
+    }
+    let known = sqlx::query_scalar!(
+        "SELECT COUNT(*) FROM hub_devices WHERE device_id = ?1",
+        device_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if known > 0 {
+        return Err(HubFailure::conflict(
+            "device_enrolled",
+            "this workstation is enrolled already (or was revoked); a revoked workstation \
+             is set up again with a new data directory",
+        ));
+    }
+    let at = utc(now);
+    sqlx::query!(
+        "UPDATE hub_enrollments SET used_at = ?1, used_by = ?2 WHERE code_hash = ?3",
+        at,
+        device_id,
+        code_hash
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO hub_devices (device_id, name, credential_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+        device_id,
+        row.name,
+        credential_hash,
+        at
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row.name)
+}
+
+/// The device a credential belongs to, if it is one and not revoked.
+pub async fn device_by_credential(pool: &SqlitePool, credential_hash: &str) -> Result<Device> {
+    let device = sqlx::query_as!(
+        Device,
+        r#"SELECT device_id AS "device_id!", name, enrolled_at, revoked_at, revoked_why, last_seq, last_seen_at
+           FROM hub_devices WHERE credential_hash = ?1"#,
+        credential_hash
+    )
+    .fetch_optional(pool)
+    .await?;
+    match device {
+        None => Err(HubFailure::unauthorized(
+            "unknown_device",
+            "the hub does not know this workstation's credential; enroll it again",
+        )),
+        Some(d) if d.revoked_at.is_some() => Err(HubFailure::unauthorized(
+            "device_revoked",
+            "this workstation's access to the hub was revoked; its unsent work stays on it",
+        )),
+        Some(d) => Ok(d),
+    }
+}
+
+pub async fn devices(pool: &SqlitePool) -> Result<Vec<Device>> {
+    Ok(sqlx::query_as!(
+        Device,
+        r#"SELECT device_id AS "device_id!", name, enrolled_at, revoked_at, revoked_why, last_seq, last_seen_at
+           FROM hub_devices ORDER BY enrolled_at, device_id"#
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn revoke(
+    pool: &SqlitePool,
+    device_id: &str,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let at = utc(now);
+    let changed = sqlx::query!(
+        "UPDATE hub_devices SET revoked_at = ?1, revoked_why = ?2 WHERE device_id = ?3 AND revoked_at IS NULL",
+        at,
+        why,
+        device_id
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(HubFailure::not_found(
+            "no enrolled, unrevoked workstation has this id",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn touch_device(pool: &SqlitePool, device_id: &str, now: DateTime<Utc>) -> Result<()> {
+    let at = utc(now);
+    sqlx::query!(
+        "UPDATE hub_devices SET last_seen_at = ?1 WHERE device_id = ?2",
+        at,
+        device_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn device_last_seq(conn: &mut SqliteConnection, device_id: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar!(
+        "SELECT last_seq FROM hub_devices WHERE device_id = ?1",
+        device_id
+    )
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn set_device_last_seq(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    seq: i64,
+) -> Result<()> {
+    sqlx::query!(
+        "UPDATE hub_devices SET last_seq = ?1 WHERE device_id = ?2",
+        seq,
+        device_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What the hub holds for a command id: its claim, if this device made it. A claim of
+/// another device under the same id is the same as a different payload (key reuse).
+pub async fn claim_of(
+    conn: &mut SqliteConnection,
+    command_id: Uuid,
+    device_id: &str,
+) -> Result<Option<Claim>> {
+    let id = command_id.to_string();
+    let row = sqlx::query!(
+        "SELECT device_id, payload_hash, outcome FROM hub_claims WHERE command_id = ?1",
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let outcome: Outcome = serde_json::from_str(&row.outcome)
+        .map_err(|e| HubFailure::internal(format!("stored outcome: {e}")))?;
+    Ok(Some(Claim {
+        payload_hash: if row.device_id == device_id {
+            row.payload_hash
+        } else {
+            format!("another device's: {}", row.payload_hash)
+        },
+        outcome,
+    }))
+}
+
+pub struct NewClaim<'a> {
+    pub command_id: Uuid,
+    pub device_id: &'a str,
+    pub seq: i64,
+    pub payload_hash: &'a str,
+    pub outcome: &'a Outcome,
+    pub change: i64,
+    pub received_at: DateTime<Utc>,
+}
+
+pub async fn record_claim(conn: &mut SqliteConnection, claim: NewClaim<'_>) -> Result<()> {
+    let id = claim.command_id.to_string();
+    let outcome = serde_json::to_string(claim.outcome)
+        .map_err(|e| HubFailure::internal(format!("outcome: {e}")))?;
+    let at = utc(claim.received_at);
+    sqlx::query!(
+        "INSERT INTO hub_claims (command_id, device_id, seq, payload_hash, outcome, change, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        id,
+        claim.device_id,
+        claim.seq,
+        claim.payload_hash,
+        outcome,
+        claim.change,
+        at
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Why the hub will not run a command under this actor, in the lab's words.
+pub enum ActorRefusal {
+    Unknown,
+    Inactive,
+}
+
+/// The actor a replayed command runs under: the user as the hub knows them now (their
+/// role decides the permission), refused when unknown or deactivated before the command
+/// was recorded.
+pub async fn actor_for_replay(
+    conn: &mut SqliteConnection,
+    user_id: Uuid,
+    recorded_at: DateTime<Utc>,
+) -> Result<std::result::Result<Actor, ActorRefusal>> {
+    let id = user_id.to_string();
+    let row = sqlx::query!(
+        "SELECT username, role, active, deactivated_at FROM users WHERE id = ?1",
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Err(ActorRefusal::Unknown));
+    };
+    if row.active == 0 {
+        let since = row.deactivated_at.as_deref().map(parse_utc).transpose()?;
+        if since.is_none_or(|since| since <= recorded_at) {
+            return Ok(Err(ActorRefusal::Inactive));
+        }
+    }
+    let role = Role::parse(&row.role)
+        .ok_or_else(|| HubFailure::internal(format!("stored role {:?}", row.role)))?;
+    Ok(Ok(Actor {
+        user_id,
+        username: row.username,
+        role,
+    }))
+}
+
+/// One page of the feed for a device, read in one snapshot.
+pub struct Page {
+    pub changes: Vec<RowChange>,
+    pub next_cursor: i64,
+    pub has_more: bool,
+    pub decided: Vec<CommandResult>,
+    pub digests: Option<Vec<TableDigest>>,
+}
+
+struct FeedRow {
+    change: i64,
+    tbl: String,
+    key: String,
+    row: Option<String>,
+}
+
+impl FeedRow {
+    fn into_change(self) -> Result<RowChange> {
+        let parse = |s: &str| {
+            serde_json::from_str(s).map_err(|e| HubFailure::internal(format!("feed row: {e}")))
+        };
+        Ok(RowChange {
+            change: self.change,
+            table: self.tbl,
+            key: parse(&self.key)?,
+            row: self.row.as_deref().map(parse).transpose()?,
+        })
+    }
+}
+
+/// The changes after `cursor`, at most `limit` rows unless one transaction changed more
+/// (pages are cut only between transactions), with the device's decided commands up to
+/// the page's end, and the lab tables' digests with the last page when asked.
+pub async fn pull_page(
+    pool: &SqlitePool,
+    device_id: &str,
+    cursor: i64,
+    limit: i64,
+    with_digests: bool,
+) -> Result<Page> {
+    // One read transaction: the counter, the rows and the digests are one snapshot.
+    let mut tx = pool.begin().await?;
+    let head = sqlx::query_scalar!(r#"SELECT value AS "value!: i64" FROM hub_counter"#)
+        .fetch_one(&mut *tx)
+        .await?;
+    let cursor = cursor.clamp(0, head);
+    let fetch = limit + 1;
+    let mut rows = sqlx::query_as!(
+        FeedRow,
+        r#"SELECT change AS "change!: i64", tbl, key, row FROM hub_changes
+           WHERE change > ?1 AND change <= ?2 ORDER BY seq LIMIT ?3"#,
+        cursor,
+        head,
+        fetch
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let (next_cursor, has_more) = if rows.len() as i64 > limit {
+        let cut = rows[limit as usize].change;
+        if rows[0].change == cut {
+            // One transaction larger than a page comes whole.
+            rows = sqlx::query_as!(
+                FeedRow,
+                r#"SELECT change AS "change!: i64", tbl, key, row FROM hub_changes
+                   WHERE change = ?1 ORDER BY seq"#,
+                cut
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            (cut, cut < head)
+        } else {
+            rows.retain(|r| r.change < cut);
+            (cut - 1, true)
+        }
+    } else {
+        (head, false)
+    };
+    let decided_rows = sqlx::query!(
+        r#"SELECT seq, command_id, outcome FROM hub_claims
+           WHERE device_id = ?1 AND change > ?2 AND change <= ?3 ORDER BY seq"#,
+        device_id,
+        cursor,
+        next_cursor
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut decided = Vec::with_capacity(decided_rows.len());
+    for r in decided_rows {
+        decided.push(CommandResult {
+            seq: r.seq,
+            command_id: Uuid::parse_str(&r.command_id)
+                .map_err(|e| HubFailure::internal(format!("stored command id: {e}")))?,
+            outcome: serde_json::from_str(&r.outcome)
+                .map_err(|e| HubFailure::internal(format!("stored outcome: {e}")))?,
+            duplicate: false,
+        });
+    }
+    let digests = if with_digests && !has_more {
+        let mut out = Vec::with_capacity(LAB_TABLES.len());
+        for table in LAB_TABLES {
+            out.push(lab_tables::table_digest(&mut tx, table).await?);
+        }
+        Some(out)
+    } else {
+        None
+    };
+    let changes = rows
+        .into_iter()
+        .map(FeedRow::into_change)
+        .collect::<Result<Vec<_>>>()?;
+    tx.commit().await?;
+    Ok(Page {
+        changes,
+        next_cursor,
+        has_more,
+        decided,
+        digests,
+    })
+}
+
+/// The feed's newest change number.
+pub async fn head(pool: &SqlitePool) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar!(r#"SELECT value AS "value!: i64" FROM hub_counter"#)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// How many lab rows the feed holds (for the hub's status line).
+pub async fn feed_rows(pool: &SqlitePool) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) FROM hub_changes")
+        .fetch_one(pool)
+        .await?;
+    Ok(row.get::<i64, _>(0))
+}

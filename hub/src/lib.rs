@@ -1,0 +1,313 @@
+//! The lab's hub. It enrolls workstations, decides every command they push with the same
+//! executor and domain rules as a workstation (there is no row-upsert endpoint), and
+//! serves the change feed they pull.
+//!
+//! `db`: the hub's SQL, all of it. `push`: a push, command by command, through the
+//! protocol's planner (`aliquot_sync::plan`) and the shared executor. `tls`: the hub's
+//! certificate. `http`: the HTTPS transport.
+
+pub mod db;
+pub mod http;
+mod push;
+pub mod tls;
+
+use aliquot_domain::{Actor, Clock, Command};
+use aliquot_store::{Recorded, Replay, Store, StoreError};
+use aliquot_sync::{EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse};
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub use db::Device;
+
+/// A refusal or failure of the hub, answered as `{code, message}` with an HTTP status.
+/// Internal failures are logged with an id; the answer shows only the id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubFailure {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl HubFailure {
+    fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
+        HubFailure {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+    pub fn unauthorized(code: &str, message: impl Into<String>) -> Self {
+        Self::new(401, code, message)
+    }
+    pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
+        Self::new(403, code, message)
+    }
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(400, code, message)
+    }
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        Self::new(409, code, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(404, "not_found", message)
+    }
+    /// Logged once with an id; the answer carries only the id.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        let id = Uuid::now_v7();
+        tracing::error!(%id, %detail, "hub internal error");
+        Self::new(
+            503,
+            "retry_later",
+            format!("the hub could not do this now; try again later (error {id})"),
+        )
+    }
+}
+
+impl std::fmt::Display for HubFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for HubFailure {}
+
+impl From<sqlx::Error> for HubFailure {
+    fn from(e: sqlx::Error) -> Self {
+        HubFailure::internal(e)
+    }
+}
+
+impl From<StoreError> for HubFailure {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Domain(d) => HubFailure::conflict(d.reason_code(), d.to_string()),
+            StoreError::Forbidden(p) => {
+                HubFailure::forbidden("forbidden", format!("the role may not do this ({p:?})"))
+            }
+            other => HubFailure::internal(other),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, HubFailure>;
+
+/// A one-time enrollment code, shown once to the administrator.
+#[derive(Debug, Clone)]
+pub struct Enrollment {
+    pub code: String,
+    pub name: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How long an enrollment code stays valid unless the administrator says otherwise.
+pub const ENROLLMENT_LIFETIME: Duration = Duration::hours(1);
+
+/// The open hub: the lab's store (the same tables and executor as a workstation's) and
+/// the hub's own tables beside them.
+#[derive(Clone)]
+pub struct Hub {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    data_dir: PathBuf,
+}
+
+/// Hashes a secret (an enrollment code, a device credential) for storage.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Normalises a typed enrollment code: case and dashes do not matter.
+fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Letters and digits that cannot be read as one another (no 0/O, 1/I/L).
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+impl Hub {
+    /// Opens (creating if needed) the hub in `data_dir`.
+    pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Hub> {
+        let store = Store::open(data_dir, clock.clone()).await?;
+        db::migrate(store.pool()).await?;
+        db::install_feed_triggers(store.pool()).await?;
+        Ok(Hub {
+            store,
+            clock,
+            data_dir: data_dir.to_owned(),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The hub's own id (its store's device id).
+    pub fn hub_id(&self) -> &str {
+        self.store.device_id()
+    }
+
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// Runs a command the hub itself makes (the first administrator, an administrator's
+    /// change on the hub) through the executor, as one hub change.
+    pub async fn execute(&self, actor: &Actor, command: Command) -> Result<Uuid> {
+        let recorded = Recorded {
+            command_id: Uuid::now_v7(),
+            device_id: self.store.device_id().to_owned(),
+            recorded_at: self.clock.now(),
+        };
+        let mut tx = self.store.begin_write().await?;
+        db::begin_change(tx.conn()).await?;
+        self.store
+            .replay(&mut tx, actor, &recorded, &command, Replay::Hub)
+            .await?;
+        db::end_change(tx.conn()).await?;
+        self.store.commit_write(tx).await?;
+        Ok(recorded.command_id)
+    }
+
+    /// Makes a one-time code that enrolls one workstation under `name`.
+    pub async fn enroll(&self, name: &str, valid_for: Duration) -> Result<Enrollment> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+            return Err(HubFailure::bad_request(
+                "invalid",
+                "a workstation's name is 1 to 80 printable characters, such as \"Desk 2\"",
+            ));
+        }
+        let mut bytes = [0u8; 12];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        let raw: String = bytes
+            .iter()
+            .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
+            .collect();
+        let code = format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]);
+        let now = self.clock.now();
+        let expires_at = now + valid_for;
+        db::create_enrollment(
+            self.store.pool(),
+            &secret_hash(&normalise_code(&code)),
+            name,
+            now,
+            expires_at,
+        )
+        .await?;
+        Ok(Enrollment {
+            code,
+            name: name.to_owned(),
+            expires_at,
+        })
+    }
+
+    /// Exchanges a one-time code for a device credential (random, stored hashed).
+    pub async fn redeem(&self, request: EnrollRequest) -> Result<EnrollResponse> {
+        check_protocol(request.protocol)?;
+        if Uuid::parse_str(&request.device_id).is_err() {
+            return Err(HubFailure::bad_request(
+                "invalid",
+                "the workstation's device id is not a UUID",
+            ));
+        }
+        let mut bytes = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        let credential = hex::encode(bytes);
+        let name = db::redeem_enrollment(
+            self.store.pool(),
+            &secret_hash(&normalise_code(&request.code)),
+            &request.device_id,
+            &secret_hash(&credential),
+            self.clock.now(),
+        )
+        .await?;
+        tracing::info!(device = %request.device_id, %name, "workstation enrolled");
+        Ok(EnrollResponse {
+            device_name: name,
+            credential,
+            hub_id: self.hub_id().to_owned(),
+        })
+    }
+
+    /// The enrolled, unrevoked device a bearer credential belongs to.
+    pub async fn authenticate(&self, credential: &str) -> Result<Device> {
+        let device = db::device_by_credential(self.store.pool(), &secret_hash(credential)).await?;
+        db::touch_device(self.store.pool(), &device.device_id, self.clock.now()).await?;
+        Ok(device)
+    }
+
+    pub async fn devices(&self) -> Result<Vec<Device>> {
+        db::devices(self.store.pool()).await
+    }
+
+    /// Ends a device's access at once; its unsent work stays on it.
+    pub async fn revoke(&self, device_id: &str, why: &str) -> Result<()> {
+        let why = aliquot_domain::command::validate_reason(why)
+            .map_err(|e| HubFailure::bad_request("invalid", e.to_string()))?;
+        db::revoke(self.store.pool(), device_id, &why, self.clock.now()).await
+    }
+
+    pub async fn push(&self, device: &Device, request: PushRequest) -> Result<PushResponse> {
+        check_protocol(request.protocol)?;
+        push::push(self, device, request).await
+    }
+
+    pub async fn pull(
+        &self,
+        device: &Device,
+        cursor: i64,
+        limit: i64,
+        digests: bool,
+    ) -> Result<PullResponse> {
+        let limit = limit.clamp(1, aliquot_sync::MAX_PULL_PAGE);
+        let page =
+            db::pull_page(self.store.pool(), &device.device_id, cursor, limit, digests).await?;
+        Ok(PullResponse {
+            changes: page.changes,
+            next_cursor: page.next_cursor,
+            has_more: page.has_more,
+            decided: page.decided,
+            digests: page.digests,
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+fn check_protocol(protocol: u32) -> Result<()> {
+    if protocol != aliquot_sync::PROTOCOL_VERSION {
+        return Err(HubFailure::bad_request(
+            "protocol_unsupported",
+            format!(
+                "this hub speaks sync protocol {}, the workstation {protocol}; update the older one",
+                aliquot_sync::PROTOCOL_VERSION
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enrollment_codes_are_read_whatever_the_case_and_dashes() {
+        assert_eq!(normalise_code("abcd-efgh-jkmn"), "ABCDEFGHJKMN");
+        assert_eq!(normalise_code(" ABCD EFGH JKMN "), "ABCDEFGHJKMN");
+        assert_ne!(secret_hash("ABCD"), secret_hash("ABCE"));
+    }
+}

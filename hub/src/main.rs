@@ -1,0 +1,259 @@
+//! `aliquot-hub`: the lab's hub, from the command line.
+
+use aliquot_domain::{Actor, Command, SystemClock};
+use aliquot_hub::{tls, Hub};
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The lab's hub: many workstations, one lab.
+///
+/// Every command works on one data directory (the hub's database, certificate and audit
+/// anchor): --data-dir or ALIQUOT_HUB_DATA_DIR.
+#[derive(Parser)]
+#[command(name = "aliquot-hub", version, about, long_about)]
+struct Cli {
+    #[arg(long, global = true, env = "ALIQUOT_HUB_DATA_DIR")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Action,
+}
+
+#[derive(Subcommand)]
+enum Action {
+    /// Create (or check) the hub's data directory and its certificate; with --admin, make
+    /// the lab's first administrator (the password is read from standard input).
+    Init {
+        #[arg(long)]
+        admin: Option<String>,
+        #[arg(long, default_value = "Administrator")]
+        admin_name: String,
+        /// Host names or addresses the certificate is valid for (repeat the flag);
+        /// localhost and 127.0.0.1 are always included.
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+        /// Use this certificate (PEM) instead of a self-signed one; needs --key.
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+    },
+    /// Serve workstations.
+    Serve {
+        #[arg(long, default_value = "0.0.0.0:4781")]
+        listen: SocketAddr,
+        /// Plain HTTP instead of HTTPS; refused unless --listen is a loopback address.
+        #[arg(long)]
+        plain_http: bool,
+    },
+    /// Make a one-time code that enrolls one workstation.
+    Enroll {
+        /// The workstation's name, as people call it ("Desk 2").
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value_t = 60)]
+        valid_for_minutes: i64,
+    },
+    /// Enrolled workstations.
+    #[command(subcommand)]
+    Devices(DevicesAction),
+    /// Write a verified copy of the hub's database to FILE while the hub keeps running.
+    Backup { file: PathBuf },
+    /// Check the hub's audit trail.
+    #[command(subcommand)]
+    Audit(AuditAction),
+}
+
+#[derive(Subcommand)]
+enum DevicesAction {
+    List,
+    /// End a workstation's access at once; its unsent work stays on it.
+    Revoke {
+        device_id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Walk the hash chain; exits with status 1 and names the first broken entry if any.
+    Verify,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ALIQUOT_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let hub = Hub::open(&cli.data_dir, Arc::new(SystemClock))
+        .await
+        .with_context(|| {
+            format!(
+                "opening the hub's data directory {}",
+                cli.data_dir.display()
+            )
+        })?;
+    let outcome = run(cli.command, &hub).await;
+    hub.close().await;
+    outcome
+}
+
+async fn run(action: Action, hub: &Hub) -> Result<()> {
+    match action {
+        Action::Init {
+            admin,
+            admin_name,
+            hosts,
+            cert,
+            key,
+        } => {
+            let fingerprint = match (cert, key) {
+                (Some(cert), Some(key)) => tls::install_certificate(hub.data_dir(), &cert, &key)?,
+                _ => tls::ensure_certificate(hub.data_dir(), &hosts)?,
+            };
+            println!("hub data directory: {}", hub.data_dir().display());
+            println!("hub id: {}", hub.hub_id());
+            println!("certificate fingerprint (SHA-256): {fingerprint}");
+            if let Some(username) = admin {
+                let mut password = String::new();
+                std::io::stdin().lock().read_line(&mut password)?;
+                let password = password.trim_end_matches(['\r', '\n']);
+                let username = aliquot_domain::account::normalise_username(&username)?;
+                aliquot_domain::account::validate_new_password(password, &username)?;
+                let password_hash = aliquot_store::hash_password(password)?;
+                hub.execute(
+                    &Actor::system(),
+                    Command::CreateFirstAdmin {
+                        user_id: uuid::Uuid::now_v7(),
+                        username: username.clone(),
+                        display_name: admin_name,
+                        password_hash,
+                    },
+                )
+                .await?;
+                println!("first administrator: {username}");
+            }
+        }
+        Action::Serve { listen, plain_http } => {
+            let config = if plain_http {
+                None
+            } else {
+                Some(
+                    tls::server_config(hub.data_dir())
+                        .context("reading the hub's certificate (run `aliquot-hub init` first)")?,
+                )
+            };
+            aliquot_hub::http::serve(
+                hub.clone(),
+                listen,
+                config,
+                |addr, https| {
+                    // Tests and scripts read this line to find the hub.
+                    let scheme = if https { "https" } else { "http" };
+                    println!("Aliquot hub listening on {scheme}://{addr}");
+                },
+                shutdown_signal(),
+            )
+            .await?;
+        }
+        Action::Enroll {
+            name,
+            valid_for_minutes,
+        } => {
+            let enrollment = hub
+                .enroll(&name, chrono::Duration::minutes(valid_for_minutes.max(1)))
+                .await?;
+            println!(
+                "enrollment code for {}: {}",
+                enrollment.name, enrollment.code
+            );
+            println!("valid until: {} (UTC), once", enrollment.expires_at);
+            println!(
+                "certificate fingerprint (SHA-256): {}",
+                tls::certificate_fingerprint(hub.data_dir())?
+            );
+            println!("the workstation shows this fingerprint when it connects: compare them");
+        }
+        Action::Devices(DevicesAction::List) => {
+            let devices = hub.devices().await?;
+            if devices.is_empty() {
+                println!("no workstation enrolled yet");
+            }
+            for d in devices {
+                println!(
+                    "{}  {}  enrolled {}  last seen {}  commands decided {}{}",
+                    d.device_id,
+                    d.name,
+                    d.enrolled_at,
+                    d.last_seen_at.as_deref().unwrap_or("never"),
+                    d.last_seq,
+                    match &d.revoked_at {
+                        Some(at) =>
+                            format!("  REVOKED {at}: {}", d.revoked_why.as_deref().unwrap_or("")),
+                        None => String::new(),
+                    }
+                );
+            }
+        }
+        Action::Devices(DevicesAction::Revoke { device_id, reason }) => {
+            hub.revoke(&device_id, &reason).await?;
+            println!("revoked {device_id}; its unsent work stays on the workstation");
+        }
+        Action::Backup { file } => {
+            let report = hub.store().backup(&file).await?;
+            println!(
+                "backup written and verified: {} ({} bytes, {} audit entries, chain intact)",
+                report.path.display(),
+                report.bytes,
+                report.audit_entries
+            );
+        }
+        Action::Audit(AuditAction::Verify) => {
+            let v = hub.store().verify_audit_chain().await?;
+            match &v.first_break {
+                None => println!("audit chain intact: {} entries", v.entries_checked),
+                Some(broken) => println!(
+                    "audit chain BROKEN after {} good entries: {broken:?}",
+                    v.entries_checked
+                ),
+            }
+            for problem in &v.anchor_problems {
+                println!("audit anchor: {problem}");
+            }
+            if v.first_break.is_some() || !v.anchor_problems.is_empty() {
+                std::process::exit(1);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

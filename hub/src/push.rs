@@ -1,0 +1,245 @@
+//! A push: each command claimed by its id, taken in the device's order, decided through
+//! the shared executor. One write transaction holds the batch (one disk sync for all of
+//! it); each command runs inside its own savepoint, so a refused command leaves nothing
+//! but its recorded refusal, and takes its own change number.
+
+use crate::db::{self, ActorRefusal, NewClaim};
+use crate::{Device, Hub, HubFailure};
+use aliquot_domain::{Command, COMMAND_SCHEMA_VERSION};
+use aliquot_store::WriteTx;
+use aliquot_store::{Recorded, Replay, StoreError};
+use aliquot_sync::plan::{self, Execution, Step};
+use aliquot_sync::{
+    CommandResult, Outcome, PushRequest, PushResponse, PushedCommand, Stopped, MAX_PUSH_BATCH,
+};
+
+pub(crate) async fn push(
+    hub: &Hub,
+    device: &Device,
+    request: PushRequest,
+) -> Result<PushResponse, HubFailure> {
+    if request.device_id != device.device_id {
+        return Err(HubFailure::forbidden(
+            "wrong_device",
+            "a workstation pushes only its own commands",
+        ));
+    }
+    if request.commands.len() > MAX_PUSH_BATCH {
+        return Err(HubFailure::bad_request(
+            "batch_too_large",
+            format!("at most {MAX_PUSH_BATCH} commands per push"),
+        ));
+    }
+    let store = hub.store();
+    let mut tx = store.begin_write().await?;
+    let mut last = db::device_last_seq(tx.conn(), &device.device_id).await?;
+    let mut results = Vec::with_capacity(request.commands.len());
+    let mut stopped = None;
+    for pushed in &request.commands {
+        let hash = pushed.payload_hash();
+        let claim = db::claim_of(tx.conn(), pushed.command_id, &device.device_id).await?;
+        match plan::plan_command(claim.as_ref(), last, pushed.seq, &hash) {
+            Step::Answer {
+                outcome,
+                duplicate,
+                advance,
+            } => {
+                if advance {
+                    last = pushed.seq;
+                    db::set_device_last_seq(tx.conn(), &device.device_id, last).await?;
+                }
+                results.push(CommandResult {
+                    seq: pushed.seq,
+                    command_id: pushed.command_id,
+                    outcome,
+                    duplicate,
+                });
+            }
+            Step::Stop(stop) => {
+                stopped = Some(stop);
+                break;
+            }
+            Step::Execute => match decide(hub, &mut tx, device, pushed, &hash).await? {
+                Ok(outcome) => {
+                    last = pushed.seq;
+                    db::set_device_last_seq(tx.conn(), &device.device_id, last).await?;
+                    results.push(CommandResult {
+                        seq: pushed.seq,
+                        command_id: pushed.command_id,
+                        outcome,
+                        duplicate: false,
+                    });
+                }
+                Err(stop) => {
+                    stopped = Some(stop);
+                    break;
+                }
+            },
+        }
+    }
+    store.commit_write(tx).await?;
+    Ok(PushResponse {
+        results,
+        stopped,
+        last_seq: last,
+    })
+}
+
+/// Decides one command that is the device's next: runs it, or records its refusal.
+/// `Err` stops the batch (nothing of this command stays).
+async fn decide(
+    hub: &Hub,
+    tx: &mut WriteTx,
+    device: &Device,
+    pushed: &PushedCommand,
+    hash: &str,
+) -> Result<Result<Outcome, Stopped>, HubFailure> {
+    let command = match read_command(pushed) {
+        Ok(command) => command,
+        Err(stop) => return Ok(Err(stop)),
+    };
+    let savepoint = tx.savepoint().await?;
+    let change = db::begin_change(tx.conn()).await?;
+    let execution = execute(hub, tx, device, pushed, &command, change).await?;
+    let outcome = match plan::outcome_of(execution) {
+        Ok(outcome) => outcome,
+        Err(stop) => {
+            tx.rollback_to(savepoint).await?;
+            return Ok(Err(stop));
+        }
+    };
+    let change = match outcome {
+        Outcome::Applied { .. } => {
+            tx.release(savepoint).await?;
+            change
+        }
+        // Nothing of a refused command stays; its refusal takes a change of its own, so
+        // a pull tells the device it was decided.
+        _ => {
+            tx.rollback_to(savepoint).await?;
+            db::begin_change(tx.conn()).await?
+        }
+    };
+    db::record_claim(
+        tx.conn(),
+        NewClaim {
+            command_id: pushed.command_id,
+            device_id: &device.device_id,
+            seq: pushed.seq,
+            payload_hash: hash,
+            outcome: &outcome,
+            change,
+            received_at: hub.now(),
+        },
+    )
+    .await?;
+    db::end_change(tx.conn()).await?;
+    Ok(Ok(outcome))
+}
+
+/// The command a pushed payload holds, if this hub can read it.
+fn read_command(pushed: &PushedCommand) -> Result<Command, Stopped> {
+    let upgrade = || Stopped::UpgradeHub {
+        kind: pushed.kind.clone(),
+        schema_version: pushed.schema_version,
+    };
+    if pushed.schema_version != COMMAND_SCHEMA_VERSION {
+        return Err(upgrade());
+    }
+    let command: Command = serde_json::from_value(pushed.payload.clone()).map_err(|_| upgrade())?;
+    if command.kind().as_str() != pushed.kind {
+        return Err(upgrade());
+    }
+    Ok(command)
+}
+
+async fn execute(
+    hub: &Hub,
+    tx: &mut WriteTx,
+    device: &Device,
+    pushed: &PushedCommand,
+    command: &Command,
+    change: i64,
+) -> Result<Execution, HubFailure> {
+    // Only what the lab decides travels; a workstation's own state never does.
+    if command.lab_part().as_ref() != Some(command) {
+        return Ok(refused(
+            "not_a_lab_command",
+            "this command changes one workstation's own state, which the hub does not keep",
+        ));
+    }
+    let actor = match db::actor_for_replay(tx.conn(), pushed.actor_id, pushed.recorded_at).await? {
+        Ok(actor) => actor,
+        Err(ActorRefusal::Unknown) => {
+            return Ok(refused(
+                "unknown_actor",
+                "the hub does not know the user who recorded this command",
+            ))
+        }
+        Err(ActorRefusal::Inactive) => {
+            return Ok(refused(
+                "actor_inactive",
+                "the user who recorded this command had been deactivated by then",
+            ))
+        }
+    };
+    let recorded = Recorded {
+        command_id: pushed.command_id,
+        device_id: device.device_id.clone(),
+        recorded_at: pushed.recorded_at,
+    };
+    Ok(
+        match hub
+            .store()
+            .replay(tx, &actor, &recorded, command, Replay::Hub)
+            .await
+        {
+            Ok(_) => Execution::Applied { change },
+            Err(e) => execution_of_error(e),
+        },
+    )
+}
+
+fn refused(reason_code: &str, message: &str) -> Execution {
+    Execution::Refused {
+        reason_code: reason_code.to_owned(),
+        details: serde_json::json!({}),
+        message: message.to_owned(),
+    }
+}
+
+/// A rule's refusal is a refusal; a failing hub is never one. A constraint the database
+/// enforces (a unique code, a foreign key) refuses the same way every time, so it is a
+/// refusal too: retrying it would wedge the device's queue.
+fn execution_of_error(e: StoreError) -> Execution {
+    match e {
+        StoreError::Domain(d) => Execution::Refused {
+            reason_code: d.reason_code().to_owned(),
+            details: d.details(),
+            message: d.to_string(),
+        },
+        StoreError::Forbidden(p) => Execution::Refused {
+            reason_code: "forbidden".to_owned(),
+            details: serde_json::json!({"permission": format!("{p:?}")}),
+            message: "the user's role may not do this".to_owned(),
+        },
+        StoreError::Database(sqlx::Error::Database(db))
+            if matches!(
+                db.kind(),
+                sqlx::error::ErrorKind::UniqueViolation
+                    | sqlx::error::ErrorKind::ForeignKeyViolation
+                    | sqlx::error::ErrorKind::NotNullViolation
+                    | sqlx::error::ErrorKind::CheckViolation
+            ) =>
+        {
+            Execution::Refused {
+                reason_code: "constraint".to_owned(),
+                details: serde_json::json!({}),
+                message: format!("the lab's data does not allow this: {}", db.message()),
+            }
+        }
+        other => Execution::Infrastructure {
+            why: other.to_string(),
+        },
+    }
+}

@@ -1,0 +1,10 @@
+//! The hub, in process: enrollment, push rules, the conflict policy, the change feed.
+//! (The same hub over HTTPS with real workstations is in tests/sync.)
+
+mod bench;
+mod conflicts;
+mod enrollment;
+mod feed;
+mod push_rules;
+
+pub use bench::*;
