@@ -852,8 +852,9 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
             lab.tech.clone(),
             Command::TransitionSample {
                 sample_id: lab.received,
+                // Stale: it was received since (had it reached `to`, this would be a no-op).
                 expected: SampleStatus::Collected,
-                to: SampleStatus::Received,
+                to: SampleStatus::InTransit,
                 reason: None,
             },
         ),
@@ -1545,7 +1546,7 @@ fn sqlx_offline_data_is_fresh() {
     use sha2::{Digest, Sha256};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut sources = String::new();
-    for dir in ["shared/store/src"] {
+    for dir in ["shared/store/src", "hub/src"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             sources.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
         }
