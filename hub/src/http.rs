@@ -35,6 +35,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
+        .route("/v1/sync/table/{name}", get(table))
         // A push of 500 commands with their payloads stays far below this.
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .with_state(hub)
@@ -103,6 +104,15 @@ async fn pull(
     ))
 }
 
+async fn table(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Result<Json<Vec<serde_json::Value>>, HubFailure> {
+    device_of(&hub, &headers).await?;
+    Ok(Json(hub.table(&name).await?))
+}
+
 /// Serves the hub on `listen`: HTTPS with `tls`, or plain HTTP when `tls` is `None`,
 /// which is refused unless the address is a loopback one. `ready` gets the bound address.
 pub async fn serve(
@@ -156,7 +166,13 @@ impl TlsListener {
         let acceptor = tokio_rustls::TlsAcceptor::from(config);
         tokio::spawn(async move {
             loop {
-                let (stream, peer) = match listener.accept().await {
+                // The server went away (shut down, or its task ended): stop listening, so
+                // the port is free again.
+                let accepted = tokio::select! {
+                    _ = sender.closed() => break,
+                    accepted = listener.accept() => accepted,
+                };
+                let (stream, peer) = match accepted {
                     Ok(accepted) => accepted,
                     Err(e) => {
                         tracing::warn!(error = %e, "accept failed");
@@ -164,9 +180,6 @@ impl TlsListener {
                         continue;
                     }
                 };
-                if sender.is_closed() {
-                    break;
-                }
                 let (acceptor, sender) = (acceptor.clone(), sender.clone());
                 tokio::spawn(async move {
                     match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))

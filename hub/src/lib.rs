@@ -282,6 +282,14 @@ impl Hub {
         })
     }
 
+    /// Every row of one lab table (a workstation resyncs it after its convergence check
+    /// found it apart).
+    pub async fn table(&self, name: &str) -> Result<Vec<serde_json::Value>> {
+        let table = aliquot_store::lab_tables::lab_table(name)
+            .ok_or_else(|| HubFailure::not_found(format!("no lab table {name:?}")))?;
+        Ok(self.store.lab_rows(table).await?)
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

@@ -152,5 +152,8 @@ async fn no_lab_row_changes_outside_a_hub_change() {
         )
         .await
         .unwrap_err();
-    assert!(refused.to_string().contains("inside a hub change"), "{refused}");
+    assert!(
+        refused.to_string().contains("inside a hub change"),
+        "{refused}"
+    );
 }

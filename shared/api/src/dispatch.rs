@@ -85,7 +85,13 @@ macro_rules! for_each_operation {
             print_labels,
             preview_labels,
             list_devices,
-            scanner_status
+            scanner_status,
+            hub_certificate,
+            connect_hub,
+            sync_status,
+            sync_now,
+            list_sync_issues,
+            record_sync_state
         }
     };
 }

@@ -349,6 +349,8 @@ pub enum CoreEvent {
     ScannerChanged {
         status: crate::scanning::ScannerStatus,
     },
+    /// Sync with the hub moved on (pushed, pulled, failed): refresh sync state.
+    SyncChanged,
     /// A device scanner read something: what it is, or why it was refused.
     Scanned {
         source: String,

@@ -21,6 +21,9 @@ pub enum ErrorCode {
     Busy,
     /// A tube to place has not been received: the UI offers "receive and place".
     NotReceived,
+    /// The hub did not answer (no network, hub down): the workstation keeps working and
+    /// tries again.
+    HubUnreachable,
     Internal,
 }
 

@@ -69,6 +69,7 @@ fn error_response(error: ApiError) -> Response {
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::LockedOut => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::HubUnreachable => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     };
     (status, Json(error)).into_response()

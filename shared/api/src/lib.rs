@@ -9,12 +9,14 @@ pub mod dto;
 mod error;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod hub_client;
 mod ops;
 pub mod printing;
 pub mod registration;
 pub mod samples;
 pub mod scanning;
 pub mod storage;
+pub mod sync;
 
 pub use dispatch::{dispatch, OPERATIONS};
 pub use error::{ApiError, ErrorCode};

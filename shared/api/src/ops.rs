@@ -24,6 +24,8 @@ pub struct Api {
     /// Bumped whenever sessions end (sign-out, revocation, password change or reset,
     /// deactivation), so open event streams re-check theirs at once.
     session_ends: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    /// The sync engine's state (reachability, the bell that wakes it).
+    pub(crate) sync: std::sync::Arc<crate::sync::SyncEngine>,
 }
 
 impl Api {
@@ -36,6 +38,7 @@ impl Api {
                 crate::scanning::ScannerStatus::NotConfigured,
             )),
             session_ends: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+            sync: Default::default(),
         }
     }
 
@@ -124,6 +127,7 @@ impl Api {
         self.emit(CoreEvent::AuditAppended {
             seq: executed.audit_seq,
         });
+        self.sync_soon();
         Ok(executed)
     }
 

@@ -60,6 +60,10 @@ impl Store {
         integrity_check(&pool).await?;
         MIGRATOR.run(&pool).await?;
         let device_id = ensure_device_id(&pool, clock.now()).await?;
+        crate::sync::install_undo_triggers(&pool).await?;
+        let linked: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM sync_state")
+            .fetch_one(&pool)
+            .await?;
         let anchor = Arc::new(crate::anchor::AuditAnchor::open(data_dir, &device_id)?);
         let store = Store {
             pool,
@@ -68,6 +72,7 @@ impl Store {
             passwords: crate::password::PasswordWorkers::start()?,
             refusals: Default::default(),
             anchor: Some(Arc::clone(&anchor)),
+            syncing: Arc::new(std::sync::atomic::AtomicBool::new(linked > 0)),
         };
         // The audit trail is checked against its anchor before anyone signs in.
         store.start_audit_anchor(&anchor).await?;
@@ -116,6 +121,7 @@ async fn verify_backup(target: &Path, clock: Arc<dyn Clock>) -> Result<BackupRep
         passwords: crate::password::PasswordWorkers::start()?,
         refusals: Default::default(),
         anchor: None,
+        syncing: Default::default(),
     };
     let verification = copy.verify_audit_chain().await?;
     pool.close().await;

@@ -192,7 +192,11 @@ impl Store {
         };
         // IMMEDIATE takes the write lock now, so the state we load cannot change under us.
         let mut tx = self.begin_write().await?;
-        let executed = run(&mut tx, actor, &recorded, &command, &along, Writes::LOCAL).await?;
+        let writes = Writes {
+            undo: self.is_syncing() && command.lab_part().is_some(),
+            ..Writes::LOCAL
+        };
+        let executed = run(&mut tx, actor, &recorded, &command, &along, writes).await?;
         self.commit_write(tx).await?;
         Ok(executed)
     }
@@ -243,20 +247,26 @@ impl Store {
 struct Writes {
     audit: bool,
     outbox: bool,
+    /// Record before-images of lab rows (a workstation enrolled with a hub; a rebase
+    /// records them itself).
+    undo: bool,
 }
 
 impl Writes {
     const LOCAL: Writes = Writes {
         audit: true,
         outbox: true,
+        undo: false,
     };
     const HUB: Writes = Writes {
         audit: true,
         outbox: false,
+        undo: false,
     };
     const REBASE: Writes = Writes {
         audit: false,
         outbox: false,
+        undo: false,
     };
 }
 
@@ -277,11 +287,17 @@ async fn run(
         command_id: recorded.command_id,
         device_id: &recorded.device_id,
     };
+    if writes.undo {
+        crate::sync::start_recording(&mut tx.tx, recorded.command_id).await?;
+    }
     let Applied {
         change,
         also,
         resolved,
     } = apply(&mut tx.tx, &ctx, command).await?;
+    if writes.undo {
+        crate::sync::stop_recording(&mut tx.tx).await?;
+    }
     apply_along(&mut tx.tx, &ctx, along).await?;
     let entity_id = change.entity_id.clone();
     if writes.audit {

@@ -20,6 +20,7 @@ pub mod samples;
 pub mod seed;
 pub mod settings;
 pub mod storage;
+pub mod sync;
 pub mod users;
 
 pub use db::{default_data_dir, BackupReport, DB_FILE_NAME};
@@ -42,6 +43,8 @@ pub struct Store {
     refusals: Arc<std::sync::Mutex<auth::RefusalLog>>,
     /// The audit chain's head kept outside the database (none for a backup copy).
     anchor: Option<Arc<anchor::AuditAnchor>>,
+    /// Enrolled with a hub: lab commands record their before-images for rebases.
+    syncing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, Error)]

@@ -52,10 +52,10 @@ pub struct OutboxRow {
 }
 
 impl Store {
-    /// Commands not yet accepted by the hub.
+    /// Commands the hub has not decided yet.
     pub async fn outbox_pending(&self) -> Result<i64> {
         Ok(sqlx::query_scalar!(
-            r#"SELECT COUNT(*) AS "n!: i64" FROM outbox WHERE pushed_at IS NULL"#
+            r#"SELECT COUNT(*) AS "n!: i64" FROM outbox WHERE status = 'pending'"#
         )
         .fetch_one(&self.pool)
         .await?)

@@ -16,6 +16,7 @@ import type {
   CheckInSamplesArgs,
   CheckOutSamplesArgs,
   CheckReceiptArgs,
+  ConnectHubArgs,
   CreateAliquotsArgs,
   CreateBoxArgs,
   CreateFieldEventArgs,
@@ -33,6 +34,8 @@ import type {
   EventSummary,
   FieldEventRecord,
   FreezerRecord,
+  HubCertificate,
+  HubCertificateArgs,
   IdArgs,
   IssuePasswordResetArgs,
   KitRegistered,
@@ -46,6 +49,7 @@ import type {
   ListNotificationsArgs,
   ListPrintJobsArgs,
   ListSessionsArgs,
+  ListSyncIssuesArgs,
   ListUnprintedKitsArgs,
   ListUsersArgs,
   LoginArgs,
@@ -70,6 +74,8 @@ import type {
   ReceiptCandidate,
   ReceiveSamplesArgs,
   RecordConsentArgs,
+  RecordSyncStateArgs,
+  RecordSyncStateView,
   RedeemPasswordResetArgs,
   RegisterKitArgs,
   RegisterParticipantArgs,
@@ -89,6 +95,8 @@ import type {
   SettlePrintJobArgs,
   SetupStatus,
   SiteRecord,
+  SyncIssue,
+  SyncStatus,
   TestPrintArgs,
   TransitionSampleArgs,
   UnprintedKit,
@@ -175,6 +183,12 @@ export interface Operations {
   preview_labels: { args: PreviewLabelsArgs; result: LabelPreviews };
   list_devices: { args: NoArgs; result: Array<DeviceListing> };
   scanner_status: { args: NoArgs; result: ScannerStatus };
+  hub_certificate: { args: HubCertificateArgs; result: HubCertificate };
+  connect_hub: { args: ConnectHubArgs; result: SyncStatus };
+  sync_status: { args: NoArgs; result: SyncStatus };
+  sync_now: { args: NoArgs; result: SyncStatus };
+  list_sync_issues: { args: ListSyncIssuesArgs; result: Page<SyncIssue> };
+  record_sync_state: { args: RecordSyncStateArgs; result: RecordSyncStateView };
 }
 
 export type OperationName = keyof Operations;

@@ -5,4 +5,4 @@ import type { ScannerStatus } from "./ScannerStatus";
 /**
  * Something the core tells every open window: over Tauri events or SSE.
  */
-export type CoreEvent = { "type": "settings_changed" } | { "type": "audit_appended", seq: number, } | { "type": "storage_changed", box_id: string, } | { "type": "notifications_changed" } | { "type": "print_job_changed", job_id: string, } | { "type": "scanner_changed", status: ScannerStatus, } | { "type": "scanned", source: string, scan: ScanResult, };
+export type CoreEvent = { "type": "settings_changed" } | { "type": "audit_appended", seq: number, } | { "type": "storage_changed", box_id: string, } | { "type": "notifications_changed" } | { "type": "print_job_changed", job_id: string, } | { "type": "scanner_changed", status: ScannerStatus, } | { "type": "sync_changed" } | { "type": "scanned", source: string, scan: ScanResult, };

@@ -1,0 +1,9 @@
+//! Workstations and a hub, end to end over HTTPS on loopback, in one process: enrollment
+//! with a pinned certificate, accounts from the hub, offline work, push, pull and rebase,
+//! convergence. (Real processes through a fault proxy are in tests/sync_processes.)
+
+mod harness;
+mod offline;
+mod security;
+
+pub use harness::*;

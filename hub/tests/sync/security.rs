@@ -1,0 +1,201 @@
+//! Enrollment, the pinned certificate, accounts pulled from the hub, revocation.
+
+use crate::*;
+use aliquot_api::sync::ConnectHubArgs;
+use aliquot_api::Api;
+use aliquot_domain::storage::FreezerKind;
+use aliquot_domain::{Command, Role, SystemClock};
+use aliquot_store::Store;
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[tokio::test]
+async fn accounts_come_from_the_hub_and_sign_in_works_offline() {
+    let mut hub = RunningHub::start().await;
+    hub.user("tech", Role::Technician).await;
+    let ws = Workstation::enrolled(&hub, "Desk 1").await;
+    assert!(ws.login("tech").await.is_ok());
+    hub.go_offline().await;
+    // No network: sign-in still works, with the password the hub holds.
+    assert!(ws.login("hubadmin").await.is_ok());
+    let failed = ws.api.sync_round().await.unwrap_err();
+    assert!(failed.contains("cannot be reached"), "{failed}");
+    let token = ws.login("tech").await.unwrap();
+    let status = ws
+        .api
+        .sync_status(Some(&token), Default::default())
+        .await
+        .unwrap();
+    assert!(status.connected && !status.hub_reachable);
+    assert!(status.last_error.is_some());
+    hub.come_back().await;
+    ws.sync().await;
+    let status = ws
+        .api
+        .sync_status(Some(&token), Default::default())
+        .await
+        .unwrap();
+    assert!(status.hub_reachable);
+    assert_eq!(status.last_error, None);
+}
+
+#[tokio::test]
+async fn a_wrong_certificate_is_refused_and_nothing_is_linked() {
+    let hub = RunningHub::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let api = Api::new(
+        Store::open(dir.path(), Arc::new(SystemClock))
+            .await
+            .unwrap(),
+    );
+    let code = hub
+        .hub
+        .enroll("Desk 9", chrono::Duration::minutes(5))
+        .await
+        .unwrap()
+        .code;
+    let wrong = "AB:".repeat(31) + "AB";
+    let refused = api
+        .connect_hub(
+            None,
+            ConnectHubArgs {
+                url: hub.url.clone(),
+                code: code.clone(),
+                fingerprint: wrong,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message.contains("certificate"),
+        "{}",
+        refused.message
+    );
+    assert!(api.store().hub_link().await.unwrap().is_none());
+    // Plain HTTP to another machine is refused before anything is sent.
+    let refused = api
+        .connect_hub(
+            None,
+            ConnectHubArgs {
+                url: "http://10.1.2.3:4781".into(),
+                code,
+                fingerprint: hub.fingerprint.clone(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(refused.message.contains("HTTPS"), "{}", refused.message);
+}
+
+#[tokio::test]
+async fn a_revoked_workstation_is_refused_and_keeps_its_queue() {
+    let hub = RunningHub::start().await;
+    let manager = hub.user("manager", Role::LabManager).await;
+    let ws = Workstation::enrolled(&hub, "Desk 1").await;
+    ws.store()
+        .execute(
+            &manager,
+            Command::CreateFreezer {
+                freezer_id: Uuid::now_v7(),
+                name: "Freezer 7".into(),
+                location: "Room 7".into(),
+                freezer_kind: FreezerKind::Freezer,
+                temperature_c: -20,
+            },
+        )
+        .await
+        .unwrap();
+    hub.hub
+        .revoke(&ws.device_id(), "laptop stolen")
+        .await
+        .unwrap();
+    let refused = ws.api.sync_round().await.unwrap_err();
+    assert!(refused.contains("revoked"), "{refused}");
+    assert_eq!(ws.store().outbox_counts().await.unwrap().pending, 1);
+    assert_eq!(ws.store().freezers().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_deactivation_on_the_hub_ends_the_users_sessions_at_the_next_pull() {
+    let hub = RunningHub::start().await;
+    let tech = hub.user("tech", Role::Technician).await;
+    let ws = Workstation::enrolled(&hub, "Desk 1").await;
+    let token = ws.login("tech").await.unwrap();
+    assert!(ws
+        .api
+        .whoami(Some(&token), Default::default())
+        .await
+        .is_ok());
+    hub.hub
+        .execute(
+            &hub.admin,
+            Command::DeactivateUser {
+                user_id: tech.user_id,
+                reason: "left the lab".into(),
+            },
+        )
+        .await
+        .unwrap();
+    ws.sync().await;
+    assert!(ws
+        .api
+        .whoami(Some(&token), Default::default())
+        .await
+        .is_err());
+    assert!(ws.login("tech").await.is_err());
+}
+
+#[tokio::test]
+async fn a_workstation_with_records_of_its_own_does_not_join() {
+    let hub = RunningHub::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let api = Api::new(
+        Store::open(dir.path(), Arc::new(SystemClock))
+            .await
+            .unwrap(),
+    );
+    api.store()
+        .execute(
+            &aliquot_domain::Actor::system(),
+            Command::CreateFirstAdmin {
+                user_id: Uuid::now_v7(),
+                username: "local".into(),
+                display_name: "Local admin".into(),
+                password_hash: aliquot_store::hash_password(PASSWORD).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    let code = hub
+        .hub
+        .enroll("Desk 5", chrono::Duration::minutes(5))
+        .await
+        .unwrap()
+        .code;
+    let args = ConnectHubArgs {
+        url: hub.url.clone(),
+        code,
+        fingerprint: hub.fingerprint.clone(),
+    };
+    // Once someone is set up here, only an administrator may connect it...
+    assert!(api.connect_hub(None, args.clone()).await.is_err());
+    let token = api
+        .login(
+            None,
+            aliquot_api::dto::LoginArgs {
+                username: "local".into(),
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap()
+        .token;
+    // ...and not a workstation that already holds lab records of its own.
+    let refused = api.connect_hub(Some(&token), args).await.unwrap_err();
+    assert!(
+        refused.message.contains("records of its own"),
+        "{}",
+        refused.message
+    );
+    assert!(api.store().hub_link().await.unwrap().is_none());
+}

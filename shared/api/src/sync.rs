@@ -1,0 +1,475 @@
+//! The workstation's sync engine and its operations: enroll with a hub, then push the
+//! outbox and pull the lab in the background (and on demand), with backoff and jitter,
+//! never holding up a command. The protocol's decisions are `aliquot_sync::plan`; the SQL
+//! is `aliquot_store::sync`; this module is the loop and the network between them.
+
+use crate::error::ApiError;
+use crate::hub_client::{HubCallError, HubClient};
+use crate::Api;
+use aliquot_domain::paging::{Page, PageRequest};
+use aliquot_domain::Permission;
+use aliquot_store::sync::{OutboxCounts, SyncIssue};
+use aliquot_sync::plan::{self, AfterPush, RecordSyncState};
+use aliquot_sync::{EnrollRequest, PushRequest, MAX_PUSH_BATCH, PROTOCOL_VERSION};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use ts_rs::TS;
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+/// How long one call to the hub may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often a connected workstation syncs when nothing wakes it.
+const POLL_EVERY: Duration = Duration::from_secs(10);
+/// Rows per pull page.
+const PULL_PAGE: i64 = 2_000;
+/// A convergence check every this many quiet rounds.
+const CHECK_EVERY_ROUNDS: u64 = 30;
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct HubCertificateArgs {
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct HubCertificate {
+    /// SHA-256 of the certificate the hub presents, to compare with the one the hub's
+    /// administrator sees (empty for a hub on this machine over plain HTTP).
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ConnectHubArgs {
+    pub url: String,
+    /// The one-time enrollment code the hub's administrator made.
+    pub code: String,
+    /// The fingerprint the administrator confirmed (from `hub_certificate`).
+    pub fingerprint: String,
+}
+
+/// Everything about sync a screen shows.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncStatus {
+    pub connected: bool,
+    pub hub_url: Option<String>,
+    pub device_name: Option<String>,
+    /// The last call to the hub got an answer.
+    pub hub_reachable: bool,
+    pub counts: OutboxCounts,
+    pub last_push_at: Option<DateTime<Utc>>,
+    pub last_pull_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    #[ts(type = "number")]
+    pub cursor: i64,
+    /// Lab tables the last convergence check found apart from the hub's (resynced).
+    pub diverged: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RecordSyncStateArgs {
+    /// As the audit trail names records: sample, box, participant, setting …
+    pub entity_type: String,
+    pub entity_id: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RecordSyncView {
+    LocalOnly,
+    Queued,
+    Applied,
+    Rejected,
+}
+
+impl From<RecordSyncState> for RecordSyncView {
+    fn from(s: RecordSyncState) -> Self {
+        match s {
+            RecordSyncState::LocalOnly => RecordSyncView::LocalOnly,
+            RecordSyncState::Queued => RecordSyncView::Queued,
+            RecordSyncState::Applied => RecordSyncView::Applied,
+            RecordSyncState::Rejected => RecordSyncView::Rejected,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RecordSyncStateView {
+    pub state: RecordSyncView,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListSyncIssuesArgs {
+    #[serde(default)]
+    pub page: PageRequest,
+}
+
+/// What one sync round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncRound {
+    pub pushed: usize,
+    pub pulled_rows: usize,
+    pub rebased: usize,
+    pub conflicts: usize,
+    pub diverged: Vec<String>,
+}
+
+/// The engine's shared state: whether the hub answered last time, and a bell that
+/// wakes the loop (a new command, "sync now").
+#[derive(Default)]
+pub(crate) struct SyncEngine {
+    reachable: std::sync::atomic::AtomicBool,
+    wake: tokio::sync::Notify,
+    rounds: std::sync::atomic::AtomicU64,
+    /// One round at a time (the loop and "sync now").
+    busy: tokio::sync::Mutex<()>,
+}
+
+fn call_error(e: HubCallError) -> ApiError {
+    match e {
+        HubCallError::Refused { code, message, .. } if code.starts_with("enrollment") => {
+            ApiError::new(crate::ErrorCode::InvalidInput, message)
+        }
+        HubCallError::Refused { message, .. } => ApiError::new(crate::ErrorCode::Conflict, message),
+        HubCallError::WrongCertificate => ApiError::new(
+            crate::ErrorCode::Conflict,
+            "The hub's certificate is not the one you confirmed. Check the address, or ask \
+             the hub's administrator.",
+        ),
+        other => ApiError::new(crate::ErrorCode::HubUnreachable, other.to_string()),
+    }
+}
+
+impl Api {
+    fn sync_engine(&self) -> &SyncEngine {
+        &self.sync
+    }
+
+    /// Wakes the sync loop (after a command, so it goes out soon).
+    pub(crate) fn sync_soon(&self) {
+        if self.store().is_syncing() {
+            self.sync_engine().wake.notify_one();
+        }
+    }
+
+    /// Reads the certificate the hub at `url` presents, before connecting.
+    pub async fn hub_certificate(
+        &self,
+        token: Option<&str>,
+        args: HubCertificateArgs,
+    ) -> Result<HubCertificate> {
+        self.may_connect(token).await?;
+        let fingerprint = HubClient::certificate_fingerprint(&args.url)
+            .await
+            .map_err(call_error)?;
+        Ok(HubCertificate { fingerprint })
+    }
+
+    /// Enrolls this workstation with the hub: on a fresh workstation (nobody set up yet),
+    /// or by an administrator of one that holds no lab records of its own.
+    pub async fn connect_hub(
+        &self,
+        token: Option<&str>,
+        args: ConnectHubArgs,
+    ) -> Result<SyncStatus> {
+        self.may_connect(token).await?;
+        if self.store().hub_link().await?.is_some() {
+            return Err(ApiError::new(
+                crate::ErrorCode::Conflict,
+                "This workstation is connected to a hub already.",
+            ));
+        }
+        let code = args.code.trim();
+        if code.is_empty() {
+            return Err(ApiError::invalid(
+                "Type the enrollment code the hub's administrator gave you.",
+            ));
+        }
+        let client = HubClient::new(&args.url, Some(&args.fingerprint), None, CALL_TIMEOUT)
+            .map_err(call_error)?;
+        let enrolled = client
+            .enroll(&EnrollRequest {
+                protocol: PROTOCOL_VERSION,
+                code: code.to_owned(),
+                device_id: self.store().device_id().to_owned(),
+            })
+            .await
+            .map_err(call_error)?;
+        self.store()
+            .link_hub(
+                args.url.trim().trim_end_matches('/'),
+                &enrolled.hub_id,
+                &enrolled.device_name,
+                &enrolled.credential,
+                &args.fingerprint,
+            )
+            .await?;
+        tracing::info!(device = %enrolled.device_name, "connected to the hub");
+        self.sync_engine().wake.notify_one();
+        self.status().await
+    }
+
+    async fn may_connect(&self, token: Option<&str>) -> Result<()> {
+        if self.store().user_count().await? == 0 {
+            return Ok(());
+        }
+        self.actor_with(token, Permission::ManageUsers).await?;
+        Ok(())
+    }
+
+    pub async fn sync_status(
+        &self,
+        token: Option<&str>,
+        _args: crate::dto::NoArgs,
+    ) -> Result<SyncStatus> {
+        self.session(token).await?;
+        self.status().await
+    }
+
+    /// Runs a sync round now and answers the status after it.
+    pub async fn sync_now(
+        &self,
+        token: Option<&str>,
+        _args: crate::dto::NoArgs,
+    ) -> Result<SyncStatus> {
+        self.session(token).await?;
+        if self.store().hub_link().await?.is_some() {
+            if let Err(e) = self.sync_round().await {
+                tracing::info!(error = %e, "sync round on demand failed");
+            }
+        }
+        self.status().await
+    }
+
+    pub async fn list_sync_issues(
+        &self,
+        token: Option<&str>,
+        args: ListSyncIssuesArgs,
+    ) -> Result<Page<SyncIssue>> {
+        self.session(token).await?;
+        Ok(self.store().sync_issues(args.page).await?)
+    }
+
+    pub async fn record_sync_state(
+        &self,
+        token: Option<&str>,
+        args: RecordSyncStateArgs,
+    ) -> Result<RecordSyncStateView> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let state = self
+            .store()
+            .record_sync_state(&args.entity_type, &args.entity_id)
+            .await?;
+        Ok(RecordSyncStateView {
+            state: state.into(),
+        })
+    }
+
+    async fn status(&self) -> Result<SyncStatus> {
+        let link = self.store().hub_link().await?;
+        let counts = self.store().outbox_counts().await?;
+        Ok(match link {
+            None => SyncStatus {
+                connected: false,
+                hub_url: None,
+                device_name: None,
+                hub_reachable: false,
+                counts,
+                last_push_at: None,
+                last_pull_at: None,
+                last_error: None,
+                cursor: 0,
+                diverged: Vec::new(),
+            },
+            Some(link) => SyncStatus {
+                connected: true,
+                hub_url: Some(link.hub_url),
+                device_name: Some(link.device_name),
+                hub_reachable: self
+                    .sync_engine()
+                    .reachable
+                    .load(std::sync::atomic::Ordering::SeqCst),
+                counts,
+                last_push_at: link.last_push_at,
+                last_pull_at: link.last_pull_at,
+                last_error: link.last_error,
+                cursor: link.cursor,
+                diverged: link.diverged,
+            },
+        })
+    }
+
+    /// The background loop: a round when woken or every few seconds; after a failure,
+    /// the next try waits longer each time (with jitter), up to five minutes.
+    pub async fn run_sync(self) {
+        let mut attempt: u32 = 0;
+        loop {
+            let wait = if self.store().hub_link().await.ok().flatten().is_none() {
+                POLL_EVERY
+            } else {
+                match self.sync_round().await {
+                    Ok(_) => {
+                        attempt = 0;
+                        POLL_EVERY
+                    }
+                    Err(e) => {
+                        let delay = plan::retry_delay(attempt, rand::thread_rng().gen::<f64>());
+                        attempt = attempt.saturating_add(1);
+                        tracing::info!(error = %e, retry_in = ?delay, "sync round failed");
+                        delay
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(wait, self.sync_engine().wake.notified()).await;
+        }
+    }
+
+    /// One round: push what is pending, pull until the hub's head, and now and then
+    /// compare every lab table with the hub's.
+    pub async fn sync_round(&self) -> std::result::Result<SyncRound, String> {
+        let _one_at_a_time = self.sync_engine().busy.lock().await;
+        let result = self.sync_round_inner().await;
+        let reachable = !matches!(&result, Err(RoundError::Hub(HubCallError::Unreachable(_))));
+        self.sync_engine()
+            .reachable
+            .store(reachable, std::sync::atomic::Ordering::SeqCst);
+        if let Err(e) = &result {
+            let _ = self.store().record_sync_error(&e.to_string()).await;
+        }
+        self.emit(crate::dto::CoreEvent::SyncChanged);
+        result.map_err(|e| e.to_string())
+    }
+
+    async fn sync_round_inner(&self) -> std::result::Result<SyncRound, RoundError> {
+        let store = self.store();
+        let Some(link) = store.hub_link().await? else {
+            return Ok(SyncRound::default());
+        };
+        let client = HubClient::new(
+            &link.hub_url,
+            Some(&link.fingerprint),
+            Some(&link.credential),
+            CALL_TIMEOUT,
+        )?;
+        let mut round = SyncRound::default();
+        // Push: oldest first, in batches, until nothing is pending.
+        let mut resend_from: Option<i64> = None;
+        loop {
+            let commands = match resend_from.take() {
+                Some(seq) => store.commands_from(seq, MAX_PUSH_BATCH as i64).await?,
+                None => store.commands_to_push(0, MAX_PUSH_BATCH as i64).await?,
+            };
+            if commands.is_empty() {
+                break;
+            }
+            let sent = commands.len();
+            let response = client
+                .push(&PushRequest {
+                    protocol: PROTOCOL_VERSION,
+                    device_id: store.device_id().to_owned(),
+                    commands,
+                })
+                .await?;
+            store.record_push_results(&response.results).await?;
+            round.pushed += response.results.len();
+            match plan::after_push(&response, store.last_outbox_seq().await?) {
+                AfterPush::Continue if sent < MAX_PUSH_BATCH => break,
+                AfterPush::Continue => {}
+                AfterPush::ResendFrom { seq } => resend_from = Some(seq),
+                AfterPush::Wait => return Err(RoundError::Later("the hub asked to try again later".into())),
+                // Pulling still goes on: the lab's changes keep coming.
+                AfterPush::UpgradeHub => {
+                    store
+                        .record_sync_error("the hub must be updated before it can take this workstation's newer commands")
+                        .await?;
+                    break;
+                }
+                AfterPush::OutboxBehindHub { hub_last_seq } => {
+                    return Err(RoundError::Later(format!(
+                        "the hub has decided {hub_last_seq} commands of this workstation, more than it holds: \
+                         its data was restored from an older copy; an administrator must enroll it again"
+                    )))
+                }
+            }
+        }
+        // Pull to the head; check convergence now and then when nothing is pending.
+        let rounds = self
+            .sync_engine()
+            .rounds
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut cursor = link.cursor;
+        let check = rounds.is_multiple_of(CHECK_EVERY_ROUNDS);
+        loop {
+            let page = client.pull(cursor, PULL_PAGE, check).await?;
+            let applied = store.apply_pull(&page).await?;
+            if !applied.sessions_ended_for.is_empty() {
+                self.sessions_ended();
+            }
+            round.pulled_rows += applied.rows;
+            round.rebased += applied.rebased;
+            round.conflicts += applied.conflicts;
+            cursor = page.next_cursor;
+            if let Some(digests) = page.digests.filter(|_| !page.has_more) {
+                round.diverged = self.converge(&client, &digests).await?;
+            }
+            if !page.has_more {
+                break;
+            }
+        }
+        if round.pulled_rows > 0 || round.pushed > 0 {
+            self.emit(crate::dto::CoreEvent::SettingsChanged);
+        }
+        Ok(round)
+    }
+
+    /// Compares every lab table with the hub's digest at the same cursor (only when
+    /// nothing of ours is unsettled, so both sides hold the same decided state), resyncs
+    /// the tables found apart and reports them.
+    async fn converge(
+        &self,
+        client: &HubClient,
+        hub: &[aliquot_sync::TableDigest],
+    ) -> std::result::Result<Vec<String>, RoundError> {
+        let store = self.store();
+        let counts = store.outbox_counts().await?;
+        if counts.pending > 0 || counts.held > 0 {
+            return Ok(Vec::new());
+        }
+        let local = store.lab_digests().await?;
+        let diverged = plan::diverged(&local, hub);
+        for name in &diverged {
+            let Some(table) = aliquot_store::lab_tables::lab_table(name) else {
+                continue;
+            };
+            tracing::warn!(table = %name, "lab table differs from the hub's; resyncing it");
+            let rows = client.table(name).await?;
+            store.resync_table(table, &rows).await?;
+        }
+        store.record_convergence(&diverged).await?;
+        Ok(diverged)
+    }
+}
+
+/// Why a round stopped.
+#[derive(Debug, thiserror::Error)]
+enum RoundError {
+    #[error(transparent)]
+    Hub(#[from] HubCallError),
+    #[error("{0}")]
+    Later(String),
+    #[error("this workstation's database: {0}")]
+    Store(#[from] aliquot_store::StoreError),
+}
