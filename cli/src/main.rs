@@ -163,6 +163,8 @@ async fn run(action: Action, store: &Store, data_dir: &std::path::Path) -> Resul
             tokio::spawn(api.clone().run_print_worker(Vec::new()));
             // Keeps the configured serial or HID POS scanner attached.
             tokio::spawn(api.clone().run_scanner());
+            // Pushes the outbox to the hub and pulls the lab, once connected.
+            tokio::spawn(api.clone().run_sync());
             aliquot_api::http::serve(
                 api,
                 port,

@@ -5,6 +5,7 @@
 //! executor (`aliquot_store::Store::replay`).
 
 use crate::HubFailure;
+use aliquot_domain::numbering::LeasePolicy;
 use aliquot_domain::{Actor, Role};
 use aliquot_store::lab_tables::{self, LAB_TABLES};
 use aliquot_sync::plan::Claim;
@@ -13,7 +14,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1001, include_str!("../migrations/1001_hub.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1001, include_str!("../migrations/1001_hub.sql")),
+    (1002, include_str!("../migrations/1002_lease_policy.sql")),
+];
 
 type Result<T> = std::result::Result<T, HubFailure>;
 
@@ -519,6 +523,35 @@ pub async fn pull_page(
         decided,
         digests,
     })
+}
+
+pub async fn lease_policy(pool: &SqlitePool) -> Result<LeasePolicy> {
+    let r = sqlx::query!(
+        "SELECT sample_prefix, sample_digits, sample_block, participant_block FROM hub_lease_policy"
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(LeasePolicy {
+        sample_prefix: r.sample_prefix,
+        sample_digits: u8::try_from(r.sample_digits)
+            .map_err(|_| HubFailure::internal("stored sample digits"))?,
+        sample_block: r.sample_block,
+        participant_block: r.participant_block,
+    })
+}
+
+pub async fn set_lease_policy(pool: &SqlitePool, policy: &LeasePolicy) -> Result<()> {
+    let digits = i64::from(policy.sample_digits);
+    sqlx::query!(
+        "UPDATE hub_lease_policy SET sample_prefix = ?1, sample_digits = ?2, sample_block = ?3, participant_block = ?4",
+        policy.sample_prefix,
+        digits,
+        policy.sample_block,
+        policy.participant_block
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// The feed's newest change number.

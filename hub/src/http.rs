@@ -36,6 +36,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
         .route("/v1/sync/table/{name}", get(table))
+        .route("/v1/sync/lease", post(lease))
         // A push of 500 commands with their payloads stays far below this.
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
         .with_state(hub)
@@ -102,6 +103,15 @@ async fn pull(
         hub.pull(&device, query.cursor, query.limit, query.digests)
             .await?,
     ))
+}
+
+async fn lease(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Json(request): Json<aliquot_sync::LeaseRequest>,
+) -> Result<Json<aliquot_sync::LeaseResponse>, HubFailure> {
+    let device = device_of(&hub, &headers).await?;
+    Ok(Json(hub.lease(&device, request).await?))
 }
 
 async fn table(

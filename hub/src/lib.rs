@@ -11,9 +11,13 @@ pub mod http;
 mod push;
 pub mod tls;
 
+use aliquot_domain::numbering::{self, BlockKind, LeasePolicy, NumberBlock};
 use aliquot_domain::{Actor, Clock, Command};
 use aliquot_store::{Recorded, Replay, Store, StoreError};
-use aliquot_sync::{EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse};
+use aliquot_sync::{
+    EnrollRequest, EnrollResponse, LeaseRequest, LeaseResponse, PullResponse, PushRequest,
+    PushResponse,
+};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -273,13 +277,84 @@ impl Hub {
         let limit = limit.clamp(1, aliquot_sync::MAX_PULL_PAGE);
         let page =
             db::pull_page(self.store.pool(), &device.device_id, cursor, limit, digests).await?;
+        let policy = db::lease_policy(self.store.pool()).await?;
         Ok(PullResponse {
             changes: page.changes,
             next_cursor: page.next_cursor,
             has_more: page.has_more,
             decided: page.decided,
             digests: page.digests,
+            low_water: aliquot_sync::LowWater {
+                participant: policy.low_water(BlockKind::Participant),
+                sample: policy.low_water(BlockKind::Sample),
+            },
         })
+    }
+
+    /// Leases the next block of `kind` to the device, as the hub's own command (so it
+    /// reaches every workstation by the feed, and no two devices ever hold one number).
+    pub async fn lease(&self, device: &Device, request: LeaseRequest) -> Result<LeaseResponse> {
+        check_protocol(request.protocol)?;
+        if request.device_id != device.device_id {
+            return Err(HubFailure::forbidden(
+                "wrong_device",
+                "a workstation asks for blocks only for itself",
+            ));
+        }
+        let kind = match request.kind.as_str() {
+            "participant" => BlockKind::Participant,
+            "sample" => BlockKind::Sample,
+            other => {
+                return Err(HubFailure::bad_request(
+                    "invalid",
+                    format!("no lease of {other:?}; participant or sample"),
+                ))
+            }
+        };
+        let policy = db::lease_policy(self.store.pool()).await?;
+        let site = match request.site_id {
+            Some(id) => {
+                let site = self.store.site(id).await?;
+                Some((id, site.participant_range_start, site.participant_range_end))
+            }
+            None => None,
+        };
+        let existing: Vec<NumberBlock> = self
+            .store
+            .number_blocks()
+            .await?
+            .into_iter()
+            .map(|r| r.block)
+            .collect();
+        let block = numbering::next_lease(kind, &device.device_id, site, &existing, &policy)
+            .map_err(|e| HubFailure::conflict(e.reason_code(), e.to_string()))?;
+        let block_id = Uuid::now_v7();
+        let response = LeaseResponse {
+            block_id,
+            prefix: block.prefix.clone(),
+            first: block.first,
+            last: block.last,
+        };
+        self.execute(
+            &Actor::system(),
+            Command::AssignNumberBlock {
+                block_id,
+                block,
+                reason: format!("leased to {} by the hub", device.name),
+            },
+        )
+        .await?;
+        Ok(response)
+    }
+
+    pub async fn lease_policy(&self) -> Result<LeasePolicy> {
+        db::lease_policy(self.store.pool()).await
+    }
+
+    pub async fn set_lease_policy(&self, policy: &LeasePolicy) -> Result<()> {
+        numbering::sample_code(&policy.sample_prefix, policy.sample_digits, 1)
+            .map_err(|e| HubFailure::bad_request("invalid", e.to_string()))?;
+        db::set_lease_policy(self.store.pool(), policy).await
     }
 
     /// Every row of one lab table (a workstation resyncs it after its convergence check

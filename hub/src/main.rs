@@ -40,6 +40,19 @@ enum Action {
         cert: Option<PathBuf>,
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
+        /// The lab's sample code prefix for leased blocks (1 to 6 capital letters or
+        /// digits, starting with a letter, not P).
+        #[arg(long)]
+        sample_prefix: Option<String>,
+        /// Digits after the prefix (4 to 9).
+        #[arg(long)]
+        sample_digits: Option<u8>,
+        /// Sample codes per lease.
+        #[arg(long)]
+        sample_block: Option<i64>,
+        /// Participant numbers per lease.
+        #[arg(long)]
+        participant_block: Option<i64>,
     },
     /// Serve workstations.
     Serve {
@@ -115,7 +128,19 @@ async fn run(action: Action, hub: &Hub) -> Result<()> {
             hosts,
             cert,
             key,
+            sample_prefix,
+            sample_digits,
+            sample_block,
+            participant_block,
         } => {
+            let mut policy = hub.lease_policy().await?;
+            if let Some(prefix) = sample_prefix {
+                policy.sample_prefix = prefix.trim().to_uppercase();
+            }
+            policy.sample_digits = sample_digits.unwrap_or(policy.sample_digits);
+            policy.sample_block = sample_block.unwrap_or(policy.sample_block).max(1);
+            policy.participant_block = participant_block.unwrap_or(policy.participant_block).max(1);
+            hub.set_lease_policy(&policy).await?;
             let fingerprint = match (cert, key) {
                 (Some(cert), Some(key)) => tls::install_certificate(hub.data_dir(), &cert, &key)?,
                 _ => tls::ensure_certificate(hub.data_dir(), &hosts)?,
@@ -123,6 +148,14 @@ async fn run(action: Action, hub: &Hub) -> Result<()> {
             println!("hub data directory: {}", hub.data_dir().display());
             println!("hub id: {}", hub.hub_id());
             println!("certificate fingerprint (SHA-256): {fingerprint}");
+            println!(
+                "leases: sample codes {}{} ({} digits), {} per lease; {} participant numbers per lease",
+                policy.sample_prefix,
+                "0".repeat(usize::from(policy.sample_digits)),
+                policy.sample_digits,
+                policy.sample_block,
+                policy.participant_block
+            );
             if let Some(username) = admin {
                 let mut password = String::new();
                 std::io::stdin().lock().read_line(&mut password)?;

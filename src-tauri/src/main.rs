@@ -82,6 +82,8 @@ fn main() -> Result<()> {
     runtime.spawn(api.clone().run_print_worker(Vec::new()));
     // Keeps the configured serial or HID POS scanner attached.
     runtime.spawn(api.clone().run_scanner());
+    // Pushes the outbox to the hub and pulls the lab, once connected.
+    runtime.spawn(api.clone().run_sync());
 
     if args.serve {
         return runtime.block_on(async move {

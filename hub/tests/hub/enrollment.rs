@@ -141,3 +141,64 @@ async fn a_device_pushes_only_its_own_commands() {
         .unwrap_err();
     assert_eq!(refused.code, "protocol_unsupported");
 }
+
+#[tokio::test]
+async fn a_device_is_leased_blocks_only_for_itself_and_only_of_known_kinds() {
+    let bench = Bench::new().await;
+    let ask = |device_id: &str, kind: &str, site| aliquot_sync::LeaseRequest {
+        protocol: PROTOCOL_VERSION,
+        device_id: device_id.into(),
+        kind: kind.into(),
+        site_id: site,
+    };
+    let leased = bench
+        .hub
+        .lease(
+            &bench.a.device,
+            ask(&bench.a.device.device_id, "participant", Some(bench.site)),
+        )
+        .await
+        .unwrap();
+    // The bench's desks already hold 10000–10199; the lease goes after them.
+    assert_eq!((leased.first, leased.last), (10_200, 10_299));
+    let sample = bench
+        .hub
+        .lease(
+            &bench.a.device,
+            ask(&bench.a.device.device_id, "sample", None),
+        )
+        .await
+        .unwrap();
+    assert_eq!((sample.prefix.as_str(), sample.first), ("S", 1));
+    let blocks = bench.hub.store().number_blocks().await.unwrap();
+    assert!(blocks
+        .iter()
+        .any(|r| r.id == leased.block_id && r.block.device_id == bench.a.device.device_id));
+    let refused = bench
+        .hub
+        .lease(
+            &bench.a.device,
+            ask(&bench.b.device.device_id, "sample", None),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "wrong_device");
+    let refused = bench
+        .hub
+        .lease(
+            &bench.a.device,
+            ask(&bench.a.device.device_id, "preprinted", None),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "invalid");
+    let refused = bench
+        .hub
+        .lease(
+            &bench.a.device,
+            ask(&bench.a.device.device_id, "participant", None),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "invalid");
+}

@@ -1,7 +1,6 @@
 use aliquot_api::dto::LoginArgs;
 use aliquot_api::sync::{ConnectHubArgs, HubCertificateArgs};
 use aliquot_api::Api;
-use aliquot_domain::numbering::{BlockKind, NewBlock};
 use aliquot_domain::{Actor, Command, Role, SystemClock};
 use aliquot_hub::{tls, Hub};
 use aliquot_store::Store;
@@ -192,42 +191,6 @@ impl Workstation {
             )
             .await
             .map(|s| s.token)
-    }
-}
-
-/// Leases blocks to a workstation on the hub (the hub's administrator's command).
-pub async fn lease_blocks(hub: &RunningHub, device_id: &str, site: Uuid, first: i64, prefix: &str) {
-    for block in [
-        NewBlock {
-            kind: BlockKind::Participant,
-            device_id: device_id.into(),
-            site_id: Some(site),
-            prefix: String::new(),
-            digits: 0,
-            first,
-            last: first + 99,
-        },
-        NewBlock {
-            kind: BlockKind::Sample,
-            device_id: device_id.into(),
-            site_id: None,
-            prefix: prefix.into(),
-            digits: 6,
-            first: 1,
-            last: 999,
-        },
-    ] {
-        hub.hub
-            .execute(
-                &hub.admin,
-                Command::AssignNumberBlock {
-                    block_id: Uuid::now_v7(),
-                    block,
-                    reason: "lease".into(),
-                },
-            )
-            .await
-            .unwrap();
     }
 }
 

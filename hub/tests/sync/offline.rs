@@ -140,10 +140,6 @@ async fn two_offline_desks_fill_the_same_box_and_converge() {
     let lab = lab(&hub).await;
     let a = Workstation::enrolled(&hub, "Desk A").await;
     let b = Workstation::enrolled(&hub, "Desk B").await;
-    lease_blocks(&hub, &a.device_id(), lab.site, 10_000, "AA").await;
-    lease_blocks(&hub, &b.device_id(), lab.site, 10_100, "BB").await;
-    a.sync().await;
-    b.sync().await;
 
     hub.go_offline().await;
     let a_tubes = register(&a, &lab).await;
@@ -208,8 +204,6 @@ async fn pending_work_is_rebased_on_the_hubs_changes() {
     let lab = lab(&hub).await;
     let a = Workstation::enrolled(&hub, "Desk A").await;
     let b = Workstation::enrolled(&hub, "Desk B").await;
-    lease_blocks(&hub, &a.device_id(), lab.site, 10_000, "AA").await;
-    lease_blocks(&hub, &b.device_id(), lab.site, 10_100, "BB").await;
     a.sync().await;
     b.sync().await;
     let a_tubes = register(&a, &lab).await;

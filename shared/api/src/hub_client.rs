@@ -232,6 +232,13 @@ impl HubClient {
         .await
     }
 
+    pub async fn lease(
+        &self,
+        request: &aliquot_sync::LeaseRequest,
+    ) -> Result<aliquot_sync::LeaseResponse, HubCallError> {
+        self.post_json("v1/sync/lease", request).await
+    }
+
     /// Every row of one lab table, for a resync after the convergence check.
     pub async fn table(&self, name: &str) -> Result<Vec<serde_json::Value>, HubCallError> {
         self.get_json(&format!("v1/sync/table/{name}")).await

@@ -125,6 +125,8 @@ pub struct SyncRound {
     pub rebased: usize,
     pub conflicts: usize,
     pub diverged: Vec<String>,
+    /// Number blocks leased from the hub this round.
+    pub leased: usize,
 }
 
 /// The engine's shared state: whether the hub answered last time, and a bell that
@@ -412,8 +414,10 @@ impl Api {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut cursor = link.cursor;
         let check = rounds.is_multiple_of(CHECK_EVERY_ROUNDS);
+        let mut low_water;
         loop {
             let page = client.pull(cursor, PULL_PAGE, check).await?;
+            low_water = page.low_water;
             let applied = store.apply_pull(&page).await?;
             if !applied.sessions_ended_for.is_empty() {
                 self.sessions_ended();
@@ -427,6 +431,38 @@ impl Api {
             }
             if !page.has_more {
                 break;
+            }
+        }
+        // Blocks below their low-water mark are refilled now, while the hub is here, so
+        // a whole offline day can follow.
+        let needs = store.lease_needs(low_water).await?;
+        if !needs.is_empty() {
+            for (kind, site_id) in needs {
+                let leased = client
+                    .lease(&aliquot_sync::LeaseRequest {
+                        protocol: PROTOCOL_VERSION,
+                        device_id: store.device_id().to_owned(),
+                        kind: kind.as_str().to_owned(),
+                        site_id,
+                    })
+                    .await;
+                match leased {
+                    Ok(_) => round.leased += 1,
+                    // A range used up is the lab's to fix; syncing goes on.
+                    Err(HubCallError::Refused { message, .. }) => {
+                        store.record_sync_error(&message).await?;
+                    }
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            loop {
+                let page = client.pull(cursor, PULL_PAGE, false).await?;
+                let applied = store.apply_pull(&page).await?;
+                round.pulled_rows += applied.rows;
+                cursor = page.next_cursor;
+                if !page.has_more {
+                    break;
+                }
             }
         }
         if round.pulled_rows > 0 || round.pushed > 0 {

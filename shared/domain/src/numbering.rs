@@ -184,6 +184,127 @@ pub struct NewBlock {
     pub last: i64,
 }
 
+/// How the hub leases blocks to workstations: how many numbers each lease holds, and how
+/// the lab's sample codes look. A workstation asks for a new lease when what is left of
+/// its open blocks falls below the low-water mark, so it can work a whole offline day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeasePolicy {
+    pub sample_prefix: String,
+    pub sample_digits: u8,
+    pub sample_block: i64,
+    pub participant_block: i64,
+}
+
+impl Default for LeasePolicy {
+    fn default() -> Self {
+        LeasePolicy {
+            sample_prefix: "S".into(),
+            sample_digits: 7,
+            sample_block: 1_000,
+            participant_block: 100,
+        }
+    }
+}
+
+impl LeasePolicy {
+    /// Below this many numbers left, a workstation asks for its next lease.
+    pub fn low_water(&self, kind: BlockKind) -> i64 {
+        match kind {
+            BlockKind::Participant => (self.participant_block / 4).max(1),
+            _ => (self.sample_block / 4).max(1),
+        }
+    }
+}
+
+/// The next block the hub leases to `device_id`: the lowest free run of the policy's size
+/// after the blocks of the same numbering (inside the site's range for participants),
+/// shorter only at the very end of the range. Refused when nothing is left.
+pub fn next_lease(
+    kind: BlockKind,
+    device_id: &str,
+    site: Option<(uuid::Uuid, i64, i64)>,
+    existing: &[NumberBlock],
+    policy: &LeasePolicy,
+) -> Result<NewBlock, DomainError> {
+    let (site_id, prefix, digits, start, end, size) = match kind {
+        BlockKind::Participant => {
+            let Some((site_id, start, end)) = site else {
+                return Err(DomainError::invalid(
+                    "site_id",
+                    "a participant block belongs to a site",
+                ));
+            };
+            (
+                Some(site_id),
+                String::new(),
+                0,
+                start,
+                end,
+                policy.participant_block,
+            )
+        }
+        BlockKind::Sample => (
+            None,
+            policy.sample_prefix.clone(),
+            policy.sample_digits,
+            1,
+            10_i64.pow(u32::from(policy.sample_digits.min(9))) - 1,
+            policy.sample_block,
+        ),
+        BlockKind::Preprinted => {
+            return Err(DomainError::Refused(
+                "pre-printed rolls are registered by an administrator, not leased".into(),
+            ))
+        }
+    };
+    let mut taken: Vec<(i64, i64)> = existing
+        .iter()
+        .filter(|b| match kind {
+            BlockKind::Participant => b.kind == BlockKind::Participant,
+            _ => b.kind != BlockKind::Participant && b.prefix == prefix,
+        })
+        .map(|b| (b.first, b.last))
+        .collect();
+    taken.sort_unstable();
+    let mut first = start;
+    for (lo, hi) in taken {
+        if hi < first {
+            continue;
+        }
+        if lo > first && lo - first >= size.min(end - first + 1) {
+            break;
+        }
+        first = first.max(hi + 1);
+    }
+    if first > end {
+        return Err(DomainError::Refused(match kind {
+            BlockKind::Participant => {
+                "the site's participant range is used up; widen it on the hub".into()
+            }
+            _ => format!("every {prefix} sample code is leased; the lab needs a new prefix"),
+        }));
+    }
+    let last = (first + size - 1).min(end);
+    let last = existing
+        .iter()
+        .filter(|b| match kind {
+            BlockKind::Participant => b.kind == BlockKind::Participant,
+            _ => b.kind != BlockKind::Participant && b.prefix == prefix,
+        })
+        .filter(|b| b.first > first)
+        .map(|b| b.first - 1)
+        .fold(last, i64::min);
+    Ok(NewBlock {
+        kind,
+        device_id: device_id.to_owned(),
+        site_id,
+        prefix,
+        digits,
+        first,
+        last,
+    })
+}
+
 /// Checks a new block against every block already assigned (to any workstation) and, for
 /// participant blocks, against the site's range.
 pub fn validate_new_block(
@@ -308,6 +429,83 @@ pub fn validate_new_block(
 
 #[cfg(test)]
 mod tests {
+
+    fn held(kind: BlockKind, prefix: &str, first: i64, last: i64) -> NumberBlock {
+        NumberBlock {
+            kind,
+            device_id: "d".into(),
+            site_id: None,
+            prefix: prefix.into(),
+            digits: if kind == BlockKind::Participant { 0 } else { 7 },
+            first,
+            last,
+            next: first,
+        }
+    }
+
+    #[rstest::rstest]
+    // Nothing leased yet: the range starts at the beginning.
+    #[case::first(&[], (10_000, 10_099))]
+    // After what is leased.
+    #[case::after(&[(10_000, 10_099)], (10_100, 10_199))]
+    // A gap big enough is used first.
+    #[case::gap(&[(10_000, 10_099), (10_300, 10_399)], (10_100, 10_199))]
+    // A gap too small is skipped.
+    #[case::small_gap(&[(10_000, 10_049), (10_060, 10_099)], (10_100, 10_199))]
+    // Short at the end of the range, never past it.
+    #[case::end(&[(10_000, 10_949)], (10_950, 10_999))]
+    // A short gap at the start is skipped too; the lease goes after the block.
+    #[case::small_gap_first(&[(10_050, 10_120)], (10_121, 10_220))]
+    // Never over a block further on.
+    #[case::past_a_block(&[(10_000, 10_099), (10_150, 10_160)], (10_161, 10_260))]
+    fn participant_leases_take_the_lowest_free_run(
+        #[case] taken: &[(i64, i64)],
+        #[case] expected: (i64, i64),
+    ) {
+        let existing: Vec<NumberBlock> = taken
+            .iter()
+            .map(|(a, b)| held(BlockKind::Participant, "", *a, *b))
+            .collect();
+        let site = uuid::Uuid::nil();
+        let lease = next_lease(
+            BlockKind::Participant,
+            "desk",
+            Some((site, 10_000, 10_999)),
+            &existing,
+            &LeasePolicy::default(),
+        )
+        .unwrap();
+        assert_eq!((lease.first, lease.last), expected);
+        assert!(validate_new_block(&lease, &existing, Some((10_000, 10_999))).is_ok());
+    }
+
+    #[test]
+    fn sample_leases_follow_the_labs_prefix_and_stop_when_used_up() {
+        let policy = LeasePolicy {
+            sample_digits: 4,
+            sample_block: 5_000,
+            ..LeasePolicy::default()
+        };
+        let other_prefix = [held(BlockKind::Sample, "T", 1, 9_000)];
+        let lease = next_lease(BlockKind::Sample, "desk", None, &other_prefix, &policy).unwrap();
+        assert_eq!(
+            (lease.prefix.as_str(), lease.first, lease.last),
+            ("S", 1, 5_000)
+        );
+        let held_s = [held(BlockKind::Sample, "S", 1, 5_000)];
+        let lease = next_lease(BlockKind::Sample, "desk", None, &held_s, &policy).unwrap();
+        assert_eq!((lease.first, lease.last), (5_001, 9_999));
+        let full = [held(BlockKind::Sample, "S", 1, 9_999)];
+        assert_eq!(
+            next_lease(BlockKind::Sample, "desk", None, &full, &policy)
+                .unwrap_err()
+                .reason_code(),
+            "refused"
+        );
+        assert!(next_lease(BlockKind::Participant, "desk", None, &[], &policy).is_err());
+        assert!(next_lease(BlockKind::Preprinted, "desk", None, &[], &policy).is_err());
+    }
+
     use super::*;
     use proptest::prelude::*;
     use rstest::rstest;

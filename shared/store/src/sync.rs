@@ -9,10 +9,11 @@
 use crate::executor::{Recorded, Replay, WriteTx};
 use crate::lab_tables::{self, LabTable, LAB_TABLES};
 use crate::{format_utc, parse_utc, Result, Store, StoreError};
+use aliquot_domain::numbering::BlockKind;
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::{Actor, Command, DomainError, Role};
 use aliquot_sync::plan::{self, OutboxStatus, RecordSyncState};
-use aliquot_sync::{CommandResult, Outcome, PullResponse, PushedCommand};
+use aliquot_sync::{CommandResult, LowWater, Outcome, PullResponse, PushedCommand};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
@@ -584,6 +585,43 @@ impl Store {
             }
         }
         Ok((rebased, conflicts))
+    }
+
+    /// The blocks this workstation should ask the hub for: a participant block for each
+    /// site and a sample block, wherever what is left of its open blocks is below the
+    /// low-water mark (pending work counts as used).
+    pub async fn lease_needs(&self, low_water: LowWater) -> Result<Vec<(BlockKind, Option<Uuid>)>> {
+        let device = self.device_id.as_str();
+        let sites = sqlx::query!(
+            r#"SELECT s.id AS "id!",
+                      COALESCE(SUM(CASE WHEN b.next_value <= b.last_value THEN b.last_value - b.next_value + 1 ELSE 0 END), 0) AS "left!: i64"
+               FROM sites s
+               LEFT JOIN number_blocks b ON b.site_id = s.id AND b.kind = 'participant' AND b.device_id = ?1
+               GROUP BY s.id ORDER BY s.id"#,
+            device
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut needs = Vec::new();
+        for site in sites {
+            if site.left < low_water.participant {
+                needs.push((
+                    BlockKind::Participant,
+                    Some(crate::users::parse_uuid(&site.id)?),
+                ));
+            }
+        }
+        let samples_left = sqlx::query_scalar!(
+            r#"SELECT COALESCE(SUM(last_value - next_value + 1), 0) AS "left!: i64" FROM number_blocks
+               WHERE device_id = ?1 AND kind = 'sample' AND next_value <= last_value"#,
+            device
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if samples_left < low_water.sample {
+            needs.push((BlockKind::Sample, None));
+        }
+        Ok(needs)
     }
 
     /// Records where the last convergence check found this workstation's tables apart

@@ -143,6 +143,15 @@ pub struct PullResponse {
     pub decided: Vec<CommandResult>,
     /// Every lab table's digest at `next_cursor`, sent with the last page.
     pub digests: Option<Vec<TableDigest>>,
+    /// Below how many numbers left a workstation asks for its next lease (the hub's
+    /// lease policy).
+    pub low_water: LowWater,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LowWater {
+    pub participant: i64,
+    pub sample: i64,
 }
 
 /// Exchanges a one-time enrollment code for a device credential.
@@ -160,6 +169,26 @@ pub struct EnrollResponse {
     /// Shown once; the hub keeps only its hash.
     pub credential: String,
     pub hub_id: String,
+}
+
+/// Asks the hub for the next block of numbers for this workstation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseRequest {
+    pub protocol: u32,
+    pub device_id: String,
+    /// `participant` (with the site) or `sample`.
+    pub kind: String,
+    pub site_id: Option<Uuid>,
+}
+
+/// The block leased; its row arrives with the next pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseResponse {
+    pub block_id: Uuid,
+    pub prefix: String,
+    pub first: i64,
+    pub last: i64,
 }
 
 /// A refusal from the hub, in the core's one error shape.
