@@ -17,6 +17,7 @@ use uuid::Uuid;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1001, include_str!("../migrations/1001_hub.sql")),
     (1002, include_str!("../migrations/1002_lease_policy.sql")),
+    (1003, include_str!("../migrations/1003_device_chains.sql")),
 ];
 
 type Result<T> = std::result::Result<T, HubFailure>;
@@ -124,6 +125,8 @@ pub struct Device {
     pub revoked_why: Option<String>,
     pub last_seq: i64,
     pub last_seen_at: Option<String>,
+    /// Why its audit chain broke, while its commands are held.
+    pub chain_broken: Option<String>,
 }
 
 pub async fn create_enrollment(
@@ -219,7 +222,7 @@ pub async fn redeem_enrollment(
 pub async fn device_by_credential(pool: &SqlitePool, credential_hash: &str) -> Result<Device> {
     let device = sqlx::query_as!(
         Device,
-        r#"SELECT device_id AS "device_id!", name, enrolled_at, revoked_at, revoked_why, last_seq, last_seen_at
+        r#"SELECT device_id AS "device_id!", name, enrolled_at, revoked_at, revoked_why, last_seq, last_seen_at, chain_broken
            FROM hub_devices WHERE credential_hash = ?1"#,
         credential_hash
     )
@@ -241,7 +244,7 @@ pub async fn device_by_credential(pool: &SqlitePool, credential_hash: &str) -> R
 pub async fn devices(pool: &SqlitePool) -> Result<Vec<Device>> {
     Ok(sqlx::query_as!(
         Device,
-        r#"SELECT device_id AS "device_id!", name, enrolled_at, revoked_at, revoked_why, last_seq, last_seen_at
+        r#"SELECT device_id AS "device_id!", name, enrolled_at, revoked_at, revoked_why, last_seq, last_seen_at, chain_broken
            FROM hub_devices ORDER BY enrolled_at, device_id"#
     )
     .fetch_all(pool)
@@ -363,6 +366,113 @@ pub async fn record_claim(conn: &mut SqliteConnection, claim: NewClaim<'_>) -> R
     )
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// A device's audit chain as the hub has checked it.
+pub struct DeviceChain {
+    pub seq: i64,
+    pub hash: String,
+    pub broken: Option<String>,
+    pub restart: bool,
+}
+
+pub async fn device_chain(conn: &mut SqliteConnection, device_id: &str) -> Result<DeviceChain> {
+    let r = sqlx::query!(
+        "SELECT chain_seq, chain_hash, chain_broken, chain_restart FROM hub_devices WHERE device_id = ?1",
+        device_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(DeviceChain {
+        seq: r.chain_seq,
+        hash: r.chain_hash,
+        broken: r.chain_broken,
+        restart: r.chain_restart != 0,
+    })
+}
+
+/// The stored hash of a device's audit row, if the hub holds it.
+pub async fn device_audit_hash(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    seq: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT hash FROM hub_device_audit WHERE device_id = ?1 AND seq = ?2",
+        device_id,
+        seq
+    )
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+pub async fn keep_device_audit(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    row: &aliquot_domain::audit::StoredAuditRow,
+) -> Result<()> {
+    let text =
+        serde_json::to_string(row).map_err(|e| HubFailure::internal(format!("audit row: {e}")))?;
+    sqlx::query!(
+        "INSERT INTO hub_device_audit (device_id, seq, hash, row) VALUES (?1, ?2, ?3, ?4)",
+        device_id,
+        row.seq,
+        row.hash,
+        text
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_device_chain(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    seq: i64,
+    hash: &str,
+) -> Result<()> {
+    sqlx::query!(
+        "UPDATE hub_devices SET chain_seq = ?1, chain_hash = ?2, chain_restart = 0 WHERE device_id = ?3",
+        seq,
+        hash,
+        device_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn break_device_chain(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    why: &str,
+) -> Result<()> {
+    sqlx::query!(
+        "UPDATE hub_devices SET chain_broken = ?1 WHERE device_id = ?2",
+        why,
+        device_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// An administrator reviewed a broken chain: the device's commands are decided again,
+/// and its chain is checked anew from the next row it sends.
+pub async fn release_device_chain(pool: &SqlitePool, device_id: &str) -> Result<()> {
+    let changed = sqlx::query!(
+        "UPDATE hub_devices SET chain_broken = NULL, chain_restart = 1 WHERE device_id = ?1 AND chain_broken IS NOT NULL",
+        device_id
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(HubFailure::not_found(
+            "no workstation with this id has its commands held",
+        ));
+    }
     Ok(())
 }
 

@@ -262,6 +262,12 @@ impl Hub {
         db::revoke(self.store.pool(), device_id, &why, self.clock.now()).await
     }
 
+    /// After an administrator has reviewed a device whose audit chain broke: its held
+    /// commands are decided again, and its chain is checked anew from its next row.
+    pub async fn release(&self, device_id: &str) -> Result<()> {
+        db::release_device_chain(self.store.pool(), device_id).await
+    }
+
     pub async fn push(&self, device: &Device, request: PushRequest) -> Result<PushResponse> {
         check_protocol(request.protocol)?;
         push::push(self, device, request).await

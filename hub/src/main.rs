@@ -89,6 +89,10 @@ enum DevicesAction {
         #[arg(long)]
         reason: String,
     },
+    /// After reviewing a workstation whose audit trail broke: decide its held commands.
+    Release {
+        device_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -236,6 +240,10 @@ async fn run(action: Action, hub: &Hub) -> Result<()> {
                     }
                 );
             }
+        }
+        Action::Devices(DevicesAction::Release { device_id }) => {
+            hub.release(&device_id).await?;
+            println!("released {device_id}: its held commands are decided at its next push");
         }
         Action::Devices(DevicesAction::Revoke { device_id, reason }) => {
             hub.revoke(&device_id, &reason).await?;

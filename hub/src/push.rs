@@ -5,6 +5,7 @@
 
 use crate::db::{self, ActorRefusal, NewClaim};
 use crate::{Device, Hub, HubFailure};
+use aliquot_domain::audit::StoredAuditRow;
 use aliquot_domain::{Command, COMMAND_SCHEMA_VERSION};
 use aliquot_store::WriteTx;
 use aliquot_store::{Recorded, Replay, StoreError};
@@ -33,6 +34,27 @@ pub(crate) async fn push(
     let store = hub.store();
     let mut tx = store.begin_write().await?;
     let mut last = db::device_last_seq(tx.conn(), &device.device_id).await?;
+    let chain = check_audit_chain(&mut tx, device, &request.audit).await?;
+    if let Some(why) = chain.broken {
+        // Nothing of a device whose trail broke is decided until someone has looked.
+        let results = request
+            .commands
+            .iter()
+            .map(|c| CommandResult {
+                seq: c.seq,
+                command_id: c.command_id,
+                outcome: Outcome::Held { why: why.clone() },
+                duplicate: false,
+            })
+            .collect();
+        store.commit_write(tx).await?;
+        return Ok(PushResponse {
+            results,
+            stopped: None,
+            last_seq: last,
+            audit_acked_seq: chain.seq,
+        });
+    }
     let mut results = Vec::with_capacity(request.commands.len());
     let mut stopped = None;
     for pushed in &request.commands {
@@ -82,7 +104,75 @@ pub(crate) async fn push(
         results,
         stopped,
         last_seq: last,
+        audit_acked_seq: chain.seq,
     })
+}
+
+/// Checks the device's audit rows as they arrive, continuing its chain from the last row
+/// the hub kept: each row's own hash, its link to the one before, no gap; a row sent again
+/// must be the one kept. The rows are kept; a break flags the device.
+async fn check_audit_chain(
+    tx: &mut WriteTx,
+    device: &Device,
+    rows: &[StoredAuditRow],
+) -> Result<db::DeviceChain, HubFailure> {
+    let mut chain = db::device_chain(tx.conn(), &device.device_id).await?;
+    if chain.broken.is_some() {
+        return Ok(chain);
+    }
+    if chain.restart {
+        // An administrator reviewed the break: the rows sent now are kept as they are and
+        // the chain is checked from the last of them on.
+        let fresh: Vec<&StoredAuditRow> = rows.iter().filter(|r| r.seq > chain.seq).collect();
+        if let Some(last) = fresh.last() {
+            for row in &fresh {
+                db::keep_device_audit(tx.conn(), &device.device_id, row).await?;
+            }
+            db::set_device_chain(tx.conn(), &device.device_id, last.seq, &last.hash).await?;
+            chain.seq = last.seq;
+            chain.hash = last.hash.clone();
+            chain.restart = false;
+        }
+        return Ok(chain);
+    }
+    let mut fresh = Vec::new();
+    for row in rows {
+        if row.seq <= chain.seq {
+            let kept = db::device_audit_hash(tx.conn(), &device.device_id, row.seq).await?;
+            if kept.is_some_and(|kept| kept != row.hash) {
+                chain.broken = Some(format!(
+                    "audit entry {} changed on the workstation after the hub received it",
+                    row.seq
+                ));
+                break;
+            }
+        } else {
+            fresh.push(row);
+        }
+    }
+    if chain.broken.is_none() && !fresh.is_empty() {
+        let (mut seq, mut hash) = (chain.seq, chain.hash.clone());
+        match aliquot_domain::audit::verify_rows(fresh.iter().copied(), &mut seq, &mut hash) {
+            Some(problem) => {
+                chain.broken = Some(format!(
+                    "the workstation's audit trail is broken: {problem:?}"
+                ));
+            }
+            None => {
+                for row in &fresh {
+                    db::keep_device_audit(tx.conn(), &device.device_id, row).await?;
+                }
+                db::set_device_chain(tx.conn(), &device.device_id, seq, &hash).await?;
+                chain.seq = seq;
+                chain.hash = hash;
+            }
+        }
+    }
+    if let Some(why) = &chain.broken {
+        tracing::warn!(device = %device.device_id, %why, "device audit chain broken; its commands are held");
+        db::break_device_chain(tx.conn(), &device.device_id, why).await?;
+    }
+    Ok(chain)
 }
 
 /// Decides one command that is the device's next: runs it, or records its refusal.

@@ -177,6 +177,7 @@ impl Bench {
                     protocol: PROTOCOL_VERSION,
                     device_id: desk.device.device_id.clone(),
                     commands,
+                    audit: vec![],
                 },
             )
             .await

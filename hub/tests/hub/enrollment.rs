@@ -119,6 +119,7 @@ async fn a_device_pushes_only_its_own_commands() {
                 protocol: PROTOCOL_VERSION,
                 device_id: bench.b.device.device_id.clone(),
                 commands: vec![],
+                audit: vec![],
             },
         )
         .await
@@ -135,6 +136,7 @@ async fn a_device_pushes_only_its_own_commands() {
                 protocol: PROTOCOL_VERSION + 1,
                 device_id: bench.a.device.device_id.clone(),
                 commands: vec![],
+                audit: vec![],
             },
         )
         .await

@@ -271,3 +271,62 @@ async fn history_on_the_hub_carries_the_recorded_time() {
     .unwrap();
     assert_eq!(at, aliquot_domain::audit::format_utc(receive.recorded_at));
 }
+
+/// An audit row sent again must be the row the hub kept: a row changed after the hub
+/// received it breaks the device's chain, and its commands are held.
+#[tokio::test]
+async fn an_audit_row_changed_after_the_hub_kept_it_holds_the_device() {
+    use aliquot_domain::audit::{
+        AuditAction, AuditContext, AuditEntry, StoredAuditRow, GENESIS_HASH,
+    };
+    let bench = Bench::new().await;
+    let entry = |reason: &str| AuditEntry {
+        actor_id: bench.manager.user_id,
+        actor_name: bench.manager.username.clone(),
+        at: chrono::Utc::now(),
+        action: AuditAction::LoginSucceeded,
+        entity_type: "session",
+        entity_id: "s1".into(),
+        old_value: None,
+        new_value: None,
+        reason: Some(reason.into()),
+        context: AuditContext::default(),
+    };
+    let first = StoredAuditRow::chain(&entry("one"), 0, GENESIS_HASH);
+    let second = StoredAuditRow::chain(&entry("two"), 1, &first.hash);
+    let push = |audit: Vec<StoredAuditRow>, commands| {
+        bench.hub.push(
+            &bench.a.device,
+            aliquot_sync::PushRequest {
+                protocol: aliquot_sync::PROTOCOL_VERSION,
+                device_id: bench.a.device.device_id.clone(),
+                commands,
+                audit,
+            },
+        )
+    };
+    let response = push(vec![first.clone(), second.clone()], vec![])
+        .await
+        .unwrap();
+    assert_eq!(response.audit_acked_seq, 2);
+    // Sent again unchanged (an answer was lost): fine.
+    let response = push(vec![second.clone()], vec![]).await.unwrap();
+    assert_eq!(response.audit_acked_seq, 2);
+    // Re-chained after an edit: refused, the device flagged, its command held.
+    let edited = StoredAuditRow::chain(&entry("changed"), 1, &first.hash);
+    let response = push(
+        vec![edited],
+        vec![pushed(1, &bench.manager, &freezer("F9"))],
+    )
+    .await
+    .unwrap();
+    assert_eq!(codes(&response.results), ["held"]);
+    assert_eq!(response.last_seq, 0);
+    assert!(bench
+        .hub
+        .devices()
+        .await
+        .unwrap()
+        .iter()
+        .any(|d| d.chain_broken.is_some()));
+}

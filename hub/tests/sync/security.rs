@@ -199,3 +199,69 @@ async fn a_workstation_with_records_of_its_own_does_not_join() {
     );
     assert!(api.store().hub_link().await.unwrap().is_none());
 }
+
+/// The hub checks each workstation's audit chain as it arrives: an entry edited on the
+/// workstation (its hash no longer matching) flags the device, and its commands are held,
+/// not decided, until an administrator has reviewed it and released them.
+#[tokio::test]
+async fn an_edited_audit_trail_holds_the_workstations_commands_for_review() {
+    let hub = RunningHub::start().await;
+    let manager = hub.user("manager", Role::LabManager).await;
+    let ws = Workstation::enrolled(&hub, "Desk 1").await;
+    let freezer = |name: &str| Command::CreateFreezer {
+        freezer_id: Uuid::now_v7(),
+        name: name.into(),
+        location: "Room 7".into(),
+        freezer_kind: FreezerKind::Freezer,
+        temperature_c: -20,
+    };
+    ws.store().execute(&manager, freezer("F1")).await.unwrap();
+    ws.sync().await;
+    // The hub keeps the workstation's whole trail.
+    let kept: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM hub_device_audit WHERE device_id = ?1")
+            .bind(ws.device_id())
+            .fetch_one(hub.hub.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(kept, ws.store().audit_len().await.unwrap());
+
+    let done = ws.store().execute(&manager, freezer("F2")).await.unwrap();
+    // Someone edits the entry on the workstation's disk before it is sent.
+    let pool = ws.store().pool();
+    sqlx::query("DROP TRIGGER audit_log_no_update")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET reason = 'nothing happened' WHERE seq = ?1")
+        .bind(done.audit_seq)
+        .execute(pool)
+        .await
+        .unwrap();
+    ws.sync().await;
+    let counts = ws.store().outbox_counts().await.unwrap();
+    assert_eq!((counts.held, counts.applied), (1, 1));
+    assert_eq!(hub.hub.store().freezers().await.unwrap().len(), 1);
+    let flagged = hub.hub.devices().await.unwrap();
+    assert!(flagged[0]
+        .chain_broken
+        .as_deref()
+        .unwrap()
+        .contains("HashMismatch"));
+    let issues = ws.store().sync_issues(Default::default()).await.unwrap();
+    assert_eq!(issues.items[0].reason_code.as_deref(), Some("held"));
+    // Held until reviewed: another round decides nothing.
+    ws.sync().await;
+    assert_eq!(ws.store().outbox_counts().await.unwrap().held, 1);
+
+    hub.hub.release(&ws.device_id()).await.unwrap();
+    ws.sync().await;
+    let counts = ws.store().outbox_counts().await.unwrap();
+    assert_eq!((counts.held, counts.applied), (0, 2));
+    assert_eq!(hub.hub.store().freezers().await.unwrap().len(), 2);
+    // From here on the chain is checked again.
+    ws.store().execute(&manager, freezer("F3")).await.unwrap();
+    ws.sync().await;
+    assert_eq!(ws.store().outbox_counts().await.unwrap().applied, 3);
+    assert!(hub.hub.devices().await.unwrap()[0].chain_broken.is_none());
+}

@@ -369,12 +369,18 @@ impl Api {
         let mut round = SyncRound::default();
         // Push: oldest first, in batches, until nothing is pending.
         let mut resend_from: Option<i64> = None;
+        let mut audit_pushed = link.audit_pushed_seq;
         loop {
             let commands = match resend_from.take() {
                 Some(seq) => store.commands_from(seq, MAX_PUSH_BATCH as i64).await?,
                 None => store.commands_to_push(0, MAX_PUSH_BATCH as i64).await?,
             };
-            if commands.is_empty() {
+            // The audit trail goes with the commands (their own rows among it), so the hub
+            // checks the chain before it decides them.
+            let audit = store
+                .audit_rows_after(audit_pushed, aliquot_sync::MAX_PUSH_AUDIT)
+                .await?;
+            if commands.is_empty() && audit.is_empty() {
                 break;
             }
             let sent = commands.len();
@@ -383,9 +389,14 @@ impl Api {
                     protocol: PROTOCOL_VERSION,
                     device_id: store.device_id().to_owned(),
                     commands,
+                    audit,
                 })
                 .await?;
             store.record_push_results(&response.results).await?;
+            if response.audit_acked_seq > audit_pushed {
+                audit_pushed = response.audit_acked_seq;
+                store.record_audit_pushed(audit_pushed).await?;
+            }
             round.pushed += response.results.len();
             match plan::after_push(&response, store.last_outbox_seq().await?) {
                 AfterPush::Continue if sent < MAX_PUSH_BATCH => break,

@@ -99,8 +99,9 @@ struct Hashed<'a> {
     prev_hash: &'a str,
 }
 
-/// An audit row exactly as stored (text columns), which is what the hash covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An audit row exactly as stored (text columns), which is what the hash covers. A
+/// workstation sends its rows to the hub in this form, so the hub can check the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredAuditRow {
     pub seq: i64,
     pub at: String,

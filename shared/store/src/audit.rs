@@ -98,7 +98,8 @@ impl Store {
         })
     }
 
-    pub(crate) async fn audit_rows_after(
+    /// The chain's rows after `after_seq`, in order, as stored (what the hub checks).
+    pub async fn audit_rows_after(
         &self,
         after_seq: i64,
         limit: i64,

@@ -35,6 +35,8 @@ pub struct HubLink {
     pub last_pull_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub diverged: Vec<String>,
+    /// The last audit row the hub checked and kept.
+    pub audit_pushed_seq: i64,
 }
 
 /// The outbox's counts, for the status bar and the sync screen.
@@ -245,7 +247,7 @@ impl Store {
     pub async fn hub_link(&self) -> Result<Option<HubLink>> {
         let row = sqlx::query!(
             r#"SELECT hub_url, hub_id, device_name, credential, fingerprint, cursor, connected_at,
-                      last_push_at, last_pull_at, last_error, diverged
+                      last_push_at, last_pull_at, last_error, diverged, audit_pushed_seq
                FROM sync_state WHERE singleton = 1"#
         )
         .fetch_optional(&self.pool)
@@ -270,7 +272,19 @@ impl Store {
                 .transpose()
                 .map_err(|e| StoreError::Decode(format!("diverged tables: {e}")))?
                 .unwrap_or_default(),
+            audit_pushed_seq: r.audit_pushed_seq,
         }))
+    }
+
+    /// The hub has checked and kept this workstation's audit rows up to `seq`.
+    pub async fn record_audit_pushed(&self, seq: i64) -> Result<()> {
+        sqlx::query!(
+            "UPDATE sync_state SET audit_pushed_seq = MAX(audit_pushed_seq, ?1)",
+            seq
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Whether lab commands record their before-images (once enrolled with a hub).

@@ -422,6 +422,7 @@ mod tests {
             results: Vec::new(),
             stopped,
             last_seq,
+            audit_acked_seq: 0,
         }
     }
 

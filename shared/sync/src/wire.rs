@@ -60,7 +60,14 @@ pub struct PushRequest {
     /// The pushing workstation; it must be the one the credential belongs to.
     pub device_id: String,
     pub commands: Vec<PushedCommand>,
+    /// The workstation's audit rows the hub has not acknowledged yet, in order (the rows
+    /// of these commands among them): the hub checks the device's hash chain with them.
+    #[serde(default)]
+    pub audit: Vec<aliquot_domain::audit::StoredAuditRow>,
 }
+
+/// At most this many audit rows go in one push.
+pub const MAX_PUSH_AUDIT: i64 = 5_000;
 
 /// How the hub decided one command. Stored with its claim, so a resend gets the same
 /// answer.
@@ -111,6 +118,9 @@ pub struct PushResponse {
     pub stopped: Option<Stopped>,
     /// The device's last decided sequence number on the hub.
     pub last_seq: i64,
+    /// The device's last audit row the hub has checked and kept.
+    #[serde(default)]
+    pub audit_acked_seq: i64,
 }
 
 /// One row change in the hub's feed: the row's whole image after the change, or `None`
