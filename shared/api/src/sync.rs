@@ -127,6 +127,8 @@ pub struct SyncRound {
     pub diverged: Vec<String>,
     /// Number blocks leased from the hub this round.
     pub leased: usize,
+    /// The hub's low-water marks, from the last page pulled.
+    pub low_water: Option<aliquot_sync::LowWater>,
 }
 
 /// The engine's shared state: whether the hub answered last time, and a bell that
@@ -339,11 +341,40 @@ impl Api {
         }
     }
 
-    /// One round: push what is pending, pull until the hub's head, and now and then
-    /// compare every lab table with the hub's.
+    /// One round over the network to the linked hub: push what is pending, pull to the
+    /// hub's head, refill number blocks, now and then compare every lab table.
     pub async fn sync_round(&self) -> std::result::Result<SyncRound, String> {
+        let link = match self.store().hub_link().await {
+            Ok(Some(link)) => link,
+            Ok(None) => return Ok(SyncRound::default()),
+            Err(e) => return Err(e.to_string()),
+        };
+        let client = match HubClient::new(
+            &link.hub_url,
+            Some(&link.fingerprint),
+            Some(&link.credential),
+            CALL_TIMEOUT,
+        ) {
+            Ok(client) => client,
+            Err(e) => return Err(e.to_string()),
+        };
+        self.sync_round_with(&client).await
+    }
+
+    /// One round through `hub` (the network client, or the hub itself in a simulation).
+    pub async fn sync_round_with(
+        &self,
+        hub: &impl HubTransport,
+    ) -> std::result::Result<SyncRound, String> {
         let _one_at_a_time = self.sync_engine().busy.lock().await;
-        let result = self.sync_round_inner().await;
+        let mut round = SyncRound::default();
+        let mut result = self.push_with(hub, &mut round).await;
+        if result.is_ok() {
+            result = self.pull_with(hub, &mut round).await;
+        }
+        if result.is_ok() {
+            result = self.refill_blocks(hub, &mut round).await;
+        }
         let reachable = !matches!(&result, Err(RoundError::Hub(HubCallError::Unreachable(_))));
         self.sync_engine()
             .reachable
@@ -351,23 +382,36 @@ impl Api {
         if let Err(e) = &result {
             let _ = self.store().record_sync_error(&e.to_string()).await;
         }
+        if round.pulled_rows > 0 || round.pushed > 0 {
+            self.emit(crate::dto::CoreEvent::SettingsChanged);
+        }
         self.emit(crate::dto::CoreEvent::SyncChanged);
-        result.map_err(|e| e.to_string())
+        result.map(|()| round).map_err(|e| e.to_string())
     }
 
-    async fn sync_round_inner(&self) -> std::result::Result<SyncRound, RoundError> {
+    /// Only the pull half of a round (a simulation's "pull before push" order).
+    pub async fn pull_only_with(
+        &self,
+        hub: &impl HubTransport,
+    ) -> std::result::Result<SyncRound, String> {
+        let _one_at_a_time = self.sync_engine().busy.lock().await;
+        let mut round = SyncRound::default();
+        self.pull_with(hub, &mut round)
+            .await
+            .map(|()| round)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Push: oldest first, in batches, with the audit trail, until nothing is pending.
+    async fn push_with(
+        &self,
+        hub: &impl HubTransport,
+        round: &mut SyncRound,
+    ) -> std::result::Result<(), RoundError> {
         let store = self.store();
         let Some(link) = store.hub_link().await? else {
-            return Ok(SyncRound::default());
+            return Ok(());
         };
-        let client = HubClient::new(
-            &link.hub_url,
-            Some(&link.fingerprint),
-            Some(&link.credential),
-            CALL_TIMEOUT,
-        )?;
-        let mut round = SyncRound::default();
-        // Push: oldest first, in batches, until nothing is pending.
         let mut resend_from: Option<i64> = None;
         let mut audit_pushed = link.audit_pushed_seq;
         loop {
@@ -381,10 +425,10 @@ impl Api {
                 .audit_rows_after(audit_pushed, aliquot_sync::MAX_PUSH_AUDIT)
                 .await?;
             if commands.is_empty() && audit.is_empty() {
-                break;
+                return Ok(());
             }
             let sent = commands.len();
-            let response = client
+            let response = hub
                 .push(&PushRequest {
                     protocol: PROTOCOL_VERSION,
                     device_id: store.device_id().to_owned(),
@@ -399,16 +443,22 @@ impl Api {
             }
             round.pushed += response.results.len();
             match plan::after_push(&response, store.last_outbox_seq().await?) {
-                AfterPush::Continue if sent < MAX_PUSH_BATCH => break,
+                AfterPush::Continue if sent < MAX_PUSH_BATCH => return Ok(()),
                 AfterPush::Continue => {}
                 AfterPush::ResendFrom { seq } => resend_from = Some(seq),
-                AfterPush::Wait => return Err(RoundError::Later("the hub asked to try again later".into())),
+                AfterPush::Wait => {
+                    return Err(RoundError::Later(
+                        "the hub asked to try again later".into(),
+                    ))
+                }
                 // Pulling still goes on: the lab's changes keep coming.
                 AfterPush::UpgradeHub => {
                     store
-                        .record_sync_error("the hub must be updated before it can take this workstation's newer commands")
+                        .record_sync_error(
+                            "the hub must be updated before it can take this workstation's newer commands",
+                        )
                         .await?;
-                    break;
+                    return Ok(());
                 }
                 AfterPush::OutboxBehindHub { hub_last_seq } => {
                     return Err(RoundError::Later(format!(
@@ -418,17 +468,27 @@ impl Api {
                 }
             }
         }
-        // Pull to the head; check convergence now and then when nothing is pending.
+    }
+
+    /// Pull to the hub's head; now and then, when nothing of ours is pending, compare
+    /// every lab table with the hub's.
+    async fn pull_with(
+        &self,
+        hub: &impl HubTransport,
+        round: &mut SyncRound,
+    ) -> std::result::Result<(), RoundError> {
+        let store = self.store();
+        let Some(link) = store.hub_link().await? else {
+            return Ok(());
+        };
         let rounds = self
             .sync_engine()
             .rounds
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let mut cursor = link.cursor;
         let check = rounds.is_multiple_of(CHECK_EVERY_ROUNDS);
-        let mut low_water;
+        let mut cursor = link.cursor;
         loop {
-            let page = client.pull(cursor, PULL_PAGE, check).await?;
-            low_water = page.low_water;
+            let page = hub.pull(cursor, PULL_PAGE, check).await?;
             let applied = store.apply_pull(&page).await?;
             if !applied.sessions_ended_for.is_empty() {
                 self.sessions_ended();
@@ -436,50 +496,51 @@ impl Api {
             round.pulled_rows += applied.rows;
             round.rebased += applied.rebased;
             round.conflicts += applied.conflicts;
+            round.low_water = Some(page.low_water);
             cursor = page.next_cursor;
             if let Some(digests) = page.digests.filter(|_| !page.has_more) {
-                round.diverged = self.converge(&client, &digests).await?;
+                round.diverged = self.converge(hub, &digests).await?;
             }
             if !page.has_more {
-                break;
+                return Ok(());
             }
         }
-        // Blocks below their low-water mark are refilled now, while the hub is here, so
-        // a whole offline day can follow.
+    }
+
+    /// Blocks below their low-water mark are refilled while the hub is here, so a whole
+    /// offline day can follow; the new blocks are pulled at once.
+    async fn refill_blocks(
+        &self,
+        hub: &impl HubTransport,
+        round: &mut SyncRound,
+    ) -> std::result::Result<(), RoundError> {
+        let store = self.store();
+        let Some(low_water) = round.low_water else {
+            return Ok(());
+        };
         let needs = store.lease_needs(low_water).await?;
-        if !needs.is_empty() {
-            for (kind, site_id) in needs {
-                let leased = client
-                    .lease(&aliquot_sync::LeaseRequest {
-                        protocol: PROTOCOL_VERSION,
-                        device_id: store.device_id().to_owned(),
-                        kind: kind.as_str().to_owned(),
-                        site_id,
-                    })
-                    .await;
-                match leased {
-                    Ok(_) => round.leased += 1,
-                    // A range used up is the lab's to fix; syncing goes on.
-                    Err(HubCallError::Refused { message, .. }) => {
-                        store.record_sync_error(&message).await?;
-                    }
-                    Err(other) => return Err(other.into()),
+        if needs.is_empty() {
+            return Ok(());
+        }
+        for (kind, site_id) in needs {
+            let leased = hub
+                .lease(&aliquot_sync::LeaseRequest {
+                    protocol: PROTOCOL_VERSION,
+                    device_id: store.device_id().to_owned(),
+                    kind: kind.as_str().to_owned(),
+                    site_id,
+                })
+                .await;
+            match leased {
+                Ok(_) => round.leased += 1,
+                // A range used up is the lab's to fix; syncing goes on.
+                Err(HubCallError::Refused { message, .. }) => {
+                    store.record_sync_error(&message).await?;
                 }
-            }
-            loop {
-                let page = client.pull(cursor, PULL_PAGE, false).await?;
-                let applied = store.apply_pull(&page).await?;
-                round.pulled_rows += applied.rows;
-                cursor = page.next_cursor;
-                if !page.has_more {
-                    break;
-                }
+                Err(other) => return Err(other.into()),
             }
         }
-        if round.pulled_rows > 0 || round.pushed > 0 {
-            self.emit(crate::dto::CoreEvent::SettingsChanged);
-        }
-        Ok(round)
+        self.pull_with(hub, round).await
     }
 
     /// Compares every lab table with the hub's digest at the same cursor (only when
@@ -487,7 +548,7 @@ impl Api {
     /// the tables found apart and reports them.
     async fn converge(
         &self,
-        client: &HubClient,
+        client: &impl HubTransport,
         hub: &[aliquot_sync::TableDigest],
     ) -> std::result::Result<Vec<String>, RoundError> {
         let store = self.store();
@@ -507,6 +568,61 @@ impl Api {
         }
         store.record_convergence(&diverged).await?;
         Ok(diverged)
+    }
+}
+
+/// How the engine reaches the hub: the HTTPS client, or in a simulation the hub itself.
+pub trait HubTransport: Sync {
+    fn push(
+        &self,
+        request: &PushRequest,
+    ) -> impl std::future::Future<
+        Output = std::result::Result<aliquot_sync::PushResponse, HubCallError>,
+    > + Send;
+    fn pull(
+        &self,
+        cursor: i64,
+        limit: i64,
+        digests: bool,
+    ) -> impl std::future::Future<
+        Output = std::result::Result<aliquot_sync::PullResponse, HubCallError>,
+    > + Send;
+    fn lease(
+        &self,
+        request: &aliquot_sync::LeaseRequest,
+    ) -> impl std::future::Future<
+        Output = std::result::Result<aliquot_sync::LeaseResponse, HubCallError>,
+    > + Send;
+    fn table(
+        &self,
+        name: &str,
+    ) -> impl std::future::Future<Output = std::result::Result<Vec<serde_json::Value>, HubCallError>>
+           + Send;
+}
+
+impl HubTransport for HubClient {
+    async fn push(
+        &self,
+        request: &PushRequest,
+    ) -> std::result::Result<aliquot_sync::PushResponse, HubCallError> {
+        HubClient::push(self, request).await
+    }
+    async fn pull(
+        &self,
+        cursor: i64,
+        limit: i64,
+        digests: bool,
+    ) -> std::result::Result<aliquot_sync::PullResponse, HubCallError> {
+        HubClient::pull(self, cursor, limit, digests).await
+    }
+    async fn lease(
+        &self,
+        request: &aliquot_sync::LeaseRequest,
+    ) -> std::result::Result<aliquot_sync::LeaseResponse, HubCallError> {
+        HubClient::lease(self, request).await
+    }
+    async fn table(&self, name: &str) -> std::result::Result<Vec<serde_json::Value>, HubCallError> {
+        HubClient::table(self, name).await
     }
 }
 
