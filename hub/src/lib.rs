@@ -173,10 +173,21 @@ impl Hub {
             device_id: self.store.device_id().to_owned(),
             recorded_at: self.clock.now(),
         };
+        self.execute_recorded(actor, &recorded, command).await
+    }
+
+    /// [`Hub::execute`] for a command recorded elsewhere (its id, device and time given):
+    /// the direct path the differential test compares the sync path with.
+    pub async fn execute_recorded(
+        &self,
+        actor: &Actor,
+        recorded: &Recorded,
+        command: Command,
+    ) -> Result<Uuid> {
         let mut tx = self.store.begin_write().await?;
         db::begin_change(tx.conn()).await?;
         self.store
-            .replay(&mut tx, actor, &recorded, &command, Replay::Hub)
+            .replay(&mut tx, actor, recorded, &command, Replay::Hub)
             .await?;
         db::end_change(tx.conn()).await?;
         self.store.commit_write(tx).await?;
