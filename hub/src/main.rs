@@ -17,7 +17,7 @@ use std::sync::Arc;
 #[command(name = "aliquot-hub", version, about, long_about)]
 struct Cli {
     #[arg(long, global = true, env = "ALIQUOT_HUB_DATA_DIR")]
-    data_dir: PathBuf,
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Action,
 }
@@ -111,14 +111,13 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let hub = Hub::open(&cli.data_dir, Arc::new(SystemClock))
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .context("name the hub's data directory with --data-dir or ALIQUOT_HUB_DATA_DIR")?;
+    let hub = Hub::open(&data_dir, Arc::new(SystemClock))
         .await
-        .with_context(|| {
-            format!(
-                "opening the hub's data directory {}",
-                cli.data_dir.display()
-            )
-        })?;
+        .with_context(|| format!("opening the hub's data directory {}", data_dir.display()))?;
     let outcome = run(cli.command, &hub).await;
     hub.close().await;
     outcome

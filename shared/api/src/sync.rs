@@ -222,6 +222,11 @@ impl Api {
             )
             .await?;
         tracing::info!(device = %enrolled.device_name, "connected to the hub");
+        // The first pull brings the lab, its people among them, so anyone can sign in
+        // here at once; if it fails, the background loop tries again.
+        if let Err(e) = self.sync_round().await {
+            tracing::info!(error = %e, "the first sync after connecting failed; retrying in the background");
+        }
         self.sync_engine().wake.notify_one();
         self.status().await
     }
