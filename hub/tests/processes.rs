@@ -545,7 +545,7 @@ async fn processes_converge_through_faults_and_kills() {
     let _ = hub.child.wait();
 
     // Checked with the processes down, on their data.
-    let acknowledged = acknowledged.lock().unwrap();
+    let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
     eprintln!(
         "acknowledged: {} participants, {} tubes",
         acknowledged.participants.len(),
