@@ -43,6 +43,20 @@ enum Action {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditAction),
+    /// Join the lab's hub: enroll with the one-time code its administrator made and pull
+    /// the lab. Only a fresh data directory joins (no lab records of its own).
+    ConnectHub {
+        /// The hub's address, such as https://hub.lab:4781.
+        #[arg(long)]
+        url: String,
+        /// The enrollment code `aliquot-hub enroll` printed.
+        #[arg(long)]
+        code: String,
+        /// The certificate fingerprint `aliquot-hub enroll` printed; compared with the one
+        /// the hub presents before anything is sent.
+        #[arg(long)]
+        fingerprint: String,
+    },
     /// Serve the UI and the API to a browser on this machine (127.0.0.1 only).
     Serve {
         /// Port to listen on; 0 picks a free one.
@@ -150,6 +164,55 @@ async fn run(action: Action, store: &Store, data_dir: &std::path::Path) -> Resul
             if v.first_break.is_some() || !v.anchor_problems.is_empty() {
                 std::process::exit(1);
             }
+        }
+        Action::ConnectHub {
+            url,
+            code,
+            fingerprint,
+        } => {
+            let api = Api::new(store.clone());
+            let seen = api
+                .hub_certificate(
+                    None,
+                    aliquot_api::sync::HubCertificateArgs { url: url.clone() },
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let normal = |s: &str| {
+                s.chars()
+                    .filter(char::is_ascii_hexdigit)
+                    .collect::<String>()
+                    .to_uppercase()
+            };
+            if normal(&seen.fingerprint) != normal(&fingerprint) {
+                bail!(
+                    "the hub at {url} presents the certificate {}, not the one given; nothing was sent",
+                    seen.fingerprint
+                );
+            }
+            let status = api
+                .connect_hub(
+                    None,
+                    aliquot_api::sync::ConnectHubArgs {
+                        url,
+                        code,
+                        fingerprint,
+                    },
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!(
+                "connected as {} to {}; {} lab changes pulled{}",
+                status.device_name.unwrap_or_default(),
+                status.hub_url.unwrap_or_default(),
+                status.cursor,
+                status
+                    .last_error
+                    .map(|e| format!(
+                        " (the first pull failed: {e}; it is retried while Aliquot runs)"
+                    ))
+                    .unwrap_or_default()
+            );
         }
         Action::Serve { port, ui_dir } => {
             if !ui_dir.join("index.html").exists() {

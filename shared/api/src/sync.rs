@@ -394,6 +394,19 @@ impl Api {
         result.map(|()| round).map_err(|e| e.to_string())
     }
 
+    /// Only the push half of a round.
+    pub async fn push_only_with(
+        &self,
+        hub: &impl HubTransport,
+    ) -> std::result::Result<SyncRound, String> {
+        let _one_at_a_time = self.sync_engine().busy.lock().await;
+        let mut round = SyncRound::default();
+        self.push_with(hub, &mut round)
+            .await
+            .map(|()| round)
+            .map_err(|e| e.to_string())
+    }
+
     /// Only the pull half of a round (a simulation's "pull before push" order).
     pub async fn pull_only_with(
         &self,

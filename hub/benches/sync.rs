@@ -1,0 +1,490 @@
+//! Sync figures on this machine, each beside a baseline measured in the same run:
+//!
+//! 1. push: commands/s one workstation pushes to the hub over HTTPS through the real engine
+//!    (claim, order, executor, audit chain check, one commit per batch), against executing
+//!    the same commands on the workstation;
+//! 2. pull: row changes/s a fresh workstation pulls and applies, against the push;
+//! 3. the push after a pull with nothing to send;
+//! 4. rebase cost at 10, 100, 1,000 and 10,000 pending commands (a pull of one change),
+//!    against executing those commands in the first place;
+//! 5. bootstrap of a new workstation (`aliquot connect-hub`, a separate process) from a
+//!    hub holding SYNC_BENCH_SAMPLES samples (default 1,000,000), time and peak RSS.
+//!
+//! The PouchDB baseline (pouchdb-server --in-memory) is `hub/benches/pouchdb/bench.mjs`,
+//! run on the same machine in the same session; BENCHMARKS.md sets both side by side.
+//!
+//! Run: cargo bench -p aliquot-hub --bench sync
+//! Quick: SYNC_BENCH_KITS=200 SYNC_BENCH_SAMPLES=20000 SYNC_BENCH_REBASE=10,100 cargo bench …
+
+use aliquot_api::Api;
+use aliquot_domain::command::{NewTube, PlacementSource, TubePlacement};
+use aliquot_domain::sample::{ConsentStatus, KitItem, SampleType};
+use aliquot_domain::storage::{BoxLayout, FreezerKind};
+use aliquot_domain::{Actor, Command, Role, SystemClock};
+use aliquot_hub::{tls, Hub};
+use aliquot_store::Store;
+use chrono::{Duration, Utc};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use uuid::Uuid;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+struct Lab {
+    tech: Actor,
+    site: Uuid,
+    kit: Uuid,
+    boxes: Vec<Uuid>,
+}
+
+async fn user(hub: &Hub, admin: &Actor, name: &str, role: Role, hash: &str) -> Actor {
+    let actor = Actor {
+        user_id: Uuid::now_v7(),
+        username: name.into(),
+        role,
+    };
+    hub.execute(
+        admin,
+        Command::CreateUser {
+            user_id: actor.user_id,
+            username: name.into(),
+            display_name: name.into(),
+            role,
+            password_hash: hash.into(),
+        },
+    )
+    .await
+    .unwrap();
+    actor
+}
+
+async fn lab(hub: &Hub, boxes: usize) -> Lab {
+    let hash = aliquot_store::hash_password("correct horse battery").unwrap();
+    let admin = Actor {
+        user_id: Uuid::now_v7(),
+        username: "admin".into(),
+        role: Role::Admin,
+    };
+    hub.execute(
+        &Actor::system(),
+        Command::CreateFirstAdmin {
+            user_id: admin.user_id,
+            username: "admin".into(),
+            display_name: "Admin".into(),
+            password_hash: hash.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let manager = user(hub, &admin, "manager", Role::LabManager, &hash).await;
+    let tech = user(hub, &admin, "tech", Role::Technician, &hash).await;
+    let (site, kit, freezer, rack) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
+    let mut commands = vec![
+        Command::CreateSite {
+            site_id: site,
+            code: "NORTH".into(),
+            name: "North clinic".into(),
+            participant_range_start: 1,
+            participant_range_end: 9_999_999,
+        },
+        Command::CreateKitTemplate {
+            template_id: kit,
+            name: "Two tubes".into(),
+            items: vec![KitItem {
+                sample_type: SampleType::WholeBlood,
+                count: 2,
+                volume_ul: Some(500),
+            }],
+        },
+        Command::CreateFreezer {
+            freezer_id: freezer,
+            name: "Freezer 1".into(),
+            location: "Room 1".into(),
+            freezer_kind: FreezerKind::UltraLow,
+            temperature_c: -80,
+        },
+        Command::CreateRack {
+            rack_id: rack,
+            freezer_id: freezer,
+            name: "Rack 1".into(),
+        },
+    ];
+    let box_ids: Vec<Uuid> = (0..boxes).map(|_| Uuid::now_v7()).collect();
+    for (i, id) in box_ids.iter().enumerate() {
+        commands.push(Command::CreateBox {
+            box_id: *id,
+            rack_id: rack,
+            name: format!("Box {i:05}"),
+            barcode: format!("BX{i:06}"),
+            box_type: "9x9".into(),
+            layout: BoxLayout::Grid {
+                rows: 9,
+                columns: 9,
+            },
+        });
+    }
+    for command in commands {
+        hub.execute(&manager, command).await.unwrap();
+    }
+    // Leases large enough for the whole run.
+    hub.set_lease_policy(&aliquot_domain::numbering::LeasePolicy {
+        sample_prefix: "S".into(),
+        sample_digits: 8,
+        sample_block: 200_000,
+        participant_block: 100_000,
+    })
+    .await
+    .unwrap();
+    Lab {
+        tech,
+        site,
+        kit,
+        boxes: box_ids,
+    }
+}
+
+async fn serve(hub: &Hub) -> String {
+    let config = tls::server_config(hub.data_dir()).unwrap();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let hub = hub.clone();
+    tokio::spawn(async move {
+        aliquot_hub::http::serve(
+            hub,
+            "127.0.0.1:0".parse().unwrap(),
+            Some(config),
+            move |addr, _| {
+                let _ = ready_tx.send(addr);
+            },
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+    });
+    format!("https://127.0.0.1:{}", ready_rx.await.unwrap().port())
+}
+
+async fn workstation(dir: &Path, hub: &Hub, url: &str, fingerprint: &str, name: &str) -> Api {
+    let api = Api::new(Store::open(dir, Arc::new(SystemClock)).await.unwrap());
+    let code = hub.enroll(name, Duration::minutes(10)).await.unwrap().code;
+    api.connect_hub(
+        None,
+        aliquot_api::sync::ConnectHubArgs {
+            url: url.into(),
+            code,
+            fingerprint: fingerprint.into(),
+        },
+    )
+    .await
+    .unwrap();
+    api
+}
+
+/// Participant + kit of two tubes + both tubes received and placed: three commands.
+async fn bench_work(api: &Api, lab: &Lab, kits: usize, box_offset: usize) -> usize {
+    let store = api.store();
+    let mut commands = 0;
+    for i in 0..kits {
+        let participant = Uuid::now_v7();
+        let tubes = [Uuid::now_v7(), Uuid::now_v7()];
+        let storage_box = lab.boxes[(box_offset + i / 40) % lab.boxes.len()];
+        let slot = i % 40;
+        for command in [
+            Command::RegisterParticipant {
+                participant_id: participant,
+                site_id: lab.site,
+                number: None,
+                external_id: None,
+                consent: ConsentStatus::Given,
+                consent_date: (Utc::now() - Duration::days(1)).date_naive(),
+                sex: None,
+                birth_year: None,
+            },
+            Command::RegisterKit {
+                registration_id: Uuid::now_v7(),
+                participant_id: participant,
+                template_id: lab.kit,
+                event_id: None,
+                collected_at: Utc::now() - Duration::hours(1),
+                collector: "Nurse Jo".into(),
+                tubes: tubes
+                    .iter()
+                    .map(|id| NewTube {
+                        sample_id: *id,
+                        code: None,
+                    })
+                    .collect(),
+            },
+            Command::PlaceSamples {
+                box_id: storage_box,
+                tubes: tubes
+                    .iter()
+                    .enumerate()
+                    .map(|(k, id)| TubePlacement {
+                        sample_id: *id,
+                        position: Some(format!(
+                            "{}{}",
+                            (b'A' + ((2 * slot + k) / 9) as u8) as char,
+                            (2 * slot + k) % 9 + 1
+                        )),
+                    })
+                    .collect(),
+                source: PlacementSource::Scan,
+                receive: true,
+            },
+        ] {
+            store.execute(&lab.tech, command).await.unwrap();
+            commands += 1;
+        }
+    }
+    commands
+}
+
+fn rate(n: usize, seconds: f64) -> String {
+    format!("{:.0}/s", n as f64 / seconds.max(1e-9))
+}
+
+/// Peak RSS of a child process, read from /proc while it runs.
+fn run_measured(mut command: std::process::Command) -> (std::process::ExitStatus, f64, u64) {
+    let started = Instant::now();
+    let mut child = command.spawn().unwrap();
+    let status_file = PathBuf::from(format!("/proc/{}/status", child.id()));
+    let mut peak_kib = 0u64;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            if let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, started.elapsed().as_secs_f64(), peak_kib);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Loads `samples` samples (half as many participants, a status history row each) into the
+/// hub's tables with SQL inside one hub change, so the feed carries them (setup, not a
+/// measured path: making a million samples through commands takes hours).
+async fn bulk_load(hub: &Hub, lab: &Lab, samples: usize) {
+    let pool = hub.store().pool();
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+    sqlx::query("UPDATE hub_counter SET value = value + 1, open = 1")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let participants = samples / 2;
+    let at = aliquot_domain::audit::format_utc(Utc::now());
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+         INSERT INTO participants (id, site_id, number, code, external_id, consent, consent_date, created_at, created_by, updated_at)
+         SELECT printf('bulk-p-%09d', i), ?2, 5000000 + i, printf('PB%09d', i), NULL, 'given', '2026-01-01', ?3, ?4, ?3 FROM n",
+    )
+    .bind(participants as i64)
+    .bind(lab.site.to_string())
+    .bind(&at)
+    .bind(lab.tech.user_id.to_string())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+         INSERT INTO samples (id, code, participant_id, sample_type, status, collected_at, collector, volume_ul, created_at, updated_at)
+         SELECT printf('bulk-s-%09d', i), printf('BULK%09d', i), printf('bulk-p-%09d', (i + 1) / 2), 'whole_blood', 'collected', ?2, 'Bulk', 500, ?2, ?2 FROM n",
+    )
+    .bind(samples as i64)
+    .bind(&at)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO sample_status_history (sample_id, from_status, to_status, via, actor_id, at, reason, command_id)
+         SELECT id, NULL, 'collected', 'registration', ?1, ?2, NULL, 'bulk' FROM samples WHERE id LIKE 'bulk-s-%'",
+    )
+    .bind(lab.tech.user_id.to_string())
+    .bind(&at)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE hub_counter SET open = 0")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::main]
+async fn main() {
+    let kits = env("SYNC_BENCH_KITS", 2_000);
+    let samples = env("SYNC_BENCH_SAMPLES", 1_000_000);
+    let rebase_depths: Vec<usize> = std::env::var("SYNC_BENCH_REBASE")
+        .unwrap_or_else(|_| "10,100,1000,10000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let work = tempfile::tempdir().unwrap();
+    let hub_dir = work.path().join("hub");
+    let hub = Hub::open(&hub_dir, Arc::new(SystemClock)).await.unwrap();
+    let fingerprint = tls::ensure_certificate(&hub_dir, &[]).unwrap();
+    let boxes = kits / 40 + rebase_depths.iter().sum::<usize>() / 3 / 40 + 4;
+    let lab = lab(&hub, boxes).await;
+    let url = serve(&hub).await;
+    println!("sync bench: {kits} kits ({} commands) pushed, rebase at {rebase_depths:?}, bootstrap at {samples} samples", kits * 3);
+
+    // 1. Push.
+    let w1 = workstation(&work.path().join("w1"), &hub, &url, &fingerprint, "Desk 1").await;
+    let started = Instant::now();
+    let commands = bench_work(&w1, &lab, kits, 0).await;
+    let executed = started.elapsed().as_secs_f64();
+    let client = aliquot_api::hub_client::HubClient::new(
+        &url,
+        Some(&fingerprint),
+        Some(&w1.store().hub_link().await.unwrap().unwrap().credential),
+        std::time::Duration::from_secs(120),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let pushed = w1.push_only_with(&client).await.unwrap().pushed;
+    let push_s = started.elapsed().as_secs_f64();
+    assert_eq!(pushed, commands);
+    println!(
+        "push over HTTPS: {pushed} commands in {push_s:.2} s = {} | baseline, same run: executing them on the workstation {executed:.2} s = {}",
+        rate(pushed, push_s),
+        rate(commands, executed)
+    );
+
+    // 2. Pull, into a fresh workstation (its first round pulls the whole lab).
+    let started = Instant::now();
+    let w2 = workstation(&work.path().join("w2"), &hub, &url, &fingerprint, "Desk 2").await;
+    let pull_s = started.elapsed().as_secs_f64();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hub_changes")
+        .fetch_one(hub.store().pool())
+        .await
+        .unwrap();
+    println!(
+        "pull over HTTPS into a fresh workstation: {rows} row changes in {pull_s:.2} s = {} | baseline: the push above {}",
+        rate(rows as usize, pull_s),
+        rate(pushed, push_s)
+    );
+
+    // 3. A push with nothing to send, after a pull.
+    let client2 = aliquot_api::hub_client::HubClient::new(
+        &url,
+        Some(&fingerprint),
+        Some(&w2.store().hub_link().await.unwrap().unwrap().credential),
+        std::time::Duration::from_secs(120),
+    )
+    .unwrap();
+    w1.pull_only_with(&client).await.unwrap();
+    let mut empty = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        w2.push_only_with(&client2).await.unwrap();
+        empty.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    empty.sort_by(f64::total_cmp);
+    println!(
+        "push with nothing to send, after a pull ({rows} rows held): p50 {:.2} ms, max {:.2} ms (20 runs) | PouchDB's first push after a pull: see pouchdb/bench.mjs",
+        empty[10], empty[19]
+    );
+
+    // 4. Rebase cost by pending depth.
+    let mut offset = kits / 40 + 1;
+    for depth in rebase_depths {
+        let dir = work.path().join(format!("rebase-{depth}"));
+        let w = workstation(&dir, &hub, &url, &fingerprint, &format!("Rebase {depth}")).await;
+        let own = aliquot_api::hub_client::HubClient::new(
+            &url,
+            Some(&fingerprint),
+            Some(&w.store().hub_link().await.unwrap().unwrap().credential),
+            std::time::Duration::from_secs(600),
+        )
+        .unwrap();
+        let kits_needed = depth.div_ceil(3);
+        let started = Instant::now();
+        let made = bench_work(&w, &lab, kits_needed, offset).await;
+        let made_s = started.elapsed().as_secs_f64();
+        offset += kits_needed / 40 + 1;
+        // One change elsewhere, then a pull: every pending command is taken back and run again.
+        bench_work(&w1, &lab, 1, offset).await;
+        offset += 1;
+        w1.push_only_with(&client).await.unwrap();
+        let started = Instant::now();
+        let round = w.pull_only_with(&own).await.unwrap();
+        let rebase_s = started.elapsed().as_secs_f64();
+        assert_eq!(round.rebased, made);
+        println!(
+            "rebase of {made} pending commands on a pull: {:.3} s ({:.2} ms a command) | baseline: executing them {made_s:.3} s ({:.2} ms a command)",
+            rebase_s,
+            rebase_s * 1000.0 / made as f64,
+            made_s * 1000.0 / made as f64
+        );
+    }
+
+    // 5. Bootstrap from a large hub, in a separate process.
+    let started = Instant::now();
+    bulk_load(&hub, &lab, samples).await;
+    println!(
+        "(setup: {samples} samples bulk-loaded into the hub and its feed in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    let feed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hub_changes")
+        .fetch_one(hub.store().pool())
+        .await
+        .unwrap();
+    let code = hub
+        .enroll("Bootstrap", Duration::minutes(30))
+        .await
+        .unwrap()
+        .code;
+    let bin = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("aliquot");
+    assert!(
+        bin.exists(),
+        "{} is missing: cargo build --release -p aliquot-cli",
+        bin.display()
+    );
+    let mut command = std::process::Command::new(&bin);
+    command
+        .arg("--data-dir")
+        .arg(work.path().join("bootstrap"))
+        .args([
+            "connect-hub",
+            "--url",
+            &url,
+            "--code",
+            &code,
+            "--fingerprint",
+            &fingerprint,
+        ])
+        .env("ALIQUOT_LOG", "warn")
+        .stdout(std::process::Stdio::null());
+    let (status, seconds, peak_kib) = tokio::task::spawn_blocking(move || run_measured(command))
+        .await
+        .unwrap();
+    assert!(status.success());
+    println!(
+        "bootstrap of a new workstation (aliquot connect-hub, own process): {samples} samples, {feed} row changes in {seconds:.1} s = {}, peak RSS {:.0} MiB",
+        rate(feed as usize, seconds),
+        peak_kib as f64 / 1024.0
+    );
+}
