@@ -16,6 +16,7 @@
 //! Run: cargo bench -p aliquot-hub --bench sync
 //! Quick: SYNC_BENCH_KITS=200 SYNC_BENCH_SAMPLES=20000 SYNC_BENCH_REBASE=10,100 cargo bench …
 
+use aliquot_api::sync::RoundParts;
 use aliquot_api::Api;
 use aliquot_domain::command::{NewTube, PlacementSource, TubePlacement};
 use aliquot_domain::sample::{ConsentStatus, KitItem, SampleType};
@@ -340,7 +341,13 @@ async fn main() {
     let hub_dir = work.path().join("hub");
     let hub = Hub::open(&hub_dir, Arc::new(SystemClock)).await.unwrap();
     let fingerprint = tls::ensure_certificate(&hub_dir, &[]).unwrap();
-    let boxes = kits / 40 + rebase_depths.iter().sum::<usize>() / 3 / 40 + 4;
+    // Every workload below fills boxes of its own (40 kits a box), so nothing collides.
+    let boxes = kits / 40
+        + 2
+        + rebase_depths
+            .iter()
+            .map(|d| d.div_ceil(3) / 40 + 3)
+            .sum::<usize>();
     let lab = lab(&hub, boxes).await;
     let url = serve(&hub).await;
     println!("sync bench: {kits} kits ({} commands) pushed, rebase at {rebase_depths:?}, bootstrap at {samples} samples", kits * 3);
@@ -358,7 +365,11 @@ async fn main() {
     )
     .unwrap();
     let started = Instant::now();
-    let pushed = w1.push_only_with(&client).await.unwrap().pushed;
+    let pushed = w1
+        .sync_round_with(&client, RoundParts::PushOnly)
+        .await
+        .unwrap()
+        .pushed;
     let push_s = started.elapsed().as_secs_f64();
     assert_eq!(pushed, commands);
     println!(
@@ -389,11 +400,15 @@ async fn main() {
         std::time::Duration::from_secs(120),
     )
     .unwrap();
-    w1.pull_only_with(&client).await.unwrap();
+    w1.sync_round_with(&client, RoundParts::PullOnly)
+        .await
+        .unwrap();
     let mut empty = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
-        w2.push_only_with(&client2).await.unwrap();
+        w2.sync_round_with(&client2, RoundParts::PushOnly)
+            .await
+            .unwrap();
         empty.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     empty.sort_by(f64::total_cmp);
@@ -422,9 +437,11 @@ async fn main() {
         // One change elsewhere, then a pull: every pending command is taken back and run again.
         bench_work(&w1, &lab, 1, offset).await;
         offset += 1;
-        w1.push_only_with(&client).await.unwrap();
+        w1.sync_round_with(&client, RoundParts::PushOnly)
+            .await
+            .unwrap();
         let started = Instant::now();
-        let round = w.pull_only_with(&own).await.unwrap();
+        let round = w.sync_round_with(&own, RoundParts::PullOnly).await.unwrap();
         let rebase_s = started.elapsed().as_secs_f64();
         assert_eq!(round.rebased, made);
         println!(

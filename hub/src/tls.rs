@@ -4,7 +4,6 @@
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,14 +18,7 @@ pub fn key_path(data_dir: &Path) -> PathBuf {
     data_dir.join(KEY_FILE)
 }
 
-/// The SHA-256 of a certificate's DER bytes, as colon-separated hex pairs.
-pub fn fingerprint(cert_der: &[u8]) -> String {
-    Sha256::digest(cert_der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
+pub use aliquot_sync::certificate_fingerprint as fingerprint;
 
 /// Writes a new self-signed certificate for `names` (host names or IP addresses) unless
 /// one is there; returns its fingerprint.

@@ -682,6 +682,23 @@ async fn check(hub_dir: &Path, desks: &[Desk], acknowledged: &Acknowledged) {
         0,
         "I5"
     );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM (SELECT 1 FROM placements WHERE position IS NOT NULL GROUP BY box_id, position HAVING COUNT(*) > 1)").await,
+        0,
+        "I2"
+    );
+    // I11: blocks of one numbering never overlap, whoever holds them.
+    assert_eq!(
+        one(
+            "SELECT COUNT(*) FROM number_blocks a JOIN number_blocks b ON a.id < b.id
+             AND (a.kind = 'participant') = (b.kind = 'participant')
+             AND (a.kind = 'participant' OR a.prefix = b.prefix)
+             AND a.first_value <= b.last_value AND b.first_value <= a.last_value"
+        )
+        .await,
+        0,
+        "I11"
+    );
     let statuses_match = one(
         "SELECT COUNT(*) FROM samples s WHERE s.status != (SELECT to_status FROM sample_status_history h WHERE h.sample_id = s.id ORDER BY seq DESC LIMIT 1)",
     )

@@ -9,7 +9,7 @@
 //! ALIQUOT_SIM_CASES sets the number of cases (default 12; the soak runs hundreds).
 
 use aliquot_api::hub_client::HubCallError;
-use aliquot_api::sync::HubTransport;
+use aliquot_api::sync::{HubTransport, RoundParts};
 use aliquot_api::Api;
 use aliquot_domain::command::{NewTube, PlacementSource, TubePlacement};
 use aliquot_domain::numbering::{BlockKind, LeasePolicy};
@@ -347,7 +347,10 @@ impl Sim {
                 },
                 last_cursor: 0,
             };
-            desk.api.sync_round_with(&desk.link).await.unwrap();
+            desk.api
+                .sync_round_with(&desk.link, RoundParts::All)
+                .await
+                .unwrap();
             desks.push(desk);
         }
         Sim {
@@ -512,11 +515,11 @@ impl Sim {
             }
             Step::Sync { desk } => {
                 let d = &self.desks[desk];
-                let _ = d.api.sync_round_with(&d.link).await;
+                let _ = d.api.sync_round_with(&d.link, RoundParts::All).await;
             }
             Step::PullOnly { desk } => {
                 let d = &self.desks[desk];
-                let _ = d.api.pull_only_with(&d.link).await;
+                let _ = d.api.sync_round_with(&d.link, RoundParts::PullOnly).await;
             }
             Step::Offline { desk } => self.desks[desk].link.online.store(false, Ordering::SeqCst),
             Step::Online { desk } => self.desks[desk].link.online.store(true, Ordering::SeqCst),
@@ -662,7 +665,10 @@ impl Sim {
         }
         for _ in 0..4 {
             for d in &self.desks {
-                d.api.sync_round_with(&d.link).await.unwrap();
+                d.api
+                    .sync_round_with(&d.link, RoundParts::All)
+                    .await
+                    .unwrap();
             }
         }
         for (i, d) in self.desks.iter().enumerate() {
@@ -788,7 +794,7 @@ proptest! {
             // Back online one desk after the other.
             for d in &sim.desks {
                 d.link.online.store(true, Ordering::SeqCst);
-                d.api.sync_round_with(&d.link).await.unwrap();
+                d.api.sync_round_with(&d.link, RoundParts::All).await.unwrap();
             }
             sim.quiesce().await;
 

@@ -13,6 +13,8 @@
 //   POUCH_PULL_DOCS  documents on the server pulled into a fresh client (default 100000)
 
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +47,10 @@ function sample(i, prefix) {
 
 async function startServer() {
   const bin = path.join(here, 'node_modules', '.bin', 'pouchdb-server');
+  // It writes a config file and a log where it runs: a scratch folder.
   const server = spawn(bin, ['--in-memory', '--port', String(PORT), '--host', '127.0.0.1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: mkdtempSync(path.join(tmpdir(), 'pouchdb-server-')),
   });
   const url = `http://127.0.0.1:${PORT}`;
   for (let i = 0; i < 200; i++) {

@@ -282,3 +282,38 @@ async fn consent_withdrawn_elsewhere_is_applied_in_the_order_the_hub_receives() 
         "hub: {kit:?}, workstation: {local:?}"
     );
 }
+
+/// The same person registered at two desks offline (the same external id): both
+/// registrations stand (the numbers are each desk's own), and the lab managers get a
+/// review task naming both.
+#[tokio::test]
+async fn the_same_person_registered_twice_becomes_a_review_task() {
+    let bench = Bench::new().await;
+    let tech = bench.tech.clone();
+    let register = |number: i64| Command::RegisterParticipant {
+        participant_id: Uuid::now_v7(),
+        site_id: bench.site,
+        number: Some(number),
+        external_id: Some("NHS-123".into()),
+        consent: ConsentStatus::Given,
+        consent_date: (Utc::now() - Duration::days(1)).date_naive(),
+        sex: None,
+        birth_year: None,
+    };
+    let first = bench
+        .one(&bench.a, &tech, register(bench.a.first_number))
+        .await;
+    let second = bench
+        .one(&bench.b, &tech, register(bench.b.first_number))
+        .await;
+    assert!(matches!(first, Outcome::Applied { .. }) && matches!(second, Outcome::Applied { .. }));
+    let tasks: Vec<String> = sqlx::query_scalar(
+        "SELECT message FROM notifications WHERE kind = 'possible_duplicate_participant' AND user_id = ?1",
+    )
+    .bind(bench.manager.user_id.to_string())
+    .fetch_all(bench.hub.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert!(tasks[0].contains("NHS-123"), "{}", tasks[0]);
+}

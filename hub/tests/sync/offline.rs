@@ -267,3 +267,87 @@ async fn pending_work_is_rebased_on_the_hubs_changes() {
     assert_converged(&hub.hub, a.store()).await;
     assert_converged(&hub.hub, b.store()).await;
 }
+
+/// A workstation's own rows that point at lab rows (labels owed for a kit, a session)
+/// survive a rebase that takes those lab rows back and makes them again.
+#[tokio::test]
+async fn labels_owed_for_a_pending_kit_survive_a_rebase() {
+    let hub = RunningHub::start().await;
+    let lab = lab(&hub).await;
+    let a = Workstation::enrolled(&hub, "Desk A").await;
+    let b = Workstation::enrolled(&hub, "Desk B").await;
+    let token = a.login("tech").await.unwrap();
+    let participant = Uuid::now_v7();
+    a.store()
+        .execute(
+            &lab.tech,
+            Command::RegisterParticipant {
+                participant_id: participant,
+                site_id: lab.site,
+                number: None,
+                external_id: None,
+                consent: ConsentStatus::Given,
+                consent_date: (Utc::now() - Duration::days(1)).date_naive(),
+                sex: None,
+                birth_year: None,
+            },
+        )
+        .await
+        .unwrap();
+    // No printer here: the kit is registered and its labels stay owed.
+    let kit = a
+        .api
+        .register_kit(
+            Some(&token),
+            aliquot_api::samples::RegisterKitArgs {
+                participant_id: participant,
+                template_id: lab.kit,
+                event_id: None,
+                collected_at: Utc::now() - Duration::hours(1),
+                collector: "Nurse Jo".into(),
+                codes: None,
+                print_labels: true,
+            },
+        )
+        .await
+        .unwrap();
+    let owed = || async {
+        a.api
+            .list_unprinted_kits(
+                Some(&token),
+                aliquot_api::printing::ListUnprintedKitsArgs {
+                    page: 1,
+                    per_page: 50,
+                },
+            )
+            .await
+            .unwrap()
+            .total
+    };
+    assert_eq!(owed().await, 1);
+    // Another desk's change arrives; desk A pulls before it pushes: its kit is taken
+    // back and made again, its owed labels kept.
+    register(&b, &lab).await;
+    b.sync().await;
+    let link = a.store().hub_link().await.unwrap().unwrap();
+    let page = hub
+        .hub
+        .pull(
+            &hub.hub.authenticate(&link.credential).await.unwrap(),
+            link.cursor,
+            5_000,
+            false,
+        )
+        .await
+        .unwrap();
+    let applied = a.store().apply_pull(&page).await.unwrap();
+    assert_eq!(applied.rebased, 2);
+    assert_eq!(owed().await, 1);
+    assert!(a.api.whoami(Some(&token), Default::default()).await.is_ok());
+    a.sync().await;
+    assert_eq!(
+        a.store().sample(kit.samples[0].id).await.unwrap().status,
+        SampleStatus::Collected
+    );
+    assert_converged(&hub.hub, a.store()).await;
+}

@@ -9,7 +9,6 @@ use aliquot_sync::{
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,14 +33,7 @@ pub enum HubCallError {
     BadAnswer(String),
 }
 
-/// The SHA-256 of a certificate, as colon-separated hex pairs (as the hub prints it).
-pub fn fingerprint(cert_der: &[u8]) -> String {
-    Sha256::digest(cert_der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
+pub use aliquot_sync::certificate_fingerprint as fingerprint;
 
 fn normalise_fingerprint(s: &str) -> String {
     s.chars()

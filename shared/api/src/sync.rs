@@ -117,6 +117,15 @@ pub struct ListSyncIssuesArgs {
     pub page: PageRequest,
 }
 
+/// The parts of a round: all of it (push, pull, block refill), or only one half (a
+/// simulation's "pull before push", a bench's push alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundParts {
+    All,
+    PushOnly,
+    PullOnly,
+}
+
 /// What one sync round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncRound {
@@ -363,21 +372,26 @@ impl Api {
             Ok(client) => client,
             Err(e) => return Err(e.to_string()),
         };
-        self.sync_round_with(&client).await
+        self.sync_round_with(&client, RoundParts::All).await
     }
 
-    /// One round through `hub` (the network client, or the hub itself in a simulation).
+    /// One round, or a part of one, through `hub` (the network client, or the hub itself
+    /// in a simulation or a bench).
     pub async fn sync_round_with(
         &self,
         hub: &impl HubTransport,
+        parts: RoundParts,
     ) -> std::result::Result<SyncRound, String> {
         let _one_at_a_time = self.sync_engine().busy.lock().await;
         let mut round = SyncRound::default();
-        let mut result = self.push_with(hub, &mut round).await;
-        if result.is_ok() {
+        let mut result = Ok(());
+        if parts != RoundParts::PullOnly {
+            result = self.push_with(hub, &mut round).await;
+        }
+        if result.is_ok() && parts != RoundParts::PushOnly {
             result = self.pull_with(hub, &mut round).await;
         }
-        if result.is_ok() {
+        if result.is_ok() && parts == RoundParts::All {
             result = self.refill_blocks(hub, &mut round).await;
         }
         let reachable = !matches!(&result, Err(RoundError::Hub(HubCallError::Unreachable(_))));
@@ -392,32 +406,6 @@ impl Api {
         }
         self.emit(crate::dto::CoreEvent::SyncChanged);
         result.map(|()| round).map_err(|e| e.to_string())
-    }
-
-    /// Only the push half of a round.
-    pub async fn push_only_with(
-        &self,
-        hub: &impl HubTransport,
-    ) -> std::result::Result<SyncRound, String> {
-        let _one_at_a_time = self.sync_engine().busy.lock().await;
-        let mut round = SyncRound::default();
-        self.push_with(hub, &mut round)
-            .await
-            .map(|()| round)
-            .map_err(|e| e.to_string())
-    }
-
-    /// Only the pull half of a round (a simulation's "pull before push" order).
-    pub async fn pull_only_with(
-        &self,
-        hub: &impl HubTransport,
-    ) -> std::result::Result<SyncRound, String> {
-        let _one_at_a_time = self.sync_engine().busy.lock().await;
-        let mut round = SyncRound::default();
-        self.pull_with(hub, &mut round)
-            .await
-            .map(|()| round)
-            .map_err(|e| e.to_string())
     }
 
     /// Push: oldest first, in batches, with the audit trail, until nothing is pending.

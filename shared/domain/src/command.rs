@@ -306,6 +306,30 @@ impl Sex {
     }
 }
 
+/// The commands that carry a reason, listed once: `$required` for those that must have one,
+/// `$optional` for those where it may be absent, `$none` for the others.
+macro_rules! with_reason {
+    ($command:expr, |$r:ident| $required:expr, |$o:ident| $optional:expr, $none:expr) => {
+        match $command {
+            Command::ChangeRole { reason: $r, .. }
+            | Command::DeactivateUser { reason: $r, .. }
+            | Command::IssuePasswordReset { reason: $r, .. }
+            | Command::ChangeSettings { reason: $r, .. }
+            | Command::UpdateSite { reason: $r, .. }
+            | Command::AssignNumberBlock { reason: $r, .. }
+            | Command::RecordConsent { reason: $r, .. }
+            | Command::RequestDiscard { reason: $r, .. }
+            | Command::DecideDiscard { reason: $r, .. }
+            | Command::MoveBox { reason: $r, .. }
+            | Command::VoidStorage { reason: $r, .. }
+            | Command::CheckOutSamples { reason: $r, .. } => $required,
+            Command::TransitionSample { reason: $o, .. }
+            | Command::QueuePrint { reason: $o, .. } => $optional,
+            _ => $none,
+        }
+    };
+}
+
 macro_rules! command_kinds {
     ($($kind:ident => $name:literal, $permission:ident;)*) => {
         /// The kinds of command, for permissions, the outbox and tests that must cover all.
@@ -372,24 +396,7 @@ command_kinds! {
 impl Command {
     /// The reason the user gave, if the command carries one; it goes into the audit entry.
     pub fn reason(&self) -> Option<&str> {
-        match self {
-            Command::ChangeRole { reason, .. }
-            | Command::DeactivateUser { reason, .. }
-            | Command::IssuePasswordReset { reason, .. }
-            | Command::ChangeSettings { reason, .. }
-            | Command::UpdateSite { reason, .. }
-            | Command::AssignNumberBlock { reason, .. }
-            | Command::RecordConsent { reason, .. }
-            | Command::RequestDiscard { reason, .. }
-            | Command::DecideDiscard { reason, .. }
-            | Command::MoveBox { reason, .. }
-            | Command::VoidStorage { reason, .. }
-            | Command::CheckOutSamples { reason, .. } => Some(reason),
-            Command::TransitionSample { reason, .. } | Command::QueuePrint { reason, .. } => {
-                reason.as_deref()
-            }
-            _ => None,
-        }
+        with_reason!(self, |r| Some(r.as_str()), |r| r.as_deref(), None)
     }
 }
 
@@ -433,24 +440,7 @@ impl Command {
     }
 
     fn reason_mut(&mut self) -> Option<&mut String> {
-        match self {
-            Command::ChangeRole { reason, .. }
-            | Command::DeactivateUser { reason, .. }
-            | Command::IssuePasswordReset { reason, .. }
-            | Command::ChangeSettings { reason, .. }
-            | Command::UpdateSite { reason, .. }
-            | Command::AssignNumberBlock { reason, .. }
-            | Command::RecordConsent { reason, .. }
-            | Command::RequestDiscard { reason, .. }
-            | Command::DecideDiscard { reason, .. }
-            | Command::MoveBox { reason, .. }
-            | Command::VoidStorage { reason, .. }
-            | Command::CheckOutSamples { reason, .. } => Some(reason),
-            Command::TransitionSample { reason, .. } | Command::QueuePrint { reason, .. } => {
-                reason.as_mut()
-            }
-            _ => None,
-        }
+        with_reason!(self, |r| Some(r), |r| r.as_mut(), None)
     }
 
     /// The command with its reason checked and trimmed. The executor calls this for every

@@ -527,6 +527,46 @@ pub(crate) async fn apply(
             )
             .execute(&mut *conn)
             .await?;
+            // The same person registered twice (two desks offline, the same external id):
+            // both registrations stand, and the lab managers get a review task.
+            if let Some(external) = external_id.as_deref() {
+                let others: Vec<String> = sqlx::query_scalar!(
+                    r#"SELECT code AS "code!" FROM participants WHERE external_id = ?1 AND id != ?2 ORDER BY code"#,
+                    external,
+                    id
+                )
+                .fetch_all(&mut *conn)
+                .await?;
+                if !others.is_empty() {
+                    let managers = sqlx::query_scalar!(
+                        r#"SELECT id AS "id!" FROM users WHERE role = 'lab_manager' AND active = 1 ORDER BY id"#
+                    )
+                    .fetch_all(&mut *conn)
+                    .await?;
+                    let message = format!(
+                        "{code} and {} share the external id {external}: the same person registered twice? Review and merge.",
+                        others.join(", ")
+                    );
+                    for manager in managers {
+                        crate::notifications::notify(
+                            conn,
+                            crate::notifications::Notify {
+                                id: aliquot_domain::derived_id(
+                                    ctx.command_id,
+                                    &format!("duplicate person {manager}"),
+                                ),
+                                at: ctx.now,
+                                user_id: &manager,
+                                kind: "possible_duplicate_participant",
+                                message: &message,
+                                entity_type: "participant",
+                                entity_id: &id,
+                            },
+                        )
+                        .await?;
+                    }
+                }
+            }
             let resolved = Command::RegisterParticipant {
                 participant_id: *participant_id,
                 site_id: *site_id,

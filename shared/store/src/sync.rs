@@ -132,12 +132,16 @@ pub(crate) async fn stop_recording(conn: &mut SqliteConnection) -> Result<()> {
 /// way pulled rows and undo images are applied: by the table's own columns.
 struct ImageWriter {
     upsert: HashMap<&'static str, String>,
+    /// The same upsert over a JSON array of row images (`json_each`), for runs of rows of
+    /// one table: one statement for a run instead of one per row.
+    upsert_many: HashMap<&'static str, String>,
     delete: HashMap<&'static str, String>,
 }
 
 impl ImageWriter {
     async fn new(conn: &mut SqliteConnection) -> Result<ImageWriter> {
         let mut upsert = HashMap::new();
+        let mut upsert_many = HashMap::new();
         let mut delete = HashMap::new();
         for table in LAB_TABLES {
             let columns = lab_tables::columns(conn, table).await?;
@@ -151,6 +155,10 @@ impl ImageWriter {
                 .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
                 .collect();
             let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+            let each: Vec<String> = columns
+                .iter()
+                .map(|c| format!("json_extract(j.value, '$.\"{c}\"')"))
+                .collect();
             let conflict = if updates.is_empty() {
                 "DO NOTHING".to_owned()
             } else {
@@ -163,6 +171,16 @@ impl ImageWriter {
                     table.name,
                     quoted.join(", "),
                     values.join(", "),
+                    table.key.join(", ")
+                ),
+            );
+            upsert_many.insert(
+                table.name,
+                format!(
+                    "INSERT INTO \"{}\" ({}) SELECT {} FROM json_each(?1) AS j WHERE TRUE ON CONFLICT ({}) {conflict}",
+                    table.name,
+                    quoted.join(", "),
+                    each.join(", "),
                     table.key.join(", ")
                 ),
             );
@@ -180,7 +198,48 @@ impl ImageWriter {
                 ),
             );
         }
-        Ok(ImageWriter { upsert, delete })
+        Ok(ImageWriter {
+            upsert,
+            upsert_many,
+            delete,
+        })
+    }
+
+    /// Applies pulled row changes in order: each run of consecutive rows of one table in
+    /// one statement (their order inside the run is kept by `json_each`), removals one by
+    /// one.
+    async fn write_changes(
+        &self,
+        conn: &mut SqliteConnection,
+        changes: &[aliquot_sync::RowChange],
+    ) -> Result<()> {
+        let mut i = 0;
+        while i < changes.len() {
+            let table = changes[i].table.as_str();
+            if changes[i].row.is_none() {
+                self.write(conn, table, &changes[i].key.to_string(), None)
+                    .await?;
+                i += 1;
+                continue;
+            }
+            let mut end = i;
+            let mut array = String::from("[");
+            while end < changes.len() && changes[end].table == table {
+                let Some(row) = &changes[end].row else { break };
+                if end > i {
+                    array.push(',');
+                }
+                array.push_str(&row.to_string());
+                end += 1;
+            }
+            array.push(']');
+            let sql = self.upsert_many.get(table).ok_or_else(|| {
+                StoreError::Decode(format!("a row of an unknown table {table:?}"))
+            })?;
+            sqlx::query(sql).bind(array).execute(&mut *conn).await?;
+            i = end;
+        }
+        Ok(())
     }
 
     async fn write(
@@ -450,25 +509,8 @@ impl Store {
                 page.next_cursor
             )));
         }
-        let writer = ImageWriter::new(conn).await?;
-        sqlx::query!("INSERT INTO sync_rebasing (singleton) VALUES (1)")
-            .execute(&mut *conn)
-            .await?;
-        // 1. Take back every unsettled command, newest change first.
-        let undo = sqlx::query_as!(
-            UndoRow,
-            "SELECT tbl, key, before FROM undo_log ORDER BY seq DESC"
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        for u in &undo {
-            writer
-                .write(conn, &u.tbl, &u.key, u.before.as_deref())
-                .await?;
-        }
-        sqlx::query!("DELETE FROM undo_log")
-            .execute(&mut *conn)
-            .await?;
+        // Take back every unsettled command, newest change first.
+        let writer = take_back_unsettled(conn).await?;
         // 2. The hub's rows, in the hub's order; noting whose role or activity changed.
         let mut users_before: HashMap<String, (String, i64)> = HashMap::new();
         for change in page.changes.iter().filter(|c| c.table == "users") {
@@ -483,12 +525,7 @@ impl Store {
                 }
             }
         }
-        for change in &page.changes {
-            let row = change.row.as_ref().map(|r| r.to_string());
-            writer
-                .write(conn, &change.table, &change.key.to_string(), row.as_deref())
-                .await?;
-        }
+        writer.write_changes(conn, &page.changes).await?;
         // 3. What the hub decided of ours is settled: never rebased again.
         let now = format_utc(self.clock.now());
         for decided in &page.decided {
@@ -598,6 +635,16 @@ impl Store {
                 Err(other) => return Err(other),
             }
         }
+        // What this workstation kept about a lab row the hub refused (labels owed for a
+        // kit that was never registered, sessions of an account never created) goes too.
+        sqlx::query!(
+            "DELETE FROM kit_labels_owed WHERE registration_id NOT IN (SELECT id FROM kit_registrations)"
+        )
+        .execute(tx.conn())
+        .await?;
+        sqlx::query!("DELETE FROM sessions WHERE user_id NOT IN (SELECT id FROM users)")
+            .execute(tx.conn())
+            .await?;
         Ok((rebased, conflicts))
     }
 
@@ -660,24 +707,8 @@ impl Store {
     pub async fn resync_table(&self, table: &LabTable, rows: &[serde_json::Value]) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let writer = ImageWriter::new(conn).await?;
-        sqlx::query!("INSERT INTO sync_rebasing (singleton) VALUES (1)")
-            .execute(&mut *conn)
-            .await?;
-        let undo = sqlx::query_as!(
-            UndoRow,
-            "SELECT tbl, key, before FROM undo_log ORDER BY seq DESC"
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        for u in &undo {
-            writer
-                .write(conn, &u.tbl, &u.key, u.before.as_deref())
-                .await?;
-        }
-        sqlx::query!("DELETE FROM undo_log")
-            .execute(&mut *conn)
-            .await?;
+        // Take back every unsettled command, newest change first.
+        let writer = take_back_unsettled(conn).await?;
         let mine = lab_tables::row_images(conn, table).await?;
         let key_of = |row: &serde_json::Value| {
             serde_json::Value::Object(
@@ -812,6 +843,35 @@ impl Store {
             .collect();
         Ok(plan::record_state(&statuses, self.is_syncing()))
     }
+}
+
+/// Starts applying the hub's rows in `conn`'s transaction: takes back every command the
+/// hub has not settled (its undo images, newest first) and returns the writer of rows.
+async fn take_back_unsettled(conn: &mut SqliteConnection) -> Result<ImageWriter> {
+    let writer = ImageWriter::new(conn).await?;
+    // Rows of this workstation's own (owed labels, sessions) may point at lab rows that are
+    // taken back and made again: their keys are checked at commit.
+    sqlx::query("PRAGMA defer_foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!("INSERT INTO sync_rebasing (singleton) VALUES (1)")
+        .execute(&mut *conn)
+        .await?;
+    let undo = sqlx::query_as!(
+        UndoRow,
+        "SELECT tbl, key, before FROM undo_log ORDER BY seq DESC"
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for u in &undo {
+        writer
+            .write(conn, &u.tbl, &u.key, u.before.as_deref())
+            .await?;
+    }
+    sqlx::query!("DELETE FROM undo_log")
+        .execute(&mut *conn)
+        .await?;
+    Ok(writer)
 }
 
 async fn record_result(

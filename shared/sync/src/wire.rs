@@ -17,6 +17,16 @@ pub const MAX_PUSH_BATCH: usize = 500;
 /// hub transaction changed more rows: pages are cut only between transactions).
 pub const MAX_PULL_PAGE: i64 = 5_000;
 
+/// A certificate's SHA-256 as colon-separated hex pairs: how the hub prints its
+/// fingerprint and how a workstation pins it.
+pub fn certificate_fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 /// One command as it leaves a workstation's outbox, with everything its replay needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
