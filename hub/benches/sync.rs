@@ -321,7 +321,16 @@ async fn bulk_load(hub: &Hub, lab: &Lab, samples: usize) {
     .execute(&mut *tx)
     .await
     .unwrap();
-    sqlx::query("UPDATE hub_counter SET open = 0")
+    // As if made by many commands: a change number every 1,000 feed rows (one change of
+    // millions of rows would be one page of millions).
+    sqlx::query(
+        "UPDATE hub_changes SET change = change + (seq - (SELECT MIN(seq) FROM hub_changes WHERE change = (SELECT value FROM hub_counter))) / 1000
+         WHERE change = (SELECT value FROM hub_counter)",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE hub_counter SET value = (SELECT MAX(change) FROM hub_changes), open = 0")
         .execute(&mut *tx)
         .await
         .unwrap();

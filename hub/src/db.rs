@@ -407,18 +407,21 @@ pub async fn device_audit_hash(
     .await?)
 }
 
+/// Keeps a run of a device's audit rows, in one statement.
 pub async fn keep_device_audit(
     conn: &mut SqliteConnection,
     device_id: &str,
-    row: &aliquot_domain::audit::StoredAuditRow,
+    rows: &[&aliquot_domain::audit::StoredAuditRow],
 ) -> Result<()> {
-    let text =
-        serde_json::to_string(row).map_err(|e| HubFailure::internal(format!("audit row: {e}")))?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let text = serde_json::to_string(rows)
+        .map_err(|e| HubFailure::internal(format!("audit rows: {e}")))?;
     sqlx::query!(
-        "INSERT INTO hub_device_audit (device_id, seq, hash, row) VALUES (?1, ?2, ?3, ?4)",
+        r#"INSERT INTO hub_device_audit (device_id, seq, hash, row)
+           SELECT ?1, json_extract(value, '$.seq'), json_extract(value, '$.hash'), value FROM json_each(?2)"#,
         device_id,
-        row.seq,
-        row.hash,
         text
     )
     .execute(&mut *conn)
@@ -564,8 +567,10 @@ pub async fn pull_page(
     let fetch = limit + 1;
     let mut rows = sqlx::query_as!(
         FeedRow,
+        // In (change, seq) order, which the index on change serves as it is: ordering by
+        // seq alone sorted every row after the cursor for each page.
         r#"SELECT change AS "change!: i64", tbl, key, row FROM hub_changes
-           WHERE change > ?1 AND change <= ?2 ORDER BY seq LIMIT ?3"#,
+           WHERE change > ?1 AND change <= ?2 ORDER BY change, seq LIMIT ?3"#,
         cursor,
         head,
         fetch
@@ -579,7 +584,7 @@ pub async fn pull_page(
             rows = sqlx::query_as!(
                 FeedRow,
                 r#"SELECT change AS "change!: i64", tbl, key, row FROM hub_changes
-                   WHERE change = ?1 ORDER BY seq"#,
+                   WHERE change = ?1 ORDER BY change, seq"#,
                 cut
             )
             .fetch_all(&mut *tx)

@@ -68,7 +68,6 @@ pub(crate) async fn push(
             } => {
                 if advance {
                     last = pushed.seq;
-                    db::set_device_last_seq(tx.conn(), &device.device_id, last).await?;
                 }
                 results.push(CommandResult {
                     seq: pushed.seq,
@@ -84,7 +83,6 @@ pub(crate) async fn push(
             Step::Execute => match decide(hub, &mut tx, device, pushed, &hash).await? {
                 Ok(outcome) => {
                     last = pushed.seq;
-                    db::set_device_last_seq(tx.conn(), &device.device_id, last).await?;
                     results.push(CommandResult {
                         seq: pushed.seq,
                         command_id: pushed.command_id,
@@ -99,6 +97,10 @@ pub(crate) async fn push(
             },
         }
     }
+    // The device's sequence and the open change are written once for the batch: it is one
+    // transaction, so nothing outside it sees them in between.
+    db::set_device_last_seq(tx.conn(), &device.device_id, last).await?;
+    db::end_change(tx.conn()).await?;
     store.commit_write(tx).await?;
     Ok(PushResponse {
         results,
@@ -125,9 +127,7 @@ async fn check_audit_chain(
         // the chain is checked from the last of them on.
         let fresh: Vec<&StoredAuditRow> = rows.iter().filter(|r| r.seq > chain.seq).collect();
         if let Some(last) = fresh.last() {
-            for row in &fresh {
-                db::keep_device_audit(tx.conn(), &device.device_id, row).await?;
-            }
+            db::keep_device_audit(tx.conn(), &device.device_id, &fresh).await?;
             db::set_device_chain(tx.conn(), &device.device_id, last.seq, &last.hash).await?;
             chain.seq = last.seq;
             chain.hash = last.hash.clone();
@@ -159,9 +159,7 @@ async fn check_audit_chain(
                 ));
             }
             None => {
-                for row in &fresh {
-                    db::keep_device_audit(tx.conn(), &device.device_id, row).await?;
-                }
+                db::keep_device_audit(tx.conn(), &device.device_id, &fresh).await?;
                 db::set_device_chain(tx.conn(), &device.device_id, seq, &hash).await?;
                 chain.seq = seq;
                 chain.hash = hash;
@@ -223,7 +221,6 @@ async fn decide(
         },
     )
     .await?;
-    db::end_change(tx.conn()).await?;
     Ok(Ok(outcome))
 }
 

@@ -23,8 +23,8 @@ type Result<T> = std::result::Result<T, ApiError>;
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often a connected workstation syncs when nothing wakes it.
 const POLL_EVERY: Duration = Duration::from_secs(10);
-/// Rows per pull page.
-const PULL_PAGE: i64 = 2_000;
+/// Rows per pull page (the hub's most).
+const PULL_PAGE: i64 = aliquot_sync::MAX_PULL_PAGE;
 /// A convergence check every this many quiet rounds.
 const CHECK_EVERY_ROUNDS: u64 = 30;
 
