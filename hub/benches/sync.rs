@@ -513,4 +513,20 @@ async fn main() {
         rate(feed as usize, seconds),
         peak_kib as f64 / 1024.0
     );
+
+    // 6. The PouchDB baseline, in this run, when its packages are installed.
+    let pouch = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pouchdb");
+    if pouch.join("node_modules").exists() {
+        let out = std::process::Command::new("node")
+            .arg(pouch.join("bench.mjs"))
+            .env("POUCH_PUSH_DOCS", commands.to_string())
+            .output()
+            .unwrap();
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+    } else {
+        println!(
+            "(PouchDB baseline skipped: npm install --prefix {} first)",
+            pouch.display()
+        );
+    }
 }

@@ -351,3 +351,66 @@ async fn labels_owed_for_a_pending_kit_survive_a_rebase() {
     );
     assert_converged(&hub.hub, a.store()).await;
 }
+
+/// The convergence check: a lab table that has drifted from the hub's (edited behind the
+/// application's back here) is found by its digest, resynced from the hub, and reported.
+#[tokio::test]
+async fn a_table_found_apart_from_the_hubs_is_resynced_and_reported() {
+    let hub = RunningHub::start().await;
+    let lab = lab(&hub).await;
+    let a = Workstation::enrolled(&hub, "Desk A").await;
+    let tubes = register(&a, &lab).await;
+    a.sync().await;
+    assert_converged(&hub.hub, a.store()).await;
+    sqlx::query("UPDATE samples SET collector = 'someone else' WHERE id = ?1")
+        .bind(tubes[0].to_string())
+        .execute(a.store().pool())
+        .await
+        .unwrap();
+    let link = a.store().hub_link().await.unwrap().unwrap();
+    let client = aliquot_api::hub_client::HubClient::new(
+        &link.hub_url,
+        Some(&link.fingerprint),
+        Some(&link.credential),
+        std::time::Duration::from_secs(30),
+    )
+    .unwrap();
+    let round = a
+        .api
+        .sync_round_with(&client, aliquot_api::sync::RoundParts::AllAndCheck)
+        .await
+        .unwrap();
+    assert_eq!(round.diverged, vec!["samples".to_owned()]);
+    assert_converged(&hub.hub, a.store()).await;
+    assert_eq!(
+        a.store().sample(tubes[0]).await.unwrap().collector,
+        "Nurse Jo"
+    );
+    let token = a.login("tech").await.unwrap();
+    let status = a
+        .api
+        .sync_status(Some(&token), Default::default())
+        .await
+        .unwrap();
+    assert_eq!(status.diverged, vec!["samples".to_owned()]);
+    // Every command this desk made, with its status.
+    let commands = a
+        .api
+        .list_sync_commands(
+            Some(&token),
+            aliquot_api::sync::ListSyncIssuesArgs {
+                page: Default::default(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(commands.total, 2);
+    assert!(commands.items.iter().all(|c| c.status == "applied"));
+    // The next check finds nothing apart.
+    let round = a
+        .api
+        .sync_round_with(&client, aliquot_api::sync::RoundParts::AllAndCheck)
+        .await
+        .unwrap();
+    assert!(round.diverged.is_empty());
+}

@@ -91,6 +91,7 @@ macro_rules! for_each_operation {
             sync_status,
             sync_now,
             list_sync_issues,
+            list_sync_commands,
             record_sync_state
         }
     };

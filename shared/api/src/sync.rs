@@ -122,6 +122,8 @@ pub struct ListSyncIssuesArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoundParts {
     All,
+    /// All of it, comparing every lab table with the hub's this time.
+    AllAndCheck,
     PushOnly,
     PullOnly,
 }
@@ -281,6 +283,17 @@ impl Api {
         Ok(self.store().sync_issues(args.page).await?)
     }
 
+    /// Every command this workstation recorded, newest first, with its status (pending,
+    /// applied, duplicate, rejected, held) and the hub's reason.
+    pub async fn list_sync_commands(
+        &self,
+        token: Option<&str>,
+        args: ListSyncIssuesArgs,
+    ) -> Result<Page<SyncIssue>> {
+        self.session(token).await?;
+        Ok(self.store().sync_commands(args.page).await?)
+    }
+
     pub async fn record_sync_state(
         &self,
         token: Option<&str>,
@@ -389,9 +402,11 @@ impl Api {
             result = self.push_with(hub, &mut round).await;
         }
         if result.is_ok() && parts != RoundParts::PushOnly {
-            result = self.pull_with(hub, &mut round).await;
+            result = self
+                .pull_with(hub, &mut round, parts == RoundParts::AllAndCheck)
+                .await;
         }
-        if result.is_ok() && parts == RoundParts::All {
+        if result.is_ok() && matches!(parts, RoundParts::All | RoundParts::AllAndCheck) {
             result = self.refill_blocks(hub, &mut round).await;
         }
         let reachable = !matches!(&result, Err(RoundError::Hub(HubCallError::Unreachable(_))));
@@ -482,6 +497,7 @@ impl Api {
         &self,
         hub: &impl HubTransport,
         round: &mut SyncRound,
+        check_now: bool,
     ) -> std::result::Result<(), RoundError> {
         let store = self.store();
         let Some(link) = store.hub_link().await? else {
@@ -491,7 +507,7 @@ impl Api {
             .sync_engine()
             .rounds
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let check = rounds.is_multiple_of(CHECK_EVERY_ROUNDS);
+        let check = check_now || rounds.is_multiple_of(CHECK_EVERY_ROUNDS);
         let mut cursor = link.cursor;
         loop {
             let page = hub.pull(cursor, PULL_PAGE, check).await?;
@@ -546,7 +562,7 @@ impl Api {
                 Err(other) => return Err(other.into()),
             }
         }
-        self.pull_with(hub, round).await
+        self.pull_with(hub, round, false).await
     }
 
     /// Compares every lab table with the hub's digest at the same cursor (only when

@@ -52,7 +52,7 @@ pub struct OutboxCounts {
     pub applied: i64,
 }
 
-/// One outbox row as the Sync issues list shows it.
+/// One outbox row as the sync lists show it (Sync issues, and every command).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct SyncIssue {
@@ -762,11 +762,22 @@ impl Store {
 
     /// Rejected, held and likely-conflicting commands, newest first: the Sync issues list.
     pub async fn sync_issues(&self, page: PageRequest) -> Result<Page<SyncIssue>> {
+        self.outbox_list(page, true).await
+    }
+
+    /// Every command this workstation recorded, newest first, each with its status and
+    /// the hub's reason: the per-command view of sync.
+    pub async fn sync_commands(&self, page: PageRequest) -> Result<Page<SyncIssue>> {
+        self.outbox_list(page, false).await
+    }
+
+    async fn outbox_list(&self, page: PageRequest, issues_only: bool) -> Result<Page<SyncIssue>> {
         let page = page.validate()?;
         let (limit, offset) = (page.limit(), page.offset());
         let total = sqlx::query_scalar!(
             r#"SELECT COUNT(*) AS "n!: i64" FROM outbox
-               WHERE status IN ('rejected', 'held') OR (status = 'pending' AND conflict IS NOT NULL)"#
+               WHERE ?1 = 0 OR status IN ('rejected', 'held') OR (status = 'pending' AND conflict IS NOT NULL)"#,
+            issues_only
         )
         .fetch_one(&self.pool)
         .await?;
@@ -774,10 +785,11 @@ impl Store {
             r#"SELECT o.seq AS "seq!", o.command_id, o.kind, o.recorded_at, o.status, o.result, o.conflict,
                       COALESCE(u.username, o.actor_id) AS "actor_name!: String"
                FROM outbox o LEFT JOIN users u ON u.id = o.actor_id
-               WHERE o.status IN ('rejected', 'held') OR (o.status = 'pending' AND o.conflict IS NOT NULL)
+               WHERE ?3 = 0 OR o.status IN ('rejected', 'held') OR (o.status = 'pending' AND o.conflict IS NOT NULL)
                ORDER BY o.seq DESC LIMIT ?1 OFFSET ?2"#,
             limit,
-            offset
+            offset,
+            issues_only
         )
         .fetch_all(&self.pool)
         .await?;

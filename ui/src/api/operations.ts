@@ -188,6 +188,7 @@ export interface Operations {
   sync_status: { args: NoArgs; result: SyncStatus };
   sync_now: { args: NoArgs; result: SyncStatus };
   list_sync_issues: { args: ListSyncIssuesArgs; result: Page<SyncIssue> };
+  list_sync_commands: { args: ListSyncIssuesArgs; result: Page<SyncIssue> };
   record_sync_state: { args: RecordSyncStateArgs; result: RecordSyncStateView };
 }
 
