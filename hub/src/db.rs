@@ -6,6 +6,7 @@
 
 use crate::HubFailure;
 use aliquot_domain::numbering::LeasePolicy;
+use aliquot_domain::paging::{Page, ValidPage};
 use aliquot_domain::{Actor, Role};
 use aliquot_store::lab_tables::{self, LAB_TABLES};
 use aliquot_sync::plan::Claim;
@@ -241,14 +242,21 @@ pub async fn device_by_credential(pool: &SqlitePool, credential_hash: &str) -> R
     }
 }
 
-pub async fn devices(pool: &SqlitePool) -> Result<Vec<Device>> {
-    Ok(sqlx::query_as!(
+pub async fn devices(pool: &SqlitePool, page: ValidPage) -> Result<Page<Device>> {
+    let total = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM hub_devices"#)
+        .fetch_one(pool)
+        .await?;
+    let (limit, offset) = (page.limit(), page.offset());
+    let items = sqlx::query_as!(
         Device,
         r#"SELECT device_id AS "device_id!", name, enrolled_at, revoked_at, revoked_why, last_seq, last_seen_at, chain_broken
-           FROM hub_devices ORDER BY enrolled_at, device_id"#
+           FROM hub_devices ORDER BY enrolled_at, device_id LIMIT ?1 OFFSET ?2"#,
+        limit,
+        offset
     )
     .fetch_all(pool)
-    .await?)
+    .await?;
+    Ok(Page::new(items, page, total.max(0) as u64))
 }
 
 pub async fn revoke(
@@ -519,7 +527,7 @@ pub async fn actor_for_replay(
 }
 
 /// One page of the feed for a device, read in one snapshot.
-pub struct Page {
+pub struct FeedPage {
     pub changes: Vec<RowChange>,
     pub next_cursor: i64,
     pub has_more: bool,
@@ -557,7 +565,7 @@ pub async fn pull_page(
     cursor: i64,
     limit: i64,
     with_digests: bool,
-) -> Result<Page> {
+) -> Result<FeedPage> {
     // One read transaction: the counter, the rows and the digests are one snapshot.
     let mut tx = pool.begin().await?;
     let head = sqlx::query_scalar!(r#"SELECT value AS "value!: i64" FROM hub_counter"#)
@@ -631,7 +639,7 @@ pub async fn pull_page(
         .map(FeedRow::into_change)
         .collect::<Result<Vec<_>>>()?;
     tx.commit().await?;
-    Ok(Page {
+    Ok(FeedPage {
         changes,
         next_cursor,
         has_more,

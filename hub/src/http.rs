@@ -118,9 +118,10 @@ async fn table(
     State(hub): State<Hub>,
     headers: HeaderMap,
     axum::extract::Path(name): axum::extract::Path<String>,
-) -> Result<Json<Vec<serde_json::Value>>, HubFailure> {
+    Query(page): Query<aliquot_domain::paging::PageRequest>,
+) -> Result<Json<aliquot_domain::paging::Page<serde_json::Value>>, HubFailure> {
     device_of(&hub, &headers).await?;
-    Ok(Json(hub.table(&name).await?))
+    Ok(Json(hub.table(&name, page).await?))
 }
 
 /// Serves the hub on `listen`: HTTPS with `tls`, or plain HTTP when `tls` is `None`,

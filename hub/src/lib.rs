@@ -12,6 +12,7 @@ mod push;
 pub mod tls;
 
 use aliquot_domain::numbering::{self, BlockKind, LeasePolicy, NumberBlock};
+use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::{Actor, Clock, Command};
 use aliquot_store::{Recorded, Replay, Store, StoreError};
 use aliquot_sync::{
@@ -262,8 +263,11 @@ impl Hub {
         Ok(device)
     }
 
-    pub async fn devices(&self) -> Result<Vec<Device>> {
-        db::devices(self.store.pool()).await
+    pub async fn devices(&self, page: PageRequest) -> Result<Page<Device>> {
+        let page = page
+            .validate()
+            .map_err(|e| HubFailure::bad_request("invalid", e.to_string()))?;
+        db::devices(self.store.pool(), page).await
     }
 
     /// Ends a device's access at once; its unsent work stays on it.
@@ -376,10 +380,10 @@ impl Hub {
 
     /// Every row of one lab table (a workstation resyncs it after its convergence check
     /// found it apart).
-    pub async fn table(&self, name: &str) -> Result<Vec<serde_json::Value>> {
+    pub async fn table(&self, name: &str, page: PageRequest) -> Result<Page<serde_json::Value>> {
         let table = aliquot_store::lab_tables::lab_table(name)
             .ok_or_else(|| HubFailure::not_found(format!("no lab table {name:?}")))?;
-        Ok(self.store.lab_rows(table).await?)
+        Ok(self.store.lab_rows_page(table, page).await?)
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -220,7 +220,21 @@ async fn run(action: Action, hub: &Hub) -> Result<()> {
             println!("the workstation shows this fingerprint when it connects: compare them");
         }
         Action::Devices(DevicesAction::List) => {
-            let devices = hub.devices().await?;
+            let mut devices = Vec::new();
+            let mut page = 1;
+            loop {
+                let listed = hub
+                    .devices(aliquot_domain::paging::PageRequest {
+                        page,
+                        per_page: aliquot_domain::paging::MAX_PER_PAGE,
+                    })
+                    .await?;
+                devices.extend(listed.items);
+                if page >= listed.total_pages {
+                    break;
+                }
+                page += 1;
+            }
             if devices.is_empty() {
                 println!("no workstation enrolled yet");
             }

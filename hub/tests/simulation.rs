@@ -102,9 +102,22 @@ impl HubTransport for InProcess {
             .await
             .map_err(refusal)
     }
-    async fn table(&self, name: &str) -> Result<Vec<serde_json::Value>, HubCallError> {
+    async fn table(
+        &self,
+        name: &str,
+        page: u32,
+    ) -> Result<aliquot_domain::paging::Page<serde_json::Value>, HubCallError> {
         self.device().await?;
-        self.hub.table(name).await.map_err(refusal)
+        self.hub
+            .table(
+                name,
+                aliquot_domain::paging::PageRequest {
+                    page,
+                    per_page: aliquot_domain::paging::MAX_PER_PAGE,
+                },
+            )
+            .await
+            .map_err(refusal)
     }
 }
 

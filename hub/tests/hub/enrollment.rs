@@ -95,7 +95,7 @@ async fn a_revoked_unknown_or_forged_credential_is_refused() {
     assert!(revoked.message.contains("stays"), "{}", revoked.message);
     // Desk B is unaffected.
     assert!(bench.hub.authenticate(&bench.b.credential).await.is_ok());
-    let listed = bench.hub.devices().await.unwrap();
+    let listed = bench.hub.devices(Default::default()).await.unwrap().items;
     assert_eq!(listed.len(), 2);
     assert_eq!(
         listed

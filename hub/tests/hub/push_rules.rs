@@ -324,9 +324,10 @@ async fn an_audit_row_changed_after_the_hub_kept_it_holds_the_device() {
     assert_eq!(response.last_seq, 0);
     assert!(bench
         .hub
-        .devices()
+        .devices(Default::default())
         .await
         .unwrap()
+        .items
         .iter()
         .any(|d| d.chain_broken.is_some()));
 }

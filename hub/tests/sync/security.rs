@@ -242,7 +242,7 @@ async fn an_edited_audit_trail_holds_the_workstations_commands_for_review() {
     let counts = ws.store().outbox_counts().await.unwrap();
     assert_eq!((counts.held, counts.applied), (1, 1));
     assert_eq!(hub.hub.store().freezers().await.unwrap().len(), 1);
-    let flagged = hub.hub.devices().await.unwrap();
+    let flagged = hub.hub.devices(Default::default()).await.unwrap().items;
     assert!(flagged[0]
         .chain_broken
         .as_deref()
@@ -263,5 +263,7 @@ async fn an_edited_audit_trail_holds_the_workstations_commands_for_review() {
     ws.store().execute(&manager, freezer("F3")).await.unwrap();
     ws.sync().await;
     assert_eq!(ws.store().outbox_counts().await.unwrap().applied, 3);
-    assert!(hub.hub.devices().await.unwrap()[0].chain_broken.is_none());
+    assert!(hub.hub.devices(Default::default()).await.unwrap().items[0]
+        .chain_broken
+        .is_none());
 }

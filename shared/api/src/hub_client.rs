@@ -231,9 +231,17 @@ impl HubClient {
         self.post_json("v1/sync/lease", request).await
     }
 
-    /// Every row of one lab table, for a resync after the convergence check.
-    pub async fn table(&self, name: &str) -> Result<Vec<serde_json::Value>, HubCallError> {
-        self.get_json(&format!("v1/sync/table/{name}")).await
+    /// One page of a lab table's rows, for a resync after the convergence check.
+    pub async fn table(
+        &self,
+        name: &str,
+        page: u32,
+    ) -> Result<aliquot_domain::paging::Page<serde_json::Value>, HubCallError> {
+        let per_page = aliquot_domain::paging::MAX_PER_PAGE;
+        self.get_json(&format!(
+            "v1/sync/table/{name}?page={page}&per_page={per_page}"
+        ))
+        .await
     }
 
     fn url(&self, path: &str) -> Result<url::Url, HubCallError> {

@@ -585,7 +585,17 @@ impl Api {
                 continue;
             };
             tracing::warn!(table = %name, "lab table differs from the hub's; resyncing it");
-            let rows = client.table(name).await?;
+            // The hub's rows page by page (the table is replaced whole, in one transaction).
+            let mut rows = Vec::new();
+            let mut page = 1;
+            loop {
+                let got = client.table(name, page).await?;
+                rows.extend(got.items);
+                if page >= got.total_pages {
+                    break;
+                }
+                page += 1;
+            }
             store.resync_table(table, &rows).await?;
         }
         store.record_convergence(&diverged).await?;
@@ -618,8 +628,10 @@ pub trait HubTransport: Sync {
     fn table(
         &self,
         name: &str,
-    ) -> impl std::future::Future<Output = std::result::Result<Vec<serde_json::Value>, HubCallError>>
-           + Send;
+        page: u32,
+    ) -> impl std::future::Future<
+        Output = std::result::Result<aliquot_domain::paging::Page<serde_json::Value>, HubCallError>,
+    > + Send;
 }
 
 impl HubTransport for HubClient {
@@ -643,8 +655,12 @@ impl HubTransport for HubClient {
     ) -> std::result::Result<aliquot_sync::LeaseResponse, HubCallError> {
         HubClient::lease(self, request).await
     }
-    async fn table(&self, name: &str) -> std::result::Result<Vec<serde_json::Value>, HubCallError> {
-        HubClient::table(self, name).await
+    async fn table(
+        &self,
+        name: &str,
+        page: u32,
+    ) -> std::result::Result<aliquot_domain::paging::Page<serde_json::Value>, HubCallError> {
+        HubClient::table(self, name, page).await
     }
 }
 

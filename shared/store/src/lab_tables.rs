@@ -154,6 +154,48 @@ impl crate::Store {
         Ok(out)
     }
 
+    /// One page of a lab table's row images, in key order, counted in SQL (what a
+    /// workstation reads to resync a table found apart).
+    pub async fn lab_rows_page(
+        &self,
+        table: &LabTable,
+        page: aliquot_domain::paging::PageRequest,
+    ) -> Result<aliquot_domain::paging::Page<serde_json::Value>> {
+        let page = page.validate()?;
+        let mut conn = self.pool.acquire().await?;
+        let columns = columns(&mut conn, table).await?;
+        let shared = table.shared_rows_sql("");
+        let total: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) FROM \"{}\" WHERE {shared}",
+            table.name
+        ))
+        .fetch_one(&mut *conn)
+        .await?
+        .get(0);
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM \"{}\" WHERE {shared} ORDER BY {} LIMIT ?1 OFFSET ?2",
+            json_object_sql(&columns, ""),
+            table.name,
+            table.key.join(", ")
+        ))
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&mut *conn)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                serde_json::from_str(&r.get::<String, _>(0))
+                    .map_err(|e| StoreError::Decode(format!("row image of {}: {e}", table.name)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(aliquot_domain::paging::Page::new(
+            items,
+            page,
+            total.max(0) as u64,
+        ))
+    }
+
     /// Every row image of one lab table (tests and the convergence check compare these).
     pub async fn lab_rows(&self, table: &LabTable) -> Result<Vec<serde_json::Value>> {
         let mut conn = self.pool.acquire().await?;

@@ -228,3 +228,41 @@ async fn workstation_settings_never_enter_the_outbox() {
     assert_eq!(f.count("outbox").await, outbox);
     assert_eq!(f.count("audit_log").await, audit + 1);
 }
+
+/// A table read for a resync comes a page at a time, counted in SQL, and the pages
+/// together are the table.
+#[tokio::test]
+async fn a_lab_table_is_read_a_counted_page_at_a_time() {
+    let f = fixture().await;
+    let users = aliquot_store::lab_tables::lab_table("users").unwrap();
+    for i in 0..4 {
+        f.add_user(&format!("paged{i}"), Role::Viewer).await;
+    }
+    let all = f.store.lab_rows(users).await.unwrap();
+    let mut pages = Vec::new();
+    for page in 1..=3 {
+        let got = f
+            .store
+            .lab_rows_page(
+                users,
+                aliquot_domain::paging::PageRequest { page, per_page: 2 },
+            )
+            .await
+            .unwrap();
+        assert_eq!(got.total as usize, all.len());
+        assert_eq!(got.total_pages, 3);
+        pages.extend(got.items);
+    }
+    assert_eq!(pages, all);
+    assert!(f
+        .store
+        .lab_rows_page(
+            users,
+            aliquot_domain::paging::PageRequest {
+                page: 1,
+                per_page: 0
+            }
+        )
+        .await
+        .is_err());
+}
