@@ -12,6 +12,7 @@ use aliquot_store::lab_tables::{self, LAB_TABLES};
 use aliquot_sync::plan::Claim;
 use aliquot_sync::{CommandResult, Outcome, RowChange, TableDigest};
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
@@ -544,14 +545,15 @@ struct FeedRow {
 
 impl FeedRow {
     fn into_change(self) -> Result<RowChange> {
-        let parse = |s: &str| {
-            serde_json::from_str(s).map_err(|e| HubFailure::internal(format!("feed row: {e}")))
+        // Checked as JSON, never parsed into values: the text goes out as stored.
+        let raw = |s: String| {
+            RawValue::from_string(s).map_err(|e| HubFailure::internal(format!("feed row: {e}")))
         };
         Ok(RowChange {
             change: self.change,
             table: self.tbl,
-            key: parse(&self.key)?,
-            row: self.row.as_deref().map(parse).transpose()?,
+            key: raw(self.key)?,
+            row: self.row.map(raw).transpose()?,
         })
     }
 }

@@ -72,7 +72,8 @@ async fn pages_hold_whole_changes_and_reach_the_head() {
     // Applying every row image in order rebuilds the hub's lab tables.
     let mut latest: BTreeMap<(String, String), Option<serde_json::Value>> = BTreeMap::new();
     for r in rows {
-        latest.insert((r.table, r.key.to_string()), r.row);
+        let row = r.row_value();
+        latest.insert((r.table, r.key.to_string()), row);
     }
     for table in LAB_TABLES {
         let hub_rows = bench.hub.store().lab_rows(table).await.unwrap();

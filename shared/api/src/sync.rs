@@ -507,11 +507,21 @@ impl Api {
             .sync_engine()
             .rounds
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let check = check_now || rounds.is_multiple_of(CHECK_EVERY_ROUNDS);
-        let mut cursor = link.cursor;
+        // Not in a process's first round: a workstation that just joined has just copied
+        // the lab, and a check of millions of rows would hold up its first minutes.
+        let check = check_now || (rounds + 1).is_multiple_of(CHECK_EVERY_ROUNDS);
+        let mut page = hub.pull(link.cursor, PULL_PAGE, check).await?;
         loop {
-            let page = hub.pull(cursor, PULL_PAGE, check).await?;
-            let applied = store.apply_pull(&page).await?;
+            // The next page comes over the network while this one is applied.
+            let (applied, next) = if page.has_more {
+                let (applied, next) = tokio::join!(
+                    store.apply_pull(&page),
+                    hub.pull(page.next_cursor, PULL_PAGE, check)
+                );
+                (applied?, Some(next))
+            } else {
+                (store.apply_pull(&page).await?, None)
+            };
             if !applied.sessions_ended_for.is_empty() {
                 self.sessions_ended();
             }
@@ -519,12 +529,12 @@ impl Api {
             round.rebased += applied.rebased;
             round.conflicts += applied.conflicts;
             round.low_water = Some(page.low_water);
-            cursor = page.next_cursor;
-            if let Some(digests) = page.digests.filter(|_| !page.has_more) {
+            if let Some(digests) = page.digests.take().filter(|_| !page.has_more) {
                 round.diverged = self.converge(hub, &digests).await?;
             }
-            if !page.has_more {
-                return Ok(());
+            match next {
+                Some(next) => page = next?,
+                None => return Ok(()),
             }
         }
     }

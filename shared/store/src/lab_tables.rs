@@ -128,17 +128,31 @@ pub async fn row_images(
 pub use aliquot_sync::TableDigest;
 
 /// A table's size and a digest of its rows, in primary-key order: two copies of a table
-/// hold the same rows exactly when both agree.
+/// hold the same rows exactly when both agree. Each row is hashed in a canonical form (its
+/// columns in name order), read one at a time: a table of millions of rows is never held.
 pub async fn table_digest(conn: &mut SqliteConnection, table: &LabTable) -> Result<TableDigest> {
-    let images = row_images(conn, table).await?;
+    use futures_util::TryStreamExt;
+    let columns = columns(conn, table).await?;
+    let sql = format!(
+        "SELECT {} FROM \"{}\" WHERE {} ORDER BY {}",
+        json_object_sql(&columns, ""),
+        table.name,
+        table.shared_rows_sql(""),
+        table.key.join(", ")
+    );
     let mut hasher = Sha256::new();
-    for image in &images {
+    let mut rows = 0i64;
+    let mut stream = sqlx::query(&sql).fetch(conn);
+    while let Some(row) = stream.try_next().await? {
+        let image: serde_json::Value = serde_json::from_str(&row.get::<String, _>(0))
+            .map_err(|e| StoreError::Decode(format!("row image of {}: {e}", table.name)))?;
         hasher.update(image.to_string().as_bytes());
         hasher.update(b"\n");
+        rows += 1;
     }
     Ok(TableDigest {
         table: table.name.to_owned(),
-        rows: images.len() as i64,
+        rows,
         digest: hex::encode(hasher.finalize()),
     })
 }

@@ -72,7 +72,7 @@ pub struct SyncIssue {
 }
 
 /// The undo triggers: while `sync_recording` names a command, every change of a lab row
-/// records the row's before-image. Installed (again) at every open, from the columns
+/// records the row's before-image (and the inbox triggers, below). Installed (again) at every open, from the columns
 /// SQLite reports, so a new column is followed.
 pub(crate) async fn install_undo_triggers(pool: &sqlx::SqlitePool) -> Result<()> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -105,6 +105,7 @@ pub(crate) async fn install_undo_triggers(pool: &sqlx::SqlitePool) -> Result<()>
             sqlx::query(&sql).execute(&mut *tx).await?;
         }
     }
+    install_inbox_triggers(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -128,148 +129,116 @@ pub(crate) async fn stop_recording(conn: &mut SqliteConnection) -> Result<()> {
     Ok(())
 }
 
-/// Writes a row image into a lab table (or removes the row when `row` is `None`), the
-/// way pulled rows and undo images are applied: by the table's own columns.
-struct ImageWriter {
-    upsert: HashMap<&'static str, String>,
-    /// The same upsert over a JSON array of row images (`json_each`), for runs of rows of
-    /// one table: one statement for a run instead of one per row.
-    upsert_many: HashMap<&'static str, String>,
-    delete: HashMap<&'static str, String>,
-}
-
-impl ImageWriter {
-    async fn new(conn: &mut SqliteConnection) -> Result<ImageWriter> {
-        let mut upsert = HashMap::new();
-        let mut upsert_many = HashMap::new();
-        let mut delete = HashMap::new();
-        for table in LAB_TABLES {
-            let columns = lab_tables::columns(conn, table).await?;
-            let values: Vec<String> = columns
-                .iter()
-                .map(|c| format!("json_extract(?1, '$.\"{c}\"')"))
-                .collect();
-            let updates: Vec<String> = columns
-                .iter()
-                .filter(|c| !table.key.contains(&c.as_str()))
-                .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
-                .collect();
-            let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
-            let each: Vec<String> = columns
-                .iter()
-                .map(|c| format!("json_extract(j.value, '$.\"{c}\"')"))
-                .collect();
-            let conflict = if updates.is_empty() {
-                "DO NOTHING".to_owned()
-            } else {
-                format!("DO UPDATE SET {}", updates.join(", "))
-            };
-            upsert.insert(
-                table.name,
+/// The inbox triggers: a row inserted into `sync_inbox` (a table's name, its key and its
+/// row image as JSONB, or no image when the row goes) is written into that lab table by
+/// the table's own columns. Installed (again) at every open, like the undo triggers.
+///
+/// Row images are applied this way, pulled pages, take-backs and resyncs alike, so a page
+/// of thousands of rows of many tables is one statement (`apply_images`) that keeps their
+/// order, instead of a statement a row.
+async fn install_inbox_triggers(tx: &mut SqliteConnection) -> Result<()> {
+    for table in LAB_TABLES {
+        let columns = lab_tables::columns(&mut *tx, table).await?;
+        let name = table.name;
+        let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+        let values: Vec<String> = columns
+            .iter()
+            .map(|c| format!("NEW.row ->> '$.\"{c}\"'"))
+            .collect();
+        let updates: Vec<String> = columns
+            .iter()
+            .filter(|c| !table.key.contains(&c.as_str()))
+            .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
+            .collect();
+        let conflict = if updates.is_empty() {
+            "DO NOTHING".to_owned()
+        } else {
+            format!("DO UPDATE SET {}", updates.join(", "))
+        };
+        let matches: Vec<String> = table
+            .key
+            .iter()
+            .map(|k| format!("\"{k}\" = NEW.key ->> '$.\"{k}\"'"))
+            .collect();
+        for (trigger, when, body) in [
+            (
+                format!("inbox_{name}_write"),
+                "NEW.row IS NOT NULL",
                 format!(
-                    "INSERT INTO \"{}\" ({}) SELECT {} WHERE TRUE ON CONFLICT ({}) {conflict}",
-                    table.name,
+                    "INSERT INTO \"{name}\" ({}) SELECT {} WHERE TRUE ON CONFLICT ({}) {conflict}",
                     quoted.join(", "),
                     values.join(", "),
                     table.key.join(", ")
                 ),
-            );
-            upsert_many.insert(
-                table.name,
-                format!(
-                    "INSERT INTO \"{}\" ({}) SELECT {} FROM json_each(?1) AS j WHERE TRUE ON CONFLICT ({}) {conflict}",
-                    table.name,
-                    quoted.join(", "),
-                    each.join(", "),
-                    table.key.join(", ")
-                ),
-            );
-            let matches: Vec<String> = table
-                .key
-                .iter()
-                .map(|k| format!("\"{k}\" = json_extract(?1, '$.\"{k}\"')"))
-                .collect();
-            delete.insert(
-                table.name,
-                format!(
-                    "DELETE FROM \"{}\" WHERE {}",
-                    table.name,
-                    matches.join(" AND ")
-                ),
-            );
+            ),
+            (
+                format!("inbox_{name}_remove"),
+                "NEW.row IS NULL",
+                format!("DELETE FROM \"{name}\" WHERE {}", matches.join(" AND ")),
+            ),
+        ] {
+            sqlx::query(&format!("DROP TRIGGER IF EXISTS {trigger}"))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&format!(
+                "CREATE TRIGGER {trigger} AFTER INSERT ON sync_inbox
+                 WHEN NEW.tbl = '{name}' AND {when}
+                 BEGIN {body}; END"
+            ))
+            .execute(&mut *tx)
+            .await?;
         }
-        Ok(ImageWriter {
-            upsert,
-            upsert_many,
-            delete,
-        })
     }
+    Ok(())
+}
 
-    /// Applies pulled row changes in order: each run of consecutive rows of one table in
-    /// one statement (their order inside the run is kept by `json_each`), removals one by
-    /// one.
-    async fn write_changes(
-        &self,
-        conn: &mut SqliteConnection,
-        changes: &[aliquot_sync::RowChange],
-    ) -> Result<()> {
-        let mut i = 0;
-        while i < changes.len() {
-            let table = changes[i].table.as_str();
-            if changes[i].row.is_none() {
-                self.write(conn, table, &changes[i].key.to_string(), None)
-                    .await?;
-                i += 1;
-                continue;
-            }
-            let mut end = i;
-            let mut array = String::from("[");
-            while end < changes.len() && changes[end].table == table {
-                let Some(row) = &changes[end].row else { break };
-                if end > i {
-                    array.push(',');
-                }
-                array.push_str(&row.to_string());
-                end += 1;
-            }
-            array.push(']');
-            let sql = self.upsert_many.get(table).ok_or_else(|| {
-                StoreError::Decode(format!("a row of an unknown table {table:?}"))
-            })?;
-            sqlx::query(sql).bind(array).execute(&mut *conn).await?;
-            i = end;
-        }
-        Ok(())
-    }
+/// One row image on its way into a lab table (`row` absent: the row goes).
+#[derive(Serialize)]
+struct Image<'a> {
+    table: &'a str,
+    key: &'a serde_json::value::RawValue,
+    row: Option<&'a serde_json::value::RawValue>,
+}
 
-    async fn write(
-        &self,
-        conn: &mut SqliteConnection,
-        table: &str,
-        key: &str,
-        row: Option<&str>,
-    ) -> Result<()> {
-        let known = |map: &HashMap<&'static str, String>| {
-            map.get(table)
-                .cloned()
-                .ok_or_else(|| StoreError::Decode(format!("a row of an unknown table {table:?}")))
-        };
-        match row {
-            Some(row) => {
-                sqlx::query(&known(&self.upsert)?)
-                    .bind(row)
-                    .execute(&mut *conn)
-                    .await?
-            }
-            None => {
-                sqlx::query(&known(&self.delete)?)
-                    .bind(key)
-                    .execute(&mut *conn)
-                    .await?
-            }
-        };
-        Ok(())
+/// Applies row images in their order, in one statement: `images` is a JSON array of
+/// `{table, key, row}` objects (a pulled page's changes are that already).
+async fn apply_images(conn: &mut SqliteConnection, images: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_inbox (tbl, key, row)
+         SELECT j.value ->> 'table', jsonb(j.value -> 'key'), jsonb(nullif(j.value -> 'row', 'null'))
+         FROM json_each(?1) AS j ORDER BY j.key",
+    )
+    .bind(images)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM sync_inbox")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A pulled page's row changes, applied in the hub's order.
+async fn write_changes(
+    conn: &mut SqliteConnection,
+    changes: &[aliquot_sync::RowChange],
+) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
     }
+    // A table this workstation does not know would be passed over by the inbox without a
+    // word: refuse the page instead (the hub runs a newer version).
+    if let Some(unknown) = changes
+        .iter()
+        .find(|c| lab_tables::lab_table(&c.table).is_none())
+    {
+        return Err(StoreError::Decode(format!(
+            "a row of an unknown table {:?}",
+            unknown.table
+        )));
+    }
+    let images = serde_json::to_string(changes)
+        .map_err(|e| StoreError::Decode(format!("pulled rows: {e}")))?;
+    apply_images(conn, &images).await
 }
 
 /// What a pull did here.
@@ -285,12 +254,6 @@ pub struct PullApplied {
     pub cursor: i64,
     /// Users whose role or activity the hub changed: their sessions here were ended.
     pub sessions_ended_for: Vec<Uuid>,
-}
-
-struct UndoRow {
-    tbl: String,
-    key: String,
-    before: Option<String>,
 }
 
 struct PendingRow {
@@ -468,9 +431,7 @@ impl Store {
     pub async fn record_push_results(&self, results: &[CommandResult]) -> Result<()> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let now = format_utc(self.clock.now());
-        for result in results {
-            record_result(&mut tx, result, &now).await?;
-        }
+        record_results(&mut tx, results, &now, false).await?;
         sqlx::query!(
             "UPDATE sync_state SET last_push_at = ?1, last_error = NULL",
             now
@@ -510,11 +471,11 @@ impl Store {
             )));
         }
         // Take back every unsettled command, newest change first.
-        let writer = take_back_unsettled(conn).await?;
+        take_back_unsettled(conn).await?;
         // 2. The hub's rows, in the hub's order; noting whose role or activity changed.
         let mut users_before: HashMap<String, (String, i64)> = HashMap::new();
         for change in page.changes.iter().filter(|c| c.table == "users") {
-            if let Some(id) = change.key.get("id").and_then(|v| v.as_str()) {
+            if let Some(id) = change.key_value().get("id").and_then(|v| v.as_str()) {
                 if let Some(r) = sqlx::query!("SELECT role, active FROM users WHERE id = ?1", id)
                     .fetch_optional(&mut *conn)
                     .await?
@@ -525,19 +486,10 @@ impl Store {
                 }
             }
         }
-        writer.write_changes(conn, &page.changes).await?;
+        write_changes(conn, &page.changes).await?;
         // 3. What the hub decided of ours is settled: never rebased again.
         let now = format_utc(self.clock.now());
-        for decided in &page.decided {
-            record_result(conn, decided, &now).await?;
-            let id = decided.command_id.to_string();
-            sqlx::query!(
-                "UPDATE outbox SET settled = 1, conflict = NULL WHERE command_id = ?1",
-                id
-            )
-            .execute(&mut *conn)
-            .await?;
-        }
+        record_results(conn, &page.decided, &now, true).await?;
         sqlx::query!("DELETE FROM sync_rebasing")
             .execute(&mut *conn)
             .await?;
@@ -708,7 +660,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
         // Take back every unsettled command, newest change first.
-        let writer = take_back_unsettled(conn).await?;
+        take_back_unsettled(conn).await?;
         let mine = lab_tables::row_images(conn, table).await?;
         let key_of = |row: &serde_json::Value| {
             serde_json::Value::Object(
@@ -720,18 +672,38 @@ impl Store {
             )
             .to_string()
         };
+        let raw = |text: String| {
+            serde_json::value::RawValue::from_string(text)
+                .map_err(|e| StoreError::Decode(format!("row image of {}: {e}", table.name)))
+        };
         let theirs: std::collections::HashSet<String> = rows.iter().map(key_of).collect();
+        let mut gone = Vec::new();
         for row in &mine {
             let key = key_of(row);
             if !theirs.contains(&key) {
-                writer.write(conn, table.name, &key, None).await?;
+                gone.push(raw(key)?);
             }
         }
+        let mut kept = Vec::with_capacity(rows.len());
         for row in rows {
-            writer
-                .write(conn, table.name, &key_of(row), Some(&row.to_string()))
-                .await?;
+            kept.push((raw(key_of(row))?, raw(row.to_string())?));
         }
+        let images: Vec<Image> = gone
+            .iter()
+            .map(|key| Image {
+                table: table.name,
+                key,
+                row: None,
+            })
+            .chain(kept.iter().map(|(key, row)| Image {
+                table: table.name,
+                key,
+                row: Some(row),
+            }))
+            .collect();
+        let images = serde_json::to_string(&images)
+            .map_err(|e| StoreError::Decode(format!("resynced rows: {e}")))?;
+        apply_images(conn, &images).await?;
         sqlx::query!("DELETE FROM sync_rebasing")
             .execute(&mut *conn)
             .await?;
@@ -858,9 +830,8 @@ impl Store {
 }
 
 /// Starts applying the hub's rows in `conn`'s transaction: takes back every command the
-/// hub has not settled (its undo images, newest first) and returns the writer of rows.
-async fn take_back_unsettled(conn: &mut SqliteConnection) -> Result<ImageWriter> {
-    let writer = ImageWriter::new(conn).await?;
+/// hub has not settled (its undo images, newest first, in one statement).
+async fn take_back_unsettled(conn: &mut SqliteConnection) -> Result<()> {
     // Rows of this workstation's own (owed labels, sessions) may point at lab rows that are
     // taken back and made again: their keys are checked at commit.
     sqlx::query("PRAGMA defer_foreign_keys = ON")
@@ -869,39 +840,61 @@ async fn take_back_unsettled(conn: &mut SqliteConnection) -> Result<ImageWriter>
     sqlx::query!("INSERT INTO sync_rebasing (singleton) VALUES (1)")
         .execute(&mut *conn)
         .await?;
-    let undo = sqlx::query_as!(
-        UndoRow,
-        "SELECT tbl, key, before FROM undo_log ORDER BY seq DESC"
+    sqlx::query(
+        "INSERT INTO sync_inbox (tbl, key, row)
+         SELECT tbl, jsonb(key), jsonb(before) FROM undo_log ORDER BY seq DESC",
     )
-    .fetch_all(&mut *conn)
+    .execute(&mut *conn)
     .await?;
-    for u in &undo {
-        writer
-            .write(conn, &u.tbl, &u.key, u.before.as_deref())
-            .await?;
-    }
+    sqlx::query("DELETE FROM sync_inbox")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query!("DELETE FROM undo_log")
         .execute(&mut *conn)
         .await?;
-    Ok(writer)
+    Ok(())
 }
 
-async fn record_result(
+/// Writes the hub's answers into the outbox, one statement for all of them; `settle`
+/// marks them settled too (a pull carried them: never rebased again).
+async fn record_results(
     conn: &mut SqliteConnection,
-    result: &CommandResult,
+    results: &[CommandResult],
     now: &str,
+    settle: bool,
 ) -> Result<()> {
-    let status = plan::status_of(result).as_str();
-    let outcome = serde_json::to_string(&result.outcome)
-        .map_err(|e| StoreError::Decode(format!("outcome: {e}")))?;
-    let id = result.command_id.to_string();
-    sqlx::query!(
-        "UPDATE outbox SET status = ?1, result = ?2, decided_at = ?3, attempts = attempts + 1 WHERE command_id = ?4",
-        status,
-        outcome,
-        now,
-        id
+    if results.is_empty() {
+        return Ok(());
+    }
+    #[derive(Serialize)]
+    struct Answer {
+        id: Uuid,
+        status: &'static str,
+        result: String,
+    }
+    let answers = results
+        .iter()
+        .map(|r| {
+            Ok(Answer {
+                id: r.command_id,
+                status: plan::status_of(r).as_str(),
+                result: serde_json::to_string(&r.outcome)
+                    .map_err(|e| StoreError::Decode(format!("outcome: {e}")))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let answers = serde_json::to_string(&answers)
+        .map_err(|e| StoreError::Decode(format!("outcomes: {e}")))?;
+    sqlx::query(
+        "UPDATE outbox SET status = a.value ->> 'status', result = a.value ->> 'result',
+                decided_at = ?2, attempts = attempts + 1,
+                settled = CASE WHEN ?3 THEN 1 ELSE settled END,
+                conflict = CASE WHEN ?3 THEN NULL ELSE conflict END
+         FROM json_each(?1) AS a WHERE outbox.command_id = a.value ->> 'id'",
     )
+    .bind(answers)
+    .bind(now)
+    .bind(settle)
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -134,13 +135,38 @@ pub struct PushResponse {
 }
 
 /// One row change in the hub's feed: the row's whole image after the change, or `None`
-/// when the row was removed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// when the row was removed. The key and the image are JSON objects of columns, carried
+/// as the hub stored them: neither side parses them on the way (a workstation hands them
+/// to SQLite as they came), which is most of what a pull of millions of rows costs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RowChange {
     pub change: i64,
     pub table: String,
-    pub key: serde_json::Value,
-    pub row: Option<serde_json::Value>,
+    pub key: Box<RawValue>,
+    pub row: Option<Box<RawValue>>,
+}
+
+impl RowChange {
+    /// The key as a JSON value (for the few places that look inside one).
+    pub fn key_value(&self) -> serde_json::Value {
+        serde_json::from_str(self.key.get()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The row image as a JSON value, `None` for a removal.
+    pub fn row_value(&self) -> Option<serde_json::Value> {
+        self.row
+            .as_ref()
+            .map(|r| serde_json::from_str(r.get()).unwrap_or(serde_json::Value::Null))
+    }
+}
+
+impl PartialEq for RowChange {
+    fn eq(&self, other: &Self) -> bool {
+        self.change == other.change
+            && self.table == other.table
+            && self.key.get() == other.key.get()
+            && self.row.as_ref().map(|r| r.get()) == other.row.as_ref().map(|r| r.get())
+    }
 }
 
 /// A table's size and the digest of its rows at a cursor.
