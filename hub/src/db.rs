@@ -650,6 +650,67 @@ pub async fn pull_page(
     })
 }
 
+/// Writes a snapshot of every lab table into `lines`, a line a run of rows (see
+/// [`aliquot_sync::SnapshotPart`]), all read in one read transaction: one state of the lab,
+/// the one at the cursor the last line names. Rows go out as SQLite writes them
+/// (`json_array`), never parsed here. Stops quietly when the workstation hangs up.
+pub async fn write_snapshot(
+    pool: &SqlitePool,
+    lines: &tokio::sync::mpsc::Sender<Result<String>>,
+) -> Result<()> {
+    use futures_util::TryStreamExt;
+    let mut tx = pool.begin().await?;
+    let cursor = sqlx::query_scalar!(r#"SELECT value AS "value!: i64" FROM hub_counter"#)
+        .fetch_one(&mut *tx)
+        .await?;
+    let mut total = 0i64;
+    for table in LAB_TABLES {
+        let columns = lab_tables::columns(&mut tx, table).await?;
+        let columns_json = serde_json::to_string(&columns)
+            .map_err(|e| HubFailure::internal(format!("snapshot columns: {e}")))?;
+        let head = format!(
+            "{{\"rows\":{{\"table\":\"{}\",\"columns\":{columns_json},\"rows\":[",
+            table.name
+        );
+        let sql = format!(
+            "SELECT {} FROM \"{}\" WHERE {} ORDER BY {}",
+            lab_tables::json_array_sql(&columns, ""),
+            table.name,
+            table.shared_rows_sql(""),
+            table.key.join(", ")
+        );
+        let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut *tx);
+        let (mut line, mut n) = (String::new(), 0);
+        loop {
+            let row = rows.try_next().await?;
+            if let Some(row) = &row {
+                line.push_str(if n == 0 { &head } else { "," });
+                line.push_str(row);
+                n += 1;
+            }
+            if n > 0 && (n == aliquot_sync::SNAPSHOT_CHUNK || row.is_none()) {
+                line.push_str("]}}\n");
+                total += n as i64;
+                n = 0;
+                if lines.send(Ok(std::mem::take(&mut line))).await.is_err() {
+                    return Ok(());
+                }
+            }
+            if row.is_none() {
+                break;
+            }
+        }
+    }
+    let end = serde_json::to_string(&aliquot_sync::SnapshotPart::End {
+        cursor,
+        rows: total,
+    })
+    .map_err(|e| HubFailure::internal(format!("snapshot end: {e}")))?;
+    let _ = lines.send(Ok(end + "\n")).await;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn lease_policy(pool: &SqlitePool) -> Result<LeasePolicy> {
     let r = sqlx::query!(
         "SELECT sample_prefix, sample_digits, sample_block, participant_block FROM hub_lease_policy"

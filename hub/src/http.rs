@@ -35,6 +35,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
+        .route("/v1/sync/snapshot", get(snapshot))
         .route("/v1/sync/table/{name}", get(table))
         .route("/v1/sync/lease", post(lease))
         // A push of 500 commands with their payloads stays far below this.
@@ -103,6 +104,25 @@ async fn pull(
         hub.pull(&device, query.cursor, query.limit, query.digests)
             .await?,
     ))
+}
+
+/// The snapshot, streamed as the hub reads it: one JSON object a line. A failure part
+/// way cuts the body short, which the workstation refuses whole.
+async fn snapshot(State(hub): State<Hub>, headers: HeaderMap) -> Result<Response, HubFailure> {
+    device_of(&hub, &headers).await?;
+    let lines = hub.snapshot();
+    let body = futures_util::stream::unfold(lines, |mut lines| async move {
+        let line = lines.recv().await?;
+        let chunk = line
+            .map(axum::body::Bytes::from)
+            .map_err(|e| std::io::Error::other(e.message));
+        Some((chunk, lines))
+    });
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
 }
 
 async fn lease(

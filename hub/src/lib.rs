@@ -312,6 +312,22 @@ impl Hub {
         })
     }
 
+    /// The lab as it stands, for a workstation that holds nothing yet: the lines of a
+    /// snapshot ([`aliquot_sync::SnapshotPart`]), read in one transaction by a task of its
+    /// own while the receiver takes them (a few lines ahead at most, so a million rows
+    /// are never held at once). An error ends the lines with it.
+    pub fn snapshot(&self) -> tokio::sync::mpsc::Receiver<Result<String>> {
+        let (lines, receiver) = tokio::sync::mpsc::channel(4);
+        let pool = self.store.pool().clone();
+        tokio::spawn(async move {
+            if let Err(e) = db::write_snapshot(&pool, &lines).await {
+                tracing::warn!(error = %e.message, "snapshot failed");
+                let _ = lines.send(Err(e)).await;
+            }
+        });
+        receiver
+    }
+
     /// Leases the next block of `kind` to the device, as the hub's own command (so it
     /// reaches every workstation by the feed, and no two devices ever hold one number).
     pub async fn lease(&self, device: &Device, request: LeaseRequest) -> Result<LeaseResponse> {

@@ -55,7 +55,8 @@ impl Rng {
 
 // ───────────────────────────── the fault proxy ─────────────────────────────
 
-/// Between the workstations and the hub: reads each HTTP request whole, then (by lot)
+/// Between the workstations and the hub: reads each HTTP request whole (and each answer,
+/// a streamed one too), then (by lot)
 /// forwards it, delays it, cuts it in the middle, sends it twice, or forwards it and
 /// loses the answer. `faults` off passes everything.
 struct Proxy {
@@ -81,6 +82,25 @@ async fn read_message(stream: &mut BufReader<TcpStream>) -> std::io::Result<Opti
         }
     }
     let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    if text.contains("transfer-encoding: chunked") {
+        // A streamed answer (the snapshot): chunks until the empty one, kept as they came.
+        loop {
+            let mut size_line = Vec::new();
+            stream.read_until(b'\n', &mut size_line).await?;
+            head.extend_from_slice(&size_line);
+            let size = usize::from_str_radix(String::from_utf8_lossy(&size_line).trim(), 16)
+                .map_err(std::io::Error::other)?;
+            if size == 0 {
+                let mut end = Vec::new();
+                stream.read_until(b'\n', &mut end).await?;
+                head.extend_from_slice(&end);
+                return Ok(Some(head));
+            }
+            let mut chunk = vec![0; size + 2];
+            stream.read_exact(&mut chunk).await?;
+            head.extend_from_slice(&chunk);
+        }
+    }
     let length = text
         .lines()
         .find_map(|l| l.strip_prefix("content-length:"))

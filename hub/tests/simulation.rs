@@ -95,6 +95,17 @@ impl HubTransport for InProcess {
             .await
             .map_err(refusal)
     }
+    async fn snapshot(&self) -> Result<aliquot_api::sync::SnapshotChunks, HubCallError> {
+        self.device().await?;
+        let lines = self.hub.snapshot();
+        Ok(Box::pin(futures_util::stream::unfold(
+            lines,
+            |mut lines| async move {
+                let line = lines.recv().await?;
+                Some((line.map(String::into_bytes).map_err(refusal), lines))
+            },
+        )))
+    }
     async fn lease(&self, request: &LeaseRequest) -> Result<LeaseResponse, HubCallError> {
         let device = self.device().await?;
         self.hub

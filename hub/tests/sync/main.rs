@@ -3,6 +3,7 @@
 //! convergence. (Real processes through a fault proxy are in tests/sync_processes.)
 
 mod harness;
+mod joining;
 mod leasing;
 mod offline;
 mod security;

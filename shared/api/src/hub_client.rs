@@ -12,6 +12,9 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// A snapshot of a large lab is one long answer: it may take this long in all.
+const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
 /// Why a call to the hub did not get an answer the sync engine can use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HubCallError {
@@ -172,6 +175,9 @@ impl HubClient {
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .connect_timeout(Duration::from_secs(5).min(timeout))
+            // A hub that stops answering part way is given up on, however long the
+            // whole answer (a snapshot) is allowed to take.
+            .read_timeout(timeout)
             .timeout(timeout)
             .build()
             .map_err(|e| HubCallError::BadAnswer(e.to_string()))?;
@@ -274,6 +280,33 @@ impl HubClient {
         self.answer(request.send().await).await
     }
 
+    /// The lab as it stands, streamed: the chunks of the snapshot's lines as they arrive
+    /// (a large lab takes a while: this one call may run far past the usual timeout).
+    pub async fn snapshot(&self) -> Result<crate::sync::SnapshotChunks, HubCallError> {
+        let request = self
+            .authorised(self.http.get(self.url("v1/sync/snapshot")?))
+            .timeout(SNAPSHOT_TIMEOUT);
+        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| HubCallError::Unreachable(e.to_string()))?;
+            return Err(refusal(status, &bytes));
+        }
+        Ok(Box::pin(futures_util::stream::unfold(
+            response,
+            |mut response| async move {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => Some((Ok(chunk.to_vec()), response)),
+                    Ok(None) => None,
+                    Err(e) => Some((Err(HubCallError::Unreachable(e.to_string())), response)),
+                }
+            },
+        )))
+    }
+
     async fn answer<T: serde::de::DeserializeOwned>(
         &self,
         sent: Result<reqwest::Response, reqwest::Error>,
@@ -288,19 +321,7 @@ impl HubClient {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| HubCallError::BadAnswer(e.to_string()));
         }
-        match serde_json::from_slice::<HubError>(&bytes) {
-            Ok(refusal) => Err(HubCallError::Refused {
-                status: status.as_u16(),
-                code: refusal.code,
-                message: refusal.message,
-            }),
-            Err(_) if status.is_server_error() => Err(HubCallError::Unreachable(format!(
-                "the hub answered {status}"
-            ))),
-            Err(_) => Err(HubCallError::BadAnswer(format!(
-                "the hub answered {status}"
-            ))),
-        }
+        Err(refusal(status, &bytes))
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> HubCallError {
@@ -312,6 +333,22 @@ impl HubClient {
             source = s.source();
         }
         HubCallError::Unreachable(e.to_string())
+    }
+}
+
+/// What a hub's refusal means: its own code and message, or, without one, a server error
+/// (try again later) or an answer this client cannot read.
+fn refusal(status: reqwest::StatusCode, bytes: &[u8]) -> HubCallError {
+    match serde_json::from_slice::<HubError>(bytes) {
+        Ok(refusal) => HubCallError::Refused {
+            status: status.as_u16(),
+            code: refusal.code,
+            message: refusal.message,
+        },
+        Err(_) if status.is_server_error() => {
+            HubCallError::Unreachable(format!("the hub answered {status}"))
+        }
+        Err(_) => HubCallError::BadAnswer(format!("the hub answered {status}")),
     }
 }
 

@@ -10,7 +10,7 @@ use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::Permission;
 use aliquot_store::sync::{OutboxCounts, SyncIssue};
 use aliquot_sync::plan::{self, AfterPush, RecordSyncState};
-use aliquot_sync::{EnrollRequest, PushRequest, MAX_PUSH_BATCH, PROTOCOL_VERSION};
+use aliquot_sync::{EnrollRequest, PushRequest, SnapshotPart, MAX_PUSH_BATCH, PROTOCOL_VERSION};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -510,7 +510,13 @@ impl Api {
         // Not in a process's first round: a workstation that just joined has just copied
         // the lab, and a check of millions of rows would hold up its first minutes.
         let check = check_now || (rounds + 1).is_multiple_of(CHECK_EVERY_ROUNDS);
-        let mut page = hub.pull(link.cursor, PULL_PAGE, check).await?;
+        // A workstation that holds nothing yet copies the lab as it stands, then follows
+        // the feed from there: the lab's rows once, not every change ever made to them.
+        let mut cursor = link.cursor;
+        if cursor == 0 && store.last_outbox_seq().await? == 0 {
+            cursor = self.copy_snapshot(hub, round).await?;
+        }
+        let mut page = hub.pull(cursor, PULL_PAGE, check).await?;
         loop {
             // The next page comes over the network while this one is applied.
             let (applied, next) = if page.has_more {
@@ -535,6 +541,44 @@ impl Api {
             match next {
                 Some(next) => page = next?,
                 None => return Ok(()),
+            }
+        }
+    }
+
+    /// Copies the hub's snapshot in one transaction, writing each run of rows while the
+    /// next is read off the network; returns the cursor the copy is at.
+    async fn copy_snapshot(
+        &self,
+        hub: &impl HubTransport,
+        round: &mut SyncRound,
+    ) -> std::result::Result<i64, RoundError> {
+        let store = self.store();
+        let mut lines = SnapshotLines::new(hub.snapshot().await?);
+        let mut load = store.begin_snapshot().await?;
+        let mut next = lines.next_part().await?;
+        loop {
+            match next {
+                Some(SnapshotPart::Rows {
+                    table,
+                    columns,
+                    rows,
+                }) => {
+                    let (written, following) =
+                        tokio::join!(load.add(&table, &columns, rows), lines.next_part());
+                    written?;
+                    next = following?;
+                }
+                Some(SnapshotPart::End { cursor, rows }) => {
+                    load.finish(store, cursor, rows).await?;
+                    round.pulled_rows += usize::try_from(rows).unwrap_or(0);
+                    tracing::info!(rows, cursor, "copied the lab from the hub's snapshot");
+                    return Ok(cursor);
+                }
+                None => {
+                    return Err(RoundError::Hub(HubCallError::Unreachable(
+                        "the hub's snapshot stopped before its end".into(),
+                    )))
+                }
             }
         }
     }
@@ -613,6 +657,50 @@ impl Api {
     }
 }
 
+/// A snapshot's bytes as they arrive, in chunks cut anywhere.
+pub type SnapshotChunks = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = std::result::Result<Vec<u8>, HubCallError>> + Send>,
+>;
+
+/// A snapshot's lines, read off its chunks one JSON object at a time.
+struct SnapshotLines {
+    chunks: SnapshotChunks,
+    buffer: Vec<u8>,
+    /// How far `buffer` is known to hold no line end.
+    scanned: usize,
+}
+
+impl SnapshotLines {
+    fn new(chunks: SnapshotChunks) -> SnapshotLines {
+        SnapshotLines {
+            chunks,
+            buffer: Vec::new(),
+            scanned: 0,
+        }
+    }
+
+    /// The next part, or `None` when the stream ended (cleanly or not: a copy without
+    /// its end part is refused by the caller).
+    async fn next_part(&mut self) -> std::result::Result<Option<SnapshotPart>, HubCallError> {
+        use futures_util::StreamExt;
+        loop {
+            if let Some(end) = self.buffer[self.scanned..].iter().position(|b| *b == b'\n') {
+                let end = self.scanned + end;
+                let part = serde_json::from_slice(&self.buffer[..end])
+                    .map_err(|e| HubCallError::BadAnswer(format!("a snapshot line: {e}")))?;
+                self.buffer.drain(..=end);
+                self.scanned = 0;
+                return Ok(Some(part));
+            }
+            self.scanned = self.buffer.len();
+            match self.chunks.next().await {
+                Some(chunk) => self.buffer.extend_from_slice(&chunk?),
+                None => return Ok(None),
+            }
+        }
+    }
+}
+
 /// How the engine reaches the hub: the HTTPS client, or in a simulation the hub itself.
 pub trait HubTransport: Sync {
     fn push(
@@ -629,6 +717,10 @@ pub trait HubTransport: Sync {
     ) -> impl std::future::Future<
         Output = std::result::Result<aliquot_sync::PullResponse, HubCallError>,
     > + Send;
+    /// The lab as it stands (see [`aliquot_sync::SnapshotPart`]).
+    fn snapshot(
+        &self,
+    ) -> impl std::future::Future<Output = std::result::Result<SnapshotChunks, HubCallError>> + Send;
     fn lease(
         &self,
         request: &aliquot_sync::LeaseRequest,
@@ -658,6 +750,9 @@ impl HubTransport for HubClient {
         digests: bool,
     ) -> std::result::Result<aliquot_sync::PullResponse, HubCallError> {
         HubClient::pull(self, cursor, limit, digests).await
+    }
+    async fn snapshot(&self) -> std::result::Result<SnapshotChunks, HubCallError> {
+        HubClient::snapshot(self).await
     }
     async fn lease(
         &self,

@@ -27,6 +27,10 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
+        // A command's savepoint journal and a sort's scratch stay in memory, and a lab of
+        // a million tubes keeps its hot pages cached (SQLite's default is 2 MiB).
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-32768")
         .disable_statement_logging()
 }
 

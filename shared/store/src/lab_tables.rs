@@ -103,6 +103,13 @@ pub fn json_object_sql(columns: &[String], prefix: &str) -> String {
     format!("json_object({})", pairs.join(", "))
 }
 
+/// `json_array(a, b, …)` over the columns: a row's values in column order (a snapshot's
+/// rows, which name their columns once per run).
+pub fn json_array_sql(columns: &[String], prefix: &str) -> String {
+    let values: Vec<String> = columns.iter().map(|c| format!("{prefix}\"{c}\"")).collect();
+    format!("json_array({})", values.join(", "))
+}
+
 /// Every row of a lab table as a row image, in primary-key order.
 pub async fn row_images(
     conn: &mut SqliteConnection,

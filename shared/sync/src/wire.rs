@@ -169,6 +169,29 @@ impl PartialEq for RowChange {
     }
 }
 
+/// Rows in one line of a snapshot.
+pub const SNAPSHOT_CHUNK: usize = 1_000;
+
+/// One line of a snapshot: how a workstation that holds nothing yet copies the lab. The
+/// hub reads every lab table in one read transaction (parents first) and sends its rows a
+/// run at a time, then the end: the feed position the copy is at, from which the
+/// workstation pulls on. A stream that stops before its end is refused whole.
+///
+/// One JSON object a line: `{"rows":{"table":…,"columns":[…],"rows":[[…],…]}}`, then
+/// `{"end":{"cursor":…,"rows":…}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotPart {
+    /// A run of one table's rows, each the values of `columns` in that order.
+    Rows {
+        table: String,
+        columns: Vec<String>,
+        rows: Vec<Vec<serde_json::Value>>,
+    },
+    /// The copy is whole: it is the lab at `cursor`, `rows` rows in all.
+    End { cursor: i64, rows: i64 },
+}
+
 /// A table's size and the digest of its rows at a cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableDigest {

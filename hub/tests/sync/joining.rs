@@ -1,0 +1,229 @@
+//! A workstation that joins a lab in full swing: it copies the lab from the hub's
+//! snapshot (its rows once, not every change ever made to them) in one transaction, then
+//! follows the feed; a copy cut short leaves nothing and is made again.
+
+use crate::offline::{lab, register};
+use crate::*;
+use aliquot_api::hub_client::{HubCallError, HubClient};
+use aliquot_api::sync::{HubTransport, RoundParts, SnapshotChunks};
+use aliquot_api::Api;
+use aliquot_domain::SystemClock;
+use aliquot_store::lab_tables::LAB_TABLES;
+use aliquot_store::Store;
+use aliquot_sync::{EnrollRequest, LeaseRequest, LeaseResponse, PullResponse, PushRequest};
+use aliquot_sync::{PushResponse, PROTOCOL_VERSION};
+use futures_util::StreamExt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The HTTPS client, noting each call; with `cut`, a snapshot's body ends half way.
+struct Watched {
+    client: HubClient,
+    calls: Mutex<Vec<String>>,
+    cut: bool,
+}
+
+impl HubTransport for Watched {
+    async fn push(&self, request: &PushRequest) -> Result<PushResponse, HubCallError> {
+        self.calls.lock().unwrap().push("push".into());
+        self.client.push(request).await
+    }
+    async fn pull(
+        &self,
+        cursor: i64,
+        limit: i64,
+        digests: bool,
+    ) -> Result<PullResponse, HubCallError> {
+        self.calls.lock().unwrap().push(format!("pull {cursor}"));
+        self.client.pull(cursor, limit, digests).await
+    }
+    async fn snapshot(&self) -> Result<SnapshotChunks, HubCallError> {
+        self.calls.lock().unwrap().push("snapshot".into());
+        let mut chunks = self.client.snapshot().await?;
+        if !self.cut {
+            return Ok(chunks);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = chunks.next().await {
+            body.extend_from_slice(&chunk?);
+        }
+        body.truncate(body.len() / 2);
+        Ok(Box::pin(futures_util::stream::iter([Ok(body)])))
+    }
+    async fn lease(&self, request: &LeaseRequest) -> Result<LeaseResponse, HubCallError> {
+        self.client.lease(request).await
+    }
+    async fn table(
+        &self,
+        name: &str,
+        page: u32,
+    ) -> Result<aliquot_domain::paging::Page<serde_json::Value>, HubCallError> {
+        self.client.table(name, page).await
+    }
+}
+
+/// A fresh workstation linked to the hub, nothing pulled yet, and its transport.
+async fn linked(hub: &RunningHub, name: &str, cut: bool) -> (tempfile::TempDir, Api, Watched) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let code = hub
+        .hub
+        .enroll(name, chrono::Duration::minutes(5))
+        .await
+        .unwrap()
+        .code;
+    let anonymous = HubClient::new(
+        &hub.url,
+        Some(&hub.fingerprint),
+        None,
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    let enrolled = anonymous
+        .enroll(&EnrollRequest {
+            protocol: PROTOCOL_VERSION,
+            code,
+            device_id: store.device_id().to_owned(),
+        })
+        .await
+        .unwrap();
+    store
+        .link_hub(
+            &hub.url,
+            &enrolled.hub_id,
+            &enrolled.device_name,
+            &enrolled.credential,
+            &hub.fingerprint,
+        )
+        .await
+        .unwrap();
+    let client = HubClient::new(
+        &hub.url,
+        Some(&hub.fingerprint),
+        Some(&enrolled.credential),
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    let watched = Watched {
+        client,
+        calls: Mutex::new(Vec::new()),
+        cut,
+    };
+    (dir, Api::new(store), watched)
+}
+
+async fn sign_in(api: &Api, username: &str) -> Result<String, aliquot_api::ApiError> {
+    api.login(
+        None,
+        aliquot_api::dto::LoginArgs {
+            username: username.into(),
+            password: PASSWORD.into(),
+        },
+    )
+    .await
+    .map(|s| s.token)
+}
+
+async fn lab_rows(store: &Store) -> usize {
+    let mut rows = 0;
+    for table in LAB_TABLES {
+        rows += store.lab_rows(table).await.unwrap().len();
+    }
+    rows
+}
+
+async fn indexes(store: &Store) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_new_workstation_copies_the_lab_from_a_snapshot_then_follows_the_feed() {
+    let hub = RunningHub::start().await;
+    let lab = lab(&hub).await;
+    let desk1 = Workstation::enrolled(&hub, "Desk 1").await;
+    for _ in 0..3 {
+        register(&desk1, &lab).await;
+    }
+    desk1.sync().await;
+    let head: i64 = sqlx::query_scalar("SELECT value FROM hub_counter")
+        .fetch_one(hub.hub.store().pool())
+        .await
+        .unwrap();
+
+    let (_dir, desk2, hub2) = linked(&hub, "Desk 2", false).await;
+    let round = desk2
+        .sync_round_with(&hub2, RoundParts::PullOnly)
+        .await
+        .unwrap();
+    // The lab came as it stands: one snapshot, then the feed from the snapshot's cursor.
+    assert_eq!(
+        *hub2.calls.lock().unwrap(),
+        vec!["snapshot".to_owned(), format!("pull {head}")]
+    );
+    assert_eq!(round.pulled_rows, lab_rows(hub.hub.store()).await);
+    assert_converged(&hub.hub, desk2.store()).await;
+    assert_eq!(
+        desk2.store().hub_link().await.unwrap().unwrap().cursor,
+        head
+    );
+    // The indexes set aside for the copy are all back, as a workstation's own.
+    assert_eq!(indexes(desk2.store()).await, indexes(desk1.store()).await);
+    // Someone signs in here with the account the hub made.
+    assert!(sign_in(&desk2, "tech").await.is_ok());
+
+    // What happens next arrives by the feed; no second snapshot.
+    register(&desk1, &lab).await;
+    desk1.sync().await;
+    hub2.calls.lock().unwrap().clear();
+    let round = desk2
+        .sync_round_with(&hub2, RoundParts::PullOnly)
+        .await
+        .unwrap();
+    assert!(round.pulled_rows > 0);
+    assert_eq!(*hub2.calls.lock().unwrap(), vec![format!("pull {head}")]);
+    assert_converged(&hub.hub, desk2.store()).await;
+}
+
+#[tokio::test]
+async fn a_snapshot_cut_short_leaves_nothing_and_is_made_again() {
+    let hub = RunningHub::start().await;
+    let lab = lab(&hub).await;
+    let desk1 = Workstation::enrolled(&hub, "Desk 1").await;
+    for _ in 0..3 {
+        register(&desk1, &lab).await;
+    }
+    desk1.sync().await;
+
+    let (_dir, desk2, cut) = linked(&hub, "Desk 2", true).await;
+    let failed = desk2.sync_round_with(&cut, RoundParts::PullOnly).await;
+    assert!(
+        failed
+            .as_ref()
+            .is_err_and(|e| e.contains("stopped before its end")),
+        "{failed:?}"
+    );
+    // Nothing of the half copy stays, and the workstation still wants a snapshot.
+    assert_eq!(lab_rows(desk2.store()).await, 0);
+    assert_eq!(desk2.store().hub_link().await.unwrap().unwrap().cursor, 0);
+    assert!(sign_in(&desk2, "tech").await.is_err());
+
+    let whole = Watched {
+        cut: false,
+        calls: Mutex::new(Vec::new()),
+        client: cut.client,
+    };
+    desk2
+        .sync_round_with(&whole, RoundParts::PullOnly)
+        .await
+        .unwrap();
+    assert_eq!(whole.calls.lock().unwrap()[0], "snapshot");
+    assert_converged(&hub.hub, desk2.store()).await;
+    assert!(sign_in(&desk2, "tech").await.is_ok());
+}
