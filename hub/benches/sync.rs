@@ -3,12 +3,14 @@
 //! 1. push: commands/s one workstation pushes to the hub over HTTPS through the real engine
 //!    (claim, order, executor, audit chain check, one commit per batch), against executing
 //!    the same commands on the workstation;
-//! 2. pull: row changes/s a fresh workstation pulls and applies, against the push;
+//! 2. pull: row changes/s a workstation pulls through the feed and applies, against the
+//!    push; and the lab rows/s a workstation joining then copies (snapshot, then feed);
 //! 3. the push after a pull with nothing to send;
 //! 4. rebase cost at 10, 100, 1,000 and 10,000 pending commands (a pull of one change),
 //!    against executing those commands in the first place;
 //! 5. bootstrap of a new workstation (`aliquot connect-hub`, a separate process) from a
-//!    hub holding SYNC_BENCH_SAMPLES samples (default 1,000,000), time and peak RSS.
+//!    hub holding SYNC_BENCH_SAMPLES samples (default 1,000,000), time and peak RSS; and
+//!    the cost of the digests of a convergence check at that size.
 //!
 //! The PouchDB baseline (pouchdb-server --in-memory) is `hub/benches/pouchdb/bench.mjs`,
 //! run on the same machine in the same session; BENCHMARKS.md sets both side by side.
@@ -251,6 +253,19 @@ async fn bench_work(api: &Api, lab: &Lab, kits: usize, box_offset: usize) -> usi
     commands
 }
 
+/// Rows in the hub's lab tables.
+async fn lab_rows(hub: &Hub) -> usize {
+    let mut rows = 0i64;
+    for table in aliquot_store::lab_tables::LAB_TABLES {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM \"{}\"", table.name))
+            .fetch_one(hub.store().pool())
+            .await
+            .unwrap();
+        rows += n;
+    }
+    rows as usize
+}
+
 fn rate(n: usize, seconds: f64) -> String {
     format!("{:.0}/s", n as f64 / seconds.max(1e-9))
 }
@@ -361,8 +376,10 @@ async fn main() {
     let url = serve(&hub).await;
     println!("sync bench: {kits} kits ({} commands) pushed, rebase at {rebase_depths:?}, bootstrap at {samples} samples", kits * 3);
 
-    // 1. Push.
+    // 1. Push. (Desk 2 joins first, while the lab is nearly empty, to pull it all later
+    // through the feed.)
     let w1 = workstation(&work.path().join("w1"), &hub, &url, &fingerprint, "Desk 1").await;
+    let w2 = workstation(&work.path().join("w2"), &hub, &url, &fingerprint, "Desk 2").await;
     let started = Instant::now();
     let commands = bench_work(&w1, &lab, kits, 0).await;
     let executed = started.elapsed().as_secs_f64();
@@ -387,21 +404,7 @@ async fn main() {
         rate(commands, executed)
     );
 
-    // 2. Pull, into a fresh workstation (its first round pulls the whole lab).
-    let started = Instant::now();
-    let w2 = workstation(&work.path().join("w2"), &hub, &url, &fingerprint, "Desk 2").await;
-    let pull_s = started.elapsed().as_secs_f64();
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hub_changes")
-        .fetch_one(hub.store().pool())
-        .await
-        .unwrap();
-    println!(
-        "pull over HTTPS into a fresh workstation: {rows} row changes in {pull_s:.2} s = {} | baseline: the push above {}",
-        rate(rows as usize, pull_s),
-        rate(pushed, push_s)
-    );
-
-    // 3. A push with nothing to send, after a pull.
+    // 2. Pull: every change of that push, through the feed, into Desk 2.
     let client2 = aliquot_api::hub_client::HubClient::new(
         &url,
         Some(&fingerprint),
@@ -409,6 +412,30 @@ async fn main() {
         std::time::Duration::from_secs(120),
     )
     .unwrap();
+    let started = Instant::now();
+    let feed_rows = w2
+        .sync_round_with(&client2, RoundParts::PullOnly)
+        .await
+        .unwrap()
+        .pulled_rows;
+    let pull_s = started.elapsed().as_secs_f64();
+    println!(
+        "pull of the feed over HTTPS: {feed_rows} row changes in {pull_s:.2} s = {} | baseline: the push above {}",
+        rate(feed_rows, pull_s),
+        rate(pushed, push_s)
+    );
+    // … and the same lab copied by a workstation that joins now (the snapshot).
+    let started = Instant::now();
+    let w3 = workstation(&work.path().join("w3"), &hub, &url, &fingerprint, "Desk 3").await;
+    let join_s = started.elapsed().as_secs_f64();
+    let rows = lab_rows(&hub).await;
+    drop(w3);
+    println!(
+        "join of a new workstation over HTTPS (enrollment, snapshot, feed): {rows} lab rows in {join_s:.2} s = {}",
+        rate(rows, join_s)
+    );
+
+    // 3. A push with nothing to send, after a pull.
     w1.sync_round_with(&client, RoundParts::PullOnly)
         .await
         .unwrap();
@@ -468,10 +495,7 @@ async fn main() {
         "(setup: {samples} samples bulk-loaded into the hub and its feed in {:.1} s)",
         started.elapsed().as_secs_f64()
     );
-    let feed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hub_changes")
-        .fetch_one(hub.store().pool())
-        .await
-        .unwrap();
+    let rows = lab_rows(&hub).await;
     let code = hub
         .enroll("Bootstrap", Duration::minutes(30))
         .await
@@ -509,9 +533,17 @@ async fn main() {
         .unwrap();
     assert!(status.success());
     println!(
-        "bootstrap of a new workstation (aliquot connect-hub, own process): {samples} samples, {feed} row changes in {seconds:.1} s = {}, peak RSS {:.0} MiB",
-        rate(feed as usize, seconds),
+        "bootstrap of a new workstation (aliquot connect-hub, own process): {samples} samples, {rows} lab rows in {seconds:.1} s = {}, peak RSS {:.0} MiB",
+        rate(rows, seconds),
         peak_kib as f64 / 1024.0
+    );
+    // The hub's half of a convergence check at that size (every lab table's digest),
+    // which a workstation runs every 30th round, not in its first.
+    let started = Instant::now();
+    hub.store().lab_digests().await.unwrap();
+    println!(
+        "(the digests of every lab table at {samples} samples, one side of a convergence check: {:.1} s)",
+        started.elapsed().as_secs_f64()
     );
 
     // 6. The PouchDB baseline, in this run, when its packages are installed.

@@ -14,6 +14,7 @@ use aliquot_sync::{CommandResult, Outcome, RowChange, TableDigest};
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use sqlx::{Row, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -320,59 +321,78 @@ pub async fn set_device_last_seq(
     Ok(())
 }
 
-/// What the hub holds for a command id: its claim, if this device made it. A claim of
-/// another device under the same id is the same as a different payload (key reuse).
-pub async fn claim_of(
+/// What the hub holds for each of these command ids: its claim, if this device made it.
+/// A claim of another device under the same id is the same as a different payload (key
+/// reuse). One read for a whole push.
+pub async fn claims_of(
     conn: &mut SqliteConnection,
-    command_id: Uuid,
+    command_ids: &[Uuid],
     device_id: &str,
-) -> Result<Option<Claim>> {
-    let id = command_id.to_string();
-    let row = sqlx::query!(
-        "SELECT device_id, payload_hash, outcome FROM hub_claims WHERE command_id = ?1",
-        id
+) -> Result<HashMap<Uuid, Claim>> {
+    let ids = serde_json::to_string(command_ids)
+        .map_err(|e| HubFailure::internal(format!("command ids: {e}")))?;
+    let rows = sqlx::query(
+        "SELECT command_id, device_id, payload_hash, outcome FROM hub_claims
+         WHERE command_id IN (SELECT value FROM json_each(?1))",
     )
-    .fetch_optional(&mut *conn)
+    .bind(ids)
+    .fetch_all(&mut *conn)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let outcome: Outcome = serde_json::from_str(&row.outcome)
-        .map_err(|e| HubFailure::internal(format!("stored outcome: {e}")))?;
-    Ok(Some(Claim {
-        payload_hash: if row.device_id == device_id {
-            row.payload_hash
-        } else {
-            format!("another device's: {}", row.payload_hash)
-        },
-        outcome,
-    }))
+    let mut claims = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: String = row.get(0);
+        let (owner, payload_hash, outcome): (String, String, String) =
+            (row.get(1), row.get(2), row.get(3));
+        let command_id = Uuid::parse_str(&id)
+            .map_err(|e| HubFailure::internal(format!("stored command id: {e}")))?;
+        let outcome: Outcome = serde_json::from_str(&outcome)
+            .map_err(|e| HubFailure::internal(format!("stored outcome: {e}")))?;
+        claims.insert(
+            command_id,
+            Claim {
+                payload_hash: if owner == device_id {
+                    payload_hash
+                } else {
+                    format!("another device's: {payload_hash}")
+                },
+                outcome,
+            },
+        );
+    }
+    Ok(claims)
 }
 
-pub struct NewClaim<'a> {
+#[derive(serde::Serialize)]
+pub struct NewClaim {
     pub command_id: Uuid,
-    pub device_id: &'a str,
     pub seq: i64,
-    pub payload_hash: &'a str,
-    pub outcome: &'a Outcome,
+    pub payload_hash: String,
+    /// The outcome as stored (JSON text).
+    pub outcome: String,
     pub change: i64,
-    pub received_at: DateTime<Utc>,
 }
 
-pub async fn record_claim(conn: &mut SqliteConnection, claim: NewClaim<'_>) -> Result<()> {
-    let id = claim.command_id.to_string();
-    let outcome = serde_json::to_string(claim.outcome)
-        .map_err(|e| HubFailure::internal(format!("outcome: {e}")))?;
-    let at = utc(claim.received_at);
-    sqlx::query!(
+/// Records a push's claims, all in one statement (each with the change that decided it).
+pub async fn record_claims(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    received_at: DateTime<Utc>,
+    claims: &[NewClaim],
+) -> Result<()> {
+    if claims.is_empty() {
+        return Ok(());
+    }
+    let rows =
+        serde_json::to_string(claims).map_err(|e| HubFailure::internal(format!("claims: {e}")))?;
+    sqlx::query(
         "INSERT INTO hub_claims (command_id, device_id, seq, payload_hash, outcome, change, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        id,
-        claim.device_id,
-        claim.seq,
-        claim.payload_hash,
-        outcome,
-        claim.change,
-        at
+         SELECT c.value ->> 'command_id', ?2, c.value ->> 'seq', c.value ->> 'payload_hash',
+                c.value ->> 'outcome', c.value ->> 'change', ?3
+         FROM json_each(?1) AS c ORDER BY c.key",
     )
+    .bind(rows)
+    .bind(device_id)
+    .bind(utc(received_at))
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -3,7 +3,7 @@
 //! it); each command runs inside its own savepoint, so a refused command leaves nothing
 //! but its recorded refusal, and takes its own change number.
 
-use crate::db::{self, ActorRefusal, NewClaim};
+use crate::db::{self, ActorRefusal};
 use crate::{Device, Hub, HubFailure};
 use aliquot_domain::audit::StoredAuditRow;
 use aliquot_domain::{Command, COMMAND_SCHEMA_VERSION};
@@ -57,10 +57,12 @@ pub(crate) async fn push(
     }
     let mut results = Vec::with_capacity(request.commands.len());
     let mut stopped = None;
+    let ids: Vec<_> = request.commands.iter().map(|c| c.command_id).collect();
+    let mut claims = db::claims_of(tx.conn(), &ids, &device.device_id).await?;
+    let mut claimed = Vec::new();
     for pushed in &request.commands {
         let hash = pushed.payload_hash();
-        let claim = db::claim_of(tx.conn(), pushed.command_id, &device.device_id).await?;
-        match plan::plan_command(claim.as_ref(), last, pushed.seq, &hash) {
+        match plan::plan_command(claims.get(&pushed.command_id), last, pushed.seq, &hash) {
             Step::Answer {
                 outcome,
                 duplicate,
@@ -80,9 +82,25 @@ pub(crate) async fn push(
                 stopped = Some(stop);
                 break;
             }
-            Step::Execute => match decide(hub, &mut tx, device, pushed, &hash).await? {
-                Ok(outcome) => {
+            Step::Execute => match decide(hub, &mut tx, device, pushed).await? {
+                Ok((outcome, change)) => {
                     last = pushed.seq;
+                    claimed.push(db::NewClaim {
+                        command_id: pushed.command_id,
+                        seq: pushed.seq,
+                        payload_hash: hash.clone(),
+                        outcome: serde_json::to_string(&outcome)
+                            .map_err(|e| HubFailure::internal(format!("outcome: {e}")))?,
+                        change,
+                    });
+                    // The same id again later in this push is answered from this claim.
+                    claims.insert(
+                        pushed.command_id,
+                        plan::Claim {
+                            payload_hash: hash,
+                            outcome: outcome.clone(),
+                        },
+                    );
                     results.push(CommandResult {
                         seq: pushed.seq,
                         command_id: pushed.command_id,
@@ -97,8 +115,9 @@ pub(crate) async fn push(
             },
         }
     }
-    // The device's sequence and the open change are written once for the batch: it is one
-    // transaction, so nothing outside it sees them in between.
+    // The claims, the device's sequence and the open change are written once for the
+    // batch: it is one transaction, so nothing outside it sees them in between.
+    db::record_claims(tx.conn(), &device.device_id, hub.now(), &claimed).await?;
     db::set_device_last_seq(tx.conn(), &device.device_id, last).await?;
     db::end_change(tx.conn()).await?;
     store.commit_write(tx).await?;
@@ -173,15 +192,15 @@ async fn check_audit_chain(
     Ok(chain)
 }
 
-/// Decides one command that is the device's next: runs it, or records its refusal.
-/// `Err` stops the batch (nothing of this command stays).
+/// Decides one command that is the device's next: runs it, or keeps only its refusal;
+/// answers the outcome and the change that carries it (its claim is recorded with the
+/// batch's). `Err` stops the batch (nothing of this command stays).
 async fn decide(
     hub: &Hub,
     tx: &mut WriteTx,
     device: &Device,
     pushed: &PushedCommand,
-    hash: &str,
-) -> Result<Result<Outcome, Stopped>, HubFailure> {
+) -> Result<Result<(Outcome, i64), Stopped>, HubFailure> {
     let command = match read_command(pushed) {
         Ok(command) => command,
         Err(stop) => return Ok(Err(stop)),
@@ -208,20 +227,7 @@ async fn decide(
             db::begin_change(tx.conn()).await?
         }
     };
-    db::record_claim(
-        tx.conn(),
-        NewClaim {
-            command_id: pushed.command_id,
-            device_id: &device.device_id,
-            seq: pushed.seq,
-            payload_hash: hash,
-            outcome: &outcome,
-            change,
-            received_at: hub.now(),
-        },
-    )
-    .await?;
-    Ok(Ok(outcome))
+    Ok(Ok((outcome, change)))
 }
 
 /// The command a pushed payload holds, if this hub can read it.

@@ -27,13 +27,26 @@ pub(crate) async fn append(
     conn: &mut SqliteConnection,
     entry: &AuditEntry,
 ) -> Result<crate::anchor::ChainPoint> {
-    let head =
-        sqlx::query!(r#"SELECT seq AS "seq!", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (prev_seq, prev_hash) = head
-        .map(|h| (h.seq, h.hash))
-        .unwrap_or((0, GENESIS_HASH.to_owned()));
+    append_after(conn, entry, None).await
+}
+
+/// Appends after `head` when the caller holds the chain's head already (it appended the
+/// last entry in this same write transaction), else after the newest entry stored.
+pub(crate) async fn append_after(
+    conn: &mut SqliteConnection,
+    entry: &AuditEntry,
+    head: Option<&crate::anchor::ChainPoint>,
+) -> Result<crate::anchor::ChainPoint> {
+    let (prev_seq, prev_hash) = match head {
+        Some(head) => (head.seq, head.hash.clone()),
+        None => {
+            sqlx::query!(r#"SELECT seq AS "seq!", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|h| (h.seq, h.hash))
+                .unwrap_or((0, GENESIS_HASH.to_owned()))
+        }
+    };
     let row = StoredAuditRow::chain(entry, prev_seq, &prev_hash);
     sqlx::query!(
         r#"INSERT INTO audit_log (seq, at, actor_id, actor_name, action, entity_type, entity_id,

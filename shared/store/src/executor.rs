@@ -302,8 +302,11 @@ async fn run(
     let entity_id = change.entity_id.clone();
     if writes.audit {
         for change in std::iter::once(change).chain(also) {
+            // The head this transaction appended last is the chain's head: the write
+            // lock is ours, and a savepoint undone restores it.
+            let head = tx.head.clone();
             tx.head = Some(
-                audit::append(
+                audit::append_after(
                     &mut tx.tx,
                     &AuditEntry {
                         actor_id: actor.user_id,
@@ -321,6 +324,7 @@ async fn run(
                             subject_user_id: change.subject_user_id,
                         },
                     },
+                    head.as_ref(),
                 )
                 .await?,
             );
