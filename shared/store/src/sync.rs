@@ -1076,9 +1076,16 @@ impl SnapshotLoad {
         }
         let now = format_utc(store.clock.now());
         let conn = self.tx.conn();
+        let started = std::time::Instant::now();
         for index in &self.indexes {
             sqlx::query(index).execute(&mut *conn).await?;
         }
+        tracing::info!(
+            rows,
+            indexes = self.indexes.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "snapshot copied; indexes built"
+        );
         sqlx::query!("DELETE FROM sync_rebasing")
             .execute(&mut *conn)
             .await?;
