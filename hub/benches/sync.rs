@@ -526,7 +526,10 @@ async fn main() {
             "--fingerprint",
             &fingerprint,
         ])
-        .env("ALIQUOT_LOG", std::env::var("SYNC_BENCH_CHILD_LOG").unwrap_or_else(|_| "warn".into()))
+        .env(
+            "ALIQUOT_LOG",
+            std::env::var("SYNC_BENCH_CHILD_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(std::process::Stdio::null());
     let (status, seconds, peak_kib) = tokio::task::spawn_blocking(move || run_measured(command))
         .await
