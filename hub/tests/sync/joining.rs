@@ -227,3 +227,32 @@ async fn a_snapshot_cut_short_leaves_nothing_and_is_made_again() {
     assert_converged(&hub.hub, desk2.store()).await;
     assert!(sign_in(&desk2, "tech").await.is_ok());
 }
+
+#[tokio::test]
+async fn a_snapshot_goes_only_to_an_enrolled_workstation() {
+    let hub = RunningHub::start().await;
+    let (_dir, _desk, enrolled) = linked(&hub, "Desk 1", false).await;
+    assert!(enrolled.client.snapshot().await.is_ok());
+    let forged = HubClient::new(
+        &hub.url,
+        Some(&hub.fingerprint),
+        Some(&"0".repeat(64)),
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    let refused = forged.snapshot().await.err().unwrap();
+    assert!(
+        matches!(&refused, HubCallError::Refused { status: 401, .. }),
+        "{refused:?}"
+    );
+    let device: String = sqlx::query_scalar("SELECT device_id FROM hub_devices")
+        .fetch_one(hub.hub.store().pool())
+        .await
+        .unwrap();
+    hub.hub.revoke(&device, "stolen laptop").await.unwrap();
+    let revoked = enrolled.client.snapshot().await.err().unwrap();
+    assert!(
+        matches!(&revoked, HubCallError::Refused { status: 401, .. }),
+        "{revoked:?}"
+    );
+}
