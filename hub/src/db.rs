@@ -692,13 +692,7 @@ pub async fn write_snapshot(
             "{{\"rows\":{{\"table\":\"{}\",\"columns\":{columns_json},\"rows\":[",
             table.name
         );
-        let sql = format!(
-            "SELECT {} FROM \"{}\" WHERE {} ORDER BY {}",
-            lab_tables::json_array_sql(&columns, ""),
-            table.name,
-            table.shared_rows_sql(""),
-            table.key.join(", ")
-        );
+        let sql = table.rows_in_key_order_sql(&lab_tables::json_array_sql(&columns, ""));
         let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut *tx);
         let (mut line, mut n) = (String::new(), 0);
         loop {

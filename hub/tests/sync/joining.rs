@@ -126,6 +126,18 @@ async fn sign_in(api: &Api, username: &str) -> Result<String, aliquot_api::ApiEr
     .map(|s| s.token)
 }
 
+/// A hub whose lab Desk 1 has registered three kits at, synced.
+async fn lab_at_work() -> (RunningHub, crate::offline::Lab, Workstation) {
+    let hub = RunningHub::start().await;
+    let lab = lab(&hub).await;
+    let desk1 = Workstation::enrolled(&hub, "Desk 1").await;
+    for _ in 0..3 {
+        register(&desk1, &lab).await;
+    }
+    desk1.sync().await;
+    (hub, lab, desk1)
+}
+
 async fn lab_rows(store: &Store) -> usize {
     let mut rows = 0;
     for table in LAB_TABLES {
@@ -145,13 +157,7 @@ async fn indexes(store: &Store) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn a_new_workstation_copies_the_lab_from_a_snapshot_then_follows_the_feed() {
-    let hub = RunningHub::start().await;
-    let lab = lab(&hub).await;
-    let desk1 = Workstation::enrolled(&hub, "Desk 1").await;
-    for _ in 0..3 {
-        register(&desk1, &lab).await;
-    }
-    desk1.sync().await;
+    let (hub, lab, desk1) = lab_at_work().await;
     let head: i64 = sqlx::query_scalar("SELECT value FROM hub_counter")
         .fetch_one(hub.hub.store().pool())
         .await
@@ -193,13 +199,7 @@ async fn a_new_workstation_copies_the_lab_from_a_snapshot_then_follows_the_feed(
 
 #[tokio::test]
 async fn a_snapshot_cut_short_leaves_nothing_and_is_made_again() {
-    let hub = RunningHub::start().await;
-    let lab = lab(&hub).await;
-    let desk1 = Workstation::enrolled(&hub, "Desk 1").await;
-    for _ in 0..3 {
-        register(&desk1, &lab).await;
-    }
-    desk1.sync().await;
+    let (hub, _lab, _desk1) = lab_at_work().await;
 
     let (_dir, desk2, cut) = linked(&hub, "Desk 2", true).await;
     let failed = desk2.sync_round_with(&cut, RoundParts::PullOnly).await;

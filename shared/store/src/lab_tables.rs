@@ -70,6 +70,17 @@ impl LabTable {
         }
     }
 
+    /// `SELECT {row} FROM` the table's lab rows, in primary-key order (`row`: a row image
+    /// or the values of one, in SQL).
+    pub fn rows_in_key_order_sql(&self, row: &str) -> String {
+        format!(
+            "SELECT {row} FROM \"{}\" WHERE {} ORDER BY {}",
+            self.name,
+            self.shared_rows_sql(""),
+            self.key.join(", ")
+        )
+    }
+
     /// `json_object` of the primary key's columns.
     pub fn key_sql(&self, prefix: &str) -> String {
         let columns: Vec<String> = self.key.iter().map(|c| (*c).to_owned()).collect();
@@ -116,13 +127,7 @@ pub async fn row_images(
     table: &LabTable,
 ) -> Result<Vec<serde_json::Value>> {
     let columns = columns(conn, table).await?;
-    let sql = format!(
-        "SELECT {} FROM \"{}\" WHERE {} ORDER BY {}",
-        json_object_sql(&columns, ""),
-        table.name,
-        table.shared_rows_sql(""),
-        table.key.join(", ")
-    );
+    let sql = table.rows_in_key_order_sql(&json_object_sql(&columns, ""));
     let rows = sqlx::query(&sql).fetch_all(conn).await?;
     rows.iter()
         .map(|r| {
@@ -140,13 +145,7 @@ pub use aliquot_sync::TableDigest;
 pub async fn table_digest(conn: &mut SqliteConnection, table: &LabTable) -> Result<TableDigest> {
     use futures_util::TryStreamExt;
     let columns = columns(conn, table).await?;
-    let sql = format!(
-        "SELECT {} FROM \"{}\" WHERE {} ORDER BY {}",
-        json_object_sql(&columns, ""),
-        table.name,
-        table.shared_rows_sql(""),
-        table.key.join(", ")
-    );
+    let sql = table.rows_in_key_order_sql(&json_object_sql(&columns, ""));
     let mut hasher = Sha256::new();
     let mut rows = 0i64;
     let mut stream = sqlx::query(&sql).fetch(conn);

@@ -457,12 +457,7 @@ impl Store {
     pub async fn apply_pull(&self, page: &PullResponse) -> Result<PullApplied> {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let cursor: i64 = sqlx::query_scalar!("SELECT cursor FROM sync_state")
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| {
-                StoreError::Domain(DomainError::Refused("not connected to a hub".into()))
-            })?;
+        let cursor = linked_cursor(conn).await?;
         // I9: the cursor never goes back.
         if page.next_cursor < cursor {
             return Err(StoreError::Decode(format!(
@@ -829,6 +824,14 @@ impl Store {
     }
 }
 
+/// The feed cursor of the hub this workstation is linked to; refused when it is not.
+async fn linked_cursor(conn: &mut SqliteConnection) -> Result<i64> {
+    sqlx::query_scalar!("SELECT cursor FROM sync_state")
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::Domain(DomainError::Refused("not connected to a hub".into())))
+}
+
 /// Starts applying the hub's rows in `conn`'s transaction: takes back every command the
 /// hub has not settled (its undo images, newest first, in one statement).
 async fn take_back_unsettled(conn: &mut SqliteConnection) -> Result<()> {
@@ -952,12 +955,7 @@ impl Store {
     pub async fn begin_snapshot(&self) -> Result<SnapshotLoad> {
         let mut tx = self.begin_write().await?;
         let conn = tx.conn();
-        let cursor: i64 = sqlx::query_scalar!("SELECT cursor FROM sync_state")
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| {
-                StoreError::Domain(DomainError::Refused("not connected to a hub".into()))
-            })?;
+        let cursor = linked_cursor(conn).await?;
         let queued: i64 =
             sqlx::query_scalar!(r#"SELECT COALESCE(MAX(seq), 0) AS "n!: i64" FROM outbox"#)
                 .fetch_one(&mut *conn)
