@@ -180,6 +180,32 @@ pub(crate) async fn all_blocks(conn: &mut SqliteConnection) -> Result<Vec<BlockR
     rows.into_iter().map(BlockRecord::try_from).collect()
 }
 
+/// The device's blocks of `kinds` (for `site`), chosen in SQL: a hub holds every
+/// workstation's blocks, and a command binds against its own device's few.
+async fn blocks_of(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    kinds: &[BlockKind],
+    site_id: Option<Uuid>,
+) -> Result<Vec<BlockRecord>> {
+    let kinds = serde_json::to_string(&kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>())
+        .map_err(|e| StoreError::Decode(e.to_string()))?;
+    let site = site_id.map(|s| s.to_string());
+    let rows = sqlx::query_as!(
+        BlockRow,
+        r#"SELECT id AS "id!", kind, device_id, site_id, prefix, digits, first_value, last_value, next_value, created_at
+           FROM number_blocks
+           WHERE device_id = ?1 AND site_id IS ?2 AND kind IN (SELECT value FROM json_each(?3))
+           ORDER BY kind, prefix, first_value"#,
+        device_id,
+        site,
+        kinds
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(BlockRecord::try_from).collect()
+}
+
 /// Issues the next value of this workstation's first open block of `kind` (for `site`).
 pub(crate) async fn issue_next(
     conn: &mut SqliteConnection,
@@ -284,11 +310,8 @@ async fn bind(
     site_id: Option<Uuid>,
     of: impl Fn(&NumberBlock) -> Option<i64>,
 ) -> Result<Option<i64>> {
-    for record in all_blocks(conn).await? {
+    for record in blocks_of(conn, device_id, kinds, site_id).await? {
         let b = &record.block;
-        if b.device_id != device_id || !kinds.contains(&b.kind) || b.site_id != site_id {
-            continue;
-        }
         if let Some(number) = of(b) {
             if b.kind != BlockKind::Preprinted && number >= b.next {
                 let next = number + 1;
