@@ -75,10 +75,10 @@ test('first run: create the administrator, sign in, sign out', { timeout: 120_00
     assert.match((await currentUser.textContent()) ?? '', new RegExp(ADMIN.displayName));
     assert.match((await currentUser.textContent()) ?? '', /Administrator/);
     const statusBar = page.getByTestId('status-bar');
-    // Stand-alone (no hub): the outbox count says the changes are kept here.
+    // Stand-alone (no hub): the sync item says the changes are kept here.
     await statusBar
-      .getByTestId('status-outbox')
-      .filter({ hasText: /^\d+ changes? kept locally$/ })
+      .getByTestId('status-sync')
+      .filter({ hasText: /^Stand-alone · \d+ changes? kept here$/ })
       .waitFor();
     // The scanner's state is asked for once the shell is up.
     await statusBar.getByTestId('status-scanner').filter({ hasText: 'Scanner: none' }).waitFor();

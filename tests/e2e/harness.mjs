@@ -128,6 +128,98 @@ export async function startCore({ demo = false } = {}) {
   return core;
 }
 
+export const HUB_BIN =
+  process.env.ALIQUOT_HUB_BIN ?? path.join(repo, 'target', 'debug', 'aliquot-hub');
+
+/** The hub's first administrator, made by {@link startHub} (an account of the lab). */
+export const HUB_ADMIN = { username: 'hubadmin', password: 'hub admin passphrase' };
+
+/**
+ * Makes a lab hub in a fresh directory and serves it over plain HTTP on loopback (the hub
+ * accepts plain HTTP only there, for tests). `stop()` ends it and keeps its data; `start()`
+ * serves it again on the same address, so connected workstations find it again;
+ * `enroll(name)` makes a one-time enrollment code; `remove()` ends it and deletes it.
+ */
+export async function startHub() {
+  assert.ok(existsSync(HUB_BIN), `hub binary not found at ${HUB_BIN}; run cargo test first`);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'aliquot-e2e-hub-'));
+  execFileSync(HUB_BIN, ['--data-dir', dataDir, 'init', '--admin', HUB_ADMIN.username], {
+    input: `${HUB_ADMIN.password}\n`,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  let child = null;
+  let listen = '127.0.0.1:0';
+  let output = '';
+
+  function launch() {
+    const started = spawn(
+      HUB_BIN,
+      ['--data-dir', dataDir, 'serve', '--plain-http', '--listen', listen],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child = started;
+    started.stderr.setEncoding('utf8');
+    started.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    return new Promise((resolve, reject) => {
+      const lines = createInterface({ input: started.stdout });
+      lines.on('line', (line) => {
+        output += `${line}\n`;
+        const match = /Aliquot hub listening on (http:\/\/(\S+))/.exec(line);
+        if (match) {
+          listen = match[2];
+          resolve(match[1]);
+        }
+      });
+      started.once('error', reject);
+      started.once('exit', (code, signal) =>
+        reject(new Error(`hub exited (${code ?? signal}) before listening:\n${output}`)),
+      );
+    });
+  }
+
+  async function end() {
+    const running = child;
+    if (running === null || running.exitCode !== null || running.signalCode !== null) return;
+    await new Promise((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGTERM');
+    });
+  }
+
+  const hub = {
+    url: await launch(),
+    dataDir,
+    output: () => output,
+    enroll(name) {
+      const text = execFileSync(HUB_BIN, ['--data-dir', dataDir, 'enroll', '--name', name], {
+        encoding: 'utf8',
+      });
+      const code = /^enrollment code for .*: (\S+)$/m.exec(text)?.[1];
+      assert.ok(code, `no enrollment code in:\n${text}`);
+      return code;
+    },
+    /** The hub goes away (the network is gone, as far as workstations can tell). */
+    async stop() {
+      await end();
+    },
+    /** The hub comes back on the same address. */
+    async start() {
+      await end();
+      hub.url = await launch();
+      return hub.url;
+    },
+    async remove() {
+      await end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return hub;
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -159,6 +159,20 @@ export function App({ client }: { client: ApiClient }) {
               }),
             )
           }
+          onJoined={(deviceName) => {
+            // The lab came with the hub: its name and accounts are this workstation's now.
+            void client.setupStatus().then(
+              (s) => {
+                setLabName(s.lab_name);
+                setPhase(
+                  loginPhase(s.lab_name, {
+                    notice: `This workstation joined the lab’s hub as “${deviceName}”. Sign in with your lab account.`,
+                  }),
+                );
+              },
+              (e: unknown) => setPhase({ kind: 'unavailable', message: errorMessage(e) }),
+            );
+          }}
         />
       );
       break;

@@ -16,6 +16,8 @@ export type PageId =
   | 'sample'
   | 'box'
   | 'participant'
+  | 'sync_issues'
+  | 'hub'
   /** A route that names no page (a mistyped or outdated link). */
   | 'not_found';
 
@@ -36,6 +38,8 @@ const PAGES: readonly PageId[] = [
   'sample',
   'box',
   'participant',
+  'sync_issues',
+  'hub',
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, outboxText } from './words';
+import { count } from './words';
 
 describe('counts in the lab’s words', () => {
   it('one is singular, every other number plural', () => {
@@ -10,17 +10,5 @@ describe('counts in the lab’s words', () => {
     expect(count(2, 'change')).toBe('2 changes');
     expect(count(1, 'entry', 'entries')).toBe('1 entry');
     expect(count(3, 'entry', 'entries')).toBe('3 entries');
-  });
-});
-
-describe('the outbox count says what it means', () => {
-  it('stand-alone (no hub): the changes are kept here', () => {
-    expect(outboxText(12, null)).toBe('12 changes kept locally');
-    expect(outboxText(1, null)).toBe('1 change kept locally');
-  });
-
-  it('with a hub: the changes wait for the sync', () => {
-    expect(outboxText(12, 'https://hub.example.org')).toBe('12 changes waiting to sync');
-    expect(outboxText(1, 'https://hub.example.org')).toBe('1 change waiting to sync');
   });
 });

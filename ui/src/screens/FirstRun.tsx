@@ -2,15 +2,19 @@ import { useState, type FormEvent } from 'react';
 import { ErrorAlert, Field, SubmitButton } from '../components/forms';
 import { errorMessage } from '../lib/errors';
 import { useClient } from '../session';
+import { ConnectHubForm } from '../sync/ConnectHubForm';
 
 type Props = {
   labName: string;
   onCreated: (username: string) => void;
+  /** The workstation joined the lab's hub: its people sign in with their lab accounts. */
+  onJoined: (deviceName: string) => void;
 };
 
 /** Shown while the workstation has no account: creates the first administrator. */
-export function FirstRun({ labName, onCreated }: Props) {
+export function FirstRun({ labName, onCreated, onJoined }: Props) {
   const client = useClient();
+  const [joining, setJoining] = useState(false);
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
@@ -33,6 +37,31 @@ export function FirstRun({ labName, onCreated }: Props) {
       setError(errorMessage(err));
       setBusy(false);
     }
+  }
+
+  if (joining) {
+    return (
+      <main className="entry-screen">
+        <div className="entry-card" data-testid="join-hub">
+          <p className="entry-brand">Aliquot</p>
+          <h1>Join your lab’s hub</h1>
+          <p className="lead">
+            This workstation copies the lab from the hub (its people, sites, freezers and samples),
+            then everyone signs in with the account they have in the lab.
+          </p>
+          <ConnectHubForm onConnected={(status) => onJoined(status.device_name ?? '')} />
+          <div className="form-actions">
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => setJoining(false)}
+            >
+              Back: set up a stand-alone lab instead
+            </button>
+          </div>
+        </div>
+      </main>
+    );
   }
 
   return (
@@ -90,6 +119,17 @@ export function FirstRun({ labName, onCreated }: Props) {
             </SubmitButton>
           </div>
         </form>
+        <p className="lead">
+          Does your lab already run Aliquot with a hub?{' '}
+          <button
+            type="button"
+            className="button button-secondary"
+            data-testid="join-hub-instead"
+            onClick={() => setJoining(true)}
+          >
+            Join your lab’s hub
+          </button>
+        </p>
       </div>
     </main>
   );

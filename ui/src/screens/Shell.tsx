@@ -2,7 +2,6 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 import type { DeviceStatus, Permission, Settings, UserView } from '../api/types';
 import { PageHeading } from '../components/forms';
 import { FALLBACK_DATE_FORMAT, FALLBACK_TIME_ZONE, formatDateTime } from '../lib/format';
-import { outboxText } from '../lib/words';
 import { permissionCheck, roleLabel, type Can } from '../lib/roles';
 import { PrinterStatusItem, ScannerStatusItem } from '../components/DeviceStatus';
 import { Account } from '../pages/Account';
@@ -23,6 +22,11 @@ import { hashOf, NavigateContext, routeFromHash, type PageId, type Route } from 
 import { ScanFeedbackBar } from '../scan/ScanFeedbackBar';
 import { ScanProvider } from '../scan/ScanContext';
 import { SessionContext, useClient, type Session } from '../session';
+import { HubPage } from '../sync/HubPage';
+import { SyncIssues } from '../sync/SyncIssues';
+import { SyncProvider, useSync } from '../sync/SyncContext';
+import { SyncStatusItem } from '../sync/SyncStatusItem';
+import { issueCount } from '../sync/syncWords';
 
 /** A page is offered when the user holds the permission the core checks for what it shows. */
 type NavItem = { id: PageId; label: string; allowed: (can: Can) => boolean };
@@ -44,6 +48,10 @@ const NAV: readonly NavItem[] = [
   { id: 'audit', label: 'Audit trail', allowed: (can) => can('read_audit') },
   { id: 'settings', label: 'Settings', allowed: (can) => can('read_settings') },
   { id: 'account', label: 'My account', allowed: () => true },
+  // Every signed-in user sees the issues of what they did here (`list_sync_issues`).
+  { id: 'sync_issues', label: 'Sync issues', allowed: () => true },
+  // Connecting the workstation is an administrator's act in the core (`connect_hub`).
+  { id: 'hub', label: 'Lab hub', allowed: (can) => can('manage_users') },
 ];
 
 /** Detail pages, reached by scanning or from a list, under the navigation item they belong to. */
@@ -73,7 +81,6 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
   const page = route.page;
   const [settings, setSettings] = useState<Settings | null>(null);
   const [device, setDevice] = useState<DeviceStatus | null>(null);
-  const [deviceError, setDeviceError] = useState(false);
   const [auditGeneration, setAuditGeneration] = useState(0);
   const [signingOut, setSigningOut] = useState(false);
 
@@ -84,13 +91,9 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
   }, [client]);
 
   const loadDevice = useCallback(() => {
-    client.deviceStatus().then(
-      (status) => {
-        setDevice(status);
-        setDeviceError(false);
-      },
-      () => setDeviceError(true),
-    );
+    client.deviceStatus().then(setDevice, () => {
+      // The status bar shows the workstation's id when it can; nothing else depends on it.
+    });
   }, [client]);
 
   useEffect(() => {
@@ -209,6 +212,12 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
       case 'account':
         content = <Account />;
         break;
+      case 'sync_issues':
+        content = <SyncIssues />;
+        break;
+      case 'hub':
+        content = <HubPage />;
+        break;
     }
   }
 
@@ -216,65 +225,68 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
     <SessionContext.Provider value={session}>
       <NavigateContext.Provider value={navigate}>
         <ScanProvider>
-          <div className="shell" data-testid="shell">
-            <a className="skip-link" href="#main-content">
-              Skip to content
-            </a>
-            <header className="shell-header">
-              <div className="brand">
-                <span className="brand-product">Aliquot</span>
-                <span className="brand-lab" data-testid="lab-name">
-                  {labName || 'Biobank workstation'}
-                </span>
-              </div>
-              <div className="header-user">
-                <div className="current-user" data-testid="current-user">
-                  <span className="current-user-name">{user.display_name}</span>
-                  <span className="role-badge">{roleLabel(user.role)}</span>
+          <SyncProvider>
+            <div className="shell" data-testid="shell">
+              <a className="skip-link" href="#main-content">
+                Skip to content
+              </a>
+              <header className="shell-header">
+                <div className="brand">
+                  <span className="brand-product">Aliquot</span>
+                  <span className="brand-lab" data-testid="lab-name">
+                    {labName || 'Biobank workstation'}
+                  </span>
                 </div>
-                <button
-                  type="button"
-                  className="button button-secondary"
-                  data-testid="sign-out"
-                  disabled={signingOut}
-                  onClick={() => {
-                    setSigningOut(true);
-                    onSignOut();
-                  }}
-                >
-                  {signingOut ? 'Signing out…' : 'Sign out'}
-                </button>
+                <div className="header-user">
+                  <div className="current-user" data-testid="current-user">
+                    <span className="current-user-name">{user.display_name}</span>
+                    <span className="role-badge">{roleLabel(user.role)}</span>
+                  </div>
+                  <button
+                    type="button"
+                    className="button button-secondary"
+                    data-testid="sign-out"
+                    disabled={signingOut}
+                    onClick={() => {
+                      setSigningOut(true);
+                      onSignOut();
+                    }}
+                  >
+                    {signingOut ? 'Signing out…' : 'Sign out'}
+                  </button>
+                </div>
+              </header>
+              <div className="shell-body">
+                <nav className="shell-nav" aria-label="Main">
+                  <ul>
+                    {visibleNav.map((item, i) => (
+                      <li key={item.id}>
+                        <a
+                          href={`#/${item.id}`}
+                          className="nav-link"
+                          aria-current={item.id === navPage ? 'page' : undefined}
+                          aria-keyshortcuts={`Alt+${i + 1}`}
+                          title={`${item.label} (Alt+${i + 1})`}
+                          onClick={(e) => {
+                            e.preventDefault();
+                            go(item.id);
+                          }}
+                        >
+                          {item.label}
+                          {item.id === 'sync_issues' && <SyncIssueBadge />}
+                        </a>
+                      </li>
+                    ))}
+                  </ul>
+                </nav>
+                <main className="shell-main" id="main-content" tabIndex={-1}>
+                  <ScanFeedbackBar />
+                  {content}
+                </main>
               </div>
-            </header>
-            <div className="shell-body">
-              <nav className="shell-nav" aria-label="Main">
-                <ul>
-                  {visibleNav.map((item, i) => (
-                    <li key={item.id}>
-                      <a
-                        href={`#/${item.id}`}
-                        className="nav-link"
-                        aria-current={item.id === navPage ? 'page' : undefined}
-                        aria-keyshortcuts={`Alt+${i + 1}`}
-                        title={`${item.label} (Alt+${i + 1})`}
-                        onClick={(e) => {
-                          e.preventDefault();
-                          go(item.id);
-                        }}
-                      >
-                        {item.label}
-                      </a>
-                    </li>
-                  ))}
-                </ul>
-              </nav>
-              <main className="shell-main" id="main-content" tabIndex={-1}>
-                <ScanFeedbackBar />
-                {content}
-              </main>
+              <StatusBar device={device} />
             </div>
-            <StatusBar device={device} deviceError={deviceError} settings={settings} />
-          </div>
+          </SyncProvider>
         </ScanProvider>
       </NavigateContext.Provider>
     </SessionContext.Provider>
@@ -314,45 +326,25 @@ function NoAccess() {
   );
 }
 
+/** How many sync issues wait for a person, beside the navigation item. */
+function SyncIssueBadge() {
+  const { status } = useSync();
+  const n = status ? issueCount(status.counts) : 0;
+  if (n === 0) return null;
+  return (
+    <span className="nav-count" data-testid="sync-issue-count" aria-label={`${n} waiting`}>
+      {n}
+    </span>
+  );
+}
+
 /** The workstation's scanner, label printer and sync state. */
-function StatusBar({
-  device,
-  deviceError,
-  settings,
-}: {
-  device: DeviceStatus | null;
-  deviceError: boolean;
-  settings: Settings | null;
-}) {
-  const hubUrl = settings?.hub_url?.trim() || null;
-  const outbox = deviceError
-    ? 'Changes: unknown'
-    : device === null || settings === null
-      ? 'Changes: …'
-      : outboxText(device.outbox_pending, hubUrl);
+function StatusBar({ device }: { device: DeviceStatus | null }) {
   return (
     <footer className="status-bar" data-testid="status-bar" aria-label="Workstation status">
       <ScannerStatusItem />
       <PrinterStatusItem />
-      <span
-        className="status-item"
-        data-testid="status-sync"
-        title={hubUrl ? `Changes are sent to the hub at ${hubUrl}.` : undefined}
-      >
-        <span className="status-dot status-dot-idle" aria-hidden="true" />
-        {hubUrl ? 'Sync: hub set' : 'Sync: stand-alone (no hub)'}
-      </span>
-      <span
-        className="status-item"
-        data-testid="status-outbox"
-        title={
-          hubUrl
-            ? 'Changes made here that the hub has not received yet.'
-            : 'This workstation works stand-alone: its changes are kept in its own database and not sent anywhere.'
-        }
-      >
-        {outbox}
-      </span>
+      <SyncStatusItem />
       {device && (
         <span className="status-item status-device" title={device.device_id}>
           Workstation {device.device_id.slice(0, 8)}

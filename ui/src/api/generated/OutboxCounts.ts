@@ -7,8 +7,8 @@ export type OutboxCounts = {
 /**
  * Waiting for the hub.
  */
-pending: bigint, 
+pending: number, 
 /**
  * Pending, and a rebase could not apply them on the hub's newer state here.
  */
-likely_conflicts: bigint, rejected: bigint, held: bigint, applied: bigint, };
+likely_conflicts: number, rejected: number, held: number, applied: number, };

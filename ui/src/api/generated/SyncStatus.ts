@@ -8,7 +8,12 @@ export type SyncStatus = { connected: boolean, hub_url: string | null, device_na
 /**
  * The last call to the hub got an answer.
  */
-hub_reachable: boolean, counts: OutboxCounts, last_push_at: string | null, last_pull_at: string | null, last_error: string | null, cursor: number, 
+hub_reachable: boolean, 
+/**
+ * When a round first failed to reach the hub, since its last answer (none while it
+ * answers, or before this process first tried).
+ */
+offline_since: string | null, counts: OutboxCounts, last_push_at: string | null, last_pull_at: string | null, last_error: string | null, cursor: number, 
 /**
  * Lab tables the last convergence check found apart from the hub's (resynced).
  */
