@@ -16,6 +16,7 @@ import {
   startCore,
   startHub,
   watchLayout,
+  wedgeScan,
 } from './harness.mjs';
 
 let hub;
@@ -145,5 +146,179 @@ test('two desks share one lab through the hub, offline and back, and a refusal r
   } finally {
     await pageB?.context().close();
     await context.close();
+  }
+});
+
+/** Lena, a lab manager of the hub's lab (made on desk A by the hub's administrator). */
+const LENA = { username: 'lena', password: 'north freezer passphrase' };
+
+async function syncBoth() {
+  for (let round = 0; round < 2; round += 1) {
+    await deskA.call('sync_now', {}, await deskA.token(HUB_ADMIN));
+    await deskB.call('sync_now', {}, await deskB.token(HUB_ADMIN));
+  }
+}
+
+/** A participant and a kit of two tubes, registered (online or not) at `desk`. */
+async function kitAt(desk, token, site, template) {
+  const participant = await desk.call(
+    'register_participant',
+    { site_id: site.id, consent: 'given', consent_date: new Date().toISOString().slice(0, 10) },
+    token,
+  );
+  const kit = await desk.call(
+    'register_kit',
+    {
+      participant_id: participant.id,
+      template_id: template.id,
+      collected_at: new Date().toISOString(),
+      collector: 'Nurse Jo',
+    },
+    token,
+  );
+  return kit.samples;
+}
+
+test('two offline desks fill the same well: the box maps show queued, then applied or refused, and the loser re-places by scanning', async () => {
+  const adminA = await deskA.token(HUB_ADMIN);
+  await deskA.call(
+    'create_user',
+    {
+      username: LENA.username,
+      display_name: 'Lena Park',
+      role: 'lab_manager',
+      password: LENA.password,
+    },
+    adminA,
+  );
+  await syncBoth();
+  const lenaA = await deskA.token(LENA);
+  const lenaB = await deskB.token(LENA);
+  const site = await deskA.call(
+    'create_site',
+    {
+      code: 'NORTH',
+      name: 'North clinic',
+      participant_range_start: 1,
+      participant_range_end: 99999,
+    },
+    lenaA,
+  );
+  const template = await deskA.call(
+    'create_kit_template',
+    { name: 'Two tubes', items: [{ sample_type: 'whole_blood', count: 2, volume_ul: 500 }] },
+    lenaA,
+  );
+  const freezer = await deskA.call(
+    'create_freezer',
+    { name: 'Freezer S', location: 'Room 3', kind: 'ultra_low', temperature_c: -80 },
+    lenaA,
+  );
+  const rack = await deskA.call('create_rack', { freezer_id: freezer.id, name: 'Rack S' }, lenaA);
+  const box = await deskA.call(
+    'create_box',
+    {
+      rack_id: rack.id,
+      name: 'Sync box',
+      barcode: 'BXSYNC1',
+      box_type: '9x9',
+      layout: { kind: 'grid', rows: 9, columns: 9 },
+    },
+    lenaA,
+  );
+  // The site and storage reach B; the hub leases both desks their number blocks.
+  await syncBoth();
+  const tubesA = await kitAt(deskA, lenaA, site, template);
+  const tubesB = await kitAt(deskB, lenaB, site, template);
+  await syncBoth();
+
+  // The hub goes away; both desks place tubes in the same box, B in A's well.
+  await hub.stop();
+  await deskA.call('sync_now', {}, adminA);
+  const place = (desk, token, sample, position) =>
+    desk.call(
+      'place_samples',
+      {
+        box_id: box.id,
+        tubes: [{ sample_id: sample.id, position }],
+        source: 'scan',
+        receive: true,
+      },
+      token,
+    );
+  await place(deskA, lenaA, tubesA[0], 'A1');
+  await place(deskA, lenaA, tubesA[1], 'A2');
+  await place(deskB, lenaB, tubesB[0], 'A1');
+  const refusedBefore = (await deskB.call('sync_status', {}, lenaB)).counts.rejected;
+
+  // On A, the box map marks both tubes as waiting for the hub, with a legend.
+  const { page, errors } = await signedInPage(browser, deskA, LENA);
+  let pageB = null;
+  let errorsB = [];
+  try {
+    await page.evaluate((id) => {
+      window.location.hash = `#/box/${id}`;
+    }, box.id);
+    const map = page.getByTestId('box-map');
+    const wellA1 = map.locator('[data-position="A1"]');
+    await wellA1.and(page.locator('[data-sync="queued"]')).waitFor();
+    await map.locator('[data-position="A2"][data-sync="queued"]').waitFor();
+    await page.getByTestId('legend-sync-queued').waitFor();
+    await page.getByTestId('status-sync').and(page.locator('[data-state="offline"]')).waitFor();
+    await screenshot(page, 'sync-box-map-queued');
+
+    // The hub is back: A goes first; its wells turn to applied while the page is open.
+    await hub.start();
+    await page.getByTestId('sync-now').click();
+    await wellA1.and(page.locator('[data-sync="applied"]')).waitFor();
+    await map.locator('[data-position="A2"][data-sync="applied"]').waitFor();
+    assert.equal(await page.getByTestId('legend-sync-queued').count(), 0);
+
+    // B's placement is refused, naming the tube in the well; B's tube is off the map.
+    const statusB = await deskB.call('sync_now', {}, lenaB);
+    assert.equal(statusB.counts.rejected, refusedBefore + 1, JSON.stringify(statusB.counts));
+    ({ page: pageB, errors: errorsB } = await signedInPage(browser, deskB, LENA));
+    await pageB.getByRole('link', { name: /Sync issues/ }).click();
+    const row = pageB.locator(
+      '[data-testid="sync-issues-table"] tbody tr[data-reason="position_occupied"]',
+    );
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', new RegExp(tubesA[0].code));
+    assert.match((await row.textContent()) ?? '', /Placed in box/);
+    await screenshot(pageB, 'sync-issues-position');
+    const mapB = await deskB.call('get_box', { id: box.id }, lenaB);
+    assert.equal(mapB.wells.find((w) => w.position === 'A1')?.sample_id, tubesA[0].id);
+    assert.ok(!mapB.wells.some((w) => w.sample_id === tubesB[0].id));
+
+    // The technician re-places it by scanning, into the next free well.
+    await pageB.evaluate((id) => {
+      window.location.hash = `#/box/${id}`;
+    }, box.id);
+    await pageB.getByRole('button', { name: 'Place tubes' }).click();
+    await pageB.getByLabel('Scan a tube').waitFor();
+    await wedgeScan(pageB, tubesB[0].code);
+    // The refused placement took its receipt with it: the tube is received and placed again,
+    // confirmed by scanning CONFIRM, as at the bench.
+    await pageB.getByRole('button', { name: 'Receive and place' }).waitFor();
+    await wedgeScan(pageB, 'AQCMD:CONFIRM');
+    const replaced = pageB.getByTestId('box-map').locator(`[data-code="${tubesB[0].code}"]`);
+    await replaced.waitFor();
+    await deskB.call('sync_now', {}, lenaB);
+    await replaced.and(pageB.locator('[data-sync="applied"]')).waitFor();
+
+    // Both box maps match the hub's (each desk pulled to the hub's head).
+    await syncBoth();
+    const wells = async (desk, token) =>
+      (await desk.call('get_box', { id: box.id }, token)).wells
+        .map((w) => `${w.position}=${w.code}`)
+        .sort();
+    const onA = await wells(deskA, lenaA);
+    assert.deepEqual(onA, await wells(deskB, lenaB));
+    assert.equal(onA.length, 3);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(errorsB, []);
+  } finally {
+    await pageB?.context().close();
+    await page.context().close();
   }
 });

@@ -6,6 +6,7 @@ use aliquot_domain::command::{NewTube, PlacementSource, TubePlacement};
 use aliquot_domain::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
 use aliquot_domain::storage::{BoxLayout, FreezerKind};
 use aliquot_domain::{Actor, Command, Role};
+use aliquot_sync::plan::RecordSyncState;
 use chrono::{Duration, Utc};
 use uuid::Uuid;
 
@@ -152,10 +153,19 @@ async fn two_offline_desks_fill_the_same_box_and_converge() {
         .execute(&lab.tech, place(lab.storage_box, b_tubes[0], "A1"))
         .await
         .unwrap();
-    // Offline, each desk sees its own tube at A1.
+    // Offline, each desk sees its own tube at A1, waiting for the hub.
     assert_eq!(
         b.store().box_contents(lab.storage_box).await.unwrap()[0].sample_id,
         b_tubes[0]
+    );
+    let a_code = a.store().sample(a_tubes[0]).await.unwrap().code;
+    let b_code = b.store().sample(b_tubes[0]).await.unwrap().code;
+    assert_eq!(
+        a.store()
+            .record_sync_state("sample", &a_code)
+            .await
+            .unwrap(),
+        RecordSyncState::Queued
     );
 
     hub.come_back().await;
@@ -165,7 +175,6 @@ async fn two_offline_desks_fill_the_same_box_and_converge() {
     assert_eq!(second.pushed, 3);
 
     // Exactly one tube at A1, everywhere: desk A's.
-    let a_code = a.store().sample(a_tubes[0]).await.unwrap().code;
     for store in [hub.hub.store(), a.store(), b.store()] {
         let wells = store.box_contents(lab.storage_box).await.unwrap();
         assert_eq!(wells.len(), 1);
@@ -189,6 +198,46 @@ async fn two_offline_desks_fill_the_same_box_and_converge() {
     assert_eq!(issue.kind, "place_samples");
     let counts = b.store().outbox_counts().await.unwrap();
     assert_eq!((counts.pending, counts.rejected, counts.applied), (0, 1, 2));
+    // Each tube's sync state where it is shown: A's applied, B's refused; on B, A's tube
+    // (never changed there) is as the hub has it. One query answers for both.
+    assert_eq!(
+        a.store()
+            .record_sync_state("sample", &a_code)
+            .await
+            .unwrap(),
+        RecordSyncState::Applied
+    );
+    assert_eq!(
+        b.store()
+            .records_sync_state("sample", &[a_code.clone(), b_code.clone()])
+            .await
+            .unwrap(),
+        vec![
+            (a_code.clone(), RecordSyncState::Applied),
+            (b_code.clone(), RecordSyncState::Rejected)
+        ]
+    );
+    // Placed again (received and placed at A2) and decided: the refusal is put right.
+    b.store()
+        .execute(&lab.tech, place(lab.storage_box, b_tubes[0], "A2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.store()
+            .record_sync_state("sample", &b_code)
+            .await
+            .unwrap(),
+        RecordSyncState::Rejected,
+        "a refusal stands until a later change of the tube is applied"
+    );
+    b.sync().await;
+    assert_eq!(
+        b.store()
+            .record_sync_state("sample", &b_code)
+            .await
+            .unwrap(),
+        RecordSyncState::Applied
+    );
 
     a.sync().await;
     assert_converged(&hub.hub, a.store()).await;

@@ -92,7 +92,8 @@ macro_rules! for_each_operation {
             sync_now,
             list_sync_issues,
             list_sync_commands,
-            record_sync_state
+            record_sync_state,
+            records_sync_state
         }
     };
 }

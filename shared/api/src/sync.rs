@@ -63,6 +63,9 @@ pub struct SyncStatus {
     pub device_name: Option<String>,
     /// The last call to the hub got an answer.
     pub hub_reachable: bool,
+    /// When a round first failed to reach the hub, since its last answer (none while it
+    /// answers, or before this process first tried).
+    pub offline_since: Option<DateTime<Utc>>,
     pub counts: OutboxCounts,
     pub last_push_at: Option<DateTime<Utc>>,
     pub last_pull_at: Option<DateTime<Utc>>,
@@ -112,6 +115,27 @@ pub struct RecordSyncStateView {
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
+pub struct RecordsSyncStateArgs {
+    /// As the audit trail names records: sample, box, participant …
+    pub entity_type: String,
+    /// As the audit trail names them (a sample by its code, a participant by its id); at
+    /// most [`MAX_RECORDS_SYNC_STATE`]: a box map's tubes, a page of a list.
+    pub entity_ids: Vec<String>,
+}
+
+/// The most records one `records_sync_state` call answers for.
+pub const MAX_RECORDS_SYNC_STATE: usize = 500;
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RecordSyncEntry {
+    pub entity_id: String,
+    pub state: RecordSyncView,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
 pub struct ListSyncIssuesArgs {
     #[serde(default)]
     pub page: PageRequest,
@@ -147,6 +171,7 @@ pub struct SyncRound {
 #[derive(Default)]
 pub(crate) struct SyncEngine {
     reachable: std::sync::atomic::AtomicBool,
+    offline_since: std::sync::Mutex<Option<DateTime<Utc>>>,
     wake: tokio::sync::Notify,
     rounds: std::sync::atomic::AtomicU64,
     /// One round at a time (the loop and "sync now").
@@ -309,6 +334,30 @@ impl Api {
         })
     }
 
+    /// The sync state of many records of one kind at once (a box map's wells).
+    pub async fn records_sync_state(
+        &self,
+        token: Option<&str>,
+        args: RecordsSyncStateArgs,
+    ) -> Result<Vec<RecordSyncEntry>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        if args.entity_ids.len() > MAX_RECORDS_SYNC_STATE {
+            return Err(ApiError::invalid(format!(
+                "Ask for at most {MAX_RECORDS_SYNC_STATE} records at a time."
+            )));
+        }
+        Ok(self
+            .store()
+            .records_sync_state(&args.entity_type, &args.entity_ids)
+            .await?
+            .into_iter()
+            .map(|(entity_id, state)| RecordSyncEntry {
+                entity_id,
+                state: state.into(),
+            })
+            .collect())
+    }
+
     async fn status(&self) -> Result<SyncStatus> {
         let link = self.store().hub_link().await?;
         let counts = self.store().outbox_counts().await?;
@@ -318,6 +367,7 @@ impl Api {
                 hub_url: None,
                 device_name: None,
                 hub_reachable: false,
+                offline_since: None,
                 counts,
                 last_push_at: None,
                 last_pull_at: None,
@@ -333,6 +383,11 @@ impl Api {
                     .sync_engine()
                     .reachable
                     .load(std::sync::atomic::Ordering::SeqCst),
+                offline_since: *self
+                    .sync_engine()
+                    .offline_since
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
                 counts,
                 last_push_at: link.last_push_at,
                 last_pull_at: link.last_pull_at,
@@ -413,6 +468,18 @@ impl Api {
         self.sync_engine()
             .reachable
             .store(reachable, std::sync::atomic::Ordering::SeqCst);
+        {
+            let mut since = self
+                .sync_engine()
+                .offline_since
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            *since = if reachable {
+                None
+            } else {
+                Some(since.unwrap_or_else(|| self.store().now()))
+            };
+        }
         if let Err(e) = &result {
             let _ = self.store().record_sync_error(&e.to_string()).await;
         }

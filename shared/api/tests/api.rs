@@ -301,6 +301,38 @@ async fn arguments_are_strict_and_sorting_is_typed() {
     assert_eq!(e.code, ErrorCode::NotFound);
 }
 
+/// Records' sync states are asked for a bounded set at a time (a box map's tubes); with no
+/// hub, every record is this workstation's own.
+#[tokio::test]
+async fn records_sync_state_answers_each_record_and_is_bounded() {
+    let (_dir, api, admin) = signed_in().await;
+    let states = call(
+        &api,
+        "records_sync_state",
+        Some(&admin),
+        json!({"entity_type": "sample", "entity_ids": ["S1", "S2"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        states,
+        json!([
+            {"entity_id": "S1", "state": "local_only"},
+            {"entity_id": "S2", "state": "local_only"}
+        ])
+    );
+    let ids: Vec<String> = (0..501).map(|i| format!("S{i}")).collect();
+    let too_many = call(
+        &api,
+        "records_sync_state",
+        Some(&admin),
+        json!({"entity_type": "sample", "entity_ids": ids}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(too_many.code, ErrorCode::InvalidInput);
+}
+
 #[tokio::test]
 async fn every_list_is_one_page_type() {
     let (_dir, api, admin) = signed_in().await;

@@ -44,11 +44,16 @@ pub struct HubLink {
 #[ts(export)]
 pub struct OutboxCounts {
     /// Waiting for the hub.
+    #[ts(type = "number")]
     pub pending: i64,
     /// Pending, and a rebase could not apply them on the hub's newer state here.
+    #[ts(type = "number")]
     pub likely_conflicts: i64,
+    #[ts(type = "number")]
     pub rejected: i64,
+    #[ts(type = "number")]
     pub held: i64,
+    #[ts(type = "number")]
     pub applied: i64,
 }
 
@@ -805,22 +810,54 @@ impl Store {
         entity_type: &str,
         entity_id: &str,
     ) -> Result<RecordSyncState> {
-        let statuses: Vec<String> = sqlx::query_scalar!(
-            r#"SELECT o.status AS "status!" FROM outbox o
-               WHERE o.command_id IN (
-                 SELECT json_extract(a.context, '$.command_id') FROM audit_log a
-                 WHERE a.entity_type = ?1 AND a.entity_id = ?2)
-               ORDER BY o.seq"#,
+        let states = self
+            .records_sync_state(entity_type, &[entity_id.to_owned()])
+            .await?;
+        Ok(states
+            .into_iter()
+            .next()
+            .map_or(RecordSyncState::LocalOnly, |(_, state)| state))
+    }
+
+    /// The sync state of each of `entity_ids` (a box map's tubes, a desk's kits), in one
+    /// query: the outbox rows of the commands whose audit rows name each record.
+    pub async fn records_sync_state(
+        &self,
+        entity_type: &str,
+        entity_ids: &[String],
+    ) -> Result<Vec<(String, RecordSyncState)>> {
+        let ids =
+            serde_json::to_string(entity_ids).map_err(|e| StoreError::Decode(e.to_string()))?;
+        let rows = sqlx::query!(
+            r#"SELECT a.entity_id AS "entity_id!", o.status AS "status!"
+               FROM audit_log a JOIN outbox o ON o.command_id = json_extract(a.context, '$.command_id')
+               WHERE a.entity_type = ?1 AND a.entity_id IN (SELECT value FROM json_each(?2))
+               ORDER BY a.entity_id, o.seq"#,
             entity_type,
-            entity_id
+            ids
         )
         .fetch_all(&self.pool)
         .await?;
-        let statuses: Vec<OutboxStatus> = statuses
+        let mut statuses: HashMap<&str, Vec<OutboxStatus>> = entity_ids
             .iter()
-            .filter_map(|s| OutboxStatus::parse(s))
+            .map(|id| (id.as_str(), Vec::new()))
             .collect();
-        Ok(plan::record_state(&statuses, self.is_syncing()))
+        for row in &rows {
+            if let (Some(list), Some(status)) = (
+                statuses.get_mut(row.entity_id.as_str()),
+                OutboxStatus::parse(&row.status),
+            ) {
+                list.push(status);
+            }
+        }
+        let syncing = self.is_syncing();
+        Ok(entity_ids
+            .iter()
+            .map(|id| {
+                let state = plan::record_state(&statuses[id.as_str()], syncing);
+                (id.clone(), state)
+            })
+            .collect())
     }
 }
 

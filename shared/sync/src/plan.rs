@@ -240,12 +240,15 @@ pub enum RecordSyncState {
 }
 
 /// The sync state of a record from the statuses of the outbox rows that changed it
-/// (newest last); `None` when no lab command changed it here.
+/// (oldest first). A record no command of this workstation changed came from the hub: it
+/// is as the hub has it. A refusal stands until a later command of the record is applied
+/// (the technician put it right); until then it outranks what still waits.
 pub fn record_state(statuses: &[OutboxStatus], hub_connected: bool) -> RecordSyncState {
-    if !hub_connected || statuses.is_empty() {
+    if !hub_connected {
         return RecordSyncState::LocalOnly;
     }
-    if statuses.contains(&OutboxStatus::Rejected) {
+    let last_decided = statuses.iter().rev().find(|s| s.is_terminal());
+    if last_decided == Some(&OutboxStatus::Rejected) {
         return RecordSyncState::Rejected;
     }
     if statuses.iter().any(|s| !s.is_terminal()) {
@@ -466,14 +469,17 @@ mod tests {
 
     use OutboxStatus::*;
     #[rstest]
-    #[case(&[], true, RecordSyncState::LocalOnly)]
+    #[case(&[], true, RecordSyncState::Applied)]
+    #[case(&[], false, RecordSyncState::LocalOnly)]
     #[case(&[Applied], false, RecordSyncState::LocalOnly)]
     #[case(&[Pending], true, RecordSyncState::Queued)]
     #[case(&[Applied, Pending], true, RecordSyncState::Queued)]
     #[case(&[Held], true, RecordSyncState::Queued)]
     #[case(&[Applied, Duplicate], true, RecordSyncState::Applied)]
-    #[case(&[Rejected, Applied], true, RecordSyncState::Rejected)]
+    #[case(&[Rejected, Applied], true, RecordSyncState::Applied)]
     #[case(&[Applied, Rejected, Pending], true, RecordSyncState::Rejected)]
+    #[case(&[Rejected, Pending], true, RecordSyncState::Rejected)]
+    #[case(&[Rejected, Duplicate], true, RecordSyncState::Applied)]
     fn a_records_sync_state_comes_from_the_commands_that_changed_it(
         #[case] statuses: &[OutboxStatus],
         #[case] connected: bool,

@@ -74,8 +74,10 @@ import type {
   ReceiptCandidate,
   ReceiveSamplesArgs,
   RecordConsentArgs,
+  RecordSyncEntry,
   RecordSyncStateArgs,
   RecordSyncStateView,
+  RecordsSyncStateArgs,
   RedeemPasswordResetArgs,
   RegisterKitArgs,
   RegisterParticipantArgs,
@@ -190,6 +192,7 @@ export interface Operations {
   list_sync_issues: { args: ListSyncIssuesArgs; result: Page<SyncIssue> };
   list_sync_commands: { args: ListSyncIssuesArgs; result: Page<SyncIssue> };
   record_sync_state: { args: RecordSyncStateArgs; result: RecordSyncStateView };
+  records_sync_state: { args: RecordsSyncStateArgs; result: Array<RecordSyncEntry> };
 }
 
 export type OperationName = keyof Operations;

@@ -183,6 +183,8 @@ export type { HubCertificateArgs } from './generated/HubCertificateArgs';
 export type { ListSyncIssuesArgs } from './generated/ListSyncIssuesArgs';
 export type { OutboxCounts } from './generated/OutboxCounts';
 export type { RecordSyncStateArgs } from './generated/RecordSyncStateArgs';
+export type { RecordSyncEntry } from './generated/RecordSyncEntry';
+export type { RecordsSyncStateArgs } from './generated/RecordsSyncStateArgs';
 export type { RecordSyncStateView } from './generated/RecordSyncStateView';
 export type { RecordSyncView } from './generated/RecordSyncView';
 export type { SyncIssue } from './generated/SyncIssue';

@@ -17,6 +17,7 @@ import { dayIn } from '../../lib/format';
 import { useClient, useSession } from '../../session';
 import { StatusBadge } from './StatusBadge';
 import './samples.css';
+import { RecordSyncBadge } from '../../sync/recordSync';
 
 /** A participant: who (by code only), their consent, and every sample of theirs. */
 export function ParticipantPage({ participantId }: { participantId: string }) {
@@ -36,7 +37,9 @@ export function ParticipantPage({ participantId }: { participantId: string }) {
 
   return (
     <section data-testid="participant-page">
-      <PageHeading>Participant {p?.code ?? ''}</PageHeading>
+      <PageHeading>
+        Participant {p?.code ?? ''} <RecordSyncBadge entityType="participant" id={participantId} />
+      </PageHeading>
       <ErrorAlert message={participant.error ?? samples.error} />
       <StatusMessage message={notice} testId="participant-notice" />
       {p && (

@@ -25,6 +25,7 @@ import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useNavigate } from '../../router';
 import { useClient, useSession } from '../../session';
 import { StatusBadge } from './StatusBadge';
+import { RecordSyncBadge } from '../../sync/recordSync';
 import { IN_DOUBT_LABEL, isInDoubt, jobState } from '../printing/printingText';
 import { ScanField } from '../storage/ScanField';
 import './samples.css';
@@ -113,7 +114,7 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
         <span className="sample-code" data-testid="sample-code">
           {s.code}
         </span>{' '}
-        <StatusBadge status={s.status} />
+        <StatusBadge status={s.status} /> <RecordSyncBadge entityType="sample" id={s.code} />
       </PageHeading>
       {s.consent_withdrawn && (
         <div

@@ -1,4 +1,4 @@
-import type { BoxMap, Well } from '../../api/types';
+import type { BoxMap, RecordSyncView, Well } from '../../api/types';
 import {
   DIFF_KINDS,
   positionName,
@@ -21,6 +21,8 @@ type Props = {
   /** Wells placed this session; the last one is highlighted. */
   placed: readonly string[];
   diff: Map<string, DiffCell> | null;
+  /** Each tube's sync state, by code (empty on a stand-alone workstation). */
+  syncStates: ReadonlyMap<string, RecordSyncView>;
   onSelect: (position: string, well: Well | null) => void;
 };
 
@@ -40,7 +42,32 @@ function wellClass(well: Well | null, colourBy: ColourBy, diffCell: DiffCell | u
 }
 
 /** The box map: a grid of wells coloured by status, sample type or a rack scan's findings. */
-export function BoxMapView({ map, colourBy, selected, target, placed, diff, onSelect }: Props) {
+/** The wells' sync marks: what is not yet on the hub, or was refused by it. */
+const SYNC_MARKS: Partial<
+  Record<RecordSyncView, { className: string; label: string; help: string }>
+> = {
+  queued: {
+    className: 'well-sync-queued',
+    label: 'Waiting for the hub',
+    help: 'placed or changed here; the hub has not decided it yet',
+  },
+  rejected: {
+    className: 'well-sync-rejected',
+    label: 'Refused by the hub',
+    help: 'the hub refused a change of this tube; see Sync issues',
+  },
+};
+
+export function BoxMapView({
+  map,
+  colourBy,
+  selected,
+  target,
+  placed,
+  diff,
+  syncStates,
+  onSelect,
+}: Props) {
   const layout = map.storage_box.layout;
   if (layout.kind !== 'grid') return null;
   const byPosition = new Map<string, Well>();
@@ -80,6 +107,9 @@ export function BoxMapView({ map, colourBy, selected, target, placed, diff, onSe
               if (target === position) classes.push('well-target');
               if (placed.includes(position)) classes.push('well-placed');
               if (last === position) classes.push('well-last');
+              const sync = well ? syncStates.get(well.code) : undefined;
+              const mark = sync ? SYNC_MARKS[sync] : undefined;
+              if (mark) classes.push(mark.className);
               const shown = colourBy === 'diff' && cell ? cell.code : (well?.code ?? '');
               // The full code shows on hover and keyboard focus, beside the well and inside
               // the map: below the wells of the first row, leftwards in the right half.
@@ -87,7 +117,9 @@ export function BoxMapView({ map, colourBy, selected, target, placed, diff, onSe
               if (r === 0) tipClasses.push('well-tip-below');
               if (c >= layout.columns / 2) tipClasses.push('well-tip-end');
               const label = well
-                ? `${position}: ${well.code}, ${typeLabel(well.sample_type)}, ${statusLabel(well.status)}`
+                ? `${position}: ${well.code}, ${typeLabel(well.sample_type)}, ${statusLabel(well.status)}${
+                    mark ? `, ${mark.label.toLowerCase()}` : ''
+                  }`
                 : `${position}: empty`;
               return (
                 <button
@@ -98,6 +130,7 @@ export function BoxMapView({ map, colourBy, selected, target, placed, diff, onSe
                   data-position={position}
                   data-code={well?.code}
                   data-diff={cell?.kind}
+                  data-sync={sync}
                   aria-label={cell ? `${label}. Scan: ${cell.detail}` : label}
                   aria-selected={selected === position}
                   title={cell ? `${label}\n${cell.detail}` : label}
@@ -125,7 +158,15 @@ export function BoxMapView({ map, colourBy, selected, target, placed, diff, onSe
 }
 
 /** What the colours mean, for the mode shown. */
-export function MapLegend({ map, colourBy }: { map: BoxMap; colourBy: ColourBy }) {
+export function MapLegend({
+  map,
+  colourBy,
+  syncStates,
+}: {
+  map: BoxMap;
+  colourBy: ColourBy;
+  syncStates: ReadonlyMap<string, RecordSyncView>;
+}) {
   let entries: { className: string; label: string; title?: string }[];
   if (colourBy === 'diff') {
     entries = DIFF_KINDS.map((d) => ({
@@ -155,6 +196,22 @@ export function MapLegend({ map, colourBy }: { map: BoxMap; colourBy: ColourBy }
           Empty
         </li>
       )}
+      {(['queued', 'rejected'] as const)
+        .filter((state) => map.wells.some((w) => syncStates.get(w.code) === state))
+        .map((state) => {
+          const mark = SYNC_MARKS[state];
+          if (!mark) return null;
+          return (
+            <li key={state} title={mark.help} data-testid={`legend-sync-${state}`}>
+              <span
+                className={`legend-swatch well well-empty ${mark.className}`}
+                aria-hidden="true"
+              />
+              {mark.label}
+              <span className="visually-hidden">: {mark.help}</span>
+            </li>
+          );
+        })}
     </ul>
   );
 }

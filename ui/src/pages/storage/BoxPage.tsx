@@ -1,5 +1,5 @@
 import { useScanQueue } from '../../scan/useScanQueue';
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { BoxMap, RackScanDiff, SampleView, Well } from '../../api/types';
 import { ErrorAlert, PageHeading, StatusMessage } from '../../components/forms';
 import { errorCode, errorMessage } from '../../lib/errors';
@@ -7,6 +7,7 @@ import { useNavigate } from '../../router';
 import { commandOf, useScanFeedback, useScanHandler, type Scan } from '../../scan/ScanContext';
 import { useClient, useSession } from '../../session';
 import { BoxMapView, MapLegend, type ColourBy } from './BoxMapView';
+import { useRecordsSyncState } from '../../sync/recordSync';
 import { CheckOutDialog, MoveBoxDialog, MoveTubeDialog } from './BoxDialogs';
 import { RackScanPanel } from './RackScanPanel';
 import { ScanField } from './ScanField';
@@ -87,6 +88,13 @@ export function BoxPage({ boxId }: { boxId: string }) {
       if (event.type === 'storage_changed' && event.box_id === boxId) void reload();
     });
   }, [client, boxId, reload]);
+
+  // Each tube's sync state (the audit trail names a tube by its code): a placement still
+  // queued for the hub, or refused, looks different.
+  const syncStates = useRecordsSyncState(
+    'sample',
+    useMemo(() => (map ? map.wells.map((w) => w.code) : []), [map]),
+  );
 
   const [colourBy, setColourBy] = useState<ColourBy>('status');
   const [selected, setSelected] = useState<string | null>(null);
@@ -464,12 +472,13 @@ export function BoxPage({ boxId }: { boxId: string }) {
               target={target}
               placed={session.map((p) => p.position).filter((p): p is string => p !== null)}
               diff={colourBy === 'diff' ? diffCells : null}
+              syncStates={syncStates}
               onSelect={onSelectWell}
             />
           ) : (
             <BagList map={map} selected={selected} onSelect={setSelected} colourBy={colourBy} />
           )}
-          <MapLegend map={map} colourBy={colourBy} />
+          <MapLegend map={map} colourBy={colourBy} syncStates={syncStates} />
         </div>
 
         <div className="box-side">
