@@ -89,12 +89,14 @@ test('two desks share one lab through the hub, offline and back, and a refusal r
     const tokenA = await deskA.token(HUB_ADMIN);
     const tokenB = await deskB.token(HUB_ADMIN);
 
-    // A's freezer goes to the hub by itself (a command wakes the sync loop).
+    // A's freezer goes to the hub (a command wakes the sync loop; "Sync now" makes sure
+    // before the hub goes away, and the status bar, read before, catches up).
     await deskA.call(
       'create_freezer',
       { name: 'Freezer from A', location: 'Room 2', kind: 'ultra_low', temperature_c: -80 },
       tokenA,
     );
+    assert.equal((await deskA.call('sync_now', {}, tokenA)).counts.pending, 0);
     await sync.filter({ hasText: 'Hub connected · all sent' }).waitFor();
 
     // The hub goes away. Work goes on; the status bar says since when, and what waits.
@@ -267,12 +269,30 @@ test('two offline desks fill the same well: the box maps show queued, then appli
     await page.getByTestId('status-sync').and(page.locator('[data-state="offline"]')).waitFor();
     await screenshot(page, 'sync-box-map-queued');
 
-    // The hub is back: A goes first; its wells turn to applied while the page is open.
+    // At A's desk, offline too, a new participant's kit is registered: waiting for the hub.
+    const desk = await signedInPage(browser, deskA, LENA);
+    const deskPage = desk.page;
+    await deskPage.getByRole('link', { name: 'Registration desk' }).click();
+    await deskPage.getByLabel('Collection site').selectOption({ label: 'NORTH · North clinic' });
+    const newParticipant = deskPage.getByTestId('desk-new-participant');
+    await newParticipant.getByLabel('The participant signed the consent form').check();
+    await newParticipant.getByRole('button', { name: 'Register participant' }).click();
+    const kitForm = deskPage.getByTestId('desk-kit');
+    await kitForm.getByLabel("Print the kit's labels now").uncheck();
+    await kitForm.getByRole('button', { name: 'Register kit (2 tubes)' }).click();
+    const kitSync = deskPage.getByTestId('desk-kit-sync');
+    await kitSync.and(deskPage.locator('[data-state="queued"]')).waitFor();
+    await screenshot(deskPage, 'sync-desk-queued');
+
+    // The hub is back: A goes first; its wells and its kit turn to applied while open.
     await hub.start();
     await page.getByTestId('sync-now').click();
     await wellA1.and(page.locator('[data-sync="applied"]')).waitFor();
     await map.locator('[data-position="A2"][data-sync="applied"]').waitFor();
     assert.equal(await page.getByTestId('legend-sync-queued').count(), 0);
+    await kitSync.and(deskPage.locator('[data-state="applied"]')).waitFor();
+    assert.deepEqual(desk.errors, []);
+    await desk.context.close();
 
     // B's placement is refused, naming the tube in the well; B's tube is off the map.
     const statusB = await deskB.call('sync_now', {}, lenaB);

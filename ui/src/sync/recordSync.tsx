@@ -61,13 +61,23 @@ const WORDS: Record<RecordSyncView, { text: string; title: string } | null> = {
 
 /** The record's sync state in a few words, beside its heading. */
 export function RecordSyncBadge({ entityType, id }: { entityType: string; id: string }) {
-  const state = useRecordsSyncState(entityType, [id]).get(id);
+  return <SyncPill state={useRecordsSyncState(entityType, [id]).get(id)} />;
+}
+
+/** A sync state in a few words (nothing on a stand-alone workstation). */
+export function SyncPill({
+  state,
+  testId = 'record-sync',
+}: {
+  state: RecordSyncView | undefined;
+  testId?: string;
+}) {
   const words = state ? WORDS[state] : null;
   if (!state || !words) return null;
   return (
     <span
       className={`pill sync-pill sync-pill-${state}`}
-      data-testid="record-sync"
+      data-testid={testId}
       data-state={state}
       title={words.title}
     >

@@ -35,6 +35,7 @@ import './desk.css';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { isInDoubt } from '../printing/printingText';
 import { standardKitOf } from './standardKit';
+import { SyncPill, useRecordsSyncState } from '../../sync/recordSync';
 
 /** Where this desk is working; kept for the browser tab so a reload keeps the event. */
 type Where = { siteId: string; eventId: string };
@@ -872,6 +873,10 @@ function KitDone({
   const [previews, setPreviews] = useState<LabelPreviews | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
   const group = { group: 'kit' as const, registration_id: kit.registration_id };
+  // Queued for the hub → on the hub (or refused), live: the registration is one record.
+  const kitState = useRecordsSyncState('kit_registration', [kit.registration_id]).get(
+    kit.registration_id,
+  );
 
   useEffect(() => {
     if (queuedElsewhere === null) return;
@@ -913,7 +918,8 @@ function KitDone({
   return (
     <div className="desk-panel desk-done" data-testid="desk-done">
       <h2>
-        Kit registered for {participant.code}: {count(kit.samples.length, 'tube')}
+        Kit registered for {participant.code}: {count(kit.samples.length, 'tube')}{' '}
+        <SyncPill state={kitState} testId="desk-kit-sync" />
       </h2>
       <h3>Labels</h3>
       <div data-testid="desk-labels-status" className="desk-labels-status">
