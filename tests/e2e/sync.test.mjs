@@ -342,3 +342,41 @@ test('two offline desks fill the same well: the box maps show queued, then appli
     await page.context().close();
   }
 });
+
+test('a user deactivated on the hub is signed out of another workstation within one sync interval', async () => {
+  const adminA = await deskA.token(HUB_ADMIN);
+  const user = await deskA.call(
+    'create_user',
+    {
+      username: 'omar',
+      display_name: 'Omar Haddad',
+      role: 'technician',
+      password: 'night shift passphrase',
+    },
+    adminA,
+  );
+  await syncBoth();
+  const { page, context, errors } = await signedInPage(browser, deskB, {
+    username: 'omar',
+    password: 'night shift passphrase',
+  });
+  try {
+    await page.getByTestId('status-sync').and(page.locator('[data-state="online"]')).waitFor();
+    await deskA.call('deactivate_user', { user_id: user.id, reason: 'left the lab' }, adminA);
+    assert.equal((await deskA.call('sync_now', {}, adminA)).counts.pending, 0);
+    // Nobody touches desk B: its own sync loop (every 10 s) pulls the deactivation and ends
+    // the session; the open page finds it gone and asks for a sign-in.
+    const started = Date.now();
+    await page.getByTestId('login-form').waitFor({ timeout: 30_000 });
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(seconds < 25, `signed out after ${seconds} s`);
+    await page
+      .getByTestId('login-error')
+      .filter({ hasText: /session/i })
+      .waitFor();
+    await assert.rejects(deskB.token({ username: 'omar', password: 'night shift passphrase' }));
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
