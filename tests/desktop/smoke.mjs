@@ -527,6 +527,11 @@ test('the registration flow runs in the desktop window: participant, kit, labels
     await find('[data-testid="shell"]');
   });
 
+  await t.test('the status bar shows the sync state, read over IPC', async () => {
+    // A workstation with no hub keeps its changes (the demo lab's among them) here.
+    await waitForText('[data-testid="status-sync-text"]', /^Stand-alone · \d+ changes? kept here$/);
+  });
+
   let participant;
   await t.test('a participant is registered at the desk', async () => {
     await click(await findXPath('//a[normalize-space(.)="Registration desk"]'));
