@@ -373,6 +373,43 @@ pub struct NewClaim {
 }
 
 /// Records a push's claims, all in one statement (each with the change that decided it).
+/// A refusal as a record of the lab (`sync_issues`), written in the refusal's own change
+/// so every workstation pulls it.
+pub async fn record_sync_issue(
+    conn: &mut SqliteConnection,
+    device: &crate::Device,
+    pushed: &aliquot_sync::PushedCommand,
+    decided_at: DateTime<Utc>,
+    reason_code: &str,
+    message: &str,
+    details: &serde_json::Value,
+) -> Result<()> {
+    let (command_id, actor_id, recorded_at, decided_at, details) = (
+        pushed.command_id.to_string(),
+        pushed.actor_id.to_string(),
+        utc(pushed.recorded_at),
+        utc(decided_at),
+        details.to_string(),
+    );
+    sqlx::query!(
+        "INSERT INTO sync_issues (command_id, device_id, device_name, kind, actor_id, recorded_at, decided_at, reason_code, message, details)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        command_id,
+        device.device_id,
+        device.name,
+        pushed.kind,
+        actor_id,
+        recorded_at,
+        decided_at,
+        reason_code,
+        message,
+        details
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn record_claims(
     conn: &mut SqliteConnection,
     device_id: &str,

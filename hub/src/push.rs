@@ -224,7 +224,25 @@ async fn decide(
         // a pull tells the device it was decided.
         _ => {
             tx.rollback_to(savepoint).await?;
-            db::begin_change(tx.conn()).await?
+            let change = db::begin_change(tx.conn()).await?;
+            if let Outcome::Rejected {
+                reason_code,
+                details,
+                message,
+            } = &outcome
+            {
+                db::record_sync_issue(
+                    tx.conn(),
+                    device,
+                    pushed,
+                    hub.now(),
+                    reason_code,
+                    message,
+                    details,
+                )
+                .await?;
+            }
+            change
         }
     };
     Ok(Ok((outcome, change)))

@@ -239,7 +239,65 @@ async fn two_offline_desks_fill_the_same_box_and_converge() {
         RecordSyncState::Applied
     );
 
+    // The refusal is a record of the lab: desk A pulled it too (a lab manager there sees
+    // every workstation's), and it is settled there; the settlement reaches desk B, whose
+    // Sync issues list and count let it go.
     a.sync().await;
+    let on_a = a
+        .store()
+        .lab_sync_issues(true, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(on_a.total, 1);
+    let lab_issue = &on_a.items[0];
+    assert_eq!(lab_issue.command_id, issue.command_id);
+    assert_eq!(
+        (
+            lab_issue.device_name.as_str(),
+            lab_issue.reason_code.as_str()
+        ),
+        ("Desk B", "position_occupied")
+    );
+    assert_eq!(lab_issue.details["occupant"], a_code.as_str());
+    a.store()
+        .execute(
+            &lab.tech,
+            Command::ResolveSyncIssue {
+                command_id: issue.command_id,
+                resolution: aliquot_domain::command::SyncIssueResolution::Redone,
+                reason: "placed again at A2".into(),
+            },
+        )
+        .await
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(b.store().outbox_counts().await.unwrap().rejected, 0);
+    assert_eq!(
+        b.store()
+            .sync_issues(Default::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let settled = b
+        .store()
+        .lab_sync_issues(false, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        settled.items[0].resolution_reason.as_deref(),
+        Some("placed again at A2")
+    );
+    assert_eq!(
+        b.store()
+            .lab_sync_issues(true, Default::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
     assert_converged(&hub.hub, a.store()).await;
     assert_converged(&hub.hub, b.store()).await;
 }

@@ -93,7 +93,9 @@ macro_rules! for_each_operation {
             list_sync_issues,
             list_sync_commands,
             record_sync_state,
-            records_sync_state
+            records_sync_state,
+            list_lab_sync_issues,
+            resolve_sync_issue
         }
     };
 }

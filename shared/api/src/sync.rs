@@ -9,6 +9,7 @@ use crate::Api;
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::Permission;
 use aliquot_store::sync::{OutboxCounts, SyncIssue};
+use aliquot_store::sync_issues::LabSyncIssue;
 use aliquot_sync::plan::{self, AfterPush, RecordSyncState};
 use aliquot_sync::{EnrollRequest, PushRequest, SnapshotPart, MAX_PUSH_BATCH, PROTOCOL_VERSION};
 use chrono::{DateTime, Utc};
@@ -131,6 +132,26 @@ pub const MAX_RECORDS_SYNC_STATE: usize = 500;
 pub struct RecordSyncEntry {
     pub entity_id: String,
     pub state: RecordSyncView,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListLabSyncIssuesArgs {
+    /// Leave out the settled ones.
+    #[serde(default)]
+    pub open_only: bool,
+    #[serde(default)]
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ResolveSyncIssueArgs {
+    pub command_id: uuid::Uuid,
+    pub resolution: aliquot_domain::command::SyncIssueResolution,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -332,6 +353,40 @@ impl Api {
         Ok(RecordSyncStateView {
             state: state.into(),
         })
+    }
+
+    /// Every workstation's refused commands, as the lab's records (pulled from the hub):
+    /// what lab managers look after.
+    pub async fn list_lab_sync_issues(
+        &self,
+        token: Option<&str>,
+        args: ListLabSyncIssuesArgs,
+    ) -> Result<Page<LabSyncIssue>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self
+            .store()
+            .lab_sync_issues(args.open_only, args.page)
+            .await?)
+    }
+
+    /// Settles a refused command (done again, or set aside) with a reason: a command of the
+    /// lab, audited and synced like any other.
+    pub async fn resolve_sync_issue(
+        &self,
+        token: Option<&str>,
+        args: ResolveSyncIssueArgs,
+    ) -> Result<()> {
+        let actor = self.actor_with(token, Permission::ReadSamples).await?;
+        self.run(
+            &actor,
+            aliquot_domain::Command::ResolveSyncIssue {
+                command_id: args.command_id,
+                resolution: args.resolution,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        Ok(())
     }
 
     /// The sync state of many records of one kind at once (a box map's wells).

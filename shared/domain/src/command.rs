@@ -229,6 +229,36 @@ pub enum Command {
     MarkNotificationRead {
         notification_id: Uuid,
     },
+
+    // --- Sync ---
+    /// Settles a command the hub refused: done again some other way, or set aside. The
+    /// refusal stays on record with who settled it, how and why.
+    ResolveSyncIssue {
+        command_id: Uuid,
+        resolution: SyncIssueResolution,
+        reason: String,
+    },
+}
+
+/// How a refused command was settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SyncIssueResolution {
+    /// What it meant to do was done again (a tube scanned into a free well, a status
+    /// decided again on the record as it is now).
+    Redone,
+    /// Nothing more is to be done (the other workstation's change stands).
+    Dismissed,
+}
+
+impl SyncIssueResolution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncIssueResolution::Redone => "redone",
+            SyncIssueResolution::Dismissed => "dismissed",
+        }
+    }
 }
 
 /// A tube of a kit registration. `code: None` issues the next code from this
@@ -322,7 +352,8 @@ macro_rules! with_reason {
             | Command::DecideDiscard { reason: $r, .. }
             | Command::MoveBox { reason: $r, .. }
             | Command::VoidStorage { reason: $r, .. }
-            | Command::CheckOutSamples { reason: $r, .. } => $required,
+            | Command::CheckOutSamples { reason: $r, .. }
+            | Command::ResolveSyncIssue { reason: $r, .. } => $required,
             Command::TransitionSample { reason: $o, .. }
             | Command::QueuePrint { reason: $o, .. } => $optional,
             _ => $none,
@@ -391,6 +422,8 @@ command_kinds! {
     ConfigurePrinter => "configure_printer", ConfigureDevices;
     QueuePrint => "queue_print", PrintLabels;
     MarkNotificationRead => "mark_notification_read", UseOwnNotifications;
+    // Whoever did the refused command may settle it, or a lab manager (the store's rule).
+    ResolveSyncIssue => "resolve_sync_issue", ReadSamples;
 }
 
 impl Command {

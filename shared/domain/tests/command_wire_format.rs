@@ -257,6 +257,11 @@ fn example(kind: CommandKind) -> Command {
         CommandKind::MarkNotificationRead => Command::MarkNotificationRead {
             notification_id: id(70),
         },
+        CommandKind::ResolveSyncIssue => Command::ResolveSyncIssue {
+            command_id: id(80),
+            resolution: aliquot_domain::command::SyncIssueResolution::Redone,
+            reason: "scanned into A3".into(),
+        },
     }
 }
 

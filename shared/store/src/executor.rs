@@ -6,8 +6,8 @@
 
 use crate::anchor::ChainPoint;
 use crate::{
-    audit, notifications, outbox, printing, registration, samples, settings, storage, users,
-    Result, Store, StoreError,
+    audit, notifications, outbox, printing, registration, samples, settings, storage, sync_issues,
+    users, Result, Store, StoreError,
 };
 use aliquot_domain::audit::{AuditAction, AuditContext, AuditEntry};
 use aliquot_domain::{Actor, Command, COMMAND_SCHEMA_VERSION};
@@ -465,6 +465,11 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         Command::MarkNotificationRead { notification_id } => {
             notifications::mark_read(conn, ctx, *notification_id).await
         }
+        Command::ResolveSyncIssue {
+            command_id,
+            resolution,
+            reason,
+        } => sync_issues::resolve(conn, ctx, *command_id, *resolution, reason).await,
     }?;
     Ok(change.into())
 }

@@ -58,6 +58,7 @@ pub const LAB_TABLES: &[LabTable] = &[
         key: &["id"],
         local_rows: Some(("kind", "audit_chain_alarm")),
     },
+    lab("sync_issues", &["command_id"]),
 ];
 
 impl LabTable {

@@ -21,6 +21,7 @@ pub mod seed;
 pub mod settings;
 pub mod storage;
 pub mod sync;
+pub mod sync_issues;
 pub mod users;
 
 pub use db::{default_data_dir, BackupReport, DB_FILE_NAME};

@@ -49,6 +49,7 @@ pub struct OutboxCounts {
     /// Pending, and a rebase could not apply them on the hub's newer state here.
     #[ts(type = "number")]
     pub likely_conflicts: i64,
+    /// Refused by the hub and not yet settled (`resolve_sync_issue`).
     #[ts(type = "number")]
     pub rejected: i64,
     #[ts(type = "number")]
@@ -714,12 +715,12 @@ impl Store {
     pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
         let r = sqlx::query!(
             r#"SELECT
-                 COALESCE(SUM(status = 'pending'), 0) AS "pending!: i64",
-                 COALESCE(SUM(status = 'pending' AND conflict IS NOT NULL), 0) AS "conflicts!: i64",
-                 COALESCE(SUM(status = 'rejected'), 0) AS "rejected!: i64",
-                 COALESCE(SUM(status = 'held'), 0) AS "held!: i64",
-                 COALESCE(SUM(status IN ('applied', 'duplicate')), 0) AS "applied!: i64"
-               FROM outbox"#
+                 COALESCE(SUM(o.status = 'pending'), 0) AS "pending!: i64",
+                 COALESCE(SUM(o.status = 'pending' AND o.conflict IS NOT NULL), 0) AS "conflicts!: i64",
+                 COALESCE(SUM(o.status = 'rejected' AND i.resolved_at IS NULL), 0) AS "rejected!: i64",
+                 COALESCE(SUM(o.status = 'held'), 0) AS "held!: i64",
+                 COALESCE(SUM(o.status IN ('applied', 'duplicate')), 0) AS "applied!: i64"
+               FROM outbox o LEFT JOIN sync_issues i ON i.command_id = o.command_id"#
         )
         .fetch_one(&self.pool)
         .await?;
@@ -732,7 +733,8 @@ impl Store {
         })
     }
 
-    /// Rejected, held and likely-conflicting commands, newest first: the Sync issues list.
+    /// Rejected (and not yet settled), held and likely-conflicting commands, newest first:
+    /// this workstation's part of the Sync issues list.
     pub async fn sync_issues(&self, page: PageRequest) -> Result<Page<SyncIssue>> {
         self.outbox_list(page, true).await
     }
@@ -748,7 +750,9 @@ impl Store {
         let (limit, offset) = (page.limit(), page.offset());
         let total = sqlx::query_scalar!(
             r#"SELECT COUNT(*) AS "n!: i64" FROM outbox
-               WHERE ?1 = 0 OR status IN ('rejected', 'held') OR (status = 'pending' AND conflict IS NOT NULL)"#,
+               WHERE ?1 = 0 OR status = 'held' OR (status = 'pending' AND conflict IS NOT NULL)
+                  OR (status = 'rejected' AND NOT EXISTS (
+                        SELECT 1 FROM sync_issues i WHERE i.command_id = outbox.command_id AND i.resolved_at IS NOT NULL))"#,
             issues_only
         )
         .fetch_one(&self.pool)
@@ -757,7 +761,9 @@ impl Store {
             r#"SELECT o.seq AS "seq!", o.command_id, o.kind, o.recorded_at, o.status, o.result, o.conflict,
                       COALESCE(u.username, o.actor_id) AS "actor_name!: String"
                FROM outbox o LEFT JOIN users u ON u.id = o.actor_id
-               WHERE ?3 = 0 OR o.status IN ('rejected', 'held') OR (o.status = 'pending' AND o.conflict IS NOT NULL)
+               WHERE ?3 = 0 OR o.status = 'held' OR (o.status = 'pending' AND o.conflict IS NOT NULL)
+                  OR (o.status = 'rejected' AND NOT EXISTS (
+                        SELECT 1 FROM sync_issues i WHERE i.command_id = o.command_id AND i.resolved_at IS NOT NULL))
                ORDER BY o.seq DESC LIMIT ?1 OFFSET ?2"#,
             limit,
             offset,

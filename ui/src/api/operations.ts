@@ -40,12 +40,14 @@ import type {
   IssuePasswordResetArgs,
   KitRegistered,
   KitTemplateRecord,
+  LabSyncIssue,
   LabelPreviews,
   ListAuditArgs,
   ListBoxesArgs,
   ListDiscardRequestsArgs,
   ListExpectedTubesArgs,
   ListFieldEventsArgs,
+  ListLabSyncIssuesArgs,
   ListNotificationsArgs,
   ListPrintJobsArgs,
   ListSessionsArgs,
@@ -83,6 +85,7 @@ import type {
   RegisterParticipantArgs,
   ReprintArgs,
   RequestDiscardArgs,
+  ResolveSyncIssueArgs,
   RetryPrintJobArgs,
   RevokeSessionArgs,
   SampleDetail,
@@ -193,6 +196,8 @@ export interface Operations {
   list_sync_commands: { args: ListSyncIssuesArgs; result: Page<SyncIssue> };
   record_sync_state: { args: RecordSyncStateArgs; result: RecordSyncStateView };
   records_sync_state: { args: RecordsSyncStateArgs; result: Array<RecordSyncEntry> };
+  list_lab_sync_issues: { args: ListLabSyncIssuesArgs; result: Page<LabSyncIssue> };
+  resolve_sync_issue: { args: ResolveSyncIssueArgs; result: null };
 }
 
 export type OperationName = keyof Operations;

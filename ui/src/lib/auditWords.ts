@@ -37,6 +37,7 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   move_box: 'Box moved',
   void_storage: 'Storage retired',
   place_samples: 'Placed in box',
+  resolve_sync_issue: 'Sync issue settled',
   check_out_samples: 'Checked out',
   check_in_samples: 'Checked back in',
   configure_printer: 'Printer set up',

@@ -38,6 +38,8 @@ pub struct Lab {
     pub notification: Uuid,
     /// A printer "Desk Zebra" (a fake) with one queued job.
     pub print_job: Uuid,
+    /// A command of `tech`'s the hub refused, as a pull brings it: not yet settled.
+    pub sync_issue: Uuid,
 }
 
 pub fn printer_settings(name: &str) -> aliquot_domain::printing::PrinterSettings {
@@ -437,6 +439,17 @@ impl Fixture {
             },
         )
         .await;
+        let sync_issue = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO sync_issues (command_id, device_id, device_name, kind, actor_id, recorded_at, decided_at, reason_code, message, details)
+             VALUES (?1, 'desk-b', 'Desk B', 'place_samples', ?2, '2026-12-01T09:00:00.000000Z', '2026-12-01T09:05:00.000000Z',
+                     'position_occupied', 'position A1 already holds S1', '{\"position\":\"A1\"}')",
+        )
+        .bind(sync_issue.to_string())
+        .bind(tech.user_id.to_string())
+        .execute(self.store.pool())
+        .await
+        .unwrap();
         Lab {
             manager,
             tech,
@@ -458,6 +471,7 @@ impl Fixture {
             discard_request,
             notification,
             print_job,
+            sync_issue,
         }
     }
 }

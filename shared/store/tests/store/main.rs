@@ -486,6 +486,14 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 notification_id: lab.notification,
             },
         ),
+        CommandKind::ResolveSyncIssue => (
+            lab.tech.clone(),
+            Command::ResolveSyncIssue {
+                command_id: lab.sync_issue,
+                resolution: aliquot_domain::command::SyncIssueResolution::Redone,
+                reason: "scanned into A3".into(),
+            },
+        ),
         CommandKind::ConfigurePrinter => (
             lab.manager.clone(),
             Command::ConfigurePrinter {
@@ -974,6 +982,15 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
             lab.tech.clone(),
             Command::MarkNotificationRead {
                 notification_id: lab.notification,
+            },
+        ),
+        // Someone else's refused command (and not a lab manager).
+        CommandKind::ResolveSyncIssue => (
+            lab.desk.clone(),
+            Command::ResolveSyncIssue {
+                command_id: lab.sync_issue,
+                resolution: aliquot_domain::command::SyncIssueResolution::Dismissed,
+                reason: "not mine".into(),
             },
         ),
         CommandKind::ConfigurePrinter => (

@@ -11,4 +11,8 @@ pending: number,
 /**
  * Pending, and a rebase could not apply them on the hub's newer state here.
  */
-likely_conflicts: number, rejected: number, held: number, applied: number, };
+likely_conflicts: number, 
+/**
+ * Refused by the hub and not yet settled (`resolve_sync_issue`).
+ */
+rejected: number, held: number, applied: number, };
