@@ -326,6 +326,28 @@ test('two offline desks fill the same well: the box maps show queued, then appli
     await deskB.call('sync_now', {}, lenaB);
     await replaced.and(pageB.locator('[data-sync="applied"]')).waitFor();
 
+    // Put right, the refusal is settled, with a reason: it leaves B's list, and the lab's
+    // record of it (seen by a lab manager at any desk) says who settled it and why.
+    await pageB.getByRole('link', { name: /Sync issues/ }).click();
+    await row.getByRole('button', { name: /Settle/ }).click();
+    const settle = pageB.getByTestId('settle-dialog');
+    await settle.getByLabel(/Done again/).check();
+    await settle.getByLabel('Reason').fill('scanned into the next free well');
+    await settle.getByRole('button', { name: 'Settle' }).click();
+    await pageB.getByTestId('sync-issues-notice').filter({ hasText: 'was done again' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    await deskB.call('sync_now', {}, lenaB);
+    await deskA.call('sync_now', {}, lenaA);
+    await page.getByRole('link', { name: /Sync issues/ }).click();
+    await page.getByLabel('Show settled ones too').check();
+    await page
+      .getByTestId('lab-sync-issues-table')
+      .locator('tr[data-reason="position_occupied"][data-device="Desk B"]')
+      .getByTestId('lab-sync-issue-settled')
+      .filter({ hasText: /Done again by lena.*scanned into the next free well/ })
+      .waitFor();
+    await screenshot(page, 'sync-issues-lab');
+
     // Both box maps match the hub's (each desk pulled to the hub's head).
     await syncBoth();
     const wells = async (desk, token) =>

@@ -96,6 +96,6 @@ export function issueState(issue: SyncIssue): string {
 }
 
 /** What was tried, as the audit trail names commands. */
-export function issueWhat(issue: SyncIssue): string {
+export function issueWhat(issue: Pick<SyncIssue, 'kind'>): string {
   return actionWords(issue.kind);
 }
