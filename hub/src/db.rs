@@ -720,6 +720,27 @@ pub async fn write_snapshot(
     let cursor = sqlx::query_scalar!(r#"SELECT value AS "value!: i64" FROM hub_counter"#)
         .fetch_one(&mut *tx)
         .await?;
+    // The count first, read in the same transaction, so the workstation can show how far
+    // along its copy is.
+    let count_sql = LAB_TABLES
+        .iter()
+        .map(|t| {
+            format!(
+                "(SELECT COUNT(*) FROM \"{}\" WHERE {})",
+                t.name,
+                t.shared_rows_sql("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let expected: i64 = sqlx::query_scalar(&format!("SELECT {count_sql}"))
+        .fetch_one(&mut *tx)
+        .await?;
+    let start = serde_json::to_string(&aliquot_sync::SnapshotPart::Start { rows: expected })
+        .map_err(|e| HubFailure::internal(format!("snapshot start: {e}")))?;
+    if lines.send(Ok(start + "\n")).await.is_err() {
+        return Ok(());
+    }
     let mut total = 0i64;
     for table in LAB_TABLES {
         let columns = lab_tables::columns(&mut tx, table).await?;

@@ -760,3 +760,145 @@ impl Drop for HubProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Loads `participants` participants of one site into a stopped hub's file, inside one hub
+/// change, as many commands would have made them (setup: making them by commands takes
+/// minutes in a debug build).
+async fn bulk_participants(hub_dir: &Path, participants: i64) {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(hub_dir.join("aliquot.db"))
+        .foreign_keys(true);
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let at = "2026-12-01T09:00:00.000000Z";
+    for sql in [
+        "UPDATE hub_counter SET value = value + 1, open = 1",
+        "INSERT INTO sites (id, code, name, participant_range_start, participant_range_end, created_at, updated_at)
+         VALUES ('bulk-site', 'BULK', 'Bulk clinic', 1, 9999999, ?1, ?1)",
+    ] {
+        sqlx::query(sql).bind(at).execute(&mut *tx).await.unwrap();
+    }
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+         INSERT INTO participants (id, site_id, number, code, external_id, consent, consent_date, created_at, created_by, updated_at)
+         SELECT printf('bulk-p-%09d', i), 'bulk-site', 5000000 + i, printf('PB%09d', i), NULL, 'given', '2026-01-01', ?2, 'bulk', ?2 FROM n",
+    )
+    .bind(participants)
+    .bind(at)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE hub_counter SET open = 0")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    pool.close().await;
+}
+
+/// A new workstation killed while it copies the lab from the hub starts the copy again
+/// when it is started again, by itself, and ends with the whole lab, verified: the digests
+/// of every lab table equal the hub's, `integrity_check` is ok, and the hub's people sign
+/// in. Meanwhile it says how far the copy is, and refuses to make a lab of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workstation_killed_while_it_joins_copies_the_lab_whole_when_restarted() {
+    let work = tempfile::tempdir().unwrap();
+    let ui = work.path().join("ui");
+    std::fs::create_dir_all(&ui).unwrap();
+    std::fs::write(ui.join("index.html"), "<!doctype html><title>stub</title>").unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let hub_dir = work.path().join("hub");
+    HubProcess::init(&hub_dir).await;
+    bulk_participants(&hub_dir, 150_000).await;
+    let hub = HubProcess::start(&hub_dir, 0).await;
+    let hub_url = format!("http://{}", hub.addr);
+
+    let dir = work.path().join("joining");
+    let mut desk = Desk::start(&dir, &ui).await;
+    let code = hub.enroll("Late desk");
+    // Connecting copies the lab; it is killed once the copy is under way.
+    let connecting = {
+        let (http, base) = (http.clone(), desk.base.clone());
+        tokio::spawn(async move {
+            http.post(format!("{base}/api/connect_hub"))
+                .json(&json!({"url": hub_url, "code": code, "fingerprint": ""}))
+                .send()
+                .await
+        })
+    };
+    let mut seen = None;
+    for _ in 0..600 {
+        let status = desk.call(&http, "setup_status", json!({})).await.unwrap();
+        let joining = &status["joining"];
+        if joining["copied_rows"].as_i64().unwrap_or(0) > 0 {
+            assert_eq!(status["needs_first_admin"], false);
+            seen = Some(joining.clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let Some(seen) = seen else {
+        let last = desk.call(&http, "setup_status", json!({})).await;
+        let connected = connecting.await.unwrap().unwrap().text().await.unwrap();
+        panic!("the copy was never seen under way: {last:?}; connect_hub answered {connected}");
+    };
+    let total = seen["total_rows"].as_i64().unwrap();
+    assert!(seen["copied_rows"].as_i64().unwrap() < total, "{seen}");
+    assert!(total > 150_000, "{seen}");
+    // A lab of its own is refused while it joins.
+    let refused = desk
+        .call(
+            &http,
+            "create_first_admin",
+            json!({"username": "local", "display_name": "Local", "password": "a local admin passphrase"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(refused.contains("joining the lab's hub"), "{refused}");
+    desk.restart().await;
+    let _ = connecting.await;
+
+    // Started again, it says it is joining, and the copy completes by itself.
+    let mut done = false;
+    for _ in 0..1200 {
+        let status = desk.call(&http, "setup_status", json!({})).await.unwrap();
+        if status["joining"].is_null() {
+            assert_eq!(status["needs_first_admin"], false);
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(done, "the copy did not complete after the restart");
+    desk.login(&http, "hubadmin").await;
+    // A last round, so what the hub leased this desk meanwhile is here too.
+    desk.call(&http, "sync_now", json!({})).await.unwrap();
+    let _ = desk.child.kill();
+    let _ = desk.child.wait();
+    let store = aliquot_store::Store::open(&dir, Arc::new(aliquot_domain::SystemClock))
+        .await
+        .unwrap();
+    let ok: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let mut hub = hub;
+    let _ = hub.child.kill();
+    let _ = hub.child.wait();
+    let hub = aliquot_hub::Hub::open(&hub_dir, Arc::new(aliquot_domain::SystemClock))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.lab_digests().await.unwrap(),
+        hub.store().lab_digests().await.unwrap()
+    );
+}

@@ -834,6 +834,7 @@ proptest! {
                 .await
                 .unwrap();
             assert_eq!(order.len(), queued.len());
+            let mut refused_directly = std::collections::BTreeSet::new();
             for id in order {
                 let row = &queued[&id];
                 let recorded = aliquot_store::Recorded {
@@ -844,14 +845,30 @@ proptest! {
                 assert_eq!(row.actor_id, sim.tech.user_id.to_string());
                 let command: Command = serde_json::from_str(&row.payload).unwrap();
                 // A refusal on the direct path is a refusal on the sync path too (checked
-                // by the states being equal below).
-                let _ = direct.execute_recorded(&sim.tech, &recorded, command).await;
+                // by the states being equal below, and by the hub's refusal records).
+                if direct.execute_recorded(&sim.tech, &recorded, command).await.is_err() {
+                    refused_directly.insert(id);
+                }
             }
+            // The sync path keeps each refusal as a record of the lab (`sync_issues`); the
+            // direct path has no push to refuse: the records name exactly the commands the
+            // direct path refused.
+            let recorded_refusals: std::collections::BTreeSet<String> =
+                sqlx::query_scalar("SELECT command_id FROM sync_issues")
+                    .fetch_all(sim.hub.store().pool())
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .collect();
+            assert_eq!(recorded_refusals, refused_directly, "I7: refusals");
             // Number blocks the hub leased while the desks synced are the hub's own
             // commands, not pushed ones: every block of the direct path is on the synced
             // hub as it is, and every other table is the same.
             let without_blocks = |digests: Vec<aliquot_sync::TableDigest>| {
-                digests.into_iter().filter(|d| d.table != "number_blocks").collect::<Vec<_>>()
+                digests
+                    .into_iter()
+                    .filter(|d| d.table != "number_blocks" && d.table != "sync_issues")
+                    .collect::<Vec<_>>()
             };
             assert_eq!(
                 without_blocks(direct.store().lab_digests().await.unwrap()),

@@ -3,6 +3,7 @@ import { SESSION_EXPIRED_MESSAGE, type ApiClient } from './api/client';
 import type { Permission, UserView } from './api/types';
 import { errorCode, errorMessage } from './lib/errors';
 import { FirstRun } from './screens/FirstRun';
+import { JoinProgress } from './sync/JoinProgress';
 import { Login } from './screens/Login';
 import { Shell } from './screens/Shell';
 import { ClientContext } from './session';
@@ -11,6 +12,8 @@ type Phase =
   | { kind: 'loading' }
   | { kind: 'unavailable'; message: string }
   | { kind: 'first-run'; labName: string }
+  /** Connected to the lab's hub, still copying the lab (a restart finds it here too). */
+  | { kind: 'joining' }
   | {
       kind: 'login';
       labName: string;
@@ -78,6 +81,10 @@ export function App({ client }: { client: ApiClient }) {
     try {
       const status = await client.setupStatus();
       setLabName(status.lab_name);
+      if (status.joining !== null) {
+        setPhase({ kind: 'joining' });
+        return;
+      }
       if (status.needs_first_admin) {
         setPhase({ kind: 'first-run', labName: status.lab_name });
         return;
@@ -95,6 +102,21 @@ export function App({ client }: { client: ApiClient }) {
   useEffect(() => {
     void start();
   }, [start]);
+
+  // The copy of the lab is done: the lab's name and accounts are this workstation's now.
+  const joined = useCallback(() => {
+    void client.setupStatus().then(
+      (s) => {
+        setLabName(s.lab_name);
+        setPhase(
+          loginPhase(s.lab_name, {
+            notice: 'This workstation holds the lab now. Sign in with your lab account.',
+          }),
+        );
+      },
+      (e: unknown) => setPhase({ kind: 'unavailable', message: errorMessage(e) }),
+    );
+  }, [client]);
 
   // Any call that finds the session gone brings back the sign-in screen with an explanation.
   useEffect(
@@ -143,6 +165,22 @@ export function App({ client }: { client: ApiClient }) {
                 Try again
               </button>
             </div>
+          </div>
+        </main>
+      );
+      break;
+    case 'joining':
+      screen = (
+        <main className="entry-screen">
+          <div className="entry-card" data-testid="joining">
+            <p className="entry-brand">Aliquot</p>
+            <h1>Joining your lab’s hub</h1>
+            <p className="lead">
+              This workstation is copying the lab from the hub. If the network drops or the app is
+              closed, the copy starts again by itself; then everyone signs in with their lab
+              account.
+            </p>
+            <JoinProgress onDone={joined} />
           </div>
         </main>
       );

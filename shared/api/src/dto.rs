@@ -39,8 +39,27 @@ pub struct NoArgs {}
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct SetupStatus {
+    /// No account, and not joining a hub: the first administrator is made here.
     pub needs_first_admin: bool,
     pub lab_name: String,
+    /// Connected to a hub and still copying the lab (no account here yet).
+    pub joining: Option<JoiningView>,
+}
+
+/// A workstation copying the lab from its hub, before anyone can sign in.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct JoiningView {
+    pub hub_url: String,
+    pub device_name: String,
+    /// Rows copied so far in this attempt (a copy cut short starts again, whole).
+    #[ts(type = "number")]
+    pub copied_rows: i64,
+    /// Rows in all, once the hub has said.
+    #[ts(type = "number | null")]
+    pub total_rows: Option<i64>,
+    /// When this attempt began; none between attempts.
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

@@ -132,9 +132,24 @@ impl Api {
     }
 
     pub async fn setup_status(&self, _token: Option<&str>, _args: NoArgs) -> Result<SetupStatus> {
+        let no_account = self.store.user_count().await? == 0;
+        let joining = match self.store.hub_link().await? {
+            Some(link) if no_account => {
+                let progress = self.join_progress();
+                Some(crate::dto::JoiningView {
+                    hub_url: link.hub_url,
+                    device_name: link.device_name,
+                    copied_rows: progress.map_or(0, |p| p.copied),
+                    total_rows: progress.and_then(|p| p.total),
+                    started_at: progress.map(|p| p.started_at),
+                })
+            }
+            _ => None,
+        };
         Ok(SetupStatus {
-            needs_first_admin: self.store.user_count().await? == 0,
+            needs_first_admin: no_account && joining.is_none(),
             lab_name: self.store.settings().await?.lab_name,
+            joining,
         })
     }
 
@@ -145,6 +160,14 @@ impl Api {
     ) -> Result<UserView> {
         if self.store.user_count().await? > 0 {
             return Err(aliquot_domain::DomainError::AlreadyInitialised.into());
+        }
+        if self.store.hub_link().await?.is_some() {
+            // The lab and its accounts come from the hub: a local one would be a second lab.
+            return Err(crate::ApiError::new(
+                crate::ErrorCode::Conflict,
+                "This workstation is joining the lab's hub: wait until the lab is copied, then \
+                 sign in with your lab account.",
+            ));
         }
         let username = account::normalise_username(&args.username)?;
         account::validate_new_password(&args.password, &username)?;

@@ -197,6 +197,17 @@ pub(crate) struct SyncEngine {
     rounds: std::sync::atomic::AtomicU64,
     /// One round at a time (the loop and "sync now").
     busy: tokio::sync::Mutex<()>,
+    /// How far the copy of the lab is, while a joining workstation copies it.
+    joining: std::sync::Mutex<Option<JoinProgress>>,
+}
+
+/// How far a joining workstation's copy of the lab is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JoinProgress {
+    pub copied: i64,
+    /// From the snapshot's first line.
+    pub total: Option<i64>,
+    pub started_at: DateTime<Utc>,
 }
 
 fn call_error(e: HubCallError) -> ApiError {
@@ -669,7 +680,44 @@ impl Api {
 
     /// Copies the hub's snapshot in one transaction, writing each run of rows while the
     /// next is read off the network; returns the cursor the copy is at.
+    /// How far the copy of the lab is, while this workstation joins.
+    pub(crate) fn join_progress(&self) -> Option<JoinProgress> {
+        *self
+            .sync_engine()
+            .joining
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set_join_progress(&self, change: impl FnOnce(&mut Option<JoinProgress>)) {
+        change(
+            &mut self
+                .sync_engine()
+                .joining
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+    }
+
     async fn copy_snapshot(
+        &self,
+        hub: &impl HubTransport,
+        round: &mut SyncRound,
+    ) -> std::result::Result<i64, RoundError> {
+        let started_at = self.store().now();
+        self.set_join_progress(|p| {
+            *p = Some(JoinProgress {
+                copied: 0,
+                total: None,
+                started_at,
+            })
+        });
+        let copied = self.copy_snapshot_parts(hub, round).await;
+        self.set_join_progress(|p| *p = None);
+        copied
+    }
+
+    async fn copy_snapshot_parts(
         &self,
         hub: &impl HubTransport,
         round: &mut SyncRound,
@@ -680,14 +728,28 @@ impl Api {
         let mut next = lines.next_part().await?;
         loop {
             match next {
+                Some(SnapshotPart::Start { rows }) => {
+                    self.set_join_progress(|p| {
+                        if let Some(p) = p {
+                            p.total = Some(rows);
+                        }
+                    });
+                    next = lines.next_part().await?;
+                }
                 Some(SnapshotPart::Rows {
                     table,
                     columns,
                     rows,
                 }) => {
+                    let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
                     let (written, following) =
                         tokio::join!(load.add(&table, &columns, rows), lines.next_part());
                     written?;
+                    self.set_join_progress(|p| {
+                        if let Some(p) = p {
+                            p.copied += n;
+                        }
+                    });
                     next = following?;
                 }
                 Some(SnapshotPart::End { cursor, rows }) => {

@@ -177,11 +177,14 @@ pub const SNAPSHOT_CHUNK: usize = 1_000;
 /// run at a time, then the end: the feed position the copy is at, from which the
 /// workstation pulls on. A stream that stops before its end is refused whole.
 ///
-/// One JSON object a line: `{"rows":{"table":…,"columns":[…],"rows":[[…],…]}}`, then
+/// One JSON object a line: `{"start":{"rows":…}}`, then
+/// `{"rows":{"table":…,"columns":[…],"rows":[[…],…]}}` lines, then
 /// `{"end":{"cursor":…,"rows":…}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SnapshotPart {
+    /// The copy begins: `rows` rows in all, for the joining workstation's progress bar.
+    Start { rows: i64 },
     /// A run of one table's rows, each the values of `columns` in that order.
     Rows {
         table: String,

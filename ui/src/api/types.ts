@@ -139,6 +139,7 @@ export type { SessionView } from './generated/SessionView';
 export type { Setting } from './generated/Setting';
 export type { Settings } from './generated/Settings';
 export type { SettlePrintJobArgs } from './generated/SettlePrintJobArgs';
+export type { JoiningView } from './generated/JoiningView';
 export type { SetupStatus } from './generated/SetupStatus';
 export type { Sex } from './generated/Sex';
 export type { SiteRecord } from './generated/SiteRecord';

@@ -3,6 +3,7 @@ import type { SyncStatus } from '../api/types';
 import { ErrorAlert, Field, SubmitButton } from '../components/forms';
 import { refuse, useSubmit } from '../lib/useSubmit';
 import { useClient } from '../session';
+import { JoinProgress } from './JoinProgress';
 
 type Props = {
   onConnected: (status: SyncStatus) => void;
@@ -107,6 +108,7 @@ export function ConnectHubForm({ onConnected }: Props) {
         autoFocus
       />
       <ErrorAlert message={connect.error} testId="hub-connect-error" />
+      {connect.busy && <JoinProgress />}
       <div className="form-actions">
         <button
           type="button"
