@@ -10,7 +10,11 @@
 //!    against executing those commands in the first place;
 //! 5. bootstrap of a new workstation (`aliquot connect-hub`, a separate process) from a
 //!    hub holding SYNC_BENCH_SAMPLES samples (default 1,000,000), time and peak RSS; and
-//!    the cost of the digests of a convergence check at that size.
+//!    the cost of the digests of a convergence check at that size;
+//! 6. an offline shift: three desks each make SYNC_BENCH_SHIFT commands (default 2,000)
+//!    offline, a tenth of their kits placed in the same wells as the others' (conflicts),
+//!    then reconnect: the time until every desk holds the hub's lab, against executing
+//!    the commands and against PouchDB converging the same shift as documents.
 //!
 //! The PouchDB baseline (pouchdb-server --in-memory) is `hub/benches/pouchdb/bench.mjs`,
 //! run on the same machine in the same session; BENCHMARKS.md sets both side by side.
@@ -356,6 +360,7 @@ async fn bulk_load(hub: &Hub, lab: &Lab, samples: usize) {
 async fn main() {
     let kits = env("SYNC_BENCH_KITS", 2_000);
     let samples = env("SYNC_BENCH_SAMPLES", 1_000_000);
+    let shift = env("SYNC_BENCH_SHIFT", 2_000);
     let rebase_depths: Vec<usize> = std::env::var("SYNC_BENCH_REBASE")
         .unwrap_or_else(|_| "10,100,1000,10000".into())
         .split(',')
@@ -371,7 +376,8 @@ async fn main() {
         + rebase_depths
             .iter()
             .map(|d| d.div_ceil(3) / 40 + 3)
-            .sum::<usize>();
+            .sum::<usize>()
+        + 3 * (shift.div_ceil(3) / 40 + 3);
     let lab = lab(&hub, boxes).await;
     let url = serve(&hub).await;
     println!("sync bench: {kits} kits ({} commands) pushed, rebase at {rebase_depths:?}, bootstrap at {samples} samples", kits * 3);
@@ -549,12 +555,77 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    // 6. The PouchDB baseline, in this run, when its packages are installed.
+    // 6. The offline shift: three desks, offline all shift, then back.
+    let mut offset = boxes - 3 * (shift.div_ceil(3) / 40 + 3);
+    let kits_each = shift.div_ceil(3);
+    let shared = kits_each / 10;
+    let shared_offset = offset;
+    offset += shared / 40 + 1;
+    let mut desks = Vec::new();
+    let mut executing = 0.0;
+    let mut made = 0;
+    for n in 0..3 {
+        let w = workstation(
+            &work.path().join(format!("shift-{n}")),
+            &hub,
+            &url,
+            &fingerprint,
+            &format!("Shift desk {n}"),
+        )
+        .await;
+        let own = aliquot_api::hub_client::HubClient::new(
+            &url,
+            Some(&fingerprint),
+            Some(&w.store().hub_link().await.unwrap().unwrap().credential),
+            std::time::Duration::from_secs(600),
+        )
+        .unwrap();
+        // Blocks first, as a desk leaving for a shift has them.
+        w.sync_round_with(&own, RoundParts::All).await.unwrap();
+        desks.push((w, own));
+    }
+    for (w, _) in &desks {
+        let started = Instant::now();
+        // The same wells as the other desks for a tenth of the kits; its own boxes after.
+        made += bench_work(w, &lab, shared, shared_offset).await;
+        made += bench_work(w, &lab, kits_each - shared, offset).await;
+        offset += (kits_each - shared) / 40 + 1;
+        executing += started.elapsed().as_secs_f64();
+    }
+    let started = Instant::now();
+    // Back on the network: every desk syncs at once, round after round, until a round
+    // moves nothing anywhere.
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let moved = futures_util::future::join_all(desks.iter().map(|(w, own)| async move {
+            let round = w.sync_round_with(own, RoundParts::All).await.unwrap();
+            round.pushed + round.pulled_rows
+        }))
+        .await;
+        if moved.iter().all(|n| *n == 0) {
+            break;
+        }
+    }
+    let converge_s = started.elapsed().as_secs_f64();
+    let on_hub = hub.store().lab_digests().await.unwrap();
+    let mut refused = 0;
+    for (w, _) in &desks {
+        assert_eq!(w.store().lab_digests().await.unwrap(), on_hub);
+        refused += w.store().outbox_counts().await.unwrap().rejected;
+    }
+    println!(
+        "offline shift: 3 desks × {} commands ({made} in all, {refused} refused as conflicts), reconnected: every desk holds the hub's lab after {converge_s:.2} s ({rounds} rounds) | baseline: executing them on the desks {executing:.2} s; PouchDB converging the same shift: below",
+        made / 3
+    );
+
+    // 7. The PouchDB baseline, in this run, when its packages are installed.
     let pouch = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pouchdb");
     if pouch.join("node_modules").exists() {
         let out = std::process::Command::new("node")
             .arg(pouch.join("bench.mjs"))
             .env("POUCH_PUSH_DOCS", commands.to_string())
+            .env("POUCH_SHIFT_DOCS", (kits_each * 3).to_string())
             .output()
             .unwrap();
         print!("{}", String::from_utf8_lossy(&out.stdout));

@@ -11,6 +11,8 @@
 //   POUCH_PUSH_DOCS  documents made locally and pushed (default 6000, the sync bench's
 //                    default push is 6,000 commands)
 //   POUCH_PULL_DOCS  documents on the server pulled into a fresh client (default 100000)
+//   POUCH_SHIFT_DOCS documents each of three clients makes offline before they all sync
+//                    (default 2000; a tenth of them the same documents on every client)
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -28,6 +30,7 @@ const PouchDB = require('pouchdb-core')
 
 const PUSH_DOCS = Number(process.env.POUCH_PUSH_DOCS ?? 6000);
 const PULL_DOCS = Number(process.env.POUCH_PULL_DOCS ?? 100000);
+const SHIFT_DOCS = Number(process.env.POUCH_SHIFT_DOCS ?? 2000);
 const PORT = 5984 + Math.floor(Math.random() * 1000);
 
 /** A document the size and shape of a sample row. */
@@ -96,6 +99,34 @@ try {
   // The first push after that pull, with nothing new to send.
   const empty = await timed(() => fresh.replicate.to(remote, opts));
   console.log(`pouchdb push with nothing to send, right after the pull (${total} docs held): ${empty.toFixed(2)} s`);
+
+  // An offline shift: three clients each make SHIFT_DOCS documents (a tenth of them the same
+  // ids on every client: conflicts), then all sync with the server, round after round,
+  // until every client holds every document.
+  const shiftRemote = new PouchDB(`${url}/shift`);
+  const clients = [0, 1, 2].map((n) => new PouchDB(`shift-${n}`, { adapter: 'memory' }));
+  const shared = Math.floor(SHIFT_DOCS / 10);
+  await Promise.all(
+    clients.map((c, n) =>
+      bulk(c, [
+        ...Array.from({ length: shared }, (_, i) => ({ ...sample(i, 'shared'), desk: n })),
+        ...Array.from({ length: SHIFT_DOCS - shared }, (_, i) => sample(i, `desk${n}`)),
+      ]),
+    ),
+  );
+  const expected = shared + 3 * (SHIFT_DOCS - shared);
+  let rounds = 0;
+  const converge = await timed(async () => {
+    for (;;) {
+      rounds += 1;
+      await Promise.all(clients.map((c) => c.sync(shiftRemote, opts)));
+      const counts = await Promise.all(clients.map((c) => c.info().then((i) => i.doc_count)));
+      if (counts.every((n) => n === expected)) break;
+    }
+  });
+  console.log(
+    `pouchdb offline shift: 3 clients × ${SHIFT_DOCS} docs (${shared} the same on each: conflicts) converged in ${converge.toFixed(2)} s (${rounds} rounds)`,
+  );
 } finally {
   server.kill();
 }
