@@ -197,6 +197,24 @@ async fn workstation(dir: &Path, hub: &Hub, url: &str, fingerprint: &str, name: 
     api
 }
 
+/// The HTTPS client `api`'s workstation syncs with (its own credential, the pinned
+/// certificate), each call allowed `timeout_s` seconds.
+async fn own_client(
+    url: &str,
+    fingerprint: &str,
+    api: &Api,
+    timeout_s: u64,
+) -> aliquot_api::hub_client::HubClient {
+    let link = api.store().hub_link().await.unwrap().unwrap();
+    aliquot_api::hub_client::HubClient::new(
+        url,
+        Some(fingerprint),
+        Some(&link.credential),
+        std::time::Duration::from_secs(timeout_s),
+    )
+    .unwrap()
+}
+
 /// Participant + kit of two tubes + both tubes received and placed: three commands.
 async fn bench_work(api: &Api, lab: &Lab, kits: usize, box_offset: usize) -> usize {
     let store = api.store();
@@ -389,13 +407,7 @@ async fn main() {
     let started = Instant::now();
     let commands = bench_work(&w1, &lab, kits, 0).await;
     let executed = started.elapsed().as_secs_f64();
-    let client = aliquot_api::hub_client::HubClient::new(
-        &url,
-        Some(&fingerprint),
-        Some(&w1.store().hub_link().await.unwrap().unwrap().credential),
-        std::time::Duration::from_secs(120),
-    )
-    .unwrap();
+    let client = own_client(&url, &fingerprint, &w1, 120).await;
     let started = Instant::now();
     let pushed = w1
         .sync_round_with(&client, RoundParts::PushOnly)
@@ -411,13 +423,7 @@ async fn main() {
     );
 
     // 2. Pull: every change of that push, through the feed, into Desk 2.
-    let client2 = aliquot_api::hub_client::HubClient::new(
-        &url,
-        Some(&fingerprint),
-        Some(&w2.store().hub_link().await.unwrap().unwrap().credential),
-        std::time::Duration::from_secs(120),
-    )
-    .unwrap();
+    let client2 = own_client(&url, &fingerprint, &w2, 120).await;
     let started = Instant::now();
     let feed_rows = w2
         .sync_round_with(&client2, RoundParts::PullOnly)
@@ -464,13 +470,7 @@ async fn main() {
     for depth in rebase_depths {
         let dir = work.path().join(format!("rebase-{depth}"));
         let w = workstation(&dir, &hub, &url, &fingerprint, &format!("Rebase {depth}")).await;
-        let own = aliquot_api::hub_client::HubClient::new(
-            &url,
-            Some(&fingerprint),
-            Some(&w.store().hub_link().await.unwrap().unwrap().credential),
-            std::time::Duration::from_secs(600),
-        )
-        .unwrap();
+        let own = own_client(&url, &fingerprint, &w, 600).await;
         let kits_needed = depth.div_ceil(3);
         let started = Instant::now();
         let made = bench_work(&w, &lab, kits_needed, offset).await;
@@ -573,13 +573,7 @@ async fn main() {
             &format!("Shift desk {n}"),
         )
         .await;
-        let own = aliquot_api::hub_client::HubClient::new(
-            &url,
-            Some(&fingerprint),
-            Some(&w.store().hub_link().await.unwrap().unwrap().credential),
-            std::time::Duration::from_secs(600),
-        )
-        .unwrap();
+        let own = own_client(&url, &fingerprint, &w, 600).await;
         // Blocks first, as a desk leaving for a shift has them.
         w.sync_round_with(&own, RoundParts::All).await.unwrap();
         desks.push((w, own));

@@ -362,6 +362,18 @@ impl Desk {
     }
 }
 
+/// A scratch folder with a stub UI for the desks to serve, and an HTTP client for calling
+/// them (`timeout` a call).
+fn scratch(timeout: Duration) -> (tempfile::TempDir, PathBuf, reqwest::Client) {
+    let work = tempfile::tempdir().unwrap();
+    let ui = work.path().join("ui");
+    std::fs::create_dir_all(&ui).unwrap();
+    std::fs::write(ui.join("index.html"), "<!doctype html><title>stub</title>").unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder().timeout(timeout).build().unwrap();
+    (work, ui, http)
+}
+
 /// What the driver was told was done: these must all be on the hub at the end.
 #[derive(Default)]
 struct Acknowledged {
@@ -381,15 +393,7 @@ async fn processes_converge_through_faults_and_kills() {
         .unwrap_or_else(|| std::process::id() as u64);
     eprintln!("seed {seed} (ALIQUOT_PROCESS_SEED), {kills} kills");
     let rng = Arc::new(Rng(AtomicU64::new(seed)));
-    let work = tempfile::tempdir().unwrap();
-    let ui = work.path().join("ui");
-    std::fs::create_dir_all(&ui).unwrap();
-    std::fs::write(ui.join("index.html"), "<!doctype html><title>stub</title>").unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap();
+    let (work, ui, http) = scratch(Duration::from_secs(60));
 
     let hub_dir = work.path().join("hub");
     HubProcess::init(&hub_dir).await;
@@ -806,15 +810,7 @@ async fn bulk_participants(hub_dir: &Path, participants: i64) {
 /// in. Meanwhile it says how far the copy is, and refuses to make a lab of its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workstation_killed_while_it_joins_copies_the_lab_whole_when_restarted() {
-    let work = tempfile::tempdir().unwrap();
-    let ui = work.path().join("ui");
-    std::fs::create_dir_all(&ui).unwrap();
-    std::fs::write(ui.join("index.html"), "<!doctype html><title>stub</title>").unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .unwrap();
+    let (work, ui, http) = scratch(Duration::from_secs(120));
     let hub_dir = work.path().join("hub");
     HubProcess::init(&hub_dir).await;
     bulk_participants(&hub_dir, 150_000).await;
