@@ -3,7 +3,8 @@
 // bar follows the hub (connected, offline since when, what waits). While the hub is gone,
 // both desks create the same account; when it is back, the hub takes A's and refuses B's,
 // and B's Sync issues page says so in words, with a count in the navigation and the status
-// bar. A's freezer reached B through the hub.
+// bar. A's freezer reached B through the hub. Two offline desks fill the same well; a user
+// deactivated on the hub is signed out; an administrator disconnects desk B.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -397,6 +398,61 @@ test('a user deactivated on the hub is signed out of another workstation within 
       .filter({ hasText: /session/i })
       .waitFor();
     await assert.rejects(deskB.token({ username: 'omar', password: 'night shift passphrase' }));
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an administrator disconnects a workstation: refused while a change waits, then it leaves and starts afresh', async () => {
+  const { page, context, errors } = await signedInPage(browser, deskB, HUB_ADMIN);
+  try {
+    const tokenB = await deskB.token(HUB_ADMIN);
+    await page.getByRole('link', { name: 'Lab hub' }).click();
+    await page.getByTestId('hub-device-name').filter({ hasText: 'Desk B' }).waitFor();
+
+    // With the hub gone, a change made here waits: disconnecting is refused, nothing lost.
+    await hub.stop();
+    await deskB.call(
+      'create_freezer',
+      {
+        name: 'Freezer made offline on B',
+        location: 'Room 3',
+        kind: 'freezer',
+        temperature_c: -20,
+      },
+      tokenB,
+    );
+    await page.getByTestId('hub-disconnect-open').click();
+    await page.getByTestId('hub-disconnect-waiting').filter({ hasText: '1 change' }).waitFor();
+    await page.getByLabel('This workstation’s name').fill('Desk A');
+    await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await page.getByTestId('hub-disconnect-error').filter({ hasText: '“Desk B”' }).waitFor();
+    await page.getByLabel('This workstation’s name').fill('Desk B');
+    await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await page
+      .getByTestId('hub-disconnect-error')
+      .filter({ hasText: /1 change made here has not reached the hub yet/ })
+      .waitFor();
+    await screenshot(page, 'sync-disconnect-refused');
+    assert.equal((await deskB.call('sync_status', {}, tokenB)).counts.pending, 1);
+
+    // The hub is back: disconnecting sends the change, then the workstation leaves.
+    await hub.start();
+    await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await page.getByTestId('left-hub').waitFor();
+    const archive = (await page.getByTestId('left-hub-archive').textContent()) ?? '';
+    assert.match(archive, /archive\/left-hub-/);
+    // The change B sent before leaving is the lab's: A has it after a pull.
+    const tokenA = await deskA.token(HUB_ADMIN);
+    await deskA.call('sync_now', {}, tokenA);
+    const freezers = await deskA.call('list_freezers', {}, tokenA);
+    assert.ok(freezers.some((f) => f.name === 'Freezer made offline on B'));
+    await assert.rejects(deskB.token(HUB_ADMIN), /left its hub/);
+
+    // Started again, it is a fresh workstation at the first screen; its copy is kept aside.
+    await page.goto(await deskB.restart());
+    await page.getByTestId('first-run-form').waitFor();
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

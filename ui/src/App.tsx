@@ -14,6 +14,8 @@ type Phase =
   | { kind: 'first-run'; labName: string }
   /** Connected to the lab's hub, still copying the lab (a restart finds it here too). */
   | { kind: 'joining' }
+  /** Left the lab's hub: nothing more until the app starts again. */
+  | { kind: 'left'; archive: string }
   | {
       kind: 'login';
       labName: string;
@@ -81,6 +83,10 @@ export function App({ client }: { client: ApiClient }) {
     try {
       const status = await client.setupStatus();
       setLabName(status.lab_name);
+      if (status.left_hub !== null) {
+        setPhase({ kind: 'left', archive: status.left_hub.archive });
+        return;
+      }
       if (status.joining !== null) {
         setPhase({ kind: 'joining' });
         return;
@@ -181,6 +187,25 @@ export function App({ client }: { client: ApiClient }) {
               account.
             </p>
             <JoinProgress onDone={joined} />
+          </div>
+        </main>
+      );
+      break;
+    case 'left':
+      screen = (
+        <main className="entry-screen">
+          <div className="entry-card" data-testid="left-hub">
+            <p className="entry-brand">Aliquot</p>
+            <h1>This workstation has left the lab’s hub</h1>
+            <p className="lead">
+              Everything done here had reached the hub. Close Aliquot and start it again: its copy
+              of the lab is then set aside, not deleted, and it begins at the first screen, to join
+              a hub or set up a lab.
+            </p>
+            <dl className="facts">
+              <dt>Copy of the lab set aside in</dt>
+              <dd data-testid="left-hub-archive">{phase.archive}</dd>
+            </dl>
           </div>
         </main>
       );

@@ -267,3 +267,84 @@ async fn an_edited_audit_trail_holds_the_workstations_commands_for_review() {
         .chain_broken
         .is_none());
 }
+
+/// Disconnecting: refused while anything done here has not reached the hub (nothing is
+/// lost, nothing changes); once it has, everyone is signed out and nothing more is done,
+/// and the next start sets the whole store aside (verified equal to the hub's lab) and
+/// begins at the first screen with a new device identity.
+#[tokio::test]
+async fn a_workstation_leaves_its_hub_once_everything_reached_it_and_starts_afresh() {
+    let mut hub = RunningHub::start().await;
+    let ws = Workstation::enrolled(&hub, "Desk 1").await;
+    let admin = ws.login("hubadmin").await.unwrap();
+    let old_device = ws.device_id();
+    hub.go_offline().await;
+    let freezer = serde_json::json!({"name": "Freezer 7", "location": "Room 7", "kind": "freezer", "temperature_c": -20});
+    aliquot_api::dispatch(&ws.api, "create_freezer", Some(&admin), freezer)
+        .await
+        .unwrap();
+    let leave = |name: &str| {
+        aliquot_api::dispatch(
+            &ws.api,
+            "disconnect_hub",
+            Some(&admin),
+            serde_json::json!({ "device_name": name }),
+        )
+    };
+    let wrong = leave("Desk 2").await.unwrap_err();
+    assert!(wrong.message.contains("\"Desk 1\""), "{}", wrong.message);
+    let waiting = leave("Desk 1").await.unwrap_err();
+    assert!(
+        waiting
+            .message
+            .contains("1 change made here has not reached the hub yet"),
+        "{}",
+        waiting.message
+    );
+    // Refused, the workstation goes on as before.
+    assert!(ws
+        .api
+        .whoami(Some(&admin), Default::default())
+        .await
+        .is_ok());
+    assert!(ws.store().left_hub_archive().is_none());
+    assert_eq!(ws.store().outbox_counts().await.unwrap().pending, 1);
+
+    // Back online, disconnecting sends the last change first, then leaves.
+    hub.come_back().await;
+    let left = leave("Desk 1").await.unwrap();
+    let archive = std::path::PathBuf::from(left["archive"].as_str().unwrap());
+    assert_eq!(ws.store().outbox_counts().await.unwrap().pending, 0);
+    for (op, token) in [("whoami", Some(admin.as_str())), ("login", None)] {
+        let refused = aliquot_api::dispatch(&ws.api, op, token, serde_json::json!({}))
+            .await
+            .unwrap_err();
+        assert!(
+            refused.message.contains("left its hub"),
+            "{op}: {}",
+            refused.message
+        );
+    }
+    let status = aliquot_api::dispatch(&ws.api, "setup_status", None, serde_json::json!({}))
+        .await
+        .unwrap();
+    assert_eq!(status["left_hub"]["archive"], left["archive"]);
+    let dir = ws._dir.path().to_owned();
+    ws.store().close().await;
+
+    // Started again: a fresh workstation at the first screen, the old store set aside whole.
+    let fresh = Api::new(Store::open(&dir, Arc::new(SystemClock)).await.unwrap());
+    let setup = fresh.setup_status(None, Default::default()).await.unwrap();
+    assert!(setup.needs_first_admin && setup.left_hub.is_none() && setup.joining.is_none());
+    assert!(fresh.store().hub_link().await.unwrap().is_none());
+    assert_ne!(fresh.store().device_id(), old_device);
+    assert!(!dir.join(aliquot_store::leaving::LEAVING_FILE).exists());
+    let kept = Store::open(&archive, Arc::new(SystemClock)).await.unwrap();
+    assert_eq!(kept.device_id(), old_device);
+    assert_eq!(
+        kept.hub_link().await.unwrap().unwrap().device_name,
+        "Desk 1"
+    );
+    assert_eq!(kept.freezers().await.unwrap().len(), 1);
+    assert_converged(&hub.hub, &kept).await;
+}

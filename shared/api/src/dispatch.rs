@@ -88,6 +88,7 @@ macro_rules! for_each_operation {
             scanner_status,
             hub_certificate,
             connect_hub,
+            disconnect_hub,
             sync_status,
             sync_now,
             list_sync_issues,
@@ -112,6 +113,13 @@ macro_rules! table {
             token: Option<&str>,
             args: serde_json::Value,
         ) -> Result<serde_json::Value, ApiError> {
+            // A workstation that left its hub does nothing more until it starts again.
+            if api.store().left_hub_archive().is_some() && name != "setup_status" {
+                return Err(ApiError::new(
+                    crate::ErrorCode::Conflict,
+                    "This workstation has left its hub: close Aliquot and start it again to set it up.",
+                ));
+            }
             match name {
                 $(stringify!($name) => respond(api.$name(token, parse(args)?).await),)*
                 _ => Err(ApiError::new(

@@ -44,6 +44,17 @@ pub struct SetupStatus {
     pub lab_name: String,
     /// Connected to a hub and still copying the lab (no account here yet).
     pub joining: Option<JoiningView>,
+    /// Left its hub: start the workstation again to set it up afresh (nothing else works
+    /// until then).
+    pub left_hub: Option<LeftHub>,
+}
+
+/// A workstation that has left its hub.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LeftHub {
+    /// Where its copy of the lab is set aside when it starts again.
+    pub archive: String,
 }
 
 /// A workstation copying the lab from its hub, before anyone can sign in.

@@ -132,6 +132,16 @@ impl Api {
     }
 
     pub async fn setup_status(&self, _token: Option<&str>, _args: NoArgs) -> Result<SetupStatus> {
+        if let Some(archive) = self.store.left_hub_archive() {
+            return Ok(SetupStatus {
+                needs_first_admin: false,
+                lab_name: String::new(),
+                joining: None,
+                left_hub: Some(crate::dto::LeftHub {
+                    archive: archive.display().to_string(),
+                }),
+            });
+        }
         let no_account = self.store.user_count().await? == 0;
         let joining = match self.store.hub_link().await? {
             Some(link) if no_account => {
@@ -150,6 +160,7 @@ impl Api {
             needs_first_admin: no_account && joining.is_none(),
             lab_name: self.store.settings().await?.lab_name,
             joining,
+            left_hub: None,
         })
     }
 

@@ -55,6 +55,14 @@ pub struct ConnectHubArgs {
     pub fingerprint: String,
 }
 
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct DisconnectHubArgs {
+    /// This workstation's name at the hub, typed to confirm.
+    pub device_name: String,
+}
+
 /// Everything about sync a screen shows.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -244,7 +252,8 @@ impl Api {
         args: HubCertificateArgs,
     ) -> Result<HubCertificate> {
         self.may_connect(token).await?;
-        let fingerprint = HubClient::certificate_fingerprint(&args.url)
+        let url = aliquot_domain::settings::validate_hub_url(&args.url)?;
+        let fingerprint = HubClient::certificate_fingerprint(&url)
             .await
             .map_err(call_error)?;
         Ok(HubCertificate { fingerprint })
@@ -270,7 +279,8 @@ impl Api {
                 "Type the enrollment code the hub's administrator gave you.",
             ));
         }
-        let client = HubClient::new(&args.url, Some(&args.fingerprint), None, CALL_TIMEOUT)
+        let url = aliquot_domain::settings::validate_hub_url(&args.url)?;
+        let client = HubClient::new(&url, Some(&args.fingerprint), None, CALL_TIMEOUT)
             .map_err(call_error)?;
         let enrolled = client
             .enroll(&EnrollRequest {
@@ -282,7 +292,7 @@ impl Api {
             .map_err(call_error)?;
         self.store()
             .link_hub(
-                args.url.trim().trim_end_matches('/'),
+                &url,
                 &enrolled.hub_id,
                 &enrolled.device_name,
                 &enrolled.credential,
@@ -297,6 +307,28 @@ impl Api {
         }
         self.sync_engine().wake.notify_one();
         self.status().await
+    }
+
+    /// Leaves the hub, once everything done here has reached it: every session ends, sync
+    /// stops, and the next start sets this workstation's copy of the lab aside and begins
+    /// at the first screen (see `aliquot_store::leaving`).
+    pub async fn disconnect_hub(
+        &self,
+        token: Option<&str>,
+        args: DisconnectHubArgs,
+    ) -> Result<crate::dto::LeftHub> {
+        self.actor_with(token, Permission::ManageUsers).await?;
+        // A last round first, so what is still waiting gets its chance to go.
+        if self.store().hub_link().await?.is_some() {
+            if let Err(e) = self.sync_round().await {
+                tracing::info!(error = %e, "the sync round before disconnecting failed");
+            }
+        }
+        let archive = self.store().leave_hub(&args.device_name).await?;
+        self.sessions_ended();
+        Ok(crate::dto::LeftHub {
+            archive: archive.display().to_string(),
+        })
     }
 
     async fn may_connect(&self, token: Option<&str>) -> Result<()> {
@@ -469,7 +501,9 @@ impl Api {
     pub async fn run_sync(self) {
         let mut attempt: u32 = 0;
         loop {
-            let wait = if self.store().hub_link().await.ok().flatten().is_none() {
+            let wait = if self.store().left_hub_archive().is_some()
+                || self.store().hub_link().await.ok().flatten().is_none()
+            {
                 POLL_EVERY
             } else {
                 match self.sync_round().await {

@@ -23,8 +23,6 @@ pub enum Setting {
     /// The 2D code on cryovial labels.
     SampleLabelCode(SampleLabelCode),
     LabelCopies(u8),
-    /// Where the hub is, once this workstation syncs; `None` means stand-alone.
-    HubUrl(Option<String>),
     /// How a tube placed in a box without a position gets one.
     AutoPosition(AutoPosition),
     /// The serial or HID POS scanner attached to this workstation, if any.
@@ -80,7 +78,6 @@ pub struct Settings {
     pub box_label_printer: Option<String>,
     pub sample_label_code: SampleLabelCode,
     pub label_copies: u8,
-    pub hub_url: Option<String>,
     pub auto_position: AutoPosition,
     pub scanner: Option<ScannerSettings>,
     pub date_format: DateFormat,
@@ -96,7 +93,6 @@ impl Default for Settings {
             box_label_printer: None,
             sample_label_code: SampleLabelCode::DataMatrix,
             label_copies: 1,
-            hub_url: None,
             auto_position: AutoPosition::NextFree,
             scanner: None,
             date_format: DateFormat::YearMonthDay,
@@ -114,7 +110,6 @@ impl Settings {
             Setting::BoxLabelPrinter(v) => self.box_label_printer = v,
             Setting::SampleLabelCode(v) => self.sample_label_code = v,
             Setting::LabelCopies(v) => self.label_copies = v,
-            Setting::HubUrl(v) => self.hub_url = v,
             Setting::AutoPosition(v) => self.auto_position = v,
             Setting::Scanner(v) => self.scanner = v,
             Setting::DateFormat(v) => self.date_format = v,
@@ -134,7 +129,6 @@ impl Settings {
             Setting::BoxLabelPrinter(_) => Setting::BoxLabelPrinter(self.box_label_printer.clone()),
             Setting::SampleLabelCode(_) => Setting::SampleLabelCode(self.sample_label_code),
             Setting::LabelCopies(_) => Setting::LabelCopies(self.label_copies),
-            Setting::HubUrl(_) => Setting::HubUrl(self.hub_url.clone()),
             Setting::AutoPosition(_) => Setting::AutoPosition(self.auto_position),
             Setting::Scanner(_) => Setting::Scanner(self.scanner.clone()),
             Setting::DateFormat(_) => Setting::DateFormat(self.date_format),
@@ -144,7 +138,7 @@ impl Settings {
 }
 
 /// Whose a setting is: the lab's (changed by a command, synced through the hub, the same on
-/// every workstation) or this workstation's alone (its devices, label routing, its hub).
+/// every workstation) or this workstation's alone (its devices, label routing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingScope {
     Lab,
@@ -163,7 +157,6 @@ impl Setting {
             Setting::SampleLabelPrinter(_)
             | Setting::BoxLabelPrinter(_)
             | Setting::LabelCopies(_)
-            | Setting::HubUrl(_)
             | Setting::Scanner(_) => SettingScope::Workstation,
         }
     }
@@ -176,7 +169,6 @@ impl Setting {
             Setting::BoxLabelPrinter(_) => "box_label_printer",
             Setting::SampleLabelCode(_) => "sample_label_code",
             Setting::LabelCopies(_) => "label_copies",
-            Setting::HubUrl(_) => "hub_url",
             Setting::AutoPosition(_) => "auto_position",
             Setting::Scanner(_) => "scanner",
             Setting::DateFormat(_) => "date_format",
@@ -243,8 +235,6 @@ impl Setting {
                 "must be between 1 and 10",
             )),
             Setting::AutoPosition(v) => Ok(Setting::AutoPosition(v)),
-            Setting::HubUrl(None) => Ok(Setting::HubUrl(None)),
-            Setting::HubUrl(Some(url)) => Ok(Setting::HubUrl(Some(validate_hub_url(&url)?))),
         }
     }
 }
@@ -254,7 +244,7 @@ impl Setting {
 pub fn validate_hub_url(raw: &str) -> Result<String, DomainError> {
     let refuse = || {
         DomainError::invalid(
-            "hub_url",
+            "url",
             "must be an address such as https://hub.lab.example (or http:// on a lab network), without a user name, password, query or fragment",
         )
     };
@@ -357,17 +347,6 @@ mod tests {
     #[case(Setting::DisplayTimezone("../etc/passwd".into()), Err("display_timezone"))]
     #[case(Setting::LabelCopies(0), Err("label_copies"))]
     #[case(Setting::LabelCopies(3), Ok(Setting::LabelCopies(3)))]
-    #[case(Setting::HubUrl(Some("ftp://x".into())), Err("hub_url"))]
-    #[case(Setting::HubUrl(Some("https://hub.lab".into())), Ok(Setting::HubUrl(Some("https://hub.lab".into()))))]
-    #[case(Setting::HubUrl(Some("http://10.0.0.5:8443/".into())), Ok(Setting::HubUrl(Some("http://10.0.0.5:8443".into()))))]
-    // Issue 11, defect 11: anything that merely starts with https:// was accepted.
-    #[case(Setting::HubUrl(Some("https://".into())), Err("hub_url"))]
-    #[case(Setting::HubUrl(Some("https://<script>".into())), Err("hub_url"))]
-    #[case(Setting::HubUrl(Some("https://admin:secret@hub.lab".into())), Err("hub_url"))]
-    #[case(Setting::HubUrl(Some("https://hub.lab/?next=evil".into())), Err("hub_url"))]
-    #[case(Setting::HubUrl(Some("https://hub.lab/#x".into())), Err("hub_url"))]
-    #[case(Setting::HubUrl(Some("javascript:alert(1)".into())), Err("hub_url"))]
-    #[case(Setting::HubUrl(Some("https://hub\u{202E}bal.".into())), Err("hub_url"))]
     #[case(Setting::LabName("Lab \u{202E}A".into()), Err("lab_name"))]
     #[case(Setting::SampleLabelPrinter(Some("Zebra\u{2066}".into())), Err("sample_label_printer"))]
     #[case(Setting::SampleLabelPrinter(Some(" ".into())), Ok(Setting::SampleLabelPrinter(None)))]
@@ -380,9 +359,25 @@ mod tests {
         assert_eq!(got, expected);
     }
 
+    #[rstest]
+    #[case("ftp://x", None)]
+    #[case("https://hub.lab", Some("https://hub.lab"))]
+    #[case("http://10.0.0.5:8443/", Some("http://10.0.0.5:8443"))]
+    // Issue 11, defect 11: anything that merely starts with https:// was accepted.
+    #[case("https://", None)]
+    #[case("https://<script>", None)]
+    #[case("https://admin:secret@hub.lab", None)]
+    #[case("https://hub.lab/?next=evil", None)]
+    #[case("https://hub.lab/#x", None)]
+    #[case("javascript:alert(1)", None)]
+    #[case("https://hub\u{202E}bal.", None)]
+    fn hub_addresses(#[case] input: &str, #[case] expected: Option<&str>) {
+        assert_eq!(validate_hub_url(input).ok().as_deref(), expected);
+    }
+
     #[test]
     fn stored_form_round_trips() {
-        let s = Setting::HubUrl(Some("https://hub".into()));
+        let s = Setting::SampleLabelPrinter(Some("Desk Zebra".into()));
         assert_eq!(Setting::from_stored(s.key(), s.value_json()), Some(s));
         assert_eq!(
             Setting::from_stored("no_such_key", serde_json::json!(1)),

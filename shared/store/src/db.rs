@@ -55,6 +55,7 @@ impl Store {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
         }
+        crate::leaving::set_aside_after_leaving(data_dir)?;
         let path = data_dir.join(DB_FILE_NAME);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -77,6 +78,8 @@ impl Store {
             refusals: Default::default(),
             anchor: Some(Arc::clone(&anchor)),
             syncing: Arc::new(std::sync::atomic::AtomicBool::new(linked > 0)),
+            dir: Some(data_dir.to_path_buf()),
+            left_hub: Default::default(),
         };
         // The audit trail is checked against its anchor before anyone signs in.
         store.start_audit_anchor(&anchor).await?;
@@ -126,6 +129,8 @@ async fn verify_backup(target: &Path, clock: Arc<dyn Clock>) -> Result<BackupRep
         refusals: Default::default(),
         anchor: None,
         syncing: Default::default(),
+        dir: None,
+        left_hub: Default::default(),
     };
     let verification = copy.verify_audit_chain().await?;
     pool.close().await;

@@ -10,6 +10,7 @@ mod db;
 mod executor;
 pub mod lab_tables;
 pub mod labels;
+pub mod leaving;
 pub mod lookup;
 pub mod notifications;
 pub mod outbox;
@@ -46,6 +47,10 @@ pub struct Store {
     anchor: Option<Arc<anchor::AuditAnchor>>,
     /// Enrolled with a hub: lab commands record their before-images for rebases.
     syncing: Arc<std::sync::atomic::AtomicBool>,
+    /// The data directory (none for a backup copy).
+    dir: Option<std::path::PathBuf>,
+    /// Left its hub: no more work until the workstation starts again (see `leaving`).
+    left_hub: Arc<std::sync::Mutex<Option<std::path::PathBuf>>>,
 }
 
 #[derive(Debug, Error)]

@@ -31,6 +31,7 @@ import type {
   DeviceListing,
   DeviceStatus,
   DiscardRequestRecord,
+  DisconnectHubArgs,
   EventSummary,
   FieldEventRecord,
   FreezerRecord,
@@ -42,6 +43,7 @@ import type {
   KitTemplateRecord,
   LabSyncIssue,
   LabelPreviews,
+  LeftHub,
   ListAuditArgs,
   ListBoxesArgs,
   ListDiscardRequestsArgs,
@@ -190,6 +192,7 @@ export interface Operations {
   scanner_status: { args: NoArgs; result: ScannerStatus };
   hub_certificate: { args: HubCertificateArgs; result: HubCertificate };
   connect_hub: { args: ConnectHubArgs; result: SyncStatus };
+  disconnect_hub: { args: DisconnectHubArgs; result: LeftHub };
   sync_status: { args: NoArgs; result: SyncStatus };
   sync_now: { args: NoArgs; result: SyncStatus };
   list_sync_issues: { args: ListSyncIssuesArgs; result: Page<SyncIssue> };

@@ -140,6 +140,8 @@ export type { Setting } from './generated/Setting';
 export type { Settings } from './generated/Settings';
 export type { SettlePrintJobArgs } from './generated/SettlePrintJobArgs';
 export type { JoiningView } from './generated/JoiningView';
+export type { LeftHub } from './generated/LeftHub';
+export type { DisconnectHubArgs } from './generated/DisconnectHubArgs';
 export type { SetupStatus } from './generated/SetupStatus';
 export type { Sex } from './generated/Sex';
 export type { SiteRecord } from './generated/SiteRecord';

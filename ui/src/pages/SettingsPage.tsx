@@ -172,27 +172,6 @@ function SettingsEditor({
             />
           )}
         </Row>
-        <Row
-          id="setting-hub-url"
-          label={SETTING_LABELS.hub_url}
-          error={errorFor('hub_url')}
-          hint="The central server this workstation syncs with, such as https://hub.lab.example. Leave empty to work stand-alone."
-        >
-          {(describedBy, invalid) => (
-            <input
-              id="setting-hub-url"
-              type="url"
-              value={form.hub_url}
-              onChange={(e) => set('hub_url', e.target.value)}
-              disabled={!editable}
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              autoComplete="off"
-              spellCheck={false}
-              autoCapitalize="off"
-            />
-          )}
-        </Row>
       </fieldset>
 
       <fieldset className="card settings-card">

@@ -16,7 +16,6 @@ const LAB: Settings = {
   box_label_printer: null,
   sample_label_code: 'data_matrix',
   label_copies: 1,
-  hub_url: null,
   auto_position: 'next_free',
   scanner: null,
   date_format: 'year_month_day',
@@ -50,7 +49,6 @@ describe('the change set: only what changed, typed as the core takes it', () => 
   it('never touches the printers or the scanner, which are set on the Printing page', () => {
     const keys = changeSet(LAB, {
       lab_name: 'South Biobank',
-      hub_url: 'https://hub.lab.example',
       display_timezone: 'Asia/Tokyo',
       date_format: 'month_day_year_slashes',
       auto_position: 'keep_participant_together',
@@ -60,7 +58,6 @@ describe('the change set: only what changed, typed as the core takes it', () => 
     }).map((s) => s.key);
     expect(keys).toEqual([
       'lab_name',
-      'hub_url',
       'display_timezone',
       'date_format',
       'auto_position',
@@ -72,17 +69,12 @@ describe('the change set: only what changed, typed as the core takes it', () => 
 
   it('trims text, and spaces alone are no change', () => {
     expect(changeSet(LAB, { ...formOf(LAB), lab_name: '  North Biobank ' })).toEqual([]);
-    expect(changeSet(LAB, { ...formOf(LAB), hub_url: '   ' })).toEqual([]);
     expect(changeSet(LAB, { ...formOf(LAB), lab_name: ' East ' })).toEqual([
       { key: 'lab_name', value: 'East' },
     ]);
   });
 
-  it('an emptied hub address or standard kit is none (null), not empty text', () => {
-    const withHub = { ...LAB, hub_url: 'https://hub.lab.example' };
-    expect(changeSet(withHub, { ...formOf(withHub), hub_url: '' })).toEqual([
-      { key: 'hub_url', value: null },
-    ]);
+  it('an emptied standard kit is none (null), not empty text', () => {
     expect(changeSet(LAB, { ...formOf(LAB), standard_kit: '' })).toEqual([
       { key: 'standard_kit', value: null },
     ]);
@@ -144,9 +136,10 @@ describe('a refusal from the core, beside the field it is about', () => {
       key: 'lab_name',
       message: 'Lab name must be 1 to 120 printable characters.',
     });
-    expect(
-      refusedSetting('Hub_url: must be an address such as https://hub.lab.example'),
-    ).toMatchObject({ key: 'hub_url', message: /^Hub address must be an address/ });
+    expect(refusedSetting('Label_copies: must be between 1 and 10')).toMatchObject({
+      key: 'label_copies',
+      message: /^Copies of each label must be between 1 and 10/,
+    });
   });
 
   it('leaves messages about no field of this screen to be shown as they are', () => {

@@ -14,7 +14,6 @@ import type {
 /** What the settings screen edits. Printers and the scanner are set on the Printing page. */
 export type SettingsForm = {
   lab_name: string;
-  hub_url: string;
   display_timezone: string;
   date_format: DateFormat;
   auto_position: AutoPosition;
@@ -29,7 +28,6 @@ export type FormKey = keyof SettingsForm;
 /** The order the fields appear in, and the order of a change set. */
 export const FORM_KEYS: readonly FormKey[] = [
   'lab_name',
-  'hub_url',
   'display_timezone',
   'date_format',
   'auto_position',
@@ -41,7 +39,6 @@ export const FORM_KEYS: readonly FormKey[] = [
 /** Each setting's name on the screen (and in "what will change"). */
 export const SETTING_LABELS: Record<Setting['key'], string> = {
   lab_name: 'Lab name',
-  hub_url: 'Hub address',
   display_timezone: 'Time zone',
   date_format: 'Date format',
   auto_position: 'Where a tube goes in a box',
@@ -86,7 +83,6 @@ export function copiesText(n: number): string {
 export function formOf(settings: Settings): SettingsForm {
   return {
     lab_name: settings.lab_name,
-    hub_url: settings.hub_url ?? '',
     display_timezone: settings.display_timezone,
     date_format: settings.date_format,
     auto_position: settings.auto_position,
@@ -99,7 +95,7 @@ export function formOf(settings: Settings): SettingsForm {
 /**
  * The settings the form changes, typed as the core takes them, in screen order: a key is in
  * the set only if its value differs from the lab's current one. Text is trimmed (the core
- * trims too), and an empty hub address or standard kit means none. An emptied lab name is
+ * trims too), and an empty standard kit means none. An emptied lab name is
  * sent as it is: the core refuses it and says why, and then nothing of the set is saved.
  */
 export function changeSet(settings: Settings, form: SettingsForm): Setting[] {
@@ -110,10 +106,6 @@ export function changeSet(settings: Settings, form: SettingsForm): Setting[] {
       case 'lab_name':
         if (form.lab_name.trim() !== settings.lab_name)
           changes.push({ key, value: form.lab_name.trim() });
-        break;
-      case 'hub_url':
-        if (orNull(form.hub_url) !== settings.hub_url)
-          changes.push({ key, value: orNull(form.hub_url) });
         break;
       case 'display_timezone':
         if (form.display_timezone !== settings.display_timezone)
@@ -165,8 +157,6 @@ export function valueText(setting: Setting, words: Words): string {
   switch (setting.key) {
     case 'lab_name':
       return setting.value === '' ? 'empty' : `“${setting.value}”`;
-    case 'hub_url':
-      return setting.value ?? 'none (stand-alone)';
     case 'display_timezone':
       return setting.value;
     case 'date_format':
@@ -192,8 +182,6 @@ function currentOf(settings: Settings, change: Setting): Setting {
   switch (change.key) {
     case 'lab_name':
       return { key: change.key, value: settings.lab_name };
-    case 'hub_url':
-      return { key: change.key, value: settings.hub_url };
     case 'display_timezone':
       return { key: change.key, value: settings.display_timezone };
     case 'date_format':

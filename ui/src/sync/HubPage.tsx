@@ -2,6 +2,7 @@ import { PageHeading, StatusMessage } from '../components/forms';
 import { count } from '../lib/words';
 import { useSession } from '../session';
 import { ConnectHubForm } from './ConnectHubForm';
+import { DisconnectHubForm } from './DisconnectHubForm';
 import { useSync } from './SyncContext';
 import { syncShown } from './syncWords';
 import { useState } from 'react';
@@ -81,6 +82,8 @@ export function HubPage() {
               {syncing ? 'Syncing…' : 'Sync now'}
             </button>
           </div>
+          {/* Everyone here is signed out: the app starts over at the screen that says so. */}
+          <DisconnectHubForm status={status} onLeft={() => window.location.reload()} />
         </div>
       )}
     </section>

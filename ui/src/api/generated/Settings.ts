@@ -7,4 +7,4 @@ import type { ScannerSettings } from "./ScannerSettings";
 /**
  * All settings with their current values.
  */
-export type Settings = { lab_name: string, display_timezone: string, sample_label_printer: string | null, box_label_printer: string | null, sample_label_code: SampleLabelCode, label_copies: number, hub_url: string | null, auto_position: AutoPosition, scanner: ScannerSettings | null, date_format: DateFormat, standard_kit: string | null, };
+export type Settings = { lab_name: string, display_timezone: string, sample_label_printer: string | null, box_label_printer: string | null, sample_label_code: SampleLabelCode, label_copies: number, auto_position: AutoPosition, scanner: ScannerSettings | null, date_format: DateFormat, standard_kit: string | null, };
