@@ -8,12 +8,12 @@ use crate::HubFailure;
 use aliquot_domain::numbering::LeasePolicy;
 use aliquot_domain::paging::{Page, ValidPage};
 use aliquot_domain::{Actor, Role};
-use aliquot_store::lab_tables::{self, LAB_TABLES};
+use aliquot_store::lab_tables::{self, LabTable, LAB_TABLES};
 use aliquot_sync::plan::Claim;
 use aliquot_sync::{CommandResult, Outcome, RowChange, TableDigest};
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -709,40 +709,80 @@ pub async fn pull_page(
 
 /// Writes a snapshot of every lab table into `lines`, a line a run of rows (see
 /// [`aliquot_sync::SnapshotPart`]), all read in one read transaction: one state of the lab,
-/// the one at the cursor the last line names. Rows go out as SQLite writes them
-/// (`json_array`), never parsed here. Stops quietly when the workstation hangs up.
+/// the one at the cursor the first and last lines name. From `from` on when a copy is
+/// resumed: the rest of that table after the key, then the tables after it. Rows go out as
+/// SQLite writes them (`json_array`), never parsed here. Stops quietly when the
+/// workstation hangs up.
 pub async fn write_snapshot(
     pool: &SqlitePool,
     lines: &tokio::sync::mpsc::Sender<Result<String>>,
+    from: Option<aliquot_sync::SnapshotFrom>,
 ) -> Result<()> {
     use futures_util::TryStreamExt;
+    // The tables to send, each with the key its rows come after (none: all of them).
+    let mut tables: Vec<(&LabTable, Option<&[serde_json::Value]>)> = Vec::new();
+    match &from {
+        None => tables.extend(LAB_TABLES.iter().map(|t| (t, None))),
+        Some(from) => {
+            let Some(first) = LAB_TABLES.iter().position(|t| t.name == from.table) else {
+                return Err(HubFailure::bad_request(
+                    "invalid",
+                    format!(
+                        "there is no lab table {:?} to resume a snapshot from",
+                        from.table
+                    ),
+                ));
+            };
+            if from.after.len() != LAB_TABLES[first].key.len() {
+                return Err(HubFailure::bad_request(
+                    "invalid",
+                    format!(
+                        "the key of {} has {} columns",
+                        from.table,
+                        LAB_TABLES[first].key.len()
+                    ),
+                ));
+            }
+            tables.push((&LAB_TABLES[first], Some(&from.after)));
+            tables.extend(LAB_TABLES[first + 1..].iter().map(|t| (t, None)));
+        }
+    }
     let mut tx = pool.begin().await?;
     let cursor = sqlx::query_scalar!(r#"SELECT value AS "value!: i64" FROM hub_counter"#)
         .fetch_one(&mut *tx)
         .await?;
+    // Rows after a key continue a table read at this same state only; at another, the
+    // table goes whole (the workstation sees the new cursor and sets its part aside).
+    if from.as_ref().is_some_and(|f| f.at_cursor != cursor) {
+        if let Some((_, after)) = tables.first_mut() {
+            *after = None;
+        }
+    }
     // The count first, read in the same transaction, so the workstation can show how far
     // along its copy is.
-    let count_sql = LAB_TABLES
-        .iter()
-        .map(|t| {
-            format!(
-                "(SELECT COUNT(*) FROM \"{}\" WHERE {})",
-                t.name,
-                t.shared_rows_sql("")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" + ");
-    let expected: i64 = sqlx::query_scalar(&format!("SELECT {count_sql}"))
-        .fetch_one(&mut *tx)
-        .await?;
-    let start = serde_json::to_string(&aliquot_sync::SnapshotPart::Start { rows: expected })
-        .map_err(|e| HubFailure::internal(format!("snapshot start: {e}")))?;
+    let mut expected = 0i64;
+    for (table, after) in &tables {
+        let sql = format!(
+            "SELECT COUNT(*) FROM \"{}\" WHERE {} AND {}",
+            table.name,
+            table.shared_rows_sql(""),
+            after_key_sql(table, after.is_some())
+        );
+        let count: i64 = bind_key(sqlx::query_scalar(&sql), after.unwrap_or_default())?
+            .fetch_one(&mut *tx)
+            .await?;
+        expected += count;
+    }
+    let start = serde_json::to_string(&aliquot_sync::SnapshotPart::Start {
+        rows: expected,
+        cursor,
+    })
+    .map_err(|e| HubFailure::internal(format!("snapshot start: {e}")))?;
     if lines.send(Ok(start + "\n")).await.is_err() {
         return Ok(());
     }
     let mut total = 0i64;
-    for table in LAB_TABLES {
+    for (table, after) in &tables {
         let columns = lab_tables::columns(&mut tx, table).await?;
         let columns_json = serde_json::to_string(&columns)
             .map_err(|e| HubFailure::internal(format!("snapshot columns: {e}")))?;
@@ -750,8 +790,19 @@ pub async fn write_snapshot(
             "{{\"rows\":{{\"table\":\"{}\",\"columns\":{columns_json},\"rows\":[",
             table.name
         );
-        let sql = table.rows_in_key_order_sql(&lab_tables::json_array_sql(&columns, ""));
-        let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut *tx);
+        let sql = format!(
+            "SELECT {} FROM \"{}\" WHERE {} AND {} ORDER BY {}",
+            lab_tables::json_array_sql(&columns, ""),
+            table.name,
+            table.shared_rows_sql(""),
+            after_key_sql(table, after.is_some()),
+            table.key.join(", ")
+        );
+        let query = bind_key(
+            sqlx::query_scalar::<_, String>(&sql),
+            after.unwrap_or_default(),
+        )?;
+        let mut rows = query.fetch(&mut *tx);
         let (mut line, mut n) = (String::new(), 0);
         loop {
             let row = rows.try_next().await?;
@@ -781,6 +832,35 @@ pub async fn write_snapshot(
     let _ = lines.send(Ok(end + "\n")).await;
     tx.commit().await?;
     Ok(())
+}
+
+/// `(k1, k2) > (?, ?)` over the table's key, or `TRUE` when the whole table goes.
+fn after_key_sql(table: &LabTable, resumed: bool) -> String {
+    if !resumed {
+        return "TRUE".to_owned();
+    }
+    let marks = vec!["?"; table.key.len()].join(", ");
+    format!("({}) > ({marks})", table.key.join(", "))
+}
+
+/// Binds a key's values (text or whole numbers, as keys are).
+fn bind_key<'q, O>(
+    mut query: sqlx::query::QueryScalar<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    key: &'q [serde_json::Value],
+) -> Result<sqlx::query::QueryScalar<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>> {
+    for value in key {
+        query = match value {
+            serde_json::Value::String(text) => query.bind(text.as_str()),
+            serde_json::Value::Number(n) if n.is_i64() => query.bind(n.as_i64()),
+            other => {
+                return Err(HubFailure::bad_request(
+                    "invalid",
+                    format!("a key value must be text or a whole number, not {other}"),
+                ))
+            }
+        };
+    }
+    Ok(query)
 }
 
 pub async fn lease_policy(pool: &SqlitePool) -> Result<LeasePolicy> {

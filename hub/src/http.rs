@@ -82,6 +82,13 @@ async fn push(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct SnapshotQuery {
+    /// A resumed copy: a JSON [`aliquot_sync::SnapshotFrom`].
+    from: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PullQuery {
     cursor: i64,
     #[serde(default = "default_limit")]
@@ -108,9 +115,19 @@ async fn pull(
 
 /// The snapshot, streamed as the hub reads it: one JSON object a line. A failure part
 /// way cuts the body short, which the workstation refuses whole.
-async fn snapshot(State(hub): State<Hub>, headers: HeaderMap) -> Result<Response, HubFailure> {
+async fn snapshot(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Query(query): Query<SnapshotQuery>,
+) -> Result<Response, HubFailure> {
     device_of(&hub, &headers).await?;
-    let lines = hub.snapshot();
+    let from = query
+        .from
+        .as_deref()
+        .map(serde_json::from_str::<aliquot_sync::SnapshotFrom>)
+        .transpose()
+        .map_err(|e| HubFailure::bad_request("invalid", format!("where to resume from: {e}")))?;
+    let lines = hub.snapshot(from);
     let body = futures_util::stream::unfold(lines, |mut lines| async move {
         let line = lines.recv().await?;
         let chunk = line

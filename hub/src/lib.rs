@@ -312,15 +312,19 @@ impl Hub {
         })
     }
 
-    /// The lab as it stands, for a workstation that holds nothing yet: the lines of a
-    /// snapshot ([`aliquot_sync::SnapshotPart`]), read in one transaction by a task of its
-    /// own while the receiver takes them (a few lines ahead at most, so a million rows
-    /// are never held at once). An error ends the lines with it.
-    pub fn snapshot(&self) -> tokio::sync::mpsc::Receiver<Result<String>> {
+    /// The lab as it stands, for a workstation that holds nothing yet (or the rest of it,
+    /// `from` on, for one whose copy was cut short): the lines of a snapshot
+    /// ([`aliquot_sync::SnapshotPart`]), read in one transaction by a task of its own
+    /// while the receiver takes them (a few lines ahead at most, so a million rows are
+    /// never held at once). An error ends the lines with it.
+    pub fn snapshot(
+        &self,
+        from: Option<aliquot_sync::SnapshotFrom>,
+    ) -> tokio::sync::mpsc::Receiver<Result<String>> {
         let (lines, receiver) = tokio::sync::mpsc::channel(4);
         let pool = self.store.pool().clone();
         tokio::spawn(async move {
-            if let Err(e) = db::write_snapshot(&pool, &lines).await {
+            if let Err(e) = db::write_snapshot(&pool, &lines, from).await {
                 tracing::warn!(error = %e.message, "snapshot failed");
                 let _ = lines.send(Err(e)).await;
             }

@@ -1176,12 +1176,13 @@ async fn bulk_participants(hub_dir: &Path, participants: i64) {
     pool.close().await;
 }
 
-/// A new workstation killed while it copies the lab from the hub starts the copy again
-/// when it is started again, by itself, and ends with the whole lab, verified: the digests
-/// of every lab table equal the hub's, `integrity_check` is ok, and the hub's people sign
-/// in. Meanwhile it says how far the copy is, and refuses to make a lab of its own.
+/// A new workstation killed while it copies the lab from the hub goes on with the copy
+/// where it stopped when it is started again, by itself, and ends with the whole lab,
+/// verified: the digests of every lab table equal the hub's, `integrity_check` is ok, and
+/// the hub's people sign in. Meanwhile it says how far the copy is, and refuses to make a
+/// lab of its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_workstation_killed_while_it_joins_copies_the_lab_whole_when_restarted() {
+async fn a_workstation_killed_while_it_joins_goes_on_with_the_copy_when_restarted() {
     let (work, ui, http) = scratch(Duration::from_secs(120));
     let hub_dir = work.path().join("hub");
     HubProcess::init(&hub_dir).await;
@@ -1202,11 +1203,12 @@ async fn a_workstation_killed_while_it_joins_copies_the_lab_whole_when_restarted
                 .await
         })
     };
+    // Killed once some chunks are committed (every 25,000 rows or 2 s).
     let mut seen = None;
-    for _ in 0..600 {
+    for _ in 0..3000 {
         let status = desk.call(&http, "setup_status", json!({})).await.unwrap();
         let joining = &status["joining"];
-        if joining["copied_rows"].as_i64().unwrap_or(0) > 0 {
+        if joining["copied_rows"].as_i64().unwrap_or(0) > 60_000 {
             assert_eq!(status["needs_first_admin"], false);
             seen = Some(joining.clone());
             break;
@@ -1234,7 +1236,27 @@ async fn a_workstation_killed_while_it_joins_copies_the_lab_whole_when_restarted
     desk.restart().await;
     let _ = connecting.await;
 
-    // Started again, it says it is joining, and the copy completes by itself.
+    // Started again, it says it is joining, with the rows it kept, and the copy goes on
+    // from there by itself.
+    let mut kept = None;
+    for _ in 0..400 {
+        let status = desk.call(&http, "setup_status", json!({})).await.unwrap();
+        let joining = &status["joining"];
+        assert!(
+            !joining.is_null(),
+            "the copy ended before it was seen going on"
+        );
+        if !joining["started_at"].is_null() {
+            kept = joining["copied_before"].as_i64();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let kept = kept.expect("the copy did not go on after the restart");
+    assert!(
+        kept >= 25_000,
+        "rows kept through the kill: {kept}; seen before it: {seen}"
+    );
     let mut done = false;
     for _ in 0..1200 {
         let status = desk.call(&http, "setup_status", json!({})).await.unwrap();

@@ -95,9 +95,12 @@ impl HubTransport for InProcess {
             .await
             .map_err(refusal)
     }
-    async fn snapshot(&self) -> Result<aliquot_api::sync::SnapshotChunks, HubCallError> {
+    async fn snapshot(
+        &self,
+        from: Option<&aliquot_sync::SnapshotFrom>,
+    ) -> Result<aliquot_api::sync::SnapshotChunks, HubCallError> {
         self.device().await?;
-        let lines = self.hub.snapshot();
+        let lines = self.hub.snapshot(from.cloned());
         Ok(Box::pin(futures_util::stream::unfold(
             lines,
             |mut lines| async move {

@@ -183,8 +183,8 @@ export function App({ client }: { client: ApiClient }) {
             <h1>Joining your lab’s hub</h1>
             <p className="lead">
               This workstation is copying the lab from the hub. If the network drops or the app is
-              closed, the copy starts again by itself; then everyone signs in with their lab
-              account.
+              closed, the copy goes on where it stopped by itself; then everyone signs in with their
+              lab account.
             </p>
             <JoinProgress onDone={joined} />
           </div>

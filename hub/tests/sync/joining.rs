@@ -1,6 +1,6 @@
 //! A workstation that joins a lab in full swing: it copies the lab from the hub's
-//! snapshot (its rows once, not every change ever made to them) in one transaction, then
-//! follows the feed; a copy cut short leaves nothing and is made again.
+//! snapshot (its rows once, not every change ever made to them), then follows the feed; a
+//! copy cut short goes on where it stopped, and the feed brings what changed meanwhile.
 
 use crate::offline::{lab, register};
 use crate::*;
@@ -37,9 +37,15 @@ impl HubTransport for Watched {
         self.calls.lock().unwrap().push(format!("pull {cursor}"));
         self.client.pull(cursor, limit, digests).await
     }
-    async fn snapshot(&self) -> Result<SnapshotChunks, HubCallError> {
-        self.calls.lock().unwrap().push("snapshot".into());
-        let mut chunks = self.client.snapshot().await?;
+    async fn snapshot(
+        &self,
+        from: Option<&aliquot_sync::SnapshotFrom>,
+    ) -> Result<SnapshotChunks, HubCallError> {
+        self.calls.lock().unwrap().push(match from {
+            None => "snapshot".into(),
+            Some(from) => format!("snapshot from {} after {:?}", from.table, from.after),
+        });
+        let mut chunks = self.client.snapshot(from).await?;
         if !self.cut {
             return Ok(chunks);
         }
@@ -197,9 +203,25 @@ async fn a_new_workstation_copies_the_lab_from_a_snapshot_then_follows_the_feed(
     assert_converged(&hub.hub, desk2.store()).await;
 }
 
+/// Places `tube` at `position` of the lab's box at Desk 1 and sends it to the hub.
+async fn placed(desk1: &Workstation, lab: &crate::offline::Lab, tube: uuid::Uuid, position: &str) {
+    desk1
+        .store()
+        .execute(
+            &lab.tech,
+            crate::offline::place(lab.storage_box, tube, position),
+        )
+        .await
+        .unwrap();
+    desk1.sync().await;
+}
+
 #[tokio::test]
-async fn a_snapshot_cut_short_leaves_nothing_and_is_made_again() {
-    let (hub, _lab, _desk1) = lab_at_work().await;
+async fn a_snapshot_cut_short_goes_on_where_it_stopped_and_the_feed_brings_what_changed_meanwhile()
+{
+    let (hub, lab, desk1) = lab_at_work().await;
+    let tubes = register(&desk1, &lab).await;
+    placed(&desk1, &lab, tubes[0], "A1").await;
 
     let (_dir, desk2, cut) = linked(&hub, "Desk 2", true).await;
     let failed = desk2.sync_round_with(&cut, RoundParts::PullOnly).await;
@@ -209,10 +231,28 @@ async fn a_snapshot_cut_short_leaves_nothing_and_is_made_again() {
             .is_err_and(|e| e.contains("stopped before its end")),
         "{failed:?}"
     );
-    // Nothing of the half copy stays, and the workstation still wants a snapshot.
-    assert_eq!(lab_rows(desk2.store()).await, 0);
-    assert_eq!(desk2.store().hub_link().await.unwrap().unwrap().cursor, 0);
-    assert!(sign_in(&desk2, "tech").await.is_err());
+    // What arrived whole is kept, with where the copy stands; nobody signs in meanwhile.
+    let kept = lab_rows(desk2.store()).await;
+    assert!(kept > 0 && kept < lab_rows(hub.hub.store()).await, "{kept}");
+    let join = desk2.store().join_state().await.unwrap().unwrap();
+    assert!(!join.complete && join.resume_from.is_some(), "{join:?}");
+    assert_eq!(join.copied as usize, kept);
+    let login = serde_json::json!({"username": "tech", "password": PASSWORD});
+    let refused = aliquot_api::dispatch(&desk2, "login", None, login.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message.contains("joining the lab's hub"),
+        "{}",
+        refused.message
+    );
+
+    // Meanwhile the lab moves on: a tube goes to B1 and on to B2, then the first tube
+    // moves from A1 into B1. Replayed onto wells copied after them, those moves would put
+    // two tubes in B1: the catch-up skips what the copy of a table already holds.
+    placed(&desk1, &lab, tubes[1], "B1").await;
+    placed(&desk1, &lab, tubes[1], "B2").await;
+    placed(&desk1, &lab, tubes[0], "B1").await;
 
     let whole = Watched {
         cut: false,
@@ -223,8 +263,63 @@ async fn a_snapshot_cut_short_leaves_nothing_and_is_made_again() {
         .sync_round_with(&whole, RoundParts::PullOnly)
         .await
         .unwrap();
-    assert_eq!(whole.calls.lock().unwrap()[0], "snapshot");
+    let calls = whole.calls.lock().unwrap().clone();
+    let from = join.resume_from.unwrap();
+    assert_eq!(
+        calls[..2],
+        [
+            format!("snapshot from {} after {:?}", from.table, from.after),
+            format!("pull {}", join.cursor)
+        ],
+        "{calls:?}"
+    );
+    assert!(desk2.store().join_state().await.unwrap().is_none());
+    assert!(!desk2.store().is_joining());
     assert_converged(&hub.hub, desk2.store()).await;
+    assert_eq!(indexes(desk2.store()).await, indexes(desk1.store()).await);
+    assert!(aliquot_api::dispatch(&desk2, "login", None, login)
+        .await
+        .is_ok());
+}
+
+/// Killed (dropped) between chunks, a copy goes on from its last committed chunk when the
+/// workstation is opened again; a hub that did not change meanwhile makes it one state,
+/// finished at once.
+#[tokio::test]
+async fn a_copy_resumed_from_an_unchanged_hub_is_finished_at_its_end() {
+    let (hub, _lab, desk1) = lab_at_work().await;
+    let (dir, desk2, cut) = linked(&hub, "Desk 2", true).await;
+    assert!(desk2
+        .sync_round_with(&cut, RoundParts::PullOnly)
+        .await
+        .is_err());
+    let join = desk2.store().join_state().await.unwrap().unwrap();
+    desk2.store().close().await;
+    drop(desk2);
+    let desk2 = Api::new(
+        Store::open(dir.path(), Arc::new(SystemClock))
+            .await
+            .unwrap(),
+    );
+    assert!(desk2.store().is_joining());
+    let whole = Watched {
+        cut: false,
+        calls: Mutex::new(Vec::new()),
+        client: cut.client,
+    };
+    desk2
+        .sync_round_with(&whole, RoundParts::PullOnly)
+        .await
+        .unwrap();
+    assert!(whole.calls.lock().unwrap()[0].starts_with("snapshot from "));
+    assert!(desk2.store().join_state().await.unwrap().is_none());
+    // One state: the feed goes on from the copy's own cursor.
+    assert_eq!(
+        whole.calls.lock().unwrap()[1],
+        format!("pull {}", join.cursor)
+    );
+    assert_converged(&hub.hub, desk2.store()).await;
+    assert_eq!(indexes(desk2.store()).await, indexes(desk1.store()).await);
     assert!(sign_in(&desk2, "tech").await.is_ok());
 }
 
@@ -232,7 +327,7 @@ async fn a_snapshot_cut_short_leaves_nothing_and_is_made_again() {
 async fn a_snapshot_goes_only_to_an_enrolled_workstation() {
     let hub = RunningHub::start().await;
     let (_dir, _desk, enrolled) = linked(&hub, "Desk 1", false).await;
-    assert!(enrolled.client.snapshot().await.is_ok());
+    assert!(enrolled.client.snapshot(None).await.is_ok());
     let forged = HubClient::new(
         &hub.url,
         Some(&hub.fingerprint),
@@ -240,7 +335,7 @@ async fn a_snapshot_goes_only_to_an_enrolled_workstation() {
         Duration::from_secs(30),
     )
     .unwrap();
-    let refused = forged.snapshot().await.err().unwrap();
+    let refused = forged.snapshot(None).await.err().unwrap();
     assert!(
         matches!(&refused, HubCallError::Refused { status: 401, .. }),
         "{refused:?}"
@@ -250,7 +345,7 @@ async fn a_snapshot_goes_only_to_an_enrolled_workstation() {
         .await
         .unwrap();
     hub.hub.revoke(&device, "stolen laptop").await.unwrap();
-    let revoked = enrolled.client.snapshot().await.err().unwrap();
+    let revoked = enrolled.client.snapshot(None).await.err().unwrap();
     assert!(
         matches!(&revoked, HubCallError::Refused { status: 401, .. }),
         "{revoked:?}"

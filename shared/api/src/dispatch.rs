@@ -120,6 +120,14 @@ macro_rules! table {
                     "This workstation has left its hub: close Aliquot and start it again to set it up.",
                 ));
             }
+            // Nor one still copying the lab: its accounts may be half there.
+            if api.store().is_joining() && name != "setup_status" {
+                return Err(ApiError::new(
+                    crate::ErrorCode::Conflict,
+                    "This workstation is joining the lab's hub: wait until the lab is copied, \
+                     then sign in with your lab account.",
+                ));
+            }
             match name {
                 $(stringify!($name) => respond(api.$name(token, parse(args)?).await),)*
                 _ => Err(ApiError::new(

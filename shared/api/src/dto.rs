@@ -63,9 +63,12 @@ pub struct LeftHub {
 pub struct JoiningView {
     pub hub_url: String,
     pub device_name: String,
-    /// Rows copied so far in this attempt (a copy cut short starts again, whole).
+    /// Rows copied so far, in all attempts (a copy cut short goes on where it stopped).
     #[ts(type = "number")]
     pub copied_rows: i64,
+    /// Of those, the rows copied before this attempt began (for the estimate).
+    #[ts(type = "number")]
+    pub copied_before: i64,
     /// Rows in all, once the hub has said.
     #[ts(type = "number | null")]
     pub total_rows: Option<i64>,

@@ -282,9 +282,19 @@ impl HubClient {
 
     /// The lab as it stands, streamed: the chunks of the snapshot's lines as they arrive
     /// (a large lab takes a while: this one call may run far past the usual timeout).
-    pub async fn snapshot(&self) -> Result<crate::sync::SnapshotChunks, HubCallError> {
+    /// The lab's snapshot, or its rest `from` on (a copy cut short).
+    pub async fn snapshot(
+        &self,
+        from: Option<&aliquot_sync::SnapshotFrom>,
+    ) -> Result<crate::sync::SnapshotChunks, HubCallError> {
+        let mut url = self.url("v1/sync/snapshot")?;
+        if let Some(from) = from {
+            let from = serde_json::to_string(from)
+                .map_err(|e| HubCallError::BadAnswer(format!("where to resume: {e}")))?;
+            url.query_pairs_mut().append_pair("from", &from);
+        }
         let request = self
-            .authorised(self.http.get(self.url("v1/sync/snapshot")?))
+            .authorised(self.http.get(url))
             .timeout(SNAPSHOT_TIMEOUT);
         let response = request.send().await.map_err(|e| self.transport_error(&e))?;
         let status = response.status();

@@ -144,13 +144,21 @@ impl Api {
         }
         let no_account = self.store.user_count().await? == 0;
         let joining = match self.store.hub_link().await? {
-            Some(link) if no_account => {
+            Some(link) if no_account || self.store.is_joining() => {
                 let progress = self.join_progress();
+                let kept = match progress {
+                    Some(_) => None,
+                    None => self.store.join_state().await?,
+                };
                 Some(crate::dto::JoiningView {
                     hub_url: link.hub_url,
                     device_name: link.device_name,
-                    copied_rows: progress.map_or(0, |p| p.copied),
-                    total_rows: progress.and_then(|p| p.total),
+                    copied_rows: progress
+                        .map_or(kept.as_ref().map_or(0, |j| j.copied), |p| p.copied),
+                    copied_before: progress.map_or(0, |p| p.copied_before),
+                    total_rows: progress
+                        .and_then(|p| p.total)
+                        .or(kept.and_then(|j| j.total)),
                     started_at: progress.map(|p| p.started_at),
                 })
             }

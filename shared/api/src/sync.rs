@@ -212,7 +212,9 @@ pub(crate) struct SyncEngine {
 /// How far a joining workstation's copy of the lab is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct JoinProgress {
+    /// Rows copied in all, of which `copied_before` by earlier attempts.
     pub copied: i64,
+    pub copied_before: i64,
     /// From the snapshot's first line.
     pub total: Option<i64>,
     pub started_at: DateTime<Utc>,
@@ -677,14 +679,31 @@ impl Api {
         // Not in a process's first round: a workstation that just joined has just copied
         // the lab, and a check of millions of rows would hold up its first minutes.
         let check = check_now || (rounds + 1).is_multiple_of(CHECK_EVERY_ROUNDS);
-        // A workstation that holds nothing yet copies the lab as it stands, then follows
-        // the feed from there: the lab's rows once, not every change ever made to them.
+        // A workstation that holds nothing yet copies the lab as it stands (going on where
+        // a copy cut short stopped), then follows the feed from there: the lab's rows once,
+        // not every change ever made to them.
         let mut cursor = link.cursor;
-        if cursor == 0 && store.last_outbox_seq().await? == 0 {
+        let copying = match store.join_state().await? {
+            Some(join) => !join.complete,
+            None => cursor == 0 && store.last_outbox_seq().await? == 0,
+        };
+        if copying {
             cursor = self.copy_snapshot(hub, round).await?;
         }
+        // Tables a resumed copy holds at a later state skip the changes they already hold.
+        let copied_at = match store.join_state().await? {
+            Some(join) => join.tables_at,
+            None => Default::default(),
+        };
         let mut page = hub.pull(cursor, PULL_PAGE, check).await?;
         loop {
+            if !copied_at.is_empty() {
+                page.changes.retain(|c| {
+                    copied_at
+                        .get(&c.table)
+                        .is_none_or(|copied| c.change > *copied)
+                });
+            }
             // The next page comes over the network while this one is applied.
             let (applied, next) = if page.has_more {
                 let (applied, next) = tokio::join!(
@@ -707,13 +726,17 @@ impl Api {
             }
             match next {
                 Some(next) => page = next?,
-                None => return Ok(()),
+                None => {
+                    // A copy made of several states is whole once the feed is caught up.
+                    if store.is_joining() {
+                        store.finish_join().await?;
+                    }
+                    return Ok(());
+                }
             }
         }
     }
 
-    /// Copies the hub's snapshot in one transaction, writing each run of rows while the
-    /// next is read off the network; returns the cursor the copy is at.
     /// How far the copy of the lab is, while this workstation joins.
     pub(crate) fn join_progress(&self) -> Option<JoinProgress> {
         *self
@@ -733,43 +756,81 @@ impl Api {
         );
     }
 
+    /// Copies the lab from the hub's snapshot (see `aliquot_store::joining`); answers the
+    /// cursor the feed is pulled on from.
     async fn copy_snapshot(
         &self,
         hub: &impl HubTransport,
         round: &mut SyncRound,
     ) -> std::result::Result<i64, RoundError> {
         let started_at = self.store().now();
+        let join = self.store().join_state().await?;
+        let copied_before = join.as_ref().map_or(0, |j| j.copied);
         self.set_join_progress(|p| {
             *p = Some(JoinProgress {
-                copied: 0,
-                total: None,
+                copied: copied_before,
+                copied_before,
+                total: join.as_ref().and_then(|j| j.total),
                 started_at,
             })
         });
-        let copied = self.copy_snapshot_parts(hub, round).await;
+        let from = join.and_then(|j| j.resume_from);
+        let copied = self.copy_snapshot_parts(hub, round, from).await;
         self.set_join_progress(|p| *p = None);
         copied
     }
 
+    /// One attempt: the snapshot (or its rest, `from` on) read and written a run of rows
+    /// at a time, the next run read off the network while one is written. Whatever arrived
+    /// whole is kept when the attempt stops short; the next goes on from there.
     async fn copy_snapshot_parts(
         &self,
         hub: &impl HubTransport,
         round: &mut SyncRound,
+        from: Option<aliquot_sync::SnapshotFrom>,
     ) -> std::result::Result<i64, RoundError> {
         let store = self.store();
-        let mut lines = SnapshotLines::new(hub.snapshot().await?);
-        let mut load = store.begin_snapshot().await?;
+        let mut lines = SnapshotLines::new(hub.snapshot(from.as_ref()).await?);
+        let Some(SnapshotPart::Start { rows, cursor }) = lines.next_part().await? else {
+            return Err(RoundError::Hub(HubCallError::BadAnswer(
+                "the hub's snapshot did not begin with its start".into(),
+            )));
+        };
+        let mut load = store.begin_snapshot(cursor, rows, from.as_ref()).await?;
+        self.set_join_progress(|p| {
+            if let Some(p) = p {
+                p.total = Some(p.copied_before + rows);
+            }
+        });
+        let copied = self.copy_rows(&mut lines, &mut load).await;
+        match copied {
+            Ok(rows) => {
+                load.finish(store, rows).await?;
+                round.pulled_rows += usize::try_from(rows).unwrap_or(0);
+                let cursor = store.hub_link().await?.map_or(cursor, |l| l.cursor);
+                tracing::info!(rows, cursor, "copied the lab from the hub's snapshot");
+                Ok(cursor)
+            }
+            Err(e) => {
+                tracing::info!(
+                    rows = load.rows(),
+                    "the copy of the lab stopped short; kept for the next attempt"
+                );
+                load.keep().await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// The snapshot's runs of rows into `load`, until its end; answers the rows it names.
+    async fn copy_rows(
+        &self,
+        lines: &mut SnapshotLines,
+        load: &mut aliquot_store::joining::SnapshotLoad,
+    ) -> std::result::Result<i64, RoundError> {
         let mut next = lines.next_part().await?;
         loop {
             match next {
-                Some(SnapshotPart::Start { rows }) => {
-                    self.set_join_progress(|p| {
-                        if let Some(p) = p {
-                            p.total = Some(rows);
-                        }
-                    });
-                    next = lines.next_part().await?;
-                }
                 Some(SnapshotPart::Rows {
                     table,
                     columns,
@@ -786,11 +847,11 @@ impl Api {
                     });
                     next = following?;
                 }
-                Some(SnapshotPart::End { cursor, rows }) => {
-                    load.finish(store, cursor, rows).await?;
-                    round.pulled_rows += usize::try_from(rows).unwrap_or(0);
-                    tracing::info!(rows, cursor, "copied the lab from the hub's snapshot");
-                    return Ok(cursor);
+                Some(SnapshotPart::End { rows, .. }) => return Ok(rows),
+                Some(SnapshotPart::Start { .. }) => {
+                    return Err(RoundError::Hub(HubCallError::BadAnswer(
+                        "the hub's snapshot began twice".into(),
+                    )))
                 }
                 None => {
                     return Err(RoundError::Hub(HubCallError::Unreachable(
@@ -935,9 +996,10 @@ pub trait HubTransport: Sync {
     ) -> impl std::future::Future<
         Output = std::result::Result<aliquot_sync::PullResponse, HubCallError>,
     > + Send;
-    /// The lab as it stands (see [`aliquot_sync::SnapshotPart`]).
+    /// The lab as it stands (see [`aliquot_sync::SnapshotPart`]), or its rest `from` on.
     fn snapshot(
         &self,
+        from: Option<&aliquot_sync::SnapshotFrom>,
     ) -> impl std::future::Future<Output = std::result::Result<SnapshotChunks, HubCallError>> + Send;
     fn lease(
         &self,
@@ -969,8 +1031,11 @@ impl HubTransport for HubClient {
     ) -> std::result::Result<aliquot_sync::PullResponse, HubCallError> {
         HubClient::pull(self, cursor, limit, digests).await
     }
-    async fn snapshot(&self) -> std::result::Result<SnapshotChunks, HubCallError> {
-        HubClient::snapshot(self).await
+    async fn snapshot(
+        &self,
+        from: Option<&aliquot_sync::SnapshotFrom>,
+    ) -> std::result::Result<SnapshotChunks, HubCallError> {
+        HubClient::snapshot(self, from).await
     }
     async fn lease(
         &self,

@@ -69,6 +69,9 @@ impl Store {
         let linked: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM sync_state")
             .fetch_one(&pool)
             .await?;
+        let joining: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM sync_join")
+            .fetch_one(&pool)
+            .await?;
         let anchor = Arc::new(crate::anchor::AuditAnchor::open(data_dir, &device_id)?);
         let store = Store {
             pool,
@@ -80,6 +83,7 @@ impl Store {
             syncing: Arc::new(std::sync::atomic::AtomicBool::new(linked > 0)),
             dir: Some(data_dir.to_path_buf()),
             left_hub: Default::default(),
+            joining: Arc::new(std::sync::atomic::AtomicBool::new(joining > 0)),
         };
         // The audit trail is checked against its anchor before anyone signs in.
         store.start_audit_anchor(&anchor).await?;
@@ -131,6 +135,7 @@ async fn verify_backup(target: &Path, clock: Arc<dyn Clock>) -> Result<BackupRep
         syncing: Default::default(),
         dir: None,
         left_hub: Default::default(),
+        joining: Default::default(),
     };
     let verification = copy.verify_audit_chain().await?;
     pool.close().await;

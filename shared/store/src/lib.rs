@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 mod db;
 mod executor;
+pub mod joining;
 pub mod lab_tables;
 pub mod labels;
 pub mod leaving;
@@ -51,6 +52,8 @@ pub struct Store {
     dir: Option<std::path::PathBuf>,
     /// Left its hub: no more work until the workstation starts again (see `leaving`).
     left_hub: Arc<std::sync::Mutex<Option<std::path::PathBuf>>>,
+    /// Copying the lab from its hub (see `joining`).
+    joining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, Error)]

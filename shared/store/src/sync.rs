@@ -868,7 +868,7 @@ impl Store {
 }
 
 /// The feed cursor of the hub this workstation is linked to; refused when it is not.
-async fn linked_cursor(conn: &mut SqliteConnection) -> Result<i64> {
+pub(crate) async fn linked_cursor(conn: &mut SqliteConnection) -> Result<i64> {
     sqlx::query_scalar!("SELECT cursor FROM sync_state")
         .fetch_optional(&mut *conn)
         .await?
@@ -972,202 +972,14 @@ pub async fn cursor(store: &Store) -> Result<i64> {
     Ok(row.map(|r| r.get::<i64, _>(0)).unwrap_or(0))
 }
 
-/// A snapshot of the lab being copied into a workstation that holds nothing yet: one
-/// write transaction from the first row to the cursor, so a copy cut short leaves
-/// nothing behind and the next round starts it again.
-pub struct SnapshotLoad {
-    tx: WriteTx,
-    /// This workstation's columns of each lab table (a hub's column this workstation does
-    /// not have is left out, as a pulled row image's would be).
-    columns: HashMap<&'static str, Vec<String>>,
-    /// The insert of `n` rows of a table's columns, by (table, columns, n).
-    statements: HashMap<(&'static str, String, usize), String>,
-    /// The lab tables' indexes, dropped for the copy and made again at its end.
-    indexes: Vec<String>,
-    rows: i64,
-}
-
-/// Bound values of one statement at most (SQLite allows 32,766).
-const SNAPSHOT_VALUES: usize = 30_000;
-/// Rows of one statement at most.
-const SNAPSHOT_ROWS: usize = 500;
-
-impl Store {
-    /// Starts copying the lab from a hub's snapshot: only into a workstation linked to a
-    /// hub that has pulled nothing and queued nothing.
-    pub async fn begin_snapshot(&self) -> Result<SnapshotLoad> {
-        let mut tx = self.begin_write().await?;
-        let conn = tx.conn();
-        let cursor = linked_cursor(conn).await?;
-        let queued: i64 =
-            sqlx::query_scalar!(r#"SELECT COALESCE(MAX(seq), 0) AS "n!: i64" FROM outbox"#)
-                .fetch_one(&mut *conn)
-                .await?;
-        if cursor != 0 || queued != 0 {
-            return Err(StoreError::Domain(DomainError::Refused(
-                "a snapshot is copied only into a workstation that has pulled and queued nothing"
-                    .into(),
-            )));
-        }
-        // Tables come parents first, but a row may point at one further on (a user at
-        // the site they work at): keys are checked at commit. Box counts come with the
-        // boxes, not counted again as placements arrive.
-        sqlx::query("PRAGMA defer_foreign_keys = ON")
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query!("INSERT INTO sync_rebasing (singleton) VALUES (1)")
-            .execute(&mut *conn)
-            .await?;
-        let mut columns = HashMap::new();
-        let mut indexes = Vec::new();
-        for table in LAB_TABLES {
-            columns.insert(table.name, lab_tables::columns(&mut *conn, table).await?);
-            // Indexes are built once over the copied rows rather than kept up row by row
-            // (most are on ids in no order: three times the work). Not the key's own, which
-            // the copy's upsert names.
-            let defined = sqlx::query(
-                "SELECT m.name, m.sql, (SELECT group_concat(i.name, ',') FROM pragma_index_info(m.name) AS i) AS cols
-                 FROM sqlite_master AS m WHERE m.type = 'index' AND m.tbl_name = ?1 AND m.sql IS NOT NULL",
-            )
-            .bind(table.name)
-            .fetch_all(&mut *conn)
-            .await?;
-            for index in defined {
-                let (name, sql, cols): (String, String, Option<String>) =
-                    (index.get(0), index.get(1), index.get(2));
-                if cols.as_deref() == Some(table.key.join(",").as_str()) {
-                    continue;
-                }
-                sqlx::query(&format!("DROP INDEX \"{name}\""))
-                    .execute(&mut *conn)
-                    .await?;
-                indexes.push(sql);
-            }
-        }
-        Ok(SnapshotLoad {
-            tx,
-            columns,
-            statements: HashMap::new(),
-            indexes,
-            rows: 0,
-        })
-    }
-}
-
-impl SnapshotLoad {
-    /// Writes a run of one table's rows (each the values of `columns`, in that order).
-    pub async fn add(
-        &mut self,
-        table: &str,
-        columns: &[String],
-        rows: Vec<Vec<serde_json::Value>>,
-    ) -> Result<()> {
-        let lab = lab_tables::lab_table(table)
-            .ok_or_else(|| StoreError::Decode(format!("a row of an unknown table {table:?}")))?;
-        let mine = &self.columns[lab.name];
-        let picked: Vec<usize> = (0..columns.len())
-            .filter(|i| mine.contains(&columns[*i]))
-            .collect();
-        if let Some(missing) = lab
-            .key
-            .iter()
-            .find(|k| !picked.iter().any(|i| columns[*i] == **k))
-        {
-            return Err(StoreError::Decode(format!(
-                "the snapshot's {table} rows lack their key column {missing}"
-            )));
-        }
-        let names: Vec<&str> = picked.iter().map(|i| columns[*i].as_str()).collect();
-        let per_statement = (SNAPSHOT_VALUES / names.len()).clamp(1, SNAPSHOT_ROWS);
-        let count = rows.len();
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<Vec<serde_json::Value>> = rows.by_ref().take(per_statement).collect();
-            let sql = self
-                .statements
-                .entry((lab.name, names.join(","), chunk.len()))
-                .or_insert_with(|| snapshot_insert(lab, &names, chunk.len()))
-                .clone();
-            let mut query = sqlx::query(&sql);
-            for mut row in chunk {
-                if row.len() != columns.len() {
-                    return Err(StoreError::Decode(format!(
-                        "a {table} row of {} values for {} columns",
-                        row.len(),
-                        columns.len()
-                    )));
-                }
-                for i in &picked {
-                    query = bind_value(query, std::mem::take(&mut row[*i]))?;
-                }
-            }
-            query.execute(self.tx.conn()).await?;
-        }
-        self.rows += count as i64;
-        Ok(())
-    }
-
-    /// Commits the copy at the hub's `cursor`, once every one of its `rows` arrived.
-    pub async fn finish(mut self, store: &Store, cursor: i64, rows: i64) -> Result<()> {
-        if rows != self.rows {
-            return Err(StoreError::Decode(format!(
-                "the snapshot names {rows} rows, {} arrived",
-                self.rows
-            )));
-        }
-        let now = format_utc(store.clock.now());
-        let conn = self.tx.conn();
-        let started = std::time::Instant::now();
-        for index in &self.indexes {
-            sqlx::query(index).execute(&mut *conn).await?;
-        }
-        tracing::info!(
-            rows,
-            indexes = self.indexes.len(),
-            seconds = started.elapsed().as_secs_f64(),
-            "snapshot copied; indexes built"
-        );
-        sqlx::query!("DELETE FROM sync_rebasing")
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query!(
-            "UPDATE sync_state SET cursor = ?1, last_pull_at = ?2, last_error = NULL",
-            cursor,
-            now
-        )
-        .execute(&mut *conn)
-        .await?;
-        store.commit_write(self.tx).await
-    }
-}
-
-/// `INSERT … VALUES (?, …), … ON CONFLICT (key) DO UPDATE …` for `n` rows of `columns`.
-fn snapshot_insert(table: &LabTable, columns: &[&str], n: usize) -> String {
-    let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
-    let one = format!("({})", vec!["?"; columns.len()].join(", "));
-    let updates: Vec<String> = columns
-        .iter()
-        .filter(|c| !table.key.contains(c))
-        .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
-        .collect();
-    let conflict = if updates.is_empty() {
-        "DO NOTHING".to_owned()
-    } else {
-        format!("DO UPDATE SET {}", updates.join(", "))
-    };
-    format!(
-        "INSERT INTO \"{}\" ({}) VALUES {} ON CONFLICT ({}) {conflict}",
-        table.name,
-        quoted.join(", "),
-        vec![one; n].join(", "),
-        table.key.join(", ")
-    )
-}
-
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+pub(crate) type SqliteQuery<'q> =
+    sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 
 /// Binds one snapshot value as SQLite would have read it out of `json_array`.
-fn bind_value(query: SqliteQuery<'_>, value: serde_json::Value) -> Result<SqliteQuery<'_>> {
+pub(crate) fn bind_value(
+    query: SqliteQuery<'_>,
+    value: serde_json::Value,
+) -> Result<SqliteQuery<'_>> {
     use serde_json::Value;
     Ok(match value {
         Value::Null => query.bind(None::<String>),

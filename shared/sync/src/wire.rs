@@ -173,18 +173,25 @@ impl PartialEq for RowChange {
 pub const SNAPSHOT_CHUNK: usize = 1_000;
 
 /// One line of a snapshot: how a workstation that holds nothing yet copies the lab. The
-/// hub reads every lab table in one read transaction (parents first) and sends its rows a
-/// run at a time, then the end: the feed position the copy is at, from which the
-/// workstation pulls on. A stream that stops before its end is refused whole.
+/// hub reads every lab table in one read transaction (parents first, each in key order)
+/// and sends its rows a run at a time, then the end: the feed position the copy is at.
+/// A copy cut short is resumed with [`SnapshotFrom`]: the rest, read at the hub's state
+/// then, each table whole at one state; the workstation then pulls the feed from the first
+/// attempt's cursor, skipping for each table the changes its copy already holds.
 ///
-/// One JSON object a line: `{"start":{"rows":…}}`, then
+/// One JSON object a line: `{"start":{"rows":…,"cursor":…}}`, then
 /// `{"rows":{"table":…,"columns":[…],"rows":[[…],…]}}` lines, then
 /// `{"end":{"cursor":…,"rows":…}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SnapshotPart {
-    /// The copy begins: `rows` rows in all, for the joining workstation's progress bar.
-    Start { rows: i64 },
+    /// The copy begins: `rows` rows to come, for the joining workstation's progress bar,
+    /// read at the feed position `cursor`.
+    Start {
+        rows: i64,
+        #[serde(default)]
+        cursor: i64,
+    },
     /// A run of one table's rows, each the values of `columns` in that order.
     Rows {
         table: String,
@@ -193,6 +200,17 @@ pub enum SnapshotPart {
     },
     /// The copy is whole: it is the lab at `cursor`, `rows` rows in all.
     End { cursor: i64, rows: i64 },
+}
+
+/// Where a resumed snapshot starts: the rows of `table` whose key comes after `after` (the
+/// key's values, in the key's column order), then every later table. `after` holds only
+/// while the hub is still at `at_cursor` (the state the rows before it were read at);
+/// otherwise the hub sends `table` whole, and its `Start` line's cursor says so.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotFrom {
+    pub table: String,
+    pub after: Vec<serde_json::Value>,
+    pub at_cursor: i64,
 }
 
 /// A table's size and the digest of its rows at a cursor.

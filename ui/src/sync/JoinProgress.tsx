@@ -8,10 +8,12 @@ const POLL_MS = 700;
 
 /** "about 2 min left" from what was copied so far and how fast. */
 export function joinEstimate(view: JoiningView, nowMs: number): string | null {
-  if (view.total_rows === null || view.started_at === null || view.copied_rows <= 0) return null;
+  // The pace of this attempt alone: rows an earlier attempt copied took no time of it.
+  const copiedNow = view.copied_rows - view.copied_before;
+  if (view.total_rows === null || view.started_at === null || copiedNow <= 0) return null;
   const elapsed = (nowMs - Date.parse(view.started_at)) / 1000;
   if (!(elapsed > 0)) return null;
-  const left = ((view.total_rows - view.copied_rows) * elapsed) / view.copied_rows;
+  const left = ((view.total_rows - view.copied_rows) * elapsed) / copiedNow;
   if (left < 1) return 'almost done';
   if (left < 90) return `about ${Math.ceil(left)} s left`;
   return `about ${Math.ceil(left / 60)} min left`;
@@ -66,7 +68,7 @@ export function JoinProgress({ onDone }: { onDone?: () => void }) {
           ? `${count(view.copied_rows, 'row')} of ${total} copied${estimate ? ` · ${estimate}` : ''}`
           : view.started_at !== null
             ? 'Starting the copy…'
-            : 'The copy starts again by itself when the hub answers; nothing needs to be done here.'}
+            : 'The copy goes on where it stopped when the hub answers; nothing needs to be done here.'}
       </p>
     </div>
   );

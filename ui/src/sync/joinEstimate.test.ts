@@ -4,11 +4,12 @@ import { joinEstimate } from './JoinProgress';
 
 const started = Date.parse('2026-12-02T09:00:00Z');
 
-function view(copied: number, total: number | null): JoiningView {
+function view(copied: number, total: number | null, before = 0): JoiningView {
   return {
     hub_url: 'https://hub.lab',
     device_name: 'Desk 3',
     copied_rows: copied,
+    copied_before: before,
     total_rows: total,
     started_at: '2026-12-02T09:00:00Z',
   };
@@ -26,5 +27,11 @@ describe('the estimate of a joining copy', () => {
     // 100,000 of 2,500,000 in 20 s: 480 s = 8 min.
     expect(joinEstimate(view(100_000, 2_500_000), started + 20_000)).toBe('about 8 min left');
     expect(joinEstimate(view(1000, 1000), started + 20_000)).toBe('almost done');
+  });
+
+  it('goes by the pace of this attempt when a copy goes on where one stopped', () => {
+    // 600 rows kept from before; 100 more in 10 s: 300 left at 10 rows/s, 30 s.
+    expect(joinEstimate(view(700, 1000, 600), started + 10_000)).toBe('about 30 s left');
+    expect(joinEstimate(view(600, 1000, 600), started + 10_000)).toBeNull();
   });
 });

@@ -5,9 +5,13 @@
  */
 export type JoiningView = { hub_url: string, device_name: string, 
 /**
- * Rows copied so far in this attempt (a copy cut short starts again, whole).
+ * Rows copied so far, in all attempts (a copy cut short goes on where it stopped).
  */
 copied_rows: number, 
+/**
+ * Of those, the rows copied before this attempt began (for the estimate).
+ */
+copied_before: number, 
 /**
  * Rows in all, once the hub has said.
  */
