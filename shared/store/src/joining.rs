@@ -133,6 +133,12 @@ impl Store {
         sqlx::query("PRAGMA foreign_keys = OFF")
             .execute(&mut conn)
             .await?;
+        // The copy's chunks are not checkpointed one by one into the database file (each
+        // page would be written twice while the copy runs): the WAL holds them until the
+        // pool's next checkpoint after the copy, as one transaction's pages would.
+        sqlx::query("PRAGMA wal_autocheckpoint = 0")
+            .execute(&mut conn)
+            .await?;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let now = format_utc(self.clock.now());
         let join = sqlx::query!(
