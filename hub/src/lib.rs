@@ -362,7 +362,7 @@ impl Hub {
         };
         let existing: Vec<NumberBlock> = self
             .store
-            .number_blocks()
+            .blocks_of_numbering(kind == BlockKind::Participant)
             .await?
             .into_iter()
             .map(|r| r.block)

@@ -629,9 +629,16 @@ impl Sim {
         }
         // I11: blocks of one numbering never overlap, whoever holds them.
         let blocks: Vec<_> = store
-            .number_blocks()
+            .number_blocks(
+                &Default::default(),
+                aliquot_domain::paging::PageRequest {
+                    page: 1,
+                    per_page: 200,
+                },
+            )
             .await
             .unwrap()
+            .items
             .into_iter()
             .map(|r| r.block)
             .collect();

@@ -154,7 +154,7 @@ async function boxWithRoom() {
 }
 
 async function standardKit() {
-  const templates = await core.call('list_kit_templates', {}, desk);
+  const templates = (await core.call('list_kit_templates', { per_page: 200 }, desk)).items;
   const kit = templates.find((t) => t.name.startsWith('Standard blood and urine'));
   assert.ok(kit);
   return kit;
@@ -162,7 +162,7 @@ async function standardKit() {
 
 /** A participant with a freshly collected standard kit, registered through the API. */
 async function kitThroughApi({ eventId = null, withdrawn = false } = {}) {
-  const [site] = await core.call('list_sites', {}, desk);
+  const [site] = (await core.call('list_sites', { per_page: 200 }, desk)).items;
   const today = new Date().toISOString().slice(0, 10);
   const participant = await core.call(
     'register_participant',
@@ -393,7 +393,7 @@ test('bench day: register a kit, receive it, place it and find a tube, all by sc
 });
 
 test('the manifest lists the tubes expected from an event, marks the scanned ones and counts the missing', async () => {
-  const [site] = await core.call('list_sites', {}, desk);
+  const [site] = (await core.call('list_sites', { per_page: 200 }, desk)).items;
   const me = await core.call('whoami', {}, desk);
   const event = await core.call(
     'create_field_event',

@@ -193,14 +193,16 @@ test(
 
       // Job A: a kit's five labels, registered at the desk (through the API).
       const desk = await core.token(DEMO.desk);
-      const site = (await core.call('list_sites', {}, desk)).find((s) => s.code === 'NORTH');
+      const site = (await core.call('list_sites', { per_page: 200 }, desk)).items.find(
+        (s) => s.code === 'NORTH',
+      );
       const participant = await core.call(
         'register_participant',
         { site_id: site.id, consent: 'given', consent_date: new Date().toISOString().slice(0, 10) },
         desk,
       );
-      const template = (await core.call('list_kit_templates', {}, desk)).find((t) =>
-        /Standard blood and urine/.test(t.name),
+      const template = (await core.call('list_kit_templates', { per_page: 200 }, desk)).items.find(
+        (t) => /Standard blood and urine/.test(t.name),
       );
       const kit = await core.call(
         'register_kit',

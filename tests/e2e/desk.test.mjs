@@ -181,7 +181,9 @@ test('register a participant and kit at an event; the labels arrive with the rig
     // The core agrees: the participant has the kit's five samples.
     const token = await core.token(DEMO.desk);
     const found = await core.call('lookup_scan', { code: participant }, token);
-    const samples = await core.call('participant_samples', { id: found.participant.id }, token);
+    const samples = (
+      await core.call('participant_samples', { participant_id: found.participant.id }, token)
+    ).items;
     assert.deepEqual(samples.map((s) => s.code).sort(), [...codes].sort());
 
     assert.deepEqual(errors, []);
@@ -277,7 +279,9 @@ test("an event on another day is found with the lab's time zone, not the worksta
       manager,
     );
   await setZone(zone, 'day_month_year_slashes');
-  const site = (await core.call('list_sites', {}, desk)).find((x) => x.code === 'NORTH');
+  const site = (await core.call('list_sites', { per_page: 200 }, desk)).items.find(
+    (x) => x.code === 'NORTH',
+  );
   const me = await core.call('whoami', {}, desk);
   // Registered ahead, consenting on the lab's today (the core judges "not in the future" by
   // the lab's day too), and found at the desk by scanning their cards.

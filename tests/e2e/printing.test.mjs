@@ -67,7 +67,7 @@ test(
         .or(devices.getByTestId('devices-empty'))
         .first()
         .waitFor();
-      const listed = await core.call('list_devices', {}, token);
+      const listed = (await core.call('list_devices', {}, token)).items;
       assert.equal(await devices.getByTestId('device').count(), listed.length);
       for (const [i, d] of listed.entries()) {
         const row = devices.getByTestId('device').nth(i);
@@ -94,7 +94,7 @@ test(
       const row = printers.getByTestId('printer-row').filter({ hasText: PRINTER });
       await row.waitFor();
       assert.match((await row.textContent()) ?? '', new RegExp(`127\\.0\\.0\\.1:${zebra.port}`));
-      assert.deepEqual(await core.call('list_printers', {}, token), [
+      assert.deepEqual((await core.call('list_printers', {}, token)).items, [
         {
           name: PRINTER,
           address: { kind: 'tcp', host: '127.0.0.1', port: zebra.port },

@@ -1,6 +1,6 @@
 // Samples: a tube opened by scanning; only the allowed next statuses are offered; aliquots
 // appear in its lineage; a technician's discard request is approved by a lab manager and
-// the tube is disposed.
+// the tube is disposed; a stored tube is taken out of its box onto the bench.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,14 +53,14 @@ after(async () => {
 /** A newly registered kit's first tube (status "collected"). */
 async function freshTube() {
   const desk = await core.token(DEMO.desk);
-  const sites = await core.call('list_sites', {}, desk);
+  const sites = (await core.call('list_sites', { per_page: 200 }, desk)).items;
   const site = sites.find((s) => s.code === 'NORTH');
   const participant = await core.call(
     'register_participant',
     { site_id: site.id, consent: 'given', consent_date: '2026-11-01' },
     desk,
   );
-  const templates = await core.call('list_kit_templates', {}, desk);
+  const templates = (await core.call('list_kit_templates', { per_page: 200 }, desk)).items;
   const kit = await core.call(
     'register_kit',
     {
@@ -140,8 +140,7 @@ test('a tube opened by scanning offers only its allowed next statuses; aliquots 
     const aliquots = page.getByTestId('aliquots').getByRole('link');
     await aliquots.nth(1).waitFor();
     assert.equal(await aliquots.count(), 2);
-    const history = await page.getByTestId('history').textContent();
-    assert.match(history, /Collected → Received/);
+    await page.getByTestId('history').filter({ hasText: 'Collected → Received' }).waitFor();
     // Its label, printed again from its page, is listed there and reaches the printer.
     const printed = page.getByTestId('labels-printed');
     assert.match(await printed.textContent(), /No label of this tube/);
@@ -188,7 +187,10 @@ test('a technician requests a discard; a lab manager approves it; the tube is di
     // A stored tube has been in a freezer: its time out of one is shown, and its placement is
     // told in words.
     await page.getByTestId('sample-time-out').waitFor();
-    assert.match(await page.getByTestId('history').textContent(), /Placed in box at \w+/);
+    await page
+      .getByTestId('history')
+      .filter({ hasText: /Placed in box at \w+/ })
+      .waitFor();
     assert.doesNotMatch(await page.getByTestId('history').textContent(), /[a-z]+_[a-z]+/);
     await page.getByRole('button', { name: 'Request discard…' }).click();
     const form = page.getByTestId('discard-form');
@@ -204,7 +206,7 @@ test('a technician requests a discard; a lab manager approves it; the tube is di
       .filter({ hasText: 'thawed in a power cut' })
       .waitFor();
     assert.ok(await page.getByRole('button', { name: 'Request discard…' }).isDisabled());
-    assert.match(await page.getByTestId('history').textContent(), /Discard requested/);
+    await page.getByTestId('history').filter({ hasText: 'Discard requested' }).waitFor();
     // The banner leads to the technician's list, which holds the request without decision buttons.
     await page
       .getByTestId('discard-pending')
@@ -222,6 +224,18 @@ test('a technician requests a discard; a lab manager approves it; the tube is di
   const asManager = await signedInPage(browser, core, DEMO.manager);
   try {
     const { page } = asManager;
+    // The request is an unread notification: counted beside Home, where it is listed.
+    const unread = await core.call(
+      'list_notifications',
+      { unread_only: true, page: 1, per_page: 1 },
+      await core.token(DEMO.manager),
+    );
+    assert.ok(unread.total >= 1);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByTestId('notification-count')
+      .filter({ hasText: String(unread.total) })
+      .waitFor();
     await page.getByRole('link', { name: 'Discard requests' }).click();
     const row = page.getByTestId('discard-requests').locator(`tr[data-sample="${well.code}"]`);
     await row.waitFor();
@@ -262,6 +276,43 @@ test('a technician requests a discard; a lab manager approves it; the tube is di
     assert.deepEqual(again.errors, []);
   } finally {
     await again.context.close();
+  }
+});
+
+test('a stored tube is taken out of its box onto the bench, with a reason; its well is free', async () => {
+  const tech = await core.token(DEMO.tech);
+  const boxes = await core.call(
+    'list_boxes',
+    { sort: 'name', order: 'asc', page: 1, per_page: 20 },
+    tech,
+  );
+  const filled = boxes.items.filter((b) => b.occupied > 4)[3];
+  const well = (await core.call('get_box', { id: filled.id }, tech)).wells[4];
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.tech);
+  try {
+    await wedgeScan(page, well.code);
+    await page.waitForURL(`**/#/sample/${well.sample_id}`);
+    await page.getByRole('button', { name: 'Take out of its box…' }).click();
+    const form = page.getByTestId('unplace-form');
+    await form.getByRole('button', { name: 'Take out of its box' }).click();
+    await form.getByRole('alert').filter({ hasText: 'Say why' }).waitFor();
+    await form.getByLabel('Reason').fill('kept on the bench for the pathologist');
+    await form.getByRole('button', { name: 'Take out of its box' }).click();
+    await page.getByTestId('sample-notice').filter({ hasText: 'out of its box' }).waitFor();
+    await page.locator('[data-testid="sample-status"][data-status="received"]').waitFor();
+    assert.match(await page.getByTestId('sample-location').textContent(), /not in storage/);
+    await page
+      .getByTestId('history')
+      .filter({ hasText: 'Taken out of its box (onto the bench)' })
+      .filter({ hasText: 'kept on the bench for the pathologist' })
+      .waitFor();
+    // The well it left is free in the box map.
+    const map = await core.call('get_box', { id: filled.id }, tech);
+    assert.ok(!map.wells.some((w) => w.sample_id === well.sample_id));
+    assert.equal(map.wells.length, filled.occupied - 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
   }
 });
 

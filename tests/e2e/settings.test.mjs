@@ -188,7 +188,8 @@ test("a sample's dates follow the lab's date format and time zone", async () => 
   );
   let sample = null;
   for (const p of found.items) {
-    const samples = await core.call('participant_samples', { id: p.id }, manager);
+    const samples = (await core.call('participant_samples', { participant_id: p.id }, manager))
+      .items;
     if (samples.length > 0) {
       sample = samples[0];
       break;
@@ -218,7 +219,9 @@ test("a sample's dates follow the lab's date format and time zone", async () => 
 
 test("the desk starts with the lab's standard kit, not the first one listed", async () => {
   const desk = await core.token(DEMO.desk);
-  const site = (await core.call('list_sites', {}, desk)).find((x) => x.code === 'NORTH');
+  const site = (await core.call('list_sites', { per_page: 200 }, desk)).items.find(
+    (x) => x.code === 'NORTH',
+  );
   // Registered ahead with a consent date of the core's UTC day, which is never after the
   // lab's (Berlin's) today, whatever the time of day.
   const participant = await core.call(

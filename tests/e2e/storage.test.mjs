@@ -38,8 +38,8 @@ async function boxNamed(name) {
 let boxCount = 0;
 /** A new empty 8×12 box in the demo lab's first rack, made by the lab manager. */
 async function newBox() {
-  const [freezer] = await core.call('list_freezers', {}, manager);
-  const [rack] = await core.call('list_racks', { id: freezer.id }, manager);
+  const [freezer] = (await core.call('list_freezers', {}, manager)).items;
+  const [rack] = (await core.call('list_racks', { freezer_id: freezer.id }, manager)).items;
   boxCount += 1;
   return core.call(
     'create_box',
@@ -275,7 +275,7 @@ test('in placement mode a code that is not a tube is refused and nothing is plac
 
 test('a tube stored for the first time by scanning cannot be un-placed, and the screen says so', async () => {
   const target = await newBox();
-  const [site] = await core.call('list_sites', {}, tech);
+  const [site] = (await core.call('list_sites', { per_page: 200 }, tech)).items;
   const participant = await core.call(
     'register_participant',
     {
@@ -285,7 +285,7 @@ test('a tube stored for the first time by scanning cannot be un-placed, and the 
     },
     tech,
   );
-  const templates = await core.call('list_kit_templates', {}, tech);
+  const templates = (await core.call('list_kit_templates', { per_page: 200 }, tech)).items;
   const saliva = templates.find((t) => t.name === 'Saliva only');
   const kit = await core.call(
     'register_kit',

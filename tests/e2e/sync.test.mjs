@@ -126,7 +126,7 @@ test('two desks share one lab through the hub, offline and back, and a refusal r
     assert.equal(statusB.counts.rejected, 1, JSON.stringify(statusB));
 
     // A's freezer is on B.
-    const freezers = await deskB.call('list_freezers', {}, tokenB);
+    const freezers = (await deskB.call('list_freezers', {}, tokenB)).items;
     assert.ok(freezers.some((f) => f.name === 'Freezer from A'));
 
     // On B, the refusal reaches a person: a count in the navigation and the status bar,
@@ -446,7 +446,7 @@ test('an administrator disconnects a workstation: refused while a change waits, 
     // The change B sent before leaving is the lab's: A has it after a pull.
     const tokenA = await deskA.token(HUB_ADMIN);
     await deskA.call('sync_now', {}, tokenA);
-    const freezers = await deskA.call('list_freezers', {}, tokenA);
+    const freezers = (await deskA.call('list_freezers', {}, tokenA)).items;
     assert.ok(freezers.some((f) => f.name === 'Freezer made offline on B'));
     await assert.rejects(deskB.token(HUB_ADMIN), /left its hub/);
 

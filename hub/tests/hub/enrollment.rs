@@ -172,7 +172,19 @@ async fn a_device_is_leased_blocks_only_for_itself_and_only_of_known_kinds() {
         .await
         .unwrap();
     assert_eq!((sample.prefix.as_str(), sample.first), ("S", 1));
-    let blocks = bench.hub.store().number_blocks().await.unwrap();
+    let blocks = bench
+        .hub
+        .store()
+        .number_blocks(
+            &Default::default(),
+            aliquot_domain::paging::PageRequest {
+                page: 1,
+                per_page: 200,
+            },
+        )
+        .await
+        .unwrap()
+        .items;
     assert!(blocks
         .iter()
         .any(|r| r.id == leased.block_id && r.block.device_id == bench.a.device.device_id));

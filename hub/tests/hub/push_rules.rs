@@ -25,7 +25,14 @@ async fn a_resend_gets_the_stored_answer_and_changes_nothing() {
     let response = bench.push_raw(&bench.a, vec![first.clone()]).await;
     assert_eq!(codes(&response.results), ["applied"]);
     assert_eq!(response.last_seq, 1);
-    let freezers = bench.hub.store().freezers().await.unwrap().len();
+    let freezers = bench
+        .hub
+        .store()
+        .freezers(None, Default::default())
+        .await
+        .unwrap()
+        .items
+        .len();
     let feed = aliquot_hub::db::head(bench.hub.store().pool())
         .await
         .unwrap();
@@ -33,7 +40,17 @@ async fn a_resend_gets_the_stored_answer_and_changes_nothing() {
     let again = bench.push_raw(&bench.a, vec![first.clone()]).await;
     assert_eq!(codes(&again.results), ["applied (duplicate)"]);
     assert_eq!(again.results[0].outcome, response.results[0].outcome);
-    assert_eq!(bench.hub.store().freezers().await.unwrap().len(), freezers);
+    assert_eq!(
+        bench
+            .hub
+            .store()
+            .freezers(None, Default::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        freezers
+    );
     assert_eq!(
         aliquot_hub::db::head(bench.hub.store().pool())
             .await
@@ -79,7 +96,17 @@ async fn a_gap_stops_the_batch_and_names_the_seq_the_hub_wants() {
     );
     assert_eq!(response.last_seq, 1);
     // Nothing after the gap was decided.
-    assert_eq!(bench.hub.store().freezers().await.unwrap().len(), 2);
+    assert_eq!(
+        bench
+            .hub
+            .store()
+            .freezers(None, Default::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
 }
 
 /// I10: a command the lab's rules refuse is recorded as refused, its effects undone, and
@@ -113,9 +140,10 @@ async fn a_refused_command_never_wedges_the_queue() {
     let names: Vec<String> = bench
         .hub
         .store()
-        .freezers()
+        .freezers(None, Default::default())
         .await
         .unwrap()
+        .items
         .into_iter()
         .map(|f| f.name)
         .collect();

@@ -9,9 +9,16 @@ use std::collections::HashSet;
 async fn blocks_of(ws: &Workstation) -> Vec<aliquot_domain::numbering::NumberBlock> {
     let device = ws.device_id();
     ws.store()
-        .number_blocks()
+        .number_blocks(
+            &Default::default(),
+            aliquot_domain::paging::PageRequest {
+                page: 1,
+                per_page: 200,
+            },
+        )
         .await
         .unwrap()
+        .items
         .into_iter()
         .filter(|r| r.block.device_id == device)
         .map(|r| r.block)

@@ -506,7 +506,8 @@ async fn a_table_found_apart_from_the_hubs_is_resynced_and_reported() {
         .list_sync_commands(
             Some(&token),
             aliquot_api::sync::ListSyncIssuesArgs {
-                page: Default::default(),
+                page: 1,
+                per_page: 50,
             },
         )
         .await

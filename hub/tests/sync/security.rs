@@ -112,7 +112,15 @@ async fn a_revoked_workstation_is_refused_and_keeps_its_queue() {
     let refused = ws.api.sync_round().await.unwrap_err();
     assert!(refused.contains("revoked"), "{refused}");
     assert_eq!(ws.store().outbox_counts().await.unwrap().pending, 1);
-    assert_eq!(ws.store().freezers().await.unwrap().len(), 1);
+    assert_eq!(
+        ws.store()
+            .freezers(None, Default::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -241,7 +249,16 @@ async fn an_edited_audit_trail_holds_the_workstations_commands_for_review() {
     ws.sync().await;
     let counts = ws.store().outbox_counts().await.unwrap();
     assert_eq!((counts.held, counts.applied), (1, 1));
-    assert_eq!(hub.hub.store().freezers().await.unwrap().len(), 1);
+    assert_eq!(
+        hub.hub
+            .store()
+            .freezers(None, Default::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     let flagged = hub.hub.devices(Default::default()).await.unwrap().items;
     assert!(flagged[0]
         .chain_broken
@@ -258,7 +275,16 @@ async fn an_edited_audit_trail_holds_the_workstations_commands_for_review() {
     ws.sync().await;
     let counts = ws.store().outbox_counts().await.unwrap();
     assert_eq!((counts.held, counts.applied), (0, 2));
-    assert_eq!(hub.hub.store().freezers().await.unwrap().len(), 2);
+    assert_eq!(
+        hub.hub
+            .store()
+            .freezers(None, Default::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
     // From here on the chain is checked again.
     ws.store().execute(&manager, freezer("F3")).await.unwrap();
     ws.sync().await;
@@ -345,6 +371,13 @@ async fn a_workstation_leaves_its_hub_once_everything_reached_it_and_starts_afre
         kept.hub_link().await.unwrap().unwrap().device_name,
         "Desk 1"
     );
-    assert_eq!(kept.freezers().await.unwrap().len(), 1);
+    assert_eq!(
+        kept.freezers(None, Default::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     assert_converged(&hub.hub, &kept).await;
 }

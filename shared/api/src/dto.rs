@@ -36,6 +36,26 @@ fn by_username() -> UserSort {
 #[ts(export)]
 pub struct NoArgs {}
 
+/// A list with nothing to narrow it by: only which page.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct PageArgs {
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+impl PageArgs {
+    pub fn request(&self) -> PageRequest {
+        PageRequest {
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct SetupStatus {

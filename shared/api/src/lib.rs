@@ -18,6 +18,6 @@ pub mod scanning;
 pub mod storage;
 pub mod sync;
 
-pub use dispatch::{dispatch, OPERATIONS};
+pub use dispatch::{answers, dispatch, Answer, OPERATIONS};
 pub use error::{ApiError, ErrorCode};
 pub use ops::{forward_events, Api};

@@ -4,8 +4,9 @@
 //! carried the whole job; no answer means the job is sent again, which a printer that got
 //! only part of it does not print twice).
 
-use crate::dto::{default_per_page, first_page, CoreEvent, NoArgs};
+use crate::dto::{default_per_page, first_page, CoreEvent, PageArgs};
 use crate::error::capitalised;
+use crate::registration::IdArgs;
 use crate::{Api, ApiError};
 use aliquot_devices::device_path::{check_device_path, DevicePathKind};
 use aliquot_devices::printer::status::{parse_host_status, PrinterFault, HOST_STATUS};
@@ -161,22 +162,29 @@ impl Api {
     pub async fn list_printers(
         &self,
         token: Option<&str>,
-        _args: NoArgs,
-    ) -> Result<Vec<PrinterSettings>> {
+        args: PageArgs,
+    ) -> Result<Page<PrinterSettings>> {
         self.actor_with(token, Permission::ReadSettings).await?;
-        Ok(self.store().printers().await?)
+        Ok(self.store().printers(args.request()).await?)
     }
 
     pub async fn configure_printer(
         &self,
         token: Option<&str>,
         args: PrinterSettings,
-    ) -> Result<Vec<PrinterSettings>> {
+    ) -> Result<PrinterSettings> {
         let actor = self.actor_with(token, Permission::ConfigureDevices).await?;
         check_device_address(&args.address)?;
+        let name = args.name.clone();
         self.run(&actor, Command::ConfigurePrinter { printer: args })
             .await?;
-        Ok(self.store().printers().await?)
+        Ok(self.store().printer(&name).await?)
+    }
+
+    /// One print job, by id: what a desk follows until the printer has it.
+    pub async fn get_print_job(&self, token: Option<&str>, args: IdArgs) -> Result<PrintJobRecord> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self.store().print_job(args.id).await?)
     }
 
     pub async fn list_print_jobs(
@@ -730,11 +738,19 @@ impl Api {
     pub async fn list_devices(
         &self,
         token: Option<&str>,
-        _args: NoArgs,
-    ) -> Result<Vec<DeviceListing>> {
+        args: PageArgs,
+    ) -> Result<Page<DeviceListing>> {
         self.actor_with(token, Permission::ConfigureDevices).await?;
-        tokio::task::spawn_blocking(aliquot_devices::registry::list)
+        let page = args.request().validate()?;
+        // The operating system's list of attached devices, not a table: enumerated, then
+        // cut to the page asked for.
+        let devices = tokio::task::spawn_blocking(aliquot_devices::registry::list)
             .await
-            .map_err(|e| ApiError::internal(&e))
+            .map_err(|e| ApiError::internal(&e))?;
+        let total = u64::try_from(devices.len()).unwrap_or(u64::MAX);
+        let skip = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+        let take = usize::try_from(page.limit()).unwrap_or(0);
+        let items = devices.into_iter().skip(skip).take(take).collect();
+        Ok(Page::new(items, page, total))
     }
 }

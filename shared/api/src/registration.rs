@@ -1,6 +1,6 @@
 //! Operations and views for collection sites, number blocks, participants and field events.
 
-use crate::dto::{default_per_page, first_page, NoArgs};
+use crate::dto::{default_per_page, first_page};
 use crate::{Api, ApiError};
 use aliquot_domain::command::Sex;
 use aliquot_domain::numbering::{BlockKind, NewBlock};
@@ -16,6 +16,40 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, ApiError>;
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListSitesArgs {
+    /// Start of a site's code or name.
+    #[serde(default)]
+    #[ts(optional)]
+    pub search: Option<String>,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListNumberBlocksArgs {
+    #[serde(default)]
+    #[ts(optional)]
+    pub kind: Option<BlockKind>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub site_id: Option<Uuid>,
+    /// Only this workstation's own blocks.
+    #[serde(default)]
+    #[ts(optional)]
+    pub this_workstation: Option<bool>,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
 
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
@@ -179,9 +213,17 @@ impl Api {
         }
     }
 
-    pub async fn list_sites(&self, token: Option<&str>, _args: NoArgs) -> Result<Vec<SiteRecord>> {
+    pub async fn list_sites(
+        &self,
+        token: Option<&str>,
+        args: ListSitesArgs,
+    ) -> Result<Page<SiteRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self.store().sites().await?)
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(self.store().sites(args.search.as_deref(), page).await?)
     }
 
     pub async fn create_site(
@@ -228,16 +270,24 @@ impl Api {
     pub async fn list_number_blocks(
         &self,
         token: Option<&str>,
-        _args: NoArgs,
-    ) -> Result<Vec<NumberBlockView>> {
+        args: ListNumberBlocksArgs,
+    ) -> Result<Page<NumberBlockView>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self
-            .store()
-            .number_blocks()
-            .await?
-            .into_iter()
-            .map(|b| self.block_view(b))
-            .collect())
+        let filter = aliquot_store::registration::BlockFilter {
+            kind: args.kind,
+            site_id: args.site_id,
+            device_id: args
+                .this_workstation
+                .filter(|only| *only)
+                .map(|_| self.store().device_id().to_owned()),
+            id: None,
+        };
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        let blocks = self.store().number_blocks(&filter, page).await?;
+        Ok(crate::ops::map_page(blocks, |b| self.block_view(b)))
     }
 
     pub async fn assign_number_block(
@@ -258,15 +308,7 @@ impl Api {
             },
         )
         .await?;
-        let block = self
-            .store()
-            .number_blocks()
-            .await?
-            .into_iter()
-            .find(|b| b.id == block_id);
-        block
-            .map(|b| self.block_view(b))
-            .ok_or_else(|| ApiError::internal(&"assigned block not found"))
+        Ok(self.block_view(self.store().number_block(block_id).await?))
     }
 
     pub async fn register_participant(

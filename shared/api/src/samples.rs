@@ -1,7 +1,7 @@
 //! Operations and views for kit templates, kit registration, sample detail, status
 //! changes, aliquots, discard requests, lookup by scan and notifications.
 
-use crate::dto::{default_per_page, first_page, CoreEvent, NoArgs};
+use crate::dto::{default_per_page, first_page, CoreEvent};
 use crate::registration::IdArgs;
 use crate::{Api, ApiError};
 use aliquot_domain::command::{NewAliquot, NewTube};
@@ -14,11 +14,10 @@ use aliquot_store::lookup::Scanned;
 use aliquot_store::notifications::NotificationRecord;
 use aliquot_store::registration::ParticipantRecord;
 use aliquot_store::samples::{
-    DiscardFilter, DiscardRequestRecord, DiscardState, KitTemplateRecord, Location, SampleRecord,
-    StatusChange,
+    DiscardFilter, DiscardRequestRecord, DiscardState, KitTemplateRecord, Location, SampleEvent,
+    SampleRecord, SamplesOf,
 };
 use aliquot_store::storage::BoxRecord;
-use aliquot_store::storage::PlacementChange;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -130,9 +129,46 @@ pub struct KitRegistered {
 pub struct SampleDetail {
     pub sample: SampleView,
     pub parent: Option<SampleView>,
-    pub aliquots: Vec<SampleView>,
-    pub status_history: Vec<StatusChange>,
-    pub placement_history: Vec<PlacementChange>,
+    /// The first page of the aliquots made from it (`list_aliquots` pages on).
+    pub aliquots: Page<SampleView>,
+    /// It has been in a box at some time (its history pages through `sample_history`).
+    pub been_stored: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListKitTemplatesArgs {
+    /// Start of a template's name.
+    #[serde(default)]
+    #[ts(optional)]
+    pub search: Option<String>,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ParticipantSamplesArgs {
+    pub participant_id: Uuid,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct SampleListArgs {
+    pub sample_id: Uuid,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -204,10 +240,14 @@ pub struct ListDiscardRequestsArgs {
     #[serde(default)]
     #[ts(optional)]
     pub sample_code: Option<String>,
-    /// Only this requester's (technicians always see only their own).
+    /// Only this requester's (technicians always see only their own, but for one tube).
     #[serde(default)]
     #[ts(optional)]
     pub requested_by: Option<Uuid>,
+    /// Only this tube's: its story, which everyone who reads the tube may see.
+    #[serde(default)]
+    #[ts(optional)]
+    pub sample_id: Option<Uuid>,
     #[serde(default = "first_page")]
     pub page: u32,
     #[serde(default = "default_per_page")]
@@ -303,10 +343,17 @@ impl Api {
     pub async fn list_kit_templates(
         &self,
         token: Option<&str>,
-        _args: NoArgs,
-    ) -> Result<Vec<KitTemplateRecord>> {
+        args: ListKitTemplatesArgs,
+    ) -> Result<Page<KitTemplateRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self.store().kit_templates().await?)
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(self
+            .store()
+            .kit_templates(args.search.as_deref(), page)
+            .await?)
     }
 
     pub async fn create_kit_template(
@@ -327,13 +374,7 @@ impl Api {
             },
         )
         .await?;
-        let made = self
-            .store()
-            .kit_templates()
-            .await?
-            .into_iter()
-            .find(|k| k.id == template_id);
-        made.ok_or_else(|| ApiError::internal(&"kit template not found after creation"))
+        Ok(self.store().kit_template(template_id).await?)
     }
 
     /// Registers a participant's whole kit in one command.
@@ -343,13 +384,7 @@ impl Api {
         args: RegisterKitArgs,
     ) -> Result<KitRegistered> {
         let actor = self.actor_with(token, Permission::RegisterSamples).await?;
-        let template = self
-            .store()
-            .kit_templates()
-            .await?
-            .into_iter()
-            .find(|k| k.id == args.template_id)
-            .ok_or(aliquot_domain::DomainError::NotFound("kit template"))?;
+        let template = self.store().kit_template(args.template_id).await?;
         let count = sample::kit_tubes(&template.items)?.len();
         let codes = args.codes.unwrap_or_else(|| vec![None; count]);
         if codes.len() != count {
@@ -421,33 +456,65 @@ impl Api {
             Some(p) => Some(self.sample_view(store.sample(p).await?)),
             None => None,
         };
+        let aliquots = store
+            .samples_of(SamplesOf::Parent(args.id), PageRequest::default())
+            .await?;
         Ok(SampleDetail {
             parent,
-            aliquots: store
-                .aliquots_of(args.id)
-                .await?
-                .into_iter()
-                .map(|s| self.sample_view(s))
-                .collect(),
-            status_history: store.status_history(args.id).await?,
-            placement_history: store.placement_history(args.id).await?,
+            aliquots: crate::ops::map_page(aliquots, |s| self.sample_view(s)),
+            been_stored: store.has_been_stored(args.id).await?,
             sample: self.sample_view(sample),
         })
     }
 
+    /// A page of one participant's samples, by code.
     pub async fn participant_samples(
         &self,
         token: Option<&str>,
-        args: IdArgs,
-    ) -> Result<Vec<SampleView>> {
+        args: ParticipantSamplesArgs,
+    ) -> Result<Page<SampleView>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        let samples = self
             .store()
-            .samples_of_participant(args.id)
-            .await?
-            .into_iter()
-            .map(|s| self.sample_view(s))
-            .collect())
+            .samples_of(SamplesOf::Participant(args.participant_id), page)
+            .await?;
+        Ok(crate::ops::map_page(samples, |s| self.sample_view(s)))
+    }
+
+    /// A page of the aliquots made from one sample, by code.
+    pub async fn list_aliquots(
+        &self,
+        token: Option<&str>,
+        args: SampleListArgs,
+    ) -> Result<Page<SampleView>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        let samples = self
+            .store()
+            .samples_of(SamplesOf::Parent(args.sample_id), page)
+            .await?;
+        Ok(crate::ops::map_page(samples, |s| self.sample_view(s)))
+    }
+
+    /// A page of what happened to one tube, newest first.
+    pub async fn sample_history(
+        &self,
+        token: Option<&str>,
+        args: SampleListArgs,
+    ) -> Result<Page<SampleEvent>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(self.store().sample_history(args.sample_id, page).await?)
     }
 
     pub async fn transition_sample(
@@ -558,7 +625,7 @@ impl Api {
         found
             .items
             .into_iter()
-            .find(|d| d.id == id)
+            .next()
             .ok_or_else(|| ApiError::internal(&"discard request not found after writing it"))
     }
 
@@ -568,8 +635,11 @@ impl Api {
         args: ListDiscardRequestsArgs,
     ) -> Result<Page<DiscardRequestRecord>> {
         let actor = self.actor_with(token, Permission::ReadSamples).await?;
-        // Lab managers (and admins, for audits) see every request; others only their own.
-        let requested_by = if actor.role.may(Permission::DecideDiscard) || actor.role == Role::Admin
+        // Lab managers (and admins, for audits) see every request; others only their own,
+        // except one tube's, which are part of its story.
+        let requested_by = if actor.role.may(Permission::DecideDiscard)
+            || actor.role == Role::Admin
+            || args.sample_id.is_some()
         {
             args.requested_by
         } else {
@@ -583,6 +653,7 @@ impl Api {
             }),
             requested_by,
             sample_code: args.sample_code,
+            sample_id: args.sample_id,
             request_id: None,
         };
         let page = PageRequest {

@@ -71,7 +71,7 @@ fn result_of(text: String, shapes: &CodeShapes) -> ScanResult {
 impl Api {
     /// The sample-code shapes of this lab's blocks, for classifying scans.
     pub async fn code_shapes(&self) -> Result<CodeShapes, ApiError> {
-        let blocks = self.store().number_blocks().await?;
+        let blocks = self.store().blocks_of_numbering(false).await?;
         let mut sample_prefixes: Vec<(String, u8)> = blocks
             .into_iter()
             .filter(|b| matches!(b.block.kind, BlockKind::Sample | BlockKind::Preprinted))

@@ -1,8 +1,9 @@
 //! Operations and views for freezers, racks, boxes, placement, check-out and check-in,
 //! and rack-scanner import.
 
-use crate::dto::{ascending, default_per_page, first_page, CoreEvent, NoArgs};
+use crate::dto::{ascending, default_per_page, first_page, CoreEvent};
 use crate::registration::IdArgs;
+use crate::samples::SampleView;
 use crate::{Api, ApiError};
 use aliquot_domain::command::{PlacementSource, TubePlacement};
 use aliquot_domain::paging::{Page, PageRequest, SortOrder};
@@ -22,6 +23,31 @@ type Result<T> = std::result::Result<T, ApiError>;
 pub struct BoxMap {
     pub storage_box: BoxRecord,
     pub wells: Vec<Well>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListFreezersArgs {
+    /// Start of a freezer's name.
+    #[serde(default)]
+    #[ts(optional)]
+    pub search: Option<String>,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListRacksArgs {
+    pub freezer_id: Uuid,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -131,6 +157,15 @@ pub struct CheckInSamplesArgs {
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
+pub struct UnplaceSampleArgs {
+    pub sample_id: Uuid,
+    /// Why it leaves its box for good (kept on the bench, sent away, cracked…).
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
 pub struct RackScanArgs {
     pub box_id: Uuid,
     /// The scanner's file, as text.
@@ -150,15 +185,27 @@ impl Api {
     pub async fn list_freezers(
         &self,
         token: Option<&str>,
-        _args: NoArgs,
-    ) -> Result<Vec<FreezerRecord>> {
+        args: ListFreezersArgs,
+    ) -> Result<Page<FreezerRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self.store().freezers().await?)
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(self.store().freezers(args.search.as_deref(), page).await?)
     }
 
-    pub async fn list_racks(&self, token: Option<&str>, args: IdArgs) -> Result<Vec<RackRecord>> {
+    pub async fn list_racks(
+        &self,
+        token: Option<&str>,
+        args: ListRacksArgs,
+    ) -> Result<Page<RackRecord>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        Ok(self.store().racks(args.id).await?)
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(self.store().racks(args.freezer_id, page).await?)
     }
 
     pub async fn create_freezer(
@@ -179,13 +226,7 @@ impl Api {
             },
         )
         .await?;
-        let made = self
-            .store()
-            .freezers()
-            .await?
-            .into_iter()
-            .find(|f| f.id == freezer_id);
-        made.ok_or_else(|| ApiError::internal(&"freezer not found after creation"))
+        Ok(self.store().freezer(freezer_id).await?)
     }
 
     pub async fn create_rack(
@@ -204,13 +245,7 @@ impl Api {
             },
         )
         .await?;
-        let made = self
-            .store()
-            .racks(args.freezer_id)
-            .await?
-            .into_iter()
-            .find(|r| r.id == rack_id);
-        made.ok_or_else(|| ApiError::internal(&"rack not found after creation"))
+        Ok(self.store().rack(rack_id).await?)
     }
 
     pub async fn create_box(&self, token: Option<&str>, args: CreateBoxArgs) -> Result<BoxRecord> {
@@ -371,6 +406,29 @@ impl Api {
         )
         .await?;
         self.storage_changed(&args.sample_ids, None).await
+    }
+
+    /// Takes a stored tube out of its box onto the bench for good, with the reason; the box
+    /// it left is told, so open box maps free the well.
+    pub async fn unplace_sample(
+        &self,
+        token: Option<&str>,
+        args: UnplaceSampleArgs,
+    ) -> Result<SampleView> {
+        let actor = self.actor_with(token, Permission::PlaceSamples).await?;
+        let left = self.store().boxes_holding(&[args.sample_id]).await?;
+        self.run(
+            &actor,
+            Command::UnplaceSample {
+                sample_id: args.sample_id,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        for box_id in left {
+            self.emit(CoreEvent::StorageChanged { box_id });
+        }
+        Ok(self.sample_view(self.store().sample(args.sample_id).await?))
     }
 
     async fn rack_scan_diff(&self, args: &RackScanArgs) -> Result<RackScanDiff> {

@@ -149,8 +149,10 @@ pub struct ListLabSyncIssuesArgs {
     /// Leave out the settled ones.
     #[serde(default)]
     pub open_only: bool,
-    #[serde(default)]
-    pub page: PageRequest,
+    #[serde(default = "crate::dto::first_page")]
+    pub page: u32,
+    #[serde(default = "crate::dto::default_per_page")]
+    pub per_page: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -166,8 +168,28 @@ pub struct ResolveSyncIssueArgs {
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct ListSyncIssuesArgs {
-    #[serde(default)]
-    pub page: PageRequest,
+    #[serde(default = "crate::dto::first_page")]
+    pub page: u32,
+    #[serde(default = "crate::dto::default_per_page")]
+    pub per_page: u32,
+}
+
+impl ListSyncIssuesArgs {
+    fn page_request(&self) -> PageRequest {
+        PageRequest {
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
+impl ListLabSyncIssuesArgs {
+    fn page_request(&self) -> PageRequest {
+        PageRequest {
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
 }
 
 /// The parts of a round: all of it (push, pull, block refill), or only one half (a
@@ -371,7 +393,7 @@ impl Api {
         args: ListSyncIssuesArgs,
     ) -> Result<Page<SyncIssue>> {
         self.session(token).await?;
-        Ok(self.store().sync_issues(args.page).await?)
+        Ok(self.store().sync_issues(args.page_request()).await?)
     }
 
     /// Every command this workstation recorded, newest first, with its status (pending,
@@ -382,7 +404,7 @@ impl Api {
         args: ListSyncIssuesArgs,
     ) -> Result<Page<SyncIssue>> {
         self.session(token).await?;
-        Ok(self.store().sync_commands(args.page).await?)
+        Ok(self.store().sync_commands(args.page_request()).await?)
     }
 
     pub async fn record_sync_state(
@@ -410,7 +432,7 @@ impl Api {
         self.actor_with(token, Permission::ReadSamples).await?;
         Ok(self
             .store()
-            .lab_sync_issues(args.open_only, args.page)
+            .lab_sync_issues(args.open_only, args.page_request())
             .await?)
     }
 

@@ -206,6 +206,12 @@ pub enum Command {
     CheckInSamples {
         sample_ids: Vec<Uuid>,
     },
+    /// A stored tube taken out of its box onto the bench for good (its well is free again),
+    /// with the reason; unlike a check-out, nothing waits for it to come back.
+    UnplaceSample {
+        sample_id: Uuid,
+        reason: String,
+    },
 
     // --- Printing ---
     ConfigurePrinter {
@@ -353,6 +359,7 @@ macro_rules! with_reason {
             | Command::MoveBox { reason: $r, .. }
             | Command::VoidStorage { reason: $r, .. }
             | Command::CheckOutSamples { reason: $r, .. }
+            | Command::UnplaceSample { reason: $r, .. }
             | Command::ResolveSyncIssue { reason: $r, .. } => $required,
             Command::TransitionSample { reason: $o, .. }
             | Command::QueuePrint { reason: $o, .. } => $optional,
@@ -419,6 +426,7 @@ command_kinds! {
     ReceiveSamples => "receive_samples", ProcessSamples;
     CheckOutSamples => "check_out_samples", PlaceSamples;
     CheckInSamples => "check_in_samples", PlaceSamples;
+    UnplaceSample => "unplace_sample", PlaceSamples;
     ConfigurePrinter => "configure_printer", ConfigureDevices;
     QueuePrint => "queue_print", PrintLabels;
     MarkNotificationRead => "mark_notification_read", UseOwnNotifications;

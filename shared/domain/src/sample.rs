@@ -121,10 +121,12 @@ pub enum Via {
     Aliquot,
     /// A lab manager approved a discard request.
     Discard,
+    /// A stored tube taken out of its box onto the bench, for good (not a check-out).
+    Unplace,
 }
 
 impl Via {
-    pub const ALL: [Via; 7] = [
+    pub const ALL: [Via; 8] = [
         Via::Manual,
         Via::Receipt,
         Via::Placement,
@@ -132,6 +134,7 @@ impl Via {
         Via::CheckIn,
         Via::Aliquot,
         Via::Discard,
+        Via::Unplace,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -142,6 +145,7 @@ impl Via {
             Via::CheckIn => "check_in",
             Via::Aliquot => "aliquot",
             Via::Discard => "discard",
+            Via::Unplace => "unplace",
         }
     }
 }
@@ -165,6 +169,7 @@ pub const VALID_TRANSITIONS: &[(SampleStatus, SampleStatus, Via)] = &[
     (S::Processing, S::Stored, Via::Placement),
     (S::Stored, S::CheckedOut, Via::CheckOut),
     (S::CheckedOut, S::Stored, Via::CheckIn),
+    (S::Stored, S::Received, Via::Unplace),
     (S::Received, S::Depleted, Via::Aliquot),
     (S::Processing, S::Depleted, Via::Aliquot),
     (S::Stored, S::Depleted, Via::Aliquot),

@@ -230,6 +230,10 @@ fn example(kind: CommandKind) -> Command {
         CommandKind::CheckInSamples => Command::CheckInSamples {
             sample_ids: vec![id(30)],
         },
+        CommandKind::UnplaceSample => Command::UnplaceSample {
+            sample_id: id(30),
+            reason: "cracked; kept on the bench".into(),
+        },
         CommandKind::ConfigurePrinter => Command::ConfigurePrinter {
             printer: PrinterSettings {
                 name: "Desk Zebra".into(),

@@ -458,7 +458,8 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         | Command::VoidStorage { .. }
         | Command::PlaceSamples { .. }
         | Command::CheckOutSamples { .. }
-        | Command::CheckInSamples { .. } => return storage::apply(conn, ctx, command).await,
+        | Command::CheckInSamples { .. }
+        | Command::UnplaceSample { .. } => return storage::apply(conn, ctx, command).await,
         Command::ConfigurePrinter { .. } | Command::QueuePrint { .. } => {
             return printing::apply(conn, ctx, command).await
         }

@@ -116,3 +116,10 @@ pub(crate) fn parse_utc(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
 }
 
 pub(crate) use aliquot_domain::audit::format_utc;
+
+/// A search box's text as a `LIKE` prefix pattern: none when empty, and the pattern's own
+/// wildcards removed so a typed `%` or `_` matches nothing special.
+pub(crate) fn starts_with(search: Option<&str>) -> Option<String> {
+    let text = search?.trim().replace(['%', '_'], "");
+    (!text.is_empty()).then(|| format!("{text}%"))
+}

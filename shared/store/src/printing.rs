@@ -256,23 +256,44 @@ fn printer_settings(
 }
 
 impl Store {
-    pub async fn printers(&self) -> Result<Vec<PrinterSettings>> {
+    /// A page of this workstation's printers, by name.
+    pub async fn printers(&self, request: PageRequest) -> Result<Page<PrinterSettings>> {
+        let page = request.validate()?;
+        let total = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM printers"#)
+            .fetch_one(&self.pool)
+            .await?;
+        let items = self
+            .printers_where(None, page.limit(), page.offset())
+            .await?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    pub async fn printer(&self, name: &str) -> Result<PrinterSettings> {
+        self.printers_where(Some(name), 1, 0)
+            .await?
+            .pop()
+            .ok_or_else(|| DomainError::NotFound("printer").into())
+    }
+
+    /// The one printer SELECT: by name or all, in name order.
+    async fn printers_where(
+        &self,
+        name: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PrinterSettings>> {
         let rows = sqlx::query!(
-            "SELECT name, address, language, dpi, stock, darkness FROM printers ORDER BY name"
+            "SELECT name, address, language, dpi, stock, darkness FROM printers
+             WHERE ?1 IS NULL OR name = ?1 ORDER BY name LIMIT ?2 OFFSET ?3",
+            name,
+            limit,
+            offset
         )
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
             .map(|r| printer_settings(r.name, &r.address, &r.language, r.dpi, &r.stock, r.darkness))
             .collect()
-    }
-
-    pub async fn printer(&self, name: &str) -> Result<PrinterSettings> {
-        self.printers()
-            .await?
-            .into_iter()
-            .find(|p| p.name == name)
-            .ok_or_else(|| DomainError::NotFound("printer").into())
     }
 
     /// The oldest queued job whose time has come, if any.

@@ -29,6 +29,16 @@ pub struct SiteRecord {
     pub participant_range_end: i64,
 }
 
+/// Which number blocks to list; every part is optional and applied in SQL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlockFilter {
+    pub kind: Option<BlockKind>,
+    pub site_id: Option<Uuid>,
+    /// The workstation the block belongs to.
+    pub device_id: Option<String>,
+    pub id: Option<Uuid>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockRecord {
     pub id: Uuid,
@@ -109,14 +119,21 @@ async fn load_site(conn: &mut SqliteConnection, site_id: Uuid) -> Result<SiteRec
     })
 }
 
-async fn other_site_ranges(
+/// The other sites whose participant range meets `range`, chosen in SQL: the domain rule
+/// refuses any such overlap and names the site.
+async fn sites_overlapping(
     conn: &mut SqliteConnection,
+    range: SiteRange,
     except: Option<Uuid>,
 ) -> Result<Vec<(String, SiteRange)>> {
     let except = except.map(|u| u.to_string()).unwrap_or_default();
     let rows = sqlx::query!(
-        "SELECT code, participant_range_start, participant_range_end FROM sites WHERE id <> ?1",
-        except
+        "SELECT code, participant_range_start, participant_range_end FROM sites
+         WHERE id <> ?1 AND participant_range_start <= ?2 AND participant_range_end >= ?3
+         ORDER BY code LIMIT 1",
+        except,
+        range.end,
+        range.start
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -169,11 +186,19 @@ impl TryFrom<BlockRow> for BlockRecord {
     }
 }
 
-pub(crate) async fn all_blocks(conn: &mut SqliteConnection) -> Result<Vec<BlockRecord>> {
+/// Every block of one numbering: the participant numbers (`participants`) or the sample
+/// codes of every prefix. A new block or lease is checked against all of them (overlaps,
+/// prefixes that are the start of another), so this is the set the rule needs, chosen in SQL.
+pub(crate) async fn blocks_of_numbering(
+    conn: &mut SqliteConnection,
+    participants: bool,
+) -> Result<Vec<BlockRecord>> {
     let rows = sqlx::query_as!(
         BlockRow,
         r#"SELECT id AS "id!", kind, device_id, site_id, prefix, digits, first_value, last_value, next_value, created_at
-           FROM number_blocks ORDER BY kind, prefix, first_value"#
+           FROM number_blocks WHERE (kind = 'participant') = ?1
+           ORDER BY kind, prefix, first_value"#,
+        participants
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -351,7 +376,7 @@ pub(crate) async fn apply(
                 end: *participant_range_end,
             };
             let context = RangeContext {
-                other_sites: other_site_ranges(conn, None).await?,
+                other_sites: sites_overlapping(conn, range, None).await?,
                 used: None,
             };
             rules::check_range(range, &context)?;
@@ -411,7 +436,7 @@ pub(crate) async fn apply(
             .fetch_one(&mut *conn)
             .await?;
             let context = RangeContext {
-                other_sites: other_site_ranges(conn, Some(*site_id)).await?,
+                other_sites: sites_overlapping(conn, range, Some(*site_id)).await?,
                 used: used.low.zip(used.high),
             };
             rules::check_range(range, &context)?;
@@ -460,11 +485,12 @@ pub(crate) async fn apply(
                 }
                 None => None,
             };
-            let existing: Vec<NumberBlock> = all_blocks(conn)
-                .await?
-                .into_iter()
-                .map(|r| r.block)
-                .collect();
+            let existing: Vec<NumberBlock> =
+                blocks_of_numbering(conn, block.kind == BlockKind::Participant)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.block)
+                    .collect();
             let b = numbering::validate_new_block(block, &existing, site_range)?;
             let id = block_id.to_string();
             let kind = b.kind.as_str();
@@ -820,13 +846,34 @@ macro_rules! select_participant {
 }
 
 impl Store {
-    pub async fn sites(&self) -> Result<Vec<SiteRecord>> {
+    /// A page of the collection sites by code; `search` narrows to codes or names starting
+    /// with it.
+    pub async fn sites(
+        &self,
+        search: Option<&str>,
+        request: PageRequest,
+    ) -> Result<Page<SiteRecord>> {
+        let page = request.validate()?;
+        let search = crate::starts_with(search);
+        let (limit, offset) = (page.limit(), page.offset());
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM sites WHERE ?1 IS NULL OR code LIKE ?1 OR name LIKE ?1"#,
+            search
+        )
+        .fetch_one(&self.pool)
+        .await?;
         let rows = sqlx::query!(
-            r#"SELECT id AS "id!", code, name, participant_range_start, participant_range_end FROM sites ORDER BY code"#
+            r#"SELECT id AS "id!", code, name, participant_range_start, participant_range_end FROM sites
+               WHERE ?1 IS NULL OR code LIKE ?1 OR name LIKE ?1
+               ORDER BY code LIMIT ?2 OFFSET ?3"#,
+            search,
+            limit,
+            offset
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
+        let items = rows
+            .into_iter()
             .map(|r| {
                 Ok(SiteRecord {
                     id: parse_uuid(&r.id)?,
@@ -836,7 +883,8 @@ impl Store {
                     participant_range_end: r.participant_range_end,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
     }
 
     pub async fn site(&self, site_id: Uuid) -> Result<SiteRecord> {
@@ -844,9 +892,69 @@ impl Store {
         load_site(&mut conn, site_id).await
     }
 
-    pub async fn number_blocks(&self) -> Result<Vec<BlockRecord>> {
+    /// A page of the number blocks, by kind, prefix and first number, narrowed by `filter`.
+    pub async fn number_blocks(
+        &self,
+        filter: &BlockFilter,
+        request: PageRequest,
+    ) -> Result<Page<BlockRecord>> {
+        let page = request.validate()?;
+        let kind = filter.kind.map(BlockKind::as_str);
+        let site = filter.site_id.map(|s| s.to_string());
+        let device = filter.device_id.as_deref();
+        let id = filter.id.map(|s| s.to_string());
+        let (limit, offset) = (page.limit(), page.offset());
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM number_blocks
+               WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR site_id = ?2)
+                 AND (?3 IS NULL OR device_id = ?3) AND (?4 IS NULL OR id = ?4)"#,
+            kind,
+            site,
+            device,
+            id
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query_as!(
+            BlockRow,
+            r#"SELECT id AS "id!", kind, device_id, site_id, prefix, digits, first_value, last_value, next_value, created_at
+               FROM number_blocks
+               WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR site_id = ?2)
+                 AND (?3 IS NULL OR device_id = ?3) AND (?4 IS NULL OR id = ?4)
+               ORDER BY kind, prefix, first_value, id LIMIT ?5 OFFSET ?6"#,
+            kind,
+            site,
+            device,
+            id,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(BlockRecord::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// One number block, by id.
+    pub async fn number_block(&self, block_id: Uuid) -> Result<BlockRecord> {
+        let filter = BlockFilter {
+            id: Some(block_id),
+            ..BlockFilter::default()
+        };
+        self.number_blocks(&filter, PageRequest::default())
+            .await?
+            .items
+            .pop()
+            .ok_or_else(|| DomainError::NotFound("number block").into())
+    }
+
+    /// Every block of one numbering (see [`blocks_of_numbering`]), for a lease.
+    pub async fn blocks_of_numbering(&self, participants: bool) -> Result<Vec<BlockRecord>> {
         let mut conn = self.pool.acquire().await?;
-        all_blocks(&mut conn).await
+        blocks_of_numbering(&mut conn, participants).await
     }
 
     /// Participants whose code, number or external id starts with `query` (all when empty).

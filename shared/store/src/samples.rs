@@ -326,6 +326,8 @@ pub(crate) async fn apply(
             .await?;
             let mut resolved = Vec::with_capacity(tubes.len());
             let mut made = Vec::with_capacity(tubes.len());
+            // Each tube's own row, so a filter by one tube finds how it was collected.
+            let mut tube_rows = Vec::with_capacity(tubes.len());
             for (tube, (sample_type, volume_ul)) in tubes.iter().zip(kit) {
                 let code = code_for(conn, ctx, tube.code.as_deref()).await?;
                 insert_sample(
@@ -347,6 +349,13 @@ pub(crate) async fn apply(
                 )
                 .await?;
                 made.push(json!({"sample_id": tube.sample_id, "code": code, "type": sample_type.as_str()}));
+                tube_rows.push(Change {
+                    entity_type: "sample",
+                    entity_id: code.clone(),
+                    old: None,
+                    new: Some(json!({"status": "collected", "participant": p.code, "kit_registration": id, "type": sample_type.as_str()})),
+                    subject_user_id: None,
+                });
                 resolved.push(NewTube {
                     sample_id: tube.sample_id,
                     code: Some(code),
@@ -362,7 +371,7 @@ pub(crate) async fn apply(
                     ),
                     subject_user_id: None,
                 },
-                also: Vec::new(),
+                also: tube_rows,
                 resolved: Some(Command::RegisterKit {
                     registration_id: *registration_id,
                     participant_id: *participant_id,
@@ -466,6 +475,8 @@ pub(crate) async fn apply(
             };
             let mut resolved = Vec::with_capacity(children.len());
             let mut made = Vec::with_capacity(children.len());
+            // Each aliquot's own row, so its story starts where it was made.
+            let mut aliquot_rows = Vec::with_capacity(children.len());
             for child in children {
                 let code = code_for(conn, ctx, child.code.as_deref()).await?;
                 insert_sample(
@@ -487,6 +498,13 @@ pub(crate) async fn apply(
                 )
                 .await?;
                 made.push(json!({"code": code, "type": child.sample_type.as_str(), "volume_ul": child.volume_ul}));
+                aliquot_rows.push(Change {
+                    entity_type: "sample",
+                    entity_id: code.clone(),
+                    old: None,
+                    new: Some(json!({"aliquot_of": parent.code, "type": child.sample_type.as_str(), "volume_ul": child.volume_ul})),
+                    subject_user_id: None,
+                });
                 resolved.push(aliquot_domain::command::NewAliquot {
                     code: Some(code),
                     ..child.clone()
@@ -522,7 +540,7 @@ pub(crate) async fn apply(
                     new: Some(json!({"volume_ul": left, "aliquots": made, "depleted": used_up})),
                     subject_user_id: None,
                 },
-                also: Vec::new(),
+                also: aliquot_rows,
                 resolved: Some(Command::CreateAliquots {
                     parent_id: *parent_id,
                     children: resolved,
@@ -587,14 +605,22 @@ pub(crate) async fn apply(
                 )
                 .await?;
             }
-            Ok(Change {
-                entity_type: "discard_request",
-                entity_id: id,
-                old: None,
-                new: Some(json!({"sample": s.code, "state": "pending"})),
-                subject_user_id: None,
-            }
-            .into())
+            Applied::per_record(vec![
+                Change {
+                    entity_type: "discard_request",
+                    entity_id: id.clone(),
+                    old: None,
+                    new: Some(json!({"sample": s.code, "state": "pending"})),
+                    subject_user_id: None,
+                },
+                Change {
+                    entity_type: "sample",
+                    entity_id: s.code,
+                    old: Some(json!({"status": s.status.as_str()})),
+                    new: Some(json!({"discard_requested": id})),
+                    subject_user_id: None,
+                },
+            ])
         }
         Command::DecideDiscard {
             request_id,
@@ -662,14 +688,29 @@ pub(crate) async fn apply(
                 },
             )
             .await?;
-            Ok(Change {
-                entity_type: "discard_request",
-                entity_id: id,
-                old: Some(json!({"state": "pending", "sample_status": s.status.as_str()})),
-                new: Some(json!({"state": state, "sample": s.code})),
-                subject_user_id: None,
-            }
-            .into())
+            let sample_now = if *approve {
+                SampleStatus::Disposed
+            } else {
+                s.status
+            };
+            Applied::per_record(vec![
+                Change {
+                    entity_type: "discard_request",
+                    entity_id: id.clone(),
+                    old: Some(json!({"state": "pending", "sample_status": s.status.as_str()})),
+                    new: Some(json!({"state": state, "sample": s.code})),
+                    subject_user_id: None,
+                },
+                Change {
+                    entity_type: "sample",
+                    entity_id: s.code,
+                    old: Some(json!({"status": s.status.as_str()})),
+                    new: Some(
+                        json!({"status": sample_now.as_str(), "discard": state, "request": id}),
+                    ),
+                    subject_user_id: None,
+                },
+            ])
         }
         _ => Err(StoreError::Decode(format!(
             "{} is not a sample command",
@@ -804,17 +845,6 @@ impl TryFrom<SampleRow> for SampleRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
-pub struct StatusChange {
-    pub from: Option<SampleStatus>,
-    pub to: SampleStatus,
-    pub via: String,
-    pub actor: String,
-    pub at: DateTime<Utc>,
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
 pub struct DiscardRequestRecord {
     pub id: Uuid,
     pub sample_id: Uuid,
@@ -834,6 +864,7 @@ pub struct DiscardFilter {
     pub state: Option<DiscardState>,
     pub requested_by: Option<Uuid>,
     pub sample_code: Option<String>,
+    pub sample_id: Option<Uuid>,
     pub request_id: Option<Uuid>,
 }
 
@@ -853,6 +884,55 @@ impl DiscardState {
             DiscardState::Rejected => "rejected",
         }
     }
+}
+
+/// One thing that happened to a tube, as its history shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SampleEvent {
+    pub at: DateTime<Utc>,
+    /// Who did it (a user name), or for a label the printer it went to.
+    pub by: String,
+    pub what: SampleEventKind,
+    /// The reason given, the decision's note, or a reprint's reason.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum SampleEventKind {
+    Status {
+        from: Option<SampleStatus>,
+        to: SampleStatus,
+        via: String,
+    },
+    /// Into a box (`to_box_id`), or out of one onto the bench (none).
+    Placement {
+        /// The position it left, when it moved from one.
+        from_position: Option<String>,
+        to_box_id: Option<Uuid>,
+        to_position: Option<String>,
+        source: String,
+    },
+    DiscardRequested,
+    DiscardDecided {
+        state: String,
+    },
+    /// A label job of this tube from this workstation (`state` as the print queue has it).
+    Label {
+        state: String,
+        in_doubt: bool,
+        reprint: bool,
+    },
+}
+
+/// Whose samples a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamplesOf {
+    Participant(Uuid),
+    /// The aliquots made from a sample.
+    Parent(Uuid),
 }
 
 /// The one SELECT for a sample view; callers add the WHERE clause's parameter.
@@ -881,11 +961,53 @@ macro_rules! select_sample {
 pub(crate) use select_sample;
 
 impl Store {
-    pub async fn kit_templates(&self) -> Result<Vec<KitTemplateRecord>> {
-        let rows =
-            sqlx::query!(r#"SELECT id AS "id!", name, items FROM kit_templates ORDER BY name"#)
-                .fetch_all(&self.pool)
-                .await?;
+    /// A page of the kit templates by name; `search` narrows to names starting with it.
+    pub async fn kit_templates(
+        &self,
+        search: Option<&str>,
+        request: PageRequest,
+    ) -> Result<Page<KitTemplateRecord>> {
+        let page = request.validate()?;
+        let search = crate::starts_with(search);
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM kit_templates WHERE ?1 IS NULL OR name LIKE ?1"#,
+            search
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let items = self
+            .kit_templates_where(None, search, page.limit(), page.offset())
+            .await?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// One kit template, by id.
+    pub async fn kit_template(&self, template_id: Uuid) -> Result<KitTemplateRecord> {
+        self.kit_templates_where(Some(template_id.to_string()), None, 1, 0)
+            .await?
+            .pop()
+            .ok_or_else(|| DomainError::NotFound("kit template").into())
+    }
+
+    /// The one kit-template SELECT: by id and/or name, in name order.
+    async fn kit_templates_where(
+        &self,
+        id: Option<String>,
+        search: Option<String>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<KitTemplateRecord>> {
+        let rows = sqlx::query!(
+            r#"SELECT id AS "id!", name, items FROM kit_templates
+               WHERE (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR name LIKE ?2)
+               ORDER BY name LIMIT ?3 OFFSET ?4"#,
+            id,
+            search,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter()
             .map(|r| {
                 let items: Vec<KitItem> = serde_json::from_str(&r.items)
@@ -951,44 +1073,149 @@ impl Store {
     }
 
     /// A participant's samples, or a parent's aliquots.
-    pub async fn samples_of_participant(&self, participant_id: Uuid) -> Result<Vec<SampleRecord>> {
-        let id = participant_id.to_string();
-        let rows = select_sample!("s.participant_id = ?1 ORDER BY s.code LIMIT 500", id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter().map(SampleRecord::try_from).collect()
-    }
-
-    pub async fn aliquots_of(&self, parent_id: Uuid) -> Result<Vec<SampleRecord>> {
-        let id = parent_id.to_string();
-        let rows = select_sample!("s.parent_id = ?1 ORDER BY s.code LIMIT 500", id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter().map(SampleRecord::try_from).collect()
-    }
-
-    pub async fn status_history(&self, sample_id: Uuid) -> Result<Vec<StatusChange>> {
-        let id = sample_id.to_string();
-        let rows = sqlx::query!(
-            r#"SELECT h.from_status, h.to_status, h.via, COALESCE(u.username, 'system') AS "actor!: String", h.at, h.reason
-               FROM sample_status_history h LEFT JOIN users u ON u.id = h.actor_id
-               WHERE h.sample_id = ?1 ORDER BY h.seq"#,
-            id
+    /// A page of one participant's samples, or of one sample's aliquots, by code.
+    pub async fn samples_of(
+        &self,
+        of: SamplesOf,
+        request: PageRequest,
+    ) -> Result<Page<SampleRecord>> {
+        let page = request.validate()?;
+        let (limit, offset) = (page.limit(), page.offset());
+        let (participant, parent) = match of {
+            SamplesOf::Participant(id) => (Some(id.to_string()), None),
+            SamplesOf::Parent(id) => (None, Some(id.to_string())),
+        };
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM samples s
+               WHERE (?1 IS NULL OR s.participant_id = ?1) AND (?2 IS NULL OR s.parent_id = ?2)"#,
+            participant,
+            parent
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = select_sample!(
+            "(?1 IS NULL OR s.participant_id = ?1) AND (?2 IS NULL OR s.parent_id = ?2)
+             ORDER BY s.code LIMIT ?3 OFFSET ?4",
+            participant,
+            parent,
+            limit,
+            offset
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
+        let items = rows
+            .into_iter()
+            .map(SampleRecord::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// A page of everything that happened to one tube, newest first: its status changes,
+    /// its moves in and out of boxes, its discard requests and their decisions, and the
+    /// labels printed of it here. One UNION in SQL, so the page is cut in time order.
+    pub async fn sample_history(
+        &self,
+        sample_id: Uuid,
+        request: PageRequest,
+    ) -> Result<Page<SampleEvent>> {
+        let page = request.validate()?;
+        let (limit, offset) = (page.limit(), page.offset());
+        let id = sample_id.to_string();
+        let total = sqlx::query_scalar!(
+            r#"SELECT (SELECT COUNT(*) FROM sample_status_history WHERE sample_id = ?1)
+                    + (SELECT COUNT(*) FROM placement_history WHERE sample_id = ?1)
+                    + (SELECT COUNT(*) FROM discard_requests WHERE sample_id = ?1)
+                    + (SELECT COUNT(*) FROM discard_requests WHERE sample_id = ?1 AND decided_at IS NOT NULL)
+                    + (SELECT COUNT(*) FROM print_jobs j
+                       WHERE EXISTS (SELECT 1 FROM json_each(j.records) WHERE value = ?1)) AS "n!: i64""#,
+            id
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query!(
+            r#"SELECT at AS "at!: String", kind AS "kind!: String", who AS "who!: String",
+                      a AS "a?: String", b AS "b?: String", c AS "c?: String", d AS "d?: String",
+                      note AS "note?: String"
+               FROM (
+                 SELECT h.at, h.seq, 'status' AS kind, COALESCE(u.username, 'system') AS who,
+                        h.from_status AS a, h.to_status AS b, h.via AS c, NULL AS d, h.reason AS note
+                   FROM sample_status_history h LEFT JOIN users u ON u.id = h.actor_id
+                  WHERE h.sample_id = ?1
+                 UNION ALL
+                 SELECT h.at, h.seq, 'placement', COALESCE(u.username, 'system'),
+                        h.to_box_id, h.to_position, h.source, h.from_position, NULL
+                   FROM placement_history h LEFT JOIN users u ON u.id = h.actor_id
+                  WHERE h.sample_id = ?1
+                 UNION ALL
+                 SELECT d.requested_at, 0, 'discard_requested', COALESCE(u.username, 'system'),
+                        NULL, NULL, NULL, NULL, d.reason
+                   FROM discard_requests d LEFT JOIN users u ON u.id = d.requested_by
+                  WHERE d.sample_id = ?1
+                 UNION ALL
+                 SELECT d.decided_at, 0, 'discard_decided', COALESCE(u.username, 'system'),
+                        d.state, NULL, NULL, NULL, d.decision_note
+                   FROM discard_requests d LEFT JOIN users u ON u.id = d.decided_by
+                  WHERE d.sample_id = ?1 AND d.decided_at IS NOT NULL
+                 UNION ALL
+                 SELECT j.created_at, 0, 'label', j.printer,
+                        j.state, CASE WHEN j.in_doubt_since IS NULL THEN NULL ELSE 'in_doubt' END,
+                        j.reprint_of, NULL, j.reason
+                   FROM print_jobs j
+                  WHERE EXISTS (SELECT 1 FROM json_each(j.records) WHERE value = ?1)
+               )
+               ORDER BY at DESC, seq DESC, kind LIMIT ?2 OFFSET ?3"#,
+            id,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .into_iter()
             .map(|r| {
-                Ok(StatusChange {
-                    from: r.from_status.as_deref().map(parse_status).transpose()?,
-                    to: parse_status(&r.to_status)?,
-                    via: r.via,
-                    actor: r.actor,
+                let what = match r.kind.as_str() {
+                    "status" => SampleEventKind::Status {
+                        from: r.a.as_deref().map(parse_status).transpose()?,
+                        to: parse_status(r.b.as_deref().unwrap_or_default())?,
+                        via: r.c.unwrap_or_default(),
+                    },
+                    "placement" => SampleEventKind::Placement {
+                        from_position: r.d,
+                        to_box_id: r.a.as_deref().map(parse_uuid).transpose()?,
+                        to_position: r.b,
+                        source: r.c.unwrap_or_default(),
+                    },
+                    "discard_requested" => SampleEventKind::DiscardRequested,
+                    "discard_decided" => SampleEventKind::DiscardDecided {
+                        state: r.a.unwrap_or_default(),
+                    },
+                    "label" => SampleEventKind::Label {
+                        state: r.a.unwrap_or_default(),
+                        in_doubt: r.b.is_some(),
+                        reprint: r.c.is_some(),
+                    },
+                    other => return Err(StoreError::Decode(format!("history kind {other:?}"))),
+                };
+                Ok(SampleEvent {
                     at: parse_utc(&r.at)?,
-                    reason: r.reason,
+                    by: r.who,
+                    what,
+                    note: r.note,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// Whether the tube has ever been placed in a box.
+    pub async fn has_been_stored(&self, sample_id: Uuid) -> Result<bool> {
+        let id = sample_id.to_string();
+        Ok(sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM placement_history WHERE sample_id = ?1) AS "stored!: bool""#,
+            id
+        )
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     pub async fn discard_requests(
@@ -1004,12 +1231,13 @@ impl Store {
             .as_deref()
             .map(|c| format!("{}%", c.trim().to_uppercase().replace(['%', '_'], "")));
         let request = filter.request_id.map(|u| u.to_string());
+        let sample = filter.sample_id.map(|u| u.to_string());
         let (limit, offset) = (page.limit(), page.offset());
         let total = sqlx::query_scalar!(
             r#"SELECT COUNT(*) FROM discard_requests d JOIN samples s ON s.id = d.sample_id
                WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.requested_by = ?2) AND (?3 IS NULL OR s.code LIKE ?3)
-                 AND (?4 IS NULL OR d.id = ?4)"#,
-            state, by, code, request
+                 AND (?4 IS NULL OR d.id = ?4) AND (?5 IS NULL OR d.sample_id = ?5)"#,
+            state, by, code, request, sample
         )
         .fetch_one(&self.pool)
         .await?;
@@ -1021,9 +1249,9 @@ impl Store {
                JOIN users ru ON ru.id = d.requested_by
                LEFT JOIN users du ON du.id = d.decided_by
                WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.requested_by = ?2) AND (?3 IS NULL OR s.code LIKE ?3)
-                 AND (?6 IS NULL OR d.id = ?6)
+                 AND (?6 IS NULL OR d.id = ?6) AND (?7 IS NULL OR d.sample_id = ?7)
                ORDER BY d.requested_at DESC, d.id LIMIT ?4 OFFSET ?5"#,
-            state, by, code, limit, offset, request
+            state, by, code, limit, offset, request, sample
         )
         .fetch_all(&self.pool)
         .await?;

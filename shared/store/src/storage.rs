@@ -7,7 +7,7 @@ use crate::executor::{Applied, Change, Ctx};
 use crate::samples::{load_sample, set_status};
 use crate::users::parse_uuid;
 use crate::{format_utc, parse_utc, settings, Result, Store, StoreError};
-use aliquot_domain::command::{PlacementSource, TubePlacement};
+use aliquot_domain::command::{validate_reason, PlacementSource, TubePlacement};
 use aliquot_domain::paging::{Page, PageRequest, SortOrder};
 use aliquot_domain::rackscan::{KnownLocation, KnownTube};
 use aliquot_domain::registration::validate_text;
@@ -527,6 +527,51 @@ pub(crate) async fn apply(
             }
             Applied::per_record(returned)
         }
+        Command::UnplaceSample { sample_id, reason } => {
+            let reason = validate_reason(reason)?;
+            let s = load_sample(conn, *sample_id).await?;
+            let id = sample_id.to_string();
+            let Some(place) = sqlx::query!(
+                r#"SELECT p.box_id, p.position, b.name AS box_name
+                   FROM placements p JOIN boxes b ON b.id = p.box_id WHERE p.sample_id = ?1"#,
+                id
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+            else {
+                return Err(DomainError::Refused(format!(
+                    "{} is not in a box; there is nothing to take it out of",
+                    s.code
+                ))
+                .into());
+            };
+            if s.status != SampleStatus::Stored {
+                return Err(DomainError::Refused(format!(
+                    "{} is {}; check it in first, then take it out of its box",
+                    s.code,
+                    s.status.as_str()
+                ))
+                .into());
+            }
+            release(conn, ctx, *sample_id, Via::Unplace.as_str()).await?;
+            set_status(
+                conn,
+                ctx,
+                &s,
+                SampleStatus::Received,
+                Via::Unplace,
+                Some(&reason),
+            )
+            .await?;
+            Ok(Change {
+                entity_type: "sample",
+                entity_id: s.code,
+                old: Some(json!({"status": "stored", "location": {"box_id": place.box_id, "box": place.box_name, "position": place.position}})),
+                new: Some(json!({"status": "received", "location": null})),
+                subject_user_id: None,
+            }
+            .into())
+        }
         _ => Err(StoreError::Decode(format!(
             "{} is not a storage command",
             command.kind().as_str()
@@ -853,13 +898,55 @@ impl TryFrom<BoxRow> for BoxRecord {
 }
 
 impl Store {
-    pub async fn freezers(&self) -> Result<Vec<FreezerRecord>> {
+    /// A page of the freezers in use, by name; `search` narrows to names starting with it.
+    pub async fn freezers(
+        &self,
+        search: Option<&str>,
+        request: PageRequest,
+    ) -> Result<Page<FreezerRecord>> {
+        let page = request.validate()?;
+        let search = crate::starts_with(search);
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM freezers f
+               WHERE f.voided_at IS NULL AND (?1 IS NULL OR f.name LIKE ?1)"#,
+            search
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let items = self
+            .freezers_where(None, search, page.limit(), page.offset())
+            .await?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// One freezer in use, by id.
+    pub async fn freezer(&self, freezer_id: Uuid) -> Result<FreezerRecord> {
+        self.freezers_where(Some(freezer_id.to_string()), None, 1, 0)
+            .await?
+            .pop()
+            .ok_or_else(|| DomainError::NotFound("freezer").into())
+    }
+
+    /// The one freezer SELECT: by id and/or name, in name order.
+    async fn freezers_where(
+        &self,
+        id: Option<String>,
+        search: Option<String>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<FreezerRecord>> {
         let rows = sqlx::query!(
             r#"SELECT f.id AS "id!", f.name, f.location, f.kind, f.temperature_c,
                       (SELECT COUNT(*) FROM racks r WHERE r.freezer_id = f.id AND r.voided_at IS NULL) AS "racks!: i64",
                       (SELECT COUNT(*) FROM boxes b JOIN racks r ON r.id = b.rack_id WHERE r.freezer_id = f.id AND b.voided_at IS NULL) AS "boxes!: i64",
-                      (SELECT COUNT(*) FROM placements p JOIN boxes b ON b.id = p.box_id JOIN racks r ON r.id = b.rack_id WHERE r.freezer_id = f.id) AS "samples!: i64"
-               FROM freezers f WHERE f.voided_at IS NULL ORDER BY f.name"#
+                      (SELECT COALESCE(SUM(b.occupied), 0) FROM boxes b JOIN racks r ON r.id = b.rack_id WHERE r.freezer_id = f.id) AS "samples!: i64"
+               FROM freezers f
+               WHERE f.voided_at IS NULL AND (?1 IS NULL OR f.id = ?1) AND (?2 IS NULL OR f.name LIKE ?2)
+               ORDER BY f.name, f.id LIMIT ?3 OFFSET ?4"#,
+            id,
+            search,
+            limit,
+            offset
         )
         .fetch_all(&self.pool)
         .await?;
@@ -881,14 +968,49 @@ impl Store {
             .collect()
     }
 
-    pub async fn racks(&self, freezer_id: Uuid) -> Result<Vec<RackRecord>> {
-        let id = freezer_id.to_string();
+    /// A page of a freezer's racks in use, by name.
+    pub async fn racks(&self, freezer_id: Uuid, request: PageRequest) -> Result<Page<RackRecord>> {
+        let page = request.validate()?;
+        let freezer = freezer_id.to_string();
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM racks r WHERE r.freezer_id = ?1 AND r.voided_at IS NULL"#,
+            freezer
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let items = self
+            .racks_where(Some(freezer), None, page.limit(), page.offset())
+            .await?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// One rack in use, by id.
+    pub async fn rack(&self, rack_id: Uuid) -> Result<RackRecord> {
+        self.racks_where(None, Some(rack_id.to_string()), 1, 0)
+            .await?
+            .pop()
+            .ok_or_else(|| DomainError::NotFound("rack").into())
+    }
+
+    /// The one rack SELECT: by freezer and/or id, in name order.
+    async fn racks_where(
+        &self,
+        freezer: Option<String>,
+        id: Option<String>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<RackRecord>> {
         let rows = sqlx::query!(
             r#"SELECT r.id AS "id!", r.freezer_id, r.name,
                       (SELECT COUNT(*) FROM boxes b WHERE b.rack_id = r.id AND b.voided_at IS NULL) AS "boxes!: i64",
-                      (SELECT COUNT(*) FROM placements p JOIN boxes b ON b.id = p.box_id WHERE b.rack_id = r.id) AS "samples!: i64"
-               FROM racks r WHERE r.freezer_id = ?1 AND r.voided_at IS NULL ORDER BY r.name"#,
-            id
+                      (SELECT COALESCE(SUM(b.occupied), 0) FROM boxes b WHERE b.rack_id = r.id) AS "samples!: i64"
+               FROM racks r
+               WHERE r.voided_at IS NULL AND (?1 IS NULL OR r.freezer_id = ?1) AND (?2 IS NULL OR r.id = ?2)
+               ORDER BY r.name, r.id LIMIT ?3 OFFSET ?4"#,
+            freezer,
+            id,
+            limit,
+            offset
         )
         .fetch_all(&self.pool)
         .await?;
@@ -919,10 +1041,7 @@ impl Store {
         );
         let has_space = filter.has_space.map(i64::from);
         let box_type = filter.box_type.clone();
-        let search = filter
-            .search
-            .as_deref()
-            .map(|s| format!("{}%", s.trim().replace(['%', '_'], "")));
+        let search = crate::starts_with(filter.search.as_deref());
         let sort_key = match (sort, order) {
             (BoxSort::Name, SortOrder::Asc) => "name_asc",
             (BoxSort::Name, SortOrder::Desc) => "name_desc",
@@ -1043,32 +1162,6 @@ impl Store {
             .collect()
     }
 
-    /// A sample's placement history, oldest first: (from box, from position, to box, to position, source).
-    pub async fn placement_history(&self, sample_id: Uuid) -> Result<Vec<PlacementChange>> {
-        let id = sample_id.to_string();
-        let rows = sqlx::query!(
-            r#"SELECT h.from_box_id, h.from_position, h.to_box_id, h.to_position, h.source, h.at,
-                      COALESCE(u.username, 'system') AS "actor!: String"
-               FROM placement_history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.sample_id = ?1 ORDER BY h.seq"#,
-            id
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(PlacementChange {
-                    from_box_id: r.from_box_id.as_deref().map(parse_uuid).transpose()?,
-                    from_position: r.from_position,
-                    to_box_id: r.to_box_id.as_deref().map(parse_uuid).transpose()?,
-                    to_position: r.to_position,
-                    source: r.source,
-                    actor: r.actor,
-                    at: parse_utc(&r.at)?,
-                })
-            })
-            .collect()
-    }
-
     /// The store's record of each code (those it knows), for a rack-scan comparison.
     pub async fn known_tubes(&self, box_id: Uuid, codes: &[String]) -> Result<Vec<KnownTube>> {
         let codes_json =
@@ -1131,16 +1224,4 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         Ok(load_box(&mut conn, box_id).await?.layout.grid())
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct PlacementChange {
-    pub from_box_id: Option<Uuid>,
-    pub from_position: Option<String>,
-    pub to_box_id: Option<Uuid>,
-    pub to_position: Option<String>,
-    pub source: String,
-    pub actor: String,
-    pub at: DateTime<Utc>,
 }

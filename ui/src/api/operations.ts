@@ -49,10 +49,15 @@ import type {
   ListDiscardRequestsArgs,
   ListExpectedTubesArgs,
   ListFieldEventsArgs,
+  ListFreezersArgs,
+  ListKitTemplatesArgs,
   ListLabSyncIssuesArgs,
   ListNotificationsArgs,
+  ListNumberBlocksArgs,
   ListPrintJobsArgs,
+  ListRacksArgs,
   ListSessionsArgs,
+  ListSitesArgs,
   ListSyncIssuesArgs,
   ListUnprintedKitsArgs,
   ListUsersArgs,
@@ -64,7 +69,9 @@ import type {
   NumberBlockView,
   OpenSession,
   Page,
+  PageArgs,
   ParticipantRecord,
+  ParticipantSamplesArgs,
   PasswordResetIssued,
   PlaceSamplesArgs,
   PreviewLabelsArgs,
@@ -91,6 +98,8 @@ import type {
   RetryPrintJobArgs,
   RevokeSessionArgs,
   SampleDetail,
+  SampleEvent,
+  SampleListArgs,
   SampleView,
   SamplesReceived,
   ScanLookup,
@@ -106,6 +115,7 @@ import type {
   SyncStatus,
   TestPrintArgs,
   TransitionSampleArgs,
+  UnplaceSampleArgs,
   UnprintedKit,
   UpdateSiteArgs,
   UserView,
@@ -134,10 +144,10 @@ export interface Operations {
   list_sessions: { args: ListSessionsArgs; result: Page<OpenSession> };
   revoke_session: { args: RevokeSessionArgs; result: null };
   device_status: { args: NoArgs; result: DeviceStatus };
-  list_sites: { args: NoArgs; result: Array<SiteRecord> };
+  list_sites: { args: ListSitesArgs; result: Page<SiteRecord> };
   create_site: { args: CreateSiteArgs; result: SiteRecord };
   update_site: { args: UpdateSiteArgs; result: SiteRecord };
-  list_number_blocks: { args: NoArgs; result: Array<NumberBlockView> };
+  list_number_blocks: { args: ListNumberBlocksArgs; result: Page<NumberBlockView> };
   assign_number_block: { args: AssignNumberBlockArgs; result: NumberBlockView };
   register_participant: { args: RegisterParticipantArgs; result: ParticipantRecord };
   record_consent: { args: RecordConsentArgs; result: ParticipantRecord };
@@ -147,11 +157,13 @@ export interface Operations {
   create_field_event: { args: CreateFieldEventArgs; result: FieldEventRecord };
   check_in_participant: { args: CheckInParticipantArgs; result: EventSummary };
   event_summary: { args: IdArgs; result: EventSummary };
-  list_kit_templates: { args: NoArgs; result: Array<KitTemplateRecord> };
+  list_kit_templates: { args: ListKitTemplatesArgs; result: Page<KitTemplateRecord> };
   create_kit_template: { args: CreateKitTemplateArgs; result: KitTemplateRecord };
   register_kit: { args: RegisterKitArgs; result: KitRegistered };
   get_sample: { args: IdArgs; result: SampleDetail };
-  participant_samples: { args: IdArgs; result: Array<SampleView> };
+  participant_samples: { args: ParticipantSamplesArgs; result: Page<SampleView> };
+  list_aliquots: { args: SampleListArgs; result: Page<SampleView> };
+  sample_history: { args: SampleListArgs; result: Page<SampleEvent> };
   transition_sample: { args: TransitionSampleArgs; result: SampleView };
   receive_samples: { args: ReceiveSamplesArgs; result: SamplesReceived };
   check_receipt: { args: CheckReceiptArgs; result: ReceiptCandidate };
@@ -163,8 +175,8 @@ export interface Operations {
   lookup_scan: { args: LookupScanArgs; result: ScanLookup };
   list_notifications: { args: ListNotificationsArgs; result: Page<NotificationRecord> };
   mark_notification_read: { args: IdArgs; result: null };
-  list_freezers: { args: NoArgs; result: Array<FreezerRecord> };
-  list_racks: { args: IdArgs; result: Array<RackRecord> };
+  list_freezers: { args: ListFreezersArgs; result: Page<FreezerRecord> };
+  list_racks: { args: ListRacksArgs; result: Page<RackRecord> };
   create_freezer: { args: CreateFreezerArgs; result: FreezerRecord };
   create_rack: { args: CreateRackArgs; result: RackRecord };
   create_box: { args: CreateBoxArgs; result: BoxRecord };
@@ -175,10 +187,12 @@ export interface Operations {
   place_samples: { args: PlaceSamplesArgs; result: BoxMap };
   check_out_samples: { args: CheckOutSamplesArgs; result: null };
   check_in_samples: { args: CheckInSamplesArgs; result: null };
+  unplace_sample: { args: UnplaceSampleArgs; result: SampleView };
   preview_rack_scan: { args: RackScanArgs; result: RackScanDiff };
   import_rack_scan: { args: RackScanArgs; result: RackScanImported };
-  list_printers: { args: NoArgs; result: Array<PrinterSettings> };
-  configure_printer: { args: PrinterSettings; result: Array<PrinterSettings> };
+  list_printers: { args: PageArgs; result: Page<PrinterSettings> };
+  configure_printer: { args: PrinterSettings; result: PrinterSettings };
+  get_print_job: { args: IdArgs; result: PrintJobRecord };
   list_print_jobs: { args: ListPrintJobsArgs; result: Page<PrintJobRecord> };
   reprint: { args: ReprintArgs; result: PrintJobRecord };
   cancel_print_job: { args: CancelPrintJobArgs; result: PrintJobRecord };
@@ -188,7 +202,7 @@ export interface Operations {
   test_print: { args: TestPrintArgs; result: PrintJobRecord };
   print_labels: { args: PrintLabelsArgs; result: PrintJobRecord };
   preview_labels: { args: PreviewLabelsArgs; result: LabelPreviews };
-  list_devices: { args: NoArgs; result: Array<DeviceListing> };
+  list_devices: { args: PageArgs; result: Page<DeviceListing> };
   scanner_status: { args: NoArgs; result: ScannerStatus };
   hub_certificate: { args: HubCertificateArgs; result: HubCertificate };
   connect_hub: { args: ConnectHubArgs; result: SyncStatus };

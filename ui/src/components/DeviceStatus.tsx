@@ -6,6 +6,7 @@ import { whoCan, type Can } from '../lib/roles';
 import { jobState, scannerText, type Tone } from '../pages/printing/printingText';
 import { useWedgeSeen } from '../scan/ScanContext';
 import { useClient, useSession } from '../session';
+import { PICKER_PAGE } from '../lib/paging';
 import './DeviceStatus.css';
 
 /** How many of the newest jobs are searched for the label printer's last one. */
@@ -146,7 +147,10 @@ export function PrinterStatusItem() {
   }, [client]);
 
   const loadPrinters = useCallback(() => {
-    client.run('list_printers', {}).then(setPrinters, () => setFailed(true));
+    client.run('list_printers', PICKER_PAGE).then(
+      (page) => setPrinters(page.items),
+      () => setFailed(true),
+    );
   }, [client]);
 
   useEffect(() => {

@@ -62,5 +62,6 @@ describe('a tube’s history in words', () => {
     expect(placementWords('B4', true, 'scan')).toBe('Placed in box at B4 (by scanning)');
     expect(placementWords(null, true, 'rack_import')).toBe('Placed in box (from a rack scan)');
     expect(placementWords(null, false, 'discard')).toBe('Taken out of its box (discarded)');
+    expect(placementWords(null, false, 'unplace')).toBe('Taken out of its box (onto the bench)');
   });
 });

@@ -40,6 +40,7 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   resolve_sync_issue: 'Sync issue settled',
   check_out_samples: 'Checked out',
   check_in_samples: 'Checked back in',
+  unplace_sample: 'Taken out of its box',
   configure_printer: 'Printer set up',
   queue_print: 'Label printed',
   mark_notification_read: 'Notification read',
@@ -85,6 +86,7 @@ const VIA_WORDS: Readonly<Record<string, string>> = {
   check_in: 'checked back in',
   aliquot: 'aliquoted',
   discard: 'discard approved',
+  unplace: 'taken out of its box',
   registration: 'kit registered',
 };
 
@@ -114,6 +116,7 @@ const PLACEMENT_SOURCE_WORDS: Readonly<Record<string, string>> = {
 const RELEASE_WORDS: Readonly<Record<string, string>> = {
   manual: 'used up',
   discard: 'discarded',
+  unplace: 'onto the bench',
 };
 
 /** A line of a tube's placement history: "Placed in box at B4 (by scanning)". */

@@ -24,6 +24,7 @@ import {
   type FormKey,
   type SettingsForm,
 } from './settingsForm';
+import { PICKER_PAGE } from '../lib/paging';
 import './settings.css';
 
 /**
@@ -38,7 +39,10 @@ export function SettingsPage() {
   // The shell's copy follows `settings_changed` events; load once here so the page works alone.
   const loaded = useAsyncData(() => client.getSettings(), [client]);
   const choices = useAsyncData(() => client.run('setting_choices', {}), [client]);
-  const kits = useAsyncData(() => client.run('list_kit_templates', {}), [client]);
+  const kits = useAsyncData(
+    () => client.run('list_kit_templates', PICKER_PAGE).then((p) => p.items),
+    [client],
+  );
   const settings = session.settings ?? loaded.data;
 
   return (

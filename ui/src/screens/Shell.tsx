@@ -274,6 +274,7 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
                         >
                           {item.label}
                           {item.id === 'sync_issues' && <SyncIssueBadge />}
+                          {item.id === 'home' && <UnreadNotificationsBadge />}
                         </a>
                       </li>
                     ))}
@@ -323,6 +324,42 @@ function NoAccess() {
       <h1 className="page-heading">Not available</h1>
       <p>Your role does not give access to this page. Ask an administrator if you need it.</p>
     </section>
+  );
+}
+
+/**
+ * How many of the user's notifications are unread, beside Home where they are listed: one
+ * count from the core (a page of one, its total), again whenever they change.
+ */
+function UnreadNotificationsBadge() {
+  const client = useClient();
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let current = true;
+    const load = () => {
+      client.run('list_notifications', { unread_only: true, page: 1, per_page: 1 }).then(
+        (page) => {
+          if (current) setN(page.total);
+        },
+        () => {
+          // The count is a hint; Home lists the notifications themselves.
+        },
+      );
+    };
+    load();
+    const unsubscribe = client.subscribe((e) => {
+      if (e.type === 'notifications_changed') load();
+    });
+    return () => {
+      current = false;
+      unsubscribe();
+    };
+  }, [client]);
+  if (n === 0) return null;
+  return (
+    <span className="nav-count" data-testid="notification-count" aria-label={`${n} unread`}>
+      {n}
+    </span>
   );
 }
 

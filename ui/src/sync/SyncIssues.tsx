@@ -68,7 +68,7 @@ function ThisWorkstation({
   const { status } = useSync();
   const [page, setPage] = useState(1);
   const issues = useAsyncData(
-    () => client.run('list_sync_issues', { page: { page, per_page: PER_PAGE } }),
+    () => client.run('list_sync_issues', { page, per_page: PER_PAGE }),
     [client, page, generation],
   );
   // A round that decided something changes the counts: read the list again.
@@ -164,7 +164,8 @@ function EveryWorkstation({
     () =>
       client.run('list_lab_sync_issues', {
         open_only: openOnly,
-        page: { page, per_page: PER_PAGE },
+        page,
+        per_page: PER_PAGE,
       }),
     [client, page, openOnly, generation],
   );

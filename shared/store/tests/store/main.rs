@@ -102,6 +102,42 @@ impl Fixture {
         }
     }
 
+    /// A tube's whole history, oldest first (the store pages it newest first).
+    async fn history(&self, sample_id: Uuid) -> Vec<aliquot_store::samples::SampleEvent> {
+        let page = aliquot_domain::paging::PageRequest {
+            page: 1,
+            per_page: aliquot_domain::paging::MAX_PER_PAGE,
+        };
+        let mut events = self
+            .store
+            .sample_history(sample_id, page)
+            .await
+            .unwrap()
+            .items;
+        events.reverse();
+        events
+    }
+
+    /// A tube's status changes, oldest first: (from, to, via).
+    async fn status_steps(
+        &self,
+        sample_id: Uuid,
+    ) -> Vec<(
+        Option<aliquot_domain::sample::SampleStatus>,
+        aliquot_domain::sample::SampleStatus,
+        String,
+    )> {
+        use aliquot_store::samples::SampleEventKind;
+        self.history(sample_id)
+            .await
+            .into_iter()
+            .filter_map(|e| match e.what {
+                SampleEventKind::Status { from, to, via } => Some((from, to, via)),
+                _ => None,
+            })
+            .collect()
+    }
+
     async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(self.store.pool())
@@ -471,6 +507,13 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 sample_ids: vec![lab.checked_out],
             },
         ),
+        CommandKind::UnplaceSample => (
+            lab.tech.clone(),
+            Command::UnplaceSample {
+                sample_id: lab.stored,
+                reason: "cracked; kept on the bench".into(),
+            },
+        ),
         CommandKind::ReceiveSamples => {
             let tubes = f.kit(&lab.desk, lab.participant, lab.kit, 3).await;
             (
@@ -584,11 +627,15 @@ async fn every_command_kind_writes_its_audit_entries_and_one_outbox_row_if_the_l
             .await
             .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
         // One audit row per record changed: a placement writes the box's row and the
-        // tube's own; every other valid command here changes one record.
-        let records = if kind == CommandKind::PlaceSamples {
-            2
-        } else {
-            1
+        // tube's own, a kit its registration's and each tube's, aliquots the parent's and
+        // each aliquot's, a discard request or decision the request's and the tube's;
+        // every other valid command here changes one record.
+        let records = match &command {
+            Command::PlaceSamples { .. } => 2,
+            Command::RegisterKit { tubes, .. } => 1 + i64::try_from(tubes.len()).unwrap(),
+            Command::CreateAliquots { children, .. } => 1 + i64::try_from(children.len()).unwrap(),
+            Command::RequestDiscard { .. } | Command::DecideDiscard { .. } => 2,
+            _ => 1,
         };
         assert_eq!(
             f.count("audit_log").await,
@@ -968,6 +1015,14 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
             lab.tech.clone(),
             Command::CheckInSamples {
                 sample_ids: vec![lab.stored],
+            },
+        ),
+        // Not in a box.
+        CommandKind::UnplaceSample => (
+            lab.tech.clone(),
+            Command::UnplaceSample {
+                sample_id: lab.received,
+                reason: "not placed".into(),
             },
         ),
         // Already received.

@@ -53,10 +53,10 @@ async fn a_scanned_batch_is_received_in_one_command_with_a_history_and_audit_row
     for id in &tubes {
         let s = f.store.sample(*id).await.unwrap();
         assert_eq!(s.status, SampleStatus::Received);
-        let history = f.store.status_history(*id).await.unwrap();
+        let history = f.status_steps(*id).await;
         let last = history.last().unwrap();
         assert_eq!(
-            (last.from, last.to, last.via.as_str()),
+            (last.0, last.1, last.2.as_str()),
             (
                 Some(SampleStatus::Collected),
                 SampleStatus::Received,
@@ -178,14 +178,8 @@ async fn placing_a_collected_tube_asks_to_receive_it_and_receive_and_place_does_
     let done = f.store.execute(&lab.tech, place(true)).await.unwrap();
     let s = f.store.sample(tubes[0]).await.unwrap();
     assert_eq!(s.status, SampleStatus::Stored);
-    let history = f.store.status_history(tubes[0]).await.unwrap();
-    let steps: Vec<_> = history
-        .iter()
-        .rev()
-        .take(2)
-        .rev()
-        .map(|h| (h.from, h.to, h.via.clone()))
-        .collect();
+    let history = f.status_steps(tubes[0]).await;
+    let steps: Vec<_> = history.iter().rev().take(2).rev().cloned().collect();
     assert_eq!(
         steps,
         vec![

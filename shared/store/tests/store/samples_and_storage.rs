@@ -762,13 +762,22 @@ async fn placement_moves_auto_position_and_bags() {
     // A move keeps one position per sample and records where from.
     f.place(&lab.tech, lab.storage_box, tubes[2], Some("B1"))
         .await;
-    let history = f.store.placement_history(tubes[2]).await.unwrap();
-    assert_eq!(history.len(), 2);
+    let moves: Vec<_> = f
+        .history(tubes[2])
+        .await
+        .into_iter()
+        .filter_map(|e| match e.what {
+            aliquot_store::samples::SampleEventKind::Placement {
+                from_position,
+                to_position,
+                ..
+            } => Some((from_position, to_position)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(moves.len(), 2);
     assert_eq!(
-        (
-            history[1].from_position.as_deref(),
-            history[1].to_position.as_deref()
-        ),
+        (moves[1].0.as_deref(), moves[1].1.as_deref()),
         (Some("B3"), Some("B1"))
     );
     // Swapping two tubes in one command works because all are lifted first.
@@ -927,6 +936,118 @@ async fn check_out_and_in_accumulate_time_out_of_the_freezer() {
     ));
 }
 
+/// Un-placing: a stored tube leaves its box for good onto the bench (received again), its
+/// well is free, the reason is kept in its history and its own audit row; a tube not in a
+/// box, a checked-out one and a blank reason are refused and change nothing.
+#[tokio::test]
+async fn a_stored_tube_is_taken_out_of_its_box_with_a_reason() {
+    let f = fixture().await;
+    let lab = f.lab().await;
+    let before = f.store.sample(lab.stored).await.unwrap();
+    let place = before.location.clone().unwrap();
+    let refused = |result| match domain_error(result) {
+        DomainError::Refused(m) => m,
+        DomainError::Invalid { .. } => "blank reason".to_owned(),
+        other => panic!("{other:?}"),
+    };
+    let untouched = f.snapshot().await;
+    for (sample_id, reason) in [
+        (lab.stored, "   "),
+        (lab.received, "not placed"),
+        (lab.checked_out, "out for an assay"),
+    ] {
+        let message = refused(
+            f.store
+                .execute(
+                    &lab.tech,
+                    Command::UnplaceSample {
+                        sample_id,
+                        reason: reason.into(),
+                    },
+                )
+                .await,
+        );
+        assert!(!message.is_empty());
+    }
+    assert_eq!(f.snapshot().await, untouched, "a refusal leaves no trace");
+
+    f.run(
+        &lab.tech,
+        Command::UnplaceSample {
+            sample_id: lab.stored,
+            reason: "  kept on the bench for the pathologist ".into(),
+        },
+    )
+    .await;
+    let after = f.store.sample(lab.stored).await.unwrap();
+    assert_eq!(
+        (after.status, after.location),
+        (SampleStatus::Received, None)
+    );
+    let (status, placement) = {
+        let history = f.history(lab.stored).await;
+        let last_status = history
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(
+                    e.what,
+                    aliquot_store::samples::SampleEventKind::Status { .. }
+                )
+            })
+            .cloned()
+            .unwrap();
+        let last_move = history
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(
+                    e.what,
+                    aliquot_store::samples::SampleEventKind::Placement { .. }
+                )
+            })
+            .cloned()
+            .unwrap();
+        (last_status, last_move)
+    };
+    assert_eq!(
+        status.note.as_deref(),
+        Some("kept on the bench for the pathologist")
+    );
+    assert!(matches!(
+        placement.what,
+        aliquot_store::samples::SampleEventKind::Placement { to_box_id: None, ref source, .. } if source == "unplace"
+    ));
+    // Its well takes another tube at once.
+    f.run(
+        &lab.tech,
+        Command::PlaceSamples {
+            box_id: place.box_id,
+            tubes: vec![TubePlacement {
+                sample_id: lab.received,
+                position: place.position.clone(),
+            }],
+            source: PlacementSource::Scan,
+            receive: false,
+        },
+    )
+    .await;
+    let row: (String, String, Option<String>) = sqlx::query_as(
+        "SELECT action, entity_id, reason FROM audit_log WHERE action = 'unplace_sample'",
+    )
+    .fetch_one(f.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            "unplace_sample".to_owned(),
+            before.code,
+            Some("kept on the bench for the pathologist".to_owned())
+        )
+    );
+}
+
 #[tokio::test]
 async fn aliquots_split_volume_keep_lineage_and_deplete_the_parent() {
     let f = fixture().await;
@@ -957,7 +1078,15 @@ async fn aliquots_split_volume_keep_lineage_and_deplete_the_parent() {
         parent.location.is_none(),
         "a used-up tube leaves its position"
     );
-    let aliquots = f.store.aliquots_of(lab.stored).await.unwrap();
+    let aliquots = f
+        .store
+        .samples_of(
+            aliquot_store::samples::SamplesOf::Parent(lab.stored),
+            Default::default(),
+        )
+        .await
+        .unwrap()
+        .items;
     assert_eq!(
         aliquots.iter().map(|a| a.id).collect::<HashSet<_>>(),
         ids.into_iter().collect()
@@ -1119,9 +1248,13 @@ async fn withdrawn_consent_shows_on_every_sample_and_stops_new_kits() {
     .await;
     for s in f
         .store
-        .samples_of_participant(lab.participant)
+        .samples_of(
+            aliquot_store::samples::SamplesOf::Participant(lab.participant),
+            Default::default(),
+        )
         .await
         .unwrap()
+        .items
     {
         assert_eq!(s.consent, ConsentStatus::Withdrawn, "{}", s.code);
     }

@@ -7,6 +7,10 @@ export type ListDiscardRequestsArgs = { state?: DiscardRequestState,
  */
 sample_code?: string, 
 /**
- * Only this requester's (technicians always see only their own).
+ * Only this requester's (technicians always see only their own, but for one tube).
  */
-requested_by?: string, page: number, per_page: number, };
+requested_by?: string, 
+/**
+ * Only this tube's: its story, which everyone who reads the tube may see.
+ */
+sample_id?: string, page: number, per_page: number, };

@@ -3,4 +3,4 @@
 /**
  * The path a status change comes through.
  */
-export type Via = "manual" | "receipt" | "placement" | "check_out" | "check_in" | "aliquot" | "discard";
+export type Via = "manual" | "receipt" | "placement" | "check_out" | "check_in" | "aliquot" | "discard" | "unplace";

@@ -36,6 +36,7 @@ import { refuse, useSubmit } from '../../lib/useSubmit';
 import { isInDoubt } from '../printing/printingText';
 import { standardKitOf } from './standardKit';
 import { SyncPill, useRecordsSyncState } from '../../sync/recordSync';
+import { PICKER_PAGE } from '../../lib/paging';
 
 /** Where this desk is working; kept for the browser tab so a reload keeps the event. */
 type Where = { siteId: string; eventId: string };
@@ -89,7 +90,10 @@ export function RegistrationDesk() {
     job: PrintJobRecord;
   } | null>(null);
 
-  const sites = useAsyncData(() => client.run('list_sites', {}), [client]);
+  const sites = useAsyncData(
+    () => client.run('list_sites', PICKER_PAGE).then((p) => p.items),
+    [client],
+  );
   const [unprintedPage, setUnprintedPage] = useState(1);
   const unprinted = useAsyncData(
     () => client.run('list_unprinted_kits', { page: unprintedPage, per_page: UNPRINTED_PER_PAGE }),
@@ -658,7 +662,10 @@ function KitStep({
   const { user, timeZone, settings, can } = useSession();
   const canPrint = can('print_labels');
   const feedback = useScanFeedback();
-  const templates = useAsyncData(() => client.run('list_kit_templates', {}), [client]);
+  const templates = useAsyncData(
+    () => client.run('list_kit_templates', PICKER_PAGE).then((p) => p.items),
+    [client],
+  );
   const [templateId, setTemplateId] = useState('');
   const [collector, setCollector] = useState(user.display_name);
   // The lab's wall clock: the time is read back in the lab's zone when the kit is registered.
@@ -1003,10 +1010,9 @@ function useFollowedJob(
     if (id === null) return undefined;
     let current = true;
     const refresh = () => {
-      client.run('list_print_jobs', { page: 1, per_page: 50 }).then(
-        (page) => {
-          const found = page.items.find((j) => j.id === id);
-          if (found && current) setJob(found);
+      client.run('get_print_job', { id }).then(
+        (found) => {
+          if (current) setJob(found);
         },
         () => {
           // The job's state is shown as last known.

@@ -173,7 +173,7 @@ export function PrinterForm({
 }: {
   draft: PrinterDraft;
   existingNames: readonly string[];
-  onSaved: (printers: PrinterSettings[], name: string) => void;
+  onSaved: (printer: PrinterSettings) => void;
   onCancel: () => void;
 }) {
   const client = useClient();
@@ -208,7 +208,7 @@ export function PrinterForm({
     setBusy(true);
     setError(null);
     try {
-      onSaved(await client.run('configure_printer', settings), settings.name);
+      onSaved(await client.run('configure_printer', settings));
     } catch (err: unknown) {
       setError(errorMessage(err));
       setBusy(false);

@@ -206,9 +206,9 @@ export function PrintersPanel({
           draft={draft}
           existingNames={list?.map((p) => p.name) ?? []}
           onCancel={() => onDraft(null)}
-          onSaved={(_, name) => {
+          onSaved={(saved) => {
             onDraft(null);
-            setNotice(savedPrinterNotice(name, canPrint, canRoute));
+            setNotice(savedPrinterNotice(saved.name, canPrint, canRoute));
             printers.reload();
           }}
         />

@@ -10,6 +10,7 @@ import type { PrinterDraft } from './PrinterForm';
 import { PrintersPanel } from './PrintersPanel';
 import { PrintQueue } from './PrintQueue';
 import { ScannerPanel } from './ScannerPanel';
+import { PICKER_PAGE } from '../../lib/paging';
 import './printing.css';
 
 const PER_PAGE = 25;
@@ -46,9 +47,15 @@ export function PrintingPage({ section }: { section?: string }) {
     () => client.run('list_print_jobs', { page: queuePage, per_page: PER_PAGE }),
     [client, queuePage],
   );
-  const printers = useAsyncData(() => client.run('list_printers', {}), [client]);
+  const printers = useAsyncData(
+    () => client.run('list_printers', PICKER_PAGE).then((p) => p.items),
+    [client],
+  );
   const devices = useAsyncData(
-    () => (canConfigure ? client.run('list_devices', {}) : Promise.resolve([])),
+    () =>
+      canConfigure
+        ? client.run('list_devices', PICKER_PAGE).then((p) => p.items)
+        : Promise.resolve([]),
     [client, canConfigure],
   );
   // The shell's copy follows `settings_changed`; load once here so the page works alone.

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ConsentStatus, ParticipantRecord } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
+import { Pager } from '../../components/Pager';
 import {
   ErrorAlert,
   Field,
@@ -19,7 +20,9 @@ import { StatusBadge } from './StatusBadge';
 import './samples.css';
 import { RecordSyncBadge } from '../../sync/recordSync';
 
-/** A participant: who (by code only), their consent, and every sample of theirs. */
+const SAMPLES_PER_PAGE = 50;
+
+/** A participant: who (by code only), their consent, and their samples a page at a time. */
 export function ParticipantPage({ participantId }: { participantId: string }) {
   const client = useClient();
   const { formatTime, can } = useSession();
@@ -29,9 +32,15 @@ export function ParticipantPage({ participantId }: { participantId: string }) {
     () => client.run('get_participant', { id: participantId }),
     [client, participantId],
   );
+  const [page, setPage] = useState(1);
   const samples = useAsyncData(
-    () => client.run('participant_samples', { id: participantId }),
-    [client, participantId],
+    () =>
+      client.run('participant_samples', {
+        participant_id: participantId,
+        page,
+        per_page: SAMPLES_PER_PAGE,
+      }),
+    [client, participantId, page],
   );
   const p = participant.data;
 
@@ -78,7 +87,7 @@ export function ParticipantPage({ participantId }: { participantId: string }) {
         </>
       )}
       <h2>Samples</h2>
-      {samples.data && samples.data.length === 0 && (
+      {samples.data && samples.data.total === 0 && (
         <p className="empty-state">
           No samples yet.{' '}
           {can('register_samples')
@@ -86,7 +95,7 @@ export function ParticipantPage({ participantId }: { participantId: string }) {
             : `Their kits are registered at the Registration desk, by ${whoCan('register_samples')}.`}
         </p>
       )}
-      {samples.data && samples.data.length > 0 && (
+      {samples.data && samples.data.total > 0 && (
         <div className="table-wrap">
           <table className="data-table" data-testid="participant-samples">
             <caption className="visually-hidden">Samples of this participant</caption>
@@ -100,7 +109,7 @@ export function ParticipantPage({ participantId }: { participantId: string }) {
               </tr>
             </thead>
             <tbody>
-              {samples.data.map((s) => (
+              {samples.data.items.map((s) => (
                 <tr key={s.id}>
                   <td>
                     <a href={`#/sample/${s.id}`}>{s.code}</a>
@@ -121,6 +130,16 @@ export function ParticipantPage({ participantId }: { participantId: string }) {
             </tbody>
           </table>
         </div>
+      )}
+      {samples.data && samples.data.total_pages > 1 && (
+        <Pager
+          label="Samples of this participant"
+          page={page}
+          totalPages={samples.data.total_pages}
+          total={samples.data.total}
+          onPage={setPage}
+          disabled={samples.loading}
+        />
       )}
       {changing && p && (
         <ConsentDialog

@@ -1,13 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type {
   DiscardRequestRecord,
   PrintJobRecord,
   SampleDetail,
+  SampleEvent,
   SampleStatus,
   SampleType,
   SampleView,
 } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
+import { Pager } from '../../components/Pager';
 import {
   ErrorAlert,
   Field,
@@ -30,12 +32,13 @@ import { IN_DOUBT_LABEL, isInDoubt, jobState } from '../printing/printingText';
 import { ScanField } from '../storage/ScanField';
 import './samples.css';
 
-type Loaded = SampleDetail & { discards: DiscardRequestRecord[] };
+type Loaded = SampleDetail & { pending: DiscardRequestRecord | null };
 
 type Action =
   | { kind: 'transition'; to: SampleStatus }
   | { kind: 'place' }
   | { kind: 'aliquots' }
+  | { kind: 'unplace' }
   | { kind: 'discard' };
 
 /** Statuses a tube may be placed in storage from (the rest of `VALID_TRANSITIONS` in Rust). */
@@ -49,30 +52,44 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const detail = useAsyncData(async (): Promise<Loaded> => {
     const found = await client.run('get_sample', { id: sampleId });
-    // The discard requests of this tube (a technician's list holds only their own).
-    const requests = await client.run('list_discard_requests', {
-      sample_code: found.sample.code,
+    // This tube's pending discard request, if any (there is at most one).
+    const pending = await client.run('list_discard_requests', {
+      sample_id: sampleId,
+      state: 'pending',
       page: 1,
-      per_page: 50,
+      per_page: 1,
     });
-    return { ...found, discards: requests.items.filter((r) => r.sample_id === sampleId) };
+    return { ...found, pending: pending.items[0] ?? null };
   }, [client, sampleId]);
   const labels = useAsyncData(
     () => client.run('list_print_jobs', { record: sampleId, page: 1, per_page: 10 }),
     [client, sampleId],
   );
-  const printLabel = usePrintLabel(sampleId, labels.reload);
+  // Bumped whenever something may have been added to the tube's history.
+  const [generation, setGeneration] = useState(0);
+  const reloadLabels = labels.reload;
+  const labelsChanged = useCallback(() => {
+    reloadLabels();
+    setGeneration((g) => g + 1);
+  }, [reloadLabels]);
+  const printLabel = usePrintLabel(sampleId, labelsChanged);
 
   // Another window or the print worker changed something about this tube.
   useEffect(
     () =>
       client.subscribe((e) => {
         const box = detail.data?.sample.location?.box_id;
-        if (e.type === 'storage_changed' && e.box_id === box) detail.reload();
-        if (e.type === 'audit_appended' || e.type === 'notifications_changed') detail.reload();
-        if (e.type === 'print_job_changed') labels.reload();
+        const changed =
+          (e.type === 'storage_changed' && e.box_id === box) ||
+          e.type === 'audit_appended' ||
+          e.type === 'notifications_changed';
+        if (changed) {
+          detail.reload();
+          setGeneration((g) => g + 1);
+        }
+        if (e.type === 'print_job_changed') labelsChanged();
       }),
-    [client, detail.data?.sample.location?.box_id, detail.reload, labels.reload],
+    [client, detail.data?.sample.location?.box_id, detail.reload, labelsChanged],
   );
 
   // While another tube loads, the previous one's data must not be shown (or acted on).
@@ -92,20 +109,18 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
   const places = can('place_samples');
   const asksDiscard = can('request_discard');
   const prints = can('print_labels');
-  const pending = d.discards.find((r) => r.state === 'pending');
+  const pending = d.pending;
   const receivable = s.next_statuses.includes('received');
   const placeable = PLACEABLE.includes(s.status);
   const otherStatuses = s.next_statuses.filter((to) => to !== 'received');
   // Time out of the freezer means something only for a tube that has been in one.
   const beenInFreezer =
-    s.status === 'stored' ||
-    s.status === 'checked_out' ||
-    s.location !== null ||
-    d.placement_history.length > 0;
+    s.status === 'stored' || s.status === 'checked_out' || s.location !== null || d.been_stored;
   const done = (message: string) => {
     setAction(null);
     setNotice(message);
     detail.reload();
+    setGeneration((g) => g + 1);
   };
 
   return (
@@ -209,6 +224,15 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
                 {s.status === 'stored' ? 'Move to another box…' : 'Place in a box…'}
               </button>
             )}
+            {places && s.status === 'stored' && s.location !== null && (
+              <button
+                type="button"
+                className="button button-secondary"
+                onClick={() => setAction({ kind: 'unplace' })}
+              >
+                Take out of its box…
+              </button>
+            )}
             {processes && (
               <button
                 type="button"
@@ -269,7 +293,7 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
                 type="button"
                 className="button button-quiet"
                 onClick={() => setAction({ kind: 'discard' })}
-                disabled={s.status === 'disposed' || pending !== undefined}
+                disabled={s.status === 'disposed' || pending !== null}
               >
                 Request discard…
               </button>
@@ -279,7 +303,7 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
       </div>
 
       <Lineage detail={d} />
-      <History detail={d} labels={labels.data?.items ?? []} />
+      <History sampleId={sampleId} generation={generation} />
 
       {action?.kind === 'transition' && (
         <TransitionDialog
@@ -303,6 +327,13 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
           onDone={(made) =>
             done(`${count(made.length, 'aliquot')} made: ${made.map((a) => a.code).join(', ')}.`)
           }
+        />
+      )}
+      {action?.kind === 'unplace' && (
+        <UnplaceDialog
+          sample={s}
+          onClose={() => setAction(null)}
+          onDone={() => done(`${s.code} is out of its box, on the bench.`)}
         />
       )}
       {action?.kind === 'discard' && (
@@ -332,11 +363,27 @@ function formatDuration(seconds: number): string {
 }
 
 function Lineage({ detail }: { detail: SampleDetail }) {
-  const { parent, aliquots } = detail;
+  const client = useClient();
+  const { parent } = detail;
+  const [page, setPage] = useState(1);
+  // The first page comes with the sample; later pages are asked for.
+  const later = useAsyncData(
+    () =>
+      page === 1
+        ? Promise.resolve(detail.aliquots)
+        : client.run('list_aliquots', {
+            sample_id: detail.sample.id,
+            page,
+            per_page: detail.aliquots.per_page,
+          }),
+    [client, detail, page],
+  );
+  const aliquots = later.data ?? detail.aliquots;
   return (
     <section className="sample-section" aria-labelledby="lineage-heading">
       <h2 id="lineage-heading">Lineage</h2>
-      {parent === null && aliquots.length === 0 && (
+      <ErrorAlert message={later.error} />
+      {parent === null && aliquots.total === 0 && (
         <p className="muted">An original tube with no aliquots yet.</p>
       )}
       {parent && (
@@ -344,15 +391,25 @@ function Lineage({ detail }: { detail: SampleDetail }) {
           Made from <SampleLink sample={parent} />
         </p>
       )}
-      {aliquots.length > 0 && (
+      {aliquots.total > 0 && (
         <ul className="lineage" data-testid="aliquots">
-          {aliquots.map((a) => (
+          {aliquots.items.map((a) => (
             <li key={a.id}>
               <SampleLink sample={a} /> · {sampleTypeLabel(a.sample_type)}
               {a.volume_ul !== null ? ` · ${a.volume_ul} µl` : ''} · {statusLabel(a.status)}
             </li>
           ))}
         </ul>
+      )}
+      {aliquots.total_pages > 1 && (
+        <Pager
+          label="Aliquot pages"
+          page={page}
+          totalPages={aliquots.total_pages}
+          total={aliquots.total}
+          onPage={setPage}
+          disabled={later.loading}
+        />
       )}
     </section>
   );
@@ -362,63 +419,80 @@ function SampleLink({ sample }: { sample: SampleView }) {
   return <a href={`#/sample/${sample.id}`}>{sample.code}</a>;
 }
 
-/** `by` names who did it ("by tech") or where it happened ("on Bench Zebra"). */
-type HistoryRow = { at: string; by: string; what: string; why: string | null };
+const HISTORY_PER_PAGE = 20;
 
-/** What happened to the tube, newest first, in words (one mapping: lib/auditWords). */
-function History({ detail, labels }: { detail: Loaded; labels: PrintJobRecord[] }) {
+/** What one history entry says, in words (one mapping: lib/auditWords). */
+function eventWords(e: SampleEvent): string {
+  const what = e.what;
+  switch (what.kind) {
+    case 'status':
+      return statusChangeWords(what.from, what.to, what.via);
+    case 'placement':
+      return placementWords(what.to_position, what.to_box_id !== null, what.source);
+    case 'discard_requested':
+      return actionWords('request_discard');
+    case 'discard_decided':
+      return `Discard request ${what.state}`;
+    case 'label':
+      return `${actionWords('queue_print')}${
+        what.state === 'done' ? '' : ` (${labelStateWords(what.state, what.in_doubt)})`
+      }`;
+  }
+}
+
+/** A label job's state in the history's words (the print queue says more). */
+function labelStateWords(state: string, inDoubt: boolean): string {
+  if (inDoubt) return IN_DOUBT_LABEL.toLowerCase();
+  return (
+    { queued: 'waiting', sent: 'sending', failed: 'failed', cancelled: 'cancelled' }[state] ?? state
+  );
+}
+
+/** What happened to the tube, newest first, a page at a time (the core merges and pages it). */
+function History({ sampleId, generation }: { sampleId: string; generation: number }) {
+  const client = useClient();
   const { formatTime } = useSession();
-  const rows: HistoryRow[] = [
-    ...detail.status_history.map((h) => ({
-      at: h.at,
-      by: `by ${h.actor}`,
-      what: statusChangeWords(h.from, h.to, h.via),
-      why: h.reason,
-    })),
-    ...detail.placement_history.map((p) => ({
-      at: p.at,
-      by: `by ${p.actor}`,
-      what: placementWords(p.to_position, p.to_box_id !== null, p.source),
-      why: null,
-    })),
-    ...labels.map((j) => ({
-      at: j.created_at,
-      by: `on ${j.printer}`,
-      what: `${actionWords('queue_print')}${j.state === 'done' ? '' : ` (${jobState(j).label.toLowerCase()})`}`,
-      why: j.reprint_of ? j.reason : null,
-    })),
-    ...detail.discards.flatMap((r) => [
-      {
-        at: r.requested_at,
-        by: `by ${r.requested_by}`,
-        what: actionWords('request_discard'),
-        why: r.reason,
-      },
-      ...(r.decided_at
-        ? [
-            {
-              at: r.decided_at,
-              by: `by ${r.decided_by ?? 'unknown'}`,
-              what: `Discard request ${r.state}`,
-              why: r.decision_note,
-            },
-          ]
-        : []),
-    ]),
-  ].sort((a, b) => b.at.localeCompare(a.at));
+  const [page, setPage] = useState(1);
+  const history = useAsyncData(
+    () =>
+      client.run('sample_history', {
+        sample_id: sampleId,
+        page,
+        per_page: HISTORY_PER_PAGE,
+      }),
+    [client, sampleId, page, generation],
+  );
+  const data = history.data;
   return (
     <section className="sample-section" aria-labelledby="history-heading">
       <h2 id="history-heading">History</h2>
-      <ol className="timeline" data-testid="history">
-        {rows.map((r, i) => (
-          <li key={i}>
-            <time dateTime={r.at}>{formatTime(r.at)}</time>
-            <span className="timeline-what">{r.what}</span>
-            <span className="muted">{r.by}</span>
-            {r.why && <span className="timeline-why">“{r.why}”</span>}
-          </li>
-        ))}
-      </ol>
+      <ErrorAlert message={history.error} />
+      {!data && history.loading && <p className="muted">Loading the history…</p>}
+      {/* Shown once loaded, so what it says is never a half-loaded story. */}
+      {data && (
+        <ol className="timeline" data-testid="history">
+          {data.items.map((e, i) => (
+            <li key={i}>
+              <time dateTime={e.at}>{formatTime(e.at)}</time>
+              <span className="timeline-what">{eventWords(e)}</span>
+              <span className="muted">{e.what.kind === 'label' ? `on ${e.by}` : `by ${e.by}`}</span>
+              {e.note && (e.what.kind !== 'label' || e.what.reprint) && (
+                <span className="timeline-why">“{e.note}”</span>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      {data && data.total_pages > 1 && (
+        <Pager
+          label="History pages"
+          page={page}
+          totalPages={data.total_pages}
+          total={data.total}
+          onPage={setPage}
+          disabled={history.loading}
+        />
+      )}
     </section>
   );
 }
@@ -648,6 +722,49 @@ function AliquotsDialog({
         <div className="form-actions">
           <SubmitButton busy={busy} busyLabel="Making…">
             Make aliquots
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Out of its box for good (a check-out expects it back): its well is free again. */
+function UnplaceDialog({
+  sample,
+  onClose,
+  onDone,
+}: {
+  sample: SampleView;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const client = useClient();
+  const [reason, setReason] = useState('');
+  const where = sample.location
+    ? `${sample.location.box_name}${sample.location.position ? ` ${sample.location.position}` : ''}`
+    : 'its box';
+  const { busy, error, submit } = useSubmit(async () => {
+    if (!reason.trim()) {
+      throw refuse('Say why the tube leaves its box; the reason goes into its history.');
+    }
+    return client.run('unplace_sample', { sample_id: sample.id, reason: reason.trim() });
+  }, onDone);
+  return (
+    <Dialog title={`Take ${sample.code} out of its box`} onClose={onClose}>
+      <form onSubmit={submit} data-testid="unplace-form" noValidate>
+        <p>
+          {sample.code} leaves {where} and stays on the bench as received; the well is free for
+          another tube. To take it out for a while and bring it back, check it out instead.
+        </p>
+        <Field id="unplace-reason" label="Reason" value={reason} onChange={setReason} autoFocus />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Taking it out…">
+            Take out of its box
           </SubmitButton>
           <button type="button" className="button button-secondary" onClick={onClose}>
             Cancel

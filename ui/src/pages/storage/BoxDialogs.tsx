@@ -6,6 +6,7 @@ import { useAsyncData } from '../../lib/useAsyncData';
 import { useClient } from '../../session';
 import { ScanField } from './ScanField';
 import { refuse, useSubmit } from '../../lib/useSubmit';
+import { PICKER_PAGE } from '../../lib/paging';
 
 function Actions({
   busy,
@@ -151,16 +152,20 @@ export function MoveBoxDialog({
   onDone: (moved: BoxRecord) => void;
 }) {
   const client = useClient();
-  const freezers = useAsyncData(() => client.run('list_freezers', {}), [client]);
+  const freezers = useAsyncData(
+    () => client.run('list_freezers', PICKER_PAGE).then((p) => p.items),
+    [client],
+  );
   const [freezerId, setFreezerId] = useState(box.freezer_id);
   const racks = useAsyncData(
-    () => client.run('list_racks', { id: freezerId }),
+    () => client.run('list_racks', { freezer_id: freezerId, ...PICKER_PAGE }).then((p) => p.items),
     [client, freezerId],
   );
   const [rackId, setRackId] = useState('');
   const [reason, setReason] = useState('');
 
-  const rackOptions = (racks.data ?? []).filter((r) => r.freezer_id === freezerId);
+  // The racks answered for the freezer chosen before this one must not be offered.
+  const rackOptions = racks.data?.[0]?.freezer_id === freezerId ? racks.data : [];
   const chosenRack = rackOptions.find((r) => r.id === rackId) ? rackId : '';
 
   const { busy, error, submit } = useSubmit(async () => {

@@ -72,9 +72,16 @@ export function StoragePage() {
   );
 }
 
+/** Freezers and racks a page at a time in the tree; boxes page on their own. */
+const TREE_PER_PAGE = 50;
+
 function FreezerTree({ manage, onNotice }: { manage: boolean; onNotice: (m: string) => void }) {
   const client = useClient();
-  const freezers = useAsyncData(() => client.run('list_freezers', {}), [client]);
+  const [page, setPage] = useState(1);
+  const freezers = useAsyncData(
+    () => client.run('list_freezers', { page, per_page: TREE_PER_PAGE }),
+    [client, page],
+  );
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [creating, setCreating] = useState(false);
 
@@ -100,7 +107,7 @@ function FreezerTree({ manage, onNotice }: { manage: boolean; onNotice: (m: stri
         </div>
       )}
       {!freezers.data && freezers.loading && <p className="muted">Loading freezers…</p>}
-      {freezers.data && freezers.data.length === 0 && (
+      {freezers.data && freezers.data.total === 0 && (
         <p className="empty-state">
           No freezers yet.{' '}
           {manage
@@ -109,7 +116,7 @@ function FreezerTree({ manage, onNotice }: { manage: boolean; onNotice: (m: stri
         </p>
       )}
       <ul className="tree">
-        {freezers.data?.map((f) => (
+        {freezers.data?.items.map((f) => (
           <li key={f.id} className="tree-freezer">
             <button
               type="button"
@@ -138,6 +145,16 @@ function FreezerTree({ manage, onNotice }: { manage: boolean; onNotice: (m: stri
           </li>
         ))}
       </ul>
+      {freezers.data && freezers.data.total_pages > 1 && (
+        <Pager
+          label="Freezers"
+          page={page}
+          totalPages={freezers.data.total_pages}
+          total={freezers.data.total}
+          onPage={setPage}
+          disabled={freezers.loading}
+        />
+      )}
       {creating && (
         <CreateFreezerDialog
           onClose={() => setCreating(false)}
@@ -164,9 +181,10 @@ function RackList({
   onChanged: () => void;
 }) {
   const client = useClient();
+  const [page, setPage] = useState(1);
   const racks = useAsyncData(
-    () => client.run('list_racks', { id: freezer.id }),
-    [client, freezer.id],
+    () => client.run('list_racks', { freezer_id: freezer.id, page, per_page: TREE_PER_PAGE }),
+    [client, freezer.id, page],
   );
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [creating, setCreating] = useState(false);
@@ -182,14 +200,14 @@ function RackList({
     <div className="tree-children">
       <ErrorAlert message={racks.error} />
       {!racks.data && racks.loading && <p className="muted">Loading racks…</p>}
-      {racks.data && racks.data.length === 0 && (
+      {racks.data && racks.data.total === 0 && (
         <p className="empty-state">
           {freezer.name} has no racks yet.{' '}
           {manage ? 'Add a rack to it.' : `Ask ${whoCan('manage_storage')} to add one.`}
         </p>
       )}
       <ul className="tree">
-        {racks.data?.map((r) => (
+        {racks.data?.items.map((r) => (
           <li key={r.id} className="tree-rack">
             <button
               type="button"
@@ -220,6 +238,16 @@ function RackList({
           </li>
         ))}
       </ul>
+      {racks.data && racks.data.total_pages > 1 && (
+        <Pager
+          label={`Racks of ${freezer.name}`}
+          page={page}
+          totalPages={racks.data.total_pages}
+          total={racks.data.total}
+          onPage={setPage}
+          disabled={racks.loading}
+        />
+      )}
       {manage && (
         <button
           type="button"
