@@ -12,6 +12,7 @@ export type PageId =
   | 'sessions'
   | 'audit'
   | 'settings'
+  | 'setup'
   | 'account'
   | 'sample'
   | 'box'
@@ -34,6 +35,7 @@ const PAGES: readonly PageId[] = [
   'sessions',
   'audit',
   'settings',
+  'setup',
   'account',
   'sample',
   'box',

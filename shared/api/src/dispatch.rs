@@ -20,6 +20,7 @@ macro_rules! for_each_operation {
             create_user,
             change_role,
             deactivate_user,
+            reactivate_user,
             issue_password_reset,
             redeem_password_reset,
             get_settings,

@@ -215,6 +215,14 @@ pub struct DeactivateUserArgs {
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
+pub struct ReactivateUserArgs {
+    pub user_id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
 pub struct IssuePasswordResetArgs {
     pub user_id: Uuid,
     pub reason: String,

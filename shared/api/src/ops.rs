@@ -329,6 +329,23 @@ impl Api {
         Ok(())
     }
 
+    pub async fn reactivate_user(
+        &self,
+        token: Option<&str>,
+        args: ReactivateUserArgs,
+    ) -> Result<UserView> {
+        let actor = self.actor_with(token, Permission::ManageUsers).await?;
+        self.run(
+            &actor,
+            Command::ReactivateUser {
+                user_id: args.user_id,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        Ok(self.store.user(args.user_id).await?.into())
+    }
+
     pub async fn issue_password_reset(
         &self,
         token: Option<&str>,

@@ -416,6 +416,69 @@ async fn every_list_is_one_page_type() {
     }
 }
 
+/// An account deactivated and reactivated signs in again with the password it had; an
+/// active account is not reactivated; only an administrator may; both are in its story.
+#[tokio::test]
+async fn a_deactivated_account_is_reactivated_with_a_reason() {
+    let (_dir, api, admin) = signed_in().await;
+    let tech = user(&api, &admin, "tech", "technician").await;
+    let tech_id = call(&api, "whoami", Some(&tech), json!({})).await.unwrap()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let login = || {
+        call(
+            &api,
+            "login",
+            None,
+            json!({"username": "tech", "password": PASSWORD}),
+        )
+    };
+    let e = call(
+        &api,
+        "reactivate_user",
+        Some(&admin),
+        json!({"user_id": tech_id, "reason": "back"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict);
+    assert!(e.message.contains("already active"), "{}", e.message);
+    call(
+        &api,
+        "deactivate_user",
+        Some(&admin),
+        json!({"user_id": tech_id, "reason": "on leave"}),
+    )
+    .await
+    .unwrap();
+    assert!(login().await.is_err());
+    let other = user(&api, &admin, "other", "lab_manager").await;
+    let e = call(
+        &api,
+        "reactivate_user",
+        Some(&other),
+        json!({"user_id": tech_id, "reason": "back"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    let back = call(
+        &api,
+        "reactivate_user",
+        Some(&admin),
+        json!({"user_id": tech_id, "reason": "back from leave"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(back["active"], true);
+    assert!(login().await.is_ok());
+    let rows = audit_of(&api, &admin, json!({"entity_id": tech_id})).await;
+    let actions: Vec<&str> = rows.iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(actions[..2], ["reactivate_user", "deactivate_user"]);
+    assert_eq!(rows[0]["reason"], "back from leave");
+}
+
 #[tokio::test]
 async fn an_internal_error_shows_a_reference_not_the_database_message() {
     let (_dir, api, admin) = signed_in().await;

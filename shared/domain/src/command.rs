@@ -42,6 +42,12 @@ pub enum Command {
         user_id: Uuid,
         reason: String,
     },
+    /// A deactivated account opened again (someone back from leave), with the reason; its
+    /// password is the one it had, so an administrator usually issues a reset with it.
+    ReactivateUser {
+        user_id: Uuid,
+        reason: String,
+    },
     /// The actor changes their own password (the API checked the current one).
     ChangePassword {
         password_hash: String,
@@ -349,6 +355,7 @@ macro_rules! with_reason {
         match $command {
             Command::ChangeRole { reason: $r, .. }
             | Command::DeactivateUser { reason: $r, .. }
+            | Command::ReactivateUser { reason: $r, .. }
             | Command::IssuePasswordReset { reason: $r, .. }
             | Command::ChangeSettings { reason: $r, .. }
             | Command::UpdateSite { reason: $r, .. }
@@ -400,6 +407,7 @@ command_kinds! {
     CreateUser => "create_user", ManageUsers;
     ChangeRole => "change_role", ManageUsers;
     DeactivateUser => "deactivate_user", ManageUsers;
+    ReactivateUser => "reactivate_user", ManageUsers;
     ChangePassword => "change_password", ChangeOwnPassword;
     IssuePasswordReset => "issue_password_reset", ResetPasswords;
     RedeemPasswordReset => "redeem_password_reset", ChangeOwnPassword;

@@ -51,6 +51,10 @@ fn example(kind: CommandKind) -> Command {
             user_id: id(2),
             reason: "left the lab".into(),
         },
+        CommandKind::ReactivateUser => Command::ReactivateUser {
+            user_id: id(2),
+            reason: "back from leave".into(),
+        },
         CommandKind::ChangePassword => Command::ChangePassword {
             password_hash: hash,
         },

@@ -407,6 +407,7 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         Command::DeactivateUser { user_id, .. } => {
             users::deactivate(conn, actor, *user_id, now).await
         }
+        Command::ReactivateUser { user_id, .. } => users::reactivate(conn, *user_id, now).await,
         Command::ChangePassword { password_hash } => {
             users::change_password(conn, actor, password_hash, now).await
         }

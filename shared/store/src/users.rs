@@ -226,6 +226,40 @@ pub(crate) async fn deactivate(
     })
 }
 
+/// Opens a deactivated account again; an active one is refused (nothing to do, and the
+/// request was likely meant for someone else).
+pub(crate) async fn reactivate(
+    conn: &mut SqliteConnection,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Change> {
+    let before = load(conn, user_id).await?;
+    if before.active {
+        return Err(DomainError::Refused(format!(
+            "{} is already active; only a deactivated account is reactivated",
+            before.username
+        ))
+        .into());
+    }
+    let id = user_id.to_string();
+    let at = format_utc(now);
+    sqlx::query!(
+        "UPDATE users SET active = 1, deactivated_at = NULL, updated_at = ?2 WHERE id = ?1",
+        id,
+        at
+    )
+    .execute(&mut *conn)
+    .await?;
+    let after = load(conn, user_id).await?;
+    Ok(Change {
+        entity_type: "user",
+        entity_id: id,
+        old: Some(before.audit_value()),
+        new: Some(after.audit_value()),
+        subject_user_id: Some(user_id),
+    })
+}
+
 async fn set_password(
     conn: &mut SqliteConnection,
     user_id: Uuid,

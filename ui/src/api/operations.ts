@@ -82,6 +82,7 @@ import type {
   RackScanArgs,
   RackScanDiff,
   RackScanImported,
+  ReactivateUserArgs,
   ReceiptCandidate,
   ReceiveSamplesArgs,
   RecordConsentArgs,
@@ -134,6 +135,7 @@ export interface Operations {
   create_user: { args: CreateUserArgs; result: UserView };
   change_role: { args: ChangeRoleArgs; result: UserView };
   deactivate_user: { args: DeactivateUserArgs; result: null };
+  reactivate_user: { args: ReactivateUserArgs; result: UserView };
   issue_password_reset: { args: IssuePasswordResetArgs; result: PasswordResetIssued };
   redeem_password_reset: { args: RedeemPasswordResetArgs; result: null };
   get_settings: { args: NoArgs; result: Settings };

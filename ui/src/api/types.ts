@@ -205,3 +205,4 @@ export type { SampleEvent } from './generated/SampleEvent';
 export type { SampleEventKind } from './generated/SampleEventKind';
 export type { SampleListArgs } from './generated/SampleListArgs';
 export type { UnplaceSampleArgs } from './generated/UnplaceSampleArgs';
+export type { ReactivateUserArgs } from './generated/ReactivateUserArgs';

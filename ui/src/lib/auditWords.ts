@@ -41,6 +41,7 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   check_out_samples: 'Checked out',
   check_in_samples: 'Checked back in',
   unplace_sample: 'Taken out of its box',
+  reactivate_user: 'User reactivated',
   configure_printer: 'Printer set up',
   queue_print: 'Label printed',
   mark_notification_read: 'Notification read',

@@ -9,6 +9,7 @@ import { Sessions } from '../pages/admin/Sessions';
 import { AuditTrail } from '../pages/admin/AuditTrail';
 import { Home } from '../pages/Home';
 import { SettingsPage } from '../pages/SettingsPage';
+import { LabSetupPage } from '../pages/setup/LabSetupPage';
 import { Users } from '../pages/admin/Users';
 import { RegistrationDesk } from '../pages/desk/RegistrationDesk';
 import { PrintingPage } from '../pages/printing/PrintingPage';
@@ -47,6 +48,13 @@ const NAV: readonly NavItem[] = [
   { id: 'sessions', label: 'Sessions', allowed: (can) => can('manage_users') },
   { id: 'audit', label: 'Audit trail', allowed: (can) => can('read_audit') },
   { id: 'settings', label: 'Settings', allowed: (can) => can('read_settings') },
+  // Everyone who may change one of its parts (the core checks each change).
+  {
+    id: 'setup',
+    label: 'Lab setup',
+    allowed: (can) =>
+      can('manage_sites') || can('manage_number_blocks') || can('manage_kit_templates'),
+  },
   { id: 'account', label: 'My account', allowed: () => true },
   // Every signed-in user sees the issues of what they did here (`list_sync_issues`).
   { id: 'sync_issues', label: 'Sync issues', allowed: () => true },
@@ -208,6 +216,9 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
         break;
       case 'settings':
         content = <SettingsPage />;
+        break;
+      case 'setup':
+        content = <LabSetupPage />;
         break;
       case 'account':
         content = <Account />;

@@ -228,6 +228,23 @@ async fn valid_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 reason: "left the lab".into(),
             },
         ),
+        CommandKind::ReactivateUser => {
+            f.run(
+                &f.admin,
+                Command::DeactivateUser {
+                    user_id: tech.user_id,
+                    reason: "on leave".into(),
+                },
+            )
+            .await;
+            (
+                f.admin.clone(),
+                Command::ReactivateUser {
+                    user_id: tech.user_id,
+                    reason: "back from leave".into(),
+                },
+            )
+        }
         CommandKind::ChangePassword => (
             tech,
             Command::ChangePassword {
@@ -735,6 +752,11 @@ async fn refused_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
         CommandKind::DeactivateUser => Command::DeactivateUser {
             user_id: f.admin.user_id,
             reason: "myself".into(),
+        },
+        // Already active.
+        CommandKind::ReactivateUser => Command::ReactivateUser {
+            user_id: f.admin.user_id,
+            reason: "already here".into(),
         },
         CommandKind::ChangePassword => {
             // The actor's account does not exist (any more).

@@ -20,6 +20,7 @@ const PER_PAGE = 25;
 
 type Action =
   | { kind: 'deactivate'; user: UserView }
+  | { kind: 'reactivate'; user: UserView }
   | { kind: 'reset'; user: UserView }
   | { kind: 'role'; user: UserView };
 
@@ -138,6 +139,15 @@ export function Users() {
                           Deactivate<span className="visually-hidden"> {u.username}</span>
                         </button>
                       )}
+                      {manages && !u.active && (
+                        <button
+                          type="button"
+                          className="button button-small button-secondary"
+                          onClick={() => setAction({ kind: 'reactivate', user: u })}
+                        >
+                          Reactivate<span className="visually-hidden"> {u.username}</span>
+                        </button>
+                      )}
                     </div>
                   </td>
                 )}
@@ -186,6 +196,19 @@ export function Users() {
           onClose={() => setAction(null)}
           onDone={() => {
             setNotice(`Account “${action.user.username}” deactivated.`);
+            setAction(null);
+            users.reload();
+          }}
+        />
+      )}
+      {action?.kind === 'reactivate' && (
+        <ReactivateDialog
+          user={action.user}
+          onClose={() => setAction(null)}
+          onDone={() => {
+            setNotice(
+              `Account “${action.user.username}” reactivated. It signs in with the password it had; issue a reset if it needs a new one.`,
+            );
             setAction(null);
             users.reload();
           }}
@@ -330,6 +353,51 @@ function DeactivateDialog({
         <div className="form-actions">
           <SubmitButton busy={busy} busyLabel="Deactivating…" variant="danger">
             Deactivate account
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function ReactivateDialog({
+  user,
+  onClose,
+  onDone,
+}: {
+  user: UserView;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const client = useClient();
+  const [reason, setReason] = useState('');
+  const { busy, error, submit } = useSubmit(
+    () => client.run('reactivate_user', { user_id: user.id, reason }),
+    onDone,
+  );
+  return (
+    <Dialog title={`Reactivate ${user.display_name}?`} onClose={onClose} testId="reactivate-dialog">
+      <p>
+        <strong>{user.username}</strong> will be able to sign in again, with the role they had. The
+        reason is recorded.
+      </p>
+      <form onSubmit={submit}>
+        <Field
+          id="reactivate-reason"
+          label="Reason"
+          value={reason}
+          onChange={setReason}
+          required
+          autoFocus
+          spellCheck
+        />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Reactivating…">
+            Reactivate account
           </SubmitButton>
           <button type="button" className="button button-secondary" onClick={onClose}>
             Cancel
