@@ -418,14 +418,14 @@ async function setup() {
     settings: [{ key: 'sample_label_printer', value: PRINTER }],
     reason: 'crash soak: sample labels to the fake Zebra',
   });
-  catalog.templates = await as('desk', 'list_kit_templates', {});
+  catalog.templates = await allPages('desk', 'list_kit_templates', {});
   const participants = await allPages('desk', 'search_participants', { query: '' });
   catalog.participants = participants.filter((p) => p.consent === 'given');
   // The technician's boxes: the demo lab's first freezer (new ones in its first rack). The
   // rack scans' fresh boxes go to a freezer of their own, so that boxes with space in the
   // technician's freezer are never the scans' nearly empty ones.
-  const [freezer] = await as('manager', 'list_freezers', {});
-  const [rack] = await as('manager', 'list_racks', { id: freezer.id });
+  const [freezer] = (await as('manager', 'list_freezers', {})).items;
+  const [rack] = (await as('manager', 'list_racks', { freezer_id: freezer.id })).items;
   catalog.freezerId = freezer.id;
   catalog.rackId = rack.id;
   const scans = await as('manager', 'create_freezer', {
@@ -1009,13 +1009,21 @@ function group(list, key) {
 async function readSample(id) {
   const d = await as('tech', 'get_sample', { id });
   const l = d.sample.location;
+  // Its whole history, oldest first (the core pages it newest first).
+  const history = (await allPages('tech', 'sample_history', { sample_id: id }))
+    .reverse()
+    .map((e) => e.what);
   return {
     code: d.sample.code,
     observed: {
       status: d.sample.status,
       loc: l ? { box: l.box_id, pos: l.position, boxName: l.box_name } : null,
-      moves: d.placement_history.map((h) => ({ box: h.to_box_id, pos: h.to_position })),
-      statusPairs: d.status_history.map((h) => `${h.from ?? '-'}>${h.to}`),
+      moves: history
+        .filter((h) => h.kind === 'placement')
+        .map((h) => ({ box: h.to_box_id, pos: h.to_position })),
+      statusPairs: history
+        .filter((h) => h.kind === 'status')
+        .map((h) => `${h.from ?? '-'}>${h.to}`),
     },
   };
 }
@@ -1055,7 +1063,9 @@ async function apiChecks(all = false) {
   const kitProblems = [];
   const byParticipant = group(kits, (k) => k.participantId);
   for (const [participantId, list] of byParticipant) {
-    const samples = await as('tech', 'participant_samples', { id: participantId });
+    const samples = await allPages('tech', 'participant_samples', {
+      participant_id: participantId,
+    });
     const count = new Map();
     for (const v of samples) count.set(v.id, (count.get(v.id) ?? 0) + 1);
     for (const k of list) {

@@ -64,6 +64,10 @@ pub struct ListBoxesArgs {
     #[serde(default)]
     #[ts(optional)]
     pub has_space: Option<bool>,
+    /// Only grid boxes with at least this many free positions (a batch that goes together).
+    #[serde(default)]
+    #[ts(optional)]
+    pub min_free: Option<u32>,
     #[serde(default)]
     #[ts(optional)]
     pub box_type: Option<String>,
@@ -319,6 +323,7 @@ impl Api {
             freezer_id: args.freezer_id,
             rack_id: args.rack_id,
             has_space: args.has_space,
+            min_free: args.min_free,
             box_type: args.box_type,
             search: args.search,
         };

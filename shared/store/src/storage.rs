@@ -844,6 +844,8 @@ pub struct BoxFilter {
     pub freezer_id: Option<Uuid>,
     pub rack_id: Option<Uuid>,
     pub has_space: Option<bool>,
+    /// Grid boxes with at least this many free positions.
+    pub min_free: Option<u32>,
     pub box_type: Option<String>,
     /// Name or barcode starts with this.
     pub search: Option<String>,
@@ -1040,6 +1042,7 @@ impl Store {
             filter.rack_id.map(|u| u.to_string()),
         );
         let has_space = filter.has_space.map(i64::from);
+        let min_free = filter.min_free.map(i64::from);
         let box_type = filter.box_type.clone();
         let search = crate::starts_with(filter.search.as_deref());
         let sort_key = match (sort, order) {
@@ -1060,8 +1063,9 @@ impl Store {
                WHERE b.voided_at IS NULL AND (?1 IS NULL OR r.freezer_id = ?1) AND (?2 IS NULL OR b.rack_id = ?2)
                  AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5)
                  AND (?3 IS NULL OR (?3 = 1 AND (b.capacity IS NULL OR b.occupied < b.capacity))
-                                 OR (?3 = 0 AND b.capacity IS NOT NULL AND b.occupied >= b.capacity))"#,
-            freezer, rack, has_space, box_type, search
+                                 OR (?3 = 0 AND b.capacity IS NOT NULL AND b.occupied >= b.capacity))
+                 AND (?6 IS NULL OR (b.rows IS NOT NULL AND b.capacity - b.occupied >= ?6))"#,
+            freezer, rack, has_space, box_type, search, min_free
         )
         .fetch_one(&self.pool)
         .await?;
@@ -1074,6 +1078,7 @@ impl Store {
                  AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5)
                  AND (?3 IS NULL OR (?3 = 1 AND (b.capacity IS NULL OR b.occupied < b.capacity))
                                  OR (?3 = 0 AND b.capacity IS NOT NULL AND b.occupied >= b.capacity))
+                 AND (?9 IS NULL OR (b.rows IS NOT NULL AND b.capacity - b.occupied >= ?9))
                ORDER BY CASE WHEN ?6 = 'name_asc' THEN b.name END ASC,
                         CASE WHEN ?6 = 'name_desc' THEN b.name END DESC,
                         CASE WHEN ?6 = 'barcode_asc' THEN b.barcode END ASC,
@@ -1084,7 +1089,7 @@ impl Store {
                         CASE WHEN ?6 = 'created_desc' THEN b.created_at END DESC,
                         b.id
                LIMIT ?7 OFFSET ?8"#,
-            freezer, rack, has_space, box_type, search, sort_key, limit, offset
+            freezer, rack, has_space, box_type, search, sort_key, limit, offset, min_free
         )
         .fetch_all(&self.pool)
         .await?;

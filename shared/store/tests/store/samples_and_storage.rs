@@ -651,6 +651,33 @@ async fn has_space_is_filtered_in_sql_so_totals_and_pages_are_right() {
         .await
         .unwrap();
     assert_eq!((all.total, all.total_pages, all.items.len()), (12, 3, 5));
+    // Room for a batch of two, in SQL: none of the 1×1 boxes, then the one 1×2 box.
+    let room_for_two = || BoxFilter {
+        rack_id: Some(lab.other_rack),
+        min_free: Some(2),
+        ..BoxFilter::default()
+    };
+    let page = |filter| {
+        let store = f.store.clone();
+        async move {
+            store
+                .boxes(
+                    &filter,
+                    BoxSort::Name,
+                    SortOrder::Asc,
+                    PageRequest::default(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(page(room_for_two()).await.total, 0);
+    let pair = f.grid_box(&lab.manager, lab.other_rack, 1, 2).await;
+    let found = page(room_for_two()).await;
+    assert_eq!(
+        (found.total, found.items.first().map(|b| b.id)),
+        (1, Some(pair))
+    );
     assert!(f
         .store
         .boxes(

@@ -6,7 +6,11 @@ export type ListBoxesArgs = { freezer_id?: string, rack_id?: string,
 /**
  * true: only boxes with a free position; false: only full boxes.
  */
-has_space?: boolean, box_type?: string, 
+has_space?: boolean, 
+/**
+ * Only grid boxes with at least this many free positions (a batch that goes together).
+ */
+min_free?: number, box_type?: string, 
 /**
  * Start of a box name or barcode.
  */

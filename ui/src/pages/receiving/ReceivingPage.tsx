@@ -50,16 +50,6 @@ function capitalised(s: string): string {
 }
 
 /**
- * The first box, by name, with room for all `n` tubes (a grid, so a participant's tubes can
- * sit side by side); else the first with any room. Null when no box has room.
- */
-function roomFor(boxes: readonly BoxRecord[], n: number): BoxRecord | null {
-  const free = (b: BoxRecord) => (b.capacity === null ? Infinity : b.capacity - b.occupied);
-  const grids = boxes.filter((b) => b.layout.kind === 'grid' && b.has_space);
-  return grids.find((b) => free(b) >= n) ?? grids[0] ?? null;
-}
-
-/**
  * Receiving at the bench: each tube of a delivery is scanned into a batch (checked by the core
  * as it is scanned), the unexpected ones are called out with what to do, and the batch is
  * received in one command. Then the tubes go to a box: scan the box, and it opens ready to
@@ -144,14 +134,19 @@ export function ReceivingPage() {
     );
     // Where they could go: looked up after the fact, so a slow answer never delays the receipt.
     try {
-      const boxes = await client.run('list_boxes', {
-        has_space: true,
-        sort: 'name',
-        order: 'asc',
-        page: 1,
-        per_page: 100,
-      });
-      const suggestion = roomFor(boxes.items, done.length);
+      // The first grid box, by name, with room for all of them (so a participant's tubes can
+      // sit side by side); else the first with any room. Both chosen in SQL.
+      const firstWith = async (free: number) =>
+        (
+          await client.run('list_boxes', {
+            min_free: free,
+            sort: 'name',
+            order: 'asc',
+            page: 1,
+            per_page: 1,
+          })
+        ).items[0] ?? null;
+      const suggestion = (await firstWith(done.length)) ?? (await firstWith(1));
       const current = receivedRef.current;
       if (current && current.tubes === done) setReceived({ ...current, suggestion });
     } catch {
