@@ -473,16 +473,8 @@ impl Api {
         token: Option<&str>,
         args: ParticipantSamplesArgs,
     ) -> Result<Page<SampleView>> {
-        self.actor_with(token, Permission::ReadSamples).await?;
-        let page = PageRequest {
-            page: args.page,
-            per_page: args.per_page,
-        };
-        let samples = self
-            .store()
-            .samples_of(SamplesOf::Participant(args.participant_id), page)
-            .await?;
-        Ok(crate::ops::map_page(samples, |s| self.sample_view(s)))
+        let of = SamplesOf::Participant(args.participant_id);
+        self.samples_page(token, of, args.page, args.per_page).await
     }
 
     /// A page of the aliquots made from one sample, by code.
@@ -491,14 +483,22 @@ impl Api {
         token: Option<&str>,
         args: SampleListArgs,
     ) -> Result<Page<SampleView>> {
+        let of = SamplesOf::Parent(args.sample_id);
+        self.samples_page(token, of, args.page, args.per_page).await
+    }
+
+    /// The one read behind both sample lists.
+    async fn samples_page(
+        &self,
+        token: Option<&str>,
+        of: SamplesOf,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<SampleView>> {
         self.actor_with(token, Permission::ReadSamples).await?;
-        let page = PageRequest {
-            page: args.page,
-            per_page: args.per_page,
-        };
         let samples = self
             .store()
-            .samples_of(SamplesOf::Parent(args.sample_id), page)
+            .samples_of(of, PageRequest { page, per_page })
             .await?;
         Ok(crate::ops::map_page(samples, |s| self.sample_view(s)))
     }

@@ -978,10 +978,10 @@ async fn a_stored_tube_is_taken_out_of_its_box_with_a_reason() {
         other => panic!("{other:?}"),
     };
     let untouched = f.snapshot().await;
-    for (sample_id, reason) in [
-        (lab.stored, "   "),
-        (lab.received, "not placed"),
-        (lab.checked_out, "out for an assay"),
+    for (sample_id, reason, says) in [
+        (lab.stored, "   ", "blank reason"),
+        (lab.received, "not placed", "is not in a box"),
+        (lab.checked_out, "out for an assay", "check it in first"),
     ] {
         let message = refused(
             f.store
@@ -994,7 +994,7 @@ async fn a_stored_tube_is_taken_out_of_its_box_with_a_reason() {
                 )
                 .await,
         );
-        assert!(!message.is_empty());
+        assert!(message.contains(says), "{message}");
     }
     assert_eq!(f.snapshot().await, untouched, "a refusal leaves no trace");
 

@@ -191,8 +191,9 @@ export function Users() {
       )}
 
       {action?.kind === 'deactivate' && (
-        <DeactivateDialog
+        <AccountStateDialog
           user={action.user}
+          change="deactivate"
           onClose={() => setAction(null)}
           onDone={() => {
             setNotice(`Account “${action.user.username}” deactivated.`);
@@ -202,8 +203,9 @@ export function Users() {
         />
       )}
       {action?.kind === 'reactivate' && (
-        <ReactivateDialog
+        <AccountStateDialog
           user={action.user}
+          change="reactivate"
           onClose={() => setAction(null)}
           onDone={() => {
             setNotice(
@@ -316,32 +318,55 @@ function CreateUserForm({ onCreated }: { onCreated: (user: UserView) => void }) 
   );
 }
 
-function DeactivateDialog({
+/** What opening or closing an account says and does; one dialog serves both. */
+const ACCOUNT_CHANGES = {
+  deactivate: {
+    title: 'Deactivate',
+    effect: 'will no longer be able to sign in. Their history stays in the audit trail.',
+    button: 'Deactivate account',
+    busy: 'Deactivating…',
+    variant: 'danger',
+  },
+  reactivate: {
+    title: 'Reactivate',
+    effect: 'will be able to sign in again, with the role they had.',
+    button: 'Reactivate account',
+    busy: 'Reactivating…',
+    variant: 'primary',
+  },
+} as const;
+
+function AccountStateDialog({
   user,
+  change,
   onClose,
   onDone,
 }: {
   user: UserView;
+  change: keyof typeof ACCOUNT_CHANGES;
   onClose: () => void;
   onDone: () => void;
 }) {
   const client = useClient();
   const [reason, setReason] = useState('');
-
+  const words = ACCOUNT_CHANGES[change];
   const { busy, error, submit } = useSubmit(async () => {
-    await client.deactivateUser({ user_id: user.id, reason });
-    return;
+    if (change === 'deactivate') await client.deactivateUser({ user_id: user.id, reason });
+    else await client.run('reactivate_user', { user_id: user.id, reason });
   }, onDone);
 
   return (
-    <Dialog title={`Deactivate ${user.display_name}?`} onClose={onClose} testId="deactivate-dialog">
+    <Dialog
+      title={`${words.title} ${user.display_name}?`}
+      onClose={onClose}
+      testId={`${change}-dialog`}
+    >
       <p>
-        <strong>{user.username}</strong> will no longer be able to sign in. Their history stays in
-        the audit trail. The reason is recorded.
+        <strong>{user.username}</strong> {words.effect} The reason is recorded.
       </p>
       <form onSubmit={submit}>
         <Field
-          id="deactivate-reason"
+          id={`${change}-reason`}
           label="Reason"
           value={reason}
           onChange={setReason}
@@ -351,53 +376,8 @@ function DeactivateDialog({
         />
         <ErrorAlert message={error} />
         <div className="form-actions">
-          <SubmitButton busy={busy} busyLabel="Deactivating…" variant="danger">
-            Deactivate account
-          </SubmitButton>
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
-
-function ReactivateDialog({
-  user,
-  onClose,
-  onDone,
-}: {
-  user: UserView;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const client = useClient();
-  const [reason, setReason] = useState('');
-  const { busy, error, submit } = useSubmit(
-    () => client.run('reactivate_user', { user_id: user.id, reason }),
-    onDone,
-  );
-  return (
-    <Dialog title={`Reactivate ${user.display_name}?`} onClose={onClose} testId="reactivate-dialog">
-      <p>
-        <strong>{user.username}</strong> will be able to sign in again, with the role they had. The
-        reason is recorded.
-      </p>
-      <form onSubmit={submit}>
-        <Field
-          id="reactivate-reason"
-          label="Reason"
-          value={reason}
-          onChange={setReason}
-          required
-          autoFocus
-          spellCheck
-        />
-        <ErrorAlert message={error} />
-        <div className="form-actions">
-          <SubmitButton busy={busy} busyLabel="Reactivating…">
-            Reactivate account
+          <SubmitButton busy={busy} busyLabel={words.busy} variant={words.variant}>
+            {words.button}
           </SubmitButton>
           <button type="button" className="button button-secondary" onClick={onClose}>
             Cancel
