@@ -11,6 +11,7 @@ macro_rules! for_each_operation {
     ($callback:ident) => {
         $callback! {
             setup_status,
+            setup_progress,
             create_first_admin,
             login,
             logout,
@@ -67,6 +68,8 @@ macro_rules! for_each_operation {
             create_freezer,
             create_rack,
             create_box,
+            plan_racks_and_boxes,
+            add_racks_and_boxes,
             move_box,
             void_storage,
             list_boxes,

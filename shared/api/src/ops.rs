@@ -8,6 +8,7 @@ use aliquot_domain::command::validate_reason;
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::{Actor, Command, Permission};
 use aliquot_store::auth::{new_token, token_hash, OpenSession, Session};
+use aliquot_store::setup::SetupProgress;
 use aliquot_store::{Store, StoreError};
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -129,6 +130,17 @@ impl Api {
         });
         self.sync_soon();
         Ok(executed)
+    }
+
+    /// How far the lab's guided setup has come, step by step (any signed-in user: the
+    /// guide shows everyone what is still to do and who may do it).
+    pub async fn setup_progress(
+        &self,
+        token: Option<&str>,
+        _args: NoArgs,
+    ) -> Result<SetupProgress> {
+        self.actor_with(token, Permission::ReadSettings).await?;
+        Ok(self.store.setup_progress().await?)
     }
 
     pub async fn setup_status(&self, _token: Option<&str>, _args: NoArgs) -> Result<SetupStatus> {

@@ -5,10 +5,13 @@ use crate::dto::{ascending, default_per_page, first_page, CoreEvent};
 use crate::registration::IdArgs;
 use crate::samples::SampleView;
 use crate::{Api, ApiError};
+use aliquot_domain::command::{NewBox, NewRack};
 use aliquot_domain::command::{PlacementSource, TubePlacement};
 use aliquot_domain::paging::{Page, PageRequest, SortOrder};
 use aliquot_domain::rackscan::{self, RackScanDiff};
-use aliquot_domain::storage::{BoxLayout, BoxSort, FreezerKind, StorageTarget};
+use aliquot_domain::storage::{
+    BoxLayout, BoxSort, FreezerKind, PlannedRack, StoragePattern, StorageTarget,
+};
 use aliquot_domain::{Command, DomainError, Permission};
 use aliquot_store::storage::{BoxFilter, BoxRecord, FreezerRecord, RackRecord, Well};
 use serde::{Deserialize, Serialize};
@@ -112,6 +115,37 @@ pub struct CreateBoxArgs {
     pub barcode: String,
     pub box_type: String,
     pub layout: BoxLayout,
+}
+
+/// Racks and boxes for a freezer, named by patterns: previewed, then made in one command.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RacksAndBoxesArgs {
+    pub freezer_id: Uuid,
+    pub pattern: StoragePattern,
+    pub box_type: String,
+    pub layout: BoxLayout,
+}
+
+/// What [`RacksAndBoxesArgs`] would make, before anything is made.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RacksAndBoxesPlan {
+    pub freezer: String,
+    pub racks: Vec<PlannedRack>,
+    pub box_count: u32,
+    /// Barcodes of the plan that boxes already carry (the first ten): adding is refused
+    /// until the barcode pattern changes.
+    pub taken_barcodes: Vec<String>,
+}
+
+/// The racks and boxes made, in the plan's order (the boxes' labels print as one job).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RacksAndBoxesAdded {
+    pub rack_ids: Vec<Uuid>,
+    pub box_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -268,6 +302,76 @@ impl Api {
         )
         .await?;
         Ok(self.store().storage_box(box_id).await?)
+    }
+
+    /// The racks and boxes a pattern names, checked as adding them would check them, and
+    /// any barcode already in use; nothing is made.
+    pub async fn plan_racks_and_boxes(
+        &self,
+        token: Option<&str>,
+        args: RacksAndBoxesArgs,
+    ) -> Result<RacksAndBoxesPlan> {
+        self.actor_with(token, Permission::ManageStorage).await?;
+        let freezer = self.store().freezer(args.freezer_id).await?;
+        args.layout.validate()?;
+        aliquot_domain::registration::validate_text("box_type", &args.box_type, 40)?;
+        let racks = args.pattern.expand()?;
+        let barcodes: Vec<String> = racks
+            .iter()
+            .flat_map(|r| r.boxes.iter().map(|b| b.barcode.clone()))
+            .collect();
+        let taken_barcodes = self.store().taken_box_barcodes(&barcodes).await?;
+        Ok(RacksAndBoxesPlan {
+            freezer: freezer.name,
+            box_count: u32::try_from(barcodes.len()).unwrap_or(u32::MAX),
+            racks,
+            taken_barcodes,
+        })
+    }
+
+    /// Makes a pattern's racks and boxes in one command: all of them, or none.
+    pub async fn add_racks_and_boxes(
+        &self,
+        token: Option<&str>,
+        args: RacksAndBoxesArgs,
+    ) -> Result<RacksAndBoxesAdded> {
+        let actor = self.actor_with(token, Permission::ManageStorage).await?;
+        let racks: Vec<NewRack> = args
+            .pattern
+            .expand()?
+            .into_iter()
+            .map(|rack| NewRack {
+                rack_id: Uuid::now_v7(),
+                name: rack.name,
+                boxes: rack
+                    .boxes
+                    .into_iter()
+                    .map(|b| NewBox {
+                        box_id: Uuid::now_v7(),
+                        name: b.name,
+                        barcode: b.barcode,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let added = RacksAndBoxesAdded {
+            rack_ids: racks.iter().map(|r| r.rack_id).collect(),
+            box_ids: racks
+                .iter()
+                .flat_map(|r| r.boxes.iter().map(|b| b.box_id))
+                .collect(),
+        };
+        self.run(
+            &actor,
+            Command::AddRacksAndBoxes {
+                freezer_id: args.freezer_id,
+                box_type: args.box_type,
+                layout: args.layout,
+                racks,
+            },
+        )
+        .await?;
+        Ok(added)
     }
 
     pub async fn move_box(&self, token: Option<&str>, args: MoveBoxArgs) -> Result<BoxRecord> {

@@ -418,6 +418,42 @@ async fn every_list_is_one_page_type() {
 
 /// An account deactivated and reactivated signs in again with the password it had; an
 /// active account is not reactivated; only an administrator may; both are in its story.
+/// Issue 15: the guided setup reads where a new lab stands from the store, so a guide left
+/// half-way resumes at the first step not done.
+#[tokio::test]
+async fn the_setup_progress_counts_what_a_new_lab_has_made() {
+    let (_dir, api, admin) = signed_in().await;
+    let progress = call(&api, "setup_progress", Some(&admin), json!({}))
+        .await
+        .unwrap();
+    assert_eq!(
+        progress,
+        json!({"lab_named": false, "sites": 0, "participant_blocks": 0, "sample_blocks": 0, "kit_templates": 0, "lab_managers": 0, "freezers": 0, "boxes": 0, "printers": 0, "test_prints": 0})
+    );
+    call(&api, "change_settings", Some(&admin), json!({"settings": [{"key": "lab_name", "value": "North Biobank"}, {"key": "display_timezone", "value": "Europe/Oslo"}], "reason": "first run"})).await.unwrap();
+    let (manager, _tech, _desk, device) = bench(&api, &admin).await;
+    let site = call(&api, "create_site", Some(&admin), json!({"code": "north", "name": "North Clinic", "participant_range_start": 1000, "participant_range_end": 1999})).await.unwrap();
+    call(&api, "assign_number_block", Some(&admin), json!({"block": {"kind": "participant", "device_id": device, "site_id": site["id"], "first": 1000, "last": 1099}, "reason": "desk"})).await.unwrap();
+    call(&api, "create_kit_template", Some(&manager), json!({"name": "One tube", "items": [{"sample_type": "plasma", "count": 1, "volume_ul": null}]})).await.unwrap();
+    box_in_a_freezer(&api, &manager).await;
+    call(&api, "configure_printer", Some(&manager), json!({"name": "Desk Zebra", "address": {"kind": "fake", "name": "Desk Zebra"}, "language": "zpl", "dpi": 300, "stock": "cryovial", "darkness": 20})).await.unwrap();
+    let progress = call(&api, "setup_progress", Some(&manager), json!({}))
+        .await
+        .unwrap();
+    assert_eq!(
+        progress,
+        json!({"lab_named": true, "sites": 1, "participant_blocks": 1, "sample_blocks": 0, "kit_templates": 1, "lab_managers": 1, "freezers": 1, "boxes": 1, "printers": 1, "test_prints": 0})
+    );
+    // Read by anyone signed in, by no one else.
+    assert_eq!(
+        call(&api, "setup_progress", None, json!({}))
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Unauthenticated
+    );
+}
+
 #[tokio::test]
 async fn a_deactivated_account_is_reactivated_with_a_reason() {
     let (_dir, api, admin) = signed_in().await;
@@ -2351,6 +2387,159 @@ mod label_groups {
             .as_str()
             .unwrap()
             .starts_with("<svg"));
+    }
+
+    /// Issue 15: a freezer filled in one go from name patterns, previewed first; a barcode
+    /// already in use refuses the whole lot; the boxes' labels print as one job.
+    #[tokio::test]
+    async fn a_freezer_is_filled_with_racks_and_boxes_by_pattern_and_their_labels_print_as_one_job()
+    {
+        let d = desk().await;
+        let existing = box_in_a_freezer(&d.api, &d.manager).await;
+        let freezer = call(
+            &d.api,
+            "create_freezer",
+            Some(&d.manager),
+            json!({"name": "F9", "location": "Room 9", "kind": "ultra_low", "temperature_c": -80}),
+        )
+        .await
+        .unwrap();
+        let args = |barcode: &str| {
+            json!({
+                "freezer_id": freezer["id"],
+                "pattern": {"racks": 2, "first_rack": 1, "boxes_per_rack": 3, "rack_name": "Rack {rack}", "box_name": "Box {rack}-{box}", "box_barcode": barcode},
+                "box_type": "81-tube cryobox",
+                "layout": {"kind": "grid", "rows": 9, "columns": 9}
+            })
+        };
+        // A pattern that would give two boxes one barcode is refused, naming the field.
+        let same = call(
+            &d.api,
+            "plan_racks_and_boxes",
+            Some(&d.manager),
+            args("F9-{box}"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(same.code, ErrorCode::InvalidInput);
+        assert!(same.message.contains("F9-1"), "{}", same.message);
+        // A desk clerk may not set up storage.
+        let clerk = call(
+            &d.api,
+            "plan_racks_and_boxes",
+            Some(&d.desk),
+            args("F9-{rack}-{box}"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(clerk.code, ErrorCode::Forbidden);
+        // The preview names every rack and box and the barcode already in use.
+        let plan = call(
+            &d.api,
+            "plan_racks_and_boxes",
+            Some(&d.manager),
+            args("BXTES{rack}{box}"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(plan["freezer"], "F9");
+        assert_eq!(plan["box_count"], 6);
+        assert_eq!(plan["racks"][1]["name"], "Rack 2");
+        assert_eq!(
+            plan["racks"][1]["boxes"][2],
+            json!({"name": "Box 2-3", "barcode": "BXTES23"})
+        );
+        assert_eq!(plan["taken_barcodes"], json!([]));
+        let width = call(
+            &d.api,
+            "plan_racks_and_boxes",
+            Some(&d.manager),
+            args("F9-{rack}-{box:0}"),
+        )
+        .await
+        .unwrap_err();
+        assert!(width.message.contains("width"), "{}", width.message);
+
+        let json_racks = |api_answer: Value| api_answer["total"].as_u64();
+        let racks_of_f9 = || {
+            call(
+                &d.api,
+                "list_racks",
+                Some(&d.manager),
+                json!({"freezer_id": freezer["id"], "page": 1, "per_page": 50}),
+            )
+        };
+        // The existing box's barcode in the plan: shown, and adding makes nothing at all.
+        let mut with_existing = args("F9-{rack}-{box}");
+        with_existing["pattern"]["racks"] = json!(1);
+        with_existing["pattern"]["boxes_per_rack"] = json!(1);
+        with_existing["pattern"]["box_barcode"] = existing["barcode"].clone();
+        let plan = call(
+            &d.api,
+            "plan_racks_and_boxes",
+            Some(&d.manager),
+            with_existing.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(plan["taken_barcodes"], json!(["BXTEST"]));
+        let refused = call(
+            &d.api,
+            "add_racks_and_boxes",
+            Some(&d.manager),
+            with_existing,
+        )
+        .await
+        .unwrap_err();
+        assert!(refused.message.contains("BXTEST"), "{}", refused.message);
+        assert_eq!(json_racks(racks_of_f9().await.unwrap()), Some(0));
+
+        let added = call(
+            &d.api,
+            "add_racks_and_boxes",
+            Some(&d.manager),
+            args("F9-R{rack:2}-B{box:2}"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(added["rack_ids"].as_array().unwrap().len(), 2);
+        let box_ids = added["box_ids"].as_array().unwrap().clone();
+        assert_eq!(box_ids.len(), 6);
+        let racks = racks_of_f9().await.unwrap();
+        assert_eq!(json_racks(racks.clone()), Some(2));
+        let last = call(
+            &d.api,
+            "get_box",
+            Some(&d.manager),
+            json!({"id": box_ids[5]}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (
+                last["storage_box"]["name"].as_str(),
+                last["storage_box"]["barcode"].as_str(),
+                last["storage_box"]["rack"].as_str()
+            ),
+            (Some("Box 2-3"), Some("F9-R02-B03"), Some("Rack 2"))
+        );
+        // Each box's own audit row, under its id.
+        let rows = audit_of(&d.api, &d.admin, json!({"entity_id": box_ids[4]})).await;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["action"], "add_racks_and_boxes");
+
+        // The six labels, one job, on the box printer.
+        route(&d, "box_label_printer", "Box Zebra").await.unwrap();
+        let job = call(
+            &d.api,
+            "print_labels",
+            Some(&d.manager),
+            json!({"labels": {"group": "boxes", "box_ids": box_ids}}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(job["records"].as_array().unwrap().len(), 6);
+        assert_eq!(job["printer"], "Box Zebra");
     }
 
     #[tokio::test]

@@ -180,6 +180,14 @@ pub enum Command {
         box_type: String,
         layout: BoxLayout,
     },
+    /// A freezer's racks and their boxes made in one go (the bulk setup screen, from
+    /// [`crate::storage::StoragePattern`]): all or none, every id and name carried.
+    AddRacksAndBoxes {
+        freezer_id: Uuid,
+        box_type: String,
+        layout: BoxLayout,
+        racks: Vec<NewRack>,
+    },
     MoveBox {
         box_id: Uuid,
         rack_id: Uuid,
@@ -281,6 +289,25 @@ impl SyncIssueResolution {
 pub struct NewTube {
     pub sample_id: Uuid,
     pub code: Option<String>,
+}
+
+/// A rack of [`Command::AddRacksAndBoxes`] with its boxes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NewRack {
+    pub rack_id: Uuid,
+    pub name: String,
+    pub boxes: Vec<NewBox>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NewBox {
+    pub box_id: Uuid,
+    pub name: String,
+    pub barcode: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -428,6 +455,7 @@ command_kinds! {
     CreateFreezer => "create_freezer", ManageStorage;
     CreateRack => "create_rack", ManageStorage;
     CreateBox => "create_box", ManageStorage;
+    AddRacksAndBoxes => "add_racks_and_boxes", ManageStorage;
     MoveBox => "move_box", ManageStorage;
     VoidStorage => "void_storage", ManageStorage;
     PlaceSamples => "place_samples", PlaceSamples;

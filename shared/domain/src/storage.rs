@@ -241,6 +241,155 @@ pub enum StorageTarget {
     Box(uuid::Uuid),
 }
 
+/// At most this many racks, and boxes in all, made in one go on the bulk setup screen.
+pub const MAX_RACKS_AT_ONCE: u32 = 50;
+pub const MAX_BOXES_AT_ONCE: u32 = 500;
+
+/// A freezer's racks and boxes named by patterns, as a lab manager fills a new freezer:
+/// `{rack}` is the rack's number and `{box}` the box's number in its rack, `{rack:2}` pads
+/// the number with zeros to two digits. Every name and barcode the patterns make is checked
+/// here, before any id exists, so the screen's preview and the command agree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct StoragePattern {
+    /// How many racks, numbered from `first_rack`.
+    pub racks: u32,
+    pub first_rack: u32,
+    pub boxes_per_rack: u32,
+    /// E.g. "Rack {rack}".
+    pub rack_name: String,
+    /// E.g. "Box {rack}-{box}".
+    pub box_name: String,
+    /// E.g. "F1-R{rack:2}-B{box:2}": unique, so it must hold `{box}` and, with more than
+    /// one rack, `{rack}`.
+    pub box_barcode: String,
+}
+
+/// One rack of an expanded pattern, with its boxes' names and barcodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlannedRack {
+    pub name: String,
+    pub boxes: Vec<PlannedBox>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlannedBox {
+    pub name: String,
+    pub barcode: String,
+}
+
+impl StoragePattern {
+    /// The racks and boxes the patterns name, in order; refuses counts out of bounds, an
+    /// unknown or malformed `{…}`, and patterns that would give two racks one name or two
+    /// boxes one barcode.
+    pub fn expand(&self) -> Result<Vec<PlannedRack>, DomainError> {
+        if self.racks == 0 || self.racks > MAX_RACKS_AT_ONCE {
+            return Err(DomainError::invalid(
+                "racks",
+                format!("between 1 and {MAX_RACKS_AT_ONCE}"),
+            ));
+        }
+        if self.boxes_per_rack > MAX_BOXES_AT_ONCE
+            || self.racks * self.boxes_per_rack > MAX_BOXES_AT_ONCE
+        {
+            return Err(DomainError::invalid(
+                "boxes_per_rack",
+                format!("at most {MAX_BOXES_AT_ONCE} boxes at once"),
+            ));
+        }
+        if self.first_rack > 9999 {
+            return Err(DomainError::invalid("first_rack", "at most 9999"));
+        }
+        let mut racks = Vec::with_capacity(self.racks as usize);
+        let mut rack_names = std::collections::HashSet::new();
+        let mut barcodes = std::collections::HashSet::new();
+        for r in self.first_rack..self.first_rack + self.racks {
+            let name = fill_pattern("rack_name", &self.rack_name, r, None)?;
+            if !rack_names.insert(name.clone()) {
+                return Err(DomainError::invalid(
+                    "rack_name",
+                    "give two racks one name: put {rack} in it",
+                ));
+            }
+            let mut boxes = Vec::with_capacity(self.boxes_per_rack as usize);
+            for b in 1..=self.boxes_per_rack {
+                let barcode = fill_pattern("box_barcode", &self.box_barcode, r, Some(b))?;
+                if !barcodes.insert(barcode.clone()) {
+                    return Err(DomainError::invalid(
+                        "box_barcode",
+                        format!(
+                            "gives two boxes the barcode {barcode}: put {{box}} in it{}",
+                            if self.racks > 1 { " and {rack}" } else { "" }
+                        ),
+                    ));
+                }
+                boxes.push(PlannedBox {
+                    name: fill_pattern("box_name", &self.box_name, r, Some(b))?,
+                    barcode,
+                });
+            }
+            racks.push(PlannedRack { name, boxes });
+        }
+        Ok(racks)
+    }
+}
+
+/// Fills `{rack}`, `{box}` and their padded forms (`{box:3}`) in one pattern. A rack's name
+/// has no box, so `{box}` there is refused.
+fn fill_pattern(
+    field: &'static str,
+    pattern: &str,
+    rack: u32,
+    r#box: Option<u32>,
+) -> Result<String, DomainError> {
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut rest = pattern.trim();
+    if rest.is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..]
+            .find('}')
+            .map(|c| open + c)
+            .ok_or_else(|| DomainError::invalid(field, "a { without its }"))?;
+        let token = &rest[open + 1..close];
+        let (word, width) = match token.split_once(':') {
+            Some((w, n)) => match n.parse::<usize>() {
+                Ok(n @ 1..=6) => (w, n),
+                _ => {
+                    return Err(DomainError::invalid(
+                        field,
+                        format!("{{{token}}}: the width after : is 1 to 6 digits"),
+                    ))
+                }
+            },
+            None => (token, 1),
+        };
+        let number = match (word, r#box) {
+            ("rack", _) => rack,
+            ("box", Some(b)) => b,
+            ("box", None) => return Err(DomainError::invalid(field, "a rack's name has no {box}")),
+            _ => {
+                return Err(DomainError::invalid(
+                    field,
+                    format!("{{{token}}} is not {{rack}} or {{box}}"),
+                ))
+            }
+        };
+        out.push_str(&format!("{number:0width$}"));
+        rest = &rest[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(DomainError::invalid(field, "a } without its {"));
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// How a list of boxes can be sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -341,6 +490,60 @@ pub fn choose_position(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pattern(racks: u32, boxes: u32, barcode: &str) -> StoragePattern {
+        StoragePattern {
+            racks,
+            first_rack: 1,
+            boxes_per_rack: boxes,
+            rack_name: "Rack {rack}".into(),
+            box_name: "Box {rack}-{box}".into(),
+            box_barcode: barcode.into(),
+        }
+    }
+
+    #[test]
+    fn a_pattern_names_every_rack_and_box_in_order() {
+        let plan = pattern(2, 3, "F1-R{rack:2}-B{box:3}").expand().unwrap();
+        assert_eq!(plan.len(), 2);
+        assert_eq!(plan[1].name, "Rack 2");
+        assert_eq!(
+            plan[1].boxes[2],
+            PlannedBox {
+                name: "Box 2-3".into(),
+                barcode: "F1-R02-B003".into()
+            }
+        );
+    }
+
+    #[rstest::rstest]
+    #[case(pattern(2, 3, "F1-B{box}"), "box_barcode")]
+    #[case(pattern(1, 3, "F1-B"), "box_barcode")]
+    #[case(pattern(1, 3, "F1-{shelf}"), "box_barcode")]
+    #[case(pattern(1, 3, "F1-{box"), "box_barcode")]
+    #[case(pattern(1, 3, "F1-box}"), "box_barcode")]
+    #[case(pattern(1, 3, "F1-{box:9}"), "box_barcode")]
+    #[case(pattern(0, 3, "{rack}-{box}"), "racks")]
+    #[case(pattern(51, 1, "{rack}-{box}"), "racks")]
+    #[case(pattern(10, 51, "{rack}-{box}"), "boxes_per_rack")]
+    #[case(StoragePattern { rack_name: "Rack {box}".into(), ..pattern(1, 1, "{box}") }, "rack_name")]
+    #[case(StoragePattern { rack_name: "Rack".into(), ..pattern(2, 1, "{rack}-{box}") }, "rack_name")]
+    #[case(StoragePattern { box_name: " ".into(), ..pattern(1, 1, "{box}") }, "box_name")]
+    fn a_pattern_that_cannot_name_each_one_apart_is_refused(
+        #[case] p: StoragePattern,
+        #[case] field: &str,
+    ) {
+        match p.expand() {
+            Err(DomainError::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("expected {field} refused, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn five_hundred_boxes_is_the_most_at_once() {
+        assert_eq!(pattern(50, 10, "{rack}-{box}").expand().unwrap().len(), 50);
+        assert!(pattern(50, 11, "{rack}-{box}").expand().is_err());
+    }
 
     /// A position is at most 4 characters ("H12", "A012", "96"); longer text is refused
     /// even when it would read as one ("A00012").

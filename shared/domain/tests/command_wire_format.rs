@@ -206,6 +206,23 @@ fn example(kind: CommandKind) -> Command {
                 columns: 9,
             },
         },
+        CommandKind::AddRacksAndBoxes => Command::AddRacksAndBoxes {
+            freezer_id: id(50),
+            box_type: "cryobox 9x9".into(),
+            layout: BoxLayout::Grid {
+                rows: 9,
+                columns: 9,
+            },
+            racks: vec![NewRack {
+                rack_id: id(53),
+                name: "Rack 2".into(),
+                boxes: vec![NewBox {
+                    box_id: id(54),
+                    name: "Box 2-1".into(),
+                    barcode: "F1-R02-B01".into(),
+                }],
+            }],
+        },
         CommandKind::MoveBox => Command::MoveBox {
             box_id: id(52),
             rack_id: id(53),

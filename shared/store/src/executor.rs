@@ -455,6 +455,7 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         Command::CreateFreezer { .. }
         | Command::CreateRack { .. }
         | Command::CreateBox { .. }
+        | Command::AddRacksAndBoxes { .. }
         | Command::MoveBox { .. }
         | Command::VoidStorage { .. }
         | Command::PlaceSamples { .. }

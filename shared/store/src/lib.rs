@@ -21,6 +21,7 @@ pub mod registration;
 pub mod samples;
 pub mod seed;
 pub mod settings;
+pub mod setup;
 pub mod storage;
 pub mod sync;
 pub mod sync_issues;

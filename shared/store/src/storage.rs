@@ -7,7 +7,7 @@ use crate::executor::{Applied, Change, Ctx};
 use crate::samples::{load_sample, set_status};
 use crate::users::parse_uuid;
 use crate::{format_utc, parse_utc, settings, Result, Store, StoreError};
-use aliquot_domain::command::{validate_reason, PlacementSource, TubePlacement};
+use aliquot_domain::command::{validate_reason, NewBox, PlacementSource, TubePlacement};
 use aliquot_domain::paging::{Page, PageRequest, SortOrder};
 use aliquot_domain::rackscan::{KnownLocation, KnownTube};
 use aliquot_domain::registration::validate_text;
@@ -133,6 +133,104 @@ async fn active_rack(conn: &mut SqliteConnection, rack_id: Uuid) -> Result<Strin
     Ok(r.name)
 }
 
+/// An active freezer's name; an unknown or voided freezer is refused.
+async fn active_freezer(conn: &mut SqliteConnection, freezer_id: Uuid) -> Result<String> {
+    let freezer = freezer_id.to_string();
+    let f = sqlx::query!(
+        "SELECT name, voided_at FROM freezers WHERE id = ?1",
+        freezer
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(DomainError::NotFound("freezer"))?;
+    if f.voided_at.is_some() {
+        return Err(DomainError::Voided("the freezer").into());
+    }
+    Ok(f.name)
+}
+
+/// One new rack in an active freezer, its name unique among the freezer's active racks.
+async fn insert_rack(
+    conn: &mut SqliteConnection,
+    now: &str,
+    rack_id: Uuid,
+    freezer_id: Uuid,
+    freezer_name: &str,
+    name: &str,
+) -> Result<Change> {
+    let name = validate_text("name", name, 40)?;
+    let freezer = freezer_id.to_string();
+    let taken = sqlx::query_scalar!(
+        "SELECT COUNT(*) FROM racks WHERE freezer_id = ?1 AND name = ?2 AND voided_at IS NULL",
+        freezer,
+        name
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if taken > 0 {
+        return Err(DomainError::Taken(format!("rack name {name} in {freezer_name}")).into());
+    }
+    let id = rack_id.to_string();
+    sqlx::query!(
+        "INSERT INTO racks (id, freezer_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+        id,
+        freezer,
+        name,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(Change {
+        entity_type: "rack",
+        entity_id: id,
+        old: None,
+        new: Some(json!({"freezer": freezer_name, "name": name})),
+        subject_user_id: None,
+    })
+}
+
+/// One new box in an active rack (`box_type` and `layout` already validated), its barcode
+/// unique among every box ever made, voided or not.
+async fn insert_box(
+    conn: &mut SqliteConnection,
+    now: &str,
+    rack_id: Uuid,
+    rack_name: &str,
+    new: &NewBox,
+    box_type: &str,
+    layout: BoxLayout,
+) -> Result<Change> {
+    let name = validate_text("name", &new.name, 60)?;
+    let barcode = barcode_ok(&new.barcode)?;
+    let taken = sqlx::query_scalar!("SELECT COUNT(*) FROM boxes WHERE barcode = ?1", barcode)
+        .fetch_one(&mut *conn)
+        .await?;
+    if taken > 0 {
+        return Err(DomainError::Taken(format!("box barcode {barcode}")).into());
+    }
+    let (rows, columns) = match layout {
+        BoxLayout::Grid { rows, columns } => (Some(i64::from(rows)), Some(i64::from(columns))),
+        BoxLayout::Bag { .. } => (None, None),
+    };
+    let capacity = layout.capacity().map(i64::from);
+    let (id, rack_text) = (new.box_id.to_string(), rack_id.to_string());
+    sqlx::query!(
+        "INSERT INTO boxes (id, rack_id, name, barcode, box_type, rows, columns, capacity, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        id, rack_text, name, barcode, box_type, rows, columns, capacity, now
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(Change {
+        entity_type: "box",
+        entity_id: id,
+        old: None,
+        new: Some(
+            json!({"rack": rack_name, "name": name, "barcode": barcode, "box_type": box_type, "layout": layout}),
+        ),
+        subject_user_id: None,
+    })
+}
+
 fn no_duplicates(ids: &[Uuid]) -> Result<()> {
     if ids.is_empty() {
         return Err(DomainError::invalid("samples", "name at least one sample").into());
@@ -214,42 +312,12 @@ pub(crate) async fn apply(
             freezer_id,
             name,
         } => {
-            let name = validate_text("name", name, 40)?;
-            let freezer = freezer_id.to_string();
-            let f = sqlx::query!(
-                "SELECT name, voided_at FROM freezers WHERE id = ?1",
-                freezer
+            let freezer = active_freezer(conn, *freezer_id).await?;
+            Ok(
+                insert_rack(conn, &now, *rack_id, *freezer_id, &freezer, name)
+                    .await?
+                    .into(),
             )
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(DomainError::NotFound("freezer"))?;
-            if f.voided_at.is_some() {
-                return Err(DomainError::Voided("the freezer").into());
-            }
-            let taken = sqlx::query_scalar!("SELECT COUNT(*) FROM racks WHERE freezer_id = ?1 AND name = ?2 AND voided_at IS NULL", freezer, name)
-                .fetch_one(&mut *conn)
-                .await?;
-            if taken > 0 {
-                return Err(DomainError::Taken(format!("rack name {name} in {}", f.name)).into());
-            }
-            let id = rack_id.to_string();
-            sqlx::query!(
-                "INSERT INTO racks (id, freezer_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
-                id,
-                freezer,
-                name,
-                now
-            )
-            .execute(&mut *conn)
-            .await?;
-            Ok(Change {
-                entity_type: "rack",
-                entity_id: id,
-                old: None,
-                new: Some(json!({"freezer": f.name, "name": name})),
-                subject_user_id: None,
-            }
-            .into())
         }
         Command::CreateBox {
             box_id,
@@ -260,32 +328,61 @@ pub(crate) async fn apply(
             layout,
         } => {
             let rack = active_rack(conn, *rack_id).await?;
-            let name = validate_text("name", name, 60)?;
-            let barcode = barcode_ok(barcode)?;
             let box_type = validate_text("box_type", box_type, 40)?;
             let layout = layout.validate()?;
-            let taken =
-                sqlx::query_scalar!("SELECT COUNT(*) FROM boxes WHERE barcode = ?1", barcode)
-                    .fetch_one(&mut *conn)
-                    .await?;
-            if taken > 0 {
-                return Err(DomainError::Taken(format!("box barcode {barcode}")).into());
-            }
-            let (rows, columns) = match layout {
-                BoxLayout::Grid { rows, columns } => {
-                    (Some(i64::from(rows)), Some(i64::from(columns)))
-                }
-                BoxLayout::Bag { .. } => (None, None),
+            let new = NewBox {
+                box_id: *box_id,
+                name: name.clone(),
+                barcode: barcode.clone(),
             };
-            let capacity = layout.capacity().map(i64::from);
-            let (id, rack_text) = (box_id.to_string(), rack_id.to_string());
-            sqlx::query!(
-                "INSERT INTO boxes (id, rack_id, name, barcode, box_type, rows, columns, capacity, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                id, rack_text, name, barcode, box_type, rows, columns, capacity, now
+            Ok(
+                insert_box(conn, &now, *rack_id, &rack, &new, &box_type, layout)
+                    .await?
+                    .into(),
             )
-            .execute(&mut *conn)
-            .await?;
-            Ok(Change { entity_type: "box", entity_id: id, old: None, new: Some(json!({"rack": rack, "name": name, "barcode": barcode, "box_type": box_type, "layout": layout})), subject_user_id: None }.into())
+        }
+        Command::AddRacksAndBoxes {
+            freezer_id,
+            box_type,
+            layout,
+            racks,
+        } => {
+            let boxes: usize = racks.iter().map(|r| r.boxes.len()).sum();
+            if racks.is_empty() || racks.len() > rules::MAX_RACKS_AT_ONCE as usize {
+                return Err(DomainError::invalid(
+                    "racks",
+                    format!("between 1 and {} racks at once", rules::MAX_RACKS_AT_ONCE),
+                )
+                .into());
+            }
+            if boxes > rules::MAX_BOXES_AT_ONCE as usize {
+                return Err(DomainError::invalid(
+                    "boxes",
+                    format!("at most {} boxes at once", rules::MAX_BOXES_AT_ONCE),
+                )
+                .into());
+            }
+            let freezer = active_freezer(conn, *freezer_id).await?;
+            let box_type = validate_text("box_type", box_type, 40)?;
+            let layout = layout.validate()?;
+            // One audit row per rack and per box, each under its own id. The names and
+            // barcodes are checked against the ones inserted before them, so two of this
+            // command's own collide as plainly as with an older one.
+            let mut changes = Vec::with_capacity(racks.len() + boxes);
+            for rack in racks {
+                let change =
+                    insert_rack(conn, &now, rack.rack_id, *freezer_id, &freezer, &rack.name)
+                        .await?;
+                let rack_name = validate_text("name", &rack.name, 40)?;
+                changes.push(change);
+                for new in &rack.boxes {
+                    changes.push(
+                        insert_box(conn, &now, rack.rack_id, &rack_name, new, &box_type, layout)
+                            .await?,
+                    );
+                }
+            }
+            Applied::per_record(changes)
         }
         Command::MoveBox {
             box_id,
@@ -927,6 +1024,20 @@ impl Store {
             .await?
             .pop()
             .ok_or_else(|| DomainError::NotFound("freezer").into())
+    }
+
+    /// Which of these box barcodes boxes already carry (voided boxes too: a barcode is
+    /// never given twice), the first ten in order: what a bulk plan would collide with.
+    pub async fn taken_box_barcodes(&self, barcodes: &[String]) -> Result<Vec<String>> {
+        let wanted = serde_json::to_string(barcodes)
+            .map_err(|e| StoreError::Decode(format!("barcodes: {e}")))?;
+        Ok(sqlx::query_scalar!(
+            r#"SELECT barcode AS "barcode!" FROM boxes
+               WHERE barcode IN (SELECT value FROM json_each(?1)) ORDER BY barcode LIMIT 10"#,
+            wanted
+        )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// The one freezer SELECT: by id and/or name, in name order.

@@ -82,6 +82,9 @@ import type {
   RackScanArgs,
   RackScanDiff,
   RackScanImported,
+  RacksAndBoxesAdded,
+  RacksAndBoxesArgs,
+  RacksAndBoxesPlan,
   ReactivateUserArgs,
   ReceiptCandidate,
   ReceiveSamplesArgs,
@@ -110,6 +113,7 @@ import type {
   SettingChoices,
   Settings,
   SettlePrintJobArgs,
+  SetupProgress,
   SetupStatus,
   SiteRecord,
   SyncIssue,
@@ -126,6 +130,7 @@ import type {
 
 export interface Operations {
   setup_status: { args: NoArgs; result: SetupStatus };
+  setup_progress: { args: NoArgs; result: SetupProgress };
   create_first_admin: { args: CreateFirstAdminArgs; result: UserView };
   login: { args: LoginArgs; result: SessionView };
   logout: { args: NoArgs; result: null };
@@ -182,6 +187,8 @@ export interface Operations {
   create_freezer: { args: CreateFreezerArgs; result: FreezerRecord };
   create_rack: { args: CreateRackArgs; result: RackRecord };
   create_box: { args: CreateBoxArgs; result: BoxRecord };
+  plan_racks_and_boxes: { args: RacksAndBoxesArgs; result: RacksAndBoxesPlan };
+  add_racks_and_boxes: { args: RacksAndBoxesArgs; result: RacksAndBoxesAdded };
   move_box: { args: MoveBoxArgs; result: BoxRecord };
   void_storage: { args: VoidStorageArgs; result: null };
   list_boxes: { args: ListBoxesArgs; result: Page<BoxRecord> };

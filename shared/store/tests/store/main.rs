@@ -484,6 +484,30 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 },
             },
         ),
+        CommandKind::AddRacksAndBoxes => (
+            lab.manager.clone(),
+            Command::AddRacksAndBoxes {
+                freezer_id: lab.freezer,
+                box_type: "cryobox".into(),
+                layout: BoxLayout::Grid {
+                    rows: 9,
+                    columns: 9,
+                },
+                racks: (1..=2)
+                    .map(|r| aliquot_domain::command::NewRack {
+                        rack_id: Uuid::now_v7(),
+                        name: format!("Bulk rack {r}"),
+                        boxes: (1..=3)
+                            .map(|b| aliquot_domain::command::NewBox {
+                                box_id: Uuid::now_v7(),
+                                name: format!("Box {r}-{b}"),
+                                barcode: format!("BULK-{r}-{b}"),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            },
+        ),
         CommandKind::MoveBox => (
             lab.manager.clone(),
             Command::MoveBox {
@@ -652,6 +676,10 @@ async fn every_command_kind_writes_its_audit_entries_and_one_outbox_row_if_the_l
             Command::RegisterKit { tubes, .. } => 1 + i64::try_from(tubes.len()).unwrap(),
             Command::CreateAliquots { children, .. } => 1 + i64::try_from(children.len()).unwrap(),
             Command::RequestDiscard { .. } | Command::DecideDiscard { .. } => 2,
+            Command::AddRacksAndBoxes { racks, .. } => racks
+                .iter()
+                .map(|r| 1 + i64::try_from(r.boxes.len()).unwrap())
+                .sum(),
             _ => 1,
         };
         assert_eq!(
@@ -997,6 +1025,29 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
                     rows: 9,
                     columns: 9,
                 },
+            },
+        ),
+        CommandKind::AddRacksAndBoxes => (
+            lab.manager.clone(),
+            // The second rack's box carries the first one's barcode: nothing is made.
+            Command::AddRacksAndBoxes {
+                freezer_id: lab.freezer,
+                box_type: "cryobox".into(),
+                layout: BoxLayout::Grid {
+                    rows: 9,
+                    columns: 9,
+                },
+                racks: (1..=2)
+                    .map(|r| aliquot_domain::command::NewRack {
+                        rack_id: Uuid::now_v7(),
+                        name: format!("Bulk rack {r}"),
+                        boxes: vec![aliquot_domain::command::NewBox {
+                            box_id: Uuid::now_v7(),
+                            name: format!("Box {r}"),
+                            barcode: "BULK-SAME".into(),
+                        }],
+                    })
+                    .collect(),
             },
         ),
         CommandKind::MoveBox => (

@@ -22,6 +22,7 @@ import { Pager } from '../../components/Pager';
 import { whoCan } from '../../lib/roles';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { useNavigate } from '../../router';
+import { RacksAndBoxesDialog, racksAndBoxesNotice } from './RacksAndBoxesDialog';
 import { ScanField } from './ScanField';
 import { useClient, useSession } from '../../session';
 import {
@@ -188,6 +189,7 @@ function RackList({
   );
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [creating, setCreating] = useState(false);
+  const [filling, setFilling] = useState(false);
 
   function toggle(id: string) {
     const next = new Set(open);
@@ -249,13 +251,34 @@ function RackList({
         />
       )}
       {manage && (
-        <button
-          type="button"
-          className="button button-secondary button-small"
-          onClick={() => setCreating(true)}
-        >
-          Add a rack to {freezer.name}
-        </button>
+        <div className="toolbar">
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => setCreating(true)}
+          >
+            Add a rack to {freezer.name}
+          </button>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => setFilling(true)}
+          >
+            Add racks and boxes to {freezer.name}
+          </button>
+        </div>
+      )}
+      {filling && (
+        <RacksAndBoxesDialog
+          freezer={freezer}
+          onClose={() => setFilling(false)}
+          onAdded={(outcome) => {
+            setFilling(false);
+            onNotice(racksAndBoxesNotice(freezer.name, outcome));
+            racks.reload();
+            onChanged();
+          }}
+        />
       )}
       {creating && (
         <CreateRackDialog
