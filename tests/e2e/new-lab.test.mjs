@@ -1,9 +1,11 @@
 // A lab that is not the demo sets itself up through the screens alone, from an empty data
-// directory: the first administrator, a collection site, its participant numbers and the
-// sample-code format, a lab manager's account; then the manager's kit template, a freezer
-// with a rack and a box, a label printer whose test print reaches the (fake) printer, and a
-// participant and kit registered at the desk. No API call changes anything here: the core is
-// only read, to check what the screens did.
+// directory, led by the setup guide: the first administrator, the lab's name and time zone, a
+// collection site, its participant numbers and the sample-code format, a lab manager's
+// account; the guide is left there and resumed by the manager at the first step still to do:
+// a kit template, a freezer filled with racks and boxes in one go, a label printer whose test
+// print reaches the (fake) printer, a test scan; then a participant and kit registered at the
+// desk. No API call changes anything here: the core is only read, to check what the screens
+// did.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +16,7 @@ import {
   startFakeZebra,
   VIEWPORT,
   watchLayout,
+  wedgeScan,
 } from './harness.mjs';
 
 const ADMIN = { username: 'labadmin', password: 'new lab admin passphrase' };
@@ -62,9 +65,23 @@ test(
       await page.getByRole('button', { name: 'Create administrator' }).click();
       await signIn(page, ADMIN);
 
+      // Home offers the guide; it opens at its first step.
+      const card = page.getByTestId('setup-card');
+      await card.getByText('0 of 8 steps done').waitFor();
+      await card.getByRole('button', { name: 'Continue the setup guide' }).click();
+      const guide = page.getByTestId('setup-guide');
+      const lab = guide.getByTestId('setup-step-lab');
+      await lab.getByText('The name heads the screens').waitFor();
+      await lab.getByLabel('Lab name').fill('North Biobank');
+      await lab.getByLabel('Time zone').selectOption('Europe/Oslo');
+      await lab.getByRole('button', { name: 'Save the name and time zone' }).click();
+      await guide.getByTestId('guide-notice').filter({ hasText: 'North Biobank' }).waitFor();
+      await page.getByTestId('lab-name').filter({ hasText: 'North Biobank' }).waitFor();
+      await guide.locator('[data-step="lab"][data-done="true"]').waitFor();
+      await guide.getByRole('button', { name: 'Next: A collection site' }).click();
+
       // A collection site with its participant numbers.
-      await page.getByRole('link', { name: 'Lab setup' }).click();
-      const setup = page.getByTestId('lab-setup');
+      const setup = guide.getByTestId('setup-step-site');
       await setup.getByTestId('setup-sites').getByText('No collection site yet').waitFor();
       await setup.getByRole('button', { name: 'Add a collection site' }).click();
       let dialog = page.getByTestId('site-dialog');
@@ -75,11 +92,12 @@ test(
       await dialog.getByRole('alert').filter({ hasText: 'whole number' }).waitFor();
       await dialog.getByLabel('Last participant number').fill('1999');
       await dialog.getByRole('button', { name: 'Add the site' }).click();
-      await page.getByTestId('setup-notice').filter({ hasText: 'Site NORTH added.' }).waitFor();
+      await page.getByTestId('guide-notice').filter({ hasText: 'Site NORTH added.' }).waitFor();
       await setup.locator('tr[data-site="NORTH"]').filter({ hasText: '1000–1999' }).waitFor();
+      await guide.getByRole('button', { name: /^Next: Numbers and sample codes/ }).click();
 
       // This workstation's participant numbers of that site, and its sample-code format.
-      const blocks = setup.getByTestId('setup-blocks');
+      const blocks = guide.getByTestId('setup-step-numbers').getByTestId('setup-blocks');
       await blocks.getByRole('button', { name: 'Assign a block to this workstation' }).click();
       dialog = page.getByTestId('block-dialog');
       await dialog.getByLabel('First number').fill('1000');
@@ -101,8 +119,13 @@ test(
       await sampleBlock.waitFor();
       assert.match(await sampleBlock.textContent(), new RegExp(sampleCode('NL', 6, 1)));
 
-      // The lab manager who sets up the rest.
-      await page.getByRole('link', { name: 'Users' }).click();
+      // The lab manager who sets up the rest: made on the Users page, the guide left there.
+      await guide.locator('[data-step="numbers"][data-done="true"]').waitFor();
+      await guide.getByRole('button', { name: 'Next: A lab manager' }).click();
+      await guide
+        .getByTestId('setup-step-people')
+        .getByRole('button', { name: 'Open Users' })
+        .click();
       const create = page.getByTestId('create-user-form');
       await create.getByLabel('Username').fill(MANAGER.username);
       await create.getByLabel('Display name').fill('Maria Manager');
@@ -114,9 +137,12 @@ test(
       await page.getByRole('button', { name: 'Sign out' }).click();
       await signIn(page, MANAGER);
 
-      // The kit the desk registers.
-      await page.getByRole('link', { name: 'Lab setup' }).click();
-      await setup.getByRole('button', { name: 'Add a kit template' }).click();
+      // The manager resumes the guide from Home, at the first step still to do.
+      await page.getByRole('link', { name: 'Home' }).click();
+      await page.getByTestId('setup-card').getByText('4 of 8 steps done').waitFor();
+      await page.getByRole('button', { name: 'Continue the setup guide' }).click();
+      const kits = guide.getByTestId('setup-step-kits');
+      await kits.getByRole('button', { name: 'Add a kit template' }).click();
       dialog = page.getByTestId('kit-dialog');
       await dialog.getByLabel('Name').fill('Blood and urine');
       await dialog.getByLabel('Sample type').selectOption('plasma');
@@ -126,42 +152,47 @@ test(
       await dialog.locator('#kit-type-1').selectOption('urine');
       await dialog.getByRole('button', { name: 'Add the kit template' }).click();
       await page
-        .getByTestId('setup-notice')
+        .getByTestId('guide-notice')
         .filter({ hasText: 'Kit template “Blood and urine” added.' })
         .waitFor();
-      await setup
-        .locator('li[data-kit="Blood and urine"]')
-        .filter({ hasText: '3 tubes' })
-        .waitFor();
+      await kits.locator('li[data-kit="Blood and urine"]').filter({ hasText: '3 tubes' }).waitFor();
+      await guide.getByRole('button', { name: 'Next: A freezer with racks and boxes' }).click();
 
-      // A freezer with a rack and a box.
-      await page.getByRole('link', { name: 'Storage' }).click();
-      await page.getByRole('button', { name: 'Add a freezer' }).click();
+      // A freezer, then two racks of three 9 × 9 boxes in one go, named by patterns.
+      const storage = guide.getByTestId('setup-step-storage');
+      await storage.getByRole('button', { name: 'Add a freezer' }).click();
       const freezerDialog = page.getByTestId('create-freezer-dialog');
       await freezerDialog.getByLabel('Name').fill('Freezer 1');
       await freezerDialog.getByLabel('Location').fill('Room B2');
       await freezerDialog.getByLabel('Set temperature (°C)').fill('-80');
       await freezerDialog.getByRole('button', { name: 'Add freezer' }).click();
-      const tree = page.getByTestId('storage-tree');
-      await tree.getByRole('button', { name: /^Freezer 1 / }).click();
-      await tree.getByRole('button', { name: 'Add a rack to Freezer 1' }).click();
-      await page.getByTestId('create-rack-dialog').getByLabel('Rack name').fill('Rack A');
+      await storage.getByRole('button', { name: 'Add racks and boxes to Freezer 1' }).click();
+      const bulk = page.getByTestId('racks-and-boxes-dialog');
+      await bulk.getByLabel('Racks', { exact: true }).fill('2');
+      await bulk.getByLabel('Boxes in each rack').fill('3');
+      await bulk.getByLabel('Box barcode pattern').fill('NL-{box}');
+      // Two racks cannot share box barcodes: the preview says so before anything is made.
+      await bulk.getByTestId('bulk-preview').getByText('NL-1').waitFor();
+      await bulk.getByLabel('Box barcode pattern').fill('NL-R{rack}-B{box:2}');
+      await bulk
+        .getByTestId('bulk-preview')
+        .getByText('Rack 2: Box 2-1 (NL-R2-B01) … Box 2-3 (NL-R2-B03)')
+        .waitFor();
+      await bulk.getByLabel('Print the boxes’ labels (one job)').uncheck();
+      await bulk.getByRole('button', { name: 'Add 2 racks and 6 boxes' }).click();
       await page
-        .getByTestId('create-rack-dialog')
-        .getByRole('button', { name: 'Add rack' })
-        .click();
-      await tree.getByRole('button', { name: /^Rack A / }).click();
-      await tree.getByRole('button', { name: 'Add a box to Rack A' }).click();
-      const boxDialog = page.getByTestId('create-box-dialog');
-      await boxDialog.getByLabel('Box name').fill('Box A1');
-      await boxDialog.getByLabel('Box barcode').fill('NL-BOX-001');
-      await boxDialog.getByLabel('Rows').fill('9');
-      await boxDialog.getByLabel('Columns').fill('9');
-      await boxDialog.getByRole('button', { name: 'Add box' }).click();
-      await tree.getByRole('row', { name: /Box A1/ }).waitFor();
+        .getByTestId('guide-notice')
+        .filter({ hasText: 'Added 2 racks and 6 boxes to Freezer 1.' })
+        .waitFor();
+      await guide.locator('[data-step="storage"][data-done="true"]').waitFor();
+      await page.getByTestId('setup-summary').getByText('ready for its first kit').waitFor();
 
-      // A label printer, checked with a test print that reaches it.
-      await page.getByRole('link', { name: 'Printing' }).click();
+      // A label printer, checked with a test print that reaches it: on the Printing page.
+      await guide.getByRole('button', { name: /^Next: A label printer/ }).click();
+      await guide
+        .getByTestId('setup-step-printer')
+        .getByRole('button', { name: 'Open Printing' })
+        .click();
       const printers = page.getByTestId('printers');
       await printers.getByRole('button', { name: 'Add a printer' }).click();
       const form = page.getByTestId('printer-form');
@@ -176,6 +207,20 @@ test(
       await row.getByRole('button', { name: 'Test print on Desk Zebra' }).click();
       await zebra.waitFor((z) => z.labels().length >= 1, 'the test label');
       assert.ok(zebra.fieldData().some((text) => text.includes('Desk Zebra')));
+
+      // Back in the guide (from Lab setup), at the scanner: a test scan opens nothing.
+      await page.getByRole('link', { name: 'Lab setup' }).click();
+      await page.getByRole('button', { name: 'Open the setup guide' }).click();
+      await guide.locator('[data-step="printer"][data-done="true"]').waitFor();
+      await guide.locator('[data-step="scanner"]').click();
+      const scan = guide.getByTestId('setup-step-scanner');
+      await scan.getByText('Waiting for a scan…').waitFor();
+      await wedgeScan(page, 'TEST-SCAN-42');
+      await scan
+        .getByTestId('guide-scan-result')
+        .filter({ hasText: 'Read “TEST-SCAN-42” from the keyboard-wedge scanner.' })
+        .waitFor();
+      await page.getByTestId('setup-summary').getByText('8 of 8 steps done').waitFor();
 
       // The first participant and kit at the desk (one site: chosen by itself).
       await page.getByRole('link', { name: 'Registration desk' }).click();
@@ -208,8 +253,13 @@ test(
       );
       const freezers = await core.call('list_freezers', {}, token);
       assert.deepEqual(
-        freezers.items.map((f) => f.name),
-        ['Freezer 1'],
+        freezers.items.map((f) => [f.name, f.racks, f.boxes]),
+        [['Freezer 1', 2, 6]],
+      );
+      const settings = await core.call('get_settings', {}, token);
+      assert.deepEqual(
+        [settings.lab_name, settings.display_timezone],
+        ['North Biobank', 'Europe/Oslo'],
       );
       assert.deepEqual(errors, []);
     } finally {

@@ -34,6 +34,7 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   create_freezer: 'Freezer added',
   create_rack: 'Rack added',
   create_box: 'Box added',
+  add_racks_and_boxes: 'Racks and boxes added together',
   move_box: 'Box moved',
   void_storage: 'Storage retired',
   place_samples: 'Placed in box',

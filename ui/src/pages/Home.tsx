@@ -7,6 +7,7 @@ import { useAsyncData } from '../lib/useAsyncData';
 import { useNavigate, type PageId } from '../router';
 import { commandOf, useSubmitScan } from '../scan/ScanContext';
 import { useClient, useSession } from '../session';
+import { scannerTested, SETUP_STEPS, setupSummary } from './setup/setupSteps';
 
 type Props = { onNavigate: (page: PageId) => void };
 
@@ -46,6 +47,7 @@ export function Home({ onNavigate }: Props) {
         participant card at any time to open it.
       </p>
       <CodeEntry />
+      <SetupCard />
       <div className="quick-actions">
         {actions
           .filter((a) => a.show)
@@ -62,6 +64,39 @@ export function Home({ onNavigate }: Props) {
       </div>
       <Notifications />
     </section>
+  );
+}
+
+/**
+ * A lab still setting itself up is shown how far it has come, and the way back into the
+ * guide, to those who set labs up; a printer or scanner still to check does not keep it here.
+ */
+function SetupCard() {
+  const client = useClient();
+  const navigate = useNavigate();
+  const { can } = useSession();
+  const setsUp = SETUP_STEPS.some((s) => !s.optional && can(s.permission));
+  const progress = useAsyncData(
+    () => (setsUp ? client.run('setup_progress', {}) : Promise.resolve(null)),
+    [client, setsUp],
+  );
+  if (!progress.data) return null;
+  const summary = setupSummary(progress.data, scannerTested());
+  if (summary.ready) return null;
+  return (
+    <div className="card setup-card" data-testid="setup-card">
+      <h2>Set up the lab</h2>
+      <p>
+        {summary.done} of {summary.total} steps done: the lab needs a few more before its first kit.
+      </p>
+      <button
+        type="button"
+        className="button button-primary"
+        onClick={() => navigate({ page: 'setup', id: 'guide' })}
+      >
+        Continue the setup guide
+      </button>
+    </div>
   );
 }
 

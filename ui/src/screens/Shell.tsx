@@ -10,6 +10,7 @@ import { AuditTrail } from '../pages/admin/AuditTrail';
 import { Home } from '../pages/Home';
 import { SettingsPage } from '../pages/SettingsPage';
 import { LabSetupPage } from '../pages/setup/LabSetupPage';
+import { SetupGuide } from '../pages/setup/SetupGuide';
 import { Users } from '../pages/admin/Users';
 import { RegistrationDesk } from '../pages/desk/RegistrationDesk';
 import { PrintingPage } from '../pages/printing/PrintingPage';
@@ -218,7 +219,8 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
         content = <SettingsPage />;
         break;
       case 'setup':
-        content = <LabSetupPage />;
+        // `#/setup/guide` is the guided first run; the page itself is every part at once.
+        content = route.id === 'guide' ? <SetupGuide /> : <LabSetupPage />;
         break;
       case 'account':
         content = <Account />;

@@ -15,6 +15,7 @@ import { whoCan } from '../../lib/roles';
 import { SAMPLE_TYPES, sampleTypeLabel } from '../../lib/samples';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
+import { useNavigate } from '../../router';
 import { useClient, useSession } from '../../session';
 import './setup.css';
 
@@ -27,6 +28,7 @@ const PER_PAGE = 20;
  */
 export function LabSetupPage() {
   const { can } = useSession();
+  const navigate = useNavigate();
   const [notice, setNotice] = useState<string | null>(null);
   // Bumped when a site is added or changed: the blocks name sites and offer them.
   const [sitesChanged, setSitesChanged] = useState(0);
@@ -37,6 +39,15 @@ export function LabSetupPage() {
         The collection sites, the numbers this workstation gives out and the kits the desk
         registers. Storage is set up on the Storage page, printers on the Printing page.
       </p>
+      <div className="toolbar">
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={() => navigate({ page: 'setup', id: 'guide' })}
+        >
+          Open the setup guide
+        </button>
+      </div>
       <StatusMessage message={notice} testId="setup-notice" />
       <SitesPanel
         editable={can('manage_sites')}
@@ -62,7 +73,7 @@ function wholeNumber(text: string, what: string): number {
   return n;
 }
 
-function SitesPanel({
+export function SitesPanel({
   editable,
   onNotice,
   onChanged,
@@ -261,7 +272,7 @@ function blockWords(b: NumberBlockView, sites: readonly SiteRecord[]): string {
   return b.kind === 'preprinted' ? `Pre-printed ${b.prefix} labels` : `Sample codes ${b.prefix}`;
 }
 
-function NumberBlocksPanel({
+export function NumberBlocksPanel({
   editable,
   onNotice,
   sitesChanged,
@@ -475,7 +486,7 @@ function kitWords(items: readonly KitItem[]): string {
     .join(', ');
 }
 
-function KitTemplatesPanel({
+export function KitTemplatesPanel({
   editable,
   onNotice,
 }: {

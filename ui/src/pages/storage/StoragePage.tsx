@@ -520,7 +520,7 @@ function BoxesWithSpace() {
 
 // ---------------------------------------------------------------- creating
 
-function CreateFreezerDialog({
+export function CreateFreezerDialog({
   onClose,
   onCreated,
 }: {
