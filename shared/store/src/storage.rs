@@ -1156,22 +1156,15 @@ impl Store {
         let min_free = filter.min_free.map(i64::from);
         let box_type = filter.box_type.clone();
         let search = crate::starts_with(filter.search.as_deref());
-        let sort_key = match (sort, order) {
-            (BoxSort::Name, SortOrder::Asc) => "name_asc",
-            (BoxSort::Name, SortOrder::Desc) => "name_desc",
-            (BoxSort::Barcode, SortOrder::Asc) => "barcode_asc",
-            (BoxSort::Barcode, SortOrder::Desc) => "barcode_desc",
-            (BoxSort::Free, SortOrder::Asc) => "free_asc",
-            (BoxSort::Free, SortOrder::Desc) => "free_desc",
-            (BoxSort::CreatedAt, SortOrder::Asc) => "created_asc",
-            (BoxSort::CreatedAt, SortOrder::Desc) => "created_desc",
-        };
         let (limit, offset) = (page.limit(), page.offset());
         // `boxes.occupied` is kept by triggers on `placements` (migration 0004); the filters
         // and the count use the same WHERE, so the total is the number of boxes that match.
+        // The count reads the boxes alone: a freezer's boxes are its racks' (one index
+        // lookup), not a join of every box with its rack.
         let total = sqlx::query_scalar!(
-            r#"SELECT COUNT(*) AS "n!: i64" FROM boxes b JOIN racks r ON r.id = b.rack_id
-               WHERE b.voided_at IS NULL AND (?1 IS NULL OR r.freezer_id = ?1) AND (?2 IS NULL OR b.rack_id = ?2)
+            r#"SELECT COUNT(*) AS "n!: i64" FROM boxes b
+               WHERE b.voided_at IS NULL AND (?1 IS NULL OR b.rack_id IN (SELECT id FROM racks WHERE freezer_id = ?1))
+                 AND (?2 IS NULL OR b.rack_id = ?2)
                  AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5)
                  AND (?3 IS NULL OR (?3 = 1 AND (b.capacity IS NULL OR b.occupied < b.capacity))
                                  OR (?3 = 0 AND b.capacity IS NOT NULL AND b.occupied >= b.capacity))
@@ -1180,30 +1173,45 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await?;
-        let rows = sqlx::query_as!(
-            BoxRow,
-            r#"SELECT b.id AS "id!", b.name, b.barcode, b.box_type, b.rows, b.columns, b.capacity, b.rack_id, r.name AS rack,
-                      r.freezer_id, f.name AS freezer, b.occupied, b.created_at
-               FROM boxes b JOIN racks r ON r.id = b.rack_id JOIN freezers f ON f.id = r.freezer_id
-               WHERE b.voided_at IS NULL AND (?1 IS NULL OR r.freezer_id = ?1) AND (?2 IS NULL OR b.rack_id = ?2)
-                 AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5)
-                 AND (?3 IS NULL OR (?3 = 1 AND (b.capacity IS NULL OR b.occupied < b.capacity))
-                                 OR (?3 = 0 AND b.capacity IS NOT NULL AND b.occupied >= b.capacity))
-                 AND (?9 IS NULL OR (b.rows IS NOT NULL AND b.capacity - b.occupied >= ?9))
-               ORDER BY CASE WHEN ?6 = 'name_asc' THEN b.name END ASC,
-                        CASE WHEN ?6 = 'name_desc' THEN b.name END DESC,
-                        CASE WHEN ?6 = 'barcode_asc' THEN b.barcode END ASC,
-                        CASE WHEN ?6 = 'barcode_desc' THEN b.barcode END DESC,
-                        CASE WHEN ?6 = 'free_asc' THEN COALESCE(b.capacity, 1000000) - b.occupied END ASC,
-                        CASE WHEN ?6 = 'free_desc' THEN COALESCE(b.capacity, 1000000) - b.occupied END DESC,
-                        CASE WHEN ?6 = 'created_asc' THEN b.created_at END ASC,
-                        CASE WHEN ?6 = 'created_desc' THEN b.created_at END DESC,
-                        b.id
-               LIMIT ?7 OFFSET ?8"#,
-            freezer, rack, has_space, box_type, search, sort_key, limit, offset, min_free
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        // One statement per order, its ORDER BY written out, so each is served by its index
+        // (migration 0017) and a page stops after its rows; a sort key chosen in SQL with
+        // CASE made SQLite sort every matching box first.
+        macro_rules! page_in_order {
+            ($order:literal) => {
+                sqlx::query_as!(
+                    BoxRow,
+                    r#"SELECT b.id AS "id!", b.name, b.barcode, b.box_type, b.rows, b.columns, b.capacity, b.rack_id, r.name AS rack,
+                              r.freezer_id, f.name AS freezer, b.occupied, b.created_at
+                       FROM boxes b JOIN racks r ON r.id = b.rack_id JOIN freezers f ON f.id = r.freezer_id
+                       WHERE b.voided_at IS NULL AND (?1 IS NULL OR b.rack_id IN (SELECT id FROM racks WHERE freezer_id = ?1))
+                         AND (?2 IS NULL OR b.rack_id = ?2)
+                         AND (?4 IS NULL OR b.box_type = ?4) AND (?5 IS NULL OR b.name LIKE ?5 OR b.barcode LIKE ?5)
+                         AND (?3 IS NULL OR (?3 = 1 AND (b.capacity IS NULL OR b.occupied < b.capacity))
+                                         OR (?3 = 0 AND b.capacity IS NOT NULL AND b.occupied >= b.capacity))
+                         AND (?8 IS NULL OR (b.rows IS NOT NULL AND b.capacity - b.occupied >= ?8))
+                       ORDER BY "# + $order + " LIMIT ?6 OFFSET ?7",
+                    freezer, rack, has_space, box_type, search, limit, offset, min_free
+                )
+                .fetch_all(&self.pool)
+                .await?
+            };
+        }
+        let rows = match (sort, order) {
+            (BoxSort::Name, SortOrder::Asc) => page_in_order!("b.name, b.id"),
+            (BoxSort::Name, SortOrder::Desc) => page_in_order!("b.name DESC, b.id DESC"),
+            (BoxSort::Barcode, SortOrder::Asc) => page_in_order!("b.barcode, b.id"),
+            (BoxSort::Barcode, SortOrder::Desc) => page_in_order!("b.barcode DESC, b.id DESC"),
+            (BoxSort::Free, SortOrder::Asc) => {
+                page_in_order!("COALESCE(b.capacity, 1000000) - b.occupied, b.id")
+            }
+            (BoxSort::Free, SortOrder::Desc) => {
+                page_in_order!("COALESCE(b.capacity, 1000000) - b.occupied DESC, b.id DESC")
+            }
+            (BoxSort::CreatedAt, SortOrder::Asc) => page_in_order!("b.created_at, b.id"),
+            (BoxSort::CreatedAt, SortOrder::Desc) => {
+                page_in_order!("b.created_at DESC, b.id DESC")
+            }
+        };
         let items = rows
             .into_iter()
             .map(BoxRecord::try_from)
