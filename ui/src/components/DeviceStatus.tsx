@@ -24,9 +24,12 @@ export function useScannerStatus(): { status: ScannerStatus | null; failed: bool
 
   useEffect(() => {
     let current = true;
+    // An event newer than the first read wins: the read may answer after it, with the state
+    // from before (seen as a status stuck at "not connected" on a busy machine).
+    let heard = false;
     client.run('scanner_status', {}).then(
       (s) => {
-        if (!current) return;
+        if (!current || heard) return;
         setStatus(s);
         setFailed(false);
       },
@@ -36,6 +39,7 @@ export function useScannerStatus(): { status: ScannerStatus | null; failed: bool
     );
     const unsubscribe = client.subscribe((event) => {
       if (event.type === 'scanner_changed') {
+        heard = true;
         setStatus(event.status);
         setFailed(false);
       }
