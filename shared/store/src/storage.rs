@@ -1161,24 +1161,7 @@ impl Store {
         // and the count use the same WHERE, so the total is the number of boxes that match.
         // The count reads the boxes alone: a freezer's boxes are its racks' (one index
         // lookup), not a join of every box with its rack.
-        let only_space = freezer.is_none()
-            && rack.is_none()
-            && box_type.is_none()
-            && search.is_none()
-            && min_free.is_none();
-        // The storage screen's "boxes with space" asks for nothing else: counted over the
-        // occupancy index alone (voided_at, capacity, occupied; migration 0004).
-        let total = if only_space {
-            sqlx::query_scalar!(
-                r#"SELECT COUNT(*) AS "n!: i64" FROM boxes
-                   WHERE voided_at IS NULL
-                     AND (?1 IS NULL OR (?1 = 1 AND (capacity IS NULL OR occupied < capacity))
-                                     OR (?1 = 0 AND capacity IS NOT NULL AND occupied >= capacity))"#,
-                has_space
-            )
-            .fetch_one(&self.pool)
-            .await?
-        } else {
+        let total = {
             sqlx::query_scalar!(
             r#"SELECT COUNT(*) AS "n!: i64" FROM boxes b
                WHERE b.voided_at IS NULL AND (?1 IS NULL OR b.rack_id IN (SELECT id FROM racks WHERE freezer_id = ?1))
