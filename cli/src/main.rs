@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// Every command works on one data directory (the local database and its files). By default
 /// that is the platform's data directory; use --data-dir or ALIQUOT_DATA_DIR to choose another.
 #[derive(Parser)]
-#[command(name = "aliquot", version, about, long_about)]
+#[command(name = "aliquot", version = aliquot_domain::release::VERSION_LINE.as_str(), about, long_about)]
 struct Cli {
     /// Data directory to use (created if missing).
     #[arg(long, global = true, env = "ALIQUOT_DATA_DIR")]

@@ -161,3 +161,21 @@ fn help_explains_the_commands() {
         );
     }
 }
+
+#[test]
+fn version_names_the_release_and_its_build() {
+    let out = Command::new(env!("CARGO_BIN_EXE_aliquot"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // A checkout's build says it is one; scripts/package stamps the commit and date instead.
+    let expected = match option_env!("ALIQUOT_BUILD") {
+        Some(build) => format!("aliquot {} ({build})\n", env!("CARGO_PKG_VERSION")),
+        None => format!(
+            "aliquot {} (development build)\n",
+            env!("CARGO_PKG_VERSION")
+        ),
+    };
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}

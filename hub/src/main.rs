@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// Every command works on one data directory (the hub's database, certificate and audit
 /// anchor): --data-dir or ALIQUOT_HUB_DATA_DIR.
 #[derive(Parser)]
-#[command(name = "aliquot-hub", version, about, long_about)]
+#[command(name = "aliquot-hub", version = aliquot_domain::release::VERSION_LINE.as_str(), about, long_about)]
 struct Cli {
     #[arg(long, global = true, env = "ALIQUOT_HUB_DATA_DIR")]
     data_dir: Option<PathBuf>,

@@ -14,7 +14,7 @@ use tauri::{Emitter, Manager};
 
 /// Aliquot workstation.
 #[derive(Parser)]
-#[command(name = "aliquot-desktop", version, about)]
+#[command(name = "aliquot-desktop", version = aliquot_domain::release::VERSION_LINE.as_str(), about)]
 struct Args {
     /// Data directory (created if missing); defaults to the platform's.
     #[arg(long, env = "ALIQUOT_DATA_DIR")]

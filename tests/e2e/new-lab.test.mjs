@@ -58,6 +58,11 @@ test(
       // The first administrator, on a workstation with nothing in it.
       await page.goto(core.url);
       await page.getByTestId('first-run-form').waitFor();
+      // Which Aliquot this is, for a support call, before anyone has an account.
+      assert.match(
+        await page.getByTestId('release-line').innerText(),
+        /^Aliquot \d+\.\d+\.\d+ · development build$/,
+      );
       await page.getByLabel('Username', { exact: true }).fill(ADMIN.username);
       await page.getByLabel('Display name', { exact: true }).fill('Lab Admin');
       await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);

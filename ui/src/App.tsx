@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { SESSION_EXPIRED_MESSAGE, type ApiClient } from './api/client';
-import type { Permission, UserView } from './api/types';
+import type { Permission, Release, UserView } from './api/types';
 import { errorCode, errorMessage } from './lib/errors';
 import { FirstRun } from './screens/FirstRun';
 import { JoinProgress } from './sync/JoinProgress';
@@ -54,6 +54,7 @@ function loginPhase(
 export function App({ client }: { client: ApiClient }) {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [labName, setLabName] = useState('');
+  const [release, setRelease] = useState<Release | null>(null);
 
   // The shell starts from `whoami`: who is signed in and what their role may do, so every
   // screen offers what the core's matrix allows (sign-in alone does not say).
@@ -83,6 +84,7 @@ export function App({ client }: { client: ApiClient }) {
     try {
       const status = await client.setupStatus();
       setLabName(status.lab_name);
+      setRelease(status.release);
       if (status.left_hub !== null) {
         setPhase({ kind: 'left', archive: status.left_hub.archive });
         return;
@@ -214,6 +216,7 @@ export function App({ client }: { client: ApiClient }) {
       screen = (
         <FirstRun
           labName={phase.labName}
+          release={release}
           onCreated={(username) =>
             setPhase(
               loginPhase(phase.labName, {
@@ -244,6 +247,7 @@ export function App({ client }: { client: ApiClient }) {
         <Login
           key={phase.visit}
           labName={phase.labName}
+          release={release}
           initialError={phase.error}
           initialNotice={phase.notice}
           initialUsername={phase.username}

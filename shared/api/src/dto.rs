@@ -67,6 +67,25 @@ pub struct SetupStatus {
     /// Left its hub: start the workstation again to set it up afresh (nothing else works
     /// until then).
     pub left_hub: Option<LeftHub>,
+    /// Which Aliquot this is, for the sign-in screen and support calls.
+    pub release: Release,
+}
+
+/// This binary's version and build (`aliquot_domain::release`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Release {
+    pub version: String,
+    pub build: String,
+}
+
+impl Release {
+    pub fn of_this_binary() -> Self {
+        Release {
+            version: aliquot_domain::release::VERSION.to_owned(),
+            build: aliquot_domain::release::BUILD.to_owned(),
+        }
+    }
 }
 
 /// A workstation that has left its hub.

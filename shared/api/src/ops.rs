@@ -152,6 +152,7 @@ impl Api {
                 left_hub: Some(crate::dto::LeftHub {
                     archive: archive.display().to_string(),
                 }),
+                release: crate::dto::Release::of_this_binary(),
             });
         }
         let no_account = self.store.user_count().await? == 0;
@@ -181,6 +182,7 @@ impl Api {
             lab_name: self.store.settings().await?.lab_name,
             joining,
             left_hub: None,
+            release: crate::dto::Release::of_this_binary(),
         })
     }
 

@@ -14,6 +14,7 @@ pub mod paging;
 pub mod printing;
 pub mod rackscan;
 pub mod registration;
+pub mod release;
 pub mod sample;
 pub mod scanning;
 pub mod settings;

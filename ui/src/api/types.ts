@@ -215,3 +215,4 @@ export type { RacksAndBoxesArgs } from './generated/RacksAndBoxesArgs';
 export type { RacksAndBoxesPlan } from './generated/RacksAndBoxesPlan';
 export type { StoragePattern } from './generated/StoragePattern';
 export type { SetupProgress } from './generated/SetupProgress';
+export type { Release } from './generated/Release';

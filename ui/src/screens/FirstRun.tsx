@@ -1,18 +1,21 @@
 import { useState, type FormEvent } from 'react';
+import type { Release } from '../api/types';
 import { ErrorAlert, Field, SubmitButton } from '../components/forms';
+import { ReleaseLine } from '../components/ReleaseLine';
 import { errorMessage } from '../lib/errors';
 import { useClient } from '../session';
 import { ConnectHubForm } from '../sync/ConnectHubForm';
 
 type Props = {
   labName: string;
+  release: Release | null;
   onCreated: (username: string) => void;
   /** The workstation joined the lab's hub: its people sign in with their lab accounts. */
   onJoined: (deviceName: string) => void;
 };
 
 /** Shown while the workstation has no account: creates the first administrator. */
-export function FirstRun({ labName, onCreated, onJoined }: Props) {
+export function FirstRun({ labName, release, onCreated, onJoined }: Props) {
   const client = useClient();
   const [joining, setJoining] = useState(false);
   const [username, setUsername] = useState('');
@@ -130,6 +133,7 @@ export function FirstRun({ labName, onCreated, onJoined }: Props) {
             Join your lab’s hub
           </button>
         </p>
+        <ReleaseLine release={release} />
       </div>
     </main>
   );

@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from 'react';
-import type { SessionView } from '../api/types';
+import type { Release, SessionView } from '../api/types';
+import { ReleaseLine } from '../components/ReleaseLine';
 import { ErrorAlert, Field, StatusMessage, SubmitButton } from '../components/forms';
 import { errorMessage } from '../lib/errors';
 import { useClient } from '../session';
 
 type Props = {
   labName: string;
+  release: Release | null;
   /** Why the login screen is shown, e.g. the session expired (shown in the alert region). */
   initialError: string | null;
   /** A confirmation to show, e.g. the first administrator was created. */
@@ -41,6 +43,7 @@ export function Login(props: Props) {
             }}
           />
         )}
+        <ReleaseLine release={props.release} />
       </div>
     </main>
   );
