@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Desktop smoke test: runs tests/desktop/smoke.mjs against the real Tauri window, on a private
 # Xvfb display so no real display is needed. Exit status is the test result.
+# `run.sh startup` runs the start-up and idle-memory benchmark (startup.mjs) instead.
 #
 #   ALIQUOT_DESKTOP_BIN  desktop binary (default: target/debug/aliquot-desktop; build it first)
 #   TAURI_DRIVER         tauri-driver (default: ~/.cargo/bin/tauri-driver;
@@ -28,6 +29,9 @@ export LIBGL_ALWAYS_SOFTWARE=1
 
 cd "$repo"
 test_cmd=(node --test --test-reporter=spec tests/desktop/smoke.mjs)
+if [[ "${1:-}" == startup ]]; then
+  test_cmd=(node tests/desktop/startup.mjs)
+fi
 
 if [[ "${USE_CURRENT_DISPLAY:-0}" == 1 && -n "${DISPLAY:-}" ]]; then
   exec "${test_cmd[@]}"
