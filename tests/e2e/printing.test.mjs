@@ -208,6 +208,39 @@ test(
       );
       await screenshot(page, 'printing-page');
 
+      // Rename the printer: its route and its jobs go with it.
+      const renamed = `${PRINTER} (left)`;
+      await row.getByRole('button', { name: `Rename ${PRINTER}` }).click();
+      const rename = page.getByTestId('rename-printer-dialog');
+      await rename.getByLabel('New name', { exact: true }).fill(renamed);
+      await rename.getByRole('button', { name: 'Rename', exact: true }).click();
+      await rename.waitFor({ state: 'detached' });
+      await printers
+        .getByTestId('printers-notice')
+        .filter({ hasText: `is now called ${renamed}` })
+        .waitFor();
+      const renamedRow = printers.getByTestId('printer-row').filter({ hasText: renamed });
+      await renamedRow.getByText('Sample labels').waitFor();
+      assert.equal((await core.call('get_settings', {}, token)).sample_label_printer, renamed);
+      const renamedJobs = (await core.call('list_print_jobs', { page: 1, per_page: 10 }, token))
+        .items;
+      assert.ok(renamedJobs.every((job) => job.printer === renamed));
+
+      // Remove it, with a reason: the route is cleared and the page says none is set up.
+      await renamedRow.getByRole('button', { name: `Remove ${renamed}` }).click();
+      const remove = page.getByTestId('remove-printer-dialog');
+      await remove.getByText('Sample labels will have no printer').waitFor();
+      await remove.getByRole('button', { name: 'Remove the printer' }).click();
+      await remove.getByText('Say why the printer is removed').waitFor();
+      await remove
+        .getByLabel('Reason for removing it', { exact: true })
+        .fill('Sent back for repair');
+      await remove.getByRole('button', { name: 'Remove the printer' }).click();
+      await remove.waitFor({ state: 'detached' });
+      await printers.getByTestId('printers-empty').waitFor();
+      assert.equal((await core.call('get_settings', {}, token)).sample_label_printer, null);
+      assert.equal((await core.call('list_print_jobs', {}, token)).total, 2, 'past jobs stay');
+
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

@@ -82,6 +82,8 @@ macro_rules! for_each_operation {
             import_rack_scan,
             list_printers,
             configure_printer,
+            rename_printer,
+            remove_printer,
             get_print_job,
             list_print_jobs,
             reprint,

@@ -66,6 +66,22 @@ pub struct CancelPrintJobArgs {
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
+pub struct RenamePrinterArgs {
+    pub name: String,
+    pub new_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RemovePrinterArgs {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
 pub struct RetryPrintJobArgs {
     pub job_id: Uuid,
 }
@@ -179,6 +195,43 @@ impl Api {
         self.run(&actor, Command::ConfigurePrinter { printer: args })
             .await?;
         Ok(self.store().printer(&name).await?)
+    }
+
+    /// Renames a printer; its jobs and the label routes that chose it follow.
+    pub async fn rename_printer(
+        &self,
+        token: Option<&str>,
+        args: RenamePrinterArgs,
+    ) -> Result<PrinterSettings> {
+        let actor = self.actor_with(token, Permission::ConfigureDevices).await?;
+        let new_name = args.new_name.trim().to_owned();
+        self.run(
+            &actor,
+            Command::RenamePrinter {
+                name: args.name,
+                new_name: new_name.clone(),
+            },
+        )
+        .await?;
+        // The label routes that chose it now name it anew.
+        self.emit(crate::dto::CoreEvent::SettingsChanged);
+        Ok(self.store().printer(&new_name).await?)
+    }
+
+    /// Takes a printer off this workstation (refused while jobs wait on it).
+    pub async fn remove_printer(&self, token: Option<&str>, args: RemovePrinterArgs) -> Result<()> {
+        let actor = self.actor_with(token, Permission::ConfigureDevices).await?;
+        self.run(
+            &actor,
+            Command::RemovePrinter {
+                name: args.name,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        // The label routes that chose it are cleared.
+        self.emit(crate::dto::CoreEvent::SettingsChanged);
+        Ok(())
     }
 
     /// One print job, by id: what a desk follows until the printer has it.

@@ -2112,6 +2112,141 @@ mod label_groups {
         .await
     }
 
+    /// Issue 15: printers are renamed and removed on the Printing page, through commands.
+    /// A rename takes the printer's waiting job and the label route that chose it along; a
+    /// removal waits until no job waits on the printer, clears its routes, and keeps its
+    /// past jobs; each is one audit row of this workstation, never pushed to a hub.
+    #[tokio::test]
+    async fn a_printer_is_renamed_with_its_jobs_and_routes_and_removed_once_nothing_waits() {
+        let d = desk().await;
+        route(&d, "sample_label_printer", "Desk Zebra")
+            .await
+            .unwrap();
+        let kit = register(&d, true).await;
+        assert_eq!(kit["labels"]["result"], "queued");
+        let outbox_before = outbox_len(&d.api).await;
+
+        // A name already taken, or blank, is refused and changes nothing.
+        for (new_name, code) in [
+            ("Box Zebra", ErrorCode::Conflict),
+            ("  ", ErrorCode::InvalidInput),
+        ] {
+            let err = call(
+                &d.api,
+                "rename_printer",
+                Some(&d.manager),
+                json!({"name": "Desk Zebra", "new_name": new_name}),
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(err.code, code, "{new_name:?}: {err:?}");
+        }
+        let desk_actor_may_not = call(
+            &d.api,
+            "rename_printer",
+            Some(&d.desk),
+            json!({"name": "Desk Zebra", "new_name": "Mine"}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(desk_actor_may_not.code, ErrorCode::Forbidden);
+
+        let renamed = call(
+            &d.api,
+            "rename_printer",
+            Some(&d.manager),
+            json!({"name": "Desk Zebra", "new_name": " Desk Zebra (left) "}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(renamed["name"], "Desk Zebra (left)");
+        let jobs = call(&d.api, "list_print_jobs", Some(&d.manager), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(jobs["total"], 1);
+        assert_eq!(jobs["items"][0]["printer"], "Desk Zebra (left)");
+        assert_eq!(jobs["items"][0]["state"], "queued");
+        let settings = call(&d.api, "get_settings", Some(&d.manager), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(settings["sample_label_printer"], "Desk Zebra (left)");
+        // Labels still print: the route and the printer agree.
+        assert_eq!(register(&d, true).await["labels"]["result"], "queued");
+
+        // Jobs wait on it: removing it is refused, with the count, and nothing changes.
+        let err = call(
+            &d.api,
+            "remove_printer",
+            Some(&d.manager),
+            json!({"name": "Desk Zebra (left)", "reason": "sent back for repair"}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Conflict, "{err:?}");
+        assert!(
+            err.message
+                .contains("2 label jobs are still waiting on Desk Zebra (left)"),
+            "{}",
+            err.message
+        );
+        let without_reason = call(
+            &d.api,
+            "remove_printer",
+            Some(&d.manager),
+            json!({"name": "Desk Zebra (left)", "reason": " "}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(without_reason.code, ErrorCode::InvalidInput);
+        let waiting = call(&d.api, "list_print_jobs", Some(&d.manager), json!({}))
+            .await
+            .unwrap();
+        for job in waiting["items"].as_array().unwrap() {
+            call(
+                &d.api,
+                "cancel_print_job",
+                Some(&d.manager),
+                json!({"job_id": job["id"], "reason": "printer going for repair"}),
+            )
+            .await
+            .unwrap();
+        }
+        call(
+            &d.api,
+            "remove_printer",
+            Some(&d.manager),
+            json!({"name": "Desk Zebra (left)", "reason": "sent back for repair"}),
+        )
+        .await
+        .unwrap();
+        let printers = call(&d.api, "list_printers", Some(&d.manager), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(printers["total"], 1);
+        assert_eq!(printers["items"][0]["name"], "Box Zebra");
+        let settings = call(&d.api, "get_settings", Some(&d.manager), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(settings["sample_label_printer"], Value::Null);
+        let history = call(&d.api, "list_print_jobs", Some(&d.manager), json!({}))
+            .await
+            .unwrap();
+        assert_eq!(history["total"], 2, "past jobs stay");
+        // With no printer routed, a kit's labels are owed, not lost.
+        assert_eq!(register(&d, true).await["labels"]["result"], "not_queued");
+
+        // One audit row each, by the printer's name; neither goes to the outbox.
+        let renames = audit_of(&d.api, &d.admin, json!({"action": "rename_printer"})).await;
+        assert_eq!(renames.len(), 1);
+        assert_eq!(renames[0]["entity_id"], "Desk Zebra (left)");
+        let removals = audit_of(&d.api, &d.admin, json!({"action": "remove_printer"})).await;
+        assert_eq!(removals.len(), 1);
+        assert_eq!(removals[0]["reason"], "sent back for repair");
+        // The outbox grew by the kits registered and their label jobs' lab parts only.
+        let kits_since = 2;
+        assert_eq!(outbox_len(&d.api).await, outbox_before + kits_since);
+    }
+
     /// Issue 11, defect 14: a kit committed just before a crash never got its labels, and
     /// nobody was told. The labels owed are recorded with the kit, in its transaction.
     #[tokio::test]

@@ -231,6 +231,19 @@ pub enum Command {
     ConfigurePrinter {
         printer: PrinterSettings,
     },
+    /// Gives one of this workstation's printers a new name. Its print jobs and the label
+    /// routes that chose it follow it: it is the same printer.
+    RenamePrinter {
+        name: String,
+        new_name: String,
+    },
+    /// Takes a printer off this workstation, with the reason. Refused while a job waits for
+    /// it or was sent to it without an answer; the label routes that chose it are cleared,
+    /// and its past jobs keep its name.
+    RemovePrinter {
+        name: String,
+        reason: String,
+    },
     /// Queues labels on a printer. `payload` is the printer-language text (ZPL, TSPL)
     /// rendered for these records; a reprint names the job it repeats and says why.
     QueuePrint {
@@ -394,6 +407,7 @@ macro_rules! with_reason {
             | Command::VoidStorage { reason: $r, .. }
             | Command::CheckOutSamples { reason: $r, .. }
             | Command::UnplaceSample { reason: $r, .. }
+            | Command::RemovePrinter { reason: $r, .. }
             | Command::ResolveSyncIssue { reason: $r, .. } => $required,
             Command::TransitionSample { reason: $o, .. }
             | Command::QueuePrint { reason: $o, .. } => $optional,
@@ -464,6 +478,8 @@ command_kinds! {
     CheckInSamples => "check_in_samples", PlaceSamples;
     UnplaceSample => "unplace_sample", PlaceSamples;
     ConfigurePrinter => "configure_printer", ConfigureDevices;
+    RenamePrinter => "rename_printer", ConfigureDevices;
+    RemovePrinter => "remove_printer", ConfigureDevices;
     QueuePrint => "queue_print", PrintLabels;
     MarkNotificationRead => "mark_notification_read", UseOwnNotifications;
     // Whoever did the refused command may settle it, or a lab manager (the store's rule).
@@ -488,7 +504,10 @@ pub enum CommandScope {
 impl CommandKind {
     pub fn scope(self) -> CommandScope {
         match self {
-            CommandKind::ConfigurePrinter | CommandKind::QueuePrint => CommandScope::Workstation,
+            CommandKind::ConfigurePrinter
+            | CommandKind::RenamePrinter
+            | CommandKind::RemovePrinter
+            | CommandKind::QueuePrint => CommandScope::Workstation,
             _ => CommandScope::Lab,
         }
     }

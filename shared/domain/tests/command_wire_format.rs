@@ -268,6 +268,14 @@ fn example(kind: CommandKind) -> Command {
                 darkness: Some(20),
             },
         },
+        CommandKind::RenamePrinter => Command::RenamePrinter {
+            name: "Desk Zebra".into(),
+            new_name: "Desk Zebra (left)".into(),
+        },
+        CommandKind::RemovePrinter => Command::RemovePrinter {
+            name: "Desk Zebra (left)".into(),
+            reason: "sent back for repair".into(),
+        },
         CommandKind::QueuePrint => Command::QueuePrint {
             job_id: id(60),
             printer: "Desk Zebra".into(),

@@ -462,9 +462,10 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         | Command::CheckOutSamples { .. }
         | Command::CheckInSamples { .. }
         | Command::UnplaceSample { .. } => return storage::apply(conn, ctx, command).await,
-        Command::ConfigurePrinter { .. } | Command::QueuePrint { .. } => {
-            return printing::apply(conn, ctx, command).await
-        }
+        Command::ConfigurePrinter { .. }
+        | Command::RenamePrinter { .. }
+        | Command::RemovePrinter { .. }
+        | Command::QueuePrint { .. } => return printing::apply(conn, ctx, command).await,
         Command::MarkNotificationRead { notification_id } => {
             notifications::mark_read(conn, ctx, *notification_id).await
         }

@@ -171,6 +171,83 @@ pub(crate) async fn apply(
             }
             .into())
         }
+        Command::RenamePrinter { name, new_name } => {
+            let new_name = aliquot_domain::registration::validate_text("name", new_name, 60)?;
+            if new_name == *name {
+                return Err(DomainError::invalid("name", "that is already its name").into());
+            }
+            let taken =
+                sqlx::query_scalar!("SELECT COUNT(*) FROM printers WHERE name = ?1", new_name)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            if taken > 0 {
+                return Err(DomainError::Taken(format!("the printer name {new_name}")).into());
+            }
+            let renamed = sqlx::query!(
+                "UPDATE printers SET name = ?2, updated_at = ?3 WHERE name = ?1",
+                name,
+                new_name,
+                now
+            )
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if renamed == 0 {
+                return Err(DomainError::NotFound("printer").into());
+            }
+            let jobs = sqlx::query!(
+                "UPDATE print_jobs SET printer = ?2 WHERE printer = ?1",
+                name,
+                new_name
+            )
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            let routes = follow_label_routes(conn, ctx, name, Some(&new_name)).await?;
+            Ok(Change {
+                entity_type: "printer",
+                entity_id: new_name.clone(),
+                old: Some(json!({"name": name})),
+                new: Some(json!({"name": new_name, "jobs": jobs, "routes": routes})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::RemovePrinter { name, .. } => {
+            let waiting = sqlx::query_scalar!(
+                "SELECT COUNT(*) FROM print_jobs WHERE printer = ?1 AND state IN ('queued', 'sent')",
+                name
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            if waiting > 0 {
+                let jobs = if waiting == 1 {
+                    "1 label job is".to_owned()
+                } else {
+                    format!("{waiting} label jobs are")
+                };
+                return Err(DomainError::Refused(format!(
+                    "{jobs} still waiting on {name}: let them print or cancel them first"
+                ))
+                .into());
+            }
+            let removed = sqlx::query!("DELETE FROM printers WHERE name = ?1", name)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if removed == 0 {
+                return Err(DomainError::NotFound("printer").into());
+            }
+            let routes = follow_label_routes(conn, ctx, name, None).await?;
+            Ok(Change {
+                entity_type: "printer",
+                entity_id: name.clone(),
+                old: Some(json!({"name": name})),
+                new: Some(json!({"removed": true, "routes_cleared": routes})),
+                subject_user_id: None,
+            }
+            .into())
+        }
         Command::QueuePrint {
             job_id,
             printer,
@@ -232,6 +309,30 @@ pub(crate) async fn apply(
             command.kind().as_str()
         ))),
     }
+}
+
+/// Points the label routes (which printer prints sample labels, which box labels) that chose
+/// printer `from` at `to`, or at none. Returns the routes that changed.
+async fn follow_label_routes(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    from: &str,
+    to: Option<&str>,
+) -> Result<Vec<String>> {
+    let (from, to) = (json!(from).to_string(), json!(to).to_string());
+    let (at, by) = (format_utc(ctx.now), ctx.actor.user_id.to_string());
+    let routes = sqlx::query_scalar!(
+        r#"UPDATE workstation_settings SET value = ?2, updated_at = ?3, updated_by = ?4
+           WHERE key IN ('sample_label_printer', 'box_label_printer') AND value = ?1
+           RETURNING key AS "key!""#,
+        from,
+        to,
+        at,
+        by
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(routes)
 }
 
 fn printer_settings(

@@ -96,6 +96,8 @@ import type {
   RedeemPasswordResetArgs,
   RegisterKitArgs,
   RegisterParticipantArgs,
+  RemovePrinterArgs,
+  RenamePrinterArgs,
   ReprintArgs,
   RequestDiscardArgs,
   ResolveSyncIssueArgs,
@@ -201,6 +203,8 @@ export interface Operations {
   import_rack_scan: { args: RackScanArgs; result: RackScanImported };
   list_printers: { args: PageArgs; result: Page<PrinterSettings> };
   configure_printer: { args: PrinterSettings; result: PrinterSettings };
+  rename_printer: { args: RenamePrinterArgs; result: PrinterSettings };
+  remove_printer: { args: RemovePrinterArgs; result: null };
   get_print_job: { args: IdArgs; result: PrintJobRecord };
   list_print_jobs: { args: ListPrintJobsArgs; result: Page<PrintJobRecord> };
   reprint: { args: ReprintArgs; result: PrintJobRecord };

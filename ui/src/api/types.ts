@@ -216,3 +216,5 @@ export type { RacksAndBoxesPlan } from './generated/RacksAndBoxesPlan';
 export type { StoragePattern } from './generated/StoragePattern';
 export type { SetupProgress } from './generated/SetupProgress';
 export type { Release } from './generated/Release';
+export type { RenamePrinterArgs } from './generated/RenamePrinterArgs';
+export type { RemovePrinterArgs } from './generated/RemovePrinterArgs';

@@ -44,6 +44,8 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   unplace_sample: 'Taken out of its box',
   reactivate_user: 'User reactivated',
   configure_printer: 'Printer set up',
+  rename_printer: 'Printer renamed',
+  remove_printer: 'Printer removed',
   queue_print: 'Label printed',
   mark_notification_read: 'Notification read',
   // Sessions, printing and the trail itself (shared/domain/src/audit.rs `AuditAction`).

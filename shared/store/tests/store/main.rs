@@ -584,6 +584,30 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 printer: lab::printer_settings("Bench Zebra"),
             },
         ),
+        // Its queued job follows it.
+        CommandKind::RenamePrinter => (
+            lab.manager.clone(),
+            Command::RenamePrinter {
+                name: "Desk Zebra".into(),
+                new_name: "Desk Zebra (left)".into(),
+            },
+        ),
+        CommandKind::RemovePrinter => {
+            f.run(
+                &lab.manager,
+                Command::ConfigurePrinter {
+                    printer: lab::printer_settings("Spare Zebra"),
+                },
+            )
+            .await;
+            (
+                lab.manager.clone(),
+                Command::RemovePrinter {
+                    name: "Spare Zebra".into(),
+                    reason: "sent back for repair".into(),
+                },
+            )
+        }
         CommandKind::QueuePrint => (
             lab.tech.clone(),
             lab::queue_print(&lab, Some(lab.print_job), Some("smudged label")),
@@ -1128,6 +1152,22 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
                     dpi: 250,
                     ..lab::printer_settings("Bad dpi")
                 },
+            },
+        ),
+        // Its own name again.
+        CommandKind::RenamePrinter => (
+            lab.manager.clone(),
+            Command::RenamePrinter {
+                name: "Desk Zebra".into(),
+                new_name: " Desk Zebra ".into(),
+            },
+        ),
+        // A job still waits on it.
+        CommandKind::RemovePrinter => (
+            lab.manager.clone(),
+            Command::RemovePrinter {
+                name: "Desk Zebra".into(),
+                reason: "replaced".into(),
             },
         ),
         // A reprint without a reason.

@@ -698,11 +698,15 @@ async fn has_space_is_filtered_in_sql_so_totals_and_pages_are_right() {
     descending.reverse();
     assert_eq!(ascending, descending);
     let last_free = f.grid_box(&lab.manager, lab.other_rack, 1, 1).await;
-    assert!(with_space_by_name(SortOrder::Asc).await.contains(&last_free));
+    assert!(with_space_by_name(SortOrder::Asc)
+        .await
+        .contains(&last_free));
     let tube = f.kit(&lab.desk, participant, lab.kit, 3).await[0];
     f.receive(&lab.tech, tube).await;
     f.place(&lab.tech, last_free, tube, None).await;
-    assert!(!with_space_by_name(SortOrder::Asc).await.contains(&last_free));
+    assert!(!with_space_by_name(SortOrder::Asc)
+        .await
+        .contains(&last_free));
     f.run(
         &lab.tech,
         Command::UnplaceSample {
@@ -711,7 +715,9 @@ async fn has_space_is_filtered_in_sql_so_totals_and_pages_are_right() {
         },
     )
     .await;
-    assert!(with_space_by_name(SortOrder::Asc).await.contains(&last_free));
+    assert!(with_space_by_name(SortOrder::Asc)
+        .await
+        .contains(&last_free));
 
     // Room for a batch of two, in SQL: none of the 1×1 boxes, then the one 1×2 box.
     let room_for_two = || BoxFilter {

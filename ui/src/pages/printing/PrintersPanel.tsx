@@ -5,6 +5,7 @@ import type { AsyncData } from '../../lib/useAsyncData';
 import { errorMessage } from '../../lib/errors';
 import { whoCan } from '../../lib/roles';
 import { useClient } from '../../session';
+import { RemovePrinterDialog, RenamePrinterDialog } from './PrinterDialogs';
 import { PrinterForm, type PrinterDraft } from './PrinterForm';
 import {
   describeAddress,
@@ -55,7 +56,14 @@ export function PrintersPanel({
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [testing, setTesting] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<PrinterSettings | null>(null);
+  const [removing, setRemoving] = useState<PrinterSettings | null>(null);
   const list = printers.data;
+  const routesTo = (name: string) =>
+    [
+      settings?.sample_label_printer === name ? 'sample labels' : null,
+      settings?.box_label_printer === name ? 'box labels' : null,
+    ].filter((route): route is string => route !== null);
 
   async function testPrint(printer: PrinterSettings) {
     setTesting(printer.name);
@@ -183,6 +191,30 @@ export function PrintersPanel({
                               Edit<span className="visually-hidden"> {p.name}</span>
                             </button>
                           )}
+                          {canConfigure && (
+                            <button
+                              type="button"
+                              className="button button-small button-secondary"
+                              onClick={() => {
+                                setNotice(null);
+                                setRenaming(p);
+                              }}
+                            >
+                              Rename<span className="visually-hidden"> {p.name}</span>
+                            </button>
+                          )}
+                          {canConfigure && (
+                            <button
+                              type="button"
+                              className="button button-small button-secondary"
+                              onClick={() => {
+                                setNotice(null);
+                                setRemoving(p);
+                              }}
+                            >
+                              Remove<span className="visually-hidden"> {p.name}</span>
+                            </button>
+                          )}
                         </div>
                       </td>
                     )}
@@ -200,6 +232,32 @@ export function PrintersPanel({
           </div>
         )}
       </div>
+      {renaming && (
+        <RenamePrinterDialog
+          printer={renaming}
+          existingNames={list?.map((p) => p.name) ?? []}
+          onClose={() => setRenaming(null)}
+          onDone={(renamed) => {
+            setNotice(
+              `${renaming.name} is now called ${renamed.name}; its jobs and label routes went with it.`,
+            );
+            setRenaming(null);
+            printers.reload();
+          }}
+        />
+      )}
+      {removing && (
+        <RemovePrinterDialog
+          printer={removing}
+          routes={routesTo(removing.name)}
+          onClose={() => setRemoving(null)}
+          onDone={() => {
+            setNotice(`${removing.name} was removed from this workstation.`);
+            setRemoving(null);
+            printers.reload();
+          }}
+        />
+      )}
       {canConfigure && draft && (
         <PrinterForm
           key={draftKey}
