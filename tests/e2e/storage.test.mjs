@@ -428,6 +428,54 @@ test('a lab manager adds a freezer, a rack and a box; a wrong temperature is ref
     const found = await core.call('lookup_scan', { code: 'E2E-MGR-01' }, manager);
     assert.equal(found.kind, 'box');
     assert.equal(found.storage_box.rack, 'Rack E2E');
+
+    // Corrections, each with a reason: the freezer moved room, the rack was renumbered.
+    await tree.getByRole('button', { name: 'Edit Freezer E2E' }).click();
+    const editFreezer = page.getByTestId('edit-freezer-dialog');
+    await editFreezer.getByLabel('Location').fill('Room C14');
+    await editFreezer.getByLabel('Reason for the change').fill('Moved to room C14');
+    await editFreezer.getByRole('button', { name: 'Save freezer' }).click();
+    await page.getByTestId('storage-notice').getByText('Freezer “Freezer E2E” saved.').waitFor();
+    await tree.getByText(/Room C14 · /).waitFor();
+    await tree.getByRole('button', { name: 'Rename Rack E2E' }).click();
+    const editRack = page.getByTestId('edit-rack-dialog');
+    await editRack.getByLabel('Rack name').fill('Rack E2E-A');
+    await editRack.getByLabel('Reason for the change').fill('Racks renumbered');
+    await editRack.getByRole('button', { name: 'Save rack' }).click();
+    await page
+      .getByTestId('storage-notice')
+      .getByText('Rack “Rack E2E” is now called “Rack E2E-A”.')
+      .waitFor();
+
+    // The box: relabelled on its page, then voided (it is empty), and gone from the tree.
+    await row.getByRole('button', { name: 'Box E2E-1' }).click();
+    await page.getByRole('button', { name: 'Edit this box…' }).click();
+    const editBox = page.getByTestId('edit-box-dialog');
+    await editBox.getByLabel('Barcode').fill('E2E-MGR-02');
+    await editBox.getByLabel('Reason for the change').fill('Box relabelled');
+    await editBox.getByRole('button', { name: 'Save box' }).click();
+    await page.getByTestId('box-notice').getByText('(barcode E2E-MGR-02)').waitFor();
+    assert.equal((await core.call('lookup_scan', { code: 'E2E-MGR-01' }, manager)).kind, 'unknown');
+    const relabelled = await core.call('lookup_scan', { code: 'E2E-MGR-02' }, manager);
+    assert.equal(relabelled.storage_box.rack, 'Rack E2E-A');
+    await page.getByRole('button', { name: 'Void this box…' }).click();
+    const voidBox = page.getByTestId('void-storage-dialog');
+    await voidBox.getByLabel('Reason for voiding the box').fill('Box cracked');
+    await voidBox.getByRole('button', { name: 'Void the box' }).click();
+    await page.getByTestId('storage-tree').waitFor();
+    const trail = await core.call(
+      'list_audit',
+      { entity_id: relabelled.storage_box.id, per_page: 10 },
+      manager,
+    );
+    assert.deepEqual(
+      trail.items.map((r) => [r.action, r.reason]),
+      [
+        ['void_storage', 'Box cracked'],
+        ['edit_storage', 'Box relabelled'],
+        ['create_box', null],
+      ],
+    );
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

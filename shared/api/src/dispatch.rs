@@ -71,6 +71,7 @@ macro_rules! for_each_operation {
             plan_racks_and_boxes,
             add_racks_and_boxes,
             move_box,
+            edit_storage,
             void_storage,
             list_boxes,
             get_box,

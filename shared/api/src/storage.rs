@@ -10,7 +10,7 @@ use aliquot_domain::command::{PlacementSource, TubePlacement};
 use aliquot_domain::paging::{Page, PageRequest, SortOrder};
 use aliquot_domain::rackscan::{self, RackScanDiff};
 use aliquot_domain::storage::{
-    BoxLayout, BoxSort, FreezerKind, PlannedRack, StoragePattern, StorageTarget,
+    BoxLayout, BoxSort, FreezerKind, PlannedRack, StorageEdit, StoragePattern, StorageTarget,
 };
 use aliquot_domain::{Command, DomainError, Permission};
 use aliquot_store::storage::{BoxFilter, BoxRecord, FreezerRecord, RackRecord, Well};
@@ -154,6 +154,14 @@ pub struct RacksAndBoxesAdded {
 pub struct MoveBoxArgs {
     pub box_id: Uuid,
     pub rack_id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct EditStorageArgs {
+    pub edit: StorageEdit,
     pub reason: String,
 }
 
@@ -399,6 +407,27 @@ impl Api {
         boxes.sort();
         boxes.dedup();
         for box_id in boxes {
+            self.emit(CoreEvent::StorageChanged { box_id });
+        }
+        Ok(())
+    }
+
+    /// Corrects a freezer's, rack's or box's name and description.
+    pub async fn edit_storage(&self, token: Option<&str>, args: EditStorageArgs) -> Result<()> {
+        let actor = self.actor_with(token, Permission::ManageStorage).await?;
+        let edited_box = match &args.edit {
+            StorageEdit::Box { box_id, .. } => Some(*box_id),
+            _ => None,
+        };
+        self.run(
+            &actor,
+            Command::EditStorage {
+                edit: args.edit,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        if let Some(box_id) = edited_box {
             self.emit(CoreEvent::StorageChanged { box_id });
         }
         Ok(())

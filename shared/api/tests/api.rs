@@ -637,6 +637,147 @@ async fn box_in_a_freezer(api: &Api, manager: &str) -> Value {
     call(api, "create_box", Some(manager), json!({"rack_id": rack["id"], "name": "Box 1", "barcode": "BXTEST", "box_type": "96-tube rack", "layout": {"kind": "grid", "rows": 8, "columns": 12}})).await.unwrap()
 }
 
+/// Issue 15: a freezer, a rack and a box are corrected from the storage screens, each with a
+/// reason and one audit row under its own id; a name or barcode another has, a change that
+/// changes nothing, a missing reason and a voided box are refused and change nothing.
+#[tokio::test]
+async fn freezers_racks_and_boxes_are_corrected_with_a_reason_and_voided_ones_are_not() {
+    let (_dir, api, admin) = signed_in().await;
+    let (manager, tech, _, _) = bench(&api, &admin).await;
+    let first = box_in_a_freezer(&api, &manager).await;
+    let (box_id, rack_id, freezer_id) = (
+        first["id"].clone(),
+        first["rack_id"].clone(),
+        first["freezer_id"].clone(),
+    );
+    let second = call(&api, "create_box", Some(&manager), json!({"rack_id": rack_id, "name": "Box 2", "barcode": "BXTWO", "box_type": "96-tube rack", "layout": {"kind": "grid", "rows": 8, "columns": 12}})).await.unwrap();
+    let edit = |edit: Value, reason: &str| {
+        let (api, manager) = (&api, &manager);
+        let args = json!({"edit": edit, "reason": reason});
+        async move { call(api, "edit_storage", Some(manager), args).await }
+    };
+
+    call(
+        &api,
+        "edit_storage",
+        Some(&tech),
+        json!({"edit": {"kind": "rack", "rack_id": rack_id, "name": "R9"}, "reason": "x"}),
+    )
+    .await
+    .map(|_| ())
+    .expect_err("a technician does not manage storage");
+    let refused = [
+        (
+            json!({"kind": "box", "box_id": box_id, "name": "Box 1", "barcode": "BXTWO", "box_type": "96-tube rack"}),
+            "relabel",
+            ErrorCode::Conflict,
+        ),
+        (
+            json!({"kind": "box", "box_id": box_id, "name": "Box 1", "barcode": "BXTEST", "box_type": "96-tube rack"}),
+            "nothing",
+            ErrorCode::InvalidInput,
+        ),
+        (
+            json!({"kind": "box", "box_id": box_id, "name": "Box 1", "barcode": "BX NEW", "box_type": "96-tube rack"}),
+            "spaces",
+            ErrorCode::InvalidInput,
+        ),
+        (
+            json!({"kind": "rack", "rack_id": rack_id, "name": "R2"}),
+            "  ",
+            ErrorCode::InvalidInput,
+        ),
+        (
+            json!({"kind": "freezer", "freezer_id": freezer_id, "name": "F1", "location": "Room 1", "freezer_kind": "ultra_low", "temperature_c": 4}),
+            "too warm",
+            ErrorCode::InvalidInput,
+        ),
+    ];
+    for (change, reason, code) in refused {
+        let err = edit(change.clone(), reason).await.unwrap_err();
+        assert_eq!(err.code, code, "{change}: {err:?}");
+    }
+
+    edit(json!({"kind": "freezer", "freezer_id": freezer_id, "name": "Freezer 1 (−80)", "location": "Room 2, by the door", "freezer_kind": "ultra_low", "temperature_c": -80}), "moved to room 2").await.unwrap();
+    edit(
+        json!({"kind": "rack", "rack_id": rack_id, "name": "Rack 1"}),
+        "racks numbered",
+    )
+    .await
+    .unwrap();
+    edit(json!({"kind": "box", "box_id": box_id, "name": "Plasma 1", "barcode": "BXP001", "box_type": "96-tube rack"}), "relabelled").await.unwrap();
+    let edited = &call(&api, "get_box", Some(&tech), json!({"id": box_id}))
+        .await
+        .unwrap()["storage_box"];
+    assert_eq!(
+        (
+            &edited["name"],
+            &edited["barcode"],
+            &edited["rack"],
+            &edited["freezer"]
+        ),
+        (
+            &json!("Plasma 1"),
+            &json!("BXP001"),
+            &json!("Rack 1"),
+            &json!("Freezer 1 (−80)")
+        )
+    );
+    // The old label no longer finds the box, and the new one does.
+    assert_eq!(
+        call(&api, "lookup_scan", Some(&tech), json!({"code": "BXTEST"}))
+            .await
+            .unwrap()["kind"],
+        "unknown"
+    );
+    assert_eq!(
+        call(&api, "lookup_scan", Some(&tech), json!({"code": "BXP001"}))
+            .await
+            .unwrap()["kind"],
+        "box"
+    );
+
+    for (entity, id, old, new) in [
+        (
+            "freezer",
+            &freezer_id,
+            json!("F1"),
+            json!("Freezer 1 (−80)"),
+        ),
+        ("rack", &rack_id, json!("R1"), json!("Rack 1")),
+        ("box", &box_id, json!("Box 1"), json!("Plasma 1")),
+    ] {
+        let rows = audit_of(
+            &api,
+            &admin,
+            json!({"action": "edit_storage", "entity_id": id}),
+        )
+        .await;
+        assert_eq!(rows.len(), 1, "{entity}");
+        assert_eq!(rows[0]["entity_type"], entity);
+        assert_eq!(
+            (&rows[0]["old_value"]["name"], &rows[0]["new_value"]["name"]),
+            (&old, &new),
+            "{entity}: {}",
+            rows[0]
+        );
+    }
+
+    // A voided box keeps its barcode for good, and is not edited.
+    call(
+        &api,
+        "void_storage",
+        Some(&manager),
+        json!({"target": {"kind": "box", "id": second["id"]}, "reason": "cracked"}),
+    )
+    .await
+    .unwrap();
+    let err = edit(json!({"kind": "box", "box_id": second["id"], "name": "Box 2b", "barcode": "BXTWO", "box_type": "96-tube rack"}), "rename").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict, "{err:?}");
+    let err = edit(json!({"kind": "box", "box_id": box_id, "name": "Plasma 1", "barcode": "BXTWO", "box_type": "96-tube rack"}), "reuse").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict, "{err:?}");
+}
+
 async fn outbox_len(api: &Api) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
         .fetch_one(api.store().pool())

@@ -6,7 +6,7 @@ use crate::numbering::NewBlock;
 use crate::printing::PrinterSettings;
 use crate::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
 use crate::settings::Setting;
-use crate::storage::{BoxLayout, FreezerKind, StorageTarget};
+use crate::storage::{BoxLayout, FreezerKind, StorageEdit, StorageTarget};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -195,6 +195,11 @@ pub enum Command {
     },
     VoidStorage {
         target: StorageTarget,
+        reason: String,
+    },
+    /// Corrects a freezer's, rack's or box's name and description, with the reason.
+    EditStorage {
+        edit: StorageEdit,
         reason: String,
     },
     /// Places tubes in one box, all or none. A tube already placed elsewhere is moved.
@@ -405,6 +410,7 @@ macro_rules! with_reason {
             | Command::DecideDiscard { reason: $r, .. }
             | Command::MoveBox { reason: $r, .. }
             | Command::VoidStorage { reason: $r, .. }
+            | Command::EditStorage { reason: $r, .. }
             | Command::CheckOutSamples { reason: $r, .. }
             | Command::UnplaceSample { reason: $r, .. }
             | Command::RemovePrinter { reason: $r, .. }
@@ -472,6 +478,7 @@ command_kinds! {
     AddRacksAndBoxes => "add_racks_and_boxes", ManageStorage;
     MoveBox => "move_box", ManageStorage;
     VoidStorage => "void_storage", ManageStorage;
+    EditStorage => "edit_storage", ManageStorage;
     PlaceSamples => "place_samples", PlaceSamples;
     ReceiveSamples => "receive_samples", ProcessSamples;
     CheckOutSamples => "check_out_samples", PlaceSamples;

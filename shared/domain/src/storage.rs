@@ -241,6 +241,33 @@ pub enum StorageTarget {
     Box(uuid::Uuid),
 }
 
+/// What a freezer, rack or box is called and is, corrected: the whole new description of one
+/// storage object. Its place, its grid and its tubes stay as they are (a box moves with
+/// `MoveBox`; a grid cannot change under the tubes in it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum StorageEdit {
+    Freezer {
+        freezer_id: uuid::Uuid,
+        name: String,
+        location: String,
+        freezer_kind: FreezerKind,
+        temperature_c: i16,
+    },
+    Rack {
+        rack_id: uuid::Uuid,
+        name: String,
+    },
+    /// A new barcode means the box is labelled again.
+    Box {
+        box_id: uuid::Uuid,
+        name: String,
+        barcode: String,
+        box_type: String,
+    },
+}
+
 /// At most this many racks, and boxes in all, made in one go on the bulk setup screen.
 pub const MAX_RACKS_AT_ONCE: u32 = 50;
 pub const MAX_BOXES_AT_ONCE: u32 = 500;

@@ -12,7 +12,7 @@ use aliquot_domain::numbering::{BlockKind, NewBlock};
 use aliquot_domain::printing::{LabelStock, PrinterAddress, PrinterLanguage, PrinterSettings};
 use aliquot_domain::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
 use aliquot_domain::settings::Setting;
-use aliquot_domain::storage::{BoxLayout, FreezerKind, StorageTarget};
+use aliquot_domain::storage::{BoxLayout, FreezerKind, StorageEdit, StorageTarget};
 use aliquot_domain::{Command, CommandKind, Role, COMMAND_SCHEMA_VERSION};
 use chrono::{NaiveDate, TimeZone, Utc};
 use std::path::PathBuf;
@@ -231,6 +231,15 @@ fn example(kind: CommandKind) -> Command {
         CommandKind::VoidStorage => Command::VoidStorage {
             target: StorageTarget::Box(id(52)),
             reason: "cracked".into(),
+        },
+        CommandKind::EditStorage => Command::EditStorage {
+            edit: StorageEdit::Box {
+                box_id: id(52),
+                name: "Plasma box 7".into(),
+                barcode: "BX000007".into(),
+                box_type: "cryobox 81".into(),
+            },
+            reason: "relabelled".into(),
         },
         CommandKind::PlaceSamples => Command::PlaceSamples {
             box_id: id(52),

@@ -458,6 +458,7 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         | Command::AddRacksAndBoxes { .. }
         | Command::MoveBox { .. }
         | Command::VoidStorage { .. }
+        | Command::EditStorage { .. }
         | Command::PlaceSamples { .. }
         | Command::CheckOutSamples { .. }
         | Command::CheckInSamples { .. }

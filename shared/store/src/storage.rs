@@ -13,7 +13,8 @@ use aliquot_domain::rackscan::{KnownLocation, KnownTube};
 use aliquot_domain::registration::validate_text;
 use aliquot_domain::sample::{self, SampleStatus, Via};
 use aliquot_domain::storage::{
-    self as rules, BoxContents, BoxLayout, BoxSort, FreezerKind, Grid, Position, StorageTarget,
+    self as rules, BoxContents, BoxLayout, BoxSort, FreezerKind, Grid, Position, StorageEdit,
+    StorageTarget,
 };
 use aliquot_domain::{Command, DomainError};
 use chrono::{DateTime, Utc};
@@ -259,6 +260,158 @@ fn barcode_ok(barcode: &str) -> Result<String> {
     Ok(b.to_owned())
 }
 
+/// One storage object's corrected description; refused if it is voided, if a name or
+/// barcode is another's, or if nothing changes. The audit entry holds what it was and is.
+async fn edit_storage(conn: &mut SqliteConnection, edit: &StorageEdit) -> Result<Applied> {
+    let unchanged = || DomainError::invalid("edit", "nothing is different from what it is now");
+    let change = match edit {
+        StorageEdit::Freezer {
+            freezer_id,
+            name,
+            location,
+            freezer_kind,
+            temperature_c,
+        } => {
+            let id = freezer_id.to_string();
+            let was = sqlx::query!(
+                "SELECT name, location, kind, temperature_c, voided_at FROM freezers WHERE id = ?1",
+                id
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(DomainError::NotFound("freezer"))?;
+            if was.voided_at.is_some() {
+                return Err(DomainError::Voided("the freezer").into());
+            }
+            let name = validate_text("name", name, 80)?;
+            let location = validate_text("location", location, 120)?;
+            freezer_kind.check_temperature(*temperature_c)?;
+            let (kind, t) = (freezer_kind.as_str(), i64::from(*temperature_c));
+            if (
+                &was.name,
+                &was.location,
+                was.kind.as_str(),
+                was.temperature_c,
+            ) == (&name, &location, kind, t)
+            {
+                return Err(unchanged().into());
+            }
+            let taken = sqlx::query_scalar!(
+                "SELECT COUNT(*) FROM freezers WHERE name = ?1 AND voided_at IS NULL AND id <> ?2",
+                name,
+                id
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            if taken > 0 {
+                return Err(DomainError::Taken(format!("freezer name {name}")).into());
+            }
+            sqlx::query!(
+                "UPDATE freezers SET name = ?2, location = ?3, kind = ?4, temperature_c = ?5 WHERE id = ?1",
+                id, name, location, kind, t
+            )
+            .execute(&mut *conn)
+            .await?;
+            Change {
+                entity_type: "freezer",
+                entity_id: id,
+                old: Some(
+                    json!({"name": was.name, "location": was.location, "kind": was.kind, "temperature_c": was.temperature_c}),
+                ),
+                new: Some(
+                    json!({"name": name, "location": location, "kind": kind, "temperature_c": t}),
+                ),
+                subject_user_id: None,
+            }
+        }
+        StorageEdit::Rack { rack_id, name } => {
+            let id = rack_id.to_string();
+            active_rack(conn, *rack_id).await?;
+            let was = sqlx::query!(
+                r#"SELECT r.name, r.freezer_id, f.name AS freezer FROM racks r JOIN freezers f ON f.id = r.freezer_id WHERE r.id = ?1"#,
+                id
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            let name = validate_text("name", name, 40)?;
+            if was.name == name {
+                return Err(unchanged().into());
+            }
+            let taken = sqlx::query_scalar!(
+                "SELECT COUNT(*) FROM racks WHERE freezer_id = ?1 AND name = ?2 AND voided_at IS NULL AND id <> ?3",
+                was.freezer_id,
+                name,
+                id
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            if taken > 0 {
+                return Err(
+                    DomainError::Taken(format!("rack name {name} in {}", was.freezer)).into(),
+                );
+            }
+            sqlx::query!("UPDATE racks SET name = ?2 WHERE id = ?1", id, name)
+                .execute(&mut *conn)
+                .await?;
+            Change {
+                entity_type: "rack",
+                entity_id: id,
+                old: Some(json!({"name": was.name})),
+                new: Some(json!({"name": name})),
+                subject_user_id: None,
+            }
+        }
+        StorageEdit::Box {
+            box_id,
+            name,
+            barcode,
+            box_type,
+        } => {
+            let b = load_box(conn, *box_id).await?;
+            let was = sqlx::query!("SELECT barcode, box_type FROM boxes WHERE id = ?1", b.id)
+                .fetch_one(&mut *conn)
+                .await?;
+            let name = validate_text("name", name, 60)?;
+            let barcode = barcode_ok(barcode)?;
+            let box_type = validate_text("box_type", box_type, 40)?;
+            if (&b.name, &was.barcode, &was.box_type) == (&name, &barcode, &box_type) {
+                return Err(unchanged().into());
+            }
+            // A barcode is never given to a second box, voided or not: an old label scanned
+            // must not find another box.
+            let taken = sqlx::query_scalar!(
+                "SELECT COUNT(*) FROM boxes WHERE barcode = ?1 AND id <> ?2",
+                barcode,
+                b.id
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            if taken > 0 {
+                return Err(DomainError::Taken(format!("box barcode {barcode}")).into());
+            }
+            sqlx::query!(
+                "UPDATE boxes SET name = ?2, barcode = ?3, box_type = ?4 WHERE id = ?1",
+                b.id,
+                name,
+                barcode,
+                box_type
+            )
+            .execute(&mut *conn)
+            .await?;
+            Change {
+                entity_type: "box",
+                entity_id: b.id,
+                old: Some(
+                    json!({"name": b.name, "barcode": was.barcode, "box_type": was.box_type}),
+                ),
+                new: Some(json!({"name": name, "barcode": barcode, "box_type": box_type})),
+                subject_user_id: None,
+            }
+        }
+    };
+    Ok(change.into())
+}
+
 pub(crate) async fn apply(
     conn: &mut SqliteConnection,
     ctx: &Ctx<'_>,
@@ -421,6 +574,7 @@ pub(crate) async fn apply(
             }
             .into())
         }
+        Command::EditStorage { edit, .. } => edit_storage(conn, edit).await,
         Command::VoidStorage { target, reason } => {
             aliquot_domain::command::validate_reason(reason)?;
             let (entity_type, id, held, children): (&'static str, String, i64, i64) = match target {

@@ -32,6 +32,7 @@ import type {
   DeviceStatus,
   DiscardRequestRecord,
   DisconnectHubArgs,
+  EditStorageArgs,
   EventSummary,
   FieldEventRecord,
   FreezerRecord,
@@ -192,6 +193,7 @@ export interface Operations {
   plan_racks_and_boxes: { args: RacksAndBoxesArgs; result: RacksAndBoxesPlan };
   add_racks_and_boxes: { args: RacksAndBoxesArgs; result: RacksAndBoxesAdded };
   move_box: { args: MoveBoxArgs; result: BoxRecord };
+  edit_storage: { args: EditStorageArgs; result: null };
   void_storage: { args: VoidStorageArgs; result: null };
   list_boxes: { args: ListBoxesArgs; result: Page<BoxRecord> };
   get_box: { args: IdArgs; result: BoxMap };

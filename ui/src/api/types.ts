@@ -218,3 +218,5 @@ export type { SetupProgress } from './generated/SetupProgress';
 export type { Release } from './generated/Release';
 export type { RenamePrinterArgs } from './generated/RenamePrinterArgs';
 export type { RemovePrinterArgs } from './generated/RemovePrinterArgs';
+export type { StorageEdit } from './generated/StorageEdit';
+export type { EditStorageArgs } from './generated/EditStorageArgs';

@@ -37,6 +37,7 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   add_racks_and_boxes: 'Racks and boxes added together',
   move_box: 'Box moved',
   void_storage: 'Storage retired',
+  edit_storage: 'Storage corrected',
   place_samples: 'Placed in box',
   resolve_sync_issue: 'Sync issue settled',
   check_out_samples: 'Checked out',

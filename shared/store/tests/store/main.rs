@@ -523,6 +523,16 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 reason: "box cracked".into(),
             },
         ),
+        CommandKind::EditStorage => (
+            lab.manager.clone(),
+            Command::EditStorage {
+                edit: aliquot_domain::storage::StorageEdit::Rack {
+                    rack_id: lab.rack,
+                    name: "Rack A (top shelf)".into(),
+                },
+                reason: "shelves renumbered".into(),
+            },
+        ),
         CommandKind::PlaceSamples => (
             lab.tech.clone(),
             Command::PlaceSamples {
@@ -1089,6 +1099,30 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
                 reason: "still full".into(),
             },
         ),
+        // The rack is already called that.
+        CommandKind::EditStorage => {
+            let racks = f
+                .store
+                .racks(lab.freezer, Default::default())
+                .await
+                .unwrap();
+            let name = racks
+                .items
+                .into_iter()
+                .find(|r| r.id == lab.rack)
+                .unwrap()
+                .name;
+            (
+                lab.manager.clone(),
+                Command::EditStorage {
+                    edit: aliquot_domain::storage::StorageEdit::Rack {
+                        rack_id: lab.rack,
+                        name,
+                    },
+                    reason: "no change".into(),
+                },
+            )
+        }
         CommandKind::PlaceSamples => (
             lab.tech.clone(),
             Command::PlaceSamples {

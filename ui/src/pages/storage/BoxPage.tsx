@@ -11,6 +11,7 @@ import { useRecordsSyncState } from '../../sync/recordSync';
 import { CheckOutDialog, MoveBoxDialog, MoveTubeDialog } from './BoxDialogs';
 import { RackScanPanel } from './RackScanPanel';
 import { ScanField } from './ScanField';
+import { EditBoxDialog, VoidStorageDialog } from './StorageEditDialogs';
 import {
   diffByPosition,
   layoutLabel,
@@ -48,6 +49,8 @@ type Dialog =
   | { kind: 'move-tube'; well: Well }
   | { kind: 'check-out'; well: Well }
   | { kind: 'move-box' }
+  | { kind: 'edit-box' }
+  | { kind: 'void-box' }
   | null;
 
 const WHERE = (p: string | null) => (p ? ` at ${p}` : '');
@@ -434,6 +437,24 @@ export function BoxPage({ boxId }: { boxId: string }) {
             Move this box…
           </button>
         )}
+        {can('manage_storage') && (
+          <button
+            type="button"
+            className="button button-secondary"
+            onClick={() => setDialog({ kind: 'edit-box' })}
+          >
+            Edit this box…
+          </button>
+        )}
+        {can('manage_storage') && (
+          <button
+            type="button"
+            className="button button-secondary"
+            onClick={() => setDialog({ kind: 'void-box' })}
+          >
+            Void this box…
+          </button>
+        )}
       </div>
       <StatusMessage message={notice} testId="box-notice" />
       <ErrorAlert message={loadError} />
@@ -685,6 +706,25 @@ export function BoxPage({ boxId }: { boxId: string }) {
             setNotice(message);
             void reload();
           }}
+        />
+      )}
+      {dialog?.kind === 'edit-box' && (
+        <EditBoxDialog
+          storageBox={box}
+          onClose={() => setDialog(null)}
+          onDone={(edited) => {
+            setDialog(null);
+            setNotice(`Box ${edited.name} saved (barcode ${edited.barcode}).`);
+            void reload();
+          }}
+        />
+      )}
+      {dialog?.kind === 'void-box' && (
+        <VoidStorageDialog
+          target={{ kind: 'box', id: box.id }}
+          name={box.name}
+          onClose={() => setDialog(null)}
+          onDone={() => navigate({ page: 'storage' })}
         />
       )}
       {dialog?.kind === 'move-box' && (

@@ -24,6 +24,7 @@ import { useAsyncData } from '../../lib/useAsyncData';
 import { useNavigate } from '../../router';
 import { RacksAndBoxesDialog, racksAndBoxesNotice } from './RacksAndBoxesDialog';
 import { ScanField } from './ScanField';
+import { ReasonField, VoidStorageDialog } from './StorageEditDialogs';
 import { useClient, useSession } from '../../session';
 import {
   FREEZER_KINDS,
@@ -190,6 +191,8 @@ function RackList({
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [creating, setCreating] = useState(false);
   const [filling, setFilling] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [voiding, setVoiding] = useState(false);
 
   function toggle(id: string) {
     const next = new Set(open);
@@ -228,6 +231,7 @@ function RackList({
             </button>
             {open.has(r.id) && (
               <RackBoxes
+                freezer={freezer}
                 rack={r}
                 manage={manage}
                 onNotice={onNotice}
@@ -266,7 +270,44 @@ function RackList({
           >
             Add racks and boxes to {freezer.name}
           </button>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => setEditing(true)}
+          >
+            Edit {freezer.name}
+          </button>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => setVoiding(true)}
+          >
+            Void {freezer.name}
+          </button>
         </div>
+      )}
+      {editing && (
+        <CreateFreezerDialog
+          freezer={freezer}
+          onClose={() => setEditing(false)}
+          onCreated={(f) => {
+            setEditing(false);
+            onNotice(`Freezer “${f.name}” saved.`);
+            onChanged();
+          }}
+        />
+      )}
+      {voiding && (
+        <VoidStorageDialog
+          target={{ kind: 'freezer', id: freezer.id }}
+          name={freezer.name}
+          onClose={() => setVoiding(false)}
+          onDone={() => {
+            setVoiding(false);
+            onNotice(`Freezer “${freezer.name}” voided.`);
+            onChanged();
+          }}
+        />
       )}
       {filling && (
         <RacksAndBoxesDialog
@@ -297,11 +338,13 @@ function RackList({
 }
 
 function RackBoxes({
+  freezer,
   rack,
   manage,
   onNotice,
   onChanged,
 }: {
+  freezer: FreezerRecord;
   rack: RackRecord;
   manage: boolean;
   onNotice: (m: string) => void;
@@ -310,6 +353,8 @@ function RackBoxes({
   const client = useClient();
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [voiding, setVoiding] = useState(false);
   const boxes = useAsyncData(
     () =>
       client.run('list_boxes', {
@@ -351,13 +396,53 @@ function RackBoxes({
       )}
       {!boxes.data && boxes.loading && <p className="muted">Loading boxes…</p>}
       {manage && (
-        <button
-          type="button"
-          className="button button-secondary button-small"
-          onClick={() => setCreating(true)}
-        >
-          Add a box to {rack.name}
-        </button>
+        <div className="toolbar">
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => setCreating(true)}
+          >
+            Add a box to {rack.name}
+          </button>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => setEditing(true)}
+          >
+            Rename {rack.name}
+          </button>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => setVoiding(true)}
+          >
+            Void {rack.name}
+          </button>
+        </div>
+      )}
+      {editing && (
+        <CreateRackDialog
+          freezer={freezer}
+          rack={rack}
+          onClose={() => setEditing(false)}
+          onCreated={(r) => {
+            setEditing(false);
+            onNotice(`Rack “${rack.name}” is now called “${r.name}”.`);
+            onChanged();
+          }}
+        />
+      )}
+      {voiding && (
+        <VoidStorageDialog
+          target={{ kind: 'rack', id: rack.id }}
+          name={rack.name}
+          onClose={() => setVoiding(false)}
+          onDone={() => {
+            setVoiding(false);
+            onNotice(`Rack “${rack.name}” voided.`);
+            onChanged();
+          }}
+        />
       )}
       {creating && (
         <CreateBoxDialog
@@ -520,29 +605,54 @@ function BoxesWithSpace() {
 
 // ---------------------------------------------------------------- creating
 
+/**
+ * Adds a freezer, or corrects one (`freezer` given): its name, location, kind and set
+ * temperature, with the reason the audit trail keeps.
+ */
 export function CreateFreezerDialog({
+  freezer,
   onClose,
   onCreated,
 }: {
+  freezer?: FreezerRecord;
   onClose: () => void;
   onCreated: (f: FreezerRecord) => void;
 }) {
   const client = useClient();
-  const [name, setName] = useState('');
-  const [location, setLocation] = useState('');
-  const [kind, setKind] = useState<FreezerKind>('ultra_low');
-  const [temperature, setTemperature] = useState('-80');
+  const [name, setName] = useState(freezer?.name ?? '');
+  const [location, setLocation] = useState(freezer?.location ?? '');
+  const [kind, setKind] = useState<FreezerKind>(freezer?.kind ?? 'ultra_low');
+  const [temperature, setTemperature] = useState(String(freezer?.temperature_c ?? -80));
+  const [reason, setReason] = useState('');
 
   const { busy, error, submit } = useSubmit(async () => {
     const t = Number(temperature);
     if (!Number.isInteger(t)) {
       throw refuse('Give the temperature as a whole number of degrees Celsius, for example -80.');
     }
-    return await client.run('create_freezer', { name, location, kind, temperature_c: t });
+    if (!freezer)
+      return await client.run('create_freezer', { name, location, kind, temperature_c: t });
+    if (reason.trim() === '') throw refuse('Say why it changes; the audit trail keeps the reason.');
+    await client.run('edit_storage', {
+      edit: {
+        kind: 'freezer',
+        freezer_id: freezer.id,
+        name,
+        location,
+        freezer_kind: kind,
+        temperature_c: t,
+      },
+      reason: reason.trim(),
+    });
+    return { ...freezer, name: name.trim(), location: location.trim(), kind, temperature_c: t };
   }, onCreated);
 
   return (
-    <Dialog title="Add a freezer" onClose={onClose} testId="create-freezer-dialog">
+    <Dialog
+      title={freezer ? `Edit ${freezer.name}` : 'Add a freezer'}
+      onClose={onClose}
+      testId={freezer ? 'edit-freezer-dialog' : 'create-freezer-dialog'}
+    >
       <form onSubmit={submit}>
         <ErrorAlert message={error} />
         <Field id="freezer-name" label="Name" value={name} onChange={setName} required autoFocus />
@@ -573,9 +683,10 @@ export function CreateFreezerDialog({
           onChange={setTemperature}
           required
         />
+        {freezer && <ReasonField id="freezer-reason" value={reason} onChange={setReason} />}
         <div className="form-actions">
-          <SubmitButton busy={busy} busyLabel="Adding…">
-            Add freezer
+          <SubmitButton busy={busy} busyLabel={freezer ? 'Saving…' : 'Adding…'}>
+            {freezer ? 'Save freezer' : 'Add freezer'}
           </SubmitButton>
           <button type="button" className="button button-secondary" onClick={onClose}>
             Cancel
@@ -586,24 +697,38 @@ export function CreateFreezerDialog({
   );
 }
 
+/** Adds a rack to a freezer, or renames one (`rack` given) with a reason. */
 function CreateRackDialog({
   freezer,
+  rack,
   onClose,
   onCreated,
 }: {
   freezer: FreezerRecord;
+  rack?: RackRecord;
   onClose: () => void;
   onCreated: (r: RackRecord) => void;
 }) {
   const client = useClient();
-  const [name, setName] = useState('');
+  const [name, setName] = useState(rack?.name ?? '');
+  const [reason, setReason] = useState('');
 
   const { busy, error, submit } = useSubmit(async () => {
-    return await client.run('create_rack', { freezer_id: freezer.id, name });
+    if (!rack) return await client.run('create_rack', { freezer_id: freezer.id, name });
+    if (reason.trim() === '') throw refuse('Say why it changes; the audit trail keeps the reason.');
+    await client.run('edit_storage', {
+      edit: { kind: 'rack', rack_id: rack.id, name },
+      reason: reason.trim(),
+    });
+    return { ...rack, name: name.trim() };
   }, onCreated);
 
   return (
-    <Dialog title={`Add a rack to ${freezer.name}`} onClose={onClose} testId="create-rack-dialog">
+    <Dialog
+      title={rack ? `Rename ${rack.name}` : `Add a rack to ${freezer.name}`}
+      onClose={onClose}
+      testId={rack ? 'edit-rack-dialog' : 'create-rack-dialog'}
+    >
       <form onSubmit={submit}>
         <ErrorAlert message={error} />
         <Field
@@ -614,9 +739,10 @@ function CreateRackDialog({
           required
           autoFocus
         />
+        {rack && <ReasonField id="rack-reason" value={reason} onChange={setReason} />}
         <div className="form-actions">
-          <SubmitButton busy={busy} busyLabel="Adding…">
-            Add rack
+          <SubmitButton busy={busy} busyLabel={rack ? 'Saving…' : 'Adding…'}>
+            {rack ? 'Save rack' : 'Add rack'}
           </SubmitButton>
           <button type="button" className="button button-secondary" onClick={onClose}>
             Cancel
