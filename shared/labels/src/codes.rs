@@ -67,6 +67,16 @@ pub fn qr(field: &'static str, payload: &str) -> Result<ModuleGrid, LabelError> 
     })
 }
 
+/// The width in modules of the QR code [`qr`] draws, without drawing it: what a label in a
+/// printer's own language needs (the printer draws the symbol) to size its modules. Only the
+/// data is encoded; the error-correction codewords and the eight mask trials that make up most
+/// of a full encoding are skipped.
+pub fn qr_width(field: &'static str, payload: &str) -> Result<usize, LabelError> {
+    let bits = qrcode::bits::encode_auto(payload.as_bytes(), qrcode::EcLevel::Q)
+        .map_err(|_| too_large(field, payload))?;
+    usize::try_from(bits.version().width()).map_err(|_| too_large(field, payload))
+}
+
 /// DataMatrix ECC 200, smallest square symbol (what ZPL `^BXN,h,200` picks by default).
 pub fn data_matrix(field: &'static str, payload: &str) -> Result<ModuleGrid, LabelError> {
     let code = datamatrix::DataMatrix::encode(
@@ -173,5 +183,29 @@ mod tests {
         let d = data_matrix("sample code", "AQ000042X").unwrap();
         assert_eq!((d.width, d.height), (14, 14));
         assert!(!d.runs().is_empty());
+    }
+
+    /// The printer-language paths size QR modules from `qr_width`; the drawn symbol (PDF,
+    /// preview) must be that wide for every length and mix of digits, capitals and bytes.
+    #[test]
+    fn the_qr_width_without_drawing_is_the_drawn_symbol_width() {
+        let alphabets = ["0123456789", "AQ0123456789X-$%*+./: ", "aq-µ_Ü0123456789"];
+        for alphabet in alphabets {
+            let chars: Vec<char> = alphabet.chars().collect();
+            for len in 1..=160 {
+                let payload: String = (0..len)
+                    .map(|i| chars[(i * 7 + len) % chars.len()])
+                    .collect();
+                let drawn = qr("sample code", &payload).unwrap();
+                assert_eq!(
+                    qr_width("sample code", &payload).unwrap(),
+                    drawn.width,
+                    "{payload:?}"
+                );
+            }
+        }
+        let too_long = "9".repeat(4000);
+        assert!(qr("sample code", &too_long).is_err());
+        assert!(qr_width("sample code", &too_long).is_err());
     }
 }

@@ -136,8 +136,8 @@ pub fn render(label: &BoundLabel, dpi: Dpi, copies: u16) -> Result<String, Label
                 let data = quote(name, value)?;
                 match spec.kind {
                     CodeKind::QrCode => {
-                        let grid = codes::qr(name, value)?;
-                        let m = module_dots(label, spec, value, grid.width, grid.height, dpi, 10)?;
+                        let width = codes::qr_width(name, value)?;
+                        let m = module_dots(label, spec, value, width, width, dpi, 10)?;
                         let _ = write!(out, "QRCODE {x},{y},Q,{m},A,0,{data}\r\n");
                     }
                     CodeKind::DataMatrix => {

@@ -230,13 +230,13 @@ pub fn render(label: &BoundLabel, dpi: Dpi, copies: u16) -> Result<String, Label
                 let data = field_data(name, value)?;
                 match spec.kind {
                     CodeKind::QrCode => {
-                        let grid = codes::qr(name, value)?;
+                        let width = codes::qr_width(name, value)?;
                         let m = module_dots(
                             label,
                             spec,
                             value,
-                            grid.width,
-                            grid.height,
+                            width,
+                            width,
                             dpi,
                             MAX_QR_MAGNIFICATION,
                         )?;
