@@ -977,12 +977,21 @@ struct RawKit {
     now: String,
     tubes: Vec<(String, String, &'static str, i64)>,
     command_id: String,
-    seq: i64,
-    prev_hash: String,
-    hash: String,
-    audit_new: String,
+    /// The kit's audit row and one per tube (each tube's story is found by its code).
+    audits: Vec<RawAudit>,
     audit_context: String,
     payload: String,
+    /// The sample block's counter after this kit's codes.
+    next_code: i64,
+}
+
+struct RawAudit {
+    seq: i64,
+    entity_type: &'static str,
+    entity_id: String,
+    new: String,
+    prev_hash: String,
+    hash: String,
 }
 
 /// The baseline: the same rows as a kit registration, written with plain INSERTs.
@@ -994,6 +1003,7 @@ struct RawKits {
     next_code: i64,
     seq: i64,
     prev_hash: String,
+    sample_block: String,
 }
 
 impl RawKits {
@@ -1011,6 +1021,7 @@ impl RawKits {
             next_code: 1,
             seq,
             prev_hash,
+            sample_block: lab.sample_block.to_string(),
         }
     }
 
@@ -1059,12 +1070,30 @@ impl RawKits {
             "subject_user_id": null,
         })
         .to_string();
-        self.seq += 1;
-        let prev_hash = std::mem::take(&mut self.prev_hash);
-        let hash = hex::encode(sha2::Sha256::digest(
-            format!("{prev_hash}{}{audit_new}", self.seq).as_bytes(),
-        ));
-        self.prev_hash = hash.clone();
+        let mut rows = vec![("kit_registration", registration_id.to_string(), audit_new)];
+        for (_, code, kind, _) in &tubes {
+            let new = serde_json::json!({"status": "collected", "participant": participant_code(1_000_000), "kit_registration": registration_id.to_string(), "type": kind});
+            rows.push(("sample", code.clone(), new.to_string()));
+        }
+        let audits = rows
+            .into_iter()
+            .map(|(entity_type, entity_id, new)| {
+                self.seq += 1;
+                let prev_hash = std::mem::take(&mut self.prev_hash);
+                let hash = hex::encode(sha2::Sha256::digest(
+                    format!("{prev_hash}{}{new}", self.seq).as_bytes(),
+                ));
+                self.prev_hash = hash.clone();
+                RawAudit {
+                    seq: self.seq,
+                    entity_type,
+                    entity_id,
+                    new,
+                    prev_hash,
+                    hash,
+                }
+            })
+            .collect();
         RawKit {
             registration: registration_id.to_string(),
             participant: participant.to_string(),
@@ -1072,17 +1101,15 @@ impl RawKits {
             now: format_utc(lab.store.now()),
             tubes,
             command_id,
-            seq: self.seq,
-            prev_hash,
-            hash,
-            audit_new,
+            audits,
             audit_context,
             payload: serde_json::to_string(&command).unwrap(),
+            next_code: self.next_code,
         }
     }
 
     /// One transaction, committed: the kit row, its samples with their first history row,
-    /// one audit-like row and one outbox row.
+    /// the block's counter, the kit's and each tube's audit rows and one outbox row.
     async fn insert(&self, store: &Store, kit: &RawKit) {
         let mut tx = store.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
         sqlx::query(
@@ -1129,23 +1156,32 @@ impl RawKits {
             .await
             .unwrap();
         }
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_id, actor_name, action, entity_type, entity_id,
-                                    old_value, new_value, reason, context, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, 'register_kit', 'kit_registration', ?5, NULL, ?6, NULL, ?7, ?8, ?9)",
-        )
-        .bind(kit.seq)
-        .bind(&kit.now)
-        .bind(&self.actor_id)
-        .bind(&self.actor_name)
-        .bind(&kit.registration)
-        .bind(&kit.audit_new)
-        .bind(&kit.audit_context)
-        .bind(&kit.prev_hash)
-        .bind(&kit.hash)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+        sqlx::query("UPDATE number_blocks SET next_value = ?1 WHERE id = ?2")
+            .bind(kit.next_code)
+            .bind(&self.sample_block)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        for audit in &kit.audits {
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor_id, actor_name, action, entity_type, entity_id,
+                                        old_value, new_value, reason, context, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, 'register_kit', ?5, ?6, NULL, ?7, NULL, ?8, ?9, ?10)",
+            )
+            .bind(audit.seq)
+            .bind(&kit.now)
+            .bind(&self.actor_id)
+            .bind(&self.actor_name)
+            .bind(audit.entity_type)
+            .bind(&audit.entity_id)
+            .bind(&audit.new)
+            .bind(&kit.audit_context)
+            .bind(&audit.prev_hash)
+            .bind(&audit.hash)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
         sqlx::query(
             "INSERT INTO outbox (command_id, device_id, recorded_at, kind, schema_version, actor_id, payload)
              VALUES (?1, ?2, ?3, 'register_kit', 1, ?4, ?5)",
@@ -1430,7 +1466,8 @@ async fn main() {
     );
     println!(
         "   baseline: a second fresh store (same Store::open pragmas); per kit one committed BEGIN IMMEDIATE \
-         transaction of 1 kit_registrations + 5 samples + 5 status-history + 1 audit_log + 1 outbox rows, \
+         transaction of 1 kit_registrations + 5 samples + 5 status-history + 6 audit_log (the kit's, each tube's) \
+         + 1 outbox rows and the sample block's counter, \
          values prepared before the clock starts"
     );
     kit_registration(&password_hash).await;

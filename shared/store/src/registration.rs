@@ -282,6 +282,61 @@ pub(crate) async fn issue_next(
     Ok((number, record.block.code_of(number)?))
 }
 
+/// `count` codes from the device's blocks of `kind`: the numbers `count` calls of
+/// [`issue_next`] would give, in the same order, read in one statement and written in one
+/// per block used (a kit's tubes: two statements instead of ten).
+pub(crate) async fn issue_many(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    kind: BlockKind,
+    site_id: Option<Uuid>,
+    count: usize,
+) -> Result<Vec<String>> {
+    let kind_text = kind.as_str();
+    let site = site_id.map(|s| s.to_string());
+    let rows = sqlx::query_as!(
+        BlockRow,
+        r#"SELECT id AS "id!", kind, device_id, site_id, prefix, digits, first_value, last_value, next_value, created_at
+           FROM number_blocks
+           WHERE device_id = ?1 AND kind = ?2 AND site_id IS ?3 AND next_value <= last_value
+           ORDER BY first_value"#,
+        device_id,
+        kind_text,
+        site
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() && count > 0 {
+        // No block with numbers left: the same refusal as one number at a time.
+        issue_next(conn, device_id, kind, site_id).await?;
+    }
+    let mut codes = Vec::with_capacity(count);
+    for row in rows {
+        if codes.len() == count {
+            break;
+        }
+        let record = BlockRecord::try_from(row)?;
+        let mut block = record.block;
+        while codes.len() < count && block.next <= block.last {
+            let (number, after) = block.issue()?;
+            codes.push(block.code_of(number)?);
+            block = after;
+        }
+        let id = record.id.to_string();
+        sqlx::query!(
+            "UPDATE number_blocks SET next_value = ?1 WHERE id = ?2",
+            block.next,
+            id
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    if codes.len() < count {
+        return Err(DomainError::BlockUsedUp { kind: kind_text }.into());
+    }
+    Ok(codes)
+}
+
 /// Binds a code the caller gave (a scanned pre-printed label, or a code issued before and
 /// now replayed): it must belong to one of this workstation's blocks of `kinds`.
 pub(crate) async fn bind_given(

@@ -2,7 +2,7 @@
 //! apply functions (called only by the executor) and queries.
 
 use crate::executor::{Applied, Change, Ctx};
-use crate::registration::{bind_given, issue_next};
+use crate::registration::{bind_given, issue_many, issue_next};
 use crate::users::parse_uuid;
 use crate::{format_utc, notifications, parse_utc, storage, Result, Store, StoreError};
 use aliquot_domain::command::validate_reason;
@@ -328,8 +328,19 @@ pub(crate) async fn apply(
             let mut made = Vec::with_capacity(tubes.len());
             // Each tube's own row, so a filter by one tube finds how it was collected.
             let mut tube_rows = Vec::with_capacity(tubes.len());
+            // A kit whose codes all come from the block takes them together; with a scanned
+            // label among them each tube goes in turn, as a label may be of the same block.
+            let mut issued = if tubes.iter().all(|t| t.code.is_none()) {
+                issue_many(conn, ctx.device_id, BlockKind::Sample, None, tubes.len()).await?
+            } else {
+                Vec::new()
+            }
+            .into_iter();
             for (tube, (sample_type, volume_ul)) in tubes.iter().zip(kit) {
-                let code = code_for(conn, ctx, tube.code.as_deref()).await?;
+                let code = match issued.next() {
+                    Some(code) => code,
+                    None => code_for(conn, ctx, tube.code.as_deref()).await?,
+                };
                 insert_sample(
                     conn,
                     ctx,

@@ -469,6 +469,72 @@ async fn two_workstations_blocks_never_issue_the_same_code() {
     );
 }
 
+/// A kit takes its codes from the block together (one read, one write per block): the
+/// same codes one at a time would give, running from one block into the next, and a kit the
+/// blocks cannot finish is refused with nothing taken.
+#[tokio::test]
+async fn a_kit_takes_its_codes_in_order_across_blocks_or_none() {
+    let f = fixture().await;
+    let lab = f.lab_without_sample_block().await;
+    for (first, last) in [(20, 23), (1, 4)] {
+        f.run(
+            &f.admin,
+            Command::AssignNumberBlock {
+                block_id: Uuid::now_v7(),
+                block: NewBlock {
+                    kind: BlockKind::Sample,
+                    device_id: f.store.device_id().into(),
+                    site_id: None,
+                    prefix: "AQ".into(),
+                    digits: 6,
+                    first,
+                    last,
+                },
+                reason: "lease".into(),
+            },
+        )
+        .await;
+    }
+    let participant = f.participant(&lab.desk, lab.site).await;
+    let mut codes = Vec::new();
+    for _ in 0..2 {
+        for id in f.kit(&lab.desk, participant, lab.kit, 3).await {
+            codes.push(f.store.sample(id).await.unwrap().code);
+        }
+    }
+    let expected: Vec<String> = [1, 2, 3, 4, 20, 21]
+        .into_iter()
+        .map(|n| sample_code("AQ", 6, n).unwrap())
+        .collect();
+    assert_eq!(codes, expected, "the lower block first, then the next");
+
+    let kit_of = |n: usize| Command::RegisterKit {
+        registration_id: Uuid::now_v7(),
+        participant_id: participant,
+        template_id: lab.kit,
+        event_id: None,
+        collected_at: f.store.now(),
+        collector: "Nurse".into(),
+        tubes: (0..n)
+            .map(|_| aliquot_domain::command::NewTube {
+                sample_id: Uuid::now_v7(),
+                code: None,
+            })
+            .collect(),
+    };
+    // 22 and 23 are left, one short of a kit: refused, and neither is taken.
+    let before = f.count("samples").await;
+    let e = domain_error(f.store.execute(&lab.desk, kit_of(3)).await);
+    assert_eq!(e, DomainError::BlockUsedUp { kind: "sample" });
+    assert_eq!(f.count("samples").await, before);
+    let next: i64 =
+        sqlx::query_scalar("SELECT next_value FROM number_blocks WHERE first_value = 20")
+            .fetch_one(f.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(next, 22);
+}
+
 #[tokio::test]
 async fn a_code_with_a_wrong_check_character_is_refused_clearly() {
     let f = fixture().await;
