@@ -179,42 +179,27 @@ export function PrintersPanel({
                               <span className="visually-hidden"> on {p.name}</span>
                             </button>
                           )}
-                          {canConfigure && (
-                            <button
-                              type="button"
-                              className="button button-small button-secondary"
-                              onClick={() => {
-                                setNotice(null);
-                                onDraft({ mode: 'edit', printer: p });
-                              }}
-                            >
-                              Edit<span className="visually-hidden"> {p.name}</span>
-                            </button>
-                          )}
-                          {canConfigure && (
-                            <button
-                              type="button"
-                              className="button button-small button-secondary"
-                              onClick={() => {
-                                setNotice(null);
-                                setRenaming(p);
-                              }}
-                            >
-                              Rename<span className="visually-hidden"> {p.name}</span>
-                            </button>
-                          )}
-                          {canConfigure && (
-                            <button
-                              type="button"
-                              className="button button-small button-secondary"
-                              onClick={() => {
-                                setNotice(null);
-                                setRemoving(p);
-                              }}
-                            >
-                              Remove<span className="visually-hidden"> {p.name}</span>
-                            </button>
-                          )}
+                          {canConfigure &&
+                            (
+                              [
+                                ['Edit', () => onDraft({ mode: 'edit', printer: p })],
+                                ['Rename', () => setRenaming(p)],
+                                ['Remove', () => setRemoving(p)],
+                              ] as const
+                            ).map(([action, open]) => (
+                              <button
+                                key={action}
+                                type="button"
+                                className="button button-small button-secondary"
+                                onClick={() => {
+                                  setNotice(null);
+                                  open();
+                                }}
+                              >
+                                {action}
+                                <span className="visually-hidden"> {p.name}</span>
+                              </button>
+                            ))}
                         </div>
                       </td>
                     )}
