@@ -109,7 +109,7 @@ async fn lab(hub: &Hub, boxes: usize) -> Lab {
             template_id: kit,
             name: "Two tubes".into(),
             items: vec![KitItem {
-                sample_type: SampleType::WholeBlood,
+                sample_type: SampleType::new(SampleType::WHOLE_BLOOD),
                 count: 2,
                 volume_ul: Some(500),
             }],
@@ -239,6 +239,7 @@ async fn bench_work(api: &Api, lab: &Lab, kits: usize, box_offset: usize) -> usi
                 registration_id: Uuid::now_v7(),
                 participant_id: participant,
                 template_id: lab.kit,
+                template_version: Some(1),
                 event_id: None,
                 collected_at: Utc::now() - Duration::hours(1),
                 collector: "Nurse Jo".into(),

@@ -299,7 +299,7 @@ impl Sim {
                 template_id: kit,
                 name: "Two tubes".into(),
                 items: vec![KitItem {
-                    sample_type: SampleType::WholeBlood,
+                    sample_type: SampleType::new(SampleType::WHOLE_BLOOD),
                     count: 2,
                     volume_ul: Some(500),
                 }],
@@ -443,6 +443,7 @@ impl Sim {
                     registration_id: Uuid::now_v7(),
                     participant_id: participant,
                     template_id: self.kit,
+                    template_version: Some(1),
                     event_id: None,
                     collected_at: Utc::now() - Duration::hours(1),
                     collector: "Sim".into(),

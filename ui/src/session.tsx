@@ -1,6 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { ApiClient } from './api/client';
-import type { Settings, UserView } from './api/types';
+import type { SampleTypeRecord, Settings, UserView } from './api/types';
 import type { Can } from './lib/roles';
 
 /** The API client, for every component below the app root. */
@@ -34,6 +34,12 @@ export type Session = {
   formatTime: (iso: string) => string;
   /** Increases on every `audit_appended` event, for pages that show audited data. */
   auditGeneration: number;
+  /** The lab's sample types, retired ones too (old tubes are still named by them). */
+  sampleTypes: readonly SampleTypeRecord[];
+  /** A type's name, e.g. "Buffy coat" for `buffy_coat`. */
+  sampleTypeLabel: (code: string) => string;
+  /** Reads the sample types again, after Lab setup adds or retires one. */
+  reloadSampleTypes: () => void;
 };
 
 export const SessionContext = createContext<Session | null>(null);

@@ -105,7 +105,7 @@ impl Bench {
                 template_id: kit,
                 name: "Two tubes".into(),
                 items: vec![KitItem {
-                    sample_type: SampleType::WholeBlood,
+                    sample_type: SampleType::new(SampleType::WHOLE_BLOOD),
                     count: 2,
                     volume_ul: Some(500),
                 }],
@@ -242,6 +242,7 @@ pub fn register_kit(participant: Uuid, kit: Uuid, tubes: &[(Uuid, String)]) -> C
         registration_id: Uuid::now_v7(),
         participant_id: participant,
         template_id: kit,
+        template_version: Some(1),
         event_id: None,
         collected_at: Utc::now() - Duration::hours(1),
         collector: "Nurse Jo".into(),

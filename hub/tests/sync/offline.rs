@@ -39,7 +39,7 @@ pub async fn lab(hub: &RunningHub) -> Lab {
             template_id: kit,
             name: "Two tubes".into(),
             items: vec![KitItem {
-                sample_type: SampleType::WholeBlood,
+                sample_type: SampleType::new(SampleType::WHOLE_BLOOD),
                 count: 2,
                 volume_ul: Some(500),
             }],
@@ -106,6 +106,7 @@ pub async fn register(ws: &Workstation, lab: &Lab) -> Vec<Uuid> {
                 registration_id: Uuid::now_v7(),
                 participant_id: participant,
                 template_id: lab.kit,
+                template_version: Some(1),
                 event_id: None,
                 collected_at: Utc::now() - Duration::hours(1),
                 collector: "Nurse Jo".into(),

@@ -17,13 +17,16 @@ use aliquot_domain::command::validate_reason;
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::printing::{
     LabelGroup, LabelKind, LabelStock, PrinterLanguage, PrinterSettings, SampleLabelCode,
+    SheetPaper,
 };
 use aliquot_domain::{Command, Permission};
 use aliquot_labels::{
-    BoundLabel, BoxLabel, Dpi, LabelData, LabelError, LabelTemplate, SampleLabel, Symbology,
+    BoundLabel, BoxLabel, Dpi, LabelData, LabelError, LabelTemplate, SampleLabel, SheetLayout,
+    Symbology,
 };
 use aliquot_store::labels::LabelRows;
 use aliquot_store::printing::{PrintJobRecord, UnprintedKit};
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use ts_rs::TS;
@@ -153,7 +156,8 @@ fn test_label(
             // A cryovial label has room for about a dozen characters on this line; the
             // printer's name is there to tell printers apart, so its start is enough.
             participant_code: printer.name.chars().take(12).collect(),
-            sample_type: aliquot_domain::sample::SampleType::WholeBlood,
+            sample_type_code: "WB".into(),
+            sample_type_label: "Whole blood".into(),
             collected_on: today,
             site: printer.name.clone(),
             event: "Aliquot test print".into(),
@@ -560,6 +564,45 @@ pub struct PreviewLabelsArgs {
     pub printer: Option<String>,
 }
 
+/// A group's labels on sheets of `stock`-sized labels on `paper`.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct LabelSheetArgs {
+    pub labels: LabelGroup,
+    pub paper: SheetPaper,
+    pub stock: LabelStock,
+}
+
+/// One label on a sheet: its page and top-left corner there, and its drawing.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SheetCell {
+    pub record: Uuid,
+    pub page: u32,
+    pub left_mm: f32,
+    pub top_mm: f32,
+    pub svg: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct LabelSheet {
+    /// What the labels are of ("kit of P10000X").
+    pub subject: String,
+    /// The sheet's name, e.g. "A4 cryovial 6x16".
+    pub sheet: String,
+    pub file_name: String,
+    pub page_width_mm: f32,
+    pub page_height_mm: f32,
+    pub label_width_mm: f32,
+    pub label_height_mm: f32,
+    pub pages: u32,
+    pub cells: Vec<SheetCell>,
+    /// The PDF, to save; printed at 100 % ("actual size") its labels meet the stock.
+    pub pdf_base64: String,
+}
+
 /// How the labels of a group will look on the printer they are routed to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -606,6 +649,18 @@ struct BoundGroup {
     labels: Vec<(Uuid, BoundLabel)>,
 }
 
+/// The template a printer's stock takes (a cryovial's code as the lab chose it).
+fn template_for(stock: LabelStock, code: SampleLabelCode) -> LabelTemplate {
+    match stock {
+        LabelStock::Cryovial => LabelTemplate::Cryovial(match code {
+            SampleLabelCode::DataMatrix => Symbology::DataMatrix,
+            SampleLabelCode::Qr => Symbology::QrCode,
+        }),
+        LabelStock::Tube2x1 => LabelTemplate::Tube2x1,
+        LabelStock::Box3x1 => LabelTemplate::StorageBox,
+    }
+}
+
 fn label_error(e: LabelError) -> ApiError {
     ApiError::invalid(capitalised(&e.to_string()))
 }
@@ -638,16 +693,24 @@ impl Api {
                 kind.stock_hint()
             ))));
         }
-        let template = match printer.stock {
-            LabelStock::Cryovial => LabelTemplate::Cryovial(match settings.sample_label_code {
-                SampleLabelCode::DataMatrix => Symbology::DataMatrix,
-                SampleLabelCode::Qr => Symbology::QrCode,
-            }),
-            LabelStock::Tube2x1 => LabelTemplate::Tube2x1,
-            LabelStock::Box3x1 => LabelTemplate::StorageBox,
-        };
+        let template = template_for(printer.stock, settings.sample_label_code);
+        let (subject, labels) = self.bind_labels(&group, template).await?;
+        Ok(BoundGroup {
+            printer,
+            template,
+            subject,
+            labels,
+        })
+    }
+
+    /// A group's labels bound to `template`, in print order, with what they are of.
+    async fn bind_labels(
+        &self,
+        group: &LabelGroup,
+        template: LabelTemplate,
+    ) -> Result<(String, Vec<(Uuid, BoundLabel)>)> {
         let (subject, data): (String, Vec<(Uuid, LabelData)>) =
-            match self.store().label_rows(&group).await? {
+            match self.store().label_rows(group).await? {
                 LabelRows::Samples { subject, rows } => (
                     subject,
                     rows.into_iter()
@@ -666,11 +729,62 @@ impl Api {
             .map(|(id, d)| template.bind(&d).map(|l| (id, l)))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(label_error)?;
-        Ok(BoundGroup {
-            printer,
-            template,
+        Ok((subject, labels))
+    }
+
+    /// A group's labels as a sheet for an office printer: the PDF (to save, or print at
+    /// 100 %), and each label drawn where the sheet has it, for the system's print dialog.
+    /// Nothing is queued or recorded: a sheet is printed by whoever holds it.
+    pub async fn label_sheet(
+        &self,
+        token: Option<&str>,
+        args: LabelSheetArgs,
+    ) -> Result<LabelSheet> {
+        self.actor_with(token, Permission::PrintLabels).await?;
+        let group = args.labels.validate()?;
+        let kind = group.kind();
+        if !args.stock.carries(kind) {
+            return Err(ApiError::invalid(capitalised(kind.stock_hint())));
+        }
+        let settings = self.store().settings().await?;
+        let template = template_for(args.stock, settings.sample_label_code);
+        let (subject, labels) = self.bind_labels(&group, template).await?;
+        let layout = SheetLayout::for_template(template, args.paper);
+        let mut cells = Vec::with_capacity(labels.len());
+        let mut bound = Vec::with_capacity(labels.len());
+        for (i, (record, label)) in labels.into_iter().enumerate() {
+            let (left_mm, top_mm) = layout.cell(i);
+            cells.push(SheetCell {
+                record,
+                page: u32::try_from(i / layout.labels_per_page()).unwrap_or(u32::MAX),
+                left_mm,
+                top_mm,
+                svg: aliquot_labels::preview::print_svg(&label).map_err(label_error)?,
+            });
+            bound.push(label);
+        }
+        let pdf = aliquot_labels::pdf::sheet(&bound, &layout).map_err(label_error)?;
+        let slug: String = subject
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        Ok(LabelSheet {
+            file_name: format!("aliquot-labels-{}.pdf", slug.trim_matches('-')),
             subject,
-            labels,
+            sheet: layout.name.clone(),
+            page_width_mm: layout.page_width_mm,
+            page_height_mm: layout.page_height_mm,
+            label_width_mm: layout.label_width_mm,
+            label_height_mm: layout.label_height_mm,
+            pages: cells.last().map_or(0, |c| c.page + 1),
+            cells,
+            pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
         })
     }
 

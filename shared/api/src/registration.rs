@@ -25,6 +25,10 @@ pub struct ListSitesArgs {
     #[serde(default)]
     #[ts(optional)]
     pub search: Option<String>,
+    /// Voided sites too (Lab setup shows them, struck through).
+    #[serde(default)]
+    #[ts(optional)]
+    pub include_voided: Option<bool>,
     #[serde(default = "first_page")]
     pub page: u32,
     #[serde(default = "default_per_page")]
@@ -61,6 +65,14 @@ pub struct CreateSiteArgs {
     pub participant_range_start: i64,
     #[ts(type = "number")]
     pub participant_range_end: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct VoidSiteArgs {
+    pub site_id: Uuid,
+    pub reason: String,
 }
 
 /// Only the fields sent are changed.
@@ -223,7 +235,14 @@ impl Api {
             page: args.page,
             per_page: args.per_page,
         };
-        Ok(self.store().sites(args.search.as_deref(), page).await?)
+        Ok(self
+            .store()
+            .sites(
+                args.search.as_deref(),
+                args.include_voided.unwrap_or(false),
+                page,
+            )
+            .await?)
     }
 
     pub async fn create_site(
@@ -260,6 +279,20 @@ impl Api {
                 name: args.name,
                 participant_range_start: args.participant_range_start,
                 participant_range_end: args.participant_range_end,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        Ok(self.store().site(args.site_id).await?)
+    }
+
+    /// Voids a site made by mistake; refused once participants or events belong to it.
+    pub async fn void_site(&self, token: Option<&str>, args: VoidSiteArgs) -> Result<SiteRecord> {
+        let actor = self.actor_with(token, Permission::ManageSites).await?;
+        self.run(
+            &actor,
+            Command::VoidSite {
+                site_id: args.site_id,
                 reason: args.reason,
             },
         )

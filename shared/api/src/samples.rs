@@ -15,7 +15,7 @@ use aliquot_store::notifications::NotificationRecord;
 use aliquot_store::registration::ParticipantRecord;
 use aliquot_store::samples::{
     DiscardFilter, DiscardRequestRecord, DiscardState, KitTemplateRecord, Location, SampleEvent,
-    SampleRecord, SamplesOf,
+    SampleRecord, SampleTypeRecord, SamplesOf,
 };
 use aliquot_store::storage::BoxRecord;
 use chrono::{DateTime, Utc};
@@ -31,6 +31,60 @@ type Result<T> = std::result::Result<T, ApiError>;
 pub struct CreateKitTemplateArgs {
     pub name: String,
     pub items: Vec<KitItem>,
+}
+
+/// New lines for a template, as its next version after `version` (the one on screen).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ReviseKitTemplateArgs {
+    pub template_id: Uuid,
+    pub version: u32,
+    pub items: Vec<KitItem>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RetireKitTemplateArgs {
+    pub template_id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ListSampleTypesArgs {
+    /// Start of a type's code or name.
+    #[serde(default)]
+    #[ts(optional)]
+    pub search: Option<String>,
+    /// Retired types too (to name the type of an old tube).
+    #[serde(default)]
+    #[ts(optional)]
+    pub include_retired: Option<bool>,
+    #[serde(default = "first_page")]
+    pub page: u32,
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct CreateSampleTypeArgs {
+    pub code: String,
+    pub short_code: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct RetireSampleTypeArgs {
+    pub code: SampleType,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -62,6 +116,7 @@ pub struct SampleView {
     pub code: String,
     pub sample_type: SampleType,
     pub sample_type_code: String,
+    pub sample_type_label: String,
     pub status: SampleStatus,
     pub volume_ul: Option<u32>,
     pub parent_id: Option<Uuid>,
@@ -93,7 +148,8 @@ impl SampleView {
             id: s.id,
             code: s.code,
             sample_type: s.sample_type,
-            sample_type_code: s.sample_type.short_code().to_owned(),
+            sample_type_code: s.sample_type_code,
+            sample_type_label: s.sample_type_label,
             status: s.status,
             volume_ul: s.volume_ul,
             parent_id: s.parent_id,
@@ -143,6 +199,10 @@ pub struct ListKitTemplatesArgs {
     #[serde(default)]
     #[ts(optional)]
     pub search: Option<String>,
+    /// Retired templates too (Lab setup shows them; the desk does not).
+    #[serde(default)]
+    #[ts(optional)]
+    pub include_retired: Option<bool>,
     #[serde(default = "first_page")]
     pub page: u32,
     #[serde(default = "default_per_page")]
@@ -352,8 +412,122 @@ impl Api {
         };
         Ok(self
             .store()
-            .kit_templates(args.search.as_deref(), page)
+            .kit_templates(
+                args.search.as_deref(),
+                args.include_retired.unwrap_or(false),
+                page,
+            )
             .await?)
+    }
+
+    /// Changes a template's lines as its next version; kits registered before keep theirs.
+    pub async fn revise_kit_template(
+        &self,
+        token: Option<&str>,
+        args: ReviseKitTemplateArgs,
+    ) -> Result<KitTemplateRecord> {
+        let actor = self
+            .actor_with(token, Permission::ManageKitTemplates)
+            .await?;
+        self.run(
+            &actor,
+            Command::ReviseKitTemplate {
+                template_id: args.template_id,
+                version: args.version.saturating_add(1),
+                items: args.items,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        Ok(self.store().kit_template(args.template_id).await?)
+    }
+
+    pub async fn retire_kit_template(
+        &self,
+        token: Option<&str>,
+        args: RetireKitTemplateArgs,
+    ) -> Result<KitTemplateRecord> {
+        let actor = self
+            .actor_with(token, Permission::ManageKitTemplates)
+            .await?;
+        self.run(
+            &actor,
+            Command::RetireKitTemplate {
+                template_id: args.template_id,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        Ok(self.store().kit_template(args.template_id).await?)
+    }
+
+    pub async fn list_sample_types(
+        &self,
+        token: Option<&str>,
+        args: ListSampleTypesArgs,
+    ) -> Result<Page<SampleTypeRecord>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        let page = PageRequest {
+            page: args.page,
+            per_page: args.per_page,
+        };
+        Ok(self
+            .store()
+            .sample_types(
+                args.search.as_deref(),
+                args.include_retired.unwrap_or(false),
+                page,
+            )
+            .await?)
+    }
+
+    pub async fn create_sample_type(
+        &self,
+        token: Option<&str>,
+        args: CreateSampleTypeArgs,
+    ) -> Result<SampleTypeRecord> {
+        let actor = self
+            .actor_with(token, Permission::ManageKitTemplates)
+            .await?;
+        let (code, _, _) = sample::validate_sample_type(&args.code, &args.short_code, &args.label)?;
+        self.run(
+            &actor,
+            Command::CreateSampleType {
+                code: args.code,
+                short_code: args.short_code,
+                label: args.label,
+            },
+        )
+        .await?;
+        self.sample_type(&code).await
+    }
+
+    pub async fn retire_sample_type(
+        &self,
+        token: Option<&str>,
+        args: RetireSampleTypeArgs,
+    ) -> Result<SampleTypeRecord> {
+        let actor = self
+            .actor_with(token, Permission::ManageKitTemplates)
+            .await?;
+        let code = args.code.as_str().to_owned();
+        self.run(
+            &actor,
+            Command::RetireSampleType {
+                sample_type: args.code,
+                reason: args.reason,
+            },
+        )
+        .await?;
+        self.sample_type(&code).await
+    }
+
+    /// One sample type by code.
+    async fn sample_type(&self, code: &str) -> Result<SampleTypeRecord> {
+        self.store()
+            .sample_type(code)
+            .await?
+            .ok_or_else(|| ApiError::from(aliquot_domain::DomainError::NotFound("sample type")))
     }
 
     pub async fn create_kit_template(
@@ -416,6 +590,7 @@ impl Api {
                 registration_id,
                 participant_id: args.participant_id,
                 template_id: args.template_id,
+                template_version: Some(template.version),
                 event_id: args.event_id,
                 collected_at: args.collected_at,
                 collector: args.collector,

@@ -2407,6 +2407,7 @@ mod label_groups {
                     registration_id,
                     participant_id,
                     template_id,
+                    template_version: Some(1),
                     event_id: None,
                     collected_at: "2026-01-05T09:30:00Z".parse().unwrap(),
                     collector: "Nurse Joy".into(),
@@ -2663,6 +2664,98 @@ mod label_groups {
             .as_str()
             .unwrap()
             .starts_with("<svg"));
+    }
+
+    /// Issue 15: a kit's labels on an office printer's sheet: a PDF of the sheet's size with
+    /// one page per sheet, each label in its cell, read back by poppler's `pdfinfo`; stock
+    /// that does not carry the labels is refused.
+    #[tokio::test]
+    async fn a_kit_prints_on_an_office_sheet_as_a_pdf_with_each_label_in_its_cell() {
+        use base64::Engine as _;
+        let d = desk().await;
+        let kit = register(&d, false).await;
+        let group = json!({"group": "kit", "registration_id": kit["registration_id"]});
+        let sheet = call(
+            &d.api,
+            "label_sheet",
+            Some(&d.desk),
+            json!({"labels": group, "paper": "a4", "stock": "cryovial"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(sheet["sheet"], "A4 cryovial 6x16");
+        assert_eq!(sheet["pages"], 1);
+        let participant = d.participant["code"].as_str().unwrap().to_lowercase();
+        assert_eq!(
+            sheet["file_name"],
+            format!("aliquot-labels-kit-of-{participant}.pdf")
+        );
+        let cells = sheet["cells"].as_array().unwrap();
+        let placed: Vec<(Value, f64, f64)> = cells
+            .iter()
+            .map(|c| {
+                (
+                    c["record"].clone(),
+                    c["left_mm"].as_f64().unwrap(),
+                    c["top_mm"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        let ids: Vec<Value> = kit["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].clone())
+            .collect();
+        assert_eq!(placed.len(), 3);
+        for (i, (record, left, top)) in placed.iter().enumerate() {
+            assert_eq!(record, &ids[i]);
+            assert!((left - (13.8 + 31.4 * i as f64)).abs() < 0.01, "{left}");
+            assert!((top - 13.15).abs() < 0.01, "{top}");
+        }
+        assert!(cells[0]["svg"].as_str().unwrap().starts_with("<svg"));
+
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(sheet["pdf_base64"].as_str().unwrap())
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sheet.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let info = std::process::Command::new("pdfinfo")
+            .arg(&path)
+            .output()
+            .expect("pdfinfo (poppler-utils) is installed by scripts/setup");
+        let info = String::from_utf8_lossy(&info.stdout);
+        let field = |name: &str| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(field("Pages:"), "1", "{info}");
+        assert_eq!(field("Page size:"), "595.276 x 841.89 pts (A4)", "{info}");
+
+        // 2" × 1" tube labels on Letter: three across, nine down.
+        let letter = call(
+            &d.api,
+            "label_sheet",
+            Some(&d.desk),
+            json!({"labels": group, "paper": "letter", "stock": "tube_2x1"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(letter["sheet"], "Letter tube-2x1 3x9");
+        // Sample labels on box stock are refused with what they need.
+        let refused = call(
+            &d.api,
+            "label_sheet",
+            Some(&d.desk),
+            json!({"labels": group, "paper": "a4", "stock": "box_3x1"}),
+        )
+        .await
+        .unwrap_err();
+        assert!(refused.message.contains("cryovial"), "{}", refused.message);
     }
 
     /// Issue 15: a freezer filled in one go from name patterns, previewed first; a barcode

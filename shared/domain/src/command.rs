@@ -87,6 +87,11 @@ pub enum Command {
         participant_range_end: Option<i64>,
         reason: String,
     },
+    /// A site made by mistake: refused once a participant or field event belongs to it.
+    VoidSite {
+        site_id: Uuid,
+        reason: String,
+    },
     AssignNumberBlock {
         block_id: Uuid,
         block: NewBlock,
@@ -128,11 +133,40 @@ pub enum Command {
         name: String,
         items: Vec<KitItem>,
     },
+    /// A template's lines changed as its next version (`version`, the current one plus one,
+    /// so two revisions made apart cannot both land); kits registered before keep theirs.
+    ReviseKitTemplate {
+        template_id: Uuid,
+        version: u32,
+        items: Vec<KitItem>,
+        reason: String,
+    },
+    /// A template no longer offered: kits registered after this are refused.
+    RetireKitTemplate {
+        template_id: Uuid,
+        reason: String,
+    },
+    /// A sample type of the lab's own, beside those it starts with.
+    CreateSampleType {
+        code: String,
+        short_code: String,
+        label: String,
+    },
+    /// A type no longer collected: refused while a kit template still in use lists it.
+    RetireSampleType {
+        sample_type: SampleType,
+        reason: String,
+    },
     /// One registration makes the participant's whole kit of tubes.
     RegisterKit {
         registration_id: Uuid,
         participant_id: Uuid,
         template_id: Uuid,
+        /// The template's version the desk registered against. Absent in commands written
+        /// before versions (then the template's version when it is applied), and left out
+        /// of the wire when absent so those commands are still written as they were.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        template_version: Option<u32>,
         event_id: Option<Uuid>,
         collected_at: DateTime<Utc>,
         collector: String,
@@ -404,6 +438,10 @@ macro_rules! with_reason {
             | Command::IssuePasswordReset { reason: $r, .. }
             | Command::ChangeSettings { reason: $r, .. }
             | Command::UpdateSite { reason: $r, .. }
+            | Command::VoidSite { reason: $r, .. }
+            | Command::ReviseKitTemplate { reason: $r, .. }
+            | Command::RetireKitTemplate { reason: $r, .. }
+            | Command::RetireSampleType { reason: $r, .. }
             | Command::AssignNumberBlock { reason: $r, .. }
             | Command::RecordConsent { reason: $r, .. }
             | Command::RequestDiscard { reason: $r, .. }
@@ -461,12 +499,18 @@ command_kinds! {
     ChangeSettings => "change_settings", ChangeSettings;
     CreateSite => "create_site", ManageSites;
     UpdateSite => "update_site", ManageSites;
+    VoidSite => "void_site", ManageSites;
     AssignNumberBlock => "assign_number_block", ManageNumberBlocks;
     RegisterParticipant => "register_participant", RegisterParticipants;
     RecordConsent => "record_consent", RegisterParticipants;
     CreateFieldEvent => "create_field_event", ManageFieldEvents;
     CheckInParticipant => "check_in_participant", RegisterParticipants;
     CreateKitTemplate => "create_kit_template", ManageKitTemplates;
+    ReviseKitTemplate => "revise_kit_template", ManageKitTemplates;
+    RetireKitTemplate => "retire_kit_template", ManageKitTemplates;
+    // The lab's sample types are what its kit templates are made of.
+    CreateSampleType => "create_sample_type", ManageKitTemplates;
+    RetireSampleType => "retire_sample_type", ManageKitTemplates;
     RegisterKit => "register_kit", RegisterSamples;
     TransitionSample => "transition_sample", ProcessSamples;
     CreateAliquots => "create_aliquots", ProcessSamples;

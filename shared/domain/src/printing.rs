@@ -134,6 +134,15 @@ impl LabelKind {
     }
 }
 
+/// The paper of a label sheet printed on an office printer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SheetPaper {
+    A4,
+    Letter,
+}
+
 /// The 2D code on a cryovial label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

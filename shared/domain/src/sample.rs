@@ -9,43 +9,71 @@ use crate::DomainError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-macro_rules! sample_types {
-    ($($variant:ident => $name:literal, $short:literal, $label:literal;)*) => {
-        /// The kinds of material a tube holds, each with the short code printed on labels.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-        #[serde(rename_all = "snake_case")]
-        #[ts(export)]
-        pub enum SampleType { $($variant),* }
+/// A kind of material a tube holds, by its code (`plasma`, `buffy_coat`). The lab keeps its
+/// own list (the store's `sample_types` table, each with the short code printed on labels);
+/// a command naming a type the lab does not have, or has retired, is refused by the store.
+// A newtype struct is its inner string on the wire (serde's rule for newtypes).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SampleType(String);
 
-        impl SampleType {
-            pub const ALL: &'static [SampleType] = &[$(SampleType::$variant),*];
-            pub fn as_str(self) -> &'static str {
-                match self { $(SampleType::$variant => $name),* }
-            }
-            pub fn short_code(self) -> &'static str {
-                match self { $(SampleType::$variant => $short),* }
-            }
-            pub fn label(self) -> &'static str {
-                match self { $(SampleType::$variant => $label),* }
-            }
-            pub fn parse(s: &str) -> Option<SampleType> {
-                SampleType::ALL.iter().copied().find(|t| t.as_str() == s)
-            }
-        }
-    };
+impl SampleType {
+    /// The types every lab starts with (migration 0019 writes them with these short codes).
+    pub const PLASMA: &'static str = "plasma";
+    pub const SERUM: &'static str = "serum";
+    pub const WHOLE_BLOOD: &'static str = "whole_blood";
+    pub const BUFFY_COAT: &'static str = "buffy_coat";
+    pub const URINE: &'static str = "urine";
+    pub const SALIVA: &'static str = "saliva";
+
+    /// A type by its code, as stored; whether the lab has it is the store's question.
+    pub fn new(code: impl Into<String>) -> Self {
+        SampleType(code.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-sample_types! {
-    Plasma => "plasma", "PL", "Plasma";
-    Serum => "serum", "SE", "Serum";
-    WholeBlood => "whole_blood", "WB", "Whole blood";
-    BuffyCoat => "buffy_coat", "BC", "Buffy coat";
-    Dna => "dna", "DN", "DNA";
-    Rna => "rna", "RN", "RNA";
-    Pbmc => "pbmc", "PB", "PBMC";
-    Urine => "urine", "UR", "Urine";
-    Saliva => "saliva", "SA", "Saliva";
-    Stool => "stool", "ST", "Stool";
+/// A new sample type's code, short code and name, checked. The code is stored on every
+/// tube and the short code printed on its label, so both are plain and short.
+pub fn validate_sample_type(
+    code: &str,
+    short_code: &str,
+    label: &str,
+) -> Result<(String, String, String), DomainError> {
+    let code = code.trim();
+    let code_ok = (1..=32).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !code_ok {
+        return Err(DomainError::invalid(
+            "code",
+            "1 to 32 lower-case letters, digits or _, starting with a letter (e.g. csf or pbmc_viable)",
+        ));
+    }
+    let short = short_code.trim();
+    let short_ok = (2..=4).contains(&short.len())
+        && short
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if !short_ok {
+        return Err(DomainError::invalid(
+            "short_code",
+            "2 to 4 capital letters or digits, printed on every label (e.g. CS)",
+        ));
+    }
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 40 {
+        return Err(DomainError::invalid(
+            "label",
+            "a name of 1 to 40 characters",
+        ));
+    }
+    Ok((code.to_owned(), short.to_owned(), label.to_owned()))
 }
 
 macro_rules! statuses {
@@ -335,7 +363,7 @@ pub fn kit_tubes(items: &[KitItem]) -> Result<Vec<(SampleType, Option<u32>)>, Do
             ));
         }
         tubes.extend(std::iter::repeat_n(
-            (item.sample_type, item.volume_ul),
+            (item.sample_type.clone(), item.volume_ul),
             usize::from(item.count),
         ));
     }
@@ -544,12 +572,12 @@ mod tests {
     fn kits_expand_to_their_tubes() {
         let items = [
             KitItem {
-                sample_type: SampleType::Plasma,
+                sample_type: SampleType::new(SampleType::PLASMA),
                 count: 2,
                 volume_ul: Some(500),
             },
             KitItem {
-                sample_type: SampleType::Serum,
+                sample_type: SampleType::new(SampleType::SERUM),
                 count: 1,
                 volume_ul: None,
             },
@@ -558,14 +586,14 @@ mod tests {
         assert_eq!(
             tubes,
             vec![
-                (SampleType::Plasma, Some(500)),
-                (SampleType::Plasma, Some(500)),
-                (SampleType::Serum, None)
+                (SampleType::new(SampleType::PLASMA), Some(500)),
+                (SampleType::new(SampleType::PLASMA), Some(500)),
+                (SampleType::new(SampleType::SERUM), None)
             ]
         );
         assert!(kit_tubes(&[]).is_err());
         assert!(kit_tubes(&[KitItem {
-            sample_type: SampleType::Plasma,
+            sample_type: SampleType::new(SampleType::PLASMA),
             count: 25,
             volume_ul: None
         }])
@@ -595,11 +623,24 @@ mod tests {
     }
 
     #[test]
-    fn short_codes_are_unique() {
-        let mut codes: Vec<_> = SampleType::ALL.iter().map(|t| t.short_code()).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(codes.len(), SampleType::ALL.len());
+    fn a_new_sample_type_is_plain_and_short_with_its_boundaries() {
+        assert_eq!(
+            validate_sample_type(" csf ", " CS ", " Cerebrospinal fluid ").unwrap(),
+            ("csf".into(), "CS".into(), "Cerebrospinal fluid".into())
+        );
+        let code32 = format!("a{}", "b".repeat(31));
+        assert!(validate_sample_type(&code32, "AB", "x").is_ok());
+        assert!(validate_sample_type(&format!("{code32}c"), "AB", "x").is_err());
+        for bad in ["", "CSF", "1csf", "_csf", "cs f", "csf-2", "lêv"] {
+            assert!(validate_sample_type(bad, "CS", "x").is_err(), "{bad:?}");
+        }
+        assert!(validate_sample_type("csf", "CSF1", "x").is_ok());
+        for bad in ["C", "CSF12", "cs", "C-S", ""] {
+            assert!(validate_sample_type("csf", bad, "x").is_err(), "{bad:?}");
+        }
+        assert!(validate_sample_type("csf", "CS", &"é".repeat(40)).is_ok());
+        assert!(validate_sample_type("csf", "CS", &"é".repeat(41)).is_err());
+        assert!(validate_sample_type("csf", "CS", "  ").is_err());
     }
 
     // Survivors of `cargo mutants` (issue 11, `scripts/mutants sample`), each killed here.
@@ -645,7 +686,7 @@ mod tests {
         let kit = |count: usize| {
             vec![
                 KitItem {
-                    sample_type: SampleType::ALL[0],
+                    sample_type: SampleType::new(SampleType::PLASMA),
                     count: 1,
                     volume_ul: None,
                 };

@@ -91,6 +91,10 @@ fn example(kind: CommandKind) -> Command {
             participant_range_end: Some(29_999),
             reason: "more participants".into(),
         },
+        CommandKind::VoidSite => Command::VoidSite {
+            site_id: id(10),
+            reason: "made twice by mistake".into(),
+        },
         CommandKind::AssignNumberBlock => Command::AssignNumberBlock {
             block_id: id(11),
             block: NewBlock {
@@ -135,15 +139,41 @@ fn example(kind: CommandKind) -> Command {
             template_id: id(20),
             name: "Standard".into(),
             items: vec![KitItem {
-                sample_type: SampleType::WholeBlood,
+                sample_type: SampleType::new(SampleType::WHOLE_BLOOD),
                 count: 2,
                 volume_ul: Some(500),
             }],
+        },
+        CommandKind::ReviseKitTemplate => Command::ReviseKitTemplate {
+            template_id: id(20),
+            version: 2,
+            items: vec![KitItem {
+                sample_type: SampleType::new(SampleType::SERUM),
+                count: 1,
+                volume_ul: None,
+            }],
+            reason: "serum instead of whole blood".into(),
+        },
+        CommandKind::RetireKitTemplate => Command::RetireKitTemplate {
+            template_id: id(20),
+            reason: "study closed".into(),
+        },
+        CommandKind::CreateSampleType => Command::CreateSampleType {
+            code: "csf".into(),
+            short_code: "CS".into(),
+            label: "Cerebrospinal fluid".into(),
+        },
+        CommandKind::RetireSampleType => Command::RetireSampleType {
+            sample_type: SampleType::new("stool"),
+            reason: "no longer collected".into(),
         },
         CommandKind::RegisterKit => Command::RegisterKit {
             registration_id: id(21),
             participant_id: id(12),
             template_id: id(20),
+            // Written before template versions: the golden file shows it reads unchanged;
+            // `a_kit_carries_the_template_version_it_was_registered_against` covers Some.
+            template_version: None,
             event_id: Some(id(13)),
             collected_at: at,
             collector: "Nurse Jo".into(),
@@ -169,7 +199,7 @@ fn example(kind: CommandKind) -> Command {
             children: vec![NewAliquot {
                 sample_id: id(32),
                 code: Some("AB000003Z".into()),
-                sample_type: SampleType::Serum,
+                sample_type: SampleType::new(SampleType::SERUM),
                 volume_ul: 250,
             }],
         },
@@ -316,6 +346,37 @@ fn wire(command: &Command) -> serde_json::Value {
         "schema_version": COMMAND_SCHEMA_VERSION,
         "command": command,
     })
+}
+
+#[test]
+fn a_kit_carries_the_template_version_it_was_registered_against() {
+    let Command::RegisterKit {
+        registration_id,
+        participant_id,
+        template_id,
+        event_id,
+        collected_at,
+        collector,
+        tubes,
+        ..
+    } = example(CommandKind::RegisterKit)
+    else {
+        unreachable!()
+    };
+    let command = Command::RegisterKit {
+        registration_id,
+        participant_id,
+        template_id,
+        template_version: Some(2),
+        event_id,
+        collected_at,
+        collector,
+        tubes,
+    };
+    let written = wire(&command);
+    assert_eq!(written["command"]["template_version"], 2);
+    let read: Command = serde_json::from_value(written["command"].clone()).unwrap();
+    assert_eq!(read, command);
 }
 
 #[test]

@@ -8,7 +8,6 @@
 //! `cargo bench -p aliquot-labels --bench render`.
 
 use aliquot_domain::numbering;
-use aliquot_domain::sample::SampleType;
 use aliquot_labels::{
     pdf, tspl, zpl, BoxLabel, Dpi, LabelData, LabelTemplate, SampleLabel, SheetLayout, Symbology,
 };
@@ -20,7 +19,8 @@ fn sample(n: i64) -> LabelData {
     LabelData::Sample(SampleLabel {
         sample_code: numbering::sample_code("AQ", 6, n).expect("code"),
         participant_code: numbering::participant_code(10000 + n),
-        sample_type: SampleType::Plasma,
+        sample_type_code: "PL".into(),
+        sample_type_label: "Plasma".into(),
         collected_on: NaiveDate::from_ymd_opt(2026, 1, 31).expect("date"),
         site: "North Regional Site".into(),
         event: "Baseline visit".into(),

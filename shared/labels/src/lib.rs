@@ -16,12 +16,12 @@
 //!
 //! ```
 //! use aliquot_labels::{LabelTemplate, LabelData, SampleLabel, Symbology, Dpi, zpl};
-//! use aliquot_domain::sample::SampleType;
 //!
 //! let data = LabelData::Sample(SampleLabel {
 //!     sample_code: "AQ000042X".into(),
 //!     participant_code: "P10000X".into(),
-//!     sample_type: SampleType::Plasma,
+//!     sample_type_code: "PL".into(),
+//!     sample_type_label: "Plasma".into(),
 //!     collected_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
 //!     site: "North".into(),
 //!     event: "Baseline".into(),

@@ -9,6 +9,7 @@
 use crate::error::LabelError;
 use crate::template::{BoundLabel, LabelTemplate};
 use crate::vector::{self, Shape};
+use aliquot_domain::printing::SheetPaper;
 use printpdf::{
     BuiltinFont, Color, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
     Point, Pt, Rect, TextItem, WindingOrder,
@@ -65,6 +66,44 @@ impl SheetLayout {
             top_mm: 11.85,
             column_pitch_mm: 31.4,
             row_pitch_mm: 16.2,
+        }
+    }
+
+    /// The sheet a template's labels are printed on, on `paper`: the cryovial sheets above,
+    /// or for larger labels a grid centred on the page with margins of at least 8 mm and
+    /// 4 mm between labels, so every code keeps its quiet zone.
+    pub fn for_template(template: LabelTemplate, paper: SheetPaper) -> SheetLayout {
+        if let LabelTemplate::Cryovial(_) = template {
+            return match paper {
+                SheetPaper::A4 => SheetLayout::a4_cryovial_96(),
+                SheetPaper::Letter => SheetLayout::letter_cryovial_96(),
+            };
+        }
+        const MARGIN: f32 = 8.0;
+        const GAP: f32 = 4.0;
+        let (page_width_mm, page_height_mm, paper_name) = match paper {
+            SheetPaper::A4 => (210.0, 297.0, "A4"),
+            SheetPaper::Letter => (215.9, 279.4, "Letter"),
+        };
+        let (w, h) = template.size_mm();
+        let fit = |page: f32, label: f32| {
+            // Whole labels only: truncation is the point.
+            (((page - 2.0 * MARGIN + GAP) / (label + GAP)).floor() as u32).max(1)
+        };
+        let (columns, rows) = (fit(page_width_mm, w), fit(page_height_mm, h));
+        let used = |n: u32, label: f32| n as f32 * label + (n - 1) as f32 * GAP;
+        SheetLayout {
+            name: format!("{paper_name} {} {columns}x{rows}", template.name()),
+            page_width_mm,
+            page_height_mm,
+            columns,
+            rows,
+            label_width_mm: w,
+            label_height_mm: h,
+            left_mm: (page_width_mm - used(columns, w)) / 2.0,
+            top_mm: (page_height_mm - used(rows, h)) / 2.0,
+            column_pitch_mm: w + GAP,
+            row_pitch_mm: h + GAP,
         }
     }
 
@@ -271,6 +310,37 @@ mod tests {
         ] {
             layout.validate().unwrap();
             assert_eq!(layout.labels_per_page(), 96);
+        }
+    }
+
+    #[test]
+    fn every_template_has_a_sheet_on_both_papers_that_fits_the_page() {
+        use crate::template::Symbology;
+        let expect = [
+            (LabelTemplate::Cryovial(Symbology::DataMatrix), 96, 96),
+            (LabelTemplate::Tube2x1, 3 * 9, 3 * 9),
+            (LabelTemplate::StorageBox, 2 * 9, 2 * 9),
+        ];
+        for (template, a4, letter) in expect {
+            for (paper, per_page) in [(SheetPaper::A4, a4), (SheetPaper::Letter, letter)] {
+                let layout = SheetLayout::for_template(template, paper);
+                layout.validate().unwrap();
+                assert!(layout.fits(template), "{}", layout.name);
+                assert_eq!(layout.labels_per_page(), per_page, "{}", layout.name);
+                if !matches!(template, LabelTemplate::Cryovial(_)) {
+                    // Centred, with at least the margin on every side.
+                    let right = layout.page_width_mm
+                        - (layout.left_mm
+                            + (layout.columns - 1) as f32 * layout.column_pitch_mm
+                            + layout.label_width_mm);
+                    assert!((right - layout.left_mm).abs() < 0.01, "{}", layout.name);
+                    assert!(
+                        layout.left_mm >= 8.0 && layout.top_mm >= 8.0,
+                        "{}",
+                        layout.name
+                    );
+                }
+            }
         }
     }
 

@@ -37,8 +37,19 @@ fn n(v: f32) -> String {
     }
 }
 
-/// The label as a standalone SVG document, `width`/`height` in mm, white background.
+/// The label as a standalone SVG document for the screen, `width`/`height` in mm, on white
+/// with a grey outline where the stock ends.
 pub fn svg(label: &BoundLabel) -> Result<String, LabelError> {
+    drawing(label, true)
+}
+
+/// The same for printing onto a sheet of label stock: no background and no outline, which
+/// would print along the label's edge.
+pub fn print_svg(label: &BoundLabel) -> Result<String, LabelError> {
+    drawing(label, false)
+}
+
+fn drawing(label: &BoundLabel, outlined: bool) -> Result<String, LabelError> {
     let shapes = vector::draw(label)?;
     let (w, h) = label.template.size_mm();
     let mut out = String::new();
@@ -50,12 +61,14 @@ pub fn svg(label: &BoundLabel) -> Result<String, LabelError> {
         w = n(w),
         h = n(h)
     );
-    let _ = write!(
-        out,
-        "<rect width=\"{}\" height=\"{}\" fill=\"#fff\" stroke=\"#999\" stroke-width=\"0.1\"/>",
-        n(w),
-        n(h)
-    );
+    if outlined {
+        let _ = write!(
+            out,
+            "<rect width=\"{}\" height=\"{}\" fill=\"#fff\" stroke=\"#999\" stroke-width=\"0.1\"/>",
+            n(w),
+            n(h)
+        );
+    }
     let mut path = String::new();
     for shape in &shapes {
         if let Shape::Rect { x, y, w, h } = shape {
@@ -95,6 +108,32 @@ mod tests {
     #[test]
     fn markup_in_data_is_escaped() {
         assert_eq!(xml_escape("<b>&\"'"), "&lt;b&gt;&amp;&quot;&apos;");
+    }
+
+    #[test]
+    fn the_print_drawing_is_the_screen_drawing_without_its_outline() {
+        use crate::{LabelData, LabelTemplate, SampleLabel, Symbology};
+        let label = LabelTemplate::Cryovial(Symbology::DataMatrix)
+            .bind(&LabelData::Sample(SampleLabel {
+                sample_code: "AQ000042X".into(),
+                participant_code: "P10000X".into(),
+                sample_type_code: "PL".into(),
+                sample_type_label: "Plasma".into(),
+                collected_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+                site: "North".into(),
+                event: "Baseline".into(),
+            }))
+            .unwrap();
+        let (screen, print) = (svg(&label).unwrap(), print_svg(&label).unwrap());
+        assert!(screen.contains("stroke=\"#999\""));
+        assert!(!print.contains("<rect"));
+        let outline = screen
+            .split("<rect")
+            .nth(1)
+            .and_then(|r| r.split_once("/>"))
+            .map(|(r, _)| format!("<rect{r}/>"))
+            .unwrap();
+        assert_eq!(screen.replace(&outline, ""), print);
     }
 
     #[test]

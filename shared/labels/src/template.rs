@@ -7,7 +7,6 @@
 //! sizes. Geometry is data, not code, so each renderer draws the same label.
 
 use crate::error::LabelError;
-use aliquot_domain::sample::SampleType;
 use chrono::{Datelike, NaiveDate};
 
 /// Printer resolutions: Zebra's 8, 12 and 24 dots per millimetre.
@@ -182,7 +181,9 @@ pub enum Element {
 pub struct SampleLabel {
     pub sample_code: String,
     pub participant_code: String,
-    pub sample_type: SampleType,
+    /// The sample type's short code and name, as the lab keeps them.
+    pub sample_type_code: String,
+    pub sample_type_label: String,
     /// Collection date as recorded (a date, not a clock reading).
     pub collected_on: NaiveDate,
     pub site: String,
@@ -396,9 +397,9 @@ fn field_value(field: Field, data: &LabelData) -> Result<String, LabelError> {
     let value = match (field, data) {
         (Field::SampleCode, LabelData::Sample(s)) => s.sample_code.clone(),
         (Field::ParticipantCode, LabelData::Sample(s)) => s.participant_code.clone(),
-        (Field::SampleTypeCode, LabelData::Sample(s)) => s.sample_type.short_code().to_owned(),
+        (Field::SampleTypeCode, LabelData::Sample(s)) => s.sample_type_code.clone(),
         (Field::SampleTypeName, LabelData::Sample(s)) => {
-            format!("{} {}", s.sample_type.short_code(), s.sample_type.label())
+            format!("{} {}", s.sample_type_code, s.sample_type_label)
         }
         (Field::CollectionDate, LabelData::Sample(s)) => format_date(s.collected_on),
         (Field::Site, LabelData::Sample(s)) => s.site.clone(),
@@ -483,7 +484,8 @@ mod tests {
         LabelData::Sample(SampleLabel {
             sample_code: "AQ000042X".into(),
             participant_code: "P10000X".into(),
-            sample_type: SampleType::Plasma,
+            sample_type_code: "PL".into(),
+            sample_type_label: "Plasma".into(),
             collected_on: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
             site: "Site".into(),
             event: "Baseline".into(),

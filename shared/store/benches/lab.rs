@@ -42,12 +42,12 @@ const SAMPLE_PREFIX: &str = "AQ";
 /// Eight digits: up to 99,999,999 codes, so the lookup can be measured at 10,000,000.
 const SAMPLE_DIGITS: u8 = 8;
 /// The kit every participant gets: (type, volume µL), in template order.
-const KIT: [(SampleType, u32); 5] = [
-    (SampleType::Plasma, 500),
-    (SampleType::Plasma, 500),
-    (SampleType::Serum, 500),
-    (SampleType::BuffyCoat, 200),
-    (SampleType::Urine, 1000),
+const KIT: [(&str, u32); 5] = [
+    (SampleType::PLASMA, 500),
+    (SampleType::PLASMA, 500),
+    (SampleType::SERUM, 500),
+    (SampleType::BUFFY_COAT, 200),
+    (SampleType::URINE, 1000),
 ];
 const SITES: [(&str, &str, i64); 3] = [
     ("NORTH", "North Clinic", 1_000_000),
@@ -307,9 +307,9 @@ async fn new_lab(password_hash: &str) -> Lab {
     let mut items: Vec<KitItem> = Vec::new();
     for (sample_type, volume) in KIT {
         match items.last_mut() {
-            Some(last) if last.sample_type == sample_type => last.count += 1,
+            Some(last) if last.sample_type.as_str() == sample_type => last.count += 1,
             _ => items.push(KitItem {
-                sample_type,
+                sample_type: SampleType::new(sample_type),
                 count: 1,
                 volume_ul: Some(volume),
             }),
@@ -769,7 +769,7 @@ async fn bulk_load_lab(lab: &Lab, sizes: &Sizes) -> Bulk {
                 t(&sample_text),
                 t(sample_code(SAMPLE_PREFIX, SAMPLE_DIGITS, number).unwrap()),
                 t(&participant_text),
-                t(sample_type.as_str()),
+                t(sample_type),
                 t(if is_placed { "stored" } else { "received" }),
                 V::N,
                 t(&registration),
@@ -960,6 +960,7 @@ fn kit_command(lab: &Lab, participant_id: Uuid, codes: Option<&[String]>) -> Com
         registration_id: Uuid::now_v7(),
         participant_id,
         template_id: lab.kit,
+        template_version: Some(1),
         event_id: None,
         collected_at: lab.store.now() - chrono::Duration::hours(1),
         collector: "Nurse Joy".into(),
@@ -1052,7 +1053,7 @@ impl RawKits {
                 (
                     tube.sample_id.to_string(),
                     tube.code.clone().unwrap(),
-                    sample_type.as_str(),
+                    sample_type,
                     i64::from(volume),
                 )
             })
@@ -1297,7 +1298,7 @@ async fn bulk_load_boxes(lab: &Lab, bulk: Bulk, sizes: &Sizes) -> (usize, usize)
                 t(&id),
                 t(sample_code(SAMPLE_PREFIX, SAMPLE_DIGITS, next_sample).unwrap()),
                 t(bulk.participants[parent / KIT.len()].to_string()),
-                t(KIT[parent % KIT.len()].0.as_str()),
+                t(KIT[parent % KIT.len()].0),
                 t("stored"),
                 t(bulk.samples[parent].to_string()),
                 V::N,

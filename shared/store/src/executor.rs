@@ -438,6 +438,7 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         }
         Command::CreateSite { .. }
         | Command::UpdateSite { .. }
+        | Command::VoidSite { .. }
         | Command::AssignNumberBlock { .. }
         | Command::RegisterParticipant { .. }
         | Command::RecordConsent { .. }
@@ -446,6 +447,10 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
             return registration::apply(conn, ctx, command).await
         }
         Command::CreateKitTemplate { .. }
+        | Command::ReviseKitTemplate { .. }
+        | Command::RetireKitTemplate { .. }
+        | Command::CreateSampleType { .. }
+        | Command::RetireSampleType { .. }
         | Command::RegisterKit { .. }
         | Command::TransitionSample { .. }
         | Command::ReceiveSamples { .. }

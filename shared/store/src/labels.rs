@@ -4,7 +4,6 @@
 use crate::users::parse_uuid;
 use crate::{parse_utc, Result, Store, StoreError};
 use aliquot_domain::printing::{LabelGroup, MAX_LABELS_PER_JOB};
-use aliquot_domain::sample::SampleType;
 use aliquot_domain::DomainError;
 use aliquot_labels::{BoxLabel, SampleLabel};
 use uuid::Uuid;
@@ -40,7 +39,8 @@ pub enum LabelRows {
 struct SampleLabelSql {
     id: String,
     code: String,
-    sample_type: String,
+    sample_type_code: String,
+    sample_type_label: String,
     collected_at: String,
     participant_code: String,
     site: String,
@@ -51,9 +51,10 @@ macro_rules! select_sample_labels {
     ($tail:literal, $($arg:expr),*) => {
         sqlx::query_as!(
             SampleLabelSql,
-            r#"SELECT s.id AS "id!", s.code, s.sample_type, s.collected_at,
+            r#"SELECT s.id AS "id!", s.code, t.short_code AS sample_type_code, t.label AS sample_type_label, s.collected_at,
                       p.code AS participant_code, si.name AS site, e.name AS "event?"
                FROM samples s
+               JOIN sample_types t ON t.code = s.sample_type
                JOIN participants p ON p.id = s.participant_id
                JOIN sites si ON si.id = p.site_id
                LEFT JOIN field_events e ON e.id = s.event_id
@@ -67,8 +68,8 @@ fn sample_row(r: SampleLabelSql) -> Result<SampleLabelRow> {
     Ok(SampleLabelRow {
         sample_id: parse_uuid(&r.id)?,
         label: SampleLabel {
-            sample_type: SampleType::parse(&r.sample_type)
-                .ok_or_else(|| StoreError::Decode(format!("sample type {:?}", r.sample_type)))?,
+            sample_type_code: r.sample_type_code,
+            sample_type_label: r.sample_type_label,
             collected_on: parse_utc(&r.collected_at)?.date_naive(),
             sample_code: r.code,
             participant_code: r.participant_code,

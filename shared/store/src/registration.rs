@@ -27,6 +27,22 @@ pub struct SiteRecord {
     pub participant_range_start: i64,
     #[ts(type = "number")]
     pub participant_range_end: i64,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub void_reason: Option<String>,
+}
+
+impl SiteRecord {
+    /// The site, if it is not voided: a voided site takes no participants, blocks or events.
+    fn in_use(self) -> Result<Self> {
+        match self.voided_at {
+            None => Ok(self),
+            Some(_) => Err(DomainError::Refused(format!(
+                "site {} is voided: nothing new is recorded there",
+                self.code
+            ))
+            .into()),
+        }
+    }
 }
 
 /// Which number blocks to list; every part is optional and applied in SQL.
@@ -104,7 +120,8 @@ pub(crate) fn parse_date(s: &str) -> Result<NaiveDate> {
 async fn load_site(conn: &mut SqliteConnection, site_id: Uuid) -> Result<SiteRecord> {
     let id = site_id.to_string();
     let row = sqlx::query!(
-        r#"SELECT id AS "id!", code, name, participant_range_start, participant_range_end FROM sites WHERE id = ?1"#,
+        r#"SELECT id AS "id!", code, name, participant_range_start, participant_range_end, voided_at, void_reason
+           FROM sites WHERE id = ?1"#,
         id
     )
     .fetch_optional(&mut *conn)
@@ -116,6 +133,8 @@ async fn load_site(conn: &mut SqliteConnection, site_id: Uuid) -> Result<SiteRec
         name: row.name,
         participant_range_start: row.participant_range_start,
         participant_range_end: row.participant_range_end,
+        voided_at: row.voided_at.as_deref().map(parse_utc).transpose()?,
+        void_reason: row.void_reason,
     })
 }
 
@@ -130,6 +149,7 @@ async fn sites_overlapping(
     let rows = sqlx::query!(
         "SELECT code, participant_range_start, participant_range_end FROM sites
          WHERE id <> ?1 AND participant_range_start <= ?2 AND participant_range_end >= ?3
+           AND voided_at IS NULL
          ORDER BY code LIMIT 1",
         except,
         range.end,
@@ -435,11 +455,19 @@ pub(crate) async fn apply(
                 used: None,
             };
             rules::check_range(range, &context)?;
-            let taken = sqlx::query_scalar!("SELECT COUNT(*) FROM sites WHERE code = ?1", code)
-                .fetch_one(&mut *conn)
+            // A voided site keeps its code: participants' codes and old labels may name it.
+            let taken = sqlx::query_scalar!("SELECT voided_at FROM sites WHERE code = ?1", code)
+                .fetch_optional(&mut *conn)
                 .await?;
-            if taken > 0 {
-                return Err(DomainError::Taken(format!("site code {code}")).into());
+            match taken {
+                Some(None) => return Err(DomainError::Taken(format!("site code {code}")).into()),
+                Some(Some(_)) => {
+                    return Err(DomainError::Taken(format!(
+                        "site code {code} (by a voided site; choose another code)"
+                    ))
+                    .into())
+                }
+                None => {}
             }
             let id = site_id.to_string();
             sqlx::query!(
@@ -465,7 +493,7 @@ pub(crate) async fn apply(
             participant_range_end,
             ..
         } => {
-            let site = load_site(conn, *site_id).await?;
+            let site = load_site(conn, *site_id).await?.in_use()?;
             if name.is_none()
                 && participant_range_start.is_none()
                 && participant_range_end.is_none()
@@ -530,12 +558,65 @@ pub(crate) async fn apply(
             }
             .into())
         }
+        Command::VoidSite { site_id, reason } => {
+            aliquot_domain::command::validate_reason(reason)?;
+            let site = load_site(conn, *site_id).await?;
+            if site.voided_at.is_some() {
+                return Err(
+                    DomainError::Refused(format!("site {} is already voided", site.code)).into(),
+                );
+            }
+            let id = site_id.to_string();
+            let used = sqlx::query!(
+                r#"SELECT (SELECT COUNT(*) FROM participants WHERE site_id = ?1) AS "participants!: i64",
+                          (SELECT COUNT(*) FROM field_events WHERE site_id = ?1) AS "events!: i64""#,
+                id
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            if used.participants > 0 || used.events > 0 {
+                let counted = |n: i64, one: &str| match n {
+                    0 => None,
+                    1 => Some(format!("1 {one}")),
+                    n => Some(format!("{n} {one}s")),
+                };
+                let what: Vec<String> = [
+                    counted(used.participants, "participant"),
+                    counted(used.events, "field event"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                return Err(DomainError::Refused(format!(
+                    "site {} has {}: a site in use cannot be voided; correct its name or range instead",
+                    site.code,
+                    what.join(" and ")
+                ))
+                .into());
+            }
+            sqlx::query!(
+                "UPDATE sites SET voided_at = ?1, void_reason = ?2, updated_at = ?1 WHERE id = ?3",
+                now,
+                reason,
+                id
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "site",
+                entity_id: id,
+                old: Some(json!({"voided": false})),
+                new: Some(json!({"voided": true})),
+                subject_user_id: None,
+            }
+            .into())
+        }
         Command::AssignNumberBlock {
             block_id, block, ..
         } => {
             let site_range = match block.site_id {
                 Some(site_id) => {
-                    let site = load_site(conn, site_id).await?;
+                    let site = load_site(conn, site_id).await?.in_use()?;
                     Some((site.participant_range_start, site.participant_range_end))
                 }
                 None => None,
@@ -577,7 +658,7 @@ pub(crate) async fn apply(
             sex,
             birth_year,
         } => {
-            let site = load_site(conn, *site_id).await?;
+            let site = load_site(conn, *site_id).await?.in_use()?;
             let external_id =
                 rules::validate_optional_text("external_id", external_id.as_deref(), 64)?;
             if *consent_date > lab_today(conn, ctx).await? {
@@ -734,7 +815,7 @@ pub(crate) async fn apply(
             date,
             coordinator_id,
         } => {
-            let site = load_site(conn, *site_id).await?;
+            let site = load_site(conn, *site_id).await?.in_use()?;
             let name = rules::validate_text("name", name, 120)?;
             let coordinator = coordinator_id.to_string();
             let user = sqlx::query!("SELECT role, active FROM users WHERE id = ?1", coordinator)
@@ -906,22 +987,27 @@ impl Store {
     pub async fn sites(
         &self,
         search: Option<&str>,
+        include_voided: bool,
         request: PageRequest,
     ) -> Result<Page<SiteRecord>> {
         let page = request.validate()?;
         let search = crate::starts_with(search);
         let (limit, offset) = (page.limit(), page.offset());
         let total = sqlx::query_scalar!(
-            r#"SELECT COUNT(*) AS "n!: i64" FROM sites WHERE ?1 IS NULL OR code LIKE ?1 OR name LIKE ?1"#,
-            search
+            r#"SELECT COUNT(*) AS "n!: i64" FROM sites
+               WHERE (?1 IS NULL OR code LIKE ?1 OR name LIKE ?1) AND (?2 OR voided_at IS NULL)"#,
+            search,
+            include_voided
         )
         .fetch_one(&self.pool)
         .await?;
         let rows = sqlx::query!(
-            r#"SELECT id AS "id!", code, name, participant_range_start, participant_range_end FROM sites
-               WHERE ?1 IS NULL OR code LIKE ?1 OR name LIKE ?1
-               ORDER BY code LIMIT ?2 OFFSET ?3"#,
+            r#"SELECT id AS "id!", code, name, participant_range_start, participant_range_end, voided_at, void_reason
+               FROM sites
+               WHERE (?1 IS NULL OR code LIKE ?1 OR name LIKE ?1) AND (?2 OR voided_at IS NULL)
+               ORDER BY code LIMIT ?3 OFFSET ?4"#,
             search,
+            include_voided,
             limit,
             offset
         )
@@ -936,6 +1022,8 @@ impl Store {
                     name: r.name,
                     participant_range_start: r.participant_range_start,
                     participant_range_end: r.participant_range_end,
+                    voided_at: r.voided_at.as_deref().map(parse_utc).transpose()?,
+                    void_reason: r.void_reason,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -115,7 +115,7 @@ struct NewSample<'a> {
     id: Uuid,
     code: &'a str,
     participant_id: &'a str,
-    sample_type: SampleType,
+    sample_type: &'a SampleType,
     origin: Origin,
     parent_id: Option<Uuid>,
     registration_id: Option<Uuid>,
@@ -197,18 +197,86 @@ async fn code_for(
     }
 }
 
-async fn kit_template_items(
+/// One version of a kit template (the current one when `version` is `None`), with whether
+/// and when the template was retired.
+struct KitTemplateVersion {
+    name: String,
+    version: u32,
+    items: Vec<KitItem>,
+    retired_at: Option<DateTime<Utc>>,
+}
+
+async fn kit_template_version(
     conn: &mut SqliteConnection,
     template_id: Uuid,
-) -> Result<(String, Vec<KitItem>)> {
+    version: Option<u32>,
+) -> Result<KitTemplateVersion> {
     let id = template_id.to_string();
-    let row = sqlx::query!("SELECT name, items FROM kit_templates WHERE id = ?1", id)
+    let row = sqlx::query!(
+        r#"SELECT t.name, v.version AS "version: u32", v.items, t.retired_at
+           FROM kit_templates t
+           JOIN kit_template_versions v ON v.template_id = t.id AND v.version = COALESCE(?2, t.version)
+           WHERE t.id = ?1"#,
+        id,
+        version
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(DomainError::NotFound(if version.is_some() {
+        "kit template version"
+    } else {
+        "kit template"
+    }))?;
+    Ok(KitTemplateVersion {
+        name: row.name,
+        version: row.version,
+        items: serde_json::from_str(&row.items)
+            .map_err(|e| StoreError::Decode(format!("kit items: {e}")))?,
+        retired_at: row.retired_at.as_deref().map(parse_utc).transpose()?,
+    })
+}
+
+/// Refuses a type the lab does not have or has retired: new tubes are only of types in use.
+async fn require_sample_types_in_use(
+    conn: &mut SqliteConnection,
+    types: Vec<&SampleType>,
+) -> Result<()> {
+    let mut asked = std::collections::BTreeSet::new();
+    for sample_type in types {
+        if !asked.insert(sample_type.as_str()) {
+            continue;
+        }
+        let code = sample_type.as_str();
+        let row = sqlx::query!(
+            "SELECT label, retired_at FROM sample_types WHERE code = ?1",
+            code
+        )
         .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(DomainError::NotFound("kit template"))?;
-    let items = serde_json::from_str(&row.items)
-        .map_err(|e| StoreError::Decode(format!("kit items: {e}")))?;
-    Ok((row.name, items))
+        .await?;
+        match row {
+            None => {
+                return Err(DomainError::invalid(
+                    "sample_type",
+                    format!("the lab has no sample type {code}; add it under Lab setup first"),
+                )
+                .into())
+            }
+            Some(r) if r.retired_at.is_some() => {
+                return Err(DomainError::Refused(format!(
+                    "{} is a retired sample type: no new tubes are made of it",
+                    r.label
+                ))
+                .into())
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The JSON of a template's lines, as stored.
+fn items_json(items: &[KitItem]) -> Result<String> {
+    serde_json::to_string(items).map_err(|e| StoreError::Decode(e.to_string()))
 }
 
 pub(crate) async fn apply(
@@ -225,6 +293,8 @@ pub(crate) async fn apply(
         } => {
             let name = validate_text("name", name, 80)?;
             sample::kit_tubes(items)?;
+            require_sample_types_in_use(conn, items.iter().map(|i| &i.sample_type).collect())
+                .await?;
             let taken =
                 sqlx::query_scalar!("SELECT COUNT(*) FROM kit_templates WHERE name = ?1", name)
                     .fetch_one(&mut *conn)
@@ -233,8 +303,7 @@ pub(crate) async fn apply(
                 return Err(DomainError::Taken(format!("kit template name {name}")).into());
             }
             let id = template_id.to_string();
-            let items_json =
-                serde_json::to_string(items).map_err(|e| StoreError::Decode(e.to_string()))?;
+            let items_json = items_json(items)?;
             sqlx::query!(
                 "INSERT INTO kit_templates (id, name, items, created_at) VALUES (?1, ?2, ?3, ?4)",
                 id,
@@ -244,11 +313,188 @@ pub(crate) async fn apply(
             )
             .execute(&mut *conn)
             .await?;
+            sqlx::query!(
+                "INSERT INTO kit_template_versions (template_id, version, items, created_at) VALUES (?1, 1, ?2, ?3)",
+                id,
+                items_json,
+                now
+            )
+            .execute(&mut *conn)
+            .await?;
             Ok(Change {
                 entity_type: "kit_template",
                 entity_id: id,
                 old: None,
-                new: Some(json!({"name": name, "items": items})),
+                new: Some(json!({"name": name, "version": 1, "items": items})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::ReviseKitTemplate {
+            template_id,
+            version,
+            items,
+            reason,
+        } => {
+            validate_reason(reason)?;
+            let current = kit_template_version(conn, *template_id, None).await?;
+            if current.retired_at.is_some() {
+                return Err(DomainError::Refused(format!(
+                    "kit template {} is retired; make a new template instead",
+                    current.name
+                ))
+                .into());
+            }
+            if *version != current.version + 1 {
+                return Err(DomainError::Refused(format!(
+                    "kit template {} is at version {} now, so this change cannot be version {version}; open it again and make the change there",
+                    current.name, current.version
+                ))
+                .into());
+            }
+            sample::kit_tubes(items)?;
+            if *items == current.items {
+                return Err(DomainError::invalid(
+                    "items",
+                    "these are the lines the template has now",
+                )
+                .into());
+            }
+            require_sample_types_in_use(conn, items.iter().map(|i| &i.sample_type).collect())
+                .await?;
+            let (id, items_text) = (template_id.to_string(), items_json(items)?);
+            sqlx::query!(
+                "UPDATE kit_templates SET items = ?1, version = ?2 WHERE id = ?3",
+                items_text,
+                version,
+                id
+            )
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query!(
+                "INSERT INTO kit_template_versions (template_id, version, items, created_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                id,
+                version,
+                items_text,
+                now,
+                reason
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "kit_template",
+                entity_id: id,
+                old: Some(json!({"version": current.version, "items": current.items})),
+                new: Some(json!({"version": version, "items": items})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::RetireKitTemplate {
+            template_id,
+            reason,
+        } => {
+            validate_reason(reason)?;
+            let current = kit_template_version(conn, *template_id, None).await?;
+            if current.retired_at.is_some() {
+                return Err(DomainError::Refused(format!(
+                    "kit template {} is already retired",
+                    current.name
+                ))
+                .into());
+            }
+            let id = template_id.to_string();
+            sqlx::query!(
+                "UPDATE kit_templates SET retired_at = ?1, retire_reason = ?2 WHERE id = ?3",
+                now,
+                reason,
+                id
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "kit_template",
+                entity_id: id,
+                old: Some(json!({"retired": false})),
+                new: Some(json!({"retired": true})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::CreateSampleType {
+            code,
+            short_code,
+            label,
+        } => {
+            let (code, short_code, label) = sample::validate_sample_type(code, short_code, label)?;
+            let taken = sqlx::query!(
+                "SELECT code, short_code FROM sample_types WHERE code = ?1 OR short_code = ?2",
+                code,
+                short_code
+            )
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some(t) = taken {
+                return Err(DomainError::Taken(if t.code == code {
+                    format!("sample type {code}")
+                } else {
+                    format!("short code {short_code} (sample type {})", t.code)
+                })
+                .into());
+            }
+            sqlx::query!(
+                "INSERT INTO sample_types (code, short_code, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+                code,
+                short_code,
+                label,
+                now
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "sample_type",
+                entity_id: code.clone(),
+                old: None,
+                new: Some(json!({"code": code, "short_code": short_code, "label": label})),
+                subject_user_id: None,
+            }
+            .into())
+        }
+        Command::RetireSampleType {
+            sample_type,
+            reason,
+        } => {
+            validate_reason(reason)?;
+            require_sample_types_in_use(conn, vec![sample_type]).await?;
+            let code = sample_type.as_str();
+            // A template still offered would make tubes of it at the next kit.
+            let listed_in = sqlx::query_scalar!(
+                r#"SELECT t.name FROM kit_templates t, json_each(t.items) AS line
+                   WHERE t.retired_at IS NULL AND json_extract(line.value, '$.sample_type') = ?1
+                   ORDER BY t.name LIMIT 1"#,
+                code
+            )
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some(template) = listed_in {
+                return Err(DomainError::Refused(format!(
+                    "kit template {template} still makes tubes of {code}: revise or retire it first"
+                ))
+                .into());
+            }
+            sqlx::query!(
+                "UPDATE sample_types SET retired_at = ?1, retire_reason = ?2 WHERE code = ?3",
+                now,
+                reason,
+                code
+            )
+            .execute(&mut *conn)
+            .await?;
+            Ok(Change {
+                entity_type: "sample_type",
+                entity_id: code.to_owned(),
+                old: Some(json!({"retired": false})),
+                new: Some(json!({"retired": true})),
                 subject_user_id: None,
             }
             .into())
@@ -257,6 +503,7 @@ pub(crate) async fn apply(
             registration_id,
             participant_id,
             template_id,
+            template_version,
             event_id,
             collected_at,
             collector,
@@ -281,8 +528,17 @@ pub(crate) async fn apply(
             if *collected_at > ctx.now + chrono::Duration::minutes(5) {
                 return Err(DomainError::invalid("collected_at", "cannot be in the future").into());
             }
-            let (template_name, items) = kit_template_items(conn, *template_id).await?;
-            let kit = sample::kit_tubes(&items)?;
+            let template = kit_template_version(conn, *template_id, *template_version).await?;
+            if let Some(retired_at) = template.retired_at.filter(|at| *at <= ctx.now) {
+                return Err(DomainError::Refused(format!(
+                    "kit template {} was retired on {}; register the kit with a template in use",
+                    template.name,
+                    retired_at.format("%Y-%m-%d")
+                ))
+                .into());
+            }
+            let template_name = template.name;
+            let kit = sample::kit_tubes(&template.items)?;
             if kit.len() != tubes.len() {
                 return Err(DomainError::invalid(
                     "tubes",
@@ -311,16 +567,16 @@ pub(crate) async fn apply(
                 }
             }
             let id = registration_id.to_string();
-            let (template, event, collected, by) = (
+            let (template_text, event, collected, by) = (
                 template_id.to_string(),
                 event_id.map(|e| e.to_string()),
                 format_utc(*collected_at),
                 ctx.actor.user_id.to_string(),
             );
             sqlx::query!(
-                "INSERT INTO kit_registrations (id, participant_id, template_id, event_id, collected_at, collector, registered_at, registered_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                id, participant, template, event, collected, collector, now, by
+                "INSERT INTO kit_registrations (id, participant_id, template_id, template_version, event_id, collected_at, collector, registered_at, registered_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                id, participant, template_text, template.version, event, collected, collector, now, by
             )
             .execute(&mut *conn)
             .await?;
@@ -348,7 +604,7 @@ pub(crate) async fn apply(
                         id: tube.sample_id,
                         code: &code,
                         participant_id: &participant,
-                        sample_type,
+                        sample_type: &sample_type,
                         origin: Origin::Collection,
                         parent_id: None,
                         registration_id: Some(*registration_id),
@@ -387,6 +643,7 @@ pub(crate) async fn apply(
                     registration_id: *registration_id,
                     participant_id: *participant_id,
                     template_id: *template_id,
+                    template_version: Some(template.version),
                     event_id: *event_id,
                     collected_at: *collected_at,
                     collector,
@@ -472,6 +729,8 @@ pub(crate) async fn apply(
                 ))
                 .into());
             }
+            require_sample_types_in_use(conn, children.iter().map(|c| &c.sample_type).collect())
+                .await?;
             let volumes: Vec<u32> = children.iter().map(|c| c.volume_ul).collect();
             let (left, used_up) = sample::split_volume(parent.volume_ul, &volumes)?;
             let parent_text = parent_id.to_string();
@@ -497,7 +756,7 @@ pub(crate) async fn apply(
                         id: child.sample_id,
                         code: &code,
                         participant_id: &parent.participant_id,
-                        sample_type: child.sample_type,
+                        sample_type: &child.sample_type,
                         origin: Origin::Aliquot,
                         parent_id: Some(*parent_id),
                         registration_id: None,
@@ -737,8 +996,45 @@ pub(crate) async fn apply(
 pub struct KitTemplateRecord {
     pub id: Uuid,
     pub name: String,
+    /// The current version's number and lines; earlier versions stay in
+    /// `kit_template_versions` for the kits registered against them.
+    pub version: u32,
     pub items: Vec<KitItem>,
     pub tube_count: u32,
+    pub retired_at: Option<DateTime<Utc>>,
+    pub retire_reason: Option<String>,
+}
+
+/// One of the lab's sample types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SampleTypeRecord {
+    pub code: SampleType,
+    pub short_code: String,
+    pub label: String,
+    pub retired_at: Option<DateTime<Utc>>,
+    pub retire_reason: Option<String>,
+}
+
+struct SampleTypeSql {
+    code: String,
+    short_code: String,
+    label: String,
+    retired_at: Option<String>,
+    retire_reason: Option<String>,
+}
+
+impl TryFrom<SampleTypeSql> for SampleTypeRecord {
+    type Error = StoreError;
+    fn try_from(r: SampleTypeSql) -> Result<Self> {
+        Ok(SampleTypeRecord {
+            code: SampleType::new(r.code),
+            short_code: r.short_code,
+            label: r.label,
+            retired_at: r.retired_at.as_deref().map(parse_utc).transpose()?,
+            retire_reason: r.retire_reason,
+        })
+    }
 }
 
 /// Where a sample is, in words and ids.
@@ -761,6 +1057,9 @@ pub struct SampleRecord {
     pub id: Uuid,
     pub code: String,
     pub sample_type: SampleType,
+    /// The type's short code, as printed on labels, and its name.
+    pub sample_type_code: String,
+    pub sample_type_label: String,
     pub status: SampleStatus,
     pub volume_ul: Option<u32>,
     pub parent_id: Option<Uuid>,
@@ -781,6 +1080,8 @@ pub(crate) struct SampleRow {
     pub id: String,
     pub code: String,
     pub sample_type: String,
+    pub sample_type_code: String,
+    pub sample_type_label: String,
     pub status: String,
     pub volume_ul: Option<i64>,
     pub parent_id: Option<String>,
@@ -833,8 +1134,9 @@ impl TryFrom<SampleRow> for SampleRecord {
         Ok(SampleRecord {
             id: parse_uuid(&r.id)?,
             code: r.code,
-            sample_type: SampleType::parse(&r.sample_type)
-                .ok_or_else(|| StoreError::Decode(format!("type {:?}", r.sample_type)))?,
+            sample_type: SampleType::new(r.sample_type),
+            sample_type_code: r.sample_type_code,
+            sample_type_label: r.sample_type_label,
             status: parse_status(&r.status)?,
             volume_ul: r.volume_ul.and_then(|v| u32::try_from(v).ok()),
             parent_id: r.parent_id.as_deref().map(parse_uuid).transpose()?,
@@ -951,13 +1253,15 @@ macro_rules! select_sample {
     ($where:literal, $($arg:expr),*) => {
         sqlx::query_as!(
             SampleRow,
-            r#"SELECT s.id AS "id!", s.code, s.sample_type, s.status, s.volume_ul, s.parent_id, s.event_id,
+            r#"SELECT s.id AS "id!", s.code, s.sample_type, t.short_code AS sample_type_code, t.label AS sample_type_label,
+                      s.status, s.volume_ul, s.parent_id, s.event_id,
                       s.collected_at, s.collector, s.time_out_seconds, s.checked_out_at,
                       p.id AS participant_id, p.code AS participant_code, p.consent,
                       si.code AS site_code, si.name AS site_name,
                       f.id AS "freezer_id?", f.name AS "freezer?", r.id AS "rack_id?", r.name AS "rack?",
                       b.id AS "box_id?", b.name AS "box_name?", b.barcode AS "box_barcode?", pl.position AS "position?"
                FROM samples s
+               JOIN sample_types t ON t.code = s.sample_type
                JOIN participants p ON p.id = s.participant_id
                JOIN sites si ON si.id = p.site_id
                LEFT JOIN placements pl ON pl.sample_id = s.id
@@ -973,28 +1277,32 @@ pub(crate) use select_sample;
 
 impl Store {
     /// A page of the kit templates by name; `search` narrows to names starting with it.
+    /// Retired templates are left out unless asked for.
     pub async fn kit_templates(
         &self,
         search: Option<&str>,
+        include_retired: bool,
         request: PageRequest,
     ) -> Result<Page<KitTemplateRecord>> {
         let page = request.validate()?;
         let search = crate::starts_with(search);
         let total = sqlx::query_scalar!(
-            r#"SELECT COUNT(*) AS "n!: i64" FROM kit_templates WHERE ?1 IS NULL OR name LIKE ?1"#,
-            search
+            r#"SELECT COUNT(*) AS "n!: i64" FROM kit_templates
+               WHERE (?1 IS NULL OR name LIKE ?1) AND (?2 OR retired_at IS NULL)"#,
+            search,
+            include_retired
         )
         .fetch_one(&self.pool)
         .await?;
         let items = self
-            .kit_templates_where(None, search, page.limit(), page.offset())
+            .kit_templates_where(None, search, include_retired, page.limit(), page.offset())
             .await?;
         Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
     }
 
-    /// One kit template, by id.
+    /// One kit template, by id, retired or not.
     pub async fn kit_template(&self, template_id: Uuid) -> Result<KitTemplateRecord> {
-        self.kit_templates_where(Some(template_id.to_string()), None, 1, 0)
+        self.kit_templates_where(Some(template_id.to_string()), None, true, 1, 0)
             .await?
             .pop()
             .ok_or_else(|| DomainError::NotFound("kit template").into())
@@ -1005,15 +1313,18 @@ impl Store {
         &self,
         id: Option<String>,
         search: Option<String>,
+        include_retired: bool,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<KitTemplateRecord>> {
         let rows = sqlx::query!(
-            r#"SELECT id AS "id!", name, items FROM kit_templates
-               WHERE (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR name LIKE ?2)
-               ORDER BY name LIMIT ?3 OFFSET ?4"#,
+            r#"SELECT id AS "id!", name, version AS "version: u32", items, retired_at, retire_reason
+               FROM kit_templates
+               WHERE (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR name LIKE ?2) AND (?3 OR retired_at IS NULL)
+               ORDER BY name LIMIT ?4 OFFSET ?5"#,
             id,
             search,
+            include_retired,
             limit,
             offset
         )
@@ -1026,11 +1337,64 @@ impl Store {
                 Ok(KitTemplateRecord {
                     id: parse_uuid(&r.id)?,
                     name: r.name,
+                    version: r.version,
                     tube_count: items.iter().map(|i| u32::from(i.count)).sum(),
                     items,
+                    retired_at: r.retired_at.as_deref().map(parse_utc).transpose()?,
+                    retire_reason: r.retire_reason,
                 })
             })
             .collect()
+    }
+
+    /// One sample type by its code, retired or not.
+    pub async fn sample_type(&self, code: &str) -> Result<Option<SampleTypeRecord>> {
+        sqlx::query_as!(
+            SampleTypeSql,
+            r#"SELECT code AS "code!", short_code, label, retired_at, retire_reason FROM sample_types WHERE code = ?1"#,
+            code
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .map(SampleTypeRecord::try_from)
+        .transpose()
+    }
+
+    /// A page of the lab's sample types by name; `search` narrows to codes or names
+    /// starting with it. Retired types are left out unless asked for.
+    pub async fn sample_types(
+        &self,
+        search: Option<&str>,
+        include_retired: bool,
+        request: PageRequest,
+    ) -> Result<Page<SampleTypeRecord>> {
+        let page = request.validate()?;
+        let search = crate::starts_with(search);
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM sample_types
+               WHERE (?1 IS NULL OR code LIKE ?1 OR label LIKE ?1) AND (?2 OR retired_at IS NULL)"#,
+            search,
+            include_retired
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let (limit, offset) = (page.limit(), page.offset());
+        let items = sqlx::query_as!(
+            SampleTypeSql,
+            r#"SELECT code AS "code!", short_code, label, retired_at, retire_reason FROM sample_types
+               WHERE (?1 IS NULL OR code LIKE ?1 OR label LIKE ?1) AND (?2 OR retired_at IS NULL)
+               ORDER BY label, code LIMIT ?3 OFFSET ?4"#,
+            search,
+            include_retired,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(SampleTypeRecord::try_from)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
     }
 
     pub async fn sample(&self, sample_id: Uuid) -> Result<SampleRecord> {

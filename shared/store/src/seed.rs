@@ -234,22 +234,22 @@ pub async fn demo_lab(store: &Store, size: DemoSize) -> Result<DemoReport> {
             name: "Standard blood and urine".into(),
             items: vec![
                 KitItem {
-                    sample_type: SampleType::Plasma,
+                    sample_type: SampleType::new(SampleType::PLASMA),
                     count: 2,
                     volume_ul: Some(500),
                 },
                 KitItem {
-                    sample_type: SampleType::Serum,
+                    sample_type: SampleType::new(SampleType::SERUM),
                     count: 1,
                     volume_ul: Some(500),
                 },
                 KitItem {
-                    sample_type: SampleType::BuffyCoat,
+                    sample_type: SampleType::new(SampleType::BUFFY_COAT),
                     count: 1,
                     volume_ul: Some(200),
                 },
                 KitItem {
-                    sample_type: SampleType::Urine,
+                    sample_type: SampleType::new(SampleType::URINE),
                     count: 1,
                     volume_ul: Some(1000),
                 },
@@ -263,7 +263,7 @@ pub async fn demo_lab(store: &Store, size: DemoSize) -> Result<DemoReport> {
             template_id: Uuid::now_v7(),
             name: "Saliva only".into(),
             items: vec![KitItem {
-                sample_type: SampleType::Saliva,
+                sample_type: SampleType::new(SampleType::SALIVA),
                 count: 1,
                 volume_ul: Some(2000),
             }],
@@ -356,6 +356,7 @@ pub async fn demo_lab(store: &Store, size: DemoSize) -> Result<DemoReport> {
                     registration_id: Uuid::now_v7(),
                     participant_id,
                     template_id: kit_id,
+                    template_version: Some(1),
                     event_id,
                     collected_at: now - Duration::days(3)
                         + Duration::minutes(i64::try_from(n).unwrap_or(0)),
@@ -501,7 +502,7 @@ pub async fn demo_lab(store: &Store, size: DemoSize) -> Result<DemoReport> {
                 .map(|_| NewAliquot {
                     sample_id: Uuid::now_v7(),
                     code: None,
-                    sample_type: SampleType::Plasma,
+                    sample_type: SampleType::new(SampleType::PLASMA),
                     volume_ul: 100,
                 })
                 .collect(),

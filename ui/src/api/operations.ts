@@ -24,6 +24,7 @@ import type {
   CreateFreezerArgs,
   CreateKitTemplateArgs,
   CreateRackArgs,
+  CreateSampleTypeArgs,
   CreateSiteArgs,
   CreateUserArgs,
   DeactivateUserArgs,
@@ -44,6 +45,8 @@ import type {
   KitTemplateRecord,
   LabSyncIssue,
   LabelPreviews,
+  LabelSheet,
+  LabelSheetArgs,
   LeftHub,
   ListAuditArgs,
   ListBoxesArgs,
@@ -57,6 +60,7 @@ import type {
   ListNumberBlocksArgs,
   ListPrintJobsArgs,
   ListRacksArgs,
+  ListSampleTypesArgs,
   ListSessionsArgs,
   ListSitesArgs,
   ListSyncIssuesArgs,
@@ -102,11 +106,15 @@ import type {
   ReprintArgs,
   RequestDiscardArgs,
   ResolveSyncIssueArgs,
+  RetireKitTemplateArgs,
+  RetireSampleTypeArgs,
   RetryPrintJobArgs,
+  ReviseKitTemplateArgs,
   RevokeSessionArgs,
   SampleDetail,
   SampleEvent,
   SampleListArgs,
+  SampleTypeRecord,
   SampleView,
   SamplesReceived,
   ScanLookup,
@@ -127,6 +135,7 @@ import type {
   UnprintedKit,
   UpdateSiteArgs,
   UserView,
+  VoidSiteArgs,
   VoidStorageArgs,
   WhoAmI,
 } from './types';
@@ -157,6 +166,7 @@ export interface Operations {
   list_sites: { args: ListSitesArgs; result: Page<SiteRecord> };
   create_site: { args: CreateSiteArgs; result: SiteRecord };
   update_site: { args: UpdateSiteArgs; result: SiteRecord };
+  void_site: { args: VoidSiteArgs; result: SiteRecord };
   list_number_blocks: { args: ListNumberBlocksArgs; result: Page<NumberBlockView> };
   assign_number_block: { args: AssignNumberBlockArgs; result: NumberBlockView };
   register_participant: { args: RegisterParticipantArgs; result: ParticipantRecord };
@@ -169,6 +179,11 @@ export interface Operations {
   event_summary: { args: IdArgs; result: EventSummary };
   list_kit_templates: { args: ListKitTemplatesArgs; result: Page<KitTemplateRecord> };
   create_kit_template: { args: CreateKitTemplateArgs; result: KitTemplateRecord };
+  revise_kit_template: { args: ReviseKitTemplateArgs; result: KitTemplateRecord };
+  retire_kit_template: { args: RetireKitTemplateArgs; result: KitTemplateRecord };
+  list_sample_types: { args: ListSampleTypesArgs; result: Page<SampleTypeRecord> };
+  create_sample_type: { args: CreateSampleTypeArgs; result: SampleTypeRecord };
+  retire_sample_type: { args: RetireSampleTypeArgs; result: SampleTypeRecord };
   register_kit: { args: RegisterKitArgs; result: KitRegistered };
   get_sample: { args: IdArgs; result: SampleDetail };
   participant_samples: { args: ParticipantSamplesArgs; result: Page<SampleView> };
@@ -217,6 +232,7 @@ export interface Operations {
   test_print: { args: TestPrintArgs; result: PrintJobRecord };
   print_labels: { args: PrintLabelsArgs; result: PrintJobRecord };
   preview_labels: { args: PreviewLabelsArgs; result: LabelPreviews };
+  label_sheet: { args: LabelSheetArgs; result: LabelSheet };
   list_devices: { args: PageArgs; result: Page<DeviceListing> };
   scanner_status: { args: NoArgs; result: ScannerStatus };
   hub_certificate: { args: HubCertificateArgs; result: HubCertificate };

@@ -1,19 +1,8 @@
-import type { SampleStatus, SampleType } from '../api/types';
+import type { SampleStatus, SampleTypeRecord } from '../api/types';
 
-// The lab's words for sample types and statuses (as in shared/domain/src/sample.rs).
-
-const SAMPLE_TYPES_LABELS: Record<SampleType, string> = {
-  plasma: 'Plasma',
-  serum: 'Serum',
-  whole_blood: 'Whole blood',
-  buffy_coat: 'Buffy coat',
-  dna: 'DNA',
-  rna: 'RNA',
-  pbmc: 'PBMC',
-  urine: 'Urine',
-  saliva: 'Saliva',
-  stool: 'Stool',
-};
+// The lab's words for sample statuses (as in shared/domain/src/sample.rs). Sample types are
+// the lab's own (`list_sample_types`): the shell reads them once and pages name them through
+// the session's `sampleTypeLabel`.
 
 const STATUSES: Record<SampleStatus, string> = {
   collected: 'Collected',
@@ -26,11 +15,14 @@ const STATUSES: Record<SampleStatus, string> = {
   disposed: 'Disposed',
 };
 
-/** Every sample type, in the order people pick them. */
-export const SAMPLE_TYPES = Object.keys(SAMPLE_TYPES_LABELS) as SampleType[];
+/** The name of a type among the lab's types; a code the list lacks is shown as it is. */
+export function labelOfSampleType(types: readonly SampleTypeRecord[], code: string): string {
+  return types.find((t) => t.code === code)?.label ?? code;
+}
 
-export function sampleTypeLabel(t: SampleType): string {
-  return SAMPLE_TYPES_LABELS[t] ?? t;
+/** The types new tubes may be made of: the lab's types not retired, in the list's order. */
+export function sampleTypesInUse(types: readonly SampleTypeRecord[]): SampleTypeRecord[] {
+  return types.filter((t) => t.retired_at === null);
 }
 
 export function statusLabel(s: SampleStatus): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Settings } from '../api/types';
+import type { KitTemplateRecord, Settings } from '../api/types';
 import {
   changeSet,
   describeChanges,
@@ -22,9 +22,19 @@ const LAB: Settings = {
   standard_kit: 'kit-standard',
 };
 
+const kit = (id: string, name: string): KitTemplateRecord => ({
+  id,
+  name,
+  version: 1,
+  items: [],
+  tube_count: 1,
+  retired_at: null,
+  retire_reason: null,
+});
+
 const KITS = [
-  { id: 'kit-standard', name: 'Standard blood and urine', items: [], tube_count: 5 },
-  { id: 'kit-saliva', name: 'Saliva only', items: [], tube_count: 1 },
+  { ...kit('kit-standard', 'Standard blood and urine'), tube_count: 5 },
+  kit('kit-saliva', 'Saliva only'),
 ];
 
 describe('the change set: only what changed, typed as the core takes it', () => {

@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { DeviceStatus, Permission, Settings, UserView } from '../api/types';
+import type { DeviceStatus, Permission, SampleTypeRecord, Settings, UserView } from '../api/types';
 import { PageHeading } from '../components/forms';
 import { FALLBACK_DATE_FORMAT, FALLBACK_TIME_ZONE, formatDateTime } from '../lib/format';
+import { PICKER_PAGE } from '../lib/paging';
 import { permissionCheck, roleLabel, type Can } from '../lib/roles';
+import { labelOfSampleType } from '../lib/samples';
 import { PrinterStatusItem, ScannerStatusItem } from '../components/DeviceStatus';
 import { Account } from '../pages/Account';
 import { Sessions } from '../pages/admin/Sessions';
@@ -91,12 +93,23 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
   const [settings, setSettings] = useState<Settings | null>(null);
   const [device, setDevice] = useState<DeviceStatus | null>(null);
   const [auditGeneration, setAuditGeneration] = useState(0);
+  const [sampleTypes, setSampleTypes] = useState<readonly SampleTypeRecord[]>([]);
   const [signingOut, setSigningOut] = useState(false);
 
   const loadSettings = useCallback(() => {
     client.getSettings().then(setSettings, () => {
       // Settings are shown where they are used; the shell keeps its defaults meanwhile.
     });
+  }, [client]);
+
+  // A lab has tens of sample types, not hundreds: one picker page holds them all.
+  const loadSampleTypes = useCallback(() => {
+    client.run('list_sample_types', { ...PICKER_PAGE, include_retired: true }).then(
+      (page) => setSampleTypes(page.items),
+      () => {
+        // Until they load, a type is shown by its code.
+      },
+    );
   }, [client]);
 
   const loadDevice = useCallback(() => {
@@ -108,12 +121,13 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
   useEffect(() => {
     loadSettings();
     loadDevice();
+    loadSampleTypes();
     return client.subscribe((event) => {
       if (event.type === 'settings_changed') loadSettings();
       if (event.type === 'audit_appended') setAuditGeneration((g) => g + 1);
       loadDevice();
     });
-  }, [client, loadSettings, loadDevice]);
+  }, [client, loadSettings, loadDevice, loadSampleTypes]);
 
   useEffect(() => {
     const onHash = () => setRoute(currentRoute());
@@ -161,8 +175,22 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
       timeZone,
       formatTime: (iso: string) => formatDateTime(iso, timeZone, dateFormat),
       auditGeneration,
+      sampleTypes,
+      sampleTypeLabel: (code: string) => labelOfSampleType(sampleTypes, code),
+      reloadSampleTypes: loadSampleTypes,
     }),
-    [user, expiresAt, can, settings, labName, timeZone, dateFormat, auditGeneration],
+    [
+      user,
+      expiresAt,
+      can,
+      settings,
+      labName,
+      timeZone,
+      dateFormat,
+      auditGeneration,
+      sampleTypes,
+      loadSampleTypes,
+    ],
   );
 
   const navPage = DETAIL_PARENT[page] ?? page;

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use aliquot_domain::numbering;
-use aliquot_domain::sample::SampleType;
 use aliquot_labels::{BoundLabel, BoxLabel, LabelData, LabelTemplate, SampleLabel};
 use chrono::NaiveDate;
 
@@ -15,7 +14,8 @@ pub fn sample(code: &str) -> SampleLabel {
     SampleLabel {
         sample_code: code.to_owned(),
         participant_code: numbering::participant_code(10000),
-        sample_type: SampleType::BuffyCoat,
+        sample_type_code: "BC".to_owned(),
+        sample_type_label: "Buffy coat".to_owned(),
         collected_on: NaiveDate::from_ymd_opt(2026, 1, 31).expect("date"),
         // Command characters in free text: they must print as text.
         site: "North_Site ^1".to_owned(),

@@ -170,6 +170,7 @@ impl Fixture {
                 registration_id: Uuid::now_v7(),
                 participant_id: participant,
                 template_id: template,
+                template_version: Some(1),
                 event_id: None,
                 collected_at: self.clock.now() - Duration::hours(1),
                 collector: "Nurse Joy".into(),
@@ -284,12 +285,12 @@ impl Fixture {
                 name: "Plasma and serum".into(),
                 items: vec![
                     KitItem {
-                        sample_type: SampleType::Plasma,
+                        sample_type: SampleType::new(SampleType::PLASMA),
                         count: 2,
                         volume_ul: Some(500),
                     },
                     KitItem {
-                        sample_type: SampleType::Serum,
+                        sample_type: SampleType::new(SampleType::SERUM),
                         count: 1,
                         volume_ul: Some(500),
                     },
@@ -336,6 +337,7 @@ impl Fixture {
                     registration_id: Uuid::now_v7(),
                     participant_id: participant,
                     template_id: kit,
+                    template_version: Some(1),
                     event_id: None,
                     collected_at: self.clock.now(),
                     collector: "Nurse Joy".into(),

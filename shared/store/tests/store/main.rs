@@ -14,6 +14,7 @@ mod lab;
 mod receiving;
 mod replay;
 mod samples_and_storage;
+mod setup_corrections;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -323,6 +324,27 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 reason: "renamed".into(),
             },
         ),
+        CommandKind::VoidSite => {
+            let site_id = Uuid::now_v7();
+            f.run(
+                &f.admin,
+                Command::CreateSite {
+                    site_id,
+                    code: "SPARE".into(),
+                    name: "Made by mistake".into(),
+                    participant_range_start: 60_000,
+                    participant_range_end: 60_999,
+                },
+            )
+            .await;
+            (
+                f.admin.clone(),
+                Command::VoidSite {
+                    site_id,
+                    reason: "made twice by mistake".into(),
+                },
+            )
+        }
         CommandKind::AssignNumberBlock => (
             f.admin.clone(),
             Command::AssignNumberBlock {
@@ -384,10 +406,45 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 template_id: Uuid::now_v7(),
                 name: "Urine".into(),
                 items: vec![KitItem {
-                    sample_type: SampleType::Urine,
+                    sample_type: SampleType::new(SampleType::URINE),
                     count: 1,
                     volume_ul: None,
                 }],
+            },
+        ),
+        CommandKind::ReviseKitTemplate => (
+            lab.manager.clone(),
+            Command::ReviseKitTemplate {
+                template_id: lab.kit,
+                version: 2,
+                items: vec![KitItem {
+                    sample_type: SampleType::new(SampleType::SERUM),
+                    count: 2,
+                    volume_ul: Some(250),
+                }],
+                reason: "two serum tubes from now on".into(),
+            },
+        ),
+        CommandKind::RetireKitTemplate => (
+            lab.manager.clone(),
+            Command::RetireKitTemplate {
+                template_id: lab.kit,
+                reason: "study closed".into(),
+            },
+        ),
+        CommandKind::CreateSampleType => (
+            lab.manager.clone(),
+            Command::CreateSampleType {
+                code: "csf".into(),
+                short_code: "CS".into(),
+                label: "Cerebrospinal fluid".into(),
+            },
+        ),
+        CommandKind::RetireSampleType => (
+            lab.manager.clone(),
+            Command::RetireSampleType {
+                sample_type: SampleType::new("stool"),
+                reason: "no longer collected".into(),
             },
         ),
         CommandKind::RegisterKit => (
@@ -396,6 +453,7 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 registration_id: Uuid::now_v7(),
                 participant_id: lab.participant,
                 template_id: lab.kit,
+                template_version: Some(1),
                 event_id: Some(lab.event),
                 collected_at: f.clock.now(),
                 collector: "Nurse Joy".into(),
@@ -431,7 +489,7 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 children: vec![NewAliquot {
                     sample_id: Uuid::now_v7(),
                     code: None,
-                    sample_type: SampleType::Plasma,
+                    sample_type: SampleType::new(SampleType::PLASMA),
                     volume_ul: 100,
                 }],
             },
@@ -868,7 +926,7 @@ fn mistyped(code: &str) -> String {
 async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
     use aliquot_domain::command::*;
     use aliquot_domain::numbering::{BlockKind, NewBlock};
-    use aliquot_domain::sample::{ConsentStatus, SampleStatus, SampleType};
+    use aliquot_domain::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
     use aliquot_domain::storage::{BoxLayout, FreezerKind, StorageTarget};
     let lab = f.lab().await;
     let today = f.clock.now().date_naive();
@@ -882,6 +940,14 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
                 name: "South".into(),
                 participant_range_start: 10_500,
                 participant_range_end: 11_500,
+            },
+        ),
+        // The lab's site has participants: it is corrected, never voided.
+        CommandKind::VoidSite => (
+            f.admin.clone(),
+            Command::VoidSite {
+                site_id: lab.site,
+                reason: "mistake".into(),
             },
         ),
         // Would drop the numbers already handed out in the block 10000–10099.
@@ -959,12 +1025,51 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
                 items: vec![],
             },
         ),
+        // Version 3 of a template at version 1: a revision made against a stale screen.
+        CommandKind::ReviseKitTemplate => (
+            lab.manager.clone(),
+            Command::ReviseKitTemplate {
+                template_id: lab.kit,
+                version: 3,
+                items: vec![KitItem {
+                    sample_type: SampleType::new(SampleType::SERUM),
+                    count: 1,
+                    volume_ul: None,
+                }],
+                reason: "stale".into(),
+            },
+        ),
+        CommandKind::RetireKitTemplate => (
+            lab.manager.clone(),
+            Command::RetireKitTemplate {
+                template_id: Uuid::now_v7(),
+                reason: "no such template".into(),
+            },
+        ),
+        // PL is plasma's short code.
+        CommandKind::CreateSampleType => (
+            lab.manager.clone(),
+            Command::CreateSampleType {
+                code: "platelets".into(),
+                short_code: "PL".into(),
+                label: "Platelets".into(),
+            },
+        ),
+        // The lab's kit template still makes plasma tubes.
+        CommandKind::RetireSampleType => (
+            lab.manager.clone(),
+            Command::RetireSampleType {
+                sample_type: SampleType::new(SampleType::PLASMA),
+                reason: "no longer collected".into(),
+            },
+        ),
         CommandKind::RegisterKit => (
             lab.desk.clone(),
             Command::RegisterKit {
                 registration_id: Uuid::now_v7(),
                 participant_id: lab.participant,
                 template_id: lab.kit,
+                template_version: Some(1),
                 event_id: None,
                 collected_at: f.clock.now(),
                 collector: "Nurse Joy".into(),
@@ -1004,7 +1109,7 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
                 children: vec![NewAliquot {
                     sample_id: Uuid::now_v7(),
                     code: None,
-                    sample_type: SampleType::Plasma,
+                    sample_type: SampleType::new(SampleType::PLASMA),
                     volume_ul: 600,
                 }],
             },

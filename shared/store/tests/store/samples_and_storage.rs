@@ -446,6 +446,7 @@ async fn two_workstations_blocks_never_issue_the_same_code() {
                         registration_id: Uuid::now_v7(),
                         participant_id: participant,
                         template_id: lab.kit,
+                        template_version: Some(1),
                         event_id: None,
                         collected_at: f.store.now(),
                         collector: "Nurse".into(),
@@ -512,6 +513,7 @@ async fn a_kit_takes_its_codes_in_order_across_blocks_or_none() {
         registration_id: Uuid::now_v7(),
         participant_id: participant,
         template_id: lab.kit,
+        template_version: Some(1),
         event_id: None,
         collected_at: f.store.now(),
         collector: "Nurse".into(),
@@ -620,6 +622,7 @@ async fn a_pre_printed_label_binds_once() {
         registration_id: Uuid::now_v7(),
         participant_id: lab.participant,
         template_id: lab.kit,
+        template_version: Some(1),
         event_id: None,
         collected_at: f.store.now(),
         collector: "Nurse".into(),
@@ -1217,7 +1220,7 @@ async fn aliquots_split_volume_keep_lineage_and_deplete_the_parent() {
         .map(|_| NewAliquot {
             sample_id: Uuid::now_v7(),
             code: None,
-            sample_type: SampleType::Dna,
+            sample_type: SampleType::new("dna"),
             volume_ul: 250,
         })
         .collect();
@@ -1258,7 +1261,7 @@ async fn aliquots_split_volume_keep_lineage_and_deplete_the_parent() {
             (
                 Some(lab.stored),
                 SampleStatus::Received,
-                SampleType::Dna,
+                SampleType::new("dna"),
                 lab.participant
             )
         );
@@ -1427,6 +1430,7 @@ async fn withdrawn_consent_shows_on_every_sample_and_stops_new_kits() {
                     registration_id: Uuid::now_v7(),
                     participant_id: lab.participant,
                     template_id: lab.kit,
+                    template_version: Some(1),
                     event_id: None,
                     collected_at: f.store.now(),
                     collector: "Nurse".into(),
@@ -1499,6 +1503,7 @@ async fn sites_ranges_events_and_participant_search() {
             registration_id: Uuid::now_v7(),
             participant_id: lab.participant,
             template_id: lab.kit,
+            template_version: Some(1),
             event_id: Some(lab.event),
             collected_at: f.store.now(),
             collector: "Nurse".into(),
@@ -1531,6 +1536,7 @@ async fn sites_ranges_events_and_participant_search() {
                         registration_id: Uuid::now_v7(),
                         participant_id: second,
                         template_id: lab.kit,
+                        template_version: Some(1),
                         event_id: Some(lab.event),
                         collected_at: f.store.now(),
                         collector: "Nurse".into(),

@@ -4,4 +4,8 @@ export type ListKitTemplatesArgs = {
 /**
  * Start of a template's name.
  */
-search?: string, page: number, per_page: number, };
+search?: string, 
+/**
+ * Retired templates too (Lab setup shows them; the desk does not).
+ */
+include_retired?: boolean, page: number, per_page: number, };

@@ -4,4 +4,8 @@ export type ListSitesArgs = {
 /**
  * Start of a site's code or name.
  */
-search?: string, page: number, per_page: number, };
+search?: string, 
+/**
+ * Voided sites too (Lab setup shows them, struck through).
+ */
+include_voided?: boolean, page: number, per_page: number, };

@@ -4,7 +4,7 @@ import type { Location } from "./Location";
 import type { SampleStatus } from "./SampleStatus";
 import type { SampleType } from "./SampleType";
 
-export type SampleView = { id: string, code: string, sample_type: SampleType, sample_type_code: string, status: SampleStatus, volume_ul: number | null, parent_id: string | null, event_id: string | null, collected_at: string, collector: string, 
+export type SampleView = { id: string, code: string, sample_type: SampleType, sample_type_code: string, sample_type_label: string, status: SampleStatus, volume_ul: number | null, parent_id: string | null, event_id: string | null, collected_at: string, collector: string, 
 /**
  * Seconds out of the freezer so far, including a check-out still open.
  */

@@ -30,13 +30,13 @@ import { whoCan } from '../../lib/roles';
 import { useAsyncData, type AsyncData } from '../../lib/useAsyncData';
 import { useScanFeedback, useScanHandler } from '../../scan/ScanContext';
 import { useClient, useSession } from '../../session';
-import { sampleTypeLabel } from '../../lib/samples';
 import './desk.css';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { isInDoubt } from '../printing/printingText';
 import { standardKitOf } from './standardKit';
 import { SyncPill, useRecordsSyncState } from '../../sync/recordSync';
 import { PICKER_PAGE } from '../../lib/paging';
+import { LabelSheetDialog } from '../printing/LabelSheetDialog';
 
 /** Where this desk is working; kept for the browser tab so a reload keeps the event. */
 type Where = { siteId: string; eventId: string };
@@ -658,6 +658,7 @@ function KitStep({
   eventId: string;
   onRegistered: (kit: KitRegistered) => void;
 }) {
+  const { sampleTypeLabel } = useSession();
   const client = useClient();
   const { user, timeZone, settings, can } = useSession();
   const canPrint = can('print_labels');
@@ -870,6 +871,7 @@ function KitDone({
   queuedElsewhere: PrintJobRecord | null;
   onNext: () => void;
 }) {
+  const { sampleTypeLabel } = useSession();
   const client = useClient();
   const { can } = useSession();
   const [job, setJob] = useFollowedJob(kit.labels?.result === 'queued' ? kit.labels.job : null);
@@ -878,6 +880,7 @@ function KitDone({
   );
   const [printing, setPrinting] = useState(false);
   const [previews, setPreviews] = useState<LabelPreviews | null>(null);
+  const [onSheet, setOnSheet] = useState(false);
   const [previewError, setPreviewError] = useState<string | null>(null);
   const group = { group: 'kit' as const, registration_id: kit.registration_id };
   // Queued for the hub → on the hub (or refused), live: the registration is one record.
@@ -933,6 +936,9 @@ function KitDone({
         {job ? <JobState job={job} /> : !printError && <span>Labels were not asked for.</span>}
       </div>
       <ErrorAlert message={printError} testId="desk-print-error" />
+      {onSheet && (
+        <LabelSheetDialog labels={group} kind="sample" onClose={() => setOnSheet(false)} />
+      )}
       <div className="form-actions">
         {can('print_labels') && (
           <button
@@ -942,6 +948,15 @@ function KitDone({
             disabled={printing}
           >
             {printing ? 'Queuing…' : job ? 'Print the labels again' : 'Print the labels'}
+          </button>
+        )}
+        {can('print_labels') && (
+          <button
+            type="button"
+            className="button button-secondary"
+            onClick={() => setOnSheet(true)}
+          >
+            Print on a sheet…
           </button>
         )}
         <button type="button" className="button button-primary" onClick={onNext} autoFocus>

@@ -5,8 +5,11 @@ import { standardKitOf } from './standardKit';
 const kit = (id: string, name: string): KitTemplateRecord => ({
   id,
   name,
+  version: 1,
   items: [],
   tube_count: 1,
+  retired_at: null,
+  retire_reason: null,
 });
 
 // Listed by name, as the core lists them: the standard kit is not the first.

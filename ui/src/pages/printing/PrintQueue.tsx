@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { Page, PrintJobRecord } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
+import { ReasonDialog } from '../../components/ReasonDialog';
 import { ErrorAlert, Field, StatusMessage, SubmitButton } from '../../components/forms';
 import { Pager } from '../../components/Pager';
 import type { AsyncData } from '../../lib/useAsyncData';
@@ -282,42 +283,24 @@ function CancelDialog({
   onDone: (job: PrintJobRecord) => void;
 }) {
   const client = useClient();
-  const [reason, setReason] = useState('');
-  const { busy, error, submit } = useSubmit(async () => {
-    if (reason.trim() === '') {
-      throw refuse('Say why the job is cancelled; it is recorded with the job.');
-    }
-    return client.run('cancel_print_job', { job_id: job.id, reason: reason.trim() });
-  }, onDone);
-
   return (
-    <Dialog title="Cancel this print job?" onClose={onClose} testId="cancel-dialog">
+    <ReasonDialog
+      title="Cancel this print job?"
+      reasonLabel="Reason for cancelling"
+      hint="Shown with the job and kept in the audit trail, e.g. “wrong kit” or “printer gone for repair”."
+      missing="Say why the job is cancelled; it is recorded with the job."
+      action="Cancel the job"
+      busyLabel="Cancelling…"
+      id="cancel"
+      run={(reason) => client.run('cancel_print_job', { job_id: job.id, reason })}
+      onClose={onClose}
+      onDone={onDone}
+    >
       <p>
         <strong>{job.subject}</strong> on {job.printer} will not be printed. Its labels can still be
         reprinted later.
       </p>
-      <form onSubmit={submit} noValidate>
-        <Field
-          id="cancel-reason"
-          label="Reason for cancelling"
-          value={reason}
-          onChange={setReason}
-          hint="Shown with the job and kept in the audit trail, e.g. “wrong kit” or “printer gone for repair”."
-          required
-          autoFocus
-          spellCheck
-        />
-        <ErrorAlert message={error} />
-        <div className="form-actions">
-          <SubmitButton busy={busy} busyLabel="Cancelling…" variant="danger">
-            Cancel the job
-          </SubmitButton>
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            Keep it
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    </ReasonDialog>
   );
 }
 

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { PrinterSettings } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
+import { ReasonDialog } from '../../components/ReasonDialog';
 import { ErrorAlert, Field, SubmitButton } from '../../components/forms';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient } from '../../session';
@@ -73,44 +74,26 @@ export function RemovePrinterDialog({
   onDone: () => void;
 }) {
   const client = useClient();
-  const [reason, setReason] = useState('');
-  const { busy, error, submit } = useSubmit(async () => {
-    if (reason.trim() === '') {
-      throw refuse('Say why the printer is removed; it is recorded in the audit trail.');
-    }
-    return client.run('remove_printer', { name: printer.name, reason: reason.trim() });
-  }, onDone);
-
   return (
-    <Dialog title={`Remove ${printer.name}?`} onClose={onClose} testId="remove-printer-dialog">
+    <ReasonDialog
+      title={`Remove ${printer.name}?`}
+      reasonLabel="Reason for removing it"
+      hint="Kept in the audit trail, e.g. “sent back for repair” or “replaced by the new Zebra”."
+      missing="Say why the printer is removed; it is recorded in the audit trail."
+      action="Remove the printer"
+      busyLabel="Removing…"
+      id="remove-printer"
+      run={(reason) => client.run('remove_printer', { name: printer.name, reason })}
+      onClose={onClose}
+      onDone={onDone}
+    >
       <p>
         This workstation will no longer print on <strong>{printer.name}</strong>. Its past jobs stay
         in the queue’s history.
         {routes.length > 0 &&
           ` ${capitalised(routes.join(' and '))} will have no printer until you choose another.`}
       </p>
-      <form onSubmit={submit} noValidate>
-        <Field
-          id="remove-printer-reason"
-          label="Reason for removing it"
-          value={reason}
-          onChange={setReason}
-          hint="Kept in the audit trail, e.g. “sent back for repair” or “replaced by the new Zebra”."
-          required
-          autoFocus
-          spellCheck
-        />
-        <ErrorAlert message={error} testId="remove-printer-error" />
-        <div className="form-actions">
-          <SubmitButton busy={busy} busyLabel="Removing…" variant="danger">
-            Remove the printer
-          </SubmitButton>
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            Keep it
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    </ReasonDialog>
   );
 }
 

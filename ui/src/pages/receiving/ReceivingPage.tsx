@@ -4,7 +4,7 @@ import type { BoxRecord, SampleView } from '../../api/types';
 import { ErrorAlert, PageHeading, SelectField } from '../../components/forms';
 import { Pager } from '../../components/Pager';
 import { errorMessage } from '../../lib/errors';
-import { sampleTypeLabel, statusLabel } from '../../lib/samples';
+import { statusLabel } from '../../lib/samples';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { count } from '../../lib/words';
 import { useNavigate } from '../../router';
@@ -536,6 +536,7 @@ function TubeTable({
   testId: string;
   tubes: { sample: SampleView; flagged: boolean; onRemove?: () => void }[];
 }) {
+  const { sampleTypeLabel } = useSession();
   const removable = tubes.some((t) => t.onRemove);
   return (
     <div className="table-wrap">
@@ -598,6 +599,7 @@ function Manifest({
   choice: ManifestChoice;
   onChoice: (c: ManifestChoice) => void;
 }) {
+  const { sampleTypeLabel } = useSession();
   const client = useClient();
   const { formatTime } = useSession();
   const { eventId, page } = choice;

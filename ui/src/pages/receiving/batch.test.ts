@@ -23,6 +23,7 @@ function sample(code: string, over: Partial<SampleView> = {}): SampleView {
     code,
     sample_type: 'plasma',
     sample_type_code: 'PL',
+    sample_type_label: 'Plasma',
     status: 'collected',
     volume_ul: 500,
     parent_id: null,

@@ -11,7 +11,6 @@ import {
   SubmitButton,
 } from '../../components/forms';
 import { whoCan } from '../../lib/roles';
-import { sampleTypeLabel } from '../../lib/samples';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { dayIn } from '../../lib/format';
@@ -24,6 +23,7 @@ const SAMPLES_PER_PAGE = 50;
 
 /** A participant: who (by code only), their consent, and their samples a page at a time. */
 export function ParticipantPage({ participantId }: { participantId: string }) {
+  const { sampleTypeLabel } = useSession();
   const client = useClient();
   const { formatTime, can } = useSession();
   const [changing, setChanging] = useState(false);

@@ -20,7 +20,7 @@ import {
 } from '../../components/forms';
 import { errorMessage } from '../../lib/errors';
 import { actionWords, placementWords, statusChangeWords } from '../../lib/auditWords';
-import { sampleTypeLabel, SAMPLE_TYPES, statusLabel } from '../../lib/samples';
+import { sampleTypesInUse, statusLabel } from '../../lib/samples';
 import { count } from '../../lib/words';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
@@ -31,6 +31,7 @@ import { RecordSyncBadge } from '../../sync/recordSync';
 import { IN_DOUBT_LABEL, isInDoubt, jobState } from '../printing/printingText';
 import { ScanField } from '../storage/ScanField';
 import './samples.css';
+import { LabelSheetDialog } from '../printing/LabelSheetDialog';
 
 type Loaded = SampleDetail & { pending: DiscardRequestRecord | null };
 
@@ -50,6 +51,7 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
   const { can } = useSession();
   const [action, setAction] = useState<Action | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [onSheet, setOnSheet] = useState(false);
   const detail = useAsyncData(async (): Promise<Loaded> => {
     const found = await client.run('get_sample', { id: sampleId });
     // This tube's pending discard request, if any (there is at most one).
@@ -158,7 +160,7 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
         <dl className="facts" data-testid="sample-facts">
           <dt>Type</dt>
           <dd>
-            {sampleTypeLabel(s.sample_type)} ({s.sample_type_code})
+            {s.sample_type_label} ({s.sample_type_code})
           </dd>
           <dt>Participant</dt>
           <dd>
@@ -253,7 +255,23 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
                 {printLabel.busy ? 'Queuing…' : 'Print its label'}
               </button>
             )}
+            {prints && (
+              <button
+                type="button"
+                className="button button-secondary"
+                onClick={() => setOnSheet(true)}
+              >
+                Print on a sheet…
+              </button>
+            )}
           </div>
+          {onSheet && (
+            <LabelSheetDialog
+              labels={{ group: 'samples', sample_ids: [sampleId] }}
+              kind="sample"
+              onClose={() => setOnSheet(false)}
+            />
+          )}
           {printLabel.job && (
             <p className="muted" data-testid="sample-label-job">
               Label queued on {printLabel.job.printer}; the Printing page follows it.
@@ -363,6 +381,7 @@ function formatDuration(seconds: number): string {
 }
 
 function Lineage({ detail }: { detail: SampleDetail }) {
+  const { sampleTypeLabel } = useSession();
   const client = useClient();
   const { parent } = detail;
   const [page, setPage] = useState(1);
@@ -670,6 +689,7 @@ function AliquotsDialog({
   onClose: () => void;
   onDone: (made: SampleView[]) => void;
 }) {
+  const { sampleTypes } = useSession();
   const client = useClient();
   const [count, setCount] = useState('2');
   const [volume, setVolume] = useState('');
@@ -716,7 +736,7 @@ function AliquotsDialog({
           label="Type"
           value={type}
           onChange={setType}
-          options={SAMPLE_TYPES.map((t) => ({ value: t, label: sampleTypeLabel(t) }))}
+          options={sampleTypesInUse(sampleTypes).map((t) => ({ value: t.code, label: t.label }))}
         />
         <ErrorAlert message={error} />
         <div className="form-actions">

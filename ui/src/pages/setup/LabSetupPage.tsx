@@ -1,5 +1,13 @@
 import { useState } from 'react';
-import type { BlockKind, KitItem, NumberBlockView, SampleType, SiteRecord } from '../../api/types';
+import type {
+  BlockKind,
+  KitItem,
+  KitTemplateRecord,
+  NumberBlockView,
+  SampleType,
+  SampleTypeRecord,
+  SiteRecord,
+} from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import {
   ErrorAlert,
@@ -10,9 +18,10 @@ import {
   SubmitButton,
 } from '../../components/forms';
 import { Pager } from '../../components/Pager';
+import { ReasonDialog } from '../../components/ReasonDialog';
 import { PICKER_PAGE } from '../../lib/paging';
 import { whoCan } from '../../lib/roles';
-import { SAMPLE_TYPES, sampleTypeLabel } from '../../lib/samples';
+import { sampleTypesInUse } from '../../lib/samples';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useNavigate } from '../../router';
@@ -37,7 +46,8 @@ export function LabSetupPage() {
       <PageHeading>Lab setup</PageHeading>
       <p className="lead">
         The collection sites, the numbers this workstation gives out and the kits the desk
-        registers. Storage is set up on the Storage page, printers on the Printing page.
+        registers, with the sample types they are made of. Storage is set up on the Storage page,
+        printers on the Printing page.
       </p>
       <div className="toolbar">
         <button
@@ -59,6 +69,7 @@ export function LabSetupPage() {
         onNotice={setNotice}
         sitesChanged={sitesChanged}
       />
+      <SampleTypesPanel editable={can('manage_kit_templates')} onNotice={setNotice} />
       <KitTemplatesPanel editable={can('manage_kit_templates')} onNotice={setNotice} />
     </section>
   );
@@ -85,10 +96,11 @@ export function SitesPanel({
   const client = useClient();
   const [page, setPage] = useState(1);
   const sites = useAsyncData(
-    () => client.run('list_sites', { page, per_page: PER_PAGE }),
+    () => client.run('list_sites', { page, per_page: PER_PAGE, include_voided: true }),
     [client, page],
   );
   const [editing, setEditing] = useState<SiteRecord | 'new' | null>(null);
+  const [voiding, setVoiding] = useState<SiteRecord | null>(null);
   const data = sites.data;
   return (
     <section className="setup-section" aria-labelledby="sites-heading" data-testid="setup-sites">
@@ -117,21 +129,42 @@ export function SitesPanel({
           </thead>
           <tbody>
             {data.items.map((s) => (
-              <tr key={s.id} data-site={s.code}>
+              <tr key={s.id} data-site={s.code} className={s.voided_at ? 'voided' : undefined}>
                 <td>{s.code}</td>
-                <td>{s.name}</td>
                 <td>
-                  {s.participant_range_start}–{s.participant_range_end}
+                  {s.name}
+                  {s.voided_at && (
+                    <span className="muted" data-testid="site-voided">
+                      {' '}
+                      · voided: {s.void_reason}
+                    </span>
+                  )}
+                </td>
+                <td>
+                  {s.voided_at
+                    ? 'free again'
+                    : `${s.participant_range_start}–${s.participant_range_end}`}
                 </td>
                 {editable && (
                   <td>
-                    <button
-                      type="button"
-                      className="button button-secondary button-small"
-                      onClick={() => setEditing(s)}
-                    >
-                      Edit…
-                    </button>
+                    {!s.voided_at && (
+                      <>
+                        <button
+                          type="button"
+                          className="button button-secondary button-small"
+                          onClick={() => setEditing(s)}
+                        >
+                          Edit…
+                        </button>{' '}
+                        <button
+                          type="button"
+                          className="button button-quiet button-small"
+                          onClick={() => setVoiding(s)}
+                        >
+                          Void…
+                        </button>
+                      </>
+                    )}
                   </td>
                 )}
               </tr>
@@ -165,6 +198,31 @@ export function SitesPanel({
             onChanged();
           }}
         />
+      )}
+      {voiding !== null && (
+        <ReasonDialog
+          title={`Void site ${voiding.code}?`}
+          reasonLabel="Reason for voiding the site"
+          hint="Kept in the audit trail, e.g. “made twice by mistake”."
+          missing="Say why the site is voided; the audit trail keeps it."
+          action="Void the site"
+          busyLabel="Voiding…"
+          id="void-site"
+          run={(reason) => client.run('void_site', { site_id: voiding.id, reason })}
+          onClose={() => setVoiding(null)}
+          onDone={(site) => {
+            setVoiding(null);
+            onNotice(`Site ${site.code} voided; its numbers are free for another site.`);
+            sites.reload();
+            onChanged();
+          }}
+        >
+          <p>
+            For a site made by mistake: it takes no participants, blocks or field events, and its
+            participant numbers are free for another site. Its code stays taken. A site where
+            participants or events are recorded cannot be voided; correct its name or range instead.
+          </p>
+        </ReasonDialog>
       )}
     </section>
   );
@@ -289,7 +347,7 @@ export function NumberBlocksPanel({
   );
   // The sites, to name a participant block's (a lab has tens).
   const sites = useAsyncData(
-    () => client.run('list_sites', PICKER_PAGE).then((p) => p.items),
+    () => client.run('list_sites', { ...PICKER_PAGE, include_voided: true }).then((p) => p.items),
     [client, sitesChanged],
   );
   const [adding, setAdding] = useState(false);
@@ -353,7 +411,7 @@ export function NumberBlocksPanel({
       )}
       {adding && (
         <BlockDialog
-          sites={sites.data ?? []}
+          sites={(sites.data ?? []).filter((site) => site.voided_at === null)}
           onClose={() => setAdding(false)}
           onDone={(b) => {
             setAdding(false);
@@ -477,11 +535,203 @@ function BlockDialog({
   );
 }
 
-function kitWords(items: readonly KitItem[]): string {
+export function SampleTypesPanel({
+  editable,
+  onNotice,
+}: {
+  editable: boolean;
+  onNotice: (m: string) => void;
+}) {
+  const client = useClient();
+  const { reloadSampleTypes } = useSession();
+  const [page, setPage] = useState(1);
+  const types = useAsyncData(
+    () => client.run('list_sample_types', { page, per_page: PER_PAGE, include_retired: true }),
+    [client, page],
+  );
+  const [adding, setAdding] = useState(false);
+  const [retiring, setRetiring] = useState<SampleTypeRecord | null>(null);
+  const changed = (message: string) => {
+    onNotice(message);
+    types.reload();
+    reloadSampleTypes();
+  };
+  const data = types.data;
+  return (
+    <section className="setup-section" aria-labelledby="types-heading" data-testid="setup-types">
+      <h2 id="types-heading">Sample types</h2>
+      <p className="hint">
+        What the lab’s tubes hold. The short code is printed on every label, so it never changes; a
+        type no longer collected is retired and stays on the tubes that have it.
+      </p>
+      <ErrorAlert message={types.error} />
+      {data && data.total > 0 && (
+        <table className="data-table">
+          <caption className="visually-hidden">Sample types</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">On labels</th>
+              <th scope="col">Code</th>
+              {editable && <th scope="col">Change</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {data.items.map((t) => (
+              <tr
+                key={t.code}
+                data-sample-type={t.code}
+                className={t.retired_at ? 'voided' : undefined}
+              >
+                <td>
+                  {t.label}
+                  {t.retired_at && <span className="muted"> · retired: {t.retire_reason}</span>}
+                </td>
+                <td>{t.short_code}</td>
+                <td>
+                  <code>{t.code}</code>
+                </td>
+                {editable && (
+                  <td>
+                    {!t.retired_at && (
+                      <button
+                        type="button"
+                        className="button button-quiet button-small"
+                        onClick={() => setRetiring(t)}
+                      >
+                        Retire…
+                      </button>
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {data && data.total_pages > 1 && (
+        <Pager
+          label="Sample type pages"
+          page={page}
+          totalPages={data.total_pages}
+          total={data.total}
+          onPage={setPage}
+          disabled={types.loading}
+        />
+      )}
+      {editable && (
+        <button type="button" className="button button-secondary" onClick={() => setAdding(true)}>
+          Add a sample type
+        </button>
+      )}
+      {adding && (
+        <SampleTypeDialog
+          onClose={() => setAdding(false)}
+          onDone={(t) => {
+            setAdding(false);
+            changed(`Sample type ${t.label} (${t.short_code}) added.`);
+          }}
+        />
+      )}
+      {retiring !== null && (
+        <ReasonDialog
+          title={`Retire ${retiring.label}?`}
+          reasonLabel="Reason for retiring the type"
+          hint="Kept in the audit trail, e.g. “no longer collected in this study”."
+          missing="Say why the type is retired; the audit trail keeps it."
+          action="Retire the type"
+          busyLabel="Retiring…"
+          id="retire-type"
+          run={(reason) => client.run('retire_sample_type', { code: retiring.code, reason })}
+          onClose={() => setRetiring(null)}
+          onDone={(t) => {
+            setRetiring(null);
+            changed(`Sample type ${t.label} retired.`);
+          }}
+        >
+          <p>
+            No new tube, kit template or aliquot can be of this type; tubes that have it keep it. A
+            kit template still in use that makes it must be changed or retired first.
+          </p>
+        </ReasonDialog>
+      )}
+    </section>
+  );
+}
+
+function SampleTypeDialog({
+  onClose,
+  onDone,
+}: {
+  onClose: () => void;
+  onDone: (t: SampleTypeRecord) => void;
+}) {
+  const client = useClient();
+  const [label, setLabel] = useState('');
+  const [shortCode, setShortCode] = useState('');
+  const [code, setCode] = useState('');
+  // The stored code follows the name until it is typed: "Cerebrospinal fluid" → cerebrospinal_fluid.
+  const suggested = label
+    .trim()
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^[^a-z]+|_+$/g, '')
+    .slice(0, 32);
+  const { busy, error, submit } = useSubmit(
+    () =>
+      client.run('create_sample_type', {
+        code: code.trim() || suggested,
+        short_code: shortCode.trim().toUpperCase(),
+        label: label.trim(),
+      }),
+    onDone,
+  );
+  return (
+    <Dialog title="Add a sample type" onClose={onClose} testId="sample-type-dialog">
+      <form onSubmit={submit} noValidate>
+        <Field
+          id="type-label"
+          label="Name"
+          value={label}
+          onChange={setLabel}
+          hint="As people say it, e.g. Cerebrospinal fluid."
+          autoFocus
+        />
+        <Field
+          id="type-short"
+          label="Short code on labels"
+          value={shortCode}
+          onChange={setShortCode}
+          hint="2 to 4 capital letters or digits, e.g. CS. It cannot change later."
+        />
+        <Field
+          id="type-code"
+          label="Code (stored on every tube)"
+          value={code}
+          onChange={setCode}
+          placeholder={suggested}
+          hint="Lower-case letters, digits and _; leave empty to use the one shown."
+        />
+        <ErrorAlert message={error} />
+        <div className="form-actions">
+          <SubmitButton busy={busy} busyLabel="Adding…">
+            Add the type
+          </SubmitButton>
+          <button type="button" className="button button-secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function kitWords(items: readonly KitItem[], typeLabel: (code: string) => string): string {
   return items
     .map(
       (i) =>
-        `${i.count} × ${sampleTypeLabel(i.sample_type)}${i.volume_ul !== null ? ` ${i.volume_ul} µl` : ''}`,
+        `${i.count} × ${typeLabel(i.sample_type)}${i.volume_ul !== null ? ` ${i.volume_ul} µl` : ''}`,
     )
     .join(', ');
 }
@@ -494,19 +744,22 @@ export function KitTemplatesPanel({
   onNotice: (m: string) => void;
 }) {
   const client = useClient();
+  const { sampleTypeLabel } = useSession();
   const [page, setPage] = useState(1);
   const kits = useAsyncData(
-    () => client.run('list_kit_templates', { page, per_page: PER_PAGE }),
+    () => client.run('list_kit_templates', { page, per_page: PER_PAGE, include_retired: true }),
     [client, page],
   );
-  const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<KitTemplateRecord | 'new' | null>(null);
+  const [retiring, setRetiring] = useState<KitTemplateRecord | null>(null);
   const data = kits.data;
   return (
     <section className="setup-section" aria-labelledby="kits-heading" data-testid="setup-kits">
       <h2 id="kits-heading">Kit templates</h2>
       <p className="hint">
         The tubes collected from one participant at one visit. The desk registers a whole kit in one
-        step and prints its labels together.
+        step and prints its labels together. A change makes the template’s next version: kits
+        registered before keep the tubes they had.
       </p>
       <ErrorAlert message={kits.error} />
       {data && data.total === 0 && (
@@ -515,9 +768,29 @@ export function KitTemplatesPanel({
       {data && data.total > 0 && (
         <ul className="setup-kits">
           {data.items.map((k) => (
-            <li key={k.id} data-kit={k.name}>
-              <strong>{k.name}</strong> · {k.tube_count} {k.tube_count === 1 ? 'tube' : 'tubes'}:{' '}
-              {kitWords(k.items)}
+            <li key={k.id} data-kit={k.name} className={k.retired_at ? 'voided' : undefined}>
+              <strong>{k.name}</strong> · version {k.version} · {k.tube_count}{' '}
+              {k.tube_count === 1 ? 'tube' : 'tubes'}: {kitWords(k.items, sampleTypeLabel)}
+              {k.retired_at && <span className="muted"> · retired: {k.retire_reason}</span>}
+              {editable && !k.retired_at && (
+                <span className="inline-actions">
+                  {' '}
+                  <button
+                    type="button"
+                    className="button button-secondary button-small"
+                    onClick={() => setEditing(k)}
+                  >
+                    Change…
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="button button-quiet button-small"
+                    onClick={() => setRetiring(k)}
+                  >
+                    Retire…
+                  </button>
+                </span>
+              )}
             </li>
           ))}
         </ul>
@@ -533,19 +806,48 @@ export function KitTemplatesPanel({
         />
       )}
       {editable && (
-        <button type="button" className="button button-secondary" onClick={() => setAdding(true)}>
+        <button type="button" className="button button-secondary" onClick={() => setEditing('new')}>
           Add a kit template
         </button>
       )}
-      {adding && (
+      {editing !== null && (
         <KitDialog
-          onClose={() => setAdding(false)}
-          onDone={(name) => {
-            setAdding(false);
-            onNotice(`Kit template “${name}” added.`);
+          template={editing === 'new' ? null : editing}
+          onClose={() => setEditing(null)}
+          onDone={(k) => {
+            const added = editing === 'new';
+            setEditing(null);
+            onNotice(
+              added
+                ? `Kit template “${k.name}” added.`
+                : `Kit template “${k.name}” is now version ${k.version}.`,
+            );
             kits.reload();
           }}
         />
+      )}
+      {retiring !== null && (
+        <ReasonDialog
+          title={`Retire kit template “${retiring.name}”?`}
+          reasonLabel="Reason for retiring the template"
+          hint="Kept in the audit trail, e.g. “study closed” or “replaced by the 2027 kit”."
+          missing="Say why the template is retired; the audit trail keeps it."
+          action="Retire the template"
+          busyLabel="Retiring…"
+          id="retire-kit"
+          run={(reason) => client.run('retire_kit_template', { template_id: retiring.id, reason })}
+          onClose={() => setRetiring(null)}
+          onDone={(k) => {
+            setRetiring(null);
+            onNotice(`Kit template “${k.name}” retired.`);
+            kits.reload();
+          }}
+        >
+          <p>
+            The desk no longer offers it, and kits registered from now on with it are refused. Kits
+            registered before keep it.
+          </p>
+        </ReasonDialog>
       )}
     </section>
   );
@@ -553,37 +855,83 @@ export function KitTemplatesPanel({
 
 type KitLine = { sampleType: SampleType; count: string; volume: string };
 
-function KitDialog({ onClose, onDone }: { onClose: () => void; onDone: (name: string) => void }) {
+/** Adds a template, or changes one's lines as its next version (with the reason). */
+function KitDialog({
+  template,
+  onClose,
+  onDone,
+}: {
+  template: KitTemplateRecord | null;
+  onClose: () => void;
+  onDone: (template: KitTemplateRecord) => void;
+}) {
   const client = useClient();
-  const [name, setName] = useState('');
-  const [lines, setLines] = useState<KitLine[]>([
-    { sampleType: SAMPLE_TYPES[0] ?? 'whole_blood', count: '1', volume: '' },
-  ]);
+  const { sampleTypes, sampleTypeLabel } = useSession();
+  const inUse = sampleTypesInUse(sampleTypes);
+  const firstType = inUse[0]?.code ?? '';
+  const [name, setName] = useState(template?.name ?? '');
+  const [lines, setLines] = useState<KitLine[]>(
+    template
+      ? template.items.map((i) => ({
+          sampleType: i.sample_type,
+          count: String(i.count),
+          volume: i.volume_ul === null ? '' : String(i.volume_ul),
+        }))
+      : [{ sampleType: '', count: '1', volume: '' }],
+  );
+  const [reason, setReason] = useState('');
   const setLine = (i: number, change: Partial<KitLine>) =>
     setLines(lines.map((l, j) => (j === i ? { ...l, ...change } : l)));
   const { busy, error, submit } = useSubmit(async () => {
     if (!name.trim()) throw refuse('Give the kit a name the desk recognises.');
     const items: KitItem[] = lines.map((l, i) => ({
-      sample_type: l.sampleType,
+      sample_type: l.sampleType || firstType,
       count: wholeNumber(l.count, `Line ${i + 1}'s number of tubes`),
       volume_ul: l.volume.trim() === '' ? null : wholeNumber(l.volume, `Line ${i + 1}'s volume`),
     }));
-    const made = await client.run('create_kit_template', { name: name.trim(), items });
-    return made.name;
+    if (template === null) {
+      return client.run('create_kit_template', { name: name.trim(), items });
+    }
+    if (!reason.trim()) throw refuse('Say why the kit changes; the audit trail keeps it.');
+    return client.run('revise_kit_template', {
+      template_id: template.id,
+      version: template.version,
+      items,
+      reason: reason.trim(),
+    });
   }, onDone);
+  // A line of a type retired since keeps it on screen, so the change is the user's to make.
+  const optionsFor = (current: SampleType) => {
+    const options = inUse.map((t) => ({ value: t.code, label: t.label }));
+    if (current && !inUse.some((t) => t.code === current)) {
+      options.push({ value: current, label: `${sampleTypeLabel(current)} (retired)` });
+    }
+    return options;
+  };
   return (
-    <Dialog title="Add a kit template" onClose={onClose} testId="kit-dialog">
+    <Dialog
+      title={template ? `Change kit template “${template.name}”` : 'Add a kit template'}
+      onClose={onClose}
+      testId="kit-dialog"
+    >
       <form onSubmit={submit} noValidate>
-        <Field id="kit-name" label="Name" value={name} onChange={setName} autoFocus />
+        {template === null ? (
+          <Field id="kit-name" label="Name" value={name} onChange={setName} autoFocus />
+        ) : (
+          <p className="hint">
+            Version {template.version} becomes version {template.version + 1}. Kits registered
+            before keep version {template.version}’s tubes.
+          </p>
+        )}
         {lines.map((l, i) => (
           <fieldset key={i} className="kit-line">
             <legend>Tubes, line {i + 1}</legend>
             <SelectField
               id={`kit-type-${i}`}
               label="Sample type"
-              value={l.sampleType}
+              value={l.sampleType || firstType}
               onChange={(v) => setLine(i, { sampleType: v })}
-              options={SAMPLE_TYPES.map((t) => ({ value: t, label: sampleTypeLabel(t) }))}
+              options={optionsFor(l.sampleType)}
             />
             <Field
               id={`kit-count-${i}`}
@@ -615,19 +963,23 @@ function KitDialog({ onClose, onDone }: { onClose: () => void; onDone: (name: st
         <button
           type="button"
           className="button button-secondary button-small"
-          onClick={() =>
-            setLines([
-              ...lines,
-              { sampleType: SAMPLE_TYPES[0] ?? 'whole_blood', count: '1', volume: '' },
-            ])
-          }
+          onClick={() => setLines([...lines, { sampleType: '', count: '1', volume: '' }])}
         >
           Add a line of tubes
         </button>
+        {template !== null && (
+          <Field
+            id="kit-reason"
+            label="Reason for the change"
+            value={reason}
+            onChange={setReason}
+            hint="Kept in the audit trail, e.g. “a second serum tube from 1 March”."
+          />
+        )}
         <ErrorAlert message={error} />
         <div className="form-actions">
-          <SubmitButton busy={busy} busyLabel="Adding…">
-            Add the kit template
+          <SubmitButton busy={busy} busyLabel={template ? 'Saving…' : 'Adding…'}>
+            {template ? `Save as version ${template.version + 1}` : 'Add the kit template'}
           </SubmitButton>
           <button type="button" className="button button-secondary" onClick={onClose}>
             Cancel

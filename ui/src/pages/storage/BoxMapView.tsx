@@ -6,9 +6,9 @@ import {
   statusClass,
   statusLabel,
   typeClass,
-  typeLabel,
   type DiffCell,
 } from './storageLabels';
+import { useSession } from '../../session';
 
 export type ColourBy = 'status' | 'type' | 'diff';
 
@@ -68,6 +68,7 @@ export function BoxMapView({
   syncStates,
   onSelect,
 }: Props) {
+  const { sampleTypeLabel } = useSession();
   const layout = map.storage_box.layout;
   if (layout.kind !== 'grid') return null;
   const byPosition = new Map<string, Well>();
@@ -117,7 +118,7 @@ export function BoxMapView({
               if (r === 0) tipClasses.push('well-tip-below');
               if (c >= layout.columns / 2) tipClasses.push('well-tip-end');
               const label = well
-                ? `${position}: ${well.code}, ${typeLabel(well.sample_type)}, ${statusLabel(well.status)}${
+                ? `${position}: ${well.code}, ${sampleTypeLabel(well.sample_type)}, ${statusLabel(well.status)}${
                     mark ? `, ${mark.label.toLowerCase()}` : ''
                   }`
                 : `${position}: empty`;
@@ -167,6 +168,7 @@ export function MapLegend({
   colourBy: ColourBy;
   syncStates: ReadonlyMap<string, RecordSyncView>;
 }) {
+  const { sampleTypeLabel } = useSession();
   let entries: { className: string; label: string; title?: string }[];
   if (colourBy === 'diff') {
     entries = DIFF_KINDS.map((d) => ({
@@ -176,7 +178,7 @@ export function MapLegend({
     }));
   } else if (colourBy === 'type') {
     const types = [...new Set(map.wells.map((w) => w.sample_type))].sort();
-    entries = types.map((t) => ({ className: typeClass(t), label: typeLabel(t) }));
+    entries = types.map((t) => ({ className: typeClass(t), label: sampleTypeLabel(t) }));
   } else {
     const statuses = [...new Set(map.wells.map((w) => w.status))];
     entries = statuses.map((s) => ({ className: statusClass(s), label: statusLabel(s) }));

@@ -19,9 +19,9 @@ import {
   statusClass,
   statusLabel,
   typeClass,
-  typeLabel,
 } from './storageLabels';
 import './storage.css';
+import { LabelSheetDialog } from '../printing/LabelSheetDialog';
 
 /** Set when a box barcode scanned in placement mode opens the next box: it opens placing. */
 let carryPlacement = false;
@@ -51,6 +51,7 @@ type Dialog =
   | { kind: 'move-box' }
   | { kind: 'edit-box' }
   | { kind: 'void-box' }
+  | { kind: 'sheet'; labels: 'box' | 'tubes' }
   | null;
 
 const WHERE = (p: string | null) => (p ? ` at ${p}` : '');
@@ -455,6 +456,24 @@ export function BoxPage({ boxId }: { boxId: string }) {
             Void this box…
           </button>
         )}
+        {can('print_labels') && (
+          <button
+            type="button"
+            className="button button-secondary"
+            onClick={() => setDialog({ kind: 'sheet', labels: 'box' })}
+          >
+            Box label on a sheet…
+          </button>
+        )}
+        {can('print_labels') && box.occupied > 0 && (
+          <button
+            type="button"
+            className="button button-secondary"
+            onClick={() => setDialog({ kind: 'sheet', labels: 'tubes' })}
+          >
+            Tube labels on a sheet…
+          </button>
+        )}
       </div>
       <StatusMessage message={notice} testId="box-notice" />
       <ErrorAlert message={loadError} />
@@ -719,6 +738,17 @@ export function BoxPage({ boxId }: { boxId: string }) {
           }}
         />
       )}
+      {dialog?.kind === 'sheet' && (
+        <LabelSheetDialog
+          labels={
+            dialog.labels === 'box'
+              ? { group: 'boxes', box_ids: [box.id] }
+              : { group: 'box_contents', box_id: box.id }
+          }
+          kind={dialog.labels === 'box' ? 'box' : 'sample'}
+          onClose={() => setDialog(null)}
+        />
+      )}
       {dialog?.kind === 'void-box' && (
         <VoidStorageDialog
           target={{ kind: 'box', id: box.id }}
@@ -757,6 +787,7 @@ function WellDetail({
   onCheckOut: () => void;
   onCheckIn: () => void;
 }) {
+  const { sampleTypeLabel } = useSession();
   return (
     <>
       <h2>{well.position ? `Position ${well.position}` : 'Tube in the bag'}</h2>
@@ -764,7 +795,7 @@ function WellDetail({
         <dt>Code</dt>
         <dd data-testid="well-code">{well.code}</dd>
         <dt>Type</dt>
-        <dd>{typeLabel(well.sample_type)}</dd>
+        <dd>{sampleTypeLabel(well.sample_type)}</dd>
         <dt>Participant</dt>
         <dd>{well.participant_code}</dd>
         <dt>Status</dt>
@@ -816,6 +847,7 @@ function BagList({
   onSelect: (sampleId: string) => void;
   colourBy: ColourBy;
 }) {
+  const { sampleTypeLabel } = useSession();
   if (map.wells.length === 0) {
     return (
       <p className="empty-state">This bag is empty. Use Place tubes and scan tubes into it.</p>
@@ -852,7 +884,7 @@ function BagList({
                   className={`legend-swatch well ${colourBy === 'type' ? typeClass(w.sample_type) : ''}`}
                   aria-hidden="true"
                 />{' '}
-                {typeLabel(w.sample_type)}
+                {sampleTypeLabel(w.sample_type)}
               </td>
               <td>{w.participant_code}</td>
               <td>

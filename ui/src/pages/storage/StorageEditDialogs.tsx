@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { BoxRecord, StorageTarget } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
+import { ReasonDialog } from '../../components/ReasonDialog';
 import { ErrorAlert, Field, SubmitButton } from '../../components/forms';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient } from '../../session';
@@ -110,40 +111,23 @@ export function VoidStorageDialog({
   onDone: () => void;
 }) {
   const client = useClient();
-  const [reason, setReason] = useState('');
   const what = WHAT[target.kind];
-  const { busy, error, submit } = useSubmit(async () => {
-    if (reason.trim() === '')
-      throw refuse(`Say why the ${what} is voided; the audit trail keeps it.`);
-    await client.run('void_storage', { target, reason: reason.trim() });
-  }, onDone);
-
   return (
-    <Dialog title={`Void ${name}?`} onClose={onClose} testId="void-storage-dialog">
+    <ReasonDialog
+      title={`Void ${name}?`}
+      reasonLabel={`Reason for voiding the ${what}`}
+      hint="Kept in the audit trail, e.g. “freezer decommissioned” or “box cracked”."
+      missing={`Say why the ${what} is voided; the audit trail keeps it.`}
+      action={`Void the ${what}`}
+      busyLabel="Voiding…"
+      id="void-storage"
+      run={(reason) => client.run('void_storage', { target, reason })}
+      onClose={onClose}
+      onDone={onDone}
+    >
       <p>
         The {what} leaves the storage lists and takes nothing new. Its record and its history stay.
       </p>
-      <form onSubmit={submit} noValidate>
-        <Field
-          id="void-storage-reason"
-          label={`Reason for voiding the ${what}`}
-          value={reason}
-          onChange={setReason}
-          hint="Kept in the audit trail, e.g. “freezer decommissioned” or “box cracked”."
-          required
-          autoFocus
-          spellCheck
-        />
-        <ErrorAlert message={error} testId="void-storage-error" />
-        <div className="form-actions">
-          <SubmitButton busy={busy} busyLabel="Voiding…" variant="danger">
-            Void the {what}
-          </SubmitButton>
-          <button type="button" className="button button-secondary" onClick={onClose}>
-            Keep it
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    </ReasonDialog>
   );
 }

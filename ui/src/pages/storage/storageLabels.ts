@@ -4,9 +4,8 @@ import type {
   FreezerKind,
   RackScanDiff,
   SampleStatus,
-  SampleType,
 } from '../../api/types';
-import { sampleTypeLabel, statusLabel } from '../../lib/samples';
+import { statusLabel } from '../../lib/samples';
 import { count } from '../../lib/words';
 
 // Words and colours of the storage screens.
@@ -67,7 +66,8 @@ export const STATUS_COLOURS: Record<SampleStatus, string> = {
   disposed: 'tone-8',
 };
 
-export const TYPE_COLOURS: Record<SampleType, string> = {
+/** The colours of the types every lab starts with; a type the lab adds gets one by its code. */
+const TYPE_COLOURS: Record<string, string> = {
   plasma: 'type-1',
   serum: 'type-2',
   whole_blood: 'type-3',
@@ -85,11 +85,11 @@ export function statusClass(status: SampleStatus): string {
 }
 
 export function typeClass(type: string): string {
-  return TYPE_COLOURS[type as SampleType] ?? 'type-10';
-}
-
-export function typeLabel(type: string): string {
-  return type in TYPE_COLOURS ? sampleTypeLabel(type as SampleType) : type;
+  const known = TYPE_COLOURS[type];
+  if (known) return known;
+  let hash = 0;
+  for (const c of type) hash = (hash * 31 + c.charCodeAt(0)) % 10007;
+  return `type-${(hash % 10) + 1}`;
 }
 
 export { statusLabel };
