@@ -1,0 +1,64 @@
+//! Instrument result files, read. Each format has one parser, a pure function from the
+//! file's bytes to [`RawResult`]s: a plate (where the file names one), a well, the read it
+//! belongs to (a wavelength, a target, a calculated column), the value as the file wrote it
+//! and its unit. A parser knows nothing of samples, runs or plate maps: matching wells to
+//! tubes is the importer's, in the store.
+//!
+//! What real files throw at a parser is handled once, here: [`text`] decodes UTF-8 with or
+//! without a BOM and UTF-16 (LE or BE) and reads CR, LF and CRLF alike; [`well`] reads `A1`,
+//! `A01` and `      A1` as the same well; [`reading`] keeps censored values (`< 40`, `OOR >`)
+//! as censored and instrument flags (`OVRFLW`, `MISSED`, `Undetermined`, `NaN`) as flags,
+//! never as numbers, and reads decimal commas. A file a parser does not understand is refused
+//! with the line and the reason ([`ParseError`]).
+
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod gen5;
+pub mod reading;
+pub mod text;
+pub mod well;
+
+pub use error::ParseError;
+pub use reading::{Bound, Flag, Reading};
+pub use well::Well;
+
+use serde::Serialize;
+
+/// One value of one well, as the file gave it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RawResult {
+    /// The plate's name in the file, where it names one.
+    pub plate: Option<String>,
+    pub well: Well,
+    /// Which measurement of the well this is: a wavelength's read, a target, a calculated
+    /// column ("630nmAbsRead:630", "[Concentration]").
+    pub read: String,
+    pub value: Reading,
+    pub unit: Option<String>,
+}
+
+/// The formats Aliquot reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// BioTek (Agilent) Gen5 plate-reader text export.
+    Gen5,
+}
+
+impl Format {
+    pub const ALL: &'static [Format] = &[Format::Gen5];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Gen5 => "gen5",
+        }
+    }
+
+    /// Reads a file of this format.
+    pub fn parse(self, bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
+        match self {
+            Format::Gen5 => gen5::parse(bytes),
+        }
+    }
+}

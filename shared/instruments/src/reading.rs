@@ -1,0 +1,253 @@
+//! A well's value as the instrument wrote it. A number is a number; a value the instrument
+//! could only bound (`< 40`, `>4.000`, Luminex's `OOR <`) is **censored** and stays so, never
+//! becoming its bound; a value the instrument flagged instead of measuring (`OVRFLW`,
+//! `MISSED`, qPCR's `Undetermined`, `NaN`) is a **flag**. Neither is ever read as a number.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reading {
+    Number {
+        value: f64,
+    },
+    /// Below or above what the instrument measures; `limit` where the file gives it.
+    Censored {
+        bound: Bound,
+        limit: Option<f64>,
+        text: String,
+    },
+    /// No value: the instrument says why.
+    Flagged {
+        flag: Flag,
+        text: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    Below,
+    Above,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// Over the detector's range (Gen5 `OVRFLW`, `Overflow`).
+    Overflow,
+    /// The read missed the well (Gen5 `MISSED`).
+    Missed,
+    /// No amplification crossed the threshold (qPCR `Undetermined`, `No Ct`).
+    Undetermined,
+    /// Not a number (`NaN`).
+    NotANumber,
+    /// Any other word where a value belongs; its text is kept.
+    Other,
+}
+
+/// How the file writes a decimal fraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecimalMark {
+    /// `1,234.5`
+    #[default]
+    Point,
+    /// `1.234,5` and `1 234,5`
+    Comma,
+}
+
+impl Reading {
+    /// A cell's value; `None` for an empty cell.
+    pub fn parse(cell: &str, mark: DecimalMark) -> Option<Reading> {
+        let text = cell.trim();
+        if text.is_empty() {
+            return None;
+        }
+        if let Some(value) = number(text, mark) {
+            return Some(Reading::Number { value });
+        }
+        let upper = text.to_ascii_uppercase();
+        let censored = |bound: Bound, rest: &str| Reading::Censored {
+            bound,
+            limit: number(rest.trim(), mark),
+            text: text.to_owned(),
+        };
+        // "OOR <" / "OOR >" (Luminex): out of range, below or above, bound not given.
+        if let Some(rest) = upper.strip_prefix("OOR") {
+            match rest.trim() {
+                "<" => return Some(censored(Bound::Below, "")),
+                ">" => return Some(censored(Bound::Above, "")),
+                _ => {}
+            }
+        }
+        for (prefix, bound) in [
+            ("<=", Bound::Below),
+            ("≤", Bound::Below),
+            ("<", Bound::Below),
+            (">=", Bound::Above),
+            ("≥", Bound::Above),
+            (">", Bound::Above),
+        ] {
+            if let Some(rest) = text.strip_prefix(prefix) {
+                if number(rest.trim(), mark).is_some() {
+                    return Some(censored(bound, rest));
+                }
+            }
+        }
+        let flag = match upper.as_str() {
+            "OVRFLW" | "OVERFLOW" | "OVER" | "SAT" | "SATURATED" => Flag::Overflow,
+            "MISSED" => Flag::Missed,
+            "UNDETERMINED" | "NO CT" | "N/A CT" => Flag::Undetermined,
+            "NAN" | "-NAN" => Flag::NotANumber,
+            _ => Flag::Other,
+        };
+        Some(Reading::Flagged {
+            flag,
+            text: text.to_owned(),
+        })
+    }
+
+    /// The number, if this is one.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Reading::Number { value } => Some(*value),
+            _ => None,
+        }
+    }
+}
+
+/// A decimal number written with `mark`, with or without thousands separators (`,` or `.`
+/// opposite the mark, a space, an apostrophe), sign and exponent. Infinite and NaN are not
+/// numbers here.
+pub fn number(text: &str, mark: DecimalMark) -> Option<f64> {
+    let (decimal, thousands) = match mark {
+        DecimalMark::Point => ('.', ','),
+        DecimalMark::Comma => (',', '.'),
+    };
+    let text = text.trim();
+    if text.is_empty() || text.len() > 64 {
+        return None;
+    }
+    let mut plain = String::with_capacity(text.len());
+    let mut groups_ok = true;
+    let (integer, fraction) = match text.rfind(decimal) {
+        Some(at) => (&text[..at], Some(&text[at + decimal.len_utf8()..])),
+        None => (text, None),
+    };
+    // Thousands separators only in the integer part, every group after the first of three.
+    let mut pieces = integer.split([thousands, ' ', '\'', '\u{a0}']);
+    if let Some(first) = pieces.next() {
+        plain.push_str(first);
+        for piece in pieces {
+            groups_ok &= piece.len() == 3 && piece.bytes().all(|b| b.is_ascii_digit());
+            plain.push_str(piece);
+        }
+    }
+    if !groups_ok {
+        return None;
+    }
+    if let Some(fraction) = fraction {
+        plain.push('.');
+        plain.push_str(fraction);
+    }
+    let ok = plain
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+        && plain.bytes().any(|b| b.is_ascii_digit());
+    if !ok {
+        return None;
+    }
+    plain.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Option<Reading> {
+        Reading::parse(text, DecimalMark::Point)
+    }
+
+    #[test]
+    fn numbers_with_either_mark_and_thousands() {
+        let cases = [
+            ("2.100", DecimalMark::Point, Some(2.1)),
+            ("-0.000", DecimalMark::Point, Some(-0.0)),
+            ("1,234.5", DecimalMark::Point, Some(1234.5)),
+            ("1 234.5", DecimalMark::Point, Some(1234.5)),
+            ("2.5E+03", DecimalMark::Point, Some(2500.0)),
+            ("0,125", DecimalMark::Comma, Some(0.125)),
+            ("1.234,5", DecimalMark::Comma, Some(1234.5)),
+            ("1 234,5", DecimalMark::Comma, Some(1234.5)),
+            ("1,23.4", DecimalMark::Point, None),
+            ("12,34", DecimalMark::Point, None),
+            ("1.2.3", DecimalMark::Point, None),
+            ("abc", DecimalMark::Point, None),
+            ("inf", DecimalMark::Point, None),
+            ("NaN", DecimalMark::Point, None),
+            ("-", DecimalMark::Point, None),
+        ];
+        for (text, mark, expect) in cases {
+            assert_eq!(number(text, mark), expect, "{text:?} {mark:?}");
+        }
+    }
+
+    #[test]
+    fn censored_values_stay_censored_with_their_bound() {
+        assert_eq!(
+            read("< 40"),
+            Some(Reading::Censored {
+                bound: Bound::Below,
+                limit: Some(40.0),
+                text: "< 40".into()
+            })
+        );
+        assert_eq!(
+            read(">4.000"),
+            Some(Reading::Censored {
+                bound: Bound::Above,
+                limit: Some(4.0),
+                text: ">4.000".into()
+            })
+        );
+        for (text, bound) in [
+            ("OOR <", Bound::Below),
+            ("OOR >", Bound::Above),
+            ("oor>", Bound::Above),
+        ] {
+            assert_eq!(
+                read(text),
+                Some(Reading::Censored {
+                    bound,
+                    limit: None,
+                    text: text.into()
+                }),
+                "{text}"
+            );
+        }
+        assert!(read("< 40").unwrap().number().is_none());
+    }
+
+    #[test]
+    fn instrument_words_are_flags_and_an_empty_cell_is_nothing() {
+        for (text, flag) in [
+            ("OVRFLW", Flag::Overflow),
+            ("MISSED", Flag::Missed),
+            ("Undetermined", Flag::Undetermined),
+            ("NaN", Flag::NotANumber),
+            ("?????", Flag::Other),
+            ("<", Flag::Other),
+        ] {
+            assert_eq!(
+                read(text),
+                Some(Reading::Flagged {
+                    flag,
+                    text: text.into()
+                }),
+                "{text}"
+            );
+        }
+        assert_eq!(read("   "), None);
+    }
+}

@@ -1,0 +1,241 @@
+//! Every parser against the real instrument exports in `../shared/fixtures/instruments/`
+//! (read in place, never copied here), each compared well by well with the `.json` beside it:
+//! another project's (allotropy's) reading of the same file in the Allotrope Simple Model.
+//! Then truncated and mutated copies of every file go to every parser: no panic, and a
+//! refusal says where and why.
+
+use aliquot_instruments::{Flag, Format, ParseError, RawResult, Reading};
+use proptest::prelude::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn fixture(path: &str) -> Vec<u8> {
+    let root =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/instruments");
+    let file = root.join(path);
+    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+fn asm(path: &str) -> Value {
+    serde_json::from_slice(&fixture(path)).expect("the fixture's JSON")
+}
+
+/// Every object in `v` that has `key`, depth first.
+fn objects_with<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Object(map) => {
+            if map.contains_key(key) {
+                out.push(v);
+            }
+            map.values().for_each(|c| objects_with(c, key, out));
+        }
+        Value::Array(items) => items.iter().for_each(|c| objects_with(c, key, out)),
+        _ => {}
+    }
+}
+
+/// One measured well of the ASM reading: its id, well, the value of `feature` and any error.
+struct Measured {
+    well: String,
+    value: Option<f64>,
+    error: Option<String>,
+}
+
+fn measured(doc: &Value, feature: &str) -> BTreeMap<String, Measured> {
+    let mut found = Vec::new();
+    objects_with(doc, "measurement identifier", &mut found);
+    found
+        .into_iter()
+        .filter(|m| m.get(feature).is_some())
+        .map(|m| {
+            let id = m["measurement identifier"].as_str().unwrap().to_owned();
+            let error = m
+                .pointer("/error aggregate document/error document/0/error")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let measured = Measured {
+                well: m["sample document"]["location identifier"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                value: m[feature]["value"].as_f64(),
+                error,
+            };
+            (id, measured)
+        })
+        .collect()
+}
+
+fn by_read<'a>(results: &'a [RawResult], read: &str) -> BTreeMap<String, &'a RawResult> {
+    results
+        .iter()
+        .filter(|r| r.read == read)
+        .map(|r| (r.well.to_string(), r))
+        .collect()
+}
+
+fn same_number(ours: &Reading, theirs: f64, at: &str) {
+    let ours = ours
+        .number()
+        .unwrap_or_else(|| panic!("{at}: {ours:?} is not a number"));
+    assert!((ours - theirs).abs() < 1e-9, "{at}: {ours} vs {theirs}");
+}
+
+#[test]
+fn gen5_absorbance_with_overflow_and_missed_wells() {
+    let name = "agilent_gen5/absorbance/240411_172731_BNCH2345883_abs450_96well_non_numeric_values";
+    let results = Format::Gen5
+        .parse(&fixture(&format!("{name}.txt")))
+        .unwrap();
+    let ours = by_read(&results, "abs450:450");
+    assert_eq!(results.len(), 96);
+    assert_eq!(ours.len(), 96);
+    let theirs = measured(&asm(&format!("{name}.json")), "absorbance");
+    assert_eq!(theirs.len(), 96);
+    let mut flagged = 0;
+    for m in theirs.values() {
+        let r = ours[&m.well];
+        assert_eq!(r.plate.as_deref(), Some("Plate 1"));
+        match (&m.error, &r.value) {
+            (Some(error), Reading::Flagged { flag, text }) => {
+                flagged += 1;
+                assert_eq!(text, error, "{}", m.well);
+                let expect = if error == "OVRFLW" {
+                    Flag::Overflow
+                } else {
+                    Flag::Missed
+                };
+                assert_eq!(*flag, expect, "{}", m.well);
+            }
+            (None, value) => same_number(value, m.value.unwrap(), &m.well),
+            (error, value) => panic!("{}: theirs {error:?}, ours {value:?}", m.well),
+        }
+    }
+    // One OVRFLW in each of the 8 rows, one MISSED in each of rows D to H.
+    assert_eq!(flagged, 8 + 5);
+}
+
+#[test]
+fn gen5_reads_blanked_values_and_concentrations_of_each_well() {
+    let name = "agilent_gen5/absorbance/endpoint_stdcurve_singleplate";
+    let results = Format::Gen5
+        .parse(&fixture(&format!("{name}.txt")))
+        .unwrap();
+    assert_eq!(results.len(), 96 * 3);
+    let doc = asm(&format!("{name}.json"));
+    let theirs = measured(&doc, "absorbance");
+    let raw = by_read(&results, "630nmAbsRead:630");
+    for m in theirs.values() {
+        same_number(&raw[&m.well].value, m.value.unwrap(), &m.well);
+    }
+    // The calculated reads, each traced to its well through its data source.
+    let mut calculated = Vec::new();
+    objects_with(&doc, "calculated data name", &mut calculated);
+    let mut compared = 0;
+    for c in calculated {
+        let name = c["calculated data name"].as_str().unwrap();
+        let source = c
+            .pointer(
+                "/data source aggregate document/data source document/0/data source identifier",
+            )
+            .and_then(Value::as_str)
+            .unwrap();
+        let Some(m) = theirs.get(source) else {
+            continue;
+        };
+        let ours = by_read(&results, name);
+        same_number(
+            &ours[&m.well].value,
+            c["calculated result"]["value"].as_f64().unwrap(),
+            name,
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 96 * 2);
+}
+
+#[test]
+fn a_file_that_is_not_gen5_is_refused_saying_so() {
+    let err = Format::Gen5
+        .parse(&fixture("agilent_gen5/garbage_error.txt"))
+        .unwrap_err();
+    assert!(matches!(err, ParseError::Missing(_)), "{err:?}");
+    assert!(err.to_string().contains("not a Gen5 text export"), "{err}");
+}
+
+#[test]
+fn a_results_block_without_column_numbers_is_refused_at_its_line() {
+    let text = b"Plate Number\tPlate 1\n\nResults\nA\t1.0\t2.0\tRead\n";
+    let err = Format::Gen5.parse(text).unwrap_err();
+    assert_eq!(
+        err,
+        ParseError::at(
+            4,
+            "the Results block does not start with its row of column numbers"
+        )
+    );
+    let text = b"Results\n\t1\t2\nA\t1.0\t2.0\n";
+    assert_eq!(
+        Format::Gen5.parse(text).unwrap_err(),
+        ParseError::at(3, "a row of results has no read name after its 2 values")
+    );
+}
+
+#[test]
+fn gen5_reads_the_same_file_in_utf16_with_cr_line_ends_and_padded_cells() {
+    let name =
+        "agilent_gen5/absorbance/240411_172731_BNCH2345883_abs450_96well_non_numeric_values.txt";
+    let original = Format::Gen5.parse(&fixture(name)).unwrap();
+    let text = String::from_utf8(fixture(name))
+        .unwrap()
+        .replace("\r\n", "\r");
+    let utf16: Vec<u8> = "\u{FEFF}"
+        .encode_utf16()
+        .chain(text.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    assert_eq!(Format::Gen5.parse(&utf16).unwrap(), original);
+}
+
+const FIXTURES: &[&str] = &[
+    "agilent_gen5/absorbance/240411_172731_BNCH2345883_abs450_96well_non_numeric_values.txt",
+    "agilent_gen5/absorbance/endpoint_stdcurve_singleplate.txt",
+    "agilent_gen5/garbage_error.txt",
+    "appbio_quantstudio/appbio_quantstudio_example01.txt",
+    "bmg_mars/16-03-03 16-54-03 472 ABS 384 QC.csv",
+    "moldev_softmax_pro/MD_SMP_absorbance_endpoint_partial_plate_example01.txt",
+    "luminex_xponent/luminex_xPONENT_NaN_and_not_reported_values.csv",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Cut short anywhere, or with bytes changed, a file is read or refused: never a panic,
+    /// and a refusal names a line within the file or what is missing.
+    #[test]
+    fn truncated_and_mutated_files_are_read_or_refused(
+        which in 0..FIXTURES.len(),
+        cut in 0.0f64..=1.0,
+        flips in proptest::collection::vec((0.0f64..1.0, any::<u8>()), 0..8),
+    ) {
+        let mut bytes = fixture(FIXTURES[which]);
+        let keep = ((bytes.len() as f64) * cut) as usize;
+        bytes.truncate(keep);
+        for (at, byte) in flips {
+            if !bytes.is_empty() {
+                let i = ((bytes.len() as f64) * at) as usize % bytes.len();
+                bytes[i] = byte;
+            }
+        }
+        for format in Format::ALL {
+            match format.parse(&bytes) {
+                Ok(_) => {}
+                Err(ParseError::At { line, reason }) => {
+                    prop_assert!(line >= 1 && !reason.is_empty());
+                }
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+}
