@@ -15,6 +15,7 @@
 
 pub mod error;
 pub mod gen5;
+pub mod quantstudio;
 pub mod reading;
 pub mod text;
 pub mod well;
@@ -44,14 +45,17 @@ pub struct RawResult {
 pub enum Format {
     /// BioTek (Agilent) Gen5 plate-reader text export.
     Gen5,
+    /// Applied Biosystems QuantStudio / ViiA 7 qPCR results `.txt`.
+    QuantStudio,
 }
 
 impl Format {
-    pub const ALL: &'static [Format] = &[Format::Gen5];
+    pub const ALL: &'static [Format] = &[Format::Gen5, Format::QuantStudio];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Gen5 => "gen5",
+            Format::QuantStudio => "quantstudio",
         }
     }
 
@@ -59,6 +63,7 @@ impl Format {
     pub fn parse(self, bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
         match self {
             Format::Gen5 => gen5::parse(bytes),
+            Format::QuantStudio => quantstudio::parse(bytes),
         }
     }
 }

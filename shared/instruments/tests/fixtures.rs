@@ -239,3 +239,64 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn quantstudio_ct_values_match_the_reading_beside_the_file() {
+    let name = "appbio_quantstudio/appbio_quantstudio_example01";
+    let results = Format::QuantStudio
+        .parse(&fixture(&format!("{name}.txt")))
+        .unwrap();
+    let cts = by_read(&results, "TARGET_1 CT");
+    assert_eq!(cts.len(), 16);
+    let doc = asm(&format!("{name}.json"));
+    let mut measurements = Vec::new();
+    objects_with(&doc, "measurement identifier", &mut measurements);
+    let mut compared = 0;
+    for m in measurements {
+        let Some(ct) = m
+            .pointer("/processed data aggregate document/processed data document/0/cycle threshold result (qPCR)/value")
+            .and_then(Value::as_f64)
+        else {
+            continue;
+        };
+        let well = m["sample document"]["well location identifier"]
+            .as_str()
+            .unwrap();
+        same_number(&cts[well].value, ct, well);
+        compared += 1;
+    }
+    assert_eq!(compared, 14);
+    // Tm1 is a temperature.
+    let tm = by_read(&results, "TARGET_1 Tm1");
+    assert_eq!(tm["A1"].unit.as_deref(), Some("°C"));
+    same_number(&tm["A1"].value, 78.122, "A1 Tm1");
+}
+
+#[test]
+fn quantstudio_undetermined_cts_are_flags_not_numbers() {
+    let results = Format::QuantStudio
+        .parse(&fixture(
+            "appbio_quantstudio/appbio_quantstudio_minimal_missing_results.txt",
+        ))
+        .unwrap();
+    for read in ["CYP19_2 Allele1 Ct", "CYP19_2 Allele2 Ct"] {
+        let a1 = by_read(&results, read)["A1"];
+        assert_eq!(
+            a1.value,
+            Reading::Flagged {
+                flag: Flag::Undetermined,
+                text: "Undetermined".into()
+            },
+            "{read}"
+        );
+    }
+    let err = Format::QuantStudio
+        .parse(&fixture(
+            "agilent_gen5/absorbance/endpoint_stdcurve_singleplate.txt",
+        ))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not a QuantStudio results export"),
+        "{err}"
+    );
+}
