@@ -13,9 +13,16 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bmg_mars;
+pub mod cfx;
 pub mod error;
 pub mod gen5;
+pub mod luminex;
+pub mod nanodrop;
 pub mod quantstudio;
+pub mod qubit;
+pub mod softmax_pro;
+pub mod vi_cell;
 pub mod reading;
 pub mod text;
 pub mod well;
@@ -47,15 +54,46 @@ pub enum Format {
     Gen5,
     /// Applied Biosystems QuantStudio / ViiA 7 qPCR results `.txt`.
     QuantStudio,
+    /// BMG LABTECH MARS plate-reader CSV (96, 384 and 1536 wells).
+    BmgMars,
+    /// Molecular Devices SoftMax Pro plate-reader text export (UTF-16).
+    SoftMaxPro,
+    /// Luminex xPONENT bead-array CSV.
+    Luminex,
+    /// Bio-Rad CFX Maestro qPCR CSV.
+    Cfx,
+    /// Thermo Fisher NanoDrop Eight nucleic-acid export.
+    NanoDrop,
+    /// Thermo Fisher Qubit 4 fluorometer CSV.
+    Qubit,
+    /// Beckman Coulter Vi-CELL BLU cell-counter CSV.
+    ViCell,
 }
 
 impl Format {
-    pub const ALL: &'static [Format] = &[Format::Gen5, Format::QuantStudio];
+    pub const ALL: &'static [Format] = &[
+        Format::Gen5,
+        Format::QuantStudio,
+        Format::BmgMars,
+        Format::SoftMaxPro,
+        Format::Luminex,
+        Format::Cfx,
+        Format::NanoDrop,
+        Format::Qubit,
+        Format::ViCell,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Gen5 => "gen5",
             Format::QuantStudio => "quantstudio",
+            Format::BmgMars => "bmg_mars",
+            Format::SoftMaxPro => "softmax_pro",
+            Format::Luminex => "luminex",
+            Format::Cfx => "cfx",
+            Format::NanoDrop => "nanodrop",
+            Format::Qubit => "qubit",
+            Format::ViCell => "vi_cell",
         }
     }
 
@@ -64,6 +102,13 @@ impl Format {
         match self {
             Format::Gen5 => gen5::parse(bytes),
             Format::QuantStudio => quantstudio::parse(bytes),
+            Format::BmgMars => bmg_mars::parse(bytes),
+            Format::SoftMaxPro => softmax_pro::parse(bytes),
+            Format::Luminex => luminex::parse(bytes),
+            Format::Cfx => cfx::parse(bytes),
+            Format::NanoDrop => nanodrop::parse(bytes),
+            Format::Qubit => qubit::parse(bytes),
+            Format::ViCell => vi_cell::parse(bytes),
         }
     }
 }

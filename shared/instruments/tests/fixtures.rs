@@ -4,83 +4,12 @@
 //! Then truncated and mutated copies of every file go to every parser: no panic, and a
 //! refusal says where and why.
 
-use aliquot_instruments::{Flag, Format, ParseError, RawResult, Reading};
+mod common;
+
+use aliquot_instruments::{Flag, Format, ParseError, Reading};
+use common::{asm, by_read, fixture, measured, objects_with, same_number};
 use proptest::prelude::*;
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-fn fixture(path: &str) -> Vec<u8> {
-    let root =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/instruments");
-    let file = root.join(path);
-    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-}
-
-fn asm(path: &str) -> Value {
-    serde_json::from_slice(&fixture(path)).expect("the fixture's JSON")
-}
-
-/// Every object in `v` that has `key`, depth first.
-fn objects_with<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
-    match v {
-        Value::Object(map) => {
-            if map.contains_key(key) {
-                out.push(v);
-            }
-            map.values().for_each(|c| objects_with(c, key, out));
-        }
-        Value::Array(items) => items.iter().for_each(|c| objects_with(c, key, out)),
-        _ => {}
-    }
-}
-
-/// One measured well of the ASM reading: its id, well, the value of `feature` and any error.
-struct Measured {
-    well: String,
-    value: Option<f64>,
-    error: Option<String>,
-}
-
-fn measured(doc: &Value, feature: &str) -> BTreeMap<String, Measured> {
-    let mut found = Vec::new();
-    objects_with(doc, "measurement identifier", &mut found);
-    found
-        .into_iter()
-        .filter(|m| m.get(feature).is_some())
-        .map(|m| {
-            let id = m["measurement identifier"].as_str().unwrap().to_owned();
-            let error = m
-                .pointer("/error aggregate document/error document/0/error")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let measured = Measured {
-                well: m["sample document"]["location identifier"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-                value: m[feature]["value"].as_f64(),
-                error,
-            };
-            (id, measured)
-        })
-        .collect()
-}
-
-fn by_read<'a>(results: &'a [RawResult], read: &str) -> BTreeMap<String, &'a RawResult> {
-    results
-        .iter()
-        .filter(|r| r.read == read)
-        .map(|r| (r.well.to_string(), r))
-        .collect()
-}
-
-fn same_number(ours: &Reading, theirs: f64, at: &str) {
-    let ours = ours
-        .number()
-        .unwrap_or_else(|| panic!("{at}: {ours:?} is not a number"));
-    assert!((ours - theirs).abs() < 1e-9, "{at}: {ours} vs {theirs}");
-}
 
 #[test]
 fn gen5_absorbance_with_overflow_and_missed_wells() {
@@ -198,14 +127,20 @@ fn gen5_reads_the_same_file_in_utf16_with_cr_line_ends_and_padded_cells() {
     assert_eq!(Format::Gen5.parse(&utf16).unwrap(), original);
 }
 
+/// Every input file of the fixtures.
 const FIXTURES: &[&str] = &[
     "agilent_gen5/absorbance/240411_172731_BNCH2345883_abs450_96well_non_numeric_values.txt",
     "agilent_gen5/absorbance/endpoint_stdcurve_singleplate.txt",
     "agilent_gen5/garbage_error.txt",
     "appbio_quantstudio/appbio_quantstudio_example01.txt",
+    "appbio_quantstudio/appbio_quantstudio_minimal_missing_results.txt",
+    "beckman_vi_cell_blu/Beckman_Vi-Cell-BLU_example01.csv",
     "bmg_mars/16-03-03 16-54-03 472 ABS 384 QC.csv",
-    "moldev_softmax_pro/MD_SMP_absorbance_endpoint_partial_plate_example01.txt",
+    "cfxmaestro/example01.csv",
     "luminex_xponent/luminex_xPONENT_NaN_and_not_reported_values.csv",
+    "moldev_softmax_pro/MD_SMP_absorbance_endpoint_partial_plate_example01.txt",
+    "thermo_fisher_nanodrop_eight/thermo_nanodrop_eight_RNA.txt",
+    "thermo_fisher_qubit4/thermo_fisher_qubit4_example_1.csv",
 ];
 
 proptest! {
