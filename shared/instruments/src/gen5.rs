@@ -5,7 +5,7 @@
 //! "[Concentration]"). A file may hold several plates. Gen5 writes no units in the block.
 
 use crate::reading::{DecimalMark, Reading};
-use crate::{text, ParseError, RawResult, Well};
+use crate::{text, ParseError, Position, RawResult, Well};
 
 enum State {
     /// Between blocks.
@@ -61,10 +61,10 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
                     if let Some(value) = Reading::parse(cell(i + 1), DecimalMark::Point) {
                         results.push(RawResult {
                             plate: plate.clone(),
-                            well: Well {
+                            position: Position::Well(Well {
                                 row: current,
                                 column: column - 1,
-                            },
+                            }),
                             read: read.to_owned(),
                             value,
                             unit: None,

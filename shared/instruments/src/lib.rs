@@ -21,10 +21,10 @@ pub mod luminex;
 pub mod nanodrop;
 pub mod quantstudio;
 pub mod qubit;
-pub mod softmax_pro;
-pub mod vi_cell;
 pub mod reading;
+pub mod softmax_pro;
 pub mod text;
+pub mod vi_cell;
 pub mod well;
 
 pub use error::ParseError;
@@ -33,12 +33,31 @@ pub use well::Well;
 
 use serde::Serialize;
 
-/// One value of one well, as the file gave it.
+/// Where a value was measured: a well of a plate, or (instruments that read one tube at a
+/// time: NanoDrop, Qubit, Vi-CELL) the sample name or id the instrument was given, which the
+/// importer matches to a tube's code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "at", rename_all = "snake_case")]
+pub enum Position {
+    Well(Well),
+    Sample(String),
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Position::Well(w) => w.fmt(f),
+            Position::Sample(s) => f.write_str(s),
+        }
+    }
+}
+
+/// One value of one well (or sample), as the file gave it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RawResult {
     /// The plate's name in the file, where it names one.
     pub plate: Option<String>,
-    pub well: Well,
+    pub position: Position,
     /// Which measurement of the well this is: a wavelength's read, a target, a calculated
     /// column ("630nmAbsRead:630", "[Concentration]").
     pub read: String,

@@ -5,7 +5,7 @@
 //! kept as a flag. A well is read from `Well Position`, padded or not.
 
 use crate::reading::{DecimalMark, Reading};
-use crate::{text, ParseError, RawResult, Well};
+use crate::{text, ParseError, Position, RawResult, Well};
 
 /// Whether a `[Results]` column holds a result the lab may import.
 fn is_result_column(name: &str) -> bool {
@@ -70,7 +70,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
             if let Some(value) = Reading::parse(cell(i), DecimalMark::Point) {
                 results.push(RawResult {
                     plate: None,
-                    well,
+                    position: Position::Well(well),
                     read: if target.is_empty() {
                         name.clone()
                     } else {

@@ -64,11 +64,12 @@ pub fn measured(doc: &Value, feature: &str) -> BTreeMap<String, Measured> {
         .collect()
 }
 
+/// The results of one read, by their position (`A1`, or a sample's name).
 pub fn by_read<'a>(results: &'a [RawResult], read: &str) -> BTreeMap<String, &'a RawResult> {
     results
         .iter()
         .filter(|r| r.read == read)
-        .map(|r| (r.well.to_string(), r))
+        .map(|r| (r.position.to_string(), r))
         .collect()
 }
 
@@ -78,4 +79,3 @@ pub fn same_number(ours: &Reading, theirs: f64, at: &str) {
         .unwrap_or_else(|| panic!("{at}: {ours:?} is not a number"));
     assert!((ours - theirs).abs() < 1e-9, "{at}: {ours} vs {theirs}");
 }
-
