@@ -18,6 +18,7 @@ pub mod cfx;
 pub mod error;
 pub mod gen5;
 pub mod luminex;
+pub mod mapped;
 pub mod nanodrop;
 pub mod quantstudio;
 pub mod qubit;

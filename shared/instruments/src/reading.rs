@@ -3,7 +3,7 @@
 //! becoming its bound; a value the instrument flagged instead of measuring (`OVRFLW`,
 //! `MISSED`, qPCR's `Undetermined`, `NaN`) is a **flag**. Neither is ever read as a number.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -47,7 +47,7 @@ pub enum Flag {
 }
 
 /// How the file writes a decimal fraction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DecimalMark {
     /// `1,234.5`
