@@ -8,6 +8,7 @@ export type PageId =
   | 'storage'
   | 'discards'
   | 'printing'
+  | 'instruments'
   | 'users'
   | 'sessions'
   | 'audit'
@@ -31,6 +32,7 @@ const PAGES: readonly PageId[] = [
   'storage',
   'discards',
   'printing',
+  'instruments',
   'users',
   'sessions',
   'audit',

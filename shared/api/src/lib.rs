@@ -10,6 +10,7 @@ mod error;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod hub_client;
+pub mod instruments;
 mod ops;
 pub mod printing;
 pub mod registration;

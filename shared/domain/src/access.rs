@@ -55,7 +55,7 @@ impl Role {
             ChangeOwnPassword | ReadSettings | ReadSamples | UseOwnNotifications => true,
             ManageUsers | ResetPasswords | ManageNumberBlocks => self == Role::Admin,
             ChangeSettings | ReadUsers | ReadAudit | ManageSites | ManageKitTemplates
-            | ManageStorage => matches!(self, Role::Admin | Role::LabManager),
+            | ManageStorage | ManageInstruments => matches!(self, Role::Admin | Role::LabManager),
             ManageFieldEvents => matches!(self, Role::LabManager | Role::FieldCoordinator),
             RegisterParticipants | RegisterSamples => matches!(
                 self,
@@ -101,10 +101,12 @@ pub enum Permission {
     UseOwnNotifications,
     ConfigureDevices,
     PrintLabels,
+    /// The lab's instruments, their control lots and result formats.
+    ManageInstruments,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ChangeOwnPassword,
         Permission::ReadSettings,
         Permission::ChangeSettings,
@@ -127,6 +129,7 @@ impl Permission {
         Permission::UseOwnNotifications,
         Permission::ConfigureDevices,
         Permission::PrintLabels,
+        Permission::ManageInstruments,
     ];
 }
 

@@ -2,6 +2,7 @@
 //! the outbox carries them to the hub, which runs them again through the same rules.
 
 use crate::access::{Permission, Role};
+use crate::instruments::{InstrumentDescription, InstrumentStatus, NewControlLot};
 use crate::numbering::NewBlock;
 use crate::printing::PrinterSettings;
 use crate::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
@@ -191,6 +192,29 @@ pub enum Command {
         request_id: Uuid,
         approve: bool,
         reason: String,
+    },
+
+    // --- Instruments ---
+    RegisterInstrument {
+        instrument_id: Uuid,
+        instrument: InstrumentDescription,
+    },
+    /// The instrument's whole new description, with the reason.
+    EditInstrument {
+        instrument_id: Uuid,
+        instrument: InstrumentDescription,
+        reason: String,
+    },
+    /// In service, out of service or calibration due, with the reason.
+    SetInstrumentStatus {
+        instrument_id: Uuid,
+        status: InstrumentStatus,
+        reason: String,
+    },
+    AddControlLot {
+        control_lot_id: Uuid,
+        instrument_id: Uuid,
+        lot: NewControlLot,
     },
 
     // --- Storage ---
@@ -449,6 +473,8 @@ macro_rules! with_reason {
             | Command::MoveBox { reason: $r, .. }
             | Command::VoidStorage { reason: $r, .. }
             | Command::EditStorage { reason: $r, .. }
+            | Command::EditInstrument { reason: $r, .. }
+            | Command::SetInstrumentStatus { reason: $r, .. }
             | Command::CheckOutSamples { reason: $r, .. }
             | Command::UnplaceSample { reason: $r, .. }
             | Command::RemovePrinter { reason: $r, .. }
@@ -516,6 +542,10 @@ command_kinds! {
     CreateAliquots => "create_aliquots", ProcessSamples;
     RequestDiscard => "request_discard", RequestDiscard;
     DecideDiscard => "decide_discard", DecideDiscard;
+    RegisterInstrument => "register_instrument", ManageInstruments;
+    EditInstrument => "edit_instrument", ManageInstruments;
+    SetInstrumentStatus => "set_instrument_status", ManageInstruments;
+    AddControlLot => "add_control_lot", ManageInstruments;
     CreateFreezer => "create_freezer", ManageStorage;
     CreateRack => "create_rack", ManageStorage;
     CreateBox => "create_box", ManageStorage;

@@ -9,6 +9,7 @@ pub mod account;
 pub mod audit;
 pub mod command;
 pub mod error;
+pub mod instruments;
 pub mod numbering;
 pub mod paging;
 pub mod printing;

@@ -9,9 +9,11 @@ use crate::DomainError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// The largest grid we accept: 26 row letters, 48 columns (a 1536-well layout fits in 32×48).
+/// The largest box grid we accept: 26 row letters, 48 columns.
 pub const MAX_ROWS: u8 = 26;
 pub const MAX_COLUMNS: u8 = 48;
+/// The most rows a position's name may have: a 1536-well plate's 32 (A–Z, then AA–AF).
+pub const MAX_NAMED_ROWS: u8 = 32;
 
 /// The shape of a box: rows are letters, columns are numbers starting at 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -85,25 +87,7 @@ impl Grid {
                 column: u8::try_from(index % columns).map_err(|_| bad())?,
             }
         } else {
-            let mut chars = text.chars();
-            let letter = chars.next().ok_or_else(bad)?.to_ascii_uppercase();
-            if !letter.is_ascii_uppercase() {
-                return Err(bad());
-            }
-            let digits = chars.as_str();
-            // (`&&` here would be equivalent: `parse` below refuses empty and non-digit
-            // text too; the check says what it means.)
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad());
-            }
-            let column: u8 = digits.parse().map_err(|_| bad())?;
-            if column == 0 {
-                return Err(bad());
-            }
-            Position {
-                row: letter as u8 - b'A',
-                column: column - 1,
-            }
+            Position::parse(text).ok_or_else(bad)?
         };
         if self.contains(position) {
             Ok(position)
@@ -113,8 +97,10 @@ impl Grid {
     }
 }
 
-/// A position in a box, zero-based internally; shown and stored by its name (`A1`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A position in a box or a well of a plate, zero-based internally; shown and stored by its
+/// name (`A1`; rows after Z are AA–AF, as on a 1536-well plate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(into = "String")]
 pub struct Position {
     pub row: u8,
     pub column: u8,
@@ -122,16 +108,53 @@ pub struct Position {
 
 impl Position {
     pub fn name(self) -> String {
-        format!(
-            "{}{}",
-            char::from(b'A' + self.row),
-            u32::from(self.column) + 1
-        )
+        let row = if self.row < 26 {
+            char::from(b'A' + self.row).to_string()
+        } else {
+            format!("A{}", char::from(b'A' + (self.row - 26)))
+        };
+        format!("{row}{}", u32::from(self.column) + 1)
+    }
+
+    /// A position from its name in any grid: one or two row letters and a column number,
+    /// however files write them (`A1`, `a1`, `A01`, `      A1`). Whether it is inside a
+    /// given box or plate is the grid's question.
+    pub fn parse(text: &str) -> Option<Position> {
+        let text = text.trim();
+        let split = text.find(|c: char| c.is_ascii_digit())?;
+        let (letters, digits) = text.split_at(split);
+        Position::from_parts(letters, digits)
+    }
+
+    /// A position from its row's letters and its column's number, as grid exports give
+    /// them apart.
+    pub fn from_parts(row: &str, column: &str) -> Option<Position> {
+        let upper = row.trim().to_ascii_uppercase();
+        let row = match upper.as_bytes() {
+            [a @ b'A'..=b'Z'] => a - b'A',
+            [b'A', b @ b'A'..=b'Z'] => 26 + (b - b'A'),
+            _ => return None,
+        };
+        let digits = column.trim();
+        if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let column: u8 = digits.parse().ok()?;
+        (row < MAX_NAMED_ROWS && (1..=MAX_COLUMNS).contains(&column)).then(|| Position {
+            row,
+            column: column - 1,
+        })
     }
 
     /// Reading-order index, used to sort positions as people read a box.
     pub fn index(self, grid: Grid) -> u32 {
         u32::from(self.row) * u32::from(grid.columns) + u32::from(self.column)
+    }
+}
+
+impl From<Position> for String {
+    fn from(p: Position) -> String {
+        p.name()
     }
 }
 
@@ -653,6 +676,32 @@ mod tests {
     #[case("A12345")]
     fn bad_positions_are_refused(#[case] text: &str) {
         assert!(g96().parse_position(text).is_err(), "{text}");
+    }
+
+    #[test]
+    fn any_grids_names_parse_padded_or_not_with_two_letter_rows() {
+        let a1 = Position { row: 0, column: 0 };
+        for name in ["A1", "A01", "a1", "      A1", "A001", "A1 "] {
+            assert_eq!(Position::parse(name), Some(a1), "{name:?}");
+        }
+        let af48 = Position::parse("AF48").unwrap();
+        assert_eq!(
+            af48,
+            Position {
+                row: 31,
+                column: 47
+            }
+        );
+        assert_eq!(af48.name(), "AF48");
+        assert_eq!(Position::from_parts("h", " 12").unwrap().name(), "H12");
+        for name in [
+            "", "A", "1", "A0", "A49", "AG1", "AAA1", "A1B", "Ä1", "A-1", "A1000",
+        ] {
+            assert_eq!(Position::parse(name), None, "{name:?}");
+        }
+        // A box still holds only its own positions.
+        assert!(g96().parse_position("AA1").is_err());
+        assert!(g96().parse_position("I1").is_err());
     }
 
     #[test]

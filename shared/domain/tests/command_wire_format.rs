@@ -8,6 +8,10 @@
 //! kinds only; it never overwrites one that exists.
 
 use aliquot_domain::command::*;
+use aliquot_domain::instruments::{
+    CsvMapping, DecimalMark, Figure, InstrumentDescription, InstrumentKind, InstrumentStatus,
+    NewControlLot, PositionKind, ResultFormat, ValueColumn,
+};
 use aliquot_domain::numbering::{BlockKind, NewBlock};
 use aliquot_domain::printing::{LabelStock, PrinterAddress, PrinterLanguage, PrinterSettings};
 use aliquot_domain::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
@@ -212,6 +216,60 @@ fn example(kind: CommandKind) -> Command {
             request_id: id(40),
             approve: true,
             reason: "agreed".into(),
+        },
+        CommandKind::RegisterInstrument => Command::RegisterInstrument {
+            instrument_id: id(60),
+            instrument: InstrumentDescription {
+                name: "ELISA reader".into(),
+                kind: InstrumentKind::PlateReader,
+                model: "Reader 9".into(),
+                serial_number: "SN-1".into(),
+                location: "Lab 2".into(),
+                result_format: ResultFormat::MappedCsv,
+                csv_mapping: Some(CsvMapping {
+                    separator: ';',
+                    decimal: DecimalMark::Comma,
+                    skip_lines: 2,
+                    position_column: "Well".into(),
+                    position_is: PositionKind::Well,
+                    plate_column: Some("Plate".into()),
+                    values: vec![ValueColumn {
+                        column: "OD 450".into(),
+                        read: Some("450 nm".into()),
+                        unit: Some("OD".into()),
+                    }],
+                }),
+            },
+        },
+        CommandKind::EditInstrument => Command::EditInstrument {
+            instrument_id: id(60),
+            instrument: InstrumentDescription {
+                name: "Synergy H1".into(),
+                kind: InstrumentKind::PlateReader,
+                model: "Synergy H1".into(),
+                serial_number: "SN-2".into(),
+                location: "Lab 3".into(),
+                result_format: ResultFormat::Gen5,
+                csv_mapping: None,
+            },
+            reason: "moved and replaced".into(),
+        },
+        CommandKind::SetInstrumentStatus => Command::SetInstrumentStatus {
+            instrument_id: id(60),
+            status: InstrumentStatus::CalibrationDue,
+            reason: "yearly calibration".into(),
+        },
+        CommandKind::AddControlLot => Command::AddControlLot {
+            control_lot_id: id(61),
+            instrument_id: id(60),
+            lot: NewControlLot {
+                material: "Level 1".into(),
+                lot: "L123".into(),
+                read: "450 nm".into(),
+                unit: Some("OD".into()),
+                target_mean: Figure(1.25),
+                target_sd: Figure(0.05),
+            },
         },
         CommandKind::CreateFreezer => Command::CreateFreezer {
             freezer_id: id(50),

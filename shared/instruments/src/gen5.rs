@@ -6,6 +6,7 @@
 
 use crate::reading::{DecimalMark, Reading};
 use crate::{text, ParseError, Position, RawResult, Well};
+use aliquot_domain::storage::MAX_COLUMNS;
 
 enum State {
     /// Between blocks.
@@ -19,32 +20,19 @@ enum State {
 /// The results of every plate in a Gen5 text export.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
     let text = text::decode(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b'\t')
-        .has_headers(false)
-        .flexible(true)
-        .quoting(false)
-        .from_reader(text.as_bytes());
     let mut plate: Option<String> = None;
     let mut state = State::Seeking;
     let mut blocks = 0;
     let mut results = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            ParseError::Missing(format!(
-                "the file cannot be read as Gen5's tab-separated text: {e}"
-            ))
-        })?;
-        let line = record
-            .position()
-            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-        let cell = |i: usize| record.get(i).map(str::trim).unwrap_or("");
+    for record in text::records(&text, b'\t')? {
+        let line = record.number;
+        let cell = |i: usize| record.cell(i);
         let first = cell(0);
         if let State::Rows { columns, row } = &mut state {
             // A row's letter starts it; its further reads leave the first cell empty.
             let current = match Well::from_parts(first, "1") {
                 Some(w) => Some(w.row),
-                None if first.is_empty() && record.len() > 1 => *row,
+                None if first.is_empty() && record.cells.len() > 1 => *row,
                 None => None,
             };
             if let Some(current) = current {
@@ -79,17 +67,21 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
             State::Seeking => {
                 if first == "Plate Number" {
                     plate = Some(cell(1).to_owned()).filter(|p| !p.is_empty());
-                } else if first == "Results" && record.iter().skip(1).all(|c| c.trim().is_empty()) {
+                } else if first == "Results" && record.cells.iter().skip(1).all(String::is_empty) {
                     state = State::Header;
                 }
             }
             State::Header => {
                 let columns: Vec<u8> = record
+                    .cells
                     .iter()
                     .skip(1)
-                    .map(str::trim)
                     .take_while(|c| !c.is_empty())
-                    .map(|c| c.parse::<u8>().ok().filter(|n| (1..=48).contains(n)))
+                    .map(|c| {
+                        c.parse::<u8>()
+                            .ok()
+                            .filter(|n| (1..=MAX_COLUMNS).contains(n))
+                    })
                     .collect::<Option<Vec<u8>>>()
                     .filter(|c| !c.is_empty())
                     .ok_or_else(|| {

@@ -2,14 +2,22 @@
 //! file's bytes to [`RawResult`]s: a plate (where the file names one), a well, the read it
 //! belongs to (a wavelength, a target, a calculated column), the value as the file wrote it
 //! and its unit. A parser knows nothing of samples, runs or plate maps: matching wells to
-//! tubes is the importer's, in the store.
+//! tubes is the importer's, in the store. [`parse`] reads a file in any of the domain's
+//! [`ResultFormat`]s.
 //!
 //! What real files throw at a parser is handled once, here: [`text`] decodes UTF-8 with or
-//! without a BOM and UTF-16 (LE or BE) and reads CR, LF and CRLF alike; [`well`] reads `A1`,
-//! `A01` and `      A1` as the same well; [`reading`] keeps censored values (`< 40`, `OOR >`)
-//! as censored and instrument flags (`OVRFLW`, `MISSED`, `Undetermined`, `NaN`) as flags,
-//! never as numbers, and reads decimal commas. A file a parser does not understand is refused
-//! with the line and the reason ([`ParseError`]).
+//! without a BOM and UTF-16 (LE or BE), reads CR, LF and CRLF alike and splits every file into
+//! cells through one function, [`text::records`], which numbers lines as an editor does;
+//! [`reading`] keeps censored values (`< 40`, `OOR >`) as censored and instrument flags
+//! (`OVRFLW`, `MISSED`, `Undetermined`, `NaN`) as flags, never as numbers, reads decimal
+//! commas, guesses a file's decimal mark and reads units. A file a parser does not understand
+//! is refused with the line and the reason ([`ParseError`]).
+//!
+//! The shared types are the domain's (`aliquot-domain`), not copies: a well is the domain's
+//! storage `Position` (named [`Well`] here; `A1`, `A01` and `      A1` are the same well), and
+//! [`ResultFormat`], [`DecimalMark`], [`CsvMapping`], [`PositionKind`] and [`ValueColumn`] are
+//! re-exported from `aliquot_domain::instruments`. This crate's own `Format` enum, `well`
+//! module and mapping types are gone; [`parse`] takes the domain's [`ResultFormat`].
 
 #![forbid(unsafe_code)]
 
@@ -26,11 +34,14 @@ pub mod reading;
 pub mod softmax_pro;
 pub mod text;
 pub mod vi_cell;
-pub mod well;
 
+pub use aliquot_domain::instruments::{
+    CsvMapping, DecimalMark, PositionKind, ResultFormat, ValueColumn,
+};
+/// A well of a plate: the domain's position (rows A–AF, columns 1–48, counted from 0).
+pub use aliquot_domain::storage::Position as Well;
 pub use error::ParseError;
 pub use reading::{Bound, Flag, Reading};
-pub use well::Well;
 
 use serde::Serialize;
 
@@ -66,69 +77,31 @@ pub struct RawResult {
     pub unit: Option<String>,
 }
 
-/// The formats Aliquot reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// BioTek (Agilent) Gen5 plate-reader text export.
-    Gen5,
-    /// Applied Biosystems QuantStudio / ViiA 7 qPCR results `.txt`.
-    QuantStudio,
-    /// BMG LABTECH MARS plate-reader CSV (96, 384 and 1536 wells).
-    BmgMars,
-    /// Molecular Devices SoftMax Pro plate-reader text export (UTF-16).
-    SoftMaxPro,
-    /// Luminex xPONENT bead-array CSV.
-    Luminex,
-    /// Bio-Rad CFX Maestro qPCR CSV.
-    Cfx,
-    /// Thermo Fisher NanoDrop Eight nucleic-acid export.
-    NanoDrop,
-    /// Thermo Fisher Qubit 4 fluorometer CSV.
-    Qubit,
-    /// Beckman Coulter Vi-CELL BLU cell-counter CSV.
-    ViCell,
-}
-
-impl Format {
-    pub const ALL: &'static [Format] = &[
-        Format::Gen5,
-        Format::QuantStudio,
-        Format::BmgMars,
-        Format::SoftMaxPro,
-        Format::Luminex,
-        Format::Cfx,
-        Format::NanoDrop,
-        Format::Qubit,
-        Format::ViCell,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Gen5 => "gen5",
-            Format::QuantStudio => "quantstudio",
-            Format::BmgMars => "bmg_mars",
-            Format::SoftMaxPro => "softmax_pro",
-            Format::Luminex => "luminex",
-            Format::Cfx => "cfx",
-            Format::NanoDrop => "nanodrop",
-            Format::Qubit => "qubit",
-            Format::ViCell => "vi_cell",
-        }
-    }
-
-    /// Reads a file of this format.
-    pub fn parse(self, bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
-        match self {
-            Format::Gen5 => gen5::parse(bytes),
-            Format::QuantStudio => quantstudio::parse(bytes),
-            Format::BmgMars => bmg_mars::parse(bytes),
-            Format::SoftMaxPro => softmax_pro::parse(bytes),
-            Format::Luminex => luminex::parse(bytes),
-            Format::Cfx => cfx::parse(bytes),
-            Format::NanoDrop => nanodrop::parse(bytes),
-            Format::Qubit => qubit::parse(bytes),
-            Format::ViCell => vi_cell::parse(bytes),
-        }
+/// Reads a file written in `format`. A generic CSV ([`ResultFormat::MappedCsv`]) is read
+/// through `mapping`, and is refused without one; every other format is read by its own
+/// parser, and a mapping given with it is ignored.
+pub fn parse(
+    format: ResultFormat,
+    bytes: &[u8],
+    mapping: Option<&CsvMapping>,
+) -> Result<Vec<RawResult>, ParseError> {
+    match format {
+        ResultFormat::Gen5 => gen5::parse(bytes),
+        ResultFormat::QuantStudio => quantstudio::parse(bytes),
+        ResultFormat::BmgMars => bmg_mars::parse(bytes),
+        ResultFormat::SoftMaxPro => softmax_pro::parse(bytes),
+        ResultFormat::Luminex => luminex::parse(bytes),
+        ResultFormat::Cfx => cfx::parse(bytes),
+        ResultFormat::NanoDrop => nanodrop::parse(bytes),
+        ResultFormat::Qubit => qubit::parse(bytes),
+        ResultFormat::ViCell => vi_cell::parse(bytes),
+        ResultFormat::MappedCsv => match mapping {
+            Some(mapping) => mapped::parse(bytes, mapping),
+            None => Err(ParseError::Missing(
+                "a generic CSV is read through its mapping (which columns hold the well or \
+                 sample and the values), and none was given: save the instrument's CSV mapping"
+                    .into(),
+            )),
+        },
     }
 }

@@ -2,91 +2,46 @@
 //! per instrument (which column holds the well or sample, which hold values, the separator,
 //! the decimal mark, how many lines come before the header). Rows whose mapped value cells
 //! are all empty (a trailer, a total line) are passed over; a row with a value but no well
-//! or sample is refused at its line.
+//! or sample is refused at its line. The mapping is the domain's
+//! (`aliquot_domain::instruments::CsvMapping`), saved with the instrument.
 
-use crate::reading::{DecimalMark, Reading};
+use crate::reading::Reading;
 use crate::{text, ParseError, Position, RawResult, Well};
-use serde::{Deserialize, Serialize};
+use aliquot_domain::instruments::{CsvMapping, PositionKind};
 
-/// How to read one instrument's CSV.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CsvMapping {
-    /// `,`, `;` or a tab.
-    pub separator: char,
-    pub decimal: DecimalMark,
-    /// Lines before the header line (an instrument's title block).
-    pub skip_lines: u32,
-    /// The column that says where the value was measured, and whether it names wells or
-    /// samples.
-    pub position_column: String,
-    pub position_is: PositionKind,
-    /// The column naming the plate, if the file has one.
-    pub plate_column: Option<String>,
-    pub values: Vec<ValueColumn>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PositionKind {
-    Well,
-    Sample,
-}
-
-/// A column of values: its header, the read it is (the header when not given), its unit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValueColumn {
-    pub column: String,
-    pub read: Option<String>,
-    pub unit: Option<String>,
-}
-
-impl CsvMapping {
-    /// Refuses a mapping that cannot read anything, before any file is read with it.
-    pub fn check(&self) -> Result<(), ParseError> {
-        let refuse = |m: &str| Err(ParseError::Missing(format!("the CSV mapping {m}")));
-        if !matches!(self.separator, ',' | ';' | '\t') {
-            return refuse("needs a separator of comma, semicolon or tab");
-        }
-        if self.position_column.trim().is_empty() {
-            return refuse("needs the column naming the well or sample");
-        }
-        if self.values.is_empty() {
-            return refuse("needs at least one column of values");
-        }
-        Ok(())
-    }
-}
-
-/// The results of a CSV read through `mapping`.
+/// The results of a CSV read through `mapping` (the domain's, checked first: a mapping that
+/// cannot read anything is refused with the domain's reason).
 pub fn parse(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<RawResult>, ParseError> {
-    mapping.check()?;
+    mapping
+        .check()
+        .map_err(|e| ParseError::Missing(format!("the CSV mapping is refused: {e}")))?;
     let text = text::decode(bytes)?;
+    let delimiter = u8::try_from(mapping.separator).unwrap_or(b',');
     // The title block is counted in lines as an editor shows them, then passed over whole.
     let skip = usize::try_from(mapping.skip_lines).unwrap_or(usize::MAX);
-    let body_start = text::numbered_lines(&text)
-        .get(skip)
-        .map(|(_, l)| l.as_ptr() as usize - text.as_ptr() as usize)
-        .ok_or_else(|| ParseError::Missing("the file ends before its header line".into()))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(u8::try_from(mapping.separator).unwrap_or(b','))
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text[body_start..].as_bytes());
-    let mut records = reader.records();
+    let mut records = text::records(&text, delimiter)?
+        .into_iter()
+        .filter(|line| line.number > skip);
     let header = records
         .next()
-        .transpose()
-        .map_err(|e| ParseError::Missing(format!("the file cannot be read as CSV: {e}")))?
         .ok_or_else(|| ParseError::Missing("the file ends before its header line".into()))?;
     let column = |name: &str| {
-        header.iter().position(|h| h == name.trim()).ok_or_else(|| {
-            let found: Vec<&str> = header.iter().filter(|h| !h.is_empty()).collect();
-            ParseError::Missing(format!(
-                "the header has no column {name:?} (it has {})",
-                found.join(", ")
-            ))
-        })
+        header
+            .cells
+            .iter()
+            .position(|h| h == name.trim())
+            .ok_or_else(|| {
+                let found: Vec<&str> = header
+                    .cells
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|h| !h.is_empty())
+                    .collect();
+                ParseError::Missing(format!(
+                    "the header has no column {name:?} (it has {})",
+                    found.join(", ")
+                ))
+            })
     };
     let position = column(&mapping.position_column)?;
     let plate = mapping.plate_column.as_deref().map(column).transpose()?;
@@ -97,13 +52,8 @@ pub fn parse(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<RawResult>, Parse
         .collect::<Result<Vec<_>, _>>()?;
     let mut results = Vec::new();
     for record in records {
-        let record = record
-            .map_err(|e| ParseError::Missing(format!("the file cannot be read as CSV: {e}")))?;
-        let line = record
-            .position()
-            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX))
-            .saturating_add(skip);
-        let cell = |i: usize| record.get(i).unwrap_or("");
+        let line = record.number;
+        let cell = |i: usize| record.cell(i);
         let readings: Vec<_> = values
             .iter()
             .filter_map(|(i, v)| Reading::parse(cell(*i), mapping.decimal).map(|r| (v, r)))
@@ -139,7 +89,7 @@ pub fn parse(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<RawResult>, Parse
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Bound, Flag};
+    use crate::{Bound, DecimalMark, Flag, ValueColumn};
 
     fn mapping() -> CsvMapping {
         CsvMapping {

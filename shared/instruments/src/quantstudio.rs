@@ -20,25 +20,13 @@ fn is_result_column(name: &str) -> bool {
 /// The `[Results]` table of a QuantStudio text export.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
     let text = text::decode(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b'\t')
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
     let mut section = String::new();
     let mut header: Option<Vec<String>> = None;
     let mut seen_results = false;
     let mut results = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            ParseError::Missing(format!(
-                "the file cannot be read as tab-separated text: {e}"
-            ))
-        })?;
-        let line = record
-            .position()
-            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-        let first = record.get(0).map(str::trim).unwrap_or("");
+    for record in text::records(&text, b'\t')? {
+        let line = record.number;
+        let first = record.cell(0);
         if first.starts_with('[') && first.ends_with(']') {
             section = first.to_owned();
             header = None;
@@ -49,14 +37,14 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
             continue;
         }
         let Some(columns) = &header else {
-            header = Some(record.iter().map(|c| c.trim().to_owned()).collect());
+            header = Some(record.cells);
             continue;
         };
         let column = |name: &str| columns.iter().position(|c| c == name);
         let position = column("Well Position").ok_or_else(|| {
             ParseError::at(line, "the [Results] table has no Well Position column")
         })?;
-        let cell = |i: usize| record.get(i).map(str::trim).unwrap_or("");
+        let cell = |i: usize| record.cell(i);
         let well = Well::parse(cell(position))
             .ok_or_else(|| ParseError::at(line, format!("{:?} is not a well", cell(position))))?;
         let target = column("Target Name")

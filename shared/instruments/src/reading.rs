@@ -2,8 +2,13 @@
 //! could only bound (`< 40`, `>4.000`, Luminex's `OOR <`) is **censored** and stays so, never
 //! becoming its bound; a value the instrument flagged instead of measuring (`OVRFLW`,
 //! `MISSED`, qPCR's `Undetermined`, `NaN`) is a **flag**. Neither is ever read as a number.
+//!
+//! The value helpers every parser shares live here too: [`number`], the decimal-mark guesses
+//! ([`guess_decimal_mark`], [`comma_if_no_point`]) and [`unit`]. [`DecimalMark`] is the
+//! domain's (`aliquot_domain::instruments::DecimalMark`), re-exported.
 
-use serde::{Deserialize, Serialize};
+pub use aliquot_domain::instruments::DecimalMark;
+use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -44,17 +49,6 @@ pub enum Flag {
     NotANumber,
     /// Any other word where a value belongs; its text is kept.
     Other,
-}
-
-/// How the file writes a decimal fraction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DecimalMark {
-    /// `1,234.5`
-    #[default]
-    Point,
-    /// `1.234,5` and `1 234,5`
-    Comma,
 }
 
 impl Reading {
@@ -131,8 +125,8 @@ pub fn number(text: &str, mark: DecimalMark) -> Option<f64> {
     }
     let mut plain = String::with_capacity(text.len());
     let mut groups_ok = true;
-    let (integer, fraction) = match text.rfind(decimal) {
-        Some(at) => (&text[..at], Some(&text[at + decimal.len_utf8()..])),
+    let (integer, fraction) = match text.rsplit_once(decimal) {
+        Some((integer, fraction)) => (integer, Some(fraction)),
         None => (text, None),
     };
     // Thousands separators only in the integer part, every group after the first of three.
@@ -159,6 +153,57 @@ pub fn number(text: &str, mark: DecimalMark) -> Option<f64> {
         return None;
     }
     plain.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Which decimal mark a file's values are written with, from the values themselves: the
+/// mark that reads the cells the other cannot (`2,07` is only a decimal comma, `8.51` only a
+/// decimal point); a point where nothing tells (`704,986` alone could be either). A leading
+/// `<`, `>`, `=`, `≤` or `≥` is passed over.
+pub fn guess_decimal_mark<'a>(cells: impl IntoIterator<Item = &'a str>) -> DecimalMark {
+    let (mut point, mut comma) = (0usize, 0usize);
+    for cell in cells {
+        let cell = cell
+            .trim()
+            .trim_start_matches(['<', '>', '=', '≤', '≥'])
+            .trim();
+        match (
+            number(cell, DecimalMark::Point).is_some(),
+            number(cell, DecimalMark::Comma).is_some(),
+        ) {
+            (true, false) => point += 1,
+            (false, true) => comma += 1,
+            _ => {}
+        }
+    }
+    if comma > point {
+        DecimalMark::Comma
+    } else {
+        DecimalMark::Point
+    }
+}
+
+/// Decimal commas if the cells hold a comma and never a point; else a point. For grids of
+/// values in a file whose separator (tab, semicolon) leaves the comma free to be the mark,
+/// where `0,123` is far likelier a decimal than a thousands group ([`guess_decimal_mark`]
+/// would call it undecided, and a point).
+pub fn comma_if_no_point<'a>(cells: impl IntoIterator<Item = &'a str>) -> DecimalMark {
+    let (mut commas, mut points) = (false, false);
+    for cell in cells {
+        commas |= cell.contains(',');
+        points |= cell.contains('.');
+    }
+    if commas && !points {
+        DecimalMark::Comma
+    } else {
+        DecimalMark::Point
+    }
+}
+
+/// A unit as the file wrote it, trimmed, with the Greek mu some exports write read as the
+/// micro sign (`μL` is `µL`); `None` for an empty cell.
+pub fn unit(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.replace('\u{3bc}', "\u{b5}"))
 }
 
 #[cfg(test)]
@@ -249,5 +294,32 @@ mod tests {
             );
         }
         assert_eq!(read("   "), None);
+    }
+
+    #[test]
+    fn the_decimal_mark_is_the_one_only_it_reads() {
+        assert_eq!(
+            guess_decimal_mark(["704,986", "2,07", "17,62"]),
+            DecimalMark::Comma
+        );
+        assert_eq!(guess_decimal_mark(["704.986", "2.07"]), DecimalMark::Point);
+        assert_eq!(guess_decimal_mark(["704,986"]), DecimalMark::Point);
+        assert_eq!(guess_decimal_mark(["1,234.5", "2.07"]), DecimalMark::Point);
+        assert_eq!(guess_decimal_mark(["< 0,5", "1"]), DecimalMark::Comma);
+        assert_eq!(guess_decimal_mark([]), DecimalMark::Point);
+    }
+
+    #[test]
+    fn a_grid_has_decimal_commas_only_without_points() {
+        assert_eq!(comma_if_no_point(["0,123", "1,5", ""]), DecimalMark::Comma);
+        assert_eq!(comma_if_no_point(["0,123", "1.5"]), DecimalMark::Point);
+        assert_eq!(comma_if_no_point(["12", "OVRFLW"]), DecimalMark::Point);
+    }
+
+    #[test]
+    fn units_are_trimmed_and_mu_is_the_micro_sign() {
+        assert_eq!(unit(" ng/\u{3bc}L "), Some("ng/\u{b5}L".into()));
+        assert_eq!(unit("ng/mL"), Some("ng/mL".into()));
+        assert_eq!(unit("   "), None);
     }
 }

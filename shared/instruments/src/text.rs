@@ -1,6 +1,14 @@
-//! Bytes to lines. Instruments write UTF-8 (with or without a byte-order mark), UTF-16 (LE
-//! or BE, with a mark: SoftMax Pro) and line ends of CR, LF or CRLF; older Windows software
-//! writes Windows-1252, which is what bytes that are not UTF-8 are read as.
+//! Bytes to lines, and lines to cells. Instruments write UTF-8 (with or without a byte-order
+//! mark), UTF-16 (LE or BE, with a mark: SoftMax Pro) and line ends of CR, LF or CRLF; older
+//! Windows software writes Windows-1252, which is what bytes that are not UTF-8 are read as.
+//!
+//! Every parser reads its cells through [`records`], which numbers each line as an editor
+//! does. The `csv` crate, given a whole text, numbers a record from the blank lines or the
+//! CR before it, so its line numbers are wrong after CRLF, CR-only line ends or blank lines;
+//! [`records`] gives it one line at a time instead. It replaces the parsers' own readers
+//! (private `records` copies, line-end rewriting, `record.position()`). Quotes are honoured
+//! in every format now, Gen5 and SoftMax Pro included, but only within a line: a quoted cell
+//! cannot run over several lines (no instrument export here writes one).
 
 use crate::ParseError;
 use encoding_rs::{UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
@@ -29,7 +37,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, ParseError> {
 
 /// UTF-16 without a mark: every other byte of the first line is zero.
 fn looks_like_utf16(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
-    let head = &bytes[..bytes.len().min(64) & !1];
+    let head = bytes.get(..bytes.len().min(64) & !1).unwrap_or_default();
     if head.len() < 8 {
         return None;
     }
@@ -47,28 +55,18 @@ fn looks_like_utf16(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
 /// one line.
 pub fn numbered_lines(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\r' => {
-                out.push(&text[start..i]);
-                if bytes.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-                start = i + 1;
-            }
-            b'\n' => {
-                out.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
+    let mut rest = text;
+    while !rest.is_empty() {
+        let Some(at) = rest.find(['\r', '\n']) else {
+            out.push(rest);
+            break;
+        };
+        out.push(rest.get(..at).unwrap_or_default());
+        let end = rest.get(at..).unwrap_or_default();
+        rest = end
+            .strip_prefix("\r\n")
+            .or_else(|| end.get(1..))
+            .unwrap_or_default();
     }
     out.into_iter()
         .enumerate()
@@ -76,9 +74,83 @@ pub fn numbered_lines(text: &str) -> Vec<(usize, &str)> {
         .collect()
 }
 
+/// One line of a separated file: its number as an editor shows it (from 1) and its cells,
+/// trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub number: usize,
+    pub cells: Vec<String>,
+}
+
+impl Line {
+    /// The cell at `index`; empty where the line has fewer cells.
+    pub fn cell(&self, index: usize) -> &str {
+        self.cells.get(index).map_or("", String::as_str)
+    }
+}
+
+/// The text's lines split into cells at `delimiter`, each line numbered as an editor shows it
+/// (CRLF, LF and CR each end one line). Quotes are honoured within a line (`"a,b"` is one
+/// cell), every cell is trimmed, lines may have any number of cells, and blank lines (no
+/// cell with anything in it: empty, spaces, or only delimiters) are left out; a parser that
+/// needs to know a blank line came sees it as a gap in the numbers.
+pub fn records(text: &str, delimiter: u8) -> Result<Vec<Line>, ParseError> {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true);
+    let mut lines = Vec::new();
+    for (number, line) in numbered_lines(text) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut reader = builder.from_reader(line.as_bytes());
+        let Some(record) = reader.records().next() else {
+            continue;
+        };
+        let record = record.map_err(|e| {
+            ParseError::at(number, format!("this line cannot be read as cells: {e}"))
+        })?;
+        let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
+        if cells.iter().any(|c| !c.is_empty()) {
+            lines.push(Line { number, cells });
+        }
+    }
+    Ok(lines)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_are_numbered_as_an_editor_shows_them_whatever_the_line_ends() {
+        for end in ["\r\n", "\n", "\r"] {
+            let text = ["a,b", "", " , ,", "\"c,d\", e ,f", "", "", "g"].join(end);
+            let lines = records(&text, b',').unwrap();
+            let got: Vec<(usize, Vec<&str>)> = lines
+                .iter()
+                .map(|l| (l.number, l.cells.iter().map(String::as_str).collect()))
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    (1, vec!["a", "b"]),
+                    (4, vec!["c,d", "e", "f"]),
+                    (7, vec!["g"]),
+                ],
+                "{end:?}"
+            );
+            assert_eq!(lines[1].cell(2), "f");
+            assert_eq!(lines[1].cell(3), "");
+        }
+        // A quote left open does not swallow the lines after it.
+        let lines = records("\"open\tx\nnext\ty\n", b'\t').unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1].number, 2);
+        assert_eq!(lines[1].cells, ["next", "y"]);
+    }
 
     #[test]
     fn every_line_end_ends_one_line() {
@@ -88,6 +160,11 @@ mod tests {
             .collect();
         assert_eq!(lines, ["a", "b", "c", "d"]);
         assert_eq!(numbered_lines("a\r\n\r\nb")[2], (3, "b"));
+        assert_eq!(
+            numbered_lines("\r\n\n\rx\n"),
+            [(1, ""), (2, ""), (3, ""), (4, "x")]
+        );
+        assert_eq!(numbered_lines(""), []);
     }
 
     #[test]

@@ -6,7 +6,10 @@
 
 mod common;
 
-use aliquot_instruments::{Flag, Format, ParseError, Reading};
+use aliquot_instruments::{
+    parse, text, CsvMapping, DecimalMark, Flag, ParseError, Position, PositionKind, RawResult,
+    Reading, ResultFormat, ValueColumn, Well,
+};
 use common::{asm, by_read, fixture, measured, objects_with, same_number};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -14,9 +17,7 @@ use serde_json::Value;
 #[test]
 fn gen5_absorbance_with_overflow_and_missed_wells() {
     let name = "agilent_gen5/absorbance/240411_172731_BNCH2345883_abs450_96well_non_numeric_values";
-    let results = Format::Gen5
-        .parse(&fixture(&format!("{name}.txt")))
-        .unwrap();
+    let results = parse(ResultFormat::Gen5, &fixture(&format!("{name}.txt")), None).unwrap();
     let ours = by_read(&results, "abs450:450");
     assert_eq!(results.len(), 96);
     assert_eq!(ours.len(), 96);
@@ -48,9 +49,7 @@ fn gen5_absorbance_with_overflow_and_missed_wells() {
 #[test]
 fn gen5_reads_blanked_values_and_concentrations_of_each_well() {
     let name = "agilent_gen5/absorbance/endpoint_stdcurve_singleplate";
-    let results = Format::Gen5
-        .parse(&fixture(&format!("{name}.txt")))
-        .unwrap();
+    let results = parse(ResultFormat::Gen5, &fixture(&format!("{name}.txt")), None).unwrap();
     assert_eq!(results.len(), 96 * 3);
     let doc = asm(&format!("{name}.json"));
     let theirs = measured(&doc, "absorbance");
@@ -86,9 +85,12 @@ fn gen5_reads_blanked_values_and_concentrations_of_each_well() {
 
 #[test]
 fn a_file_that_is_not_gen5_is_refused_saying_so() {
-    let err = Format::Gen5
-        .parse(&fixture("agilent_gen5/garbage_error.txt"))
-        .unwrap_err();
+    let err = parse(
+        ResultFormat::Gen5,
+        &fixture("agilent_gen5/garbage_error.txt"),
+        None,
+    )
+    .unwrap_err();
     assert!(matches!(err, ParseError::Missing(_)), "{err:?}");
     assert!(err.to_string().contains("not a Gen5 text export"), "{err}");
 }
@@ -96,7 +98,7 @@ fn a_file_that_is_not_gen5_is_refused_saying_so() {
 #[test]
 fn a_results_block_without_column_numbers_is_refused_at_its_line() {
     let text = b"Plate Number\tPlate 1\n\nResults\nA\t1.0\t2.0\tRead\n";
-    let err = Format::Gen5.parse(text).unwrap_err();
+    let err = parse(ResultFormat::Gen5, text, None).unwrap_err();
     assert_eq!(
         err,
         ParseError::at(
@@ -106,7 +108,7 @@ fn a_results_block_without_column_numbers_is_refused_at_its_line() {
     );
     let text = b"Results\n\t1\t2\nA\t1.0\t2.0\n";
     assert_eq!(
-        Format::Gen5.parse(text).unwrap_err(),
+        parse(ResultFormat::Gen5, text, None).unwrap_err(),
         ParseError::at(3, "a row of results has no read name after its 2 values")
     );
 }
@@ -115,7 +117,7 @@ fn a_results_block_without_column_numbers_is_refused_at_its_line() {
 fn gen5_reads_the_same_file_in_utf16_with_cr_line_ends_and_padded_cells() {
     let name =
         "agilent_gen5/absorbance/240411_172731_BNCH2345883_abs450_96well_non_numeric_values.txt";
-    let original = Format::Gen5.parse(&fixture(name)).unwrap();
+    let original = parse(ResultFormat::Gen5, &fixture(name), None).unwrap();
     let text = String::from_utf8(fixture(name))
         .unwrap()
         .replace("\r\n", "\r");
@@ -124,7 +126,24 @@ fn gen5_reads_the_same_file_in_utf16_with_cr_line_ends_and_padded_cells() {
         .chain(text.encode_utf16())
         .flat_map(u16::to_le_bytes)
         .collect();
-    assert_eq!(Format::Gen5.parse(&utf16).unwrap(), original);
+    assert_eq!(parse(ResultFormat::Gen5, &utf16, None).unwrap(), original);
+}
+
+/// A generic CSV's mapping that reads the CFX fixture's `Well` and `Cq` columns.
+fn small_mapping() -> CsvMapping {
+    CsvMapping {
+        separator: ',',
+        decimal: DecimalMark::Point,
+        skip_lines: 0,
+        position_column: "Well".into(),
+        position_is: PositionKind::Well,
+        plate_column: None,
+        values: vec![ValueColumn {
+            column: "Cq".into(),
+            read: None,
+            unit: None,
+        }],
+    }
 }
 
 /// Every input file of the fixtures.
@@ -163,11 +182,13 @@ proptest! {
                 bytes[i] = byte;
             }
         }
-        for format in Format::ALL {
-            match format.parse(&bytes) {
+        let lines = text::decode(&bytes).map_or(0, |t| text::numbered_lines(&t).len());
+        let mapping = small_mapping();
+        for format in ResultFormat::ALL {
+            match parse(*format, &bytes, Some(&mapping)) {
                 Ok(_) => {}
                 Err(ParseError::At { line, reason }) => {
-                    prop_assert!(line >= 1 && !reason.is_empty());
+                    prop_assert!(line >= 1 && line <= lines && !reason.is_empty(), "{format:?} line {line} of {lines}");
                 }
                 Err(e) => prop_assert!(!e.to_string().is_empty()),
             }
@@ -178,9 +199,12 @@ proptest! {
 #[test]
 fn quantstudio_ct_values_match_the_reading_beside_the_file() {
     let name = "appbio_quantstudio/appbio_quantstudio_example01";
-    let results = Format::QuantStudio
-        .parse(&fixture(&format!("{name}.txt")))
-        .unwrap();
+    let results = parse(
+        ResultFormat::QuantStudio,
+        &fixture(&format!("{name}.txt")),
+        None,
+    )
+    .unwrap();
     let cts = by_read(&results, "TARGET_1 CT");
     assert_eq!(cts.len(), 16);
     let doc = asm(&format!("{name}.json"));
@@ -209,11 +233,12 @@ fn quantstudio_ct_values_match_the_reading_beside_the_file() {
 
 #[test]
 fn quantstudio_undetermined_cts_are_flags_not_numbers() {
-    let results = Format::QuantStudio
-        .parse(&fixture(
-            "appbio_quantstudio/appbio_quantstudio_minimal_missing_results.txt",
-        ))
-        .unwrap();
+    let results = parse(
+        ResultFormat::QuantStudio,
+        &fixture("appbio_quantstudio/appbio_quantstudio_minimal_missing_results.txt"),
+        None,
+    )
+    .unwrap();
     for read in ["CYP19_2 Allele1 Ct", "CYP19_2 Allele2 Ct"] {
         let a1 = by_read(&results, read)["A1"];
         assert_eq!(
@@ -225,13 +250,209 @@ fn quantstudio_undetermined_cts_are_flags_not_numbers() {
             "{read}"
         );
     }
-    let err = Format::QuantStudio
-        .parse(&fixture(
-            "agilent_gen5/absorbance/endpoint_stdcurve_singleplate.txt",
-        ))
-        .unwrap_err();
+    let err = parse(
+        ResultFormat::QuantStudio,
+        &fixture("agilent_gen5/absorbance/endpoint_stdcurve_singleplate.txt"),
+        None,
+    )
+    .unwrap_err();
     assert!(
         err.to_string().contains("not a QuantStudio results export"),
         "{err}"
+    );
+}
+
+/// The line ends instruments write.
+const LINE_ENDS: [&str; 3] = ["\r\n", "\n", "\r"];
+
+/// `lines` written with `end` after each.
+fn written(lines: &[&str], end: &str) -> Vec<u8> {
+    lines
+        .iter()
+        .flat_map(|l| [*l, end])
+        .collect::<String>()
+        .into_bytes()
+}
+
+/// Each file's last line is refused: with every line end, with and without blank lines
+/// (empty, or only spaces) before it, the refusal names that line as an editor numbers it.
+fn refused_at_its_last_line(
+    format: ResultFormat,
+    mapping: Option<&CsvMapping>,
+    files: &[&[&str]],
+    reason: &str,
+) {
+    for lines in files {
+        for end in LINE_ENDS {
+            assert_eq!(
+                parse(format, &written(lines, end), mapping),
+                Err(ParseError::at(lines.len(), reason)),
+                "{format:?}, {end:?}, {lines:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn gen5_names_the_line_of_a_row_without_its_read_name_whatever_the_line_ends() {
+    refused_at_its_last_line(
+        ResultFormat::Gen5,
+        None,
+        &[
+            &[
+                "Plate Number\tPlate 1",
+                "Results",
+                "\t1\t2",
+                "A\t1.0\t2.0\tRead",
+                "B\t1.1\t2.1",
+            ],
+            &[
+                "Plate Number\tPlate 1",
+                "",
+                "",
+                "Results",
+                "\t1\t2",
+                "   ",
+                "A\t1.0\t2.0\tRead",
+                "",
+                "B\t1.1\t2.1",
+            ],
+        ],
+        "a row of results has no read name after its 2 values",
+    );
+}
+
+#[test]
+fn quantstudio_names_the_line_of_a_row_without_a_well_whatever_the_line_ends() {
+    let header = "Well\tWell Position\tSample Name\tTarget Name\tCT";
+    refused_at_its_last_line(
+        ResultFormat::QuantStudio,
+        None,
+        &[
+            &[
+                "* Experiment Name = run 7",
+                "[Results]",
+                header,
+                "1\tA1\tS1\tT1\t20.5",
+                "2\tZ99\tS2\tT1\t21.0",
+            ],
+            &[
+                "* Experiment Name = run 7",
+                "",
+                "[Results]",
+                header,
+                "",
+                "  ",
+                "1\tA1\tS1\tT1\t20.5",
+                "",
+                "2\tZ99\tS2\tT1\t21.0",
+            ],
+        ],
+        "\"Z99\" is not a well",
+    );
+}
+
+#[test]
+fn a_mapped_csv_names_the_line_of_a_row_without_a_well_whatever_the_line_ends() {
+    let mapping = |skip_lines| CsvMapping {
+        separator: ';',
+        decimal: DecimalMark::Comma,
+        skip_lines,
+        position_column: "Well".into(),
+        position_is: PositionKind::Well,
+        plate_column: Some("Plate".into()),
+        values: vec![ValueColumn {
+            column: "OD".into(),
+            read: None,
+            unit: None,
+        }],
+    };
+    let reason = "\"Z99\" is not a well";
+    refused_at_its_last_line(
+        ResultFormat::MappedCsv,
+        Some(&mapping(2)),
+        &[&[
+            "Reader X",
+            "run 7",
+            "Plate;Well;OD",
+            "P1;A1;1,5",
+            "P1;Z99;2,0",
+        ]],
+        reason,
+    );
+    // Blank lines in the title block count among the lines it skips.
+    refused_at_its_last_line(
+        ResultFormat::MappedCsv,
+        Some(&mapping(4)),
+        &[&[
+            "Reader X",
+            "",
+            "run 7",
+            "",
+            "Plate;Well;OD",
+            "",
+            "P1;A1;1,5",
+            " ",
+            "",
+            "P1;Z99;2,0",
+        ]],
+        reason,
+    );
+}
+
+#[test]
+fn a_generic_csv_needs_a_sound_mapping_and_other_formats_ignore_one() {
+    let file = b"Plate,Well,Cq\nP1,A01,21.5\n";
+    let err = parse(ResultFormat::MappedCsv, file, None).unwrap_err();
+    assert!(matches!(err, ParseError::Missing(_)), "{err:?}");
+    assert!(err.to_string().contains("mapping"), "{err}");
+    let results = parse(ResultFormat::MappedCsv, file, Some(&small_mapping())).unwrap();
+    assert_eq!(
+        results,
+        [RawResult {
+            plate: None,
+            position: Position::Well(Well { row: 0, column: 0 }),
+            read: "Cq".into(),
+            value: Reading::Number { value: 21.5 },
+            unit: None,
+        }]
+    );
+    // The domain's check refuses a mapping that cannot read anything, with its reason.
+    let no_values = CsvMapping {
+        values: vec![],
+        ..small_mapping()
+    };
+    match parse(ResultFormat::MappedCsv, file, Some(&no_values)) {
+        Err(ParseError::Missing(message)) => {
+            assert!(
+                message.contains("at least one column of values"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    // Another format reads the file by its own parser, whatever mapping comes with it.
+    let gen5 = fixture("agilent_gen5/absorbance/endpoint_stdcurve_singleplate.txt");
+    assert_eq!(
+        parse(ResultFormat::Gen5, &gen5, Some(&small_mapping())),
+        parse(ResultFormat::Gen5, &gen5, None)
+    );
+}
+
+#[test]
+fn a_well_is_the_domains_position_shown_and_serialized_by_its_name() {
+    let af48 = Well::parse("      AF048").unwrap();
+    assert_eq!(
+        af48,
+        Well {
+            row: 31,
+            column: 47
+        }
+    );
+    assert_eq!(af48.to_string(), "AF48");
+    assert_eq!(Well::from_parts("H", "12").unwrap().to_string(), "H12");
+    assert_eq!(
+        serde_json::to_value(Position::Well(af48)).unwrap(),
+        serde_json::json!({ "kind": "well", "at": "AF48" })
     );
 }

@@ -6,8 +6,8 @@
 
 use crate::anchor::ChainPoint;
 use crate::{
-    audit, notifications, outbox, printing, registration, samples, settings, storage, sync_issues,
-    users, Result, Store, StoreError,
+    audit, instruments, notifications, outbox, printing, registration, samples, settings, storage,
+    sync_issues, users, Result, Store, StoreError,
 };
 use aliquot_domain::audit::{AuditAction, AuditContext, AuditEntry};
 use aliquot_domain::{Actor, Command, COMMAND_SCHEMA_VERSION};
@@ -457,6 +457,10 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         | Command::CreateAliquots { .. }
         | Command::RequestDiscard { .. }
         | Command::DecideDiscard { .. } => return samples::apply(conn, ctx, command).await,
+        Command::RegisterInstrument { .. }
+        | Command::EditInstrument { .. }
+        | Command::SetInstrumentStatus { .. }
+        | Command::AddControlLot { .. } => return instruments::apply(conn, ctx, command).await,
         Command::CreateFreezer { .. }
         | Command::CreateRack { .. }
         | Command::CreateBox { .. }

@@ -53,6 +53,8 @@ pub const LAB_TABLES: &[LabTable] = &[
     lab("boxes", &["id"]),
     lab("placements", &["sample_id"]),
     lab("placement_history", &["seq"]),
+    lab("instruments", &["id"]),
+    lab("control_lots", &["id"]),
     lab("box_moves", &["seq"]),
     // The alarm of a workstation's own audit check is about that workstation alone.
     LabTable {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 mod db;
 mod executor;
+pub mod instruments;
 pub mod joining;
 pub mod lab_tables;
 pub mod labels;

@@ -3,6 +3,7 @@
 // misspelt operation or a wrong argument shape is a type error here, not at the bench.
 
 import type {
+  AddControlLotArgs,
   AssignNumberBlockArgs,
   AuditEntryView,
   AuditVerification,
@@ -17,6 +18,7 @@ import type {
   CheckOutSamplesArgs,
   CheckReceiptArgs,
   ConnectHubArgs,
+  ControlLotRecord,
   CreateAliquotsArgs,
   CreateBoxArgs,
   CreateFieldEventArgs,
@@ -33,6 +35,7 @@ import type {
   DeviceStatus,
   DiscardRequestRecord,
   DisconnectHubArgs,
+  EditInstrumentArgs,
   EditStorageArgs,
   EventSummary,
   FieldEventRecord,
@@ -40,6 +43,7 @@ import type {
   HubCertificate,
   HubCertificateArgs,
   IdArgs,
+  InstrumentRecord,
   IssuePasswordResetArgs,
   KitRegistered,
   KitTemplateRecord,
@@ -50,10 +54,12 @@ import type {
   LeftHub,
   ListAuditArgs,
   ListBoxesArgs,
+  ListControlLotsArgs,
   ListDiscardRequestsArgs,
   ListExpectedTubesArgs,
   ListFieldEventsArgs,
   ListFreezersArgs,
+  ListInstrumentsArgs,
   ListKitTemplatesArgs,
   ListLabSyncIssuesArgs,
   ListNotificationsArgs,
@@ -99,6 +105,7 @@ import type {
   RecordSyncStateView,
   RecordsSyncStateArgs,
   RedeemPasswordResetArgs,
+  RegisterInstrumentArgs,
   RegisterKitArgs,
   RegisterParticipantArgs,
   RemovePrinterArgs,
@@ -121,6 +128,7 @@ import type {
   ScannerStatus,
   SearchParticipantsArgs,
   SessionView,
+  SetInstrumentStatusArgs,
   SettingChoices,
   Settings,
   SettlePrintJobArgs,
@@ -200,6 +208,13 @@ export interface Operations {
   lookup_scan: { args: LookupScanArgs; result: ScanLookup };
   list_notifications: { args: ListNotificationsArgs; result: Page<NotificationRecord> };
   mark_notification_read: { args: IdArgs; result: null };
+  list_instruments: { args: ListInstrumentsArgs; result: Page<InstrumentRecord> };
+  get_instrument: { args: IdArgs; result: InstrumentRecord };
+  register_instrument: { args: RegisterInstrumentArgs; result: InstrumentRecord };
+  edit_instrument: { args: EditInstrumentArgs; result: InstrumentRecord };
+  set_instrument_status: { args: SetInstrumentStatusArgs; result: InstrumentRecord };
+  list_control_lots: { args: ListControlLotsArgs; result: Page<ControlLotRecord> };
+  add_control_lot: { args: AddControlLotArgs; result: ControlLotRecord };
   list_freezers: { args: ListFreezersArgs; result: Page<FreezerRecord> };
   list_racks: { args: ListRacksArgs; result: Page<RackRecord> };
   create_freezer: { args: CreateFreezerArgs; result: FreezerRecord };

@@ -23,6 +23,7 @@ const MANAGER: Permission[] = [
   'use_own_notifications',
   'configure_devices',
   'print_labels',
+  'manage_instruments',
 ];
 
 const ADMIN: Permission[] = [
@@ -40,6 +41,7 @@ const ADMIN: Permission[] = [
   'read_samples',
   'use_own_notifications',
   'configure_devices',
+  'manage_instruments',
 ];
 
 describe('can: what the core says the user may do, nothing more', () => {

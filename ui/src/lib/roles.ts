@@ -45,6 +45,7 @@ const WHO_CAN: Partial<Record<Permission, string>> = {
   configure_devices: 'a lab manager or an administrator',
   manage_storage: 'a lab manager or an administrator',
   manage_kit_templates: 'a lab manager or an administrator',
+  manage_instruments: 'a lab manager or an administrator',
   print_labels: 'a lab manager, a technician or a field coordinator',
   process_samples: 'a lab manager or a technician',
   place_samples: 'a lab manager or a technician',

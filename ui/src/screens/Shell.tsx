@@ -10,6 +10,7 @@ import { Account } from '../pages/Account';
 import { Sessions } from '../pages/admin/Sessions';
 import { AuditTrail } from '../pages/admin/AuditTrail';
 import { Home } from '../pages/Home';
+import { InstrumentsPage } from '../pages/instruments/InstrumentsPage';
 import { SettingsPage } from '../pages/SettingsPage';
 import { LabSetupPage } from '../pages/setup/LabSetupPage';
 import { SetupGuide } from '../pages/setup/SetupGuide';
@@ -46,6 +47,7 @@ const NAV: readonly NavItem[] = [
   { id: 'storage', label: 'Storage', allowed: (can) => can('read_samples') },
   { id: 'discards', label: 'Discard requests', allowed: (can) => can('read_samples') },
   { id: 'printing', label: 'Printing', allowed: (can) => can('read_samples') },
+  { id: 'instruments', label: 'Instruments', allowed: (can) => can('read_samples') },
   { id: 'users', label: 'Users', allowed: (can) => can('read_users') },
   // Listing and ending sessions is user management in the core (`list_sessions`).
   { id: 'sessions', label: 'Sessions', allowed: (can) => can('manage_users') },
@@ -245,6 +247,9 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
         break;
       case 'settings':
         content = <SettingsPage />;
+        break;
+      case 'instruments':
+        content = <InstrumentsPage />;
         break;
       case 'setup':
         // `#/setup/guide` is the guided first run; the page itself is every part at once.

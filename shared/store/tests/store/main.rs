@@ -10,6 +10,7 @@ use aliquot_store::auth::token_hash;
 use aliquot_store::{hash_password, Store, StoreError};
 
 mod hardening;
+mod instruments;
 mod lab;
 mod receiving;
 mod replay;
@@ -296,6 +297,45 @@ async fn valid_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
     }
 }
 
+/// A Gen5 plate reader registered by `actor`, for the instrument commands' examples.
+async fn plate_reader(f: &Fixture, actor: &Actor, name: &str) -> Uuid {
+    let instrument_id = Uuid::now_v7();
+    f.run(
+        actor,
+        Command::RegisterInstrument {
+            instrument_id,
+            instrument: reader_description(name),
+        },
+    )
+    .await;
+    instrument_id
+}
+
+fn reader_description(name: &str) -> aliquot_domain::instruments::InstrumentDescription {
+    use aliquot_domain::instruments::*;
+    InstrumentDescription {
+        name: name.into(),
+        kind: InstrumentKind::PlateReader,
+        model: "Synergy H1".into(),
+        serial_number: "SN-1".into(),
+        location: "Lab 2".into(),
+        result_format: ResultFormat::Gen5,
+        csv_mapping: None,
+    }
+}
+
+fn control_lot(sd: f64) -> aliquot_domain::instruments::NewControlLot {
+    use aliquot_domain::instruments::*;
+    NewControlLot {
+        material: "Level 1".into(),
+        lot: "L123".into(),
+        read: "450 nm".into(),
+        unit: Some("OD".into()),
+        target_mean: Figure(1.25),
+        target_sd: Figure(sd),
+    }
+}
+
 async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
     use aliquot_domain::command::*;
     use aliquot_domain::numbering::{BlockKind, NewBlock};
@@ -510,6 +550,46 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 reason: "confirmed".into(),
             },
         ),
+        CommandKind::RegisterInstrument => (
+            lab.manager.clone(),
+            Command::RegisterInstrument {
+                instrument_id: Uuid::now_v7(),
+                instrument: reader_description("Reader 1"),
+            },
+        ),
+        CommandKind::EditInstrument => {
+            let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
+            (
+                lab.manager.clone(),
+                Command::EditInstrument {
+                    instrument_id,
+                    instrument: reader_description("Reader 1 (bench 3)"),
+                    reason: "moved to bench 3".into(),
+                },
+            )
+        }
+        CommandKind::SetInstrumentStatus => {
+            let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
+            (
+                lab.manager.clone(),
+                Command::SetInstrumentStatus {
+                    instrument_id,
+                    status: aliquot_domain::instruments::InstrumentStatus::CalibrationDue,
+                    reason: "yearly calibration".into(),
+                },
+            )
+        }
+        CommandKind::AddControlLot => {
+            let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
+            (
+                lab.manager.clone(),
+                Command::AddControlLot {
+                    control_lot_id: Uuid::now_v7(),
+                    instrument_id,
+                    lot: control_lot(0.05),
+                },
+            )
+        }
         CommandKind::CreateFreezer => (
             lab.manager.clone(),
             Command::CreateFreezer {
@@ -1134,6 +1214,49 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
                 reason: "mine".into(),
             },
         ),
+        // A generic CSV without its mapping.
+        CommandKind::RegisterInstrument => (
+            lab.manager.clone(),
+            Command::RegisterInstrument {
+                instrument_id: Uuid::now_v7(),
+                instrument: aliquot_domain::instruments::InstrumentDescription {
+                    result_format: aliquot_domain::instruments::ResultFormat::MappedCsv,
+                    ..reader_description("Reader 1")
+                },
+            },
+        ),
+        CommandKind::EditInstrument => (
+            lab.manager.clone(),
+            Command::EditInstrument {
+                instrument_id: Uuid::now_v7(),
+                instrument: reader_description("Nowhere"),
+                reason: "no such instrument".into(),
+            },
+        ),
+        // Already in service.
+        CommandKind::SetInstrumentStatus => {
+            let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
+            (
+                lab.manager.clone(),
+                Command::SetInstrumentStatus {
+                    instrument_id,
+                    status: aliquot_domain::instruments::InstrumentStatus::InService,
+                    reason: "back".into(),
+                },
+            )
+        }
+        // An SD of 0 measures nothing.
+        CommandKind::AddControlLot => {
+            let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
+            (
+                lab.manager.clone(),
+                Command::AddControlLot {
+                    control_lot_id: Uuid::now_v7(),
+                    instrument_id,
+                    lot: control_lot(0.0),
+                },
+            )
+        }
         CommandKind::CreateFreezer => (
             lab.manager.clone(),
             Command::CreateFreezer {
