@@ -13,6 +13,7 @@ pub mod instruments;
 pub mod numbering;
 pub mod paging;
 pub mod printing;
+pub mod qc;
 pub mod rackscan;
 pub mod registration;
 pub mod release;

@@ -249,3 +249,5 @@ export type { RegisterInstrumentArgs } from './generated/RegisterInstrumentArgs'
 export type { ResultFormat } from './generated/ResultFormat';
 export type { SetInstrumentStatusArgs } from './generated/SetInstrumentStatusArgs';
 export type { ValueColumn } from './generated/ValueColumn';
+export type { Rule } from './generated/Rule';
+export type { Verdict } from './generated/Verdict';
