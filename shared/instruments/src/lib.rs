@@ -31,6 +31,7 @@ pub mod nanodrop;
 pub mod quantstudio;
 pub mod qubit;
 pub mod reading;
+mod sample_table;
 pub mod softmax_pro;
 pub mod text;
 pub mod vi_cell;

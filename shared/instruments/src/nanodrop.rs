@@ -6,9 +6,9 @@
 //! and columns of the software's own, ignored. Files written on a European Windows use a
 //! decimal comma (`704,986`, `2,07`), found from the values themselves.
 
-use crate::reading::{guess_decimal_mark, Reading};
+use crate::sample_table::{self, header_columns, Column, SampleTable};
 use crate::text::Line;
-use crate::{text, ParseError, Position, RawResult};
+use crate::{ParseError, RawResult};
 
 const NOT_NANODROP: &str = "no table with a Sample column and a concentration (ng/µL) or \
     A260 column: this is not a NanoDrop Eight export (export the experiment's table as text)";
@@ -64,68 +64,20 @@ fn is_sample_column(header: &str) -> bool {
 
 /// Every sample of a NanoDrop Eight export.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
-    let text = text::decode(bytes)?;
-    // NanoDrop writes tabs; a file saved again from a spreadsheet may hold commas.
-    for delimiter in [b'\t', b',', b';'] {
-        if let Some(results) = read(&text, delimiter)? {
-            return Ok(results);
-        }
-    }
-    Err(ParseError::Missing(NOT_NANODROP.into()))
+    sample_table::parse(bytes, &NANODROP)
 }
 
-/// The table's results with `delimiter`, or `None` if no header row is found with it.
-fn read(text: &str, delimiter: u8) -> Result<Option<Vec<RawResult>>, ParseError> {
-    // (sample column, measured columns: index, read, unit)
-    type Columns = (usize, Vec<(usize, String, Option<String>)>);
-    let mut columns: Option<Columns> = None;
-    let mut rows: Vec<Line> = Vec::new();
-    for record in text::records(text, delimiter)? {
-        if columns.is_none() {
-            let sample = record.cells.iter().position(|h| is_sample_column(h));
-            let reads: Vec<_> = record
-                .cells
-                .iter()
-                .enumerate()
-                .filter_map(|(i, h)| measured(h).map(|(read, unit)| (i, read, unit)))
-                .collect();
-            if let (Some(sample), false) = (sample, reads.is_empty()) {
-                columns = Some((sample, reads));
-            }
-            continue;
-        }
-        rows.push(record);
-    }
-    let Some((sample, reads)) = columns else {
-        return Ok(None);
-    };
-    let mark = guess_decimal_mark(
-        rows.iter()
-            .flat_map(|r| reads.iter().map(|(i, _, _)| r.cell(*i))),
-    );
-    let mut results = Vec::new();
-    for record in &rows {
-        let name = record.cell(sample);
-        if name.is_empty() {
-            return Err(ParseError::at(
-                record.number,
-                "a row of the table has no sample name (the Sample column is empty)",
-            ));
-        }
-        for (i, read, unit) in &reads {
-            let Some(value) = Reading::parse(record.cell(*i), mark) else {
-                continue;
-            };
-            results.push(RawResult {
-                plate: None,
-                position: Position::Sample(name.to_owned()),
-                read: read.clone(),
-                value,
-                unit: unit.clone(),
-            });
-        }
-    }
-    Ok(Some(results))
+/// NanoDrop writes tabs; a file saved again from a spreadsheet may hold commas.
+const NANODROP: SampleTable = SampleTable {
+    delimiters: b"\t,;",
+    is_sample_column,
+    columns,
+    no_sample: "a row of the table has no sample name (the Sample column is empty)",
+    not_this_format: NOT_NANODROP,
+};
+
+fn columns(line: &Line) -> Option<Vec<Column>> {
+    Some(header_columns(line, measured)).filter(|c| !c.is_empty())
 }
 
 #[cfg(test)]

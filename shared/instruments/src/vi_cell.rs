@@ -6,9 +6,10 @@
 //! analysis date and who ran it, none of them a measurement. A count the instrument could not
 //! make is written `ERROR` and kept as a flag.
 
-use crate::reading::{guess_decimal_mark, unit, Reading};
+use crate::reading::unit;
+use crate::sample_table::{self, header_columns, Column, SampleTable};
 use crate::text::Line;
-use crate::{text, ParseError, Position, RawResult};
+use crate::{ParseError, RawResult};
 
 const NOT_VI_CELL: &str = "no header with a Sample ID column and the Vi-CELL's count columns \
     (Cell count, Viability (%)…): this is not a Vi-CELL BLU export (export the results as CSV)";
@@ -64,71 +65,23 @@ fn is_sample_column(header: &str) -> bool {
 
 /// Every sample of a Vi-CELL BLU export.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
-    let text = text::decode(bytes)?;
-    for delimiter in [b',', b';', b'\t'] {
-        if let Some(results) = read(&text, delimiter)? {
-            return Ok(results);
-        }
-    }
-    Err(ParseError::Missing(NOT_VI_CELL.into()))
+    sample_table::parse(bytes, &VI_CELL)
 }
 
-/// The results with `delimiter`, or `None` if no header is found with it.
-fn read(text: &str, delimiter: u8) -> Result<Option<Vec<RawResult>>, ParseError> {
-    // (sample column, measured columns: index, read, unit)
-    type Columns = (usize, Vec<(usize, String, Option<String>)>);
-    let mut columns: Option<Columns> = None;
-    let mut rows: Vec<Line> = Vec::new();
-    for record in text::records(text, delimiter)? {
-        if columns.is_none() {
-            let sample = record.cells.iter().position(|h| is_sample_column(h));
-            let reads: Vec<_> = record
-                .cells
-                .iter()
-                .enumerate()
-                .filter_map(|(i, h)| measured(h).map(|(read, unit)| (i, read, unit)))
-                .collect();
-            // A Vi-CELL counts: a header without its counts is another file's.
-            let counts = reads
-                .iter()
-                .any(|(_, r, _)| r == "Cell count" || r == "Viability");
-            if let (Some(sample), true) = (sample, counts) {
-                columns = Some((sample, reads));
-            }
-            continue;
-        }
-        rows.push(record);
-    }
-    let Some((sample, reads)) = columns else {
-        return Ok(None);
-    };
-    let mark = guess_decimal_mark(
-        rows.iter()
-            .flat_map(|r| reads.iter().map(|(i, _, _)| r.cell(*i))),
-    );
-    let mut results = Vec::new();
-    for record in &rows {
-        let name = record.cell(sample);
-        if name.is_empty() {
-            return Err(ParseError::at(
-                record.number,
-                "a row has no sample name (the Sample ID column is empty)",
-            ));
-        }
-        for (i, read, unit) in &reads {
-            let Some(value) = Reading::parse(record.cell(*i), mark) else {
-                continue;
-            };
-            results.push(RawResult {
-                plate: None,
-                position: Position::Sample(name.to_owned()),
-                read: read.clone(),
-                value,
-                unit: unit.clone(),
-            });
-        }
-    }
-    Ok(Some(results))
+const VI_CELL: SampleTable = SampleTable {
+    delimiters: b",;\t",
+    is_sample_column,
+    columns,
+    no_sample: "a row has no sample name (the Sample ID column is empty)",
+    not_this_format: NOT_VI_CELL,
+};
+
+/// A Vi-CELL counts: a header without its counts is another file's.
+fn columns(line: &Line) -> Option<Vec<Column>> {
+    Some(header_columns(line, measured)).filter(|c| {
+        c.iter()
+            .any(|c| c.read == "Cell count" || c.read == "Viability")
+    })
 }
 
 #[cfg(test)]
