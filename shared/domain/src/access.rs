@@ -61,10 +61,10 @@ impl Role {
                 self,
                 Role::LabManager | Role::Technician | Role::FieldCoordinator
             ),
-            ProcessSamples | PlaceSamples | RequestDiscard => {
+            ProcessSamples | PlaceSamples | RequestDiscard | RunInstruments => {
                 matches!(self, Role::LabManager | Role::Technician)
             }
-            DecideDiscard => self == Role::LabManager,
+            DecideDiscard | DecideRuns => self == Role::LabManager,
             ConfigureDevices => matches!(self, Role::Admin | Role::LabManager),
             PrintLabels => matches!(
                 self,
@@ -103,10 +103,14 @@ pub enum Permission {
     PrintLabels,
     /// The lab's instruments, their control lots and result formats.
     ManageInstruments,
+    /// Runs on instruments: plates filled, result files imported.
+    RunInstruments,
+    /// Releasing or repeating a run QC held.
+    DecideRuns,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 25] = [
         Permission::ChangeOwnPassword,
         Permission::ReadSettings,
         Permission::ChangeSettings,
@@ -130,6 +134,8 @@ impl Permission {
         Permission::ConfigureDevices,
         Permission::PrintLabels,
         Permission::ManageInstruments,
+        Permission::RunInstruments,
+        Permission::DecideRuns,
     ];
 }
 

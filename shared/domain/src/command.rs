@@ -2,9 +2,10 @@
 //! the outbox carries them to the hub, which runs them again through the same rules.
 
 use crate::access::{Permission, Role};
-use crate::instruments::{InstrumentDescription, InstrumentStatus, NewControlLot};
+use crate::instruments::{InstrumentDescription, InstrumentStatus, NewControlLot, ResultFormat};
 use crate::numbering::NewBlock;
 use crate::printing::PrinterSettings;
+use crate::runs::{FillOrder, ImportedResult, LayoutWell, NewPlate, PlateFormat, RunDecision};
 use crate::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
 use crate::settings::Setting;
 use crate::storage::{BoxLayout, FreezerKind, StorageEdit, StorageTarget};
@@ -215,6 +216,57 @@ pub enum Command {
         control_lot_id: Uuid,
         instrument_id: Uuid,
         lot: NewControlLot,
+    },
+
+    // --- Runs, plates, results ---
+    /// A plate layout the lab reuses: its controls, standards and blanks.
+    CreatePlateTemplate {
+        template_id: Uuid,
+        name: String,
+        format: PlateFormat,
+        layout: Vec<LayoutWell>,
+    },
+    /// A run on an instrument with its plates, each laid out (from a template or not).
+    CreateRun {
+        run_id: Uuid,
+        instrument_id: Uuid,
+        name: String,
+        plates: Vec<NewPlate>,
+    },
+    /// A scanned tube put in a well of a plate: the well given (a clicked well), or, with
+    /// `well: None`, the next free well in `order`; the outbox records the well chosen.
+    FillWell {
+        plate_id: Uuid,
+        sample_id: Uuid,
+        well: Option<String>,
+        order: FillOrder,
+    },
+    /// A tube taken off the plate map (scanned into the wrong well), with the reason.
+    ClearWell {
+        plate_id: Uuid,
+        well: String,
+        reason: String,
+    },
+    /// The values of one instrument file for a run, all or none. A corrected file names the
+    /// import it supersedes and says why; the earlier values stay in history.
+    ImportResults {
+        import_id: Uuid,
+        run_id: Uuid,
+        file_name: String,
+        /// SHA-256 of the file's bytes, hex: the same file twice is one import.
+        sha256: String,
+        format: ResultFormat,
+        results: Vec<ImportedResult>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        supersedes: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A lab manager releases a run QC held, or orders it repeated, with the reason.
+    DecideRun {
+        run_id: Uuid,
+        decision: RunDecision,
+        reason: String,
     },
 
     // --- Storage ---
@@ -478,9 +530,12 @@ macro_rules! with_reason {
             | Command::CheckOutSamples { reason: $r, .. }
             | Command::UnplaceSample { reason: $r, .. }
             | Command::RemovePrinter { reason: $r, .. }
+            | Command::ClearWell { reason: $r, .. }
+            | Command::DecideRun { reason: $r, .. }
             | Command::ResolveSyncIssue { reason: $r, .. } => $required,
             Command::TransitionSample { reason: $o, .. }
-            | Command::QueuePrint { reason: $o, .. } => $optional,
+            | Command::QueuePrint { reason: $o, .. }
+            | Command::ImportResults { reason: $o, .. } => $optional,
             _ => $none,
         }
     };
@@ -546,6 +601,12 @@ command_kinds! {
     EditInstrument => "edit_instrument", ManageInstruments;
     SetInstrumentStatus => "set_instrument_status", ManageInstruments;
     AddControlLot => "add_control_lot", ManageInstruments;
+    CreatePlateTemplate => "create_plate_template", RunInstruments;
+    CreateRun => "create_run", RunInstruments;
+    FillWell => "fill_well", RunInstruments;
+    ClearWell => "clear_well", RunInstruments;
+    ImportResults => "import_results", RunInstruments;
+    DecideRun => "decide_run", DecideRuns;
     CreateFreezer => "create_freezer", ManageStorage;
     CreateRack => "create_rack", ManageStorage;
     CreateBox => "create_box", ManageStorage;

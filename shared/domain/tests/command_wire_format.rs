@@ -271,6 +271,106 @@ fn example(kind: CommandKind) -> Command {
                 target_sd: Figure(0.05),
             },
         },
+        CommandKind::CreatePlateTemplate => Command::CreatePlateTemplate {
+            template_id: id(70),
+            name: "ELISA standard curve".into(),
+            format: aliquot_domain::runs::PlateFormat::Wells96,
+            layout: vec![
+                aliquot_domain::runs::LayoutWell {
+                    well: "A1".into(),
+                    content: aliquot_domain::runs::LayoutRole::Standard {
+                        name: "S1".into(),
+                        concentration: Some(Figure(1000.0)),
+                    },
+                },
+                aliquot_domain::runs::LayoutWell {
+                    well: "H12".into(),
+                    content: aliquot_domain::runs::LayoutRole::Control {
+                        control_lot_id: id(61),
+                    },
+                },
+                aliquot_domain::runs::LayoutWell {
+                    well: "H11".into(),
+                    content: aliquot_domain::runs::LayoutRole::Blank,
+                },
+            ],
+        },
+        CommandKind::CreateRun => Command::CreateRun {
+            run_id: id(71),
+            instrument_id: id(60),
+            name: "ELISA-2026-12-03".into(),
+            plates: vec![aliquot_domain::runs::NewPlate {
+                plate_id: id(72),
+                name: "ELISA-2026-12-03-P1".into(),
+                format: aliquot_domain::runs::PlateFormat::Wells96,
+                template_id: Some(id(70)),
+                layout: vec![aliquot_domain::runs::LayoutWell {
+                    well: "H11".into(),
+                    content: aliquot_domain::runs::LayoutRole::Blank,
+                }],
+            }],
+        },
+        CommandKind::FillWell => Command::FillWell {
+            plate_id: id(72),
+            sample_id: id(20),
+            well: Some("B1".into()),
+            order: aliquot_domain::runs::FillOrder::Columns,
+        },
+        CommandKind::ClearWell => Command::ClearWell {
+            plate_id: id(72),
+            well: "B1".into(),
+            reason: "wrong tube scanned".into(),
+        },
+        CommandKind::ImportResults => Command::ImportResults {
+            import_id: id(73),
+            run_id: id(71),
+            file_name: "ELISA-2026-12-03.txt".into(),
+            sha256: "ab".repeat(32),
+            format: aliquot_domain::instruments::ResultFormat::Gen5,
+            results: vec![
+                aliquot_domain::runs::ImportedResult {
+                    plate_id: id(72),
+                    well: "B1".into(),
+                    sample_id: Some(id(20)),
+                    control_lot_id: None,
+                    read: "450".into(),
+                    value: aliquot_domain::runs::Reading::Number { value: 0.512 },
+                    unit: Some("OD".into()),
+                },
+                aliquot_domain::runs::ImportedResult {
+                    plate_id: id(72),
+                    well: "C1".into(),
+                    sample_id: Some(id(21)),
+                    control_lot_id: None,
+                    read: "450".into(),
+                    value: aliquot_domain::runs::Reading::Flagged {
+                        flag: aliquot_domain::runs::Flag::Overflow,
+                        text: "OVRFLW".into(),
+                    },
+                    unit: None,
+                },
+                aliquot_domain::runs::ImportedResult {
+                    plate_id: id(72),
+                    well: "H12".into(),
+                    sample_id: None,
+                    control_lot_id: Some(id(61)),
+                    read: "450".into(),
+                    value: aliquot_domain::runs::Reading::Censored {
+                        bound: aliquot_domain::runs::Bound::Above,
+                        limit: Some(4.0),
+                        text: ">4.000".into(),
+                    },
+                    unit: None,
+                },
+            ],
+            supersedes: Some(id(74)),
+            reason: Some("re-exported with the right wavelength".into()),
+        },
+        CommandKind::DecideRun => Command::DecideRun {
+            run_id: id(71),
+            decision: aliquot_domain::runs::RunDecision::Release,
+            reason: "control vial thawed twice; patient values consistent".into(),
+        },
         CommandKind::CreateFreezer => Command::CreateFreezer {
             freezer_id: id(50),
             name: "Freezer 1".into(),

@@ -6,8 +6,8 @@
 
 use crate::anchor::ChainPoint;
 use crate::{
-    audit, instruments, notifications, outbox, printing, registration, samples, settings, storage,
-    sync_issues, users, Result, Store, StoreError,
+    audit, instruments, notifications, outbox, printing, registration, runs, samples, settings,
+    storage, sync_issues, users, Result, Store, StoreError,
 };
 use aliquot_domain::audit::{AuditAction, AuditContext, AuditEntry};
 use aliquot_domain::{Actor, Command, COMMAND_SCHEMA_VERSION};
@@ -461,6 +461,12 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         | Command::EditInstrument { .. }
         | Command::SetInstrumentStatus { .. }
         | Command::AddControlLot { .. } => return instruments::apply(conn, ctx, command).await,
+        Command::CreatePlateTemplate { .. }
+        | Command::CreateRun { .. }
+        | Command::FillWell { .. }
+        | Command::ClearWell { .. }
+        | Command::ImportResults { .. }
+        | Command::DecideRun { .. } => return runs::apply(conn, ctx, command).await,
         Command::CreateFreezer { .. }
         | Command::CreateRack { .. }
         | Command::CreateBox { .. }

@@ -153,7 +153,10 @@ macro_rules! select_instruments {
     };
 }
 
-async fn load_instrument(conn: &mut SqliteConnection, id: Uuid) -> Result<InstrumentRecord> {
+pub(crate) async fn load_instrument(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<InstrumentRecord> {
     let id = id.to_string();
     select_instruments!("WHERE id = ?1", id)
         .fetch_optional(&mut *conn)

@@ -55,6 +55,12 @@ pub const LAB_TABLES: &[LabTable] = &[
     lab("placement_history", &["seq"]),
     lab("instruments", &["id"]),
     lab("control_lots", &["id"]),
+    lab("plate_templates", &["id"]),
+    lab("runs", &["id"]),
+    lab("plates", &["id"]),
+    lab("plate_wells", &["plate_id", "well"]),
+    lab("result_imports", &["id"]),
+    lab("results", &["import_id", "seq"]),
     lab("box_moves", &["seq"]),
     // The alarm of a workstation's own audit check is about that workstation alone.
     LabTable {

@@ -19,6 +19,8 @@ pub mod outbox;
 mod password;
 pub mod printing;
 pub mod registration;
+pub mod result_import;
+pub mod runs;
 pub mod samples;
 pub mod seed;
 pub mod settings;

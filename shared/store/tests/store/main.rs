@@ -14,6 +14,7 @@ mod instruments;
 mod lab;
 mod receiving;
 mod replay;
+mod runs;
 mod samples_and_storage;
 mod setup_corrections;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -579,6 +580,74 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 },
             )
         }
+        CommandKind::CreatePlateTemplate => (
+            lab.tech.clone(),
+            Command::CreatePlateTemplate {
+                template_id: Uuid::now_v7(),
+                name: "ELISA blanks".into(),
+                format: aliquot_domain::runs::PlateFormat::Wells96,
+                layout: vec![aliquot_domain::runs::LayoutWell {
+                    well: "H12".into(),
+                    content: aliquot_domain::runs::LayoutRole::Blank,
+                }],
+            },
+        ),
+        CommandKind::CreateRun => {
+            let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
+            (
+                lab.tech.clone(),
+                Command::CreateRun {
+                    run_id: Uuid::now_v7(),
+                    instrument_id,
+                    name: "ELISA-1".into(),
+                    plates: vec![aliquot_domain::runs::NewPlate {
+                        plate_id: Uuid::now_v7(),
+                        name: "ELISA-1-P1".into(),
+                        format: aliquot_domain::runs::PlateFormat::Wells384,
+                        template_id: None,
+                        layout: vec![],
+                    }],
+                },
+            )
+        }
+        CommandKind::FillWell => {
+            let t = runs::planned_run(f, &lab, "ELISA-1").await;
+            (lab.tech.clone(), runs::fill(t.plate, lab.received, None))
+        }
+        CommandKind::ClearWell => {
+            let t = runs::planned_run(f, &lab, "ELISA-1").await;
+            f.run(&lab.tech, runs::fill(t.plate, lab.received, None))
+                .await;
+            (
+                lab.tech.clone(),
+                Command::ClearWell {
+                    plate_id: t.plate,
+                    well: "A1".into(),
+                    reason: "wrong tube".into(),
+                },
+            )
+        }
+        CommandKind::ImportResults => {
+            let t = runs::planned_run(f, &lab, "ELISA-1").await;
+            f.run(&lab.tech, runs::fill(t.plate, lab.received, Some("A1")))
+                .await;
+            (lab.tech.clone(), runs::import(&t, lab.received, 0.7, 1.25))
+        }
+        CommandKind::DecideRun => {
+            let t = runs::planned_run(f, &lab, "ELISA-1").await;
+            f.run(&lab.tech, runs::fill(t.plate, lab.received, Some("A1")))
+                .await;
+            f.run(&lab.tech, runs::import(&t, lab.received, 0.7, 2.0))
+                .await;
+            (
+                lab.manager.clone(),
+                Command::DecideRun {
+                    run_id: t.run,
+                    decision: aliquot_domain::runs::RunDecision::Release,
+                    reason: "control vial thawed twice; patients fine".into(),
+                },
+            )
+        }
         CommandKind::AddControlLot => {
             let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
             (
@@ -799,6 +868,20 @@ fn assert_recorded_as_resolved(kind: CommandKind, sent: &Command, recorded: &Com
                 .zip(b)
                 .all(|(x, y)| x.sample_id == y.sample_id && y.position.is_some()));
         }
+        (
+            Command::FillWell {
+                plate_id: a,
+                sample_id: x,
+                well: None,
+                ..
+            },
+            Command::FillWell {
+                plate_id: b,
+                sample_id: y,
+                well: Some(_),
+                ..
+            },
+        ) => assert!(a == b && x == y),
         _ => assert_eq!(recorded, sent, "{kind:?}"),
     }
 }
@@ -841,13 +924,22 @@ async fn every_command_kind_writes_its_audit_entries_and_one_outbox_row_if_the_l
             .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
         // One audit row per record changed: a placement writes the box's row and the
         // tube's own, a kit its registration's and each tube's, aliquots the parent's and
-        // each aliquot's, a discard request or decision the request's and the tube's;
-        // every other valid command here changes one record.
+        // each aliquot's, a discard request or decision the request's and the tube's, a
+        // filled well the plate's and the tube's, an import or a decision on a run the
+        // run's and each tube's; every other valid command here changes one record.
         let records = match &command {
             Command::PlaceSamples { .. } => 2,
             Command::RegisterKit { tubes, .. } => 1 + i64::try_from(tubes.len()).unwrap(),
             Command::CreateAliquots { children, .. } => 1 + i64::try_from(children.len()).unwrap(),
             Command::RequestDiscard { .. } | Command::DecideDiscard { .. } => 2,
+            // The plate's row and the tube's; a run's row and each tube's with results.
+            Command::FillWell { .. } | Command::ClearWell { .. } => 2,
+            Command::ImportResults { results, .. } => {
+                let tubes: std::collections::BTreeSet<_> =
+                    results.iter().filter_map(|r| r.sample_id).collect();
+                1 + i64::try_from(tubes.len()).unwrap()
+            }
+            Command::DecideRun { .. } => 2,
             Command::AddRacksAndBoxes { racks, .. } => racks
                 .iter()
                 .map(|r| 1 + i64::try_from(r.boxes.len()).unwrap())
@@ -1246,6 +1338,63 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
             )
         }
         // An SD of 0 measures nothing.
+        CommandKind::CreatePlateTemplate => (
+            lab.tech.clone(),
+            Command::CreatePlateTemplate {
+                template_id: Uuid::now_v7(),
+                name: "Off the plate".into(),
+                format: aliquot_domain::runs::PlateFormat::Wells96,
+                layout: vec![aliquot_domain::runs::LayoutWell {
+                    well: "I1".into(),
+                    content: aliquot_domain::runs::LayoutRole::Blank,
+                }],
+            },
+        ),
+        CommandKind::CreateRun => {
+            let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
+            (
+                lab.tech.clone(),
+                Command::CreateRun {
+                    run_id: Uuid::now_v7(),
+                    instrument_id,
+                    name: "No plates".into(),
+                    plates: vec![],
+                },
+            )
+        }
+        CommandKind::FillWell => {
+            let t = runs::planned_run(f, &lab, "ELISA-1").await;
+            f.run(&lab.tech, runs::fill(t.plate, lab.received, None))
+                .await;
+            (lab.tech.clone(), runs::fill(t.plate, lab.received, None))
+        }
+        CommandKind::ClearWell => {
+            let t = runs::planned_run(f, &lab, "ELISA-1").await;
+            (
+                lab.tech.clone(),
+                Command::ClearWell {
+                    plate_id: t.plate,
+                    well: "A1".into(),
+                    reason: "wrong tube".into(),
+                },
+            )
+        }
+        // A1 holds nothing: the plate map changed since the preview.
+        CommandKind::ImportResults => {
+            let t = runs::planned_run(f, &lab, "ELISA-1").await;
+            (lab.tech.clone(), runs::import(&t, lab.received, 0.7, 1.25))
+        }
+        CommandKind::DecideRun => {
+            let t = runs::planned_run(f, &lab, "ELISA-1").await;
+            (
+                lab.manager.clone(),
+                Command::DecideRun {
+                    run_id: t.run,
+                    decision: aliquot_domain::runs::RunDecision::Release,
+                    reason: "no results yet".into(),
+                },
+            )
+        }
         CommandKind::AddControlLot => {
             let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
             (
