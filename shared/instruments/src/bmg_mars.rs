@@ -6,7 +6,7 @@
 //! `P`, or `A` to `AF`), an empty cell for a well not read. Comma-separated usually; tab or
 //! semicolon (with decimal commas) in some locales. MARS writes no unit beside the values.
 
-use crate::reading::{comma_if_no_point, DecimalMark, Reading};
+use crate::reading::{comma_if_no_point, DecimalMark, read_cell};
 use crate::text::Line;
 use crate::{text, ParseError, Position, RawResult, Well};
 use aliquot_domain::storage::MAX_COLUMNS;
@@ -65,7 +65,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
                 };
                 i += 1;
                 for (at, cell) in cells.iter().enumerate().skip(1) {
-                    let Some(value) = Reading::parse(cell, mark) else {
+                    let Some(value) = read_cell(cell, mark) else {
                         continue;
                     };
                     let column = columns.get(at - 1).copied().ok_or_else(|| {

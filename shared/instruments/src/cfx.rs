@@ -8,7 +8,7 @@
 //! each well's own results are read (Cq and starting quantity), not the replicate group's
 //! mean and standard deviation.
 
-use crate::reading::{DecimalMark, Reading};
+use crate::reading::{DecimalMark, read_cell};
 use crate::text::Line;
 use crate::{text, ParseError, Position, RawResult, Well};
 
@@ -78,7 +78,7 @@ fn read_table(
         let fluor = table.fluor.map(cell).unwrap_or("");
         let label = if target.is_empty() { fluor } else { target };
         for (i, suffix) in &table.results {
-            if let Some(value) = Reading::parse(cell(*i), mark) {
+            if let Some(value) = read_cell(cell(*i), mark) {
                 results.push(RawResult {
                     plate: None,
                     position: Position::Well(well),

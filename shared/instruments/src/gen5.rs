@@ -4,7 +4,7 @@
 //! in the cell after the last column ("630nmAbsRead:630", "Blank 630nmAbsRead:630",
 //! "[Concentration]"). A file may hold several plates. Gen5 writes no units in the block.
 
-use crate::reading::{DecimalMark, Reading};
+use crate::reading::{DecimalMark, read_cell};
 use crate::{text, ParseError, Position, RawResult, Well};
 use aliquot_domain::storage::MAX_COLUMNS;
 
@@ -46,7 +46,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
                     ));
                 }
                 for (i, column) in columns.iter().enumerate() {
-                    if let Some(value) = Reading::parse(cell(i + 1), DecimalMark::Point) {
+                    if let Some(value) = read_cell(cell(i + 1), DecimalMark::Point) {
                         results.push(RawResult {
                             plate: plate.clone(),
                             position: Position::Well(Well {

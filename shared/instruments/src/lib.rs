@@ -12,6 +12,7 @@
 //! (`OVRFLW`, `MISSED`, `Undetermined`, `NaN`) as flags, never as numbers, reads decimal
 //! commas, guesses a file's decimal mark and reads units. A file a parser does not understand
 //! is refused with the line and the reason ([`ParseError`]).
+//! Result sets made elsewhere (Olink NPX, long CSVs), by sample code not well: [`result_set`].
 //!
 //! The shared types are the domain's (`aliquot-domain`), not copies: a well is the domain's
 //! storage `Position` (named [`Well`] here; `A1`, `A01` and `      A1` are the same well), and
@@ -27,10 +28,12 @@ pub mod error;
 pub mod gen5;
 pub mod luminex;
 pub mod mapped;
+pub mod plate_map;
 pub mod nanodrop;
 pub mod quantstudio;
 pub mod qubit;
 pub mod reading;
+pub mod result_set;
 mod sample_table;
 pub mod softmax_pro;
 pub mod text;

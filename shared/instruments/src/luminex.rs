@@ -10,7 +10,7 @@
 //! (concentration) tables. Sections keyed by sample rather than well (`Avg Net MFI`), and
 //! the audit, warning and calibration tables, are not per-well results and are not read.
 
-use crate::reading::{DecimalMark, Reading};
+use crate::reading::{DecimalMark, read_cell};
 use crate::{text, ParseError, Position, RawResult, Well};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -124,7 +124,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
                     )
                 })?;
                 for (i, analyte) in columns.iter() {
-                    let Some(value) = Reading::parse(cell(*i), DecimalMark::Point) else {
+                    let Some(value) = read_cell(cell(*i), DecimalMark::Point) else {
                         continue;
                     };
                     let read = if analyte == TOTAL_EVENTS {

@@ -5,7 +5,7 @@
 //! or sample is refused at its line. The mapping is the domain's
 //! (`aliquot_domain::instruments::CsvMapping`), saved with the instrument.
 
-use crate::reading::Reading;
+use crate::reading::read_cell;
 use crate::{text, ParseError, Position, RawResult, Well};
 use aliquot_domain::instruments::{CsvMapping, PositionKind};
 
@@ -56,7 +56,7 @@ pub fn parse(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<RawResult>, Parse
         let cell = |i: usize| record.cell(i);
         let readings: Vec<_> = values
             .iter()
-            .filter_map(|(i, v)| Reading::parse(cell(*i), mapping.decimal).map(|r| (v, r)))
+            .filter_map(|(i, v)| read_cell(cell(*i), mapping.decimal).map(|r| (v, r)))
             .collect();
         if readings.is_empty() {
             continue;
@@ -89,7 +89,7 @@ pub fn parse(bytes: &[u8], mapping: &CsvMapping) -> Result<Vec<RawResult>, Parse
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Bound, DecimalMark, Flag, ValueColumn};
+    use crate::{Bound, DecimalMark, Flag, Reading, ValueColumn};
 
     fn mapping() -> CsvMapping {
         CsvMapping {

@@ -4,7 +4,7 @@
 //! genotyping), the quantity and the melt temperatures. `Undetermined` (no amplification) is
 //! kept as a flag. A well is read from `Well Position`, padded or not.
 
-use crate::reading::{DecimalMark, Reading};
+use crate::reading::{DecimalMark, read_cell};
 use crate::{text, ParseError, Position, RawResult, Well};
 
 /// Whether a `[Results]` column holds a result the lab may import.
@@ -55,7 +55,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RawResult>, ParseError> {
             if !is_result_column(name) {
                 continue;
             }
-            if let Some(value) = Reading::parse(cell(i), DecimalMark::Point) {
+            if let Some(value) = read_cell(cell(i), DecimalMark::Point) {
                 results.push(RawResult {
                     plate: None,
                     position: Position::Well(well),

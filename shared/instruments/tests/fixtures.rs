@@ -1,11 +1,12 @@
 //! Every parser against the real instrument exports in `../shared/fixtures/instruments/`
 //! (read in place, never copied here), each compared well by well with the `.json` beside it:
 //! another project's (allotropy's) reading of the same file in the Allotrope Simple Model.
-//! Then truncated and mutated copies of every file go to every parser: no panic, and a
-//! refusal says where and why.
+//! Then truncated and mutated copies of every file, and of a small Olink NPX and long CSV
+//! result set built here, go to every parser: no panic, and a refusal says where and why.
 
 mod common;
 
+use aliquot_instruments::result_set::{parse_result_set, ResultSetFormat};
 use aliquot_instruments::{
     parse, text, CsvMapping, DecimalMark, Flag, ParseError, Position, PositionKind, RawResult,
     Reading, ResultFormat, ValueColumn, Well,
@@ -182,18 +183,77 @@ proptest! {
                 bytes[i] = byte;
             }
         }
-        let lines = text::decode(&bytes).map_or(0, |t| text::numbered_lines(&t).len());
-        let mapping = small_mapping();
-        for format in ResultFormat::ALL {
-            match parse(*format, &bytes, Some(&mapping)) {
-                Ok(_) => {}
-                Err(ParseError::At { line, reason }) => {
-                    prop_assert!(line >= 1 && line <= lines && !reason.is_empty(), "{format:?} line {line} of {lines}");
-                }
-                Err(e) => prop_assert!(!e.to_string().is_empty()),
+        read_or_refused_by_every_parser(&bytes)?;
+    }
+
+    /// The same for the result sets: a small Olink NPX export and a long CSV, cut short or
+    /// with bytes changed, go to every parser, the result sets' and the instruments'.
+    #[test]
+    fn truncated_and_mutated_result_sets_are_read_or_refused(
+        which in 0..RESULT_SETS.len(),
+        cut in 0.0f64..=1.0,
+        flips in proptest::collection::vec((0.0f64..1.0, any::<u8>()), 0..8),
+    ) {
+        let mut bytes = RESULT_SETS[which].as_bytes().to_vec();
+        let keep = ((bytes.len() as f64) * cut) as usize;
+        bytes.truncate(keep);
+        for (at, byte) in flips {
+            if !bytes.is_empty() {
+                let i = ((bytes.len() as f64) * at) as usize % bytes.len();
+                bytes[i] = byte;
             }
         }
+        read_or_refused_by_every_parser(&bytes)?;
     }
+}
+
+/// A small result set of each kind, as the tests in `result_set.rs` build them.
+const RESULT_SETS: &[&str] = &[
+    "\u{FEFF}SampleID;Index;OlinkID;UniProt;Assay;MissingFreq;Panel;Panel_Lot_Nr;PlateID;\
+     QC_Warning;LOD;NPX;Normalization;Assay_Warning;Sample_Type;ExploreVersion\r\n\
+     BB-000123-4;45;OID31341;Q14204;DYNC1H1;0,6477;Oncology_II;B13804;P1;PASS;-3,8925;-3,9891;Plate control;PASS;SAMPLE;6.2.0\r\n\
+     CONTROL_SAMPLE_P1_A12;12;OID21380;Q13421;MSLN;0;Oncology;B04404;P1;PASS;-7,0918;-2,055;Plate control;PASS;SAMPLE_CONTROL;6.2.0\r\n\
+     BB-000124-2;77;OID30193;P32241;VIPR1;0,9886;Cardiometabolic_II;B13805;P1;WARN;0,9035;NA;Plate control;WARN;SAMPLE;6.2.0\r\n",
+    "Sample ID;Test_Code;Result;Units;Comment\r\n\
+     BB-000123-4;CRP;12,5;mg/L;\r\n\
+     BB-000123-4;IL6;< 0,5;pg/mL;below the lowest calibrator\r\n\
+     \r\n\
+     BB-000124-2;IL6;;pg/mL;hemolysed\r\n",
+];
+
+/// `bytes` read by every parser, the instruments' (the generic CSV through a small mapping)
+/// and the result sets': read or refused, never a panic, and a refusal at a line names one
+/// within the file.
+fn read_or_refused_by_every_parser(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let lines = text::decode(bytes).map_or(0, |t| text::numbered_lines(&t).len());
+    let mapping = small_mapping();
+    let refusals = ResultFormat::ALL
+        .iter()
+        .map(|format| {
+            (
+                format!("{format:?}"),
+                parse(*format, bytes, Some(&mapping)).err(),
+            )
+        })
+        .chain(ResultSetFormat::ALL.iter().map(|format| {
+            (
+                format!("{format:?}"),
+                parse_result_set(*format, bytes).err(),
+            )
+        }));
+    for (format, refusal) in refusals {
+        match refusal {
+            None => {}
+            Some(ParseError::At { line, reason }) => {
+                prop_assert!(
+                    line >= 1 && line <= lines && !reason.is_empty(),
+                    "{format} line {line} of {lines}"
+                );
+            }
+            Some(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+    Ok(())
 }
 
 #[test]

@@ -3,14 +3,13 @@
 //! `ImportResults` command. The preview and the import match the same way, through
 //! [`Store::preview_import`]; the watch folder and the Import screen both come here.
 
-use crate::executor::Executed;
 use crate::runs::{RunRecord, WellRole};
 use crate::users::parse_uuid;
 use crate::{Result, Store, StoreError};
 use aliquot_domain::instruments::ResultFormat;
-use aliquot_domain::runs::{Bound, Flag, ImportedResult, PlateFormat, Reading};
+use aliquot_domain::runs::{ImportedResult, PlateFormat, Reading};
 use aliquot_domain::storage::Position;
-use aliquot_domain::{Actor, Command, DomainError};
+use aliquot_domain::{Command, DomainError};
 use aliquot_instruments::RawResult;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -132,32 +131,6 @@ pub fn file_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The parser's value as the domain records it.
-fn reading(raw: &aliquot_instruments::Reading) -> Reading {
-    use aliquot_instruments::reading as r;
-    match raw {
-        r::Reading::Number { value } => Reading::Number { value: *value },
-        r::Reading::Censored { bound, limit, text } => Reading::Censored {
-            bound: match bound {
-                r::Bound::Below => Bound::Below,
-                r::Bound::Above => Bound::Above,
-            },
-            limit: *limit,
-            text: text.clone(),
-        },
-        r::Reading::Flagged { flag, text } => Reading::Flagged {
-            flag: match flag {
-                r::Flag::Overflow => Flag::Overflow,
-                r::Flag::Missed => Flag::Missed,
-                r::Flag::Undetermined => Flag::Undetermined,
-                r::Flag::NotANumber => Flag::NotANumber,
-                r::Flag::Other => Flag::Other,
-            },
-            text: text.clone(),
-        },
-    }
-}
-
 /// A filled well of one of the run's plates.
 struct MapEntry {
     role: WellRole,
@@ -170,6 +143,50 @@ struct RunPlate {
     id: Uuid,
     name: String,
     format: PlateFormat,
+}
+
+/// The command that imports what `preview` matched, with its import's id; or, for a file
+/// the run already took, the outcome saying so (nothing to run).
+pub fn import_command(
+    preview: &ImportPreview,
+    reason: Option<String>,
+) -> std::result::Result<(Uuid, Command), ImportOutcome> {
+    if let Some(earlier) = &preview.already_imported {
+        return Err(ImportOutcome::AlreadyImported {
+            import_id: earlier.import_id,
+            imported_at: earlier.imported_at,
+        });
+    }
+    let results: Vec<ImportedResult> = preview
+        .rows
+        .iter()
+        .filter(|r| r.matched.imported())
+        .filter_map(|r| {
+            Some(ImportedResult {
+                plate_id: r.plate_id?,
+                well: r.well.clone()?,
+                sample_id: r.sample_id,
+                control_lot_id: r.control_lot_id,
+                read: r.read.clone(),
+                value: r.value.clone(),
+                unit: r.unit.clone(),
+            })
+        })
+        .collect();
+    let import_id = Uuid::now_v7();
+    Ok((
+        import_id,
+        Command::ImportResults {
+            import_id,
+            run_id: preview.run.id,
+            file_name: preview.file_name.clone(),
+            sha256: preview.sha256.clone(),
+            format: preview.format,
+            results,
+            supersedes: preview.supersedes,
+            reason: preview.supersedes.and(reason),
+        },
+    ))
 }
 
 impl Store {
@@ -230,67 +247,6 @@ impl Store {
             already_imported,
             counts,
             rows,
-        })
-    }
-
-    /// Imports a file's values into the run in one command: every value the preview matched
-    /// to the plate map, or none. The same file again (same SHA-256) changes nothing and says
-    /// so. A run with results takes a corrected file only with `reason`, superseding them.
-    pub async fn import_file(
-        &self,
-        actor: &Actor,
-        run_id: Uuid,
-        file_name: &str,
-        bytes: &[u8],
-        reason: Option<String>,
-    ) -> Result<ImportOutcome> {
-        let preview = self.preview_import(run_id, file_name, bytes).await?;
-        if let Some(earlier) = preview.already_imported {
-            return Ok(ImportOutcome::AlreadyImported {
-                import_id: earlier.import_id,
-                imported_at: earlier.imported_at,
-            });
-        }
-        let results: Vec<ImportedResult> = preview
-            .rows
-            .iter()
-            .filter(|r| r.matched.imported())
-            .filter_map(|r| {
-                Some(ImportedResult {
-                    plate_id: r.plate_id?,
-                    well: r.well.clone()?,
-                    sample_id: r.sample_id,
-                    control_lot_id: r.control_lot_id,
-                    read: r.read.clone(),
-                    value: r.value.clone(),
-                    unit: r.unit.clone(),
-                })
-            })
-            .collect();
-        let import_id = Uuid::now_v7();
-        let Executed { .. } = self
-            .execute(
-                actor,
-                Command::ImportResults {
-                    import_id,
-                    run_id,
-                    file_name: preview.file_name.clone(),
-                    sha256: preview.sha256.clone(),
-                    format: preview.format,
-                    results,
-                    supersedes: preview.supersedes,
-                    reason: if preview.supersedes.is_some() {
-                        reason
-                    } else {
-                        None
-                    },
-                },
-            )
-            .await?;
-        Ok(ImportOutcome::Imported {
-            import_id,
-            run: Box::new(self.run(run_id).await?),
-            counts: preview.counts,
         })
     }
 
@@ -393,7 +349,7 @@ fn match_results(
     };
     raw.iter()
         .map(|r| {
-            let value = reading(&r.value);
+            let value = r.value.clone();
             let flagged = value.is_flagged();
             let mut row = PreviewRow {
                 plate_id: None,

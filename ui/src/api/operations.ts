@@ -17,7 +17,10 @@ import type {
   CheckInSamplesArgs,
   CheckOutSamplesArgs,
   CheckReceiptArgs,
+  ClearWellArgs,
   ConnectHubArgs,
+  ControlChart,
+  ControlChartArgs,
   ControlLotRecord,
   CreateAliquotsArgs,
   CreateBoxArgs,
@@ -25,12 +28,15 @@ import type {
   CreateFirstAdminArgs,
   CreateFreezerArgs,
   CreateKitTemplateArgs,
+  CreatePlateTemplateArgs,
   CreateRackArgs,
+  CreateRunArgs,
   CreateSampleTypeArgs,
   CreateSiteArgs,
   CreateUserArgs,
   DeactivateUserArgs,
   DecideDiscardArgs,
+  DecideRunArgs,
   DeviceListing,
   DeviceStatus,
   DiscardRequestRecord,
@@ -38,11 +44,15 @@ import type {
   EditInstrumentArgs,
   EditStorageArgs,
   EventSummary,
+  ExportPlateMapArgs,
   FieldEventRecord,
+  FillWellArgs,
   FreezerRecord,
   HubCertificate,
   HubCertificateArgs,
   IdArgs,
+  ImportOutcome,
+  ImportPreview,
   InstrumentRecord,
   IssuePasswordResetArgs,
   KitRegistered,
@@ -54,6 +64,8 @@ import type {
   LeftHub,
   ListAuditArgs,
   ListBoxesArgs,
+  ListByRunArgs,
+  ListBySampleArgs,
   ListControlLotsArgs,
   ListDiscardRequestsArgs,
   ListExpectedTubesArgs,
@@ -64,8 +76,12 @@ import type {
   ListLabSyncIssuesArgs,
   ListNotificationsArgs,
   ListNumberBlocksArgs,
+  ListPlateTemplatesArgs,
+  ListPlatesArgs,
   ListPrintJobsArgs,
   ListRacksArgs,
+  ListRunsArgs,
+  ListSampleResultsArgs,
   ListSampleTypesArgs,
   ListSessionsArgs,
   ListSitesArgs,
@@ -85,6 +101,10 @@ import type {
   ParticipantSamplesArgs,
   PasswordResetIssued,
   PlaceSamplesArgs,
+  PlateMap,
+  PlateMapFile,
+  PlateRecord,
+  PlateTemplateRecord,
   PreviewLabelsArgs,
   PrintJobRecord,
   PrintLabelsArgs,
@@ -113,14 +133,19 @@ import type {
   ReprintArgs,
   RequestDiscardArgs,
   ResolveSyncIssueArgs,
+  ResultFileArgs,
+  ResultImportRecord,
   RetireKitTemplateArgs,
   RetireSampleTypeArgs,
   RetryPrintJobArgs,
   ReviseKitTemplateArgs,
   RevokeSessionArgs,
+  RunRecord,
   SampleDetail,
   SampleEvent,
   SampleListArgs,
+  SampleResult,
+  SampleRun,
   SampleTypeRecord,
   SampleView,
   SamplesReceived,
@@ -215,6 +240,23 @@ export interface Operations {
   set_instrument_status: { args: SetInstrumentStatusArgs; result: InstrumentRecord };
   list_control_lots: { args: ListControlLotsArgs; result: Page<ControlLotRecord> };
   add_control_lot: { args: AddControlLotArgs; result: ControlLotRecord };
+  list_runs: { args: ListRunsArgs; result: Page<RunRecord> };
+  get_run: { args: IdArgs; result: RunRecord };
+  list_plates: { args: ListPlatesArgs; result: Page<PlateRecord> };
+  create_run: { args: CreateRunArgs; result: RunRecord };
+  list_plate_templates: { args: ListPlateTemplatesArgs; result: Page<PlateTemplateRecord> };
+  create_plate_template: { args: CreatePlateTemplateArgs; result: PlateTemplateRecord };
+  get_plate_map: { args: IdArgs; result: PlateMap };
+  fill_well: { args: FillWellArgs; result: PlateMap };
+  clear_well: { args: ClearWellArgs; result: PlateMap };
+  export_plate_map: { args: ExportPlateMapArgs; result: PlateMapFile };
+  preview_import: { args: ResultFileArgs; result: ImportPreview };
+  import_results: { args: ResultFileArgs; result: ImportOutcome };
+  list_result_imports: { args: ListByRunArgs; result: Page<ResultImportRecord> };
+  decide_run: { args: DecideRunArgs; result: RunRecord };
+  list_sample_runs: { args: ListBySampleArgs; result: Page<SampleRun> };
+  list_sample_results: { args: ListSampleResultsArgs; result: Page<SampleResult> };
+  get_control_chart: { args: ControlChartArgs; result: ControlChart };
   list_freezers: { args: ListFreezersArgs; result: Page<FreezerRecord> };
   list_racks: { args: ListRacksArgs; result: Page<RackRecord> };
   create_freezer: { args: CreateFreezerArgs; result: FreezerRecord };

@@ -24,6 +24,8 @@ const MANAGER: Permission[] = [
   'configure_devices',
   'print_labels',
   'manage_instruments',
+  'run_instruments',
+  'decide_runs',
 ];
 
 const ADMIN: Permission[] = [

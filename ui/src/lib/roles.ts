@@ -46,6 +46,8 @@ const WHO_CAN: Partial<Record<Permission, string>> = {
   manage_storage: 'a lab manager or an administrator',
   manage_kit_templates: 'a lab manager or an administrator',
   manage_instruments: 'a lab manager or an administrator',
+  run_instruments: 'a lab manager or a technician',
+  decide_runs: 'a lab manager',
   print_labels: 'a lab manager, a technician or a field coordinator',
   process_samples: 'a lab manager or a technician',
   place_samples: 'a lab manager or a technician',

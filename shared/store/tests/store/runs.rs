@@ -14,7 +14,7 @@ use aliquot_domain::runs::{
     RunState,
 };
 use aliquot_domain::{Actor, Command, DomainError};
-use aliquot_store::result_import::{ImportOutcome, PreviewMatch};
+use aliquot_store::result_import::{import_command, ImportOutcome, PreviewMatch};
 use aliquot_store::runs::{ResultStanding, WellRole};
 use aliquot_store::StoreError;
 use uuid::Uuid;
@@ -436,23 +436,18 @@ async fn a_gen5_file_is_previewed_against_the_map_imported_once_and_shown_on_the
         .filter(|r| r.well.as_deref() == Some("H12"))
         .all(|r| r.matched == PreviewMatch::Control));
 
-    let outcome = f
-        .store
-        .import_file(&lab.tech, t.run, "endpoint.txt", &bytes, None)
-        .await
-        .unwrap();
-    assert!(
-        matches!(outcome, ImportOutcome::Imported { .. }),
-        "{outcome:?}"
-    );
+    let (_, command) = import_command(&preview, None).unwrap();
+    f.run(&lab.tech, command).await;
     let again = f
         .store
-        .import_file(&lab.tech, t.run, "endpoint copy.txt", &bytes, None)
+        .preview_import(t.run, "endpoint copy.txt", &bytes)
         .await
         .unwrap();
+    assert!(again.already_imported.is_some());
+    let nothing = import_command(&again, None);
     assert!(
-        matches!(again, ImportOutcome::AlreadyImported { .. }),
-        "{again:?}"
+        matches!(nothing, Err(ImportOutcome::AlreadyImported { .. })),
+        "{nothing:?}"
     );
     assert_eq!(
         f.store.result_imports(t.run, page()).await.unwrap().total,

@@ -3,4 +3,4 @@
 /**
  * Everything a role can be allowed to do. Commands and read operations each name one.
  */
-export type Permission = "change_own_password" | "read_settings" | "change_settings" | "manage_users" | "read_users" | "reset_passwords" | "read_audit" | "manage_sites" | "manage_number_blocks" | "register_participants" | "manage_field_events" | "manage_kit_templates" | "register_samples" | "process_samples" | "manage_storage" | "place_samples" | "request_discard" | "decide_discard" | "read_samples" | "use_own_notifications" | "configure_devices" | "print_labels" | "manage_instruments";
+export type Permission = "change_own_password" | "read_settings" | "change_settings" | "manage_users" | "read_users" | "reset_passwords" | "read_audit" | "manage_sites" | "manage_number_blocks" | "register_participants" | "manage_field_events" | "manage_kit_templates" | "register_samples" | "process_samples" | "manage_storage" | "place_samples" | "request_discard" | "decide_discard" | "read_samples" | "use_own_notifications" | "configure_devices" | "print_labels" | "manage_instruments" | "run_instruments" | "decide_runs";
