@@ -9,6 +9,8 @@ export type PageId =
   | 'discards'
   | 'printing'
   | 'instruments'
+  | 'runs'
+  | 'run'
   | 'users'
   | 'sessions'
   | 'audit'
@@ -33,6 +35,8 @@ const PAGES: readonly PageId[] = [
   'discards',
   'printing',
   'instruments',
+  'runs',
+  'run',
   'users',
   'sessions',
   'audit',

@@ -11,6 +11,8 @@ import { Sessions } from '../pages/admin/Sessions';
 import { AuditTrail } from '../pages/admin/AuditTrail';
 import { Home } from '../pages/Home';
 import { InstrumentsPage } from '../pages/instruments/InstrumentsPage';
+import { RunPage } from '../pages/runs/RunPage';
+import { RunsPage } from '../pages/runs/RunsPage';
 import { SettingsPage } from '../pages/SettingsPage';
 import { LabSetupPage } from '../pages/setup/LabSetupPage';
 import { SetupGuide } from '../pages/setup/SetupGuide';
@@ -48,6 +50,7 @@ const NAV: readonly NavItem[] = [
   { id: 'discards', label: 'Discard requests', allowed: (can) => can('read_samples') },
   { id: 'printing', label: 'Printing', allowed: (can) => can('read_samples') },
   { id: 'instruments', label: 'Instruments', allowed: (can) => can('read_samples') },
+  { id: 'runs', label: 'Runs', allowed: (can) => can('read_samples') },
   { id: 'users', label: 'Users', allowed: (can) => can('read_users') },
   // Listing and ending sessions is user management in the core (`list_sessions`).
   { id: 'sessions', label: 'Sessions', allowed: (can) => can('manage_users') },
@@ -72,6 +75,7 @@ const DETAIL_PARENT: Partial<Record<PageId, PageId>> = {
   sample: 'home',
   participant: 'home',
   box: 'storage',
+  run: 'runs',
 };
 
 function currentRoute(): Route {
@@ -250,6 +254,12 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
         break;
       case 'instruments':
         content = <InstrumentsPage />;
+        break;
+      case 'runs':
+        content = <RunsPage />;
+        break;
+      case 'run':
+        content = route.id ? <RunPage key={route.id} runId={route.id} /> : <RunsPage />;
         break;
       case 'setup':
         // `#/setup/guide` is the guided first run; the page itself is every part at once.
