@@ -228,6 +228,8 @@ async fn run(action: Action, store: &Store, data_dir: &std::path::Path) -> Resul
             tokio::spawn(api.clone().run_scanner());
             // Pushes the outbox to the hub and pulls the lab, once connected.
             tokio::spawn(api.clone().run_sync());
+            // Takes result files from the instruments' watch folders set on this workstation.
+            tokio::spawn(api.clone().run_watch_folders());
             aliquot_api::http::serve(
                 api,
                 port,

@@ -84,6 +84,8 @@ fn main() -> Result<()> {
     runtime.spawn(api.clone().run_scanner());
     // Pushes the outbox to the hub and pulls the lab, once connected.
     runtime.spawn(api.clone().run_sync());
+    // Takes result files from the instruments' watch folders set on this workstation.
+    runtime.spawn(api.clone().run_watch_folders());
 
     if args.serve {
         return runtime.block_on(async move {

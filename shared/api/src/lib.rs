@@ -19,6 +19,7 @@ pub mod samples;
 pub mod scanning;
 pub mod storage;
 pub mod sync;
+pub mod watch_folders;
 
 pub use dispatch::{answers, dispatch, Answer, OPERATIONS};
 pub use error::{ApiError, ErrorCode};

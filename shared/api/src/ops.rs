@@ -27,6 +27,8 @@ pub struct Api {
     session_ends: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
     /// The sync engine's state (reachability, the bell that wakes it).
     pub(crate) sync: std::sync::Arc<crate::sync::SyncEngine>,
+    /// The watch folders' watchers and what each last said.
+    pub(crate) watch: crate::watch_folders::Watches,
 }
 
 impl Api {
@@ -40,6 +42,7 @@ impl Api {
             )),
             session_ends: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
             sync: Default::default(),
+            watch: Default::default(),
         }
     }
 

@@ -7,9 +7,7 @@ use crate::dto::{default_per_page, first_page};
 use crate::registration::IdArgs;
 use crate::{Api, ApiError};
 use aliquot_domain::paging::{Page, PageRequest};
-use aliquot_domain::runs::{
-    FillOrder, LayoutWell, NewPlate, PlateFormat, RunDecision, RunState,
-};
+use aliquot_domain::runs::{FillOrder, LayoutWell, NewPlate, PlateFormat, RunDecision, RunState};
 use aliquot_domain::{Command, DomainError, Permission};
 use aliquot_instruments::plate_map::{write_plate_map, MapContent, MapWell, PlateMapStyle};
 use aliquot_store::instruments::ControlLotRecord;
@@ -425,7 +423,13 @@ impl Api {
             .plate
             .name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         Ok(PlateMapFile {
             file_name: format!("{safe}-{suffix}.csv"),

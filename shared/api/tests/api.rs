@@ -3692,3 +3692,144 @@ mod receiving {
         );
     }
 }
+
+/// Issue 16, item 5: a watch folder set with a reason (audited, not synced); an empty file
+/// and a file the reader does not write are listed with their reasons and the next file
+/// still imports, into the instrument's one planned run; the same bytes again are one
+/// import.
+#[tokio::test]
+async fn a_watch_folder_lists_what_fails_and_still_imports_the_next_file() {
+    let (_dir, api, admin) = signed_in().await;
+    let (manager, _tech, _desk, _device) = bench(&api, &admin).await;
+    let folder = tempfile::tempdir().unwrap();
+    let reader = call(
+        &api,
+        "register_instrument",
+        Some(&manager),
+        json!({"instrument": {
+        "name": "Synergy 1", "kind": "plate_reader", "model": "Synergy H1", "serial_number": "",
+        "location": "Bench 3", "result_format": "gen5", "csv_mapping": null}}),
+    )
+    .await
+    .unwrap();
+    let lot = call(
+        &api,
+        "add_control_lot",
+        Some(&manager),
+        json!({"instrument_id": reader["id"],
+        "lot": {"material": "Level 1", "lot": "L1", "read": "450", "unit": null,
+                "target_mean": 1.0, "target_sd": 0.1}}),
+    )
+    .await
+    .unwrap();
+    let template = call(&api, "create_plate_template", Some(&manager), json!({"name": "Control H12",
+        "format": "96", "layout": [{"well": "H12", "content": {"role": "control", "control_lot_id": lot["id"]}}]}))
+    .await
+    .unwrap();
+    let run = call(&api, "create_run", Some(&manager), json!({"instrument_id": reader["id"],
+        "name": "ELISA-W1", "plates": [{"name": "ELISA-W1-P1", "format": "96", "template_id": template["id"]}]}))
+    .await
+    .unwrap();
+    let relative = call(
+        &api,
+        "set_watch_folder",
+        Some(&manager),
+        json!({"instrument_id": reader["id"],
+        "folder": "exports", "auto_import": true, "reason": "reader exports here"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(relative.code, ErrorCode::InvalidInput);
+    call(&api, "set_watch_folder", Some(&manager), json!({"instrument_id": reader["id"],
+        "folder": folder.path().to_str().unwrap(), "auto_import": true, "reason": "reader exports here"}))
+    .await
+    .unwrap();
+    // Audited on this workstation, and never in the outbox.
+    let audited = audit_of(&api, &admin, json!({"action": "set_watch_folder"})).await;
+    assert_eq!(audited.len(), 1);
+    let outboxed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'set_watch_folder'")
+            .fetch_one(api.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(outboxed, 0);
+
+    tokio::spawn(api.clone().run_watch_folders());
+    let gen5 = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/instruments/agilent_gen5/absorbance/endpoint_stdcurve_singleplate.txt"),
+    )
+    .unwrap();
+    std::fs::write(folder.path().join("empty.txt"), b"").unwrap();
+    std::fs::write(folder.path().join("notes.txt"), b"not a plate\r\n").unwrap();
+    std::fs::write(folder.path().join("plate.txt"), &gen5).unwrap();
+
+    let files = |want: usize| {
+        let (api, manager, reader) = (api.clone(), manager.clone(), reader["id"].clone());
+        async move {
+            for _ in 0..600 {
+                let page = call(
+                    &api,
+                    "list_watched_files",
+                    Some(&manager),
+                    json!({"instrument_id": reader, "page": 1, "per_page": 20}),
+                )
+                .await
+                .unwrap();
+                if page["total"].as_u64().unwrap() as usize >= want {
+                    return page["items"].as_array().unwrap().clone();
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("the watch folder did not take {want} files");
+        }
+    };
+    let taken = files(3).await;
+    let by_name = |taken: &[Value], name: &str| {
+        taken
+            .iter()
+            .find(|f| f["file_name"] == name)
+            .unwrap_or_else(|| panic!("{name} not listed: {taken:?}"))
+            .clone()
+    };
+    let empty = by_name(&taken, "empty.txt");
+    assert_eq!(empty["state"], "failed");
+    assert!(
+        empty["reason"].as_str().unwrap().contains("empty"),
+        "{empty}"
+    );
+    let notes = by_name(&taken, "notes.txt");
+    assert_eq!(notes["state"], "failed");
+    assert!(
+        notes["reason"].as_str().unwrap().contains("gen5"),
+        "{notes}"
+    );
+    let plate = by_name(&taken, "plate.txt");
+    assert_eq!(plate["state"], "imported", "{plate}");
+    assert_eq!(plate["run_id"], run["id"]);
+    let after = call(&api, "get_run", Some(&manager), json!({"id": run["id"]}))
+        .await
+        .unwrap();
+    assert_ne!(after["state"], "planned");
+
+    // The same bytes under another name: listed, and one import.
+    std::fs::write(folder.path().join("plate copy.txt"), &gen5).unwrap();
+    let taken = files(4).await;
+    assert_eq!(
+        by_name(&taken, "plate copy.txt")["state"],
+        "already_imported"
+    );
+    let imports = call(
+        &api,
+        "list_result_imports",
+        Some(&manager),
+        json!({"run_id": run["id"], "page": 1, "per_page": 10}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(imports["total"], 1);
+    let folders = call(&api, "list_watch_folders", Some(&manager), json!({}))
+        .await
+        .unwrap();
+    assert_eq!(folders["items"][0]["status"]["state"], "watching");
+}

@@ -262,6 +262,15 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// The folder on this bench PC where an instrument writes its result files (`None`:
+    /// stop watching), and whether a file found there is imported without asking. This
+    /// workstation's own: a path means nothing on another PC.
+    SetWatchFolder {
+        instrument_id: Uuid,
+        folder: Option<String>,
+        auto_import: bool,
+        reason: String,
+    },
     /// A lab manager releases a run QC held, or orders it repeated, with the reason.
     DecideRun {
         run_id: Uuid,
@@ -532,6 +541,7 @@ macro_rules! with_reason {
             | Command::RemovePrinter { reason: $r, .. }
             | Command::ClearWell { reason: $r, .. }
             | Command::DecideRun { reason: $r, .. }
+            | Command::SetWatchFolder { reason: $r, .. }
             | Command::ResolveSyncIssue { reason: $r, .. } => $required,
             Command::TransitionSample { reason: $o, .. }
             | Command::QueuePrint { reason: $o, .. }
@@ -607,6 +617,7 @@ command_kinds! {
     ClearWell => "clear_well", RunInstruments;
     ImportResults => "import_results", RunInstruments;
     DecideRun => "decide_run", DecideRuns;
+    SetWatchFolder => "set_watch_folder", ConfigureDevices;
     CreateFreezer => "create_freezer", ManageStorage;
     CreateRack => "create_rack", ManageStorage;
     CreateBox => "create_box", ManageStorage;
@@ -649,7 +660,8 @@ impl CommandKind {
             CommandKind::ConfigurePrinter
             | CommandKind::RenamePrinter
             | CommandKind::RemovePrinter
-            | CommandKind::QueuePrint => CommandScope::Workstation,
+            | CommandKind::QueuePrint
+            | CommandKind::SetWatchFolder => CommandScope::Workstation,
             _ => CommandScope::Lab,
         }
     }

@@ -110,6 +110,17 @@ impl<T> Page<T> {
             total_pages,
         }
     }
+
+    /// The same page with each item turned into another (a record with its live status).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            page: self.page,
+            per_page: self.per_page,
+            total: self.total,
+            total_pages: self.total_pages,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -366,6 +366,12 @@ fn example(kind: CommandKind) -> Command {
             supersedes: Some(id(74)),
             reason: Some("re-exported with the right wavelength".into()),
         },
+        CommandKind::SetWatchFolder => Command::SetWatchFolder {
+            instrument_id: id(60),
+            folder: Some("C:\\Gen5\\Export".into()),
+            auto_import: false,
+            reason: "reader exports here".into(),
+        },
         CommandKind::DecideRun => Command::DecideRun {
             run_id: id(71),
             decision: aliquot_domain::runs::RunDecision::Release,

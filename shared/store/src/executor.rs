@@ -7,7 +7,7 @@
 use crate::anchor::ChainPoint;
 use crate::{
     audit, instruments, notifications, outbox, printing, registration, runs, samples, settings,
-    storage, sync_issues, users, Result, Store, StoreError,
+    storage, sync_issues, users, watch_folders, Result, Store, StoreError,
 };
 use aliquot_domain::audit::{AuditAction, AuditContext, AuditEntry};
 use aliquot_domain::{Actor, Command, COMMAND_SCHEMA_VERSION};
@@ -482,6 +482,15 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         | Command::RenamePrinter { .. }
         | Command::RemovePrinter { .. }
         | Command::QueuePrint { .. } => return printing::apply(conn, ctx, command).await,
+        Command::SetWatchFolder {
+            instrument_id,
+            folder,
+            auto_import,
+            ..
+        } => {
+            return watch_folders::set(conn, ctx, *instrument_id, folder.as_deref(), *auto_import)
+                .await
+        }
         Command::MarkNotificationRead { notification_id } => {
             notifications::mark_read(conn, ctx, *notification_id).await
         }

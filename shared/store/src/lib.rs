@@ -29,6 +29,7 @@ pub mod storage;
 pub mod sync;
 pub mod sync_issues;
 pub mod users;
+pub mod watch_folders;
 
 pub use db::{default_data_dir, BackupReport, DB_FILE_NAME};
 pub use executor::{AlongWith, Executed, Recorded, Replay, Savepoint, WriteTx};

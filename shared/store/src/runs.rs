@@ -1714,6 +1714,26 @@ impl Store {
         .transpose()
     }
 
+    /// The run of an instrument that took the file with this SHA-256, and the import, if
+    /// one did: a watch folder's copy of a file already imported is the same file.
+    pub async fn instrument_import_of_file(
+        &self,
+        instrument_id: Uuid,
+        sha256: &str,
+    ) -> Result<Option<(Uuid, Uuid)>> {
+        let (id, sha) = (instrument_id.to_string(), sha256.to_ascii_lowercase());
+        sqlx::query!(
+            r#"SELECT m.id AS "id!", m.run_id FROM result_imports m JOIN runs r ON r.id = m.run_id
+               WHERE r.instrument_id = ?1 AND m.sha256 = ?2 ORDER BY m.imported_at LIMIT 1"#,
+            id,
+            sha
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| Ok((parse_uuid(&r.run_id)?, parse_uuid(&r.id)?)))
+        .transpose()
+    }
+
     /// A page of a control lot's values in current imports, oldest first: the points of
     /// its Levey-Jennings chart.
     pub async fn control_points(

@@ -88,6 +88,8 @@ import type {
   ListSyncIssuesArgs,
   ListUnprintedKitsArgs,
   ListUsersArgs,
+  ListWatchFoldersArgs,
+  ListWatchedFilesArgs,
   LoginArgs,
   LookupScanArgs,
   MoveBoxArgs,
@@ -154,6 +156,7 @@ import type {
   SearchParticipantsArgs,
   SessionView,
   SetInstrumentStatusArgs,
+  SetWatchFolderArgs,
   SettingChoices,
   Settings,
   SettlePrintJobArgs,
@@ -170,6 +173,10 @@ import type {
   UserView,
   VoidSiteArgs,
   VoidStorageArgs,
+  WatchFolderSet,
+  WatchFolderView,
+  WatchedFileArgs,
+  WatchedFileRecord,
   WhoAmI,
 } from './types';
 
@@ -257,6 +264,11 @@ export interface Operations {
   list_sample_runs: { args: ListBySampleArgs; result: Page<SampleRun> };
   list_sample_results: { args: ListSampleResultsArgs; result: Page<SampleResult> };
   get_control_chart: { args: ControlChartArgs; result: ControlChart };
+  set_watch_folder: { args: SetWatchFolderArgs; result: WatchFolderSet };
+  list_watch_folders: { args: ListWatchFoldersArgs; result: Page<WatchFolderView> };
+  list_watched_files: { args: ListWatchedFilesArgs; result: Page<WatchedFileRecord> };
+  preview_watched_file: { args: WatchedFileArgs; result: ImportPreview };
+  import_watched_file: { args: WatchedFileArgs; result: ImportOutcome };
   list_freezers: { args: ListFreezersArgs; result: Page<FreezerRecord> };
   list_racks: { args: ListRacksArgs; result: Page<RackRecord> };
   create_freezer: { args: CreateFreezerArgs; result: FreezerRecord };

@@ -52,6 +52,7 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   clear_well: 'Taken off a plate',
   import_results: 'Results imported',
   decide_run: 'Held run decided',
+  set_watch_folder: 'Watch folder set',
   edit_storage: 'Storage corrected',
   place_samples: 'Placed in box',
   resolve_sync_issue: 'Sync issue settled',

@@ -6,6 +6,7 @@ import { Pager } from '../../components/Pager';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient } from '../../session';
+import { LeveyJennings } from './LeveyJennings';
 
 const PER_PAGE = 10;
 
@@ -27,6 +28,7 @@ export function ControlLots({
     [client, instrument.id, page],
   );
   const [adding, setAdding] = useState(false);
+  const [charted, setCharted] = useState<ControlLotRecord | null>(null);
   const data = lots.data;
   return (
     <div className="control-lots" data-testid="control-lots">
@@ -47,6 +49,9 @@ export function ControlLots({
               <th scope="col">Read</th>
               <th scope="col">Target mean</th>
               <th scope="col">Target SD</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -60,6 +65,16 @@ export function ControlLots({
                 </td>
                 <td>
                   {l.target_sd} {l.unit}
+                </td>
+                <td className="row-actions">
+                  <button
+                    type="button"
+                    className="button button-secondary button-small"
+                    aria-label={`Levey-Jennings chart of ${l.material} ${l.lot}`}
+                    onClick={() => setCharted(l)}
+                  >
+                    Chart
+                  </button>
                 </td>
               </tr>
             ))}
@@ -84,6 +99,24 @@ export function ControlLots({
         >
           Add a control lot
         </button>
+      )}
+      {charted && (
+        <Dialog
+          title={`Levey-Jennings chart of ${charted.material} ${charted.lot}`}
+          onClose={() => setCharted(null)}
+          testId="levey-jennings-dialog"
+        >
+          <LeveyJennings lot={charted} />
+          <div className="form-actions">
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => setCharted(null)}
+            >
+              Close
+            </button>
+          </div>
+        </Dialog>
       )}
       {adding && (
         <LotDialog

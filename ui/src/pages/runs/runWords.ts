@@ -1,12 +1,4 @@
-import type {
-  PlateFormat,
-  PreviewMatch,
-  Reading,
-  Rule,
-  RunState,
-  Verdict,
-  WellRole,
-} from '../../api/types';
+import type { PlateFormat, PreviewMatch, Rule, RunState, Verdict, WellRole } from '../../api/types';
 
 /** Where a run stands, in the words the bench uses. */
 export function stateLabel(state: RunState): string {
@@ -96,29 +88,5 @@ export function matchLabel(match: PreviewMatch): string {
   }
 }
 
-/** A value as the instrument wrote it: a number, a censored value, or a flag. */
-export function readingText(value: Reading): string {
-  switch (value.kind) {
-    case 'number':
-      return String(value.value);
-    case 'censored':
-      return `${value.text} (${value.bound === 'below' ? 'below range' : 'above range'})`;
-    case 'flagged':
-      return `${value.text} (${flagWords(value.flag)})`;
-  }
-}
-
-function flagWords(flag: Extract<Reading, { kind: 'flagged' }>['flag']): string {
-  switch (flag) {
-    case 'overflow':
-      return "over the detector's range";
-    case 'missed':
-      return 'read missed the well';
-    case 'undetermined':
-      return 'no amplification';
-    case 'not_a_number':
-      return 'not a number';
-    case 'other':
-      return 'instrument flag';
-  }
-}
+/** A value as the instrument wrote it: one wording everywhere (the tube's page's). */
+export { readingWords as readingText } from '../samples/resultWords';

@@ -27,6 +27,7 @@ import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useNavigate } from '../../router';
 import { useClient, useSession } from '../../session';
 import { StatusBadge } from './StatusBadge';
+import { SampleResults, SampleRuns } from './SampleResults';
 import { RecordSyncBadge } from '../../sync/recordSync';
 import { IN_DOUBT_LABEL, isInDoubt, jobState } from '../printing/printingText';
 import { ScanField } from '../storage/ScanField';
@@ -321,6 +322,8 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
       </div>
 
       <Lineage detail={d} />
+      <SampleRuns sampleId={sampleId} generation={generation} />
+      <SampleResults sampleId={sampleId} generation={generation} />
       <History sampleId={sampleId} generation={generation} />
 
       {action?.kind === 'transition' && (
