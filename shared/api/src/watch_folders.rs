@@ -96,6 +96,7 @@ pub struct ListWatchedFilesArgs {
 #[ts(export)]
 pub struct WatchedFileArgs {
     pub run_id: Uuid,
+    #[ts(type = "number")]
     pub file_id: i64,
     /// Why a corrected file supersedes the run's results.
     #[serde(default)]

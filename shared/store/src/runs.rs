@@ -77,7 +77,9 @@ pub struct RunRecord {
     pub qc_note: Option<String>,
     pub current_import_id: Option<Uuid>,
     pub decision_reason: Option<String>,
+    #[ts(type = "number")]
     pub plates: i64,
+    #[ts(type = "number")]
     pub samples: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -89,10 +91,12 @@ pub struct RunRecord {
 pub struct PlateRecord {
     pub id: Uuid,
     pub run_id: Uuid,
+    #[ts(type = "number")]
     pub ordinal: i64,
     pub name: String,
     pub format: PlateFormat,
     pub template_id: Option<Uuid>,
+    #[ts(type = "number")]
     pub filled: i64,
 }
 
@@ -223,6 +227,7 @@ pub struct ResultImportRecord {
     pub file_name: String,
     pub sha256: String,
     pub format: ResultFormat,
+    #[ts(type = "number")]
     pub result_count: i64,
     pub qc_verdict: Option<Verdict>,
     pub qc_rules: Vec<Rule>,
@@ -806,10 +811,10 @@ async fn fill_well(
         Some(text) => {
             let w = plate.format.well(text)?;
             if taken.contains(&w) {
-                return Err(DomainError::PositionOccupied {
-                    position: w.name(),
-                    occupant: "something already".into(),
-                }
+                return Err(DomainError::Refused(format!(
+                    "{w} of {} is taken; choose an empty well",
+                    plate.name
+                ))
                 .into());
             }
             w

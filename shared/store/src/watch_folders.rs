@@ -67,11 +67,13 @@ impl WatchedFileState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct WatchedFileRecord {
+    #[ts(type = "number")]
     pub id: i64,
     pub instrument_id: Uuid,
     pub path: String,
     pub file_name: String,
     pub sha256: Option<String>,
+    #[ts(type = "number | null")]
     pub size: Option<i64>,
     pub seen_at: DateTime<Utc>,
     pub state: WatchedFileState,

@@ -4,4 +4,4 @@ import type { PlateFormat } from "./PlateFormat";
 /**
  * A plate of a run.
  */
-export type PlateRecord = { id: string, run_id: string, ordinal: bigint, name: string, format: PlateFormat, template_id: string | null, filled: bigint, };
+export type PlateRecord = { id: string, run_id: string, ordinal: number, name: string, format: PlateFormat, template_id: string | null, filled: number, };

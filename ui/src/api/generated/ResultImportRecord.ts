@@ -6,4 +6,4 @@ import type { Verdict } from "./Verdict";
 /**
  * One import of a run.
  */
-export type ResultImportRecord = { id: string, run_id: string, file_name: string, sha256: string, format: ResultFormat, result_count: bigint, qc_verdict: Verdict | null, qc_rules: Array<Rule>, qc_note: string | null, supersedes: string | null, superseded_by: string | null, reason: string | null, imported_at: string, imported_by: string, };
+export type ResultImportRecord = { id: string, run_id: string, file_name: string, sha256: string, format: ResultFormat, result_count: number, qc_verdict: Verdict | null, qc_rules: Array<Rule>, qc_note: string | null, supersedes: string | null, superseded_by: string | null, reason: string | null, imported_at: string, imported_by: string, };

@@ -11,4 +11,4 @@ export type RunRecord = { id: string, name: string, instrument_id: string, instr
 /**
  * A control QC could not judge (no value for its read), and why.
  */
-qc_note: string | null, current_import_id: string | null, decision_reason: string | null, plates: bigint, samples: bigint, created_at: string, updated_at: string, };
+qc_note: string | null, current_import_id: string | null, decision_reason: string | null, plates: number, samples: number, created_at: string, updated_at: string, };

@@ -3,7 +3,7 @@
 /**
  * A file from the watch folder, for a run.
  */
-export type WatchedFileArgs = { run_id: string, file_id: bigint, 
+export type WatchedFileArgs = { run_id: string, file_id: number, 
 /**
  * Why a corrected file supersedes the run's results.
  */

@@ -4,4 +4,4 @@ import type { WatchedFileState } from "./WatchedFileState";
 /**
  * A file taken from a watch folder.
  */
-export type WatchedFileRecord = { id: bigint, instrument_id: string, path: string, file_name: string, sha256: string | null, size: bigint | null, seen_at: string, state: WatchedFileState, reason: string | null, run_id: string | null, import_id: string | null, };
+export type WatchedFileRecord = { id: number, instrument_id: string, path: string, file_name: string, sha256: string | null, size: number | null, seen_at: string, state: WatchedFileState, reason: string | null, run_id: string | null, import_id: string | null, };

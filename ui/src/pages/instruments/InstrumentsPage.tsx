@@ -25,6 +25,7 @@ import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient, useSession } from '../../session';
 import { FORMATS, formatLabel, KINDS, kindLabel, STATUSES, statusLabel } from './instrumentWords';
 import { ControlLots } from './ControlLots';
+import { WatchFolder } from './WatchFolder';
 import './instruments.css';
 
 const PER_PAGE = 20;
@@ -250,6 +251,7 @@ function InstrumentRow({
         <tr className="instrument-detail">
           <td colSpan={7}>
             <ControlLots instrument={i} editable={editable} onNotice={onNotice} />
+            <WatchFolder instrument={i} />
           </td>
         </tr>
       )}

@@ -198,12 +198,15 @@ function PlatePanel({
       });
       const placed = next.wells.find((w) => w.sample_code?.toUpperCase() === scanned.toUpperCase());
       setMap(next);
+      setError(null);
       setMessage(`${placed?.sample_code ?? scanned} → ${placed?.well ?? '?'}`);
       setStartWell(null);
       setCode('');
       onChanged();
     } catch (e: unknown) {
-      setError(`${scanned}: ${errorMessage(e)}`);
+      const why = errorMessage(e);
+      setMessage(null);
+      setError(why.includes(scanned) ? why : `${scanned}: ${why}`);
       setCode('');
     }
     scanRef.current?.focus();
@@ -438,12 +441,16 @@ function ImportPanel({
   onImported: (message: string) => void;
 }) {
   const client = useClient();
-  const [file, setFile] = useState<{ name: string; base64: string } | null>(null);
+  // The file to import: one chosen here, or one the watch folder took.
+  const [file, setFile] = useState<
+    { name: string; base64: string } | { name: string; watchedId: number } | null
+  >(null);
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [page, setPage] = useState(1);
+  const [generation, setGeneration] = useState(0);
 
   async function choose(e: ChangeEvent<HTMLInputElement>) {
     const chosen = e.target.files?.[0];
@@ -474,6 +481,21 @@ function ImportPanel({
     }
   }
 
+  async function previewWatched(id: number, name: string) {
+    setPreview(null);
+    setError(null);
+    setFile({ name, watchedId: id });
+    setBusy(true);
+    try {
+      setPreview(await client.run('preview_watched_file', { run_id: run.id, file_id: id }));
+      setPage(1);
+    } catch (err: unknown) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function importFile() {
     if (!file || !preview) return;
     if (preview.supersedes && !reason.trim()) {
@@ -483,12 +505,20 @@ function ImportPanel({
     setBusy(true);
     setError(null);
     try {
-      const outcome = await client.run('import_results', {
-        run_id: run.id,
-        file_name: file.name,
-        file_base64: file.base64,
-        ...(preview.supersedes ? { reason: reason.trim() } : {}),
-      });
+      const because = preview.supersedes ? { reason: reason.trim() } : {};
+      const outcome =
+        'watchedId' in file
+          ? await client.run('import_watched_file', {
+              run_id: run.id,
+              file_id: file.watchedId,
+              ...because,
+            })
+          : await client.run('import_results', {
+              run_id: run.id,
+              file_name: file.name,
+              file_base64: file.base64,
+              ...because,
+            });
       if (outcome.outcome === 'already_imported') {
         onImported(`${file.name} was imported already; nothing changed.`);
       } else {
@@ -499,6 +529,7 @@ function ImportPanel({
       setPreview(null);
       setFile(null);
       setReason('');
+      setGeneration((g) => g + 1);
     } catch (err: unknown) {
       setError(`Nothing was imported: ${errorMessage(err)}`);
     } finally {
@@ -517,6 +548,11 @@ function ImportPanel({
         <label htmlFor="result-file">Result file from {run.instrument_name}</label>
         <input id="result-file" type="file" onChange={(e) => void choose(e)} />
       </div>
+      <WaitingFiles
+        run={run}
+        onPreview={(id, name) => void previewWatched(id, name)}
+        generation={generation}
+      />
       <ErrorAlert message={error} testId="import-error" />
       {busy && <p className="hint">Working…</p>}
       {preview && (
@@ -606,6 +642,67 @@ function ImportPanel({
             </button>
           )}
         </div>
+      )}
+    </div>
+  );
+}
+
+/** Files the instrument's watch folder took that wait for a technician to import them. */
+function WaitingFiles({
+  run,
+  onPreview,
+  generation,
+}: {
+  run: RunRecord;
+  onPreview: (id: number, name: string) => void;
+  generation: number;
+}) {
+  const client = useClient();
+  const [page, setPage] = useState(1);
+  const waiting = useAsyncData(
+    () =>
+      client.run('list_watched_files', {
+        instrument_id: run.instrument_id,
+        state: 'waiting',
+        page,
+        per_page: 5,
+      }),
+    [client, run.instrument_id, page, generation],
+  );
+  const data = waiting.data;
+  return (
+    <div className="waiting-files" data-testid="waiting-files">
+      <h3>
+        From the watch folder{' '}
+        <button type="button" className="button" onClick={() => waiting.reload()}>
+          Look again
+        </button>
+      </h3>
+      <ErrorAlert message={waiting.error} />
+      {data && data.total === 0 && (
+        <p className="hint">No file from {run.instrument_name} waits to be imported.</p>
+      )}
+      {data && data.total > 0 && (
+        <ul>
+          {data.items.map((f) => (
+            <li key={f.id} data-file={f.file_name}>
+              {f.file_name} <span className="hint">({new Date(f.seen_at).toLocaleString()})</span>{' '}
+              <button type="button" className="button" onClick={() => onPreview(f.id, f.file_name)}>
+                Preview {f.file_name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {data && data.total_pages > 1 && (
+        <Pager
+          label="Waiting file pages"
+          page={page}
+          totalPages={data.total_pages}
+          total={data.total}
+          onPage={setPage}
+          disabled={waiting.loading}
+        />
       )}
     </div>
   );
