@@ -14,6 +14,7 @@ pub mod instruments;
 mod ops;
 pub mod printing;
 pub mod registration;
+pub mod result_sets;
 pub mod runs;
 pub mod samples;
 pub mod scanning;

@@ -5,6 +5,7 @@ use crate::access::{Permission, Role};
 use crate::instruments::{InstrumentDescription, InstrumentStatus, NewControlLot, ResultFormat};
 use crate::numbering::NewBlock;
 use crate::printing::PrinterSettings;
+use crate::result_sets::{PartnerMapping, ResultSetFormat, SetValue};
 use crate::runs::{FillOrder, ImportedResult, LayoutWell, NewPlate, PlateFormat, RunDecision};
 use crate::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
 use crate::settings::Setting;
@@ -259,6 +260,27 @@ pub enum Command {
         results: Vec<ImportedResult>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         supersedes: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A result set produced elsewhere (an Olink export, a partner lab's results), all its
+    /// values in one command, each linked to a tube where its code is one of the lab's.
+    ImportResultSet {
+        set_id: Uuid,
+        name: String,
+        format: ResultSetFormat,
+        /// The partner lab whose codes were mapped to the lab's tests, for a partner's set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        partner: Option<String>,
+        file_name: String,
+        sha256: String,
+        values: Vec<SetValue>,
+    },
+    /// A partner lab's test code mapped to one of the lab's tests (new, or corrected with a
+    /// reason).
+    SetPartnerMapping {
+        mapping_id: Uuid,
+        mapping: PartnerMapping,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
@@ -545,7 +567,8 @@ macro_rules! with_reason {
             | Command::ResolveSyncIssue { reason: $r, .. } => $required,
             Command::TransitionSample { reason: $o, .. }
             | Command::QueuePrint { reason: $o, .. }
-            | Command::ImportResults { reason: $o, .. } => $optional,
+            | Command::ImportResults { reason: $o, .. }
+            | Command::SetPartnerMapping { reason: $o, .. } => $optional,
             _ => $none,
         }
     };
@@ -618,6 +641,8 @@ command_kinds! {
     ImportResults => "import_results", RunInstruments;
     DecideRun => "decide_run", DecideRuns;
     SetWatchFolder => "set_watch_folder", ConfigureDevices;
+    ImportResultSet => "import_result_set", RunInstruments;
+    SetPartnerMapping => "set_partner_mapping", ManageInstruments;
     CreateFreezer => "create_freezer", ManageStorage;
     CreateRack => "create_rack", ManageStorage;
     CreateBox => "create_box", ManageStorage;

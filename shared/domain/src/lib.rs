@@ -17,6 +17,7 @@ pub mod qc;
 pub mod rackscan;
 pub mod registration;
 pub mod release;
+pub mod result_sets;
 pub mod runs;
 pub mod sample;
 pub mod scanning;

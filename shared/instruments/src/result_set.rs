@@ -27,22 +27,10 @@ use crate::reading::{
 };
 use crate::text::{self, Line};
 use crate::ParseError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// Which kind of result set a file is; chosen by whoever imports it, not guessed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResultSetFormat {
-    /// Olink's NPX long export (Explore, Target), semicolon or comma separated.
-    OlinkNpx,
-    /// A long CSV with a row per sample and analyte, its columns found by their names.
-    LongCsv,
-}
-
-impl ResultSetFormat {
-    pub const ALL: &'static [ResultSetFormat] =
-        &[ResultSetFormat::OlinkNpx, ResultSetFormat::LongCsv];
-}
+/// Which kind of result set a file is: the domain's.
+pub use aliquot_domain::result_sets::ResultSetFormat;
 
 /// One sample's value of one analyte, as the file gave it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -6,8 +6,8 @@
 
 use crate::anchor::ChainPoint;
 use crate::{
-    audit, instruments, notifications, outbox, printing, registration, runs, samples, settings,
-    storage, sync_issues, users, watch_folders, Result, Store, StoreError,
+    audit, instruments, notifications, outbox, printing, registration, result_sets, runs, samples,
+    settings, storage, sync_issues, users, watch_folders, Result, Store, StoreError,
 };
 use aliquot_domain::audit::{AuditAction, AuditContext, AuditEntry};
 use aliquot_domain::{Actor, Command, COMMAND_SCHEMA_VERSION};
@@ -467,6 +467,9 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
         | Command::ClearWell { .. }
         | Command::ImportResults { .. }
         | Command::DecideRun { .. } => return runs::apply(conn, ctx, command).await,
+        Command::ImportResultSet { .. } | Command::SetPartnerMapping { .. } => {
+            return result_sets::apply(conn, ctx, command).await
+        }
         Command::CreateFreezer { .. }
         | Command::CreateRack { .. }
         | Command::CreateBox { .. }

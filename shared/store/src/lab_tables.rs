@@ -61,6 +61,9 @@ pub const LAB_TABLES: &[LabTable] = &[
     lab("plate_wells", &["plate_id", "well"]),
     lab("result_imports", &["id"]),
     lab("results", &["import_id", "seq"]),
+    lab("result_sets", &["id"]),
+    lab("result_set_values", &["set_id", "seq"]),
+    lab("partner_mappings", &["id"]),
     lab("box_moves", &["seq"]),
     // The alarm of a workstation's own audit check is about that workstation alone.
     LabTable {

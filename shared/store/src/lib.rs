@@ -20,6 +20,7 @@ mod password;
 pub mod printing;
 pub mod registration;
 pub mod result_import;
+pub mod result_sets;
 pub mod runs;
 pub mod samples;
 pub mod seed;

@@ -923,15 +923,15 @@ async fn clear_well(conn: &mut SqliteConnection, plate_id: Uuid, well: &str) -> 
 }
 
 /// A value's columns as stored.
-struct ValueColumns<'a> {
-    kind: &'static str,
-    value: Option<f64>,
-    bound: Option<&'static str>,
-    flag: Option<&'static str>,
-    text: Option<&'a str>,
+pub(crate) struct ValueColumns<'a> {
+    pub kind: &'static str,
+    pub value: Option<f64>,
+    pub bound: Option<&'static str>,
+    pub flag: Option<&'static str>,
+    pub text: Option<&'a str>,
 }
 
-fn value_columns(r: &Reading) -> ValueColumns<'_> {
+pub(crate) fn value_columns(r: &Reading) -> ValueColumns<'_> {
     match r {
         Reading::Number { value } => ValueColumns {
             kind: "number",
@@ -970,7 +970,7 @@ fn flag_text(flag: Flag) -> &'static str {
     }
 }
 
-fn reading_from(
+pub(crate) fn reading_from(
     kind: &str,
     value: Option<f64>,
     bound: Option<&str>,

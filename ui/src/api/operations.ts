@@ -76,14 +76,17 @@ import type {
   ListLabSyncIssuesArgs,
   ListNotificationsArgs,
   ListNumberBlocksArgs,
+  ListPartnerMappingsArgs,
   ListPlateTemplatesArgs,
   ListPlatesArgs,
   ListPrintJobsArgs,
   ListRacksArgs,
+  ListResultSetsArgs,
   ListRunsArgs,
   ListSampleResultsArgs,
   ListSampleTypesArgs,
   ListSessionsArgs,
+  ListSetValuesArgs,
   ListSitesArgs,
   ListSyncIssuesArgs,
   ListUnprintedKitsArgs,
@@ -101,6 +104,7 @@ import type {
   PageArgs,
   ParticipantRecord,
   ParticipantSamplesArgs,
+  PartnerMappingRecord,
   PasswordResetIssued,
   PlaceSamplesArgs,
   PlateMap,
@@ -137,6 +141,10 @@ import type {
   ResolveSyncIssueArgs,
   ResultFileArgs,
   ResultImportRecord,
+  ResultSetFileArgs,
+  ResultSetOutcome,
+  ResultSetPreview,
+  ResultSetRecord,
   RetireKitTemplateArgs,
   RetireSampleTypeArgs,
   RetryPrintJobArgs,
@@ -156,6 +164,8 @@ import type {
   SearchParticipantsArgs,
   SessionView,
   SetInstrumentStatusArgs,
+  SetPartnerMappingArgs,
+  SetValueRecord,
   SetWatchFolderArgs,
   SettingChoices,
   Settings,
@@ -269,6 +279,12 @@ export interface Operations {
   list_watched_files: { args: ListWatchedFilesArgs; result: Page<WatchedFileRecord> };
   preview_watched_file: { args: WatchedFileArgs; result: ImportPreview };
   import_watched_file: { args: WatchedFileArgs; result: ImportOutcome };
+  preview_result_set: { args: ResultSetFileArgs; result: ResultSetPreview };
+  import_result_set: { args: ResultSetFileArgs; result: ResultSetOutcome };
+  list_result_sets: { args: ListResultSetsArgs; result: Page<ResultSetRecord> };
+  list_set_values: { args: ListSetValuesArgs; result: Page<SetValueRecord> };
+  list_partner_mappings: { args: ListPartnerMappingsArgs; result: Page<PartnerMappingRecord> };
+  set_partner_mapping: { args: SetPartnerMappingArgs; result: PartnerMappingRecord };
   list_freezers: { args: ListFreezersArgs; result: Page<FreezerRecord> };
   list_racks: { args: ListRacksArgs; result: Page<RackRecord> };
   create_freezer: { args: CreateFreezerArgs; result: FreezerRecord };

@@ -53,6 +53,8 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   import_results: 'Results imported',
   decide_run: 'Held run decided',
   set_watch_folder: 'Watch folder set',
+  import_result_set: 'Result set imported',
+  set_partner_mapping: 'Partner mapping set',
   edit_storage: 'Storage corrected',
   place_samples: 'Placed in box',
   resolve_sync_issue: 'Sync issue settled',

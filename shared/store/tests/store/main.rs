@@ -14,6 +14,7 @@ mod instruments;
 mod lab;
 mod receiving;
 mod replay;
+mod result_sets;
 mod runs;
 mod samples_and_storage;
 mod setup_corrections;
@@ -648,6 +649,26 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 },
             )
         }
+        CommandKind::ImportResultSet => {
+            let code = f.store.sample(lab.received).await.unwrap().code;
+            (
+                lab.tech.clone(),
+                result_sets::long_csv_set(
+                    &f,
+                    &format!("sample;analyte;value\n{code};IL6;1,5\n"),
+                    None,
+                )
+                .await,
+            )
+        }
+        CommandKind::SetPartnerMapping => (
+            lab.manager.clone(),
+            Command::SetPartnerMapping {
+                mapping_id: Uuid::now_v7(),
+                mapping: result_sets::glucose(),
+                reason: None,
+            },
+        ),
         CommandKind::AddControlLot => {
             let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
             (
@@ -829,6 +850,18 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
             lab.tech.clone(),
             lab::queue_print(&lab, Some(lab.print_job), Some("smudged label")),
         ),
+        CommandKind::SetWatchFolder => {
+            let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
+            (
+                lab.manager.clone(),
+                Command::SetWatchFolder {
+                    instrument_id,
+                    folder: Some(f.dir.path().join("gen5").to_string_lossy().into_owned()),
+                    auto_import: false,
+                    reason: "the reader exports here".into(),
+                },
+            )
+        }
         other => unreachable!("{other:?} is not a lab command"),
     }
 }
@@ -940,6 +973,11 @@ async fn every_command_kind_writes_its_audit_entries_and_one_outbox_row_if_the_l
                 1 + i64::try_from(tubes.len()).unwrap()
             }
             Command::DecideRun { .. } => 2,
+            Command::ImportResultSet { values, .. } => {
+                let tubes: std::collections::BTreeSet<_> =
+                    values.iter().filter_map(|v| v.sample_id).collect();
+                1 + i64::try_from(tubes.len()).unwrap()
+            }
             Command::AddRacksAndBoxes { racks, .. } => racks
                 .iter()
                 .map(|r| 1 + i64::try_from(r.boxes.len()).unwrap())
@@ -1395,6 +1433,29 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
                 },
             )
         }
+        // The same file again.
+        CommandKind::ImportResultSet => {
+            let code = f.store.sample(lab.received).await.unwrap().code;
+            let text = format!("sample;analyte;value\n{code};IL6;1,5\n");
+            f.run(&lab.tech, result_sets::long_csv_set(&f, &text, None).await)
+                .await;
+            (
+                lab.tech.clone(),
+                result_sets::long_csv_set(&f, &text, None).await,
+            )
+        }
+        // A factor of 0 states no conversion.
+        CommandKind::SetPartnerMapping => (
+            lab.manager.clone(),
+            Command::SetPartnerMapping {
+                mapping_id: Uuid::now_v7(),
+                mapping: aliquot_domain::result_sets::PartnerMapping {
+                    factor: aliquot_domain::instruments::Figure(0.0),
+                    ..result_sets::glucose()
+                },
+                reason: None,
+            },
+        ),
         CommandKind::AddControlLot => {
             let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
             (
@@ -1586,6 +1647,19 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
             lab.tech.clone(),
             lab::queue_print(&lab, Some(lab.print_job), None),
         ),
+        // A relative path names no folder on this PC.
+        CommandKind::SetWatchFolder => {
+            let instrument_id = plate_reader(f, &lab.manager, "Reader 1").await;
+            (
+                lab.manager.clone(),
+                Command::SetWatchFolder {
+                    instrument_id,
+                    folder: Some("exports".into()),
+                    auto_import: false,
+                    reason: "the reader exports here".into(),
+                },
+            )
+        }
         other => unreachable!("{other:?} is not a lab command"),
     }
 }

@@ -178,7 +178,10 @@ async fn scanned_tubes_fill_the_plate_in_the_labs_order_or_at_the_clicked_well()
     let twice = refused(&f, &lab.tech, fill(t.plate, lab.received, None)).await;
     assert!(twice.to_string().contains("already in A1"), "{twice}");
     let taken = refused(&f, &lab.tech, fill(t.plate, more[1], Some("H12"))).await;
-    assert!(taken.to_string().contains("H12 of ELISA-1-P1 is taken"), "{taken}");
+    assert!(
+        taken.to_string().contains("H12 of ELISA-1-P1 is taken"),
+        "{taken}"
+    );
     let off = refused(&f, &lab.tech, fill(t.plate, more[1], Some("I1"))).await;
     assert!(
         off.to_string().contains("not a well of a 96-well plate"),
