@@ -11,6 +11,7 @@ export type PageId =
   | 'instruments'
   | 'runs'
   | 'run'
+  | 'result_sets'
   | 'users'
   | 'sessions'
   | 'audit'
@@ -37,6 +38,7 @@ const PAGES: readonly PageId[] = [
   'instruments',
   'runs',
   'run',
+  'result_sets',
   'users',
   'sessions',
   'audit',

@@ -170,6 +170,9 @@ pub enum LabelGroup {
     BoxContents { box_id: uuid::Uuid },
     /// Box labels for chosen boxes.
     Boxes { box_ids: Vec<uuid::Uuid> },
+    /// Plate labels (a run's plates, on the box-label stock): the plate's name as text and
+    /// as a code, and its run.
+    Plates { plate_ids: Vec<uuid::Uuid> },
 }
 
 impl LabelGroup {
@@ -186,7 +189,7 @@ impl LabelGroup {
             LabelGroup::Samples { .. }
             | LabelGroup::Kit { .. }
             | LabelGroup::BoxContents { .. } => LabelKind::Sample,
-            LabelGroup::Boxes { .. } => LabelKind::Box,
+            LabelGroup::Boxes { .. } | LabelGroup::Plates { .. } => LabelKind::Box,
         }
     }
 
@@ -195,6 +198,7 @@ impl LabelGroup {
         let ids = match &self {
             LabelGroup::Samples { sample_ids } => Some(sample_ids),
             LabelGroup::Boxes { box_ids } => Some(box_ids),
+            LabelGroup::Plates { plate_ids } => Some(plate_ids),
             _ => None,
         };
         if let Some(ids) = ids {

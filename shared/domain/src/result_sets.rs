@@ -33,7 +33,10 @@ impl ResultSetFormat {
     }
 
     pub fn parse(s: &str) -> Option<ResultSetFormat> {
-        ResultSetFormat::ALL.iter().copied().find(|f| f.as_str() == s)
+        ResultSetFormat::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == s)
     }
 }
 
@@ -198,7 +201,9 @@ mod tests {
             limit: Some(10.0),
             text: "< 10".into(),
         });
-        assert!(matches!(c, Reading::Censored { bound: Bound::Below, limit: Some(l), .. } if (l - 0.555).abs() < 1e-9));
+        assert!(
+            matches!(c, Reading::Censored { bound: Bound::Below, limit: Some(l), .. } if (l - 0.555).abs() < 1e-9)
+        );
         let f = Reading::Flagged {
             flag: crate::runs::Flag::Other,
             text: "hemolysed".into(),

@@ -195,6 +195,34 @@ impl Store {
                 };
                 Ok(LabelRows::Boxes { subject, rows })
             }
+            LabelGroup::Plates { plate_ids } => {
+                too_many(plate_ids.len())?;
+                let mut rows = Vec::with_capacity(plate_ids.len());
+                for id in plate_ids {
+                    let key = id.to_string();
+                    let r = sqlx::query!(
+                        r#"SELECT p.name, p.format, r.name AS run FROM plates p
+                           JOIN runs r ON r.id = p.run_id WHERE p.id = ?1"#,
+                        key
+                    )
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(DomainError::NotFound("plate"))?;
+                    rows.push(BoxLabelRow {
+                        box_id: *id,
+                        label: BoxLabel {
+                            box_barcode: r.name.clone(),
+                            box_name: r.name,
+                            location: format!("Run {} · {} wells", r.run, r.format),
+                        },
+                    });
+                }
+                let subject = match rows.as_slice() {
+                    [one] => format!("plate {}", one.label.box_name),
+                    many => format!("{} plates", many.len()),
+                };
+                Ok(LabelRows::Boxes { subject, rows })
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ import { Home } from '../pages/Home';
 import { InstrumentsPage } from '../pages/instruments/InstrumentsPage';
 import { RunPage } from '../pages/runs/RunPage';
 import { RunsPage } from '../pages/runs/RunsPage';
+import { ResultSetsPage } from '../pages/resultsets/ResultSetsPage';
 import { SettingsPage } from '../pages/SettingsPage';
 import { LabSetupPage } from '../pages/setup/LabSetupPage';
 import { SetupGuide } from '../pages/setup/SetupGuide';
@@ -51,6 +52,7 @@ const NAV: readonly NavItem[] = [
   { id: 'printing', label: 'Printing', allowed: (can) => can('read_samples') },
   { id: 'instruments', label: 'Instruments', allowed: (can) => can('read_samples') },
   { id: 'runs', label: 'Runs', allowed: (can) => can('read_samples') },
+  { id: 'result_sets', label: 'Result sets', allowed: (can) => can('read_samples') },
   { id: 'users', label: 'Users', allowed: (can) => can('read_users') },
   // Listing and ending sessions is user management in the core (`list_sessions`).
   { id: 'sessions', label: 'Sessions', allowed: (can) => can('manage_users') },
@@ -257,6 +259,9 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
         break;
       case 'runs':
         content = <RunsPage />;
+        break;
+      case 'result_sets':
+        content = <ResultSetsPage />;
         break;
       case 'run':
         content = route.id ? <RunPage key={route.id} runId={route.id} /> : <RunsPage />;

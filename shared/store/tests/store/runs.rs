@@ -209,6 +209,23 @@ async fn scanned_tubes_fill_the_plate_in_the_labs_order_or_at_the_clicked_well()
     .await;
     f.run(&lab.tech, fill(t.plate, more[1], Some("E5"))).await;
 
+    // The plate's label carries its name as text and as the code a scanner reads.
+    match f
+        .store
+        .label_rows(&aliquot_domain::printing::LabelGroup::Plates {
+            plate_ids: vec![t.plate],
+        })
+        .await
+        .unwrap()
+    {
+        aliquot_store::labels::LabelRows::Boxes { subject, rows } => {
+            assert_eq!(subject, "plate ELISA-1-P1");
+            assert_eq!(rows[0].label.box_barcode, "ELISA-1-P1");
+            assert_eq!(rows[0].label.location, "Run ELISA-1 · 96 wells");
+        }
+        other => panic!("{other:?}"),
+    }
+
     // The tube's page lists the run.
     let runs = f.store.sample_runs(lab.stored, page()).await.unwrap();
     assert_eq!(runs.total, 1);

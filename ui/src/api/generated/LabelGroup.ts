@@ -3,4 +3,4 @@
 /**
  * What a print job is of: labels printed together, as one job.
  */
-export type LabelGroup = { "group": "samples", sample_ids: Array<string>, } | { "group": "kit", registration_id: string, } | { "group": "box_contents", box_id: string, } | { "group": "boxes", box_ids: Array<string>, };
+export type LabelGroup = { "group": "samples", sample_ids: Array<string>, } | { "group": "kit", registration_id: string, } | { "group": "box_contents", box_id: string, } | { "group": "boxes", box_ids: Array<string>, } | { "group": "plates", plate_ids: Array<string>, };

@@ -170,6 +170,7 @@ function PlatePanel({
   onChanged: () => void;
 }) {
   const client = useClient();
+  const { can } = useSession();
   const loaded = useAsyncData(
     () => client.run('get_plate_map', { id: plate.id }),
     [client, plate.id],
@@ -210,6 +211,18 @@ function PlatePanel({
       setCode('');
     }
     scanRef.current?.focus();
+  }
+
+  async function printLabel() {
+    setError(null);
+    try {
+      const job = await client.run('print_labels', {
+        labels: { group: 'plates', plate_ids: [plate.id] },
+      });
+      setMessage(`Label of ${plate.name} sent to ${job.printer}.`);
+    } catch (e: unknown) {
+      setError(errorMessage(e));
+    }
   }
 
   async function exportMap(style: 'gen5_layout' | 'well_list') {
@@ -316,6 +329,11 @@ function PlatePanel({
         <button type="button" className="button" onClick={() => void exportMap('well_list')}>
           Export plate map as a well list
         </button>
+        {can('print_labels') && (
+          <button type="button" className="button" onClick={() => void printLabel()}>
+            Print the plate’s label
+          </button>
+        )}
       </div>
       {clearing && (
         <ReasonDialog
