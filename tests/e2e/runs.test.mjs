@@ -213,3 +213,54 @@ test('a technician fills a plate by scanning, exports its map, imports the watch
     await context.close();
   }
 });
+
+test('a lab manager maps a partner’s code, and a technician imports the partner’s results with nothing dropped', async () => {
+  const tech = await core.token(DEMO.tech);
+  const [tube] = await receivedTubes(tech);
+  const { page, context, errors } = await signedInPage(browser, core, DEMO.manager);
+  try {
+    await page.getByRole('link', { name: 'Result sets' }).click();
+    const mappings = page.getByTestId('partner-mappings');
+    await mappings.getByRole('button', { name: 'Add a mapping' }).click();
+    const dialog = page.getByTestId('mapping-dialog');
+    await dialog.getByLabel('Partner lab').fill('Partner Lab');
+    await dialog.getByLabel('Partner code').fill('GLU');
+    await dialog.getByLabel('Partner unit (optional)').fill('mg/dL');
+    await dialog.getByLabel('Lab test code').fill('GLUCOSE');
+    await dialog.getByLabel('Lab unit (optional)').fill('mmol/L');
+    await dialog.getByLabel('Factor').fill('0.0555');
+    await dialog.getByRole('button', { name: 'Add the mapping' }).click();
+    await mappings.getByText('GLUCOSE').first().waitFor();
+
+    const csv = `Sample ID;Test;Result;Units;Comment\r\n${tube.code};GLU;100;mg/dL;\r\n${tube.code};CRP;2,5;mg/L;hemolysed\r\nNOT-OURS-1;GLU;90;mg/dL;\r\n`;
+    const importer = page.getByTestId('result-set-import');
+    await importer.getByLabel('Format').selectOption('long_csv');
+    await importer.getByLabel('Partner lab (optional)').fill('Partner Lab');
+    await importer.getByLabel('Result set file').setInputFiles({
+      name: 'partner-2026-12.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
+    await page.getByTestId('result-set-preview').waitFor();
+    await page.getByTestId('unknown-codes').getByText('NOT-OURS-1').waitFor();
+    await page.getByTestId('unmapped-codes').getByText('CRP').waitFor();
+    await screenshot(page, 'result-set-preview');
+    await page.getByRole('button', { name: /^Import 3 values/ }).click();
+    await page
+      .getByTestId('result-sets-notice')
+      .filter({ hasText: /imported/i })
+      .waitFor();
+    const sets = (await core.call('list_result_sets', {}, tech)).items;
+    assert.equal(sets[0].unknown_codes, 1);
+    assert.equal(sets[0].unmapped_codes, 1);
+    assert.equal(sets[0].samples_matched, 1);
+
+    await page.goto(`${core.url}/#/sample/${tube.id}`);
+    const values = page.getByTestId('sample-set-values');
+    await values.locator('tr[data-analyte="GLU"]').waitFor();
+    assert.match(await values.locator('tr[data-analyte="GLU"]').innerText(), /GLUCOSE: 5\.55/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

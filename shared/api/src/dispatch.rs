@@ -102,6 +102,7 @@ macro_rules! for_each_operation {
             import_result_set,
             list_result_sets,
             list_set_values,
+            list_sample_set_values,
             list_partner_mappings,
             set_partner_mapping,
             list_freezers,

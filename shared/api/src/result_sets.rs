@@ -1,12 +1,14 @@
 //! Operations for result sets produced elsewhere and the partner mappings (issue 16, item 7).
 
 use crate::dto::{default_per_page, first_page};
+use crate::runs::ListBySampleArgs;
 use crate::{Api, ApiError};
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::result_sets::{PartnerMapping, ResultSetFormat};
 use aliquot_domain::{Command, Permission};
 use aliquot_store::result_sets::{
-    PartnerMappingRecord, ResultSetPreview, ResultSetRecord, SetValueFilter, SetValueRecord,
+    PartnerMappingRecord, ResultSetPreview, ResultSetRecord, SampleSetValue, SetValueFilter,
+    SetValueRecord,
 };
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -209,6 +211,24 @@ impl Api {
                 args.set_id,
                 args.filter.unwrap_or(SetValueFilter::All),
                 args.analyte.as_deref(),
+                PageRequest {
+                    page: args.page,
+                    per_page: args.per_page,
+                },
+            )
+            .await?)
+    }
+
+    pub async fn list_sample_set_values(
+        &self,
+        token: Option<&str>,
+        args: ListBySampleArgs,
+    ) -> Result<Page<SampleSetValue>> {
+        self.actor_with(token, Permission::ReadSamples).await?;
+        Ok(self
+            .store()
+            .sample_set_values(
+                args.sample_id,
                 PageRequest {
                     page: args.page,
                     per_page: args.per_page,

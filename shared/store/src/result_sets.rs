@@ -63,6 +63,22 @@ pub struct SetValueRecord {
     pub converted: Option<Figure>,
 }
 
+/// A value a result set holds for a tube, with its set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SampleSetValue {
+    pub set_id: Uuid,
+    pub set_name: String,
+    pub partner: Option<String>,
+    pub imported_at: DateTime<Utc>,
+    pub analyte: String,
+    pub value: Option<Reading>,
+    pub unit: Option<String>,
+    pub flag: Option<String>,
+    pub test_code: Option<String>,
+    pub converted: Option<Figure>,
+}
+
 /// Which values of a set to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -643,6 +659,55 @@ impl Store {
                 unit: v.unit,
                 flag: v.flag_text,
                 control: v.control != 0,
+                test_code: v.test_code,
+                converted: v.converted_value.map(Figure),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// A page of the values result sets hold for a tube, newest set first.
+    pub async fn sample_set_values(
+        &self,
+        sample_id: Uuid,
+        request: PageRequest,
+    ) -> Result<Page<SampleSetValue>> {
+        let page = request.validate()?;
+        let (id, limit, offset) = (sample_id.to_string(), page.limit(), page.offset());
+        let total = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM result_set_values WHERE sample_id = ?1"#,
+            id
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let items = sqlx::query!(
+            r#"SELECT s.id AS "set_id!", s.name, s.partner, s.imported_at, v.analyte, v.value_kind, v.value,
+                      v.bound, v.flag, v.text, v.unit, v.flag_text, v.test_code, v.converted_value
+               FROM result_set_values v JOIN result_sets s ON s.id = v.set_id
+               WHERE v.sample_id = ?1
+               ORDER BY s.imported_at DESC, v.set_id, v.seq LIMIT ?2 OFFSET ?3"#,
+            id,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|v| {
+            Ok(SampleSetValue {
+                set_id: parse_uuid(&v.set_id)?,
+                imported_at: parse_utc(&v.imported_at)?,
+                value: v
+                    .value_kind
+                    .as_deref()
+                    .map(|k| reading_from(k, v.value, v.bound.as_deref(), v.flag.as_deref(), v.text))
+                    .transpose()?,
+                set_name: v.name,
+                partner: v.partner,
+                analyte: v.analyte,
+                unit: v.unit,
+                flag: v.flag_text,
                 test_code: v.test_code,
                 converted: v.converted_value.map(Figure),
             })

@@ -156,6 +156,7 @@ import type {
   SampleListArgs,
   SampleResult,
   SampleRun,
+  SampleSetValue,
   SampleTypeRecord,
   SampleView,
   SamplesReceived,
@@ -283,6 +284,7 @@ export interface Operations {
   import_result_set: { args: ResultSetFileArgs; result: ResultSetOutcome };
   list_result_sets: { args: ListResultSetsArgs; result: Page<ResultSetRecord> };
   list_set_values: { args: ListSetValuesArgs; result: Page<SetValueRecord> };
+  list_sample_set_values: { args: ListBySampleArgs; result: Page<SampleSetValue> };
   list_partner_mappings: { args: ListPartnerMappingsArgs; result: Page<PartnerMappingRecord> };
   set_partner_mapping: { args: SetPartnerMappingArgs; result: PartnerMappingRecord };
   list_freezers: { args: ListFreezersArgs; result: Page<FreezerRecord> };

@@ -322,3 +322,4 @@ export type { SetPartnerMappingArgs } from './generated/SetPartnerMappingArgs';
 export type { SetValue } from './generated/SetValue';
 export type { SetValueFilter } from './generated/SetValueFilter';
 export type { SetValueRecord } from './generated/SetValueRecord';
+export type { SampleSetValue } from './generated/SampleSetValue';

@@ -27,7 +27,7 @@ import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useNavigate } from '../../router';
 import { useClient, useSession } from '../../session';
 import { StatusBadge } from './StatusBadge';
-import { SampleResults, SampleRuns } from './SampleResults';
+import { SampleResults, SampleRuns, SampleSetValues } from './SampleResults';
 import { RecordSyncBadge } from '../../sync/recordSync';
 import { IN_DOUBT_LABEL, isInDoubt, jobState } from '../printing/printingText';
 import { ScanField } from '../storage/ScanField';
@@ -324,6 +324,7 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
       <Lineage detail={d} />
       <SampleRuns sampleId={sampleId} generation={generation} />
       <SampleResults sampleId={sampleId} generation={generation} />
+      <SampleSetValues sampleId={sampleId} generation={generation} />
       <History sampleId={sampleId} generation={generation} />
 
       {action?.kind === 'transition' && (

@@ -193,3 +193,78 @@ export function SampleResults({ sampleId, generation }: { sampleId: string; gene
     </section>
   );
 }
+
+/** The values result sets produced elsewhere hold for this tube (an Olink export, a partner). */
+export function SampleSetValues({
+  sampleId,
+  generation,
+}: {
+  sampleId: string;
+  generation: number;
+}) {
+  const client = useClient();
+  const { formatTime } = useSession();
+  const [page, setPage] = useState(1);
+  const values = useAsyncData(
+    () => client.run('list_sample_set_values', { sample_id: sampleId, page, per_page: PER_PAGE }),
+    [client, sampleId, page, generation],
+  );
+  const data = values.data;
+  if (data && data.total === 0) return null;
+  return (
+    <section
+      className="sample-section"
+      aria-labelledby="sample-set-values-heading"
+      data-testid="sample-set-values"
+    >
+      <h2 id="sample-set-values-heading">Results from result sets</h2>
+      <ErrorAlert message={values.error} />
+      {data && data.total > 0 && (
+        <div className="table-wrap">
+          <table className="data-table" aria-busy={values.loading}>
+            <caption className="visually-hidden">Values result sets hold for this tube</caption>
+            <thead>
+              <tr>
+                <th scope="col">Analyte</th>
+                <th scope="col">Value</th>
+                <th scope="col">Lab test</th>
+                <th scope="col">Set</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.items.map((v, i) => (
+                <tr key={`${v.set_id}:${i}`} data-analyte={v.analyte}>
+                  <td>{v.analyte}</td>
+                  <td>
+                    {v.value ? readingWords(v.value) : 'no value'} {v.unit ?? ''}
+                    {v.flag ? ` (${v.flag})` : ''}
+                  </td>
+                  <td>
+                    {v.test_code
+                      ? `${v.test_code}${v.converted !== null ? `: ${Number(v.converted.toPrecision(6))}` : ''}`
+                      : '—'}
+                  </td>
+                  <td>
+                    {v.set_name}
+                    {v.partner ? ` from ${v.partner}` : ''},{' '}
+                    <time dateTime={v.imported_at}>{formatTime(v.imported_at)}</time>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data && data.total_pages > 1 && (
+        <Pager
+          label="Result set value pages"
+          page={page}
+          totalPages={data.total_pages}
+          total={data.total}
+          onPage={setPage}
+          disabled={values.loading}
+        />
+      )}
+    </section>
+  );
+}
