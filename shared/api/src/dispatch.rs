@@ -191,8 +191,10 @@ macro_rules! table {
                      then sign in with your lab account.",
                 ));
             }
+            // Each operation's future is boxed: one arm's state would otherwise size the
+            // whole dispatch future, and a debug build's stack overflows under it.
             match name {
-                $(stringify!($name) => respond(api.$name(token, parse(args)?).await),)*
+                $(stringify!($name) => respond(Box::pin(api.$name(token, parse(args)?)).await),)*
                 _ => Err(ApiError::new(
                     crate::ErrorCode::NotFound,
                     format!("There is no operation called {name:?}."),

@@ -266,6 +266,15 @@ impl Api {
                     modified_at: None,
                 };
                 let reason = problem.to_string();
+                match self
+                    .store()
+                    .watched_problem_known(instrument_id, &path, &reason)
+                    .await
+                {
+                    Ok(true) => return,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not read the watched files"),
+                }
                 if let Err(e) = self
                     .store()
                     .record_watched_file(&file, WatchedFileState::Failed, Some(&reason), None, None)

@@ -351,6 +351,28 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Whether this problem with this path was recorded already and is its latest word: a
+    /// watcher started again reports the same empty file again, which is not news.
+    pub async fn watched_problem_known(
+        &self,
+        instrument_id: Uuid,
+        path: &str,
+        reason: &str,
+    ) -> Result<bool> {
+        let id = instrument_id.to_string();
+        let latest = sqlx::query!(
+            r#"SELECT state, reason FROM watched_files WHERE instrument_id = ?1 AND path = ?2
+               ORDER BY id DESC LIMIT 1"#,
+            id,
+            path
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(latest.is_some_and(|l| {
+            l.state == WatchedFileState::Failed.as_str() && l.reason.as_deref() == Some(reason)
+        }))
+    }
+
     /// Records a file the watcher took (or could not read), with what became of it.
     pub async fn record_watched_file(
         &self,
