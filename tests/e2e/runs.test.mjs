@@ -130,6 +130,12 @@ test('a technician fills a plate by scanning, exports its map, imports the watch
     { instrument_id: reader.id, folder, auto_import: false, reason: 'Gen5 exports here' },
     manager,
   );
+  // The lab fills its plates along the rows.
+  await core.call(
+    'change_settings',
+    { settings: [{ key: 'plate_fill_order', value: 'rows' }], reason: 'ELISA pipetting head' },
+    manager,
+  );
   const tubes = await receivedTubes(tech);
 
   const { page, context, errors } = await signedInPage(browser, core, DEMO.tech);
@@ -145,7 +151,7 @@ test('a technician fills a plate by scanning, exports its map, imports the watch
     await dialog.getByRole('button', { name: 'Plan the run' }).click();
     await page.getByRole('heading', { name: 'Run ELISA-E2E' }).waitFor();
 
-    // Scanning fills the plate down the columns: A1, then B1.
+    // Scanning fills the plate in the lab's order, along the rows: A1, then A2.
     const grid = page.getByTestId('plate-grid');
     await grid.locator('[data-well="H12"][data-role="control"]').waitFor();
     await page.getByTestId('plate-scan').focus();
@@ -157,9 +163,9 @@ test('a technician fills a plate by scanning, exports its map, imports the watch
     await wedgeScan(page, tubes[1].code);
     await page
       .getByTestId('plate-message')
-      .filter({ hasText: `${tubes[1].code} → B1` })
+      .filter({ hasText: `${tubes[1].code} → A2` })
       .waitFor();
-    await grid.locator('[data-well="B1"][data-role="sample"]').waitFor();
+    await grid.locator('[data-well="A2"][data-role="sample"]').waitFor();
     // The same tube again is refused with where it is.
     await wedgeScan(page, tubes[0].code);
     await page.getByTestId('plate-error').filter({ hasText: 'already in A1' }).waitFor();
@@ -171,10 +177,10 @@ test('a technician fills a plate by scanning, exports its map, imports the watch
       page.getByRole('button', { name: 'Export plate map for Gen5' }).click(),
     ]);
     const map = fs.readFileSync(await download.path(), 'utf8');
-    assert.match(map, /\r\nA,SPL1,/);
+    assert.match(map, /\r\nA,SPL1,SPL2,/);
     assert.match(map, /\r\nH,(,){10}BLK,CTL1\r\n/);
     assert.ok(map.includes(`A1,SPL1,${tubes[0].code}\r\n`), map);
-    assert.ok(map.includes(`B1,SPL2,${tubes[1].code}\r\n`), map);
+    assert.ok(map.includes(`A2,SPL2,${tubes[1].code}\r\n`), map);
 
     // The reader writes its file into the watch folder; it is offered once it is complete.
     fs.copyFileSync(GEN5, path.join(folder, 'ELISA-E2E.txt'));

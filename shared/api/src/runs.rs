@@ -362,7 +362,11 @@ impl Api {
                 plate_id: args.plate_id,
                 sample_id: sample.id,
                 well: args.well.filter(|w| !w.trim().is_empty()),
-                order: args.order.unwrap_or_default(),
+                // The lab's order unless this scan loop chose another.
+                order: match args.order {
+                    Some(order) => order,
+                    None => self.store().settings().await?.plate_fill_order,
+                },
             },
         )
         .await?;

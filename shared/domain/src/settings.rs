@@ -31,6 +31,8 @@ pub enum Setting {
     DateFormat(DateFormat),
     /// The kit template the desk starts with (the lab's standard kit).
     StandardKit(Option<uuid::Uuid>),
+    /// The order scanned tubes fill a plate in: down the columns or along the rows.
+    PlateFillOrder(crate::runs::FillOrder),
 }
 
 /// How the lab writes dates. Times are always 24-hour.
@@ -82,6 +84,7 @@ pub struct Settings {
     pub scanner: Option<ScannerSettings>,
     pub date_format: DateFormat,
     pub standard_kit: Option<uuid::Uuid>,
+    pub plate_fill_order: crate::runs::FillOrder,
 }
 
 impl Default for Settings {
@@ -97,6 +100,7 @@ impl Default for Settings {
             scanner: None,
             date_format: DateFormat::YearMonthDay,
             standard_kit: None,
+            plate_fill_order: crate::runs::FillOrder::Columns,
         }
     }
 }
@@ -114,6 +118,7 @@ impl Settings {
             Setting::Scanner(v) => self.scanner = v,
             Setting::DateFormat(v) => self.date_format = v,
             Setting::StandardKit(v) => self.standard_kit = v,
+            Setting::PlateFillOrder(v) => self.plate_fill_order = v,
         }
         self
     }
@@ -133,6 +138,7 @@ impl Settings {
             Setting::Scanner(_) => Setting::Scanner(self.scanner.clone()),
             Setting::DateFormat(_) => Setting::DateFormat(self.date_format),
             Setting::StandardKit(_) => Setting::StandardKit(self.standard_kit),
+            Setting::PlateFillOrder(_) => Setting::PlateFillOrder(self.plate_fill_order),
         }
     }
 }
@@ -153,7 +159,8 @@ impl Setting {
             | Setting::SampleLabelCode(_)
             | Setting::AutoPosition(_)
             | Setting::DateFormat(_)
-            | Setting::StandardKit(_) => SettingScope::Lab,
+            | Setting::StandardKit(_)
+            | Setting::PlateFillOrder(_) => SettingScope::Lab,
             Setting::SampleLabelPrinter(_)
             | Setting::BoxLabelPrinter(_)
             | Setting::LabelCopies(_)
@@ -173,6 +180,7 @@ impl Setting {
             Setting::Scanner(_) => "scanner",
             Setting::DateFormat(_) => "date_format",
             Setting::StandardKit(_) => "standard_kit",
+            Setting::PlateFillOrder(_) => "plate_fill_order",
         }
     }
 
@@ -235,6 +243,7 @@ impl Setting {
                 "must be between 1 and 10",
             )),
             Setting::AutoPosition(v) => Ok(Setting::AutoPosition(v)),
+            Setting::PlateFillOrder(v) => Ok(Setting::PlateFillOrder(v)),
         }
     }
 }

@@ -19,11 +19,15 @@
 //!    tube checked against its code, a `result_set_values` row per value, an audit row for
 //!    the set and one per tube, the outbox row).
 //!
-//! Beside each commit, a second baseline, also run once: the same value rows and their
-//! import's (or set's) row written with the INSERT statements the executor uses, one per
-//! row, in one `BEGIN IMMEDIATE` transaction, committed, on the same store; no checks, no
-//! QC, no audit, no outbox. Their values are prepared before the clock starts. (The store
-//! keeps these rows: a second import of the run and a second set, under other SHA-256s.)
+//! Beside each preview, the format's parser alone (`aliquot_instruments::parse`,
+//! `parse_result_set`) after the same read, so the preview's own part (the store's queries
+//! and the matching) shows. Beside each commit, two more baselines, each also run once: the
+//! same value rows and their import's (or set's) row written with plain INSERTs in one
+//! `BEGIN IMMEDIATE` transaction, committed, on the same store, with no checks, no QC, no
+//! audit and no outbox: first one row per INSERT (the executor's way), then 256 rows per
+//! INSERT. Their values are prepared before the clock starts. They run after the commit, so
+//! they write into tables that already hold its rows; the store keeps their rows (two more
+//! imports of the run, two more sets, under other SHA-256s).
 //!
 //! Setup, through commands as a lab does it: an administrator, a lab manager and a
 //! technician; a site; a BMG MARS plate reader (`ResultFormat::BmgMars`); a control lot for
@@ -38,7 +42,8 @@
 //!
 //! Timing: the file is written and read once before timing, so every read comes from the
 //! page cache. `IMPORT_BENCH_RUNS` (default 5) is the number of timed runs each median is
-//! taken over; read alone and read + preview alternate run by run. The store is the real
+//! taken over; in each run, read alone, read + parse and read + preview take turns. The
+//! figures below the table give each per well or row. The store is the real
 //! one (`Store::open`: WAL, synchronous=FULL, foreign keys on) in a fresh temporary
 //! directory. A commit is measured once (a second import of the same file is refused), so
 //! its figure is one sample, not a median.
@@ -59,7 +64,6 @@
 //! already imported, and does the same parse and match).
 //!
 //! Run: `cargo bench -p aliquot-store --bench import`
-//! (this workspace: `TS_RS_EXPORT_DIR=target/ts-rs-check cargo bench -p aliquot-store --bench import`)
 //! More runs per median: `IMPORT_BENCH_RUNS=15 cargo bench -p aliquot-store --bench import`
 
 use aliquot_domain::audit::format_utc;
@@ -75,6 +79,7 @@ use aliquot_domain::sample::{ConsentStatus, SampleType};
 use aliquot_domain::{Actor, Command, Role, SystemClock};
 use aliquot_store::result_import::{import_command, PreviewMatch};
 use aliquot_store::{hash_password, Store, DB_FILE_NAME};
+use sqlx::SqliteConnection;
 use std::future::Future;
 use std::hint::black_box;
 use std::path::Path;
@@ -96,6 +101,8 @@ const BLANK_WELLS: [&str; 2] = ["AF47", "AF46"];
 const SET_CODES: usize = 1_000;
 const SET_ANALYTES: usize = 100;
 const UNKNOWN_EVERY: usize = 10;
+/// Rows to an INSERT in the second commit baseline.
+const MULTI_ROW: usize = 256;
 
 // ------------------------------------------------------------------------- figures
 
@@ -156,6 +163,14 @@ fn shown(d: Duration) -> String {
 
 fn mb(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn size_shown(bytes: usize) -> String {
+    if bytes < 1024 * 1024 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.2} MB", mb(bytes))
+    }
 }
 
 fn thousands(mut n: u64) -> String {
@@ -224,35 +239,46 @@ async fn with_peak<T>(work: impl Future<Output = T>) -> (T, Option<usize>, Durat
     (out, growth, took)
 }
 
-/// `std::fs::read` alone and `std::fs::read` + `preview` of `path`, alternating, `runs`
-/// times each: their medians. `preview` answers how many items it read.
+/// Medians over `runs` runs of `std::fs::read` of `path` alone, of `std::fs::read` + `parse`
+/// (the format's parser alone) and of `std::fs::read` + `preview`, the three in turn in each
+/// run. `parse` and `preview` answer how many items they read.
 async fn timed_previews<F, Fut>(
     what: &str,
     path: &Path,
     runs: usize,
     items: usize,
+    parse: impl Fn(&[u8]) -> usize,
     preview: F,
-) -> (Duration, Duration)
+) -> [Duration; 3]
 where
     F: Fn(Vec<u8>) -> Fut,
     Fut: Future<Output = usize>,
 {
-    let mut reads = Vec::with_capacity(runs);
-    let mut previews = Vec::with_capacity(runs);
+    let mut times: [Vec<Duration>; 3] = Default::default();
     for _ in 0..runs {
         let started = Instant::now();
         let read = std::fs::read(path).expect("the file read");
         black_box(&read);
-        reads.push(started.elapsed());
+        times[0].push(started.elapsed());
         drop(read);
 
         let started = Instant::now();
         let read = std::fs::read(path).expect("the file read");
+        let n = parse(black_box(&read));
+        drop(read);
+        times[1].push(started.elapsed());
+        assert_eq!(n, items, "{what}: a parse read a different number of items");
+
+        let started = Instant::now();
+        let read = std::fs::read(path).expect("the file read");
         let n = preview(read).await;
-        previews.push(started.elapsed());
-        assert_eq!(n, items, "{what}: a run read a different number of items");
+        times[2].push(started.elapsed());
+        assert_eq!(
+            n, items,
+            "{what}: a preview read a different number of items"
+        );
     }
-    (median(reads), median(previews))
+    times.map(median)
 }
 
 /// What one file measured.
@@ -263,10 +289,13 @@ struct Figures {
     item: &'static str,
     size: usize,
     read: Duration,
+    parse: Duration,
     preview: Duration,
     first_preview: Duration,
     commit: Duration,
+    /// The baselines of the commit: the rows with one INSERT per row, and 256 per INSERT.
     raw_commit: Duration,
+    raw_multi: Duration,
     preview_peak: Option<usize>,
     commit_peak: Option<usize>,
 }
@@ -710,9 +739,43 @@ fn raw_results(results: &[ImportedResult]) -> Vec<RawResultRow> {
         .collect()
 }
 
-/// The baseline of the import's commit: an import row and its `results` rows, with the
-/// executor's INSERT statements, one transaction, committed.
-async fn raw_import(store: &Store, run_id: Uuid, rows: &[RawResultRow]) -> Duration {
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+fn insert_sql(head: &str, cols: usize, rows: usize) -> String {
+    let one = format!("({})", vec!["?"; cols].join(", "));
+    format!("{head} VALUES {}", vec![one; rows].join(", "))
+}
+
+/// `rows` written with INSERTs of `per` rows each (the last one fewer), each row's `cols`
+/// values bound by `bind`.
+async fn insert_rows<T>(
+    conn: &mut SqliteConnection,
+    head: &str,
+    cols: usize,
+    per: usize,
+    rows: &[T],
+    bind: impl for<'q> Fn(Query<'q>, &'q T) -> Query<'q>,
+) {
+    let full = insert_sql(head, cols, per);
+    for chunk in rows.chunks(per) {
+        let tail;
+        let sql: &str = if chunk.len() == per {
+            &full
+        } else {
+            tail = insert_sql(head, cols, chunk.len());
+            &tail
+        };
+        let mut query = sqlx::query(sql);
+        for row in chunk {
+            query = bind(query, row);
+        }
+        query.execute(&mut *conn).await.unwrap();
+    }
+}
+
+/// The baseline of the import's commit: an import row and its `results` rows, `per` rows
+/// to an INSERT (1: the executor's way), one transaction, committed.
+async fn raw_import(store: &Store, run_id: Uuid, rows: &[RawResultRow], per: usize) -> Duration {
     let (id, run_text, sha) = (
         Uuid::now_v7().to_string(),
         run_id.to_string(),
@@ -742,32 +805,33 @@ async fn raw_import(store: &Store, run_id: Uuid, rows: &[RawResultRow]) -> Durat
     .execute(&mut *tx)
     .await
     .unwrap();
-    for r in rows {
-        sqlx::query(
-            "INSERT INTO results (import_id, seq, run_id, plate_id, well, role, sample_id, control_lot_id,
-                                  read, value_kind, value, bound, flag, text, unit, z_score)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        )
-        .bind(&id)
-        .bind(r.seq)
-        .bind(&run_text)
-        .bind(&r.plate)
-        .bind(&r.well)
-        .bind(r.role)
-        .bind(&r.sample)
-        .bind(&r.lot)
-        .bind(&r.read)
-        .bind(r.cols.kind)
-        .bind(r.cols.value)
-        .bind(r.cols.bound)
-        .bind(r.cols.flag)
-        .bind(&r.cols.text)
-        .bind(&r.unit)
-        .bind(r.lot.as_ref().map(|_| 0.0_f64))
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    }
+    insert_rows(
+        &mut tx,
+        "INSERT INTO results (import_id, seq, run_id, plate_id, well, role, sample_id, control_lot_id,
+                              read, value_kind, value, bound, flag, text, unit, z_score)",
+        16,
+        per,
+        rows,
+        |q, r| {
+            q.bind(id.clone())
+                .bind(r.seq)
+                .bind(run_text.clone())
+                .bind(r.plate.as_str())
+                .bind(r.well.as_str())
+                .bind(r.role)
+                .bind(r.sample.as_deref())
+                .bind(r.lot.as_deref())
+                .bind(r.read.as_str())
+                .bind(r.cols.kind)
+                .bind(r.cols.value)
+                .bind(r.cols.bound)
+                .bind(r.cols.flag)
+                .bind(r.cols.text.as_deref())
+                .bind(r.unit.as_deref())
+                .bind(r.lot.as_ref().map(|_| 0.0_f64))
+        },
+    )
+    .await;
     tx.commit().await.unwrap();
     started.elapsed()
 }
@@ -834,33 +898,42 @@ async fn plate_import(lab: &Lab, tubes: &[Tube], dir: &Path, runs: usize) -> Fig
         run.state.as_str(),
         run.qc_verdict
     );
-    let raw_commit = raw_import(&lab.store, plate.run, &raw_rows).await;
+    let raw_commit = raw_import(&lab.store, plate.run, &raw_rows, 1).await;
+    let raw_multi = raw_import(&lab.store, plate.run, &raw_rows, MULTI_ROW).await;
     drop(preview);
 
     let store = lab.store.clone();
     let run_id = plate.run;
-    let (read, previewed) = timed_previews("plate", &path, runs, 1536, move |bytes| {
-        let store = store.clone();
-        async move {
-            let p = store
-                .preview_import(run_id, file_name, &bytes)
-                .await
-                .expect("the plate previewed");
-            assert!(p.already_imported.is_some());
-            p.rows.len()
-        }
-    })
-    .await;
+    let parse = |bytes: &[u8]| {
+        aliquot_instruments::parse(ResultFormat::BmgMars, bytes, None)
+            .expect("the plate read")
+            .len()
+    };
+    let [read, parsed, previewed] =
+        timed_previews("plate", &path, runs, 1536, parse, move |bytes| {
+            let store = store.clone();
+            async move {
+                let p = store
+                    .preview_import(run_id, file_name, &bytes)
+                    .await
+                    .expect("the plate previewed");
+                assert!(p.already_imported.is_some());
+                p.rows.len()
+            }
+        })
+        .await;
     Figures {
         what: "BMG MARS 1536-well plate",
         items: 1536,
         item: "wells",
         size,
         read,
+        parse: parsed,
         preview: previewed,
         first_preview,
         commit,
         raw_commit,
+        raw_multi,
         preview_peak,
         commit_peak,
     }
@@ -909,9 +982,9 @@ fn raw_set_rows(values: &[SetValue]) -> Vec<RawSetRow> {
         .collect()
 }
 
-/// The baseline of the set's commit: a set row and its `result_set_values` rows, with the
-/// executor's INSERT statements, one transaction, committed.
-async fn raw_set(store: &Store, rows: &[RawSetRow]) -> Duration {
+/// The baseline of the set's commit: a set row and its `result_set_values` rows, `per`
+/// rows to an INSERT (1: the executor's way), one transaction, committed.
+async fn raw_set(store: &Store, rows: &[RawSetRow], per: usize) -> Duration {
     let (id, sha) = (
         Uuid::now_v7().to_string(),
         format!("{:064x}", Uuid::now_v7().as_u128()),
@@ -925,7 +998,7 @@ async fn raw_set(store: &Store, rows: &[RawSetRow]) -> Duration {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )
     .bind(&id)
-    .bind("Baseline set")
+    .bind(format!("Baseline set, {per} per INSERT"))
     .bind(ResultSetFormat::LongCsv.as_str())
     .bind(None::<String>)
     .bind("baseline.csv")
@@ -940,31 +1013,32 @@ async fn raw_set(store: &Store, rows: &[RawSetRow]) -> Duration {
     .execute(&mut *tx)
     .await
     .unwrap();
-    for r in rows {
-        sqlx::query(
-            "INSERT INTO result_set_values (set_id, seq, sample_code, sample_id, analyte, value_kind, value,
-                                            bound, flag, text, unit, flag_text, control, test_code, converted_value)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-        )
-        .bind(&id)
-        .bind(r.seq)
-        .bind(&r.code)
-        .bind(&r.sample)
-        .bind(&r.analyte)
-        .bind(r.cols.kind)
-        .bind(r.cols.value)
-        .bind(r.cols.bound)
-        .bind(r.cols.flag)
-        .bind(&r.cols.text)
-        .bind(&r.unit)
-        .bind(&r.flag)
-        .bind(false)
-        .bind(None::<String>)
-        .bind(None::<f64>)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    }
+    insert_rows(
+        &mut tx,
+        "INSERT INTO result_set_values (set_id, seq, sample_code, sample_id, analyte, value_kind, value,
+                                        bound, flag, text, unit, flag_text, control, test_code, converted_value)",
+        15,
+        per,
+        rows,
+        |q, r| {
+            q.bind(id.clone())
+                .bind(r.seq)
+                .bind(r.code.as_str())
+                .bind(r.sample.as_deref())
+                .bind(r.analyte.as_str())
+                .bind(r.cols.kind)
+                .bind(r.cols.value)
+                .bind(r.cols.bound)
+                .bind(r.cols.flag)
+                .bind(r.cols.text.as_deref())
+                .bind(r.unit.as_deref())
+                .bind(r.flag.as_deref())
+                .bind(false)
+                .bind(None::<String>)
+                .bind(None::<f64>)
+        },
+    )
+    .await;
     tx.commit().await.unwrap();
     started.elapsed()
 }
@@ -1023,32 +1097,41 @@ async fn result_set_import(lab: &Lab, tubes: &[Tube], dir: &Path, runs: usize) -
         "   commit: {} result_set_values rows, {audit_rows} audit rows, 1 outbox row",
         thousands(rows as u64)
     );
-    let raw_commit = raw_set(&lab.store, &raw_rows).await;
+    let raw_commit = raw_set(&lab.store, &raw_rows, 1).await;
+    let raw_multi = raw_set(&lab.store, &raw_rows, MULTI_ROW).await;
     drop(raw_rows);
 
     let store = lab.store.clone();
-    let (read, previewed) = timed_previews("result set", &path, runs, rows, move |bytes| {
-        let store = store.clone();
-        async move {
-            let m = store
-                .match_result_set(ResultSetFormat::LongCsv, None, file_name, &bytes)
-                .await
-                .expect("the result set matched");
-            assert!(m.preview.already_imported.is_some());
-            m.values.len()
-        }
-    })
-    .await;
+    let parse = |bytes: &[u8]| {
+        aliquot_instruments::result_set::parse_result_set(ResultSetFormat::LongCsv, bytes)
+            .expect("the result set read")
+            .len()
+    };
+    let [read, parsed, previewed] =
+        timed_previews("result set", &path, runs, rows, parse, move |bytes| {
+            let store = store.clone();
+            async move {
+                let m = store
+                    .match_result_set(ResultSetFormat::LongCsv, None, file_name, &bytes)
+                    .await
+                    .expect("the result set matched");
+                assert!(m.preview.already_imported.is_some());
+                m.values.len()
+            }
+        })
+        .await;
     Figures {
         what: "long CSV result set",
         items: rows,
         item: "rows",
         size,
         read,
+        parse: parsed,
         preview: previewed,
         first_preview,
         commit,
         raw_commit,
+        raw_multi,
         preview_peak,
         commit_peak,
     }
@@ -1105,30 +1188,34 @@ async fn main() {
     let figures = [plate, set];
     println!();
     println!(
-        "{:<25} {:>12} {:>8} {:>9} {:>12} {:>6} {:>10} {:>11} {:>7} {:>12} {:>12}",
+        "{:<25} {:>12} {:>8} {:>8} {:>10} {:>12} {:>6} {:>10} {:>10} {:>10} {:>6} {:>8} {:>8}",
         "what",
         "size",
         "file",
         "read",
+        "read+parse",
         "read+preview",
         "ratio",
         "commit",
-        "raw INSERTs",
+        "raw 1/ins",
+        "raw 256/ins",
         "ratio",
-        "RSS preview",
-        "RSS commit"
+        "RSS prev",
+        "RSS comm"
     );
     for f in &figures {
         println!(
-            "{:<25} {:>12} {:>5.2} MB {:>9} {:>12} {:>5.0}× {:>10} {:>11} {:>6.1}× {:>12} {:>12}",
+            "{:<25} {:>12} {:>8} {:>8} {:>10} {:>12} {:>5.0}× {:>10} {:>10} {:>10} {:>5.1}× {:>8} {:>8}",
             f.what,
             format!("{} {}", thousands(f.items as u64), f.item),
-            mb(f.size),
+            size_shown(f.size),
             shown(f.read),
+            shown(f.parse),
             shown(f.preview),
             f.preview.as_secs_f64() / f.read.as_secs_f64().max(1e-9),
             shown(f.commit),
             shown(f.raw_commit),
+            shown(f.raw_multi),
             f.commit.as_secs_f64() / f.raw_commit.as_secs_f64().max(1e-9),
             peak_shown(f.preview_peak),
             peak_shown(f.commit_peak),
@@ -1136,25 +1223,30 @@ async fn main() {
     }
     println!();
     println!(
-        "read+preview: median of read + Store::preview_import (1) or Store::match_result_set (2); \
-         commit: Store::execute of the command, once;"
+        "read: std::fs::read (baseline); read+parse: the format's parser alone; read+preview: \
+         Store::preview_import (1) or Store::match_result_set (2); ratio: read+preview / read"
     );
     println!(
-        "raw INSERTs: the same value rows and their import/set row, the executor's statements, \
-         one committed transaction, once (no checks, QC, audit, outbox);"
+        "commit: Store::execute of the command, once; raw 1/ins and 256/ins: the same value rows \
+         and their import/set row, one or 256 rows per INSERT, one committed transaction, once \
+         (no checks, QC, audit, outbox); ratio: commit / raw 1/ins"
     );
     println!(
-        "RSS: growth of the process's peak resident memory over the first preview and over the \
-         commit (lower bounds: see the doc comment)."
+        "RSS prev / comm: growth of the process's peak resident memory over the first preview \
+         and over the commit (lower bounds: see the doc comment)"
     );
     for f in &figures {
+        let per_item = |d: Duration| d.as_secs_f64() * 1e6 / f.items.max(1) as f64;
         println!(
-            "{}: first preview (bytes already read, the one the RSS is of) {}; \
-             read+preview less read {:.2} µs per {}; preview peak RSS {} the file",
+            "{}: per {}: parse {:.2} µs, preview {:.2} µs, commit {:.1} µs (read subtracted from \
+             the first two); first preview (bytes already read; the one the RSS is of) {}; \
+             preview peak RSS {} the file",
             f.what,
-            shown(f.first_preview),
-            f.preview.saturating_sub(f.read).as_secs_f64() * 1e6 / f.items.max(1) as f64,
             f.item.trim_end_matches('s'),
+            per_item(f.parse.saturating_sub(f.read)),
+            per_item(f.preview.saturating_sub(f.read)),
+            per_item(f.commit),
+            shown(f.first_preview),
             f.preview_peak.map_or_else(
                 || "n/a ×".to_owned(),
                 |kib| format!("{:.1}×", (kib * 1024) as f64 / f.size.max(1) as f64)

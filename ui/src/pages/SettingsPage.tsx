@@ -9,6 +9,7 @@ import { useClient, useSession } from '../session';
 import {
   AUTO_POSITION_HINTS,
   AUTO_POSITION_LABELS,
+  FILL_ORDER_LABELS,
   changeSet,
   CODE_LABELS,
   COPIES,
@@ -293,6 +294,32 @@ function SettingsEditor({
               {(choices?.auto_positions ?? [form.auto_position]).map((a) => (
                 <option key={a} value={a}>
                   {AUTO_POSITION_LABELS[a]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Row>
+        <Row
+          id="setting-plate-fill-order"
+          label={SETTING_LABELS.plate_fill_order}
+          error={errorFor('plate_fill_order')}
+          hint="Where the next scanned tube goes on a plate; a clicked well still comes first."
+        >
+          {(describedBy, invalid) => (
+            <select
+              id="setting-plate-fill-order"
+              value={form.plate_fill_order}
+              onChange={(e) => {
+                const chosen = (['columns', 'rows'] as const).find((o) => o === e.target.value);
+                if (chosen) set('plate_fill_order', chosen);
+              }}
+              disabled={!editable}
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+            >
+              {(['columns', 'rows'] as const).map((o) => (
+                <option key={o} value={o}>
+                  {FILL_ORDER_LABELS[o]}
                 </option>
               ))}
             </select>

@@ -20,6 +20,7 @@ const LAB: Settings = {
   scanner: null,
   date_format: 'year_month_day',
   standard_kit: 'kit-standard',
+  plate_fill_order: 'columns',
 };
 
 const kit = (id: string, name: string): KitTemplateRecord => ({
@@ -62,6 +63,7 @@ describe('the change set: only what changed, typed as the core takes it', () => 
       display_timezone: 'Asia/Tokyo',
       date_format: 'month_day_year_slashes',
       auto_position: 'keep_participant_together',
+      plate_fill_order: 'rows',
       sample_label_code: 'qr',
       label_copies: 10,
       standard_kit: 'kit-saliva',
@@ -71,6 +73,7 @@ describe('the change set: only what changed, typed as the core takes it', () => 
       'display_timezone',
       'date_format',
       'auto_position',
+      'plate_fill_order',
       'standard_kit',
       'sample_label_code',
       'label_copies',

@@ -5,6 +5,7 @@
 import type {
   AutoPosition,
   DateFormat,
+  FillOrder,
   KitTemplateRecord,
   SampleLabelCode,
   Setting,
@@ -17,6 +18,7 @@ export type SettingsForm = {
   display_timezone: string;
   date_format: DateFormat;
   auto_position: AutoPosition;
+  plate_fill_order: FillOrder;
   sample_label_code: SampleLabelCode;
   label_copies: number;
   /** A kit template's id, or '' for none. */
@@ -31,6 +33,7 @@ export const FORM_KEYS: readonly FormKey[] = [
   'display_timezone',
   'date_format',
   'auto_position',
+  'plate_fill_order',
   'standard_kit',
   'sample_label_code',
   'label_copies',
@@ -42,6 +45,7 @@ export const SETTING_LABELS: Record<Setting['key'], string> = {
   display_timezone: 'Time zone',
   date_format: 'Date format',
   auto_position: 'Where a tube goes in a box',
+  plate_fill_order: 'The order scanned tubes fill a plate',
   standard_kit: 'Standard kit',
   sample_label_code: 'Code on cryovial labels',
   label_copies: 'Copies of each label',
@@ -68,6 +72,11 @@ export const AUTO_POSITION_HINTS: Record<AutoPosition, string> = {
     'A participant’s tubes go side by side: the first free run with room for all of them, then the free position nearest the others.',
 };
 
+export const FILL_ORDER_LABELS: Record<FillOrder, string> = {
+  columns: 'Down the columns: A1, B1 … H1, A2',
+  rows: 'Along the rows: A1, A2 … A12, B1',
+};
+
 export const CODE_LABELS: Record<SampleLabelCode, string> = {
   data_matrix: 'DataMatrix',
   qr: 'QR code',
@@ -86,6 +95,7 @@ export function formOf(settings: Settings): SettingsForm {
     display_timezone: settings.display_timezone,
     date_format: settings.date_format,
     auto_position: settings.auto_position,
+    plate_fill_order: settings.plate_fill_order,
     sample_label_code: settings.sample_label_code,
     label_copies: settings.label_copies,
     standard_kit: settings.standard_kit ?? '',
@@ -118,6 +128,10 @@ export function changeSet(settings: Settings, form: SettingsForm): Setting[] {
       case 'auto_position':
         if (form.auto_position !== settings.auto_position)
           changes.push({ key, value: form.auto_position });
+        break;
+      case 'plate_fill_order':
+        if (form.plate_fill_order !== settings.plate_fill_order)
+          changes.push({ key, value: form.plate_fill_order });
         break;
       case 'standard_kit':
         if (orNull(form.standard_kit) !== settings.standard_kit)
@@ -163,6 +177,8 @@ export function valueText(setting: Setting, words: Words): string {
       return dateFormatText(setting.value, words.dateExamples[setting.value]);
     case 'auto_position':
       return AUTO_POSITION_LABELS[setting.value];
+    case 'plate_fill_order':
+      return FILL_ORDER_LABELS[setting.value];
     case 'standard_kit':
       return kitName(setting.value, words.kits);
     case 'sample_label_code':
@@ -188,6 +204,8 @@ function currentOf(settings: Settings, change: Setting): Setting {
       return { key: change.key, value: settings.date_format };
     case 'auto_position':
       return { key: change.key, value: settings.auto_position };
+    case 'plate_fill_order':
+      return { key: change.key, value: settings.plate_fill_order };
     case 'standard_kit':
       return { key: change.key, value: settings.standard_kit };
     case 'sample_label_code':

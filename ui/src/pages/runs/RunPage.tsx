@@ -23,6 +23,7 @@ import {
   stateLabel,
   verdictLabel,
 } from './runWords';
+import { FILL_ORDER_LABELS } from '../settingsForm';
 import './runs.css';
 
 /**
@@ -178,7 +179,8 @@ function PlatePanel({
   const [map, setMap] = useState<PlateMap | null>(null);
   const current = map ?? loaded.data;
   const [code, setCode] = useState('');
-  const [order, setOrder] = useState<FillOrder>('columns');
+  // The lab's order (Settings) until this scan loop chooses another.
+  const [order, setOrder] = useState<FillOrder | null>(null);
   const [startWell, setStartWell] = useState<string | null>(null);
   const [selected, setSelected] = useState<PlateWell | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -194,7 +196,7 @@ function PlatePanel({
       const next = await client.run('fill_well', {
         plate_id: plate.id,
         code: scanned,
-        order,
+        ...(order ? { order } : {}),
         ...(startWell ? { well: startWell } : {}),
       });
       const placed = next.wells.find((w) => w.sample_code?.toUpperCase() === scanned.toUpperCase());
@@ -272,11 +274,12 @@ function PlatePanel({
           <SelectField
             id="plate-order"
             label="Fill order"
-            value={order}
-            onChange={setOrder}
+            value={order ?? ''}
+            onChange={(v) => setOrder(v === '' ? null : v)}
             options={[
-              { value: 'columns', label: 'Down the columns: A1, B1 … H1, A2' },
-              { value: 'rows', label: 'Along the rows: A1, A2 … A12, B1' },
+              { value: '' as const, label: 'The lab’s order (Settings)' },
+              { value: 'columns' as const, label: FILL_ORDER_LABELS.columns },
+              { value: 'rows' as const, label: FILL_ORDER_LABELS.rows },
             ]}
           />
         </form>
