@@ -377,10 +377,22 @@ pub struct LookupScanArgs {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum ScanLookup {
-    Sample { sample: Box<SampleView> },
-    Box { storage_box: Box<BoxRecord> },
-    Participant { participant: Box<ParticipantRecord> },
-    Unknown { code: String },
+    Sample {
+        sample: Box<SampleView>,
+    },
+    Box {
+        storage_box: Box<BoxRecord>,
+    },
+    Participant {
+        participant: Box<ParticipantRecord>,
+    },
+    /// A plate's label: the run's page opens at it.
+    Plate {
+        plate: Box<aliquot_store::runs::PlateRecord>,
+    },
+    Unknown {
+        code: String,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -890,7 +902,7 @@ impl Api {
                 check: None,
                 joins_batch: false,
             },
-            Some(Scanned::Participant(_)) | None => ReceiptCandidate {
+            Some(Scanned::Participant(_) | Scanned::Plate(_)) | None => ReceiptCandidate {
                 next_step: format!(
                     "{code} is not a tube known to this workstation: check the label, and set \
                      the tube aside for the lab manager if it was never registered"
@@ -923,7 +935,8 @@ impl Api {
         Ok(crate::ops::map_page(page, |s| self.sample_view(s)))
     }
 
-    /// Whatever was scanned: a sample (with or without its check character), a box, a participant.
+    /// Whatever was scanned: a sample (with or without its check character), a box, a
+    /// participant, a plate's label.
     pub async fn lookup_scan(
         &self,
         token: Option<&str>,
@@ -940,6 +953,7 @@ impl Api {
             Some(Scanned::Participant(p)) => ScanLookup::Participant {
                 participant: Box::new(*p),
             },
+            Some(Scanned::Plate(plate)) => ScanLookup::Plate { plate },
             None => ScanLookup::Unknown {
                 code: args.code.trim().to_owned(),
             },

@@ -494,6 +494,15 @@ async fn new_lab() -> Lab {
     }
 }
 
+/// Copies the WAL into the database file and empties it, so the write measured next starts
+/// from an empty WAL and its commit checkpoints its own pages only (not timed).
+async fn checkpoint(store: &Store) {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+}
+
 /// A tube as the bulk load made it.
 struct Tube {
     id: Uuid,
@@ -832,7 +841,9 @@ async fn raw_import(store: &Store, run_id: Uuid, rows: &[RawResultRow], per: usi
         },
     )
     .await;
+    let t = Instant::now();
     tx.commit().await.unwrap();
+    println!("EXPERIMENT commit statement {:?}", t.elapsed());
     started.elapsed()
 }
 
@@ -885,6 +896,7 @@ async fn plate_import(lab: &Lab, tubes: &[Tube], dir: &Path, runs: usize) -> Fig
     let raw_rows = raw_results(results);
     let imported = results.len();
     let audit_before = count(&lab.store, "SELECT COUNT(*) FROM audit_log").await;
+    checkpoint(&lab.store).await;
     let (executed, commit_peak, commit) = with_peak(lab.store.execute(&lab.tech, command)).await;
     executed.expect("the import committed");
     let audit_rows = count(&lab.store, "SELECT COUNT(*) FROM audit_log").await - audit_before;
@@ -898,8 +910,41 @@ async fn plate_import(lab: &Lab, tubes: &[Tube], dir: &Path, runs: usize) -> Fig
         run.state.as_str(),
         run.qc_verdict
     );
+    checkpoint(&lab.store).await;
     let raw_commit = raw_import(&lab.store, plate.run, &raw_rows, 1).await;
+    checkpoint(&lab.store).await;
     let raw_multi = raw_import(&lab.store, plate.run, &raw_rows, MULTI_ROW).await;
+    // EXPERIMENT
+    for _ in 0..3 {
+        let t = Instant::now();
+        lab.store.run(plate.run).await.unwrap();
+        let a = t.elapsed();
+        let t = Instant::now();
+        lab.store
+            .import_of_file(plate.run, &preview.sha256)
+            .await
+            .unwrap();
+        let b = t.elapsed();
+        let t = Instant::now();
+        let rows = sqlx::query(
+            r#"SELECT w.plate_id, w.well, w.role, w.sample_id, s.code AS "code?", w.control_lot_id
+               FROM plate_wells w JOIN plates p ON p.id = w.plate_id
+               LEFT JOIN samples s ON s.id = w.sample_id
+               WHERE p.run_id = ?1"#,
+        )
+        .bind(plate.run.to_string())
+        .fetch_all(lab.store.pool())
+        .await
+        .unwrap();
+        let c = t.elapsed();
+        let t = Instant::now();
+        lab.store.plate_map(plate.plate).await.unwrap();
+        let d = t.elapsed();
+        println!(
+            "EXPERIMENT run() {a:?} import_of_file {b:?} map query {c:?} ({} rows) plate_map {d:?}",
+            rows.len()
+        );
+    }
     drop(preview);
 
     let store = lab.store.clone();
@@ -1039,7 +1084,9 @@ async fn raw_set(store: &Store, rows: &[RawSetRow], per: usize) -> Duration {
         },
     )
     .await;
+    let t = Instant::now();
     tx.commit().await.unwrap();
+    println!("EXPERIMENT commit statement {:?}", t.elapsed());
     started.elapsed()
 }
 
@@ -1086,6 +1133,7 @@ async fn result_set_import(lab: &Lab, tubes: &[Tube], dir: &Path, runs: usize) -
         values: matched.values,
     };
     let audit_before = count(&lab.store, "SELECT COUNT(*) FROM audit_log").await;
+    checkpoint(&lab.store).await;
     let (executed, commit_peak, commit) = with_peak(lab.store.execute(&lab.tech, command)).await;
     executed.expect("the result set committed");
     let audit_rows = count(&lab.store, "SELECT COUNT(*) FROM audit_log").await - audit_before;
@@ -1097,7 +1145,9 @@ async fn result_set_import(lab: &Lab, tubes: &[Tube], dir: &Path, runs: usize) -
         "   commit: {} result_set_values rows, {audit_rows} audit rows, 1 outbox row",
         thousands(rows as u64)
     );
+    checkpoint(&lab.store).await;
     let raw_commit = raw_set(&lab.store, &raw_rows, 1).await;
+    checkpoint(&lab.store).await;
     let raw_multi = raw_set(&lab.store, &raw_rows, MULTI_ROW).await;
     drop(raw_rows);
 

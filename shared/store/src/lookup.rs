@@ -1,5 +1,5 @@
 //! Lookup by scan: whatever code form was scanned (a sample code with or without its check
-//! character, a box barcode, a participant code), one query per form finds what it names,
+//! character, a box barcode, a participant code, a plate's label), one query per form finds what it names,
 //! with everything the screen shows (participant, site, status, location, consent).
 
 use crate::registration::ParticipantRecord;
@@ -15,6 +15,8 @@ pub enum Scanned {
     Sample(Box<SampleRecord>),
     Box(Box<BoxRecord>),
     Participant(Box<ParticipantRecord>),
+    /// A plate's label: the plate and its run.
+    Plate(Box<crate::runs::PlateRecord>),
 }
 
 /// The longest code we look up; longer input is refused before any query.
@@ -67,6 +69,9 @@ impl Store {
         if let Some(id) = participant {
             let record = self.participant(crate::users::parse_uuid(&id)?).await?;
             return Ok(Some(Scanned::Participant(Box::new(record))));
+        }
+        if let Some(plate) = self.plate_by_name(&text).await? {
+            return Ok(Some(Scanned::Plate(Box::new(plate))));
         }
         // Nothing matched. If it has the shape of one of our codes (a block's prefix, or a
         // participant code) but its check character is wrong, say so, so the technician

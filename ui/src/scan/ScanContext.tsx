@@ -242,6 +242,10 @@ export function ScanProvider({ children }: { children: ReactNode }) {
             navigate({ page: 'participant', id: found.participant.id });
             feedback('accepted', `Participant ${found.participant.code}`);
             break;
+          case 'plate':
+            navigate({ page: 'run', id: found.plate.run_id });
+            feedback('accepted', `Plate ${found.plate.name}`);
+            break;
           case 'unknown':
             feedback(
               'unknown',

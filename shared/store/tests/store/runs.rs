@@ -226,6 +226,12 @@ async fn scanned_tubes_fill_the_plate_in_the_labs_order_or_at_the_clicked_well()
         other => panic!("{other:?}"),
     }
 
+    // Scanning the plate's label finds the plate, and so its run.
+    match f.store.lookup_scan(" ELISA-1-P1 ").await {
+        Ok(Some(aliquot_store::lookup::Scanned::Plate(p))) => assert_eq!(p.run_id, t.run),
+        other => panic!("{other:?}"),
+    }
+
     // The tube's page lists the run.
     let runs = f.store.sample_runs(lab.stored, page()).await.unwrap();
     assert_eq!(runs.total, 1);

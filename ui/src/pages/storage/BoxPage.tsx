@@ -327,6 +327,13 @@ export function BoxPage({ boxId }: { boxId: string }) {
           "Scan the tube's own label.",
         );
         return;
+      case 'plate':
+        feedback(
+          'refused',
+          `${found.plate.name} is a plate's label, not a tube. Nothing was placed.`,
+          "Scan the tube's own label.",
+        );
+        return;
       case 'unknown':
         feedback(
           'unknown',
