@@ -407,8 +407,10 @@ impl Store {
             let list =
                 serde_json::to_string(chunk).map_err(|e| StoreError::Decode(e.to_string()))?;
             let found = sqlx::query!(
+                // Codes are stored upper-case (as lookup by scan relies on): the unique
+                // index on `code` answers each one.
                 r#"SELECT id AS "id!", code FROM samples
-                   WHERE UPPER(code) IN (SELECT value FROM json_each(?1))"#,
+                   WHERE code IN (SELECT value FROM json_each(?1))"#,
                 list
             )
             .fetch_all(&self.pool)
