@@ -6,7 +6,7 @@
 //! `P`, or `A` to `AF`), an empty cell for a well not read. Comma-separated usually; tab or
 //! semicolon (with decimal commas) in some locales. MARS writes no unit beside the values.
 
-use crate::reading::{comma_if_no_point, DecimalMark, read_cell};
+use crate::reading::{comma_if_no_point, read_cell, DecimalMark};
 use crate::text::Line;
 use crate::{text, ParseError, Position, RawResult, Well};
 use aliquot_domain::storage::MAX_COLUMNS;

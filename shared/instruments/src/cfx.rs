@@ -8,7 +8,7 @@
 //! each well's own results are read (Cq and starting quantity), not the replicate group's
 //! mean and standard deviation.
 
-use crate::reading::{DecimalMark, read_cell};
+use crate::reading::{read_cell, DecimalMark};
 use crate::text::Line;
 use crate::{text, ParseError, Position, RawResult, Well};
 

@@ -4,7 +4,7 @@
 //! in the cell after the last column ("630nmAbsRead:630", "Blank 630nmAbsRead:630",
 //! "[Concentration]"). A file may hold several plates. Gen5 writes no units in the block.
 
-use crate::reading::{DecimalMark, read_cell};
+use crate::reading::{read_cell, DecimalMark};
 use crate::{text, ParseError, Position, RawResult, Well};
 use aliquot_domain::storage::MAX_COLUMNS;
 

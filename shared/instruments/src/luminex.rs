@@ -10,7 +10,7 @@
 //! (concentration) tables. Sections keyed by sample rather than well (`Avg Net MFI`), and
 //! the audit, warning and calibration tables, are not per-well results and are not read.
 
-use crate::reading::{DecimalMark, read_cell};
+use crate::reading::{read_cell, DecimalMark};
 use crate::{text, ParseError, Position, RawResult, Well};
 use std::collections::{BTreeMap, BTreeSet};
 

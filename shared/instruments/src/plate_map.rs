@@ -19,9 +19,16 @@ use std::fmt::Write as _;
 /// What a well of the map holds, as the export names it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MapContent {
-    Sample { code: String },
-    Control { label: String },
-    Standard { name: String, concentration: Option<f64> },
+    Sample {
+        code: String,
+    },
+    Control {
+        label: String,
+    },
+    Standard {
+        name: String,
+        concentration: Option<f64>,
+    },
     Blank,
 }
 
@@ -125,8 +132,20 @@ pub fn write_plate_map(rows: u8, columns: u8, wells: &[MapWell], style: PlateMap
             out.push_str("Well,Type,Sample,Control,Standard,Concentration\r\n");
             for w in &sorted {
                 let (kind, sample, control, standard, concentration) = match &w.content {
-                    MapContent::Sample { code } => ("sample", cell(code), String::new(), String::new(), String::new()),
-                    MapContent::Control { label } => ("control", String::new(), cell(label), String::new(), String::new()),
+                    MapContent::Sample { code } => (
+                        "sample",
+                        cell(code),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    ),
+                    MapContent::Control { label } => (
+                        "control",
+                        String::new(),
+                        cell(label),
+                        String::new(),
+                        String::new(),
+                    ),
                     MapContent::Standard {
                         name,
                         concentration,
@@ -137,7 +156,13 @@ pub fn write_plate_map(rows: u8, columns: u8, wells: &[MapWell], style: PlateMap
                         cell(name),
                         concentration.map(|c| c.to_string()).unwrap_or_default(),
                     ),
-                    MapContent::Blank => ("blank", String::new(), String::new(), String::new(), String::new()),
+                    MapContent::Blank => (
+                        "blank",
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    ),
                 };
                 let _ = write!(
                     out,
@@ -163,9 +188,24 @@ mod tests {
 
     fn wells() -> Vec<MapWell> {
         vec![
-            w("B1", MapContent::Sample { code: "S-0002".into() }),
-            w("A1", MapContent::Sample { code: "S-0001".into() }),
-            w("H12", MapContent::Control { label: "Level 1 · L1".into() }),
+            w(
+                "B1",
+                MapContent::Sample {
+                    code: "S-0002".into(),
+                },
+            ),
+            w(
+                "A1",
+                MapContent::Sample {
+                    code: "S-0001".into(),
+                },
+            ),
+            w(
+                "H12",
+                MapContent::Control {
+                    label: "Level 1 · L1".into(),
+                },
+            ),
             w("H11", MapContent::Blank),
             w(
                 "G12",
@@ -174,7 +214,12 @@ mod tests {
                     concentration: Some(100.0),
                 },
             ),
-            w("G11", MapContent::Control { label: "Level 1 · L1".into() }),
+            w(
+                "G11",
+                MapContent::Control {
+                    label: "Level 1 · L1".into(),
+                },
+            ),
         ]
     }
 

@@ -4,7 +4,7 @@
 //! genotyping), the quantity and the melt temperatures. `Undetermined` (no amplification) is
 //! kept as a flag. A well is read from `Well Position`, padded or not.
 
-use crate::reading::{DecimalMark, read_cell};
+use crate::reading::{read_cell, DecimalMark};
 use crate::{text, ParseError, Position, RawResult, Well};
 
 /// Whether a `[Results]` column holds a result the lab may import.

@@ -4,7 +4,7 @@
 //! separator the format may be saved with), every later row gives one result per measured
 //! column, at `Position::Sample`. The decimal mark is guessed from the measured cells.
 
-use crate::reading::{guess_decimal_mark, unit, read_cell};
+use crate::reading::{guess_decimal_mark, read_cell, unit};
 use crate::text::Line;
 use crate::{text, ParseError, Position, RawResult};
 

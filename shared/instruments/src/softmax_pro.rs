@@ -13,7 +13,7 @@
 //! After the raw values may come the plate's reduced values, laid out the same way under a
 //! header without `Temperature`: read here as `Reduced`. SoftMax Pro writes no unit.
 
-use crate::reading::{comma_if_no_point, DecimalMark, read_cell};
+use crate::reading::{comma_if_no_point, read_cell, DecimalMark};
 use crate::text::Line;
 use crate::{text, ParseError, Position, RawResult, Well};
 use aliquot_domain::storage::{MAX_COLUMNS, MAX_NAMED_ROWS};
