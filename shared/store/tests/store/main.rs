@@ -654,7 +654,7 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
             (
                 lab.tech.clone(),
                 result_sets::long_csv_set(
-                    &f,
+                    f,
                     &format!("sample;analyte;value\n{code};IL6;1,5\n"),
                     None,
                 )
@@ -1437,11 +1437,11 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
         CommandKind::ImportResultSet => {
             let code = f.store.sample(lab.received).await.unwrap().code;
             let text = format!("sample;analyte;value\n{code};IL6;1,5\n");
-            f.run(&lab.tech, result_sets::long_csv_set(&f, &text, None).await)
+            f.run(&lab.tech, result_sets::long_csv_set(f, &text, None).await)
                 .await;
             (
                 lab.tech.clone(),
-                result_sets::long_csv_set(&f, &text, None).await,
+                result_sets::long_csv_set(f, &text, None).await,
             )
         }
         // A factor of 0 states no conversion.
