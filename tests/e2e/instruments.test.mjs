@@ -5,7 +5,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO, launchBrowser, screenshot, signedInPage, startCore } from './harness.mjs';
+import {
+  DEMO,
+  launchBrowser,
+  screenshot,
+  signedInPage,
+  startCore,
+  waitForCount,
+} from './harness.mjs';
 
 let core;
 let browser;
@@ -78,8 +85,9 @@ test('a lab manager registers instruments, changes a status and adds a control l
     await dialog.getByRole('button', { name: 'Change the status' }).click();
     await notice.filter({ hasText: 'ELISA reader is now out of service.' }).waitFor();
     await page.getByLabel('Status', { exact: true }).selectOption('out_of_service');
+    // The filtered page replaces the whole list: wait for it rather than count the old one.
+    await waitForCount(table.locator('tbody tr[data-instrument]'), 1);
     await table.locator('tr[data-instrument="ELISA reader"]').waitFor();
-    assert.equal(await table.locator('tbody tr[data-instrument]').count(), 1);
     await page.getByLabel('Status', { exact: true }).selectOption('');
 
     // A control lot with its target.
