@@ -70,6 +70,8 @@ test('an administrator changes a role, ends a session, and finds both in the aud
     await filters.getByLabel('Action').fill('Session ended by an administrator');
     await filters.getByRole('button', { name: 'Apply' }).click();
     const rows = page.getByTestId('audit-table').locator('tbody tr');
+    // A "Loading…" row is one row too: wait for the entry itself, then count.
+    await rows.filter({ hasText: 'bench left signed in' }).waitFor();
     await waitForCount(rows, 1);
     assert.match(await rows.first().textContent(), /bench left signed in/);
     assert.match(await rows.first().textContent(), /Session ended by an administrator/);
