@@ -467,14 +467,26 @@ impl Api {
             .store()
             .preview_import(args.run_id, &args.file_name, &bytes)
             .await?;
-        let (import_id, command) = match import_command(&preview, args.reason) {
+        self.import_previewed(&actor, preview, args.reason).await
+    }
+
+    /// What `preview` matched, imported as `actor` in one command; a file the run took
+    /// already changes nothing. The one way a previewed file is imported (the Import panel,
+    /// a watched file, the watch folder's automatic import).
+    pub(crate) async fn import_previewed(
+        &self,
+        actor: &aliquot_domain::Actor,
+        preview: ImportPreview,
+        reason: Option<String>,
+    ) -> Result<ImportOutcome> {
+        let (import_id, command) = match import_command(&preview, reason) {
             Ok(found) => found,
             Err(already) => return Ok(already),
         };
-        self.run(&actor, command).await?;
+        self.run(actor, command).await?;
         Ok(ImportOutcome::Imported {
             import_id,
-            run: Box::new(self.store().run(args.run_id).await?),
+            run: Box::new(self.store().run(preview.run.id).await?),
             counts: preview.counts,
         })
     }

@@ -11,7 +11,7 @@ use crate::{Api, ApiError};
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::runs::RunState;
 use aliquot_domain::{Command, DomainError, Permission};
-use aliquot_store::result_import::{import_command, ImportOutcome, ImportPreview};
+use aliquot_store::result_import::{ImportOutcome, ImportPreview};
 use aliquot_store::runs::RunFilter;
 use aliquot_store::watch_folders::{
     TakenFile, WatchFolderRecord, WatchedFileRecord, WatchedFileState,
@@ -434,14 +434,20 @@ impl Api {
             .await?;
             return Ok(());
         };
-        let (import_id, command) = match import_command(&preview, None) {
-            Ok(found) => found,
-            Err(_) => return Ok(()),
-        };
-        match self.run(&actor, command).await {
-            Ok(_) => {
+        match self.import_previewed(&actor, preview, None).await {
+            Ok(ImportOutcome::Imported { import_id, .. }) => {
                 record(
                     WatchedFileState::Imported,
+                    None,
+                    Some(run.id),
+                    Some(import_id),
+                )
+                .await?;
+            }
+            // Imported in between by someone else: the same file, nothing changed.
+            Ok(ImportOutcome::AlreadyImported { import_id, .. }) => {
+                record(
+                    WatchedFileState::AlreadyImported,
                     None,
                     Some(run.id),
                     Some(import_id),
@@ -572,17 +578,7 @@ impl Api {
             .store()
             .preview_import(args.run_id, &file.file_name, &bytes)
             .await?;
-        let outcome = match import_command(&preview, args.reason) {
-            Err(already) => already,
-            Ok((import_id, command)) => {
-                self.run(&actor, command).await?;
-                ImportOutcome::Imported {
-                    import_id,
-                    run: Box::new(self.store().run(args.run_id).await?),
-                    counts: preview.counts,
-                }
-            }
-        };
+        let outcome = self.import_previewed(&actor, preview, args.reason).await?;
         let (state, import_id) = match &outcome {
             ImportOutcome::Imported { import_id, .. } => (WatchedFileState::Imported, *import_id),
             ImportOutcome::AlreadyImported { import_id, .. } => {
