@@ -230,6 +230,8 @@ async fn run(action: Action, store: &Store, data_dir: &std::path::Path) -> Resul
             tokio::spawn(api.clone().run_sync());
             // Takes result files from the instruments' watch folders set on this workstation.
             tokio::spawn(api.clone().run_watch_folders());
+            // Writes the reports scheduled on this workstation when they are due.
+            tokio::spawn(api.clone().run_report_schedules());
             aliquot_api::http::serve(
                 api,
                 port,

@@ -86,6 +86,8 @@ fn main() -> Result<()> {
     runtime.spawn(api.clone().run_sync());
     // Takes result files from the instruments' watch folders set on this workstation.
     runtime.spawn(api.clone().run_watch_folders());
+    // Writes the reports scheduled on this workstation when they are due.
+    runtime.spawn(api.clone().run_report_schedules());
 
     if args.serve {
         return runtime.block_on(async move {

@@ -9,6 +9,14 @@ describe('routes', () => {
   it('a known page, with its id', () => {
     expect(routeFromHash('#/printing')).toEqual({ page: 'printing' });
     expect(routeFromHash('#/sample/abc%2F1')).toEqual({ page: 'sample', id: 'abc/1' });
+    expect(routeFromHash('#/query')).toEqual({ page: 'query' });
+    expect(routeFromHash('#/saved')).toEqual({ page: 'saved' });
+    expect(routeFromHash('#/query/saved%3Aabc')).toEqual({ page: 'query', id: 'saved:abc' });
+    expect(routeFromHash('#/reports/saved:abc')).toEqual({ page: 'reports', id: 'saved:abc' });
+    expect(routeFromHash('#/reports/custody%3AS-0001%2FA')).toEqual({
+      page: 'reports',
+      id: 'custody:S-0001/A',
+    });
   });
 
   it('a route that names no page is "not found", not home', () => {
@@ -21,5 +29,7 @@ describe('routes', () => {
     expect(screenOf('')).toBe(screenOf('#/home'));
     expect(screenOf('#/')).toBe('#/home');
     expect(screenOf('#/box/1')).not.toBe(screenOf('#/box/2'));
+    // A custody link written by hand, its colon unescaped, is the same screen.
+    expect(screenOf('#/reports/custody:S1')).toBe(screenOf('#/reports/custody%3AS1'));
   });
 });

@@ -12,6 +12,12 @@ export type PageId =
   | 'runs'
   | 'run'
   | 'result_sets'
+  /** `#/reports/custody:<code>` opens a sample's chain of custody (see reportWords). */
+  | 'reports'
+  /** `#/query/saved:<id>` (and `#/reports/saved:<id>`) opens a saved one in its form. */
+  | 'query'
+  /** Saved and scheduled reports. */
+  | 'saved'
   | 'users'
   | 'sessions'
   | 'audit'
@@ -39,6 +45,9 @@ const PAGES: readonly PageId[] = [
   'runs',
   'run',
   'result_sets',
+  'reports',
+  'query',
+  'saved',
   'users',
   'sessions',
   'audit',

@@ -150,7 +150,25 @@ macro_rules! for_each_operation {
             record_sync_state,
             records_sync_state,
             list_lab_sync_issues,
-            resolve_sync_issue
+            resolve_sync_issue,
+            list_saved_reports,
+            save_report,
+            change_saved_report,
+            void_saved_report,
+            list_report_schedules,
+            schedule_report,
+            void_schedule,
+            list_report_runs,
+            make_report,
+            report_pdf,
+            report_csv,
+            query_catalogue,
+            query_columns,
+            preview_query,
+            start_export,
+            export_status,
+            cancel_export,
+            export_head
         }
     };
 }

@@ -436,4 +436,8 @@ pub enum CoreEvent {
         source: String,
         scan: crate::scanning::ScanResult,
     },
+    /// An export of this user's moved on (rows written, finished, cancelled, failed).
+    ExportChanged {
+        status: crate::query::ExportStatus,
+    },
 }

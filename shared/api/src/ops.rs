@@ -29,6 +29,8 @@ pub struct Api {
     pub(crate) sync: std::sync::Arc<crate::sync::SyncEngine>,
     /// The watch folders' watchers and what each last said.
     pub(crate) watch: crate::watch_folders::Watches,
+    /// This workstation's CSV exports under way or done, by id.
+    pub(crate) exports: crate::query::Exports,
 }
 
 impl Api {
@@ -43,6 +45,7 @@ impl Api {
             session_ends: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
             sync: Default::default(),
             watch: Default::default(),
+            exports: Default::default(),
         }
     }
 

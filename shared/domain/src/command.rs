@@ -8,6 +8,8 @@ use crate::printing::PrinterSettings;
 use crate::result_sets::{PartnerMapping, ResultSetFormat, SetValue};
 use crate::runs::{FillOrder, ImportedResult, LayoutWell, NewPlate, PlateFormat, RunDecision};
 use crate::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
+use crate::saved_reports::{ReportFormat, RunOutcome, SavedWhat};
+use crate::schedule::Schedule;
 use crate::settings::Setting;
 use crate::storage::{BoxLayout, FreezerKind, StorageEdit, StorageTarget};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -404,6 +406,60 @@ pub enum Command {
         reason: Option<String>,
     },
 
+    // --- Saved and scheduled reports ---
+    /// A query or a report saved under a name with its parameters, by its owner (the
+    /// actor), whose role must be allowed what it shows.
+    SaveReport {
+        saved_id: Uuid,
+        name: String,
+        what: SavedWhat,
+    },
+    /// The owner corrects a saved report's name or what it shows, with the reason.
+    ChangeSavedReport {
+        saved_id: Uuid,
+        name: String,
+        what: SavedWhat,
+        reason: String,
+    },
+    /// The owner voids a saved report, with the reason; it stays on record.
+    VoidSavedReport {
+        saved_id: Uuid,
+        reason: String,
+    },
+    /// The owner schedules one of their saved reports to be written to a folder on this PC.
+    /// This workstation's own: a path means nothing on another PC.
+    ScheduleReport {
+        schedule_id: Uuid,
+        saved_id: Uuid,
+        schedule: Schedule,
+        folder: String,
+        format: ReportFormat,
+        /// A CSV file starts with the UTF-8 byte-order mark.
+        bom: bool,
+    },
+    /// The owner voids a schedule, with the reason; it stays on record with its runs.
+    VoidSchedule {
+        schedule_id: Uuid,
+        reason: String,
+    },
+    /// A scheduled run, as the runner did it under its owner: the file it wrote or why it
+    /// wrote none, and whether it was late and how many due times it stands for.
+    RecordReportRun {
+        run_id: Uuid,
+        schedule_id: Uuid,
+        due_at: DateTime<Utc>,
+        ran_at: DateTime<Utc>,
+        missed: u32,
+        late: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rows: Option<u64>,
+        outcome: RunOutcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+
     // --- Notifications ---
     MarkNotificationRead {
         notification_id: Uuid,
@@ -564,6 +620,9 @@ macro_rules! with_reason {
             | Command::ClearWell { reason: $r, .. }
             | Command::DecideRun { reason: $r, .. }
             | Command::SetWatchFolder { reason: $r, .. }
+            | Command::ChangeSavedReport { reason: $r, .. }
+            | Command::VoidSavedReport { reason: $r, .. }
+            | Command::VoidSchedule { reason: $r, .. }
             | Command::ResolveSyncIssue { reason: $r, .. } => $required,
             Command::TransitionSample { reason: $o, .. }
             | Command::QueuePrint { reason: $o, .. }
@@ -659,6 +718,13 @@ command_kinds! {
     RenamePrinter => "rename_printer", ConfigureDevices;
     RemovePrinter => "remove_printer", ConfigureDevices;
     QueuePrint => "queue_print", PrintLabels;
+    // Saving and scheduling need what the report shows besides (the store's rule).
+    SaveReport => "save_report", ReadSamples;
+    ChangeSavedReport => "change_saved_report", ReadSamples;
+    VoidSavedReport => "void_saved_report", ReadSamples;
+    ScheduleReport => "schedule_report", ReadSamples;
+    VoidSchedule => "void_schedule", ReadSamples;
+    RecordReportRun => "record_report_run", ReadSamples;
     MarkNotificationRead => "mark_notification_read", UseOwnNotifications;
     // Whoever did the refused command may settle it, or a lab manager (the store's rule).
     ResolveSyncIssue => "resolve_sync_issue", ReadSamples;
@@ -686,7 +752,10 @@ impl CommandKind {
             | CommandKind::RenamePrinter
             | CommandKind::RemovePrinter
             | CommandKind::QueuePrint
-            | CommandKind::SetWatchFolder => CommandScope::Workstation,
+            | CommandKind::SetWatchFolder
+            | CommandKind::ScheduleReport
+            | CommandKind::VoidSchedule
+            | CommandKind::RecordReportRun => CommandScope::Workstation,
             _ => CommandScope::Lab,
         }
     }

@@ -14,13 +14,17 @@ pub mod numbering;
 pub mod paging;
 pub mod printing;
 pub mod qc;
+pub mod query;
 pub mod rackscan;
 pub mod registration;
 pub mod release;
+pub mod reports;
 pub mod result_sets;
 pub mod runs;
 pub mod sample;
+pub mod saved_reports;
 pub mod scanning;
+pub mod schedule;
 pub mod settings;
 pub mod storage;
 

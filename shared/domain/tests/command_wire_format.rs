@@ -14,7 +14,10 @@ use aliquot_domain::instruments::{
 };
 use aliquot_domain::numbering::{BlockKind, NewBlock};
 use aliquot_domain::printing::{LabelStock, PrinterAddress, PrinterLanguage, PrinterSettings};
+use aliquot_domain::reports::{Period, ReportRequest};
 use aliquot_domain::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
+use aliquot_domain::saved_reports::{ReportFormat, RunOutcome, SavedWhat};
+use aliquot_domain::schedule::{Cadence, Schedule, Weekday};
 use aliquot_domain::settings::Setting;
 use aliquot_domain::storage::{BoxLayout, FreezerKind, StorageEdit, StorageTarget};
 use aliquot_domain::{Command, CommandKind, Role, COMMAND_SCHEMA_VERSION};
@@ -533,6 +536,62 @@ fn example(kind: CommandKind) -> Command {
             payload: "^XA^FDAB000001X^FS^XZ".into(),
             reprint_of: Some(id(59)),
             reason: Some("smudged".into()),
+        },
+        CommandKind::SaveReport => Command::SaveReport {
+            saved_id: id(90),
+            name: "Stored samples by freezer".into(),
+            what: SavedWhat::Report {
+                request: ReportRequest::Occupancy {
+                    freezer_id: Some(id(50)),
+                },
+            },
+        },
+        CommandKind::ChangeSavedReport => Command::ChangeSavedReport {
+            saved_id: id(90),
+            name: "Discards in November".into(),
+            what: SavedWhat::Report {
+                request: ReportRequest::Discards {
+                    period: Period {
+                        from: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+                        to: Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(),
+                    },
+                },
+            },
+            reason: "the month, not one freezer".into(),
+        },
+        CommandKind::VoidSavedReport => Command::VoidSavedReport {
+            saved_id: id(90),
+            reason: "no longer needed".into(),
+        },
+        CommandKind::ScheduleReport => Command::ScheduleReport {
+            schedule_id: id(91),
+            saved_id: id(90),
+            schedule: Schedule {
+                cadence: Cadence::Weekly {
+                    weekday: Weekday::Monday,
+                },
+                local_time: "06:30".into(),
+                time_zone: "Europe/Oslo".into(),
+            },
+            folder: "C:\\Reports".into(),
+            format: ReportFormat::Csv,
+            bom: true,
+        },
+        CommandKind::VoidSchedule => Command::VoidSchedule {
+            schedule_id: id(91),
+            reason: "the folder moved".into(),
+        },
+        CommandKind::RecordReportRun => Command::RecordReportRun {
+            run_id: id(92),
+            schedule_id: id(91),
+            due_at: at,
+            ran_at: at,
+            missed: 3,
+            late: true,
+            file: Some("C:\\Reports\\storage-occupancy-2026-11-30-1505.csv".into()),
+            rows: Some(1204),
+            outcome: RunOutcome::Written,
+            message: Some("written at start-up".into()),
         },
         CommandKind::MarkNotificationRead => Command::MarkNotificationRead {
             notification_id: id(70),

@@ -85,9 +85,10 @@ pub struct Table {
     pub rows_left_out: u64,
 }
 
-/// A report's headline number ("Samples stored: 1,204").
+/// A report's headline number ("Samples stored: 1,204"). Named `ReportFigure` in
+/// TypeScript: the instruments' `Figure` (a number a command carries) has that name there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[ts(export, rename = "ReportFigure")]
 pub struct Figure {
     pub label: String,
     pub value: Value,

@@ -7,7 +7,7 @@
 use crate::anchor::ChainPoint;
 use crate::{
     audit, instruments, notifications, outbox, printing, registration, result_sets, runs, samples,
-    settings, storage, sync_issues, users, watch_folders, Result, Store, StoreError,
+    saved_reports, settings, storage, sync_issues, users, watch_folders, Result, Store, StoreError,
 };
 use aliquot_domain::audit::{AuditAction, AuditContext, AuditEntry};
 use aliquot_domain::{Actor, Command, COMMAND_SCHEMA_VERSION};
@@ -41,6 +41,9 @@ pub(crate) struct Applied {
     pub change: Change,
     pub also: Vec<Change>,
     pub resolved: Option<Command>,
+    /// The change touched only this workstation's own rows (its audit alarm's or report
+    /// runs' notices): the command is not the lab's, so it has no outbox row.
+    pub local: bool,
 }
 
 impl From<Change> for Applied {
@@ -49,6 +52,7 @@ impl From<Change> for Applied {
             change,
             also: Vec::new(),
             resolved: None,
+            local: false,
         }
     }
 }
@@ -64,6 +68,7 @@ impl Applied {
             change,
             also: changes,
             resolved: None,
+            local: false,
         })
     }
 }
@@ -294,6 +299,7 @@ async fn run(
         change,
         also,
         resolved,
+        local,
     } = apply(&mut tx.tx, &ctx, command).await?;
     if writes.undo {
         crate::sync::stop_recording(&mut tx.tx).await?;
@@ -331,7 +337,7 @@ async fn run(
         }
     }
     let resolved = resolved.as_ref().unwrap_or(command);
-    if writes.outbox {
+    if writes.outbox && !local {
         if let Some(lab_part) = resolved.lab_part() {
             outbox::append(
                 &mut tx.tx,
@@ -494,8 +500,14 @@ async fn apply(conn: &mut SqliteConnection, ctx: &Ctx<'_>, command: &Command) ->
             return watch_folders::set(conn, ctx, *instrument_id, folder.as_deref(), *auto_import)
                 .await
         }
+        Command::SaveReport { .. }
+        | Command::ChangeSavedReport { .. }
+        | Command::VoidSavedReport { .. }
+        | Command::ScheduleReport { .. }
+        | Command::VoidSchedule { .. }
+        | Command::RecordReportRun { .. } => return saved_reports::apply(conn, ctx, command).await,
         Command::MarkNotificationRead { notification_id } => {
-            notifications::mark_read(conn, ctx, *notification_id).await
+            return notifications::mark_read(conn, ctx, *notification_id).await
         }
         Command::ResolveSyncIssue {
             command_id,

@@ -17,8 +17,9 @@ pub struct LabTable {
     pub name: &'static str,
     pub key: &'static [&'static str],
     /// The rows of the table that are the workstation's own, when some are (a column and
-    /// the value that marks them): they are left out of row images, digests and the feed.
-    pub local_rows: Option<(&'static str, &'static str)>,
+    /// the values that mark them): they are left out of row images, digests, the undo log,
+    /// the snapshot and the feed.
+    pub local_rows: Option<(&'static str, &'static [&'static str])>,
 }
 
 const fn lab(name: &'static str, key: &'static [&'static str]) -> LabTable {
@@ -34,6 +35,7 @@ const fn lab(name: &'static str, key: &'static [&'static str]) -> LabTable {
 #[rustfmt::skip]
 pub const LAB_TABLES: &[LabTable] = &[
     lab("users", &["id"]),
+    lab("saved_reports", &["id"]),
     lab("password_resets", &["id"]),
     lab("settings", &["key"]),
     lab("sites", &["id"]),
@@ -65,22 +67,40 @@ pub const LAB_TABLES: &[LabTable] = &[
     lab("result_set_values", &["set_id", "seq"]),
     lab("partner_mappings", &["id"]),
     lab("box_moves", &["seq"]),
-    // The alarm of a workstation's own audit check is about that workstation alone.
+    // The alarm of a workstation's own audit check is about that workstation alone, and so
+    // is a run of a report scheduled on it (its folder is on this PC).
     LabTable {
         name: "notifications",
         key: &["id"],
-        local_rows: Some(("kind", "audit_chain_alarm")),
+        local_rows: Some(("kind", &["audit_chain_alarm", "report_run"])),
     },
     lab("sync_issues", &["command_id"]),
 ];
+
+/// Whether a notification of this kind is a workstation's own (never the lab's).
+pub(crate) fn is_workstation_notification(kind: &str) -> bool {
+    LAB_TABLES
+        .iter()
+        .find(|t| t.name == "notifications")
+        .and_then(|t| t.local_rows)
+        .is_some_and(|(_, kinds)| kinds.contains(&kind))
+}
 
 impl LabTable {
     /// An SQL condition true of the rows that are the lab's (`prefix` is `NEW.` or `OLD.`
     /// inside a trigger).
     pub fn shared_rows_sql(&self, prefix: &str) -> String {
         match self.local_rows {
-            None => "TRUE".to_owned(),
-            Some((column, value)) => format!("{prefix}\"{column}\" IS NOT '{value}'"),
+            None | Some((_, [])) => "TRUE".to_owned(),
+            // `IS NOT` for each value, so a row without a value (NULL) is the lab's, as it
+            // would be with one value (`NOT IN` would leave it out).
+            Some((column, values)) => {
+                let each: Vec<String> = values
+                    .iter()
+                    .map(|value| format!("{prefix}\"{column}\" IS NOT '{value}'"))
+                    .collect();
+                format!("({})", each.join(" AND "))
+            }
         }
     }
 
@@ -234,5 +254,24 @@ impl crate::Store {
     pub async fn lab_rows(&self, table: &LabTable) -> Result<Vec<serde_json::Value>> {
         let mut conn = self.pool.acquire().await?;
         row_images(&mut conn, table).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workstations_own_notifications_are_left_out_of_the_labs_rows() {
+        let notifications = lab_table("notifications").unwrap();
+        assert_eq!(
+            notifications.shared_rows_sql("NEW."),
+            "(NEW.\"kind\" IS NOT 'audit_chain_alarm' AND NEW.\"kind\" IS NOT 'report_run')"
+        );
+        assert_eq!(lab_table("users").unwrap().shared_rows_sql(""), "TRUE");
+        // Saved reports are the lab's, after their owners.
+        let position = |name: &str| LAB_TABLES.iter().position(|t| t.name == name);
+        assert!(position("users") < position("saved_reports"));
+        assert!(position("saved_reports").is_some());
     }
 }

@@ -18,11 +18,14 @@ pub mod notifications;
 pub mod outbox;
 mod password;
 pub mod printing;
+pub mod query;
 pub mod registration;
+pub mod reports;
 pub mod result_import;
 pub mod result_sets;
 pub mod runs;
 pub mod samples;
+pub mod saved_reports;
 pub mod seed;
 pub mod settings;
 pub mod setup;
@@ -93,6 +96,11 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl Store {
+    /// The data directory this store was opened in (none for a backup copy).
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_deref()
+    }
+
     pub fn pool(&self) -> &sqlx::SqlitePool {
         &self.pool
     }

@@ -1,7 +1,7 @@
 //! Notifications: written inside the command that causes them; each belongs to one user,
 //! and every read or change filters by that owner (finding I-11).
 
-use crate::executor::{Change, Ctx};
+use crate::executor::{Applied, Change, Ctx};
 use crate::users::parse_uuid;
 use crate::{format_utc, parse_utc, Result, Store};
 use aliquot_domain::paging::{Page, PageRequest};
@@ -53,21 +53,22 @@ pub(crate) async fn mark_read(
     conn: &mut SqliteConnection,
     ctx: &Ctx<'_>,
     notification_id: Uuid,
-) -> Result<Change> {
+) -> Result<Applied> {
     let (id, owner, at) = (
         notification_id.to_string(),
         ctx.actor.user_id.to_string(),
         format_utc(ctx.now),
     );
     // Someone else's notification is "not found", exactly like one that does not exist.
-    let read_at = sqlx::query_scalar!(
-        "SELECT read_at FROM notifications WHERE id = ?1 AND user_id = ?2",
+    let found = sqlx::query!(
+        "SELECT read_at, kind FROM notifications WHERE id = ?1 AND user_id = ?2",
         id,
         owner
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(DomainError::NotFound("notification"))?;
+    let read_at = found.read_at;
     if read_at.is_none() {
         sqlx::query!(
             "UPDATE notifications SET read_at = ?1 WHERE id = ?2 AND user_id = ?3",
@@ -78,13 +79,16 @@ pub(crate) async fn mark_read(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(Change {
+    let mut applied = Applied::from(Change {
         entity_type: "notification",
         entity_id: id,
         old: Some(json!({"read": read_at.is_some()})),
         new: Some(json!({"read": true})),
         subject_user_id: Some(ctx.actor.user_id),
-    })
+    });
+    // A notice only this workstation holds is read here alone: the hub has no such row.
+    applied.local = crate::lab_tables::is_workstation_notification(&found.kind);
+    Ok(applied)
 }
 
 impl Store {

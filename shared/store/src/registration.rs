@@ -775,6 +775,7 @@ pub(crate) async fn apply(
                 },
                 also: Vec::new(),
                 resolved: Some(resolved),
+                local: false,
             })
         }
         Command::RecordConsent {

@@ -281,10 +281,15 @@ pub(crate) async fn apply(
                     "unknown_codes": n_unknown, "analytes": n_analytes, "unmapped_codes": n_unmapped})),
                 subject_user_id: None,
             }];
+            let codes = crate::samples::codes_of(conn, per_sample.keys()).await?;
             for (sample, n) in per_sample {
                 changes.push(Change {
                     entity_type: "sample",
-                    entity_id: sample.to_string(),
+                    entity_id: codes.get(&sample).cloned().ok_or_else(|| {
+                        StoreError::Decode(format!(
+                            "a value names tube {sample}, which is not in the lab"
+                        ))
+                    })?,
                     old: None,
                     new: Some(json!({"result_set": id, "name": name, "values": n})),
                     subject_user_id: None,

@@ -856,7 +856,7 @@ async fn fill_well(
         },
         Change {
             entity_type: "sample",
-            entity_id: sample,
+            entity_id: tube.code.clone(),
             old: None,
             new: Some(fact),
             subject_user_id: None,
@@ -910,10 +910,10 @@ async fn clear_well(conn: &mut SqliteConnection, plate_id: Uuid, well: &str) -> 
         new: None,
         subject_user_id: None,
     }];
-    if let Some(sample) = row.sample_id {
+    if let Some(code) = row.code {
         changes.push(Change {
             entity_type: "sample",
-            entity_id: sample,
+            entity_id: code,
             old: Some(fact),
             new: None,
             subject_user_id: None,
@@ -1305,10 +1305,15 @@ async fn import_results(
         ),
         subject_user_id: None,
     }];
+    let codes = crate::samples::codes_of(conn, per_sample.keys()).await?;
     for (sample, values) in per_sample {
         changes.push(Change {
             entity_type: "sample",
-            entity_id: sample.to_string(),
+            entity_id: codes.get(&sample).cloned().ok_or_else(|| {
+                StoreError::Decode(format!(
+                    "a result names tube {sample}, which is not in the lab"
+                ))
+            })?,
             old: None,
             new: Some(json!({"run": run.name, "import": id, "state": state, "results": values})),
             subject_user_id: None,
@@ -1348,9 +1353,9 @@ async fn decide_run(
     .execute(&mut *conn)
     .await?;
     let samples: Vec<String> = sqlx::query_scalar!(
-        r#"SELECT DISTINCT r.sample_id AS "s!" FROM results r
+        r#"SELECT DISTINCT s.code AS "s!" FROM results r JOIN samples s ON s.id = r.sample_id
            WHERE r.import_id = (SELECT current_import_id FROM runs WHERE id = ?1)
-             AND r.sample_id IS NOT NULL ORDER BY r.sample_id"#,
+           ORDER BY s.code"#,
         id
     )
     .fetch_all(&mut *conn)

@@ -639,6 +639,7 @@ pub(crate) async fn apply(
                     subject_user_id: None,
                 },
                 also: tube_rows,
+                local: false,
                 resolved: Some(Command::RegisterKit {
                     registration_id: *registration_id,
                     participant_id: *participant_id,
@@ -815,6 +816,7 @@ pub(crate) async fn apply(
                     parent_id: *parent_id,
                     children: resolved,
                 }),
+                local: false,
             })
         }
         Command::RequestDiscard {
@@ -1649,4 +1651,23 @@ impl Store {
             .collect::<Result<_>>()?;
         Ok(Page::new(items, page, u64::try_from(total).unwrap_or(0)))
     }
+}
+/// The codes of these tubes, in one query: audit rows name a tube by its code, so a
+/// sample's whole story is found by the code a technician scans.
+pub(crate) async fn codes_of<'a>(
+    conn: &mut SqliteConnection,
+    ids: impl Iterator<Item = &'a Uuid>,
+) -> Result<std::collections::BTreeMap<Uuid, String>> {
+    let ids = serde_json::to_string(&ids.map(Uuid::to_string).collect::<Vec<_>>())
+        .map_err(|e| StoreError::Decode(e.to_string()))?;
+    let rows = sqlx::query!(
+        r#"SELECT s.id AS "id!", s.code AS "code!" FROM samples s
+           JOIN json_each(?1) j ON s.id = j.value"#,
+        ids
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok((parse_uuid(&r.id)?, r.code)))
+        .collect()
 }

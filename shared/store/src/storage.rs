@@ -1036,6 +1036,7 @@ async fn place(
             source,
             receive,
         }),
+        local: false,
     })
 }
 

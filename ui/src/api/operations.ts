@@ -12,6 +12,7 @@ import type {
   CancelPrintJobArgs,
   ChangePasswordArgs,
   ChangeRoleArgs,
+  ChangeSavedReportArgs,
   ChangeSettingsArgs,
   CheckInParticipantArgs,
   CheckInSamplesArgs,
@@ -44,7 +45,11 @@ import type {
   EditInstrumentArgs,
   EditStorageArgs,
   EventSummary,
+  ExportArgs,
+  ExportHead,
+  ExportHeadArgs,
   ExportPlateMapArgs,
+  ExportStatus,
   FieldEventRecord,
   FillWellArgs,
   FreezerRecord,
@@ -81,6 +86,7 @@ import type {
   ListPlatesArgs,
   ListPrintJobsArgs,
   ListRacksArgs,
+  ListReportRunsArgs,
   ListResultSetsArgs,
   ListRunsArgs,
   ListSampleResultsArgs,
@@ -112,9 +118,14 @@ import type {
   PlateRecord,
   PlateTemplateRecord,
   PreviewLabelsArgs,
+  PreviewQueryArgs,
   PrintJobRecord,
   PrintLabelsArgs,
   PrinterSettings,
+  QueryArgs,
+  QueryCatalogue,
+  QueryColumns,
+  QueryRow,
   RackRecord,
   RackScanArgs,
   RackScanDiff,
@@ -136,6 +147,12 @@ import type {
   RegisterParticipantArgs,
   RemovePrinterArgs,
   RenamePrinterArgs,
+  Report,
+  ReportArgs,
+  ReportCsvArgs,
+  ReportFile,
+  ReportRunRecord,
+  ReportScheduleRecord,
   ReprintArgs,
   RequestDiscardArgs,
   ResolveSyncIssueArgs,
@@ -160,8 +177,12 @@ import type {
   SampleTypeRecord,
   SampleView,
   SamplesReceived,
+  SaveReportArgs,
+  SavedReportRecord,
+  SavedReportVoided,
   ScanLookup,
   ScannerStatus,
+  ScheduleReportArgs,
   SearchParticipantsArgs,
   SessionView,
   SetInstrumentStatusArgs,
@@ -174,6 +195,7 @@ import type {
   SetupProgress,
   SetupStatus,
   SiteRecord,
+  StartExportArgs,
   SyncIssue,
   SyncStatus,
   TestPrintArgs,
@@ -182,6 +204,8 @@ import type {
   UnprintedKit,
   UpdateSiteArgs,
   UserView,
+  VoidSavedReportArgs,
+  VoidScheduleArgs,
   VoidSiteArgs,
   VoidStorageArgs,
   WatchFolderSet,
@@ -333,6 +357,24 @@ export interface Operations {
   records_sync_state: { args: RecordsSyncStateArgs; result: Array<RecordSyncEntry> };
   list_lab_sync_issues: { args: ListLabSyncIssuesArgs; result: Page<LabSyncIssue> };
   resolve_sync_issue: { args: ResolveSyncIssueArgs; result: null };
+  list_saved_reports: { args: PageArgs; result: Page<SavedReportRecord> };
+  save_report: { args: SaveReportArgs; result: SavedReportRecord };
+  change_saved_report: { args: ChangeSavedReportArgs; result: SavedReportRecord };
+  void_saved_report: { args: VoidSavedReportArgs; result: SavedReportVoided };
+  list_report_schedules: { args: PageArgs; result: Page<ReportScheduleRecord> };
+  schedule_report: { args: ScheduleReportArgs; result: ReportScheduleRecord };
+  void_schedule: { args: VoidScheduleArgs; result: ReportScheduleRecord };
+  list_report_runs: { args: ListReportRunsArgs; result: Page<ReportRunRecord> };
+  make_report: { args: ReportArgs; result: Report };
+  report_pdf: { args: ReportArgs; result: ReportFile };
+  report_csv: { args: ReportCsvArgs; result: ReportFile };
+  query_catalogue: { args: NoArgs; result: QueryCatalogue };
+  query_columns: { args: QueryArgs; result: QueryColumns };
+  preview_query: { args: PreviewQueryArgs; result: Page<QueryRow> };
+  start_export: { args: StartExportArgs; result: ExportStatus };
+  export_status: { args: ExportArgs; result: ExportStatus };
+  cancel_export: { args: ExportArgs; result: ExportStatus };
+  export_head: { args: ExportHeadArgs; result: ExportHead };
 }
 
 export type OperationName = keyof Operations;

@@ -66,6 +66,12 @@ export const ACTION_WORDS: Readonly<Record<string, string>> = {
   rename_printer: 'Printer renamed',
   remove_printer: 'Printer removed',
   queue_print: 'Label printed',
+  save_report: 'Report saved',
+  change_saved_report: 'Saved report changed',
+  void_saved_report: 'Saved report voided',
+  schedule_report: 'Report scheduled',
+  void_schedule: 'Report schedule voided',
+  record_report_run: 'Scheduled report run',
   mark_notification_read: 'Notification read',
   // Sessions, printing and the trail itself (shared/domain/src/audit.rs `AuditAction`).
   login_succeeded: 'Signed in',

@@ -14,6 +14,9 @@ import { InstrumentsPage } from '../pages/instruments/InstrumentsPage';
 import { RunPage } from '../pages/runs/RunPage';
 import { RunsPage } from '../pages/runs/RunsPage';
 import { ResultSetsPage } from '../pages/resultsets/ResultSetsPage';
+import { QueryPage } from '../pages/query/QueryPage';
+import { ReportsPage } from '../pages/reports/ReportsPage';
+import { SavedReportsPage } from '../pages/saved/SavedReportsPage';
 import { SettingsPage } from '../pages/SettingsPage';
 import { LabSetupPage } from '../pages/setup/LabSetupPage';
 import { SetupGuide } from '../pages/setup/SetupGuide';
@@ -53,6 +56,10 @@ const NAV: readonly NavItem[] = [
   { id: 'instruments', label: 'Instruments', allowed: (can) => can('read_samples') },
   { id: 'runs', label: 'Runs', allowed: (can) => can('read_samples') },
   { id: 'result_sets', label: 'Result sets', allowed: (can) => can('read_samples') },
+  // The compliance report reads the audit trail; every other report reads samples.
+  { id: 'reports', label: 'Reports', allowed: (can) => can('read_samples') || can('read_audit') },
+  { id: 'query', label: 'Query builder', allowed: (can) => can('read_samples') },
+  { id: 'saved', label: 'Saved & scheduled', allowed: (can) => can('read_samples') },
   { id: 'users', label: 'Users', allowed: (can) => can('read_users') },
   // Listing and ending sessions is user management in the core (`list_sessions`).
   { id: 'sessions', label: 'Sessions', allowed: (can) => can('manage_users') },
@@ -262,6 +269,17 @@ export function Shell({ user, expiresAt, permissions, initialLabName, onSignOut 
         break;
       case 'result_sets':
         content = <ResultSetsPage />;
+        break;
+      case 'reports':
+        // `#/reports/custody:<code>` opens with that sample's chain of custody made.
+        content = <ReportsPage key={route.id ?? ''} routeId={route.id} />;
+        break;
+      case 'query':
+        // `#/query/saved:<id>` opens with that saved query in the builder.
+        content = <QueryPage key={route.id ?? ''} routeId={route.id} />;
+        break;
+      case 'saved':
+        content = <SavedReportsPage />;
         break;
       case 'run':
         content = route.id ? <RunPage key={route.id} runId={route.id} /> : <RunsPage />;

@@ -9,14 +9,18 @@ use aliquot_domain::{Actor, Clock, Command, CommandKind, Role};
 use aliquot_store::auth::token_hash;
 use aliquot_store::{hash_password, Store, StoreError};
 
+mod custody;
 mod hardening;
 mod instruments;
 mod lab;
+mod query;
 mod receiving;
 mod replay;
+mod reports;
 mod result_sets;
 mod runs;
 mod samples_and_storage;
+mod schedules;
 mod setup_corrections;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::{Arc, Mutex};
@@ -862,6 +866,68 @@ async fn valid_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command) {
                 },
             )
         }
+        CommandKind::SaveReport => (
+            lab.tech.clone(),
+            Command::SaveReport {
+                saved_id: Uuid::now_v7(),
+                name: "Stored tubes".into(),
+                what: schedules::inventory(),
+            },
+        ),
+        CommandKind::ChangeSavedReport => {
+            let saved_id =
+                schedules::save(f, &lab.tech, "Stored tubes", schedules::inventory()).await;
+            (
+                lab.tech.clone(),
+                Command::ChangeSavedReport {
+                    saved_id,
+                    name: "Freezer space".into(),
+                    what: schedules::occupancy(),
+                    reason: "space, not tubes".into(),
+                },
+            )
+        }
+        CommandKind::VoidSavedReport => {
+            let saved_id =
+                schedules::save(f, &lab.tech, "Stored tubes", schedules::inventory()).await;
+            (
+                lab.tech.clone(),
+                Command::VoidSavedReport {
+                    saved_id,
+                    reason: "no longer needed".into(),
+                },
+            )
+        }
+        CommandKind::ScheduleReport => {
+            let saved_id =
+                schedules::save(f, &lab.tech, "Stored tubes", schedules::inventory()).await;
+            (
+                lab.tech.clone(),
+                schedules::schedule_command(saved_id, &f.dir.path().join("reports")),
+            )
+        }
+        CommandKind::VoidSchedule => {
+            let saved_id =
+                schedules::save(f, &lab.tech, "Stored tubes", schedules::inventory()).await;
+            let schedule_id = schedules::schedule(f, &lab.tech, saved_id).await;
+            (
+                lab.tech.clone(),
+                Command::VoidSchedule {
+                    schedule_id,
+                    reason: "the folder moved".into(),
+                },
+            )
+        }
+        CommandKind::RecordReportRun => {
+            let saved_id =
+                schedules::save(f, &lab.tech, "Stored tubes", schedules::inventory()).await;
+            let schedule_id = schedules::schedule(f, &lab.tech, saved_id).await;
+            let due = f.clock.now() + Duration::days(1);
+            (
+                lab.tech.clone(),
+                schedules::run_command(schedule_id, due, 1, false),
+            )
+        }
         other => unreachable!("{other:?} is not a lab command"),
     }
 }
@@ -1660,6 +1726,79 @@ async fn refused_lab_command(f: &Fixture, kind: CommandKind) -> (Actor, Command)
                 },
             )
         }
+        // A technician's role may not see the audit trail a compliance report shows.
+        CommandKind::SaveReport => (
+            lab.tech.clone(),
+            Command::SaveReport {
+                saved_id: Uuid::now_v7(),
+                name: "Sign-ins".into(),
+                what: aliquot_domain::saved_reports::SavedWhat::Report {
+                    request: aliquot_domain::reports::ReportRequest::Compliance {
+                        period: aliquot_domain::reports::Period {
+                            from: f.clock.now() - Duration::days(30),
+                            to: f.clock.now(),
+                        },
+                    },
+                },
+            },
+        ),
+        // Someone else's.
+        CommandKind::ChangeSavedReport => {
+            let saved_id =
+                schedules::save(f, &lab.manager, "Stored tubes", schedules::inventory()).await;
+            (
+                lab.tech.clone(),
+                Command::ChangeSavedReport {
+                    saved_id,
+                    name: "Mine now".into(),
+                    what: schedules::inventory(),
+                    reason: "taking it over".into(),
+                },
+            )
+        }
+        CommandKind::VoidSavedReport => {
+            let saved_id =
+                schedules::save(f, &lab.manager, "Stored tubes", schedules::inventory()).await;
+            (
+                lab.tech.clone(),
+                Command::VoidSavedReport {
+                    saved_id,
+                    reason: "not needed".into(),
+                },
+            )
+        }
+        // A relative path names no folder on this PC.
+        CommandKind::ScheduleReport => {
+            let saved_id =
+                schedules::save(f, &lab.tech, "Stored tubes", schedules::inventory()).await;
+            (
+                lab.tech.clone(),
+                schedules::schedule_command(saved_id, std::path::Path::new("reports")),
+            )
+        }
+        CommandKind::VoidSchedule => {
+            let saved_id =
+                schedules::save(f, &lab.manager, "Stored tubes", schedules::inventory()).await;
+            let schedule_id = schedules::schedule(f, &lab.manager, saved_id).await;
+            (
+                lab.tech.clone(),
+                Command::VoidSchedule {
+                    schedule_id,
+                    reason: "not mine".into(),
+                },
+            )
+        }
+        // A due time before the schedule's last.
+        CommandKind::RecordReportRun => {
+            let saved_id =
+                schedules::save(f, &lab.tech, "Stored tubes", schedules::inventory()).await;
+            let schedule_id = schedules::schedule(f, &lab.tech, saved_id).await;
+            let due = f.clock.now() - Duration::days(1);
+            (
+                lab.tech.clone(),
+                schedules::run_command(schedule_id, due, 1, false),
+            )
+        }
         other => unreachable!("{other:?} is not a lab command"),
     }
 }
@@ -2216,9 +2355,16 @@ fn sqlx_offline_data_is_fresh() {
     use sha2::{Digest, Sha256};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut sources = String::new();
-    for dir in ["shared/store/src", "hub/src"] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            sources.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    // The source files, those in sub-folders (`reports/`) too.
+    let mut dirs = vec![root.join("shared/store/src"), root.join("hub/src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                sources.push_str(&std::fs::read_to_string(path).unwrap());
+            }
         }
     }
     let mut files = 0;

@@ -298,12 +298,13 @@ async fn a_control_out_of_range_holds_the_run_until_a_lab_manager_decides() {
         .unwrap();
     assert_eq!(withdrawn.items[0].standing, ResultStanding::Withdrawn);
     assert_eq!(f.store.run(t.run).await.unwrap().state, RunState::Repeat);
-    // The decision is in the sample's own story.
+    // The decision is in the sample's own story, found by its code.
+    let code = f.store.sample(lab.received).await.unwrap().code;
     let rows: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE entity_type = 'sample' AND entity_id = ?1
            AND action = 'decide_run'",
     )
-    .bind(lab.received.to_string())
+    .bind(code)
     .fetch_one(f.store.pool())
     .await
     .unwrap();

@@ -24,7 +24,8 @@ import { sampleTypesInUse, statusLabel } from '../../lib/samples';
 import { count } from '../../lib/words';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
-import { useNavigate } from '../../router';
+import { hashOf, useNavigate } from '../../router';
+import { custodyRouteId } from '../reports/reportWords';
 import { useClient, useSession } from '../../session';
 import { StatusBadge } from './StatusBadge';
 import { SampleResults, SampleRuns, SampleSetValues } from './SampleResults';
@@ -302,6 +303,16 @@ export function SamplePage({ sampleId }: { sampleId: string }) {
             </p>
           )}
           <LabelsPrinted jobs={labels.data?.items ?? []} total={labels.data?.total ?? 0} />
+          {/* Its whole story, with its aliquots', as a report to read or save as a PDF. */}
+          <div className="form-actions">
+            <a
+              className="button button-secondary"
+              href={hashOf({ page: 'reports', id: custodyRouteId(s.code) })}
+              data-testid="sample-custody"
+            >
+              Chain of custody
+            </a>
+          </div>
           {/* Apart and quiet: a discard cannot be taken back once a lab manager approves it. */}
           {asksDiscard && (
             <div className="sample-discard" data-testid="sample-discard">
