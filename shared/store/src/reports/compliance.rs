@@ -291,14 +291,15 @@ impl Store {
                                      WHERE s.action = ?5 AND s.actor_name = f.actor_name AND s.seq < f.first
                                      ORDER BY s.seq DESC LIMIT 1), 0) AS low
                    FROM firsts f),
+               -- Each name's failures from its bound on (the names outside: CROSS JOIN).
                failures AS (
                    SELECT a.seq, a.at, a.actor_name,
                           (SELECT s.seq FROM audit_log s INDEXED BY audit_log_by_action
                             WHERE s.action = ?5 AND s.actor_name = a.actor_name AND s.seq < a.seq
                             ORDER BY s.seq DESC LIMIT 1) AS since
-                   FROM bounds b JOIN audit_log a INDEXED BY audit_log_by_action
-                        ON a.action IN (?3, ?4) AND a.actor_name = b.actor_name AND a.seq > b.low
-                   WHERE a.at < ?2 AND a.reason IS NOT ?6),
+                   FROM bounds b CROSS JOIN audit_log a INDEXED BY audit_log_by_action
+                   WHERE a.action IN (?3, ?4) AND a.actor_name = b.actor_name AND a.seq > b.low
+                     AND a.at < ?2 AND a.reason IS NOT ?6),
                numbered AS (
                    SELECT seq, at, actor_name,
                           ROW_NUMBER() OVER (PARTITION BY actor_name, since ORDER BY seq) AS k

@@ -35,11 +35,11 @@ impl Store {
             r#"SELECT (SELECT COUNT(*) FROM event_check_ins WHERE event_id = ?1) AS "checked_in!: i64",
                       (SELECT COUNT(*) FROM samples WHERE event_id = ?1) AS "samples!: i64",
                       (SELECT COUNT(DISTINCT participant_id) FROM samples WHERE event_id = ?1) AS "donors!: i64",
-                      (SELECT COUNT(*) FROM kit_registrations WHERE event_id = ?1) AS "kits!: i64",
-                      (SELECT COUNT(*) FROM event_check_ins c WHERE c.event_id = ?1
-                         AND NOT EXISTS (SELECT 1 FROM samples s
-                                         WHERE s.event_id = c.event_id AND s.participant_id = c.participant_id))
-                        AS "no_sample!: i64",
+                      (SELECT COUNT(DISTINCT registration_id) FROM samples WHERE event_id = ?1) AS "kits!: i64",
+                      (SELECT COUNT(*) FROM event_check_ins c
+                         LEFT JOIN (SELECT DISTINCT participant_id FROM samples WHERE event_id = ?1) g
+                                ON g.participant_id = c.participant_id
+                       WHERE c.event_id = ?1 AND g.participant_id IS NULL) AS "no_sample!: i64",
                       (SELECT COUNT(DISTINCT collector) FROM samples WHERE event_id = ?1) AS "collectors!: i64""#,
             id
         )
@@ -66,10 +66,11 @@ impl Store {
         let check_ins = sqlx::query!(
             r#"SELECT p.code AS "participant!", p.consent AS "consent!", c.checked_in_at AS "at!",
                       u.display_name || ' (' || u.username || ')' AS "by?: String",
-                      (SELECT COUNT(*) FROM samples s
-                        WHERE s.event_id = c.event_id AND s.participant_id = c.participant_id) AS "samples!: i64"
+                      COALESCE(g.n, 0) AS "samples!: i64"
                FROM event_check_ins c JOIN participants p ON p.id = c.participant_id
                LEFT JOIN users u ON u.id = c.checked_in_by
+               LEFT JOIN (SELECT participant_id, COUNT(*) AS n FROM samples WHERE event_id = ?1
+                          GROUP BY participant_id) g ON g.participant_id = c.participant_id
                WHERE c.event_id = ?1
                ORDER BY c.checked_in_at, p.code LIMIT ?2"#,
             id,
@@ -82,9 +83,9 @@ impl Store {
                       u.display_name || ' (' || u.username || ')' AS "by?: String"
                FROM event_check_ins c JOIN participants p ON p.id = c.participant_id
                LEFT JOIN users u ON u.id = c.checked_in_by
-               WHERE c.event_id = ?1
-                 AND NOT EXISTS (SELECT 1 FROM samples s
-                                 WHERE s.event_id = c.event_id AND s.participant_id = c.participant_id)
+               LEFT JOIN (SELECT DISTINCT participant_id FROM samples WHERE event_id = ?1) g
+                      ON g.participant_id = c.participant_id
+               WHERE c.event_id = ?1 AND g.participant_id IS NULL
                ORDER BY c.checked_in_at, p.code LIMIT ?2"#,
             id,
             TABLE_ROWS

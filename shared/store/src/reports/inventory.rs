@@ -161,11 +161,13 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await?;
+        // Each box's own count of its tubes (`boxes.occupied`, kept by the placements'
+        // triggers), summed per freezer: one row per box read, not one per tube.
         let by_freezer = sqlx::query!(
             r#"SELECT f.name AS "name!", f.location AS "location!", g.n AS "n!: i64"
-               FROM (SELECT r.freezer_id, COUNT(*) AS n FROM placements p
-                     JOIN boxes b ON b.id = p.box_id JOIN racks r ON r.id = b.rack_id
-                     GROUP BY r.freezer_id) g
+               FROM (SELECT r.freezer_id, SUM(b.occupied) AS n FROM boxes b
+                     JOIN racks r ON r.id = b.rack_id
+                     GROUP BY r.freezer_id HAVING SUM(b.occupied) > 0) g
                JOIN freezers f ON f.id = g.freezer_id
                ORDER BY f.name, f.id"#
         )
