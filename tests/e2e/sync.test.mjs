@@ -288,7 +288,9 @@ test('two offline desks fill the same well: the box maps show queued, then appli
     // The hub is back: A goes first; its wells and its kit turn to applied while open.
     await hub.start();
     await page.getByTestId('sync-now').click();
-    await wellA1.and(page.locator('[data-sync="applied"]')).waitFor();
+    // Once, in a full run with other builds on the cores, this took longer than the default
+    // 15 s (the file alone passes in seconds); the cause is not yet known.
+    await wellA1.and(page.locator('[data-sync="applied"]')).waitFor({ timeout: 45_000 });
     await map.locator('[data-position="A2"][data-sync="applied"]').waitFor();
     assert.equal(await page.getByTestId('legend-sync-queued').count(), 0);
     await kitSync.and(deskPage.locator('[data-state="applied"]')).waitFor();
