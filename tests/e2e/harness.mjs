@@ -403,6 +403,12 @@ function installLayoutWatch(check) {
   const run = () => {
     const report = window.__aliquotLayoutReport;
     if (typeof report !== 'function' || !document.body) return;
+    // A test that makes a PDF switches to print media for a moment; the layout rules are
+    // the screen's, so wait for the screen to come back.
+    if (window.matchMedia('print').matches) {
+      schedule();
+      return;
+    }
     report({ screen: window.location.hash || '#/', problems: check() });
   };
   window.__aliquotCheckLayout = check;

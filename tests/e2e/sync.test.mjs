@@ -256,6 +256,29 @@ test('two offline desks fill the same well: the box maps show queued, then appli
 
   // On A, the box map marks both tubes as waiting for the hub, with a legend.
   const { page, errors } = await signedInPage(browser, deskA, LENA);
+  const trace = [];
+  const t0 = Date.now();
+  page.on('request', (r) => {
+    if (r.url().includes('/api/'))
+      trace.push(
+        `${Date.now() - t0} > ${r
+          .url()
+          .replace(/token=[^&]+/, 'token=…')
+          .slice(-60)} ${r.postData() ?? ''}`.slice(0, 200),
+      );
+  });
+  page.on('response', async (r) => {
+    if (r.url().includes('records_sync_state'))
+      trace.push(
+        `${Date.now() - t0} < ${r.status()} ${(await r.text().catch(() => '?')).slice(0, 300)}`,
+      );
+    else if (r.url().includes('/api/'))
+      trace.push(`${Date.now() - t0} < ${r.status()} ${r.url().slice(-40)}`);
+  });
+  page.on('requestfailed', (r) =>
+    trace.push(`${Date.now() - t0} FAILED ${r.url().slice(-40)} ${r.failure()?.errorText}`),
+  );
+  page.on('console', (m) => trace.push(`${Date.now() - t0} console ${m.text()}`));
   let pageB = null;
   let errorsB = [];
   try {
@@ -288,9 +311,32 @@ test('two offline desks fill the same well: the box maps show queued, then appli
     // The hub is back: A goes first; its wells and its kit turn to applied while open.
     await hub.start();
     await page.getByTestId('sync-now').click();
-    // Once, in a full run with other builds on the cores, this took longer than the default
-    // 15 s (the file alone passes in seconds); the cause is not yet known.
-    await wellA1.and(page.locator('[data-sync="applied"]')).waitFor({ timeout: 45_000 });
+    await wellA1
+      .and(page.locator('[data-sync="applied"]'))
+      .waitFor()
+      .catch(async (error) => {
+        const status = await deskA.call('sync_status', {}, lenaA).catch((e) => String(e));
+        const st = await deskA
+          .call(
+            'records_sync_state',
+            { entity_type: 'sample', entity_ids: [tubesA[0].id, tubesA[1].id] },
+            lenaA,
+          )
+          .catch((e) => String(e));
+        console.log(
+          'TRACE\n' +
+            trace.join('\n') +
+            '\nSTATE ' +
+            JSON.stringify(st) +
+            ' now ' +
+            (Date.now() - t0),
+        );
+        throw new Error(
+          `${error.message}\ndesk A: ${JSON.stringify(status)}\ndesk A's log:\n${deskA
+            .output()
+            .slice(-6000)}\nthe hub's log:\n${hub.output().slice(-6000)}`,
+        );
+      });
     await map.locator('[data-position="A2"][data-sync="applied"]').waitFor();
     assert.equal(await page.getByTestId('legend-sync-queued').count(), 0);
     await kitSync.and(deskPage.locator('[data-state="applied"]')).waitFor();

@@ -7,6 +7,17 @@ import {
   type Transport,
 } from './transport';
 
+/** `EventSource.CLOSED`, which a test's stand-in may not define. */
+const CLOSED = 2;
+/** How long a stream the browser gave up on waits before it is opened again. */
+const REOPEN_AFTER_MS = 3_000;
+/** What every screen reads again on after the stream was down (what it may have missed). */
+const MISSED_EVENTS: readonly CoreEvent[] = [
+  { type: 'settings_changed' },
+  { type: 'sync_changed' },
+  { type: 'notifications_changed' },
+];
+
 /**
  * Browser mode (`aliquot serve`): `POST /api/{name}` with a JSON body, bearer token in the
  * Authorization header; events from the server-sent event stream `/api/events?token=...`.
@@ -17,6 +28,8 @@ export class HttpTransport implements Transport {
   private readonly listeners = new Set<(e: CoreEvent) => void>();
   private source: EventSource | null = null;
   private sourceToken: string | null = null;
+  private reopenTimer: ReturnType<typeof setTimeout> | null = null;
+  private reopened = false;
 
   /** `base` is the URL prefix of the API (default `/api`); `getToken` feeds the event stream. */
   constructor(getToken: () => string | null, base = '/api') {
@@ -79,6 +92,8 @@ export class HttpTransport implements Transport {
       if (this.listeners.size === 0) {
         this.source?.close();
         this.source = null;
+        if (this.reopenTimer !== null) clearTimeout(this.reopenTimer);
+        this.reopenTimer = null;
       }
     };
   }
@@ -87,9 +102,32 @@ export class HttpTransport implements Transport {
     const token = this.getToken();
     if (this.source !== null && this.sourceToken === token) return;
     this.source?.close();
+    if (this.reopenTimer !== null) clearTimeout(this.reopenTimer);
+    this.reopenTimer = null;
     this.sourceToken = token;
     const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
     const source = new EventSource(`${this.base}/events${query}`);
+    let opened = false;
+    source.onopen = () => {
+      // Events sent while the stream was down are lost: every screen reads again, as it
+      // would on those events. (The first open follows the screens' own first reads.)
+      if (opened || this.reopened) this.deliver(MISSED_EVENTS);
+      opened = true;
+      this.reopened = false;
+    };
+    source.onerror = () => {
+      // The browser retries a dropped stream by itself, but gives up for good when a retry
+      // is answered with an error (the core busy or restarting at that moment). A screen
+      // left open all day must not go deaf: open it again after a pause.
+      if (source.readyState !== CLOSED || this.source !== source) return;
+      this.source = null;
+      this.reopenTimer = setTimeout(() => {
+        this.reopenTimer = null;
+        if (this.listeners.size === 0 || this.source !== null) return;
+        this.reopened = true;
+        this.openStream();
+      }, REOPEN_AFTER_MS);
+    };
     source.onmessage = (message: MessageEvent<string>) => {
       let data: unknown;
       try {
@@ -98,8 +136,14 @@ export class HttpTransport implements Transport {
         return;
       }
       if (!isCoreEvent(data)) return;
-      for (const listener of [...this.listeners]) listener(data);
+      this.deliver([data]);
     };
     this.source = source;
+  }
+
+  private deliver(events: readonly CoreEvent[]): void {
+    for (const event of events) {
+      for (const listener of [...this.listeners]) listener(event);
+    }
   }
 }

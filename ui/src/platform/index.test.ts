@@ -64,6 +64,9 @@ describe("the browser transport's event stream", () => {
   class FakeEventSource {
     static opened: FakeEventSource[] = [];
     onmessage: ((m: { data: string }) => void) | null = null;
+    onopen: (() => void) | null = null;
+    onerror: (() => void) | null = null;
+    readyState = 0;
     closed = false;
     constructor(readonly url: string) {
       FakeEventSource.opened.push(this);
@@ -92,6 +95,55 @@ describe("the browser transport's event stream", () => {
     expect(stream.closed).toBe(false);
     stopB();
     expect(stream.closed).toBe(true);
+  });
+
+  it('reads again after the browser reconnects a dropped stream', () => {
+    FakeEventSource.opened = [];
+    vi.stubGlobal('EventSource', FakeEventSource);
+    const transport = new HttpTransport(() => 'tok');
+    const seen: string[] = [];
+    transport.subscribe((e) => seen.push(e.type));
+    const stream = FakeEventSource.opened[0]!;
+    stream.onopen?.();
+    expect(seen).toEqual([]);
+    // Dropped and reconnected by the browser: what was sent meanwhile is lost.
+    stream.onerror?.();
+    stream.onopen?.();
+    expect(seen).toEqual(['settings_changed', 'sync_changed', 'notifications_changed']);
+    expect(FakeEventSource.opened).toHaveLength(1);
+  });
+
+  it('opens the stream again when the browser gives up on it, and reads again', () => {
+    vi.useFakeTimers();
+    try {
+      FakeEventSource.opened = [];
+      vi.stubGlobal('EventSource', FakeEventSource);
+      const transport = new HttpTransport(() => 'tok');
+      const seen: string[] = [];
+      const stop = transport.subscribe((e) => seen.push(e.type));
+      const first = FakeEventSource.opened[0]!;
+      first.onopen?.();
+      first.readyState = 2;
+      first.onerror?.();
+      vi.advanceTimersByTime(2_999);
+      expect(FakeEventSource.opened).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      expect(FakeEventSource.opened).toHaveLength(2);
+      const second = FakeEventSource.opened[1]!;
+      expect(second.url).toBe('/api/events?token=tok');
+      second.onopen?.();
+      expect(seen).toEqual(['settings_changed', 'sync_changed', 'notifications_changed']);
+      second.onmessage?.({ data: JSON.stringify({ type: 'sync_changed' }) });
+      expect(seen).toHaveLength(4);
+      // Nobody listens any more: a stream given up on is not opened again.
+      second.readyState = 2;
+      second.onerror?.();
+      stop();
+      vi.advanceTimersByTime(10_000);
+      expect(FakeEventSource.opened).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('follows a new session token', () => {

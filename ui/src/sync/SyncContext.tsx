@@ -72,3 +72,23 @@ export function useSync(): SyncState {
   if (sync === null) throw new Error('useSync outside of the shell');
   return sync;
 }
+
+/**
+ * Changes whenever the shell's sync status moves on (a push, a pull, a count): what a
+ * record's sync mark reads again on, besides the core's events, so a mark follows the
+ * status bar even when an event was missed. Empty outside the shell.
+ */
+export function useSyncMark(): string {
+  const status = useContext(SyncContext)?.status;
+  if (!status) return '';
+  const c = status.counts;
+  return [
+    status.last_push_at,
+    status.last_pull_at,
+    status.cursor,
+    c.pending,
+    c.applied,
+    c.rejected,
+    c.held,
+  ].join('|');
+}

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import type { RecordSyncView } from '../api/types';
 import { useClient } from '../session';
+import { useSyncMark } from './SyncContext';
 
 // A record's sync state where the record is shown: still queued for the hub, on the hub, or
-// refused by it. Followed live: a sync round (`sync_changed`) or a new command
-// (`audit_appended`) reads it again.
+// refused by it. Followed live: a sync round (`sync_changed`), a new command
+// (`audit_appended`) or the shell's sync status moving on reads it again.
 
 /** The sync state of each of `ids` (records of `entityType`), by id; empty until read. */
 export function useRecordsSyncState(
@@ -14,18 +15,25 @@ export function useRecordsSyncState(
   const client = useClient();
   const [states, setStates] = useState<Map<string, RecordSyncView>>(new Map());
   const key = ids.join(',');
+  const syncMark = useSyncMark();
 
   useEffect(() => {
     let current = true;
+    // Reads overlap when events come quickly; only the newest one's answer is shown, so a
+    // slow answer read before a sync round cannot overwrite the one read after it.
+    let newest = 0;
     const entityIds = key === '' ? [] : key.split(',');
     const load = () => {
       if (entityIds.length === 0) {
         setStates(new Map());
         return;
       }
+      const read = ++newest;
       client.run('records_sync_state', { entity_type: entityType, entity_ids: entityIds }).then(
         (entries) => {
-          if (current) setStates(new Map(entries.map((e) => [e.entity_id, e.state])));
+          if (current && read === newest) {
+            setStates(new Map(entries.map((e) => [e.entity_id, e.state])));
+          }
         },
         () => {
           // A record's sync mark is extra: the record itself is shown either way.
@@ -40,7 +48,8 @@ export function useRecordsSyncState(
       current = false;
       unsubscribe();
     };
-  }, [client, entityType, key]);
+    // `syncMark`: read again when the status bar's sync status moves on.
+  }, [client, entityType, key, syncMark]);
 
   return states;
 }
