@@ -141,7 +141,12 @@ impl StoredAuditRow {
     }
 
     pub fn computed_hash(&self) -> String {
-        let hashed = Hashed {
+        hex::encode(self.as_ref_row().digest(&mut Vec::new()))
+    }
+
+    /// The row borrowed, as the chain checker reads it.
+    pub fn as_ref_row(&self) -> AuditRowRef<'_> {
+        AuditRowRef {
             seq: self.seq,
             at: &self.at,
             actor_id: &self.actor_id,
@@ -154,10 +159,108 @@ impl StoredAuditRow {
             reason: self.reason.as_deref(),
             context: &self.context,
             prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
+    }
+}
+
+/// An audit row borrowed from wherever it is read (a page of `StoredAuditRow`s, or the
+/// store's walk over the database's own row buffers, which copies nothing).
+#[derive(Debug, Clone, Copy)]
+pub struct AuditRowRef<'a> {
+    pub seq: i64,
+    pub at: &'a str,
+    pub actor_id: &'a str,
+    pub actor_name: &'a str,
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub old_value: Option<&'a str>,
+    pub new_value: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub context: &'a str,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+impl AuditRowRef<'_> {
+    /// SHA-256 of the hashed fields, serialised into `buf` (cleared first, reused by a walk).
+    fn digest(&self, buf: &mut Vec<u8>) -> [u8; 32] {
+        buf.clear();
+        let hashed = Hashed {
+            seq: self.seq,
+            at: self.at,
+            actor_id: self.actor_id,
+            actor_name: self.actor_name,
+            action: self.action,
+            entity_type: self.entity_type,
+            entity_id: self.entity_id,
+            old_value: self.old_value,
+            new_value: self.new_value,
+            reason: self.reason,
+            context: self.context,
+            prev_hash: self.prev_hash,
         };
-        // Serialising a struct of strings cannot fail.
-        let bytes = serde_json::to_vec(&hashed).unwrap_or_default();
-        hex::encode(Sha256::digest(bytes))
+        // Serialising a struct of strings into memory cannot fail.
+        let _ = serde_json::to_writer(&mut *buf, &hashed);
+        Sha256::digest(buf.as_slice()).into()
+    }
+}
+
+/// Checks rows one at a time in sequence order, from a known point of the chain: the one
+/// definition of a good link, used on pages (`verify_rows`, the hub) and on the store's walk.
+#[derive(Debug, Clone)]
+pub struct ChainChecker {
+    prev_seq: i64,
+    prev_hash: String,
+    checked: i64,
+    buf: Vec<u8>,
+}
+
+impl ChainChecker {
+    /// Continues after the row (`prev_seq`, `prev_hash`); `(0, GENESIS_HASH)` for a whole chain.
+    pub fn after(prev_seq: i64, prev_hash: &str) -> ChainChecker {
+        ChainChecker {
+            prev_seq,
+            prev_hash: prev_hash.to_owned(),
+            checked: 0,
+            buf: Vec::with_capacity(512),
+        }
+    }
+
+    /// Checks the next row; on a break the checker stays before it.
+    pub fn check(&mut self, row: AuditRowRef<'_>) -> Result<(), ChainBreak> {
+        if row.seq != self.prev_seq + 1 {
+            return Err(ChainBreak::Gap {
+                expected_seq: self.prev_seq + 1,
+                found_seq: row.seq,
+            });
+        }
+        if row.prev_hash != self.prev_hash {
+            return Err(ChainBreak::BrokenLink { seq: row.seq });
+        }
+        let digest = row.digest(&mut self.buf);
+        let mut hex_digest = [0_u8; 64];
+        // 32 bytes always fit 64 hex digits.
+        let _ = hex::encode_to_slice(digest, &mut hex_digest);
+        if hex_digest.as_slice() != row.hash.as_bytes() {
+            return Err(ChainBreak::HashMismatch { seq: row.seq });
+        }
+        self.prev_seq = row.seq;
+        self.prev_hash.clear();
+        self.prev_hash.push_str(row.hash);
+        self.checked += 1;
+        Ok(())
+    }
+
+    /// Rows checked good so far.
+    pub fn checked(&self) -> i64 {
+        self.checked
+    }
+
+    /// The last good row's sequence number and hash.
+    pub fn last(&self) -> (i64, &str) {
+        (self.prev_seq, &self.prev_hash)
     }
 }
 
@@ -186,29 +289,21 @@ pub enum ChainBreak {
 }
 
 /// Checks rows in sequence order, continuing from (`prev_seq`, `prev_hash`). Returns the
-/// first break, if any. Pure, so the store can feed it a page at a time.
+/// first break, if any, and leaves (`prev_seq`, `prev_hash`) at the last good row. Pure, so
+/// a caller can feed it a page at a time.
 pub fn verify_rows<'a>(
     rows: impl IntoIterator<Item = &'a StoredAuditRow>,
     prev_seq: &mut i64,
     prev_hash: &mut String,
 ) -> Option<ChainBreak> {
-    for row in rows {
-        if row.seq != *prev_seq + 1 {
-            return Some(ChainBreak::Gap {
-                expected_seq: *prev_seq + 1,
-                found_seq: row.seq,
-            });
-        }
-        if row.prev_hash != *prev_hash {
-            return Some(ChainBreak::BrokenLink { seq: row.seq });
-        }
-        if row.computed_hash() != row.hash {
-            return Some(ChainBreak::HashMismatch { seq: row.seq });
-        }
-        *prev_seq = row.seq;
-        prev_hash.clone_from(&row.hash);
-    }
-    None
+    let mut checker = ChainChecker::after(*prev_seq, prev_hash);
+    let broken = rows
+        .into_iter()
+        .find_map(|row| checker.check(row.as_ref_row()).err());
+    let (seq, hash) = checker.last();
+    *prev_seq = seq;
+    hash.clone_into(prev_hash);
+    broken
 }
 
 /// The one textual form of a UTC instant in storage: RFC 3339, microseconds, `Z`.

@@ -83,8 +83,6 @@ pub struct ChainVerification {
     pub anchor_problems: Vec<String>,
 }
 
-pub(crate) const VERIFY_BATCH: i64 = 1_000;
-
 impl Store {
     /// Walks the audit chain from the first entry, a batch at a time (constant memory), and
     /// reports the first broken link.

@@ -82,6 +82,7 @@ impl Store {
             anchor: Some(Arc::clone(&anchor)),
             syncing: Arc::new(std::sync::atomic::AtomicBool::new(linked > 0)),
             dir: Some(data_dir.to_path_buf()),
+            db_file: path,
             left_hub: Default::default(),
             joining: Arc::new(std::sync::atomic::AtomicBool::new(joining > 0)),
         };
@@ -134,6 +135,7 @@ async fn verify_backup(target: &Path, clock: Arc<dyn Clock>) -> Result<BackupRep
         anchor: None,
         syncing: Default::default(),
         dir: None,
+        db_file: target.to_path_buf(),
         left_hub: Default::default(),
         joining: Default::default(),
     };

@@ -59,6 +59,8 @@ pub struct Store {
     syncing: Arc<std::sync::atomic::AtomicBool>,
     /// The data directory (none for a backup copy).
     dir: Option<std::path::PathBuf>,
+    /// The database file (the audit chain walk opens it read-only).
+    db_file: std::path::PathBuf,
     /// Left its hub: no more work until the workstation starts again (see `leaving`).
     left_hub: Arc<std::sync::Mutex<Option<std::path::PathBuf>>>,
     /// Copying the lab from its hub (see `joining`).

@@ -197,6 +197,17 @@ fn days_of(period: Period) -> (Vec<[String; 3]>, i64) {
     (days, total)
 }
 
+/// Groups' counts added up by key, largest first (ties by key): entries by kind or by user.
+fn totals<'a>(groups: impl Iterator<Item = (&'a str, i64)>) -> Vec<(String, i64)> {
+    let mut sums: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for (key, n) in groups {
+        *sums.entry(key).or_default() += n;
+    }
+    let mut totals: Vec<(String, i64)> = sums.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    totals
+}
+
 fn time(text: &str) -> Result<Value> {
     Ok(Value::Time(parse_utc(text)?))
 }
@@ -218,15 +229,44 @@ impl Store {
         let accounts = serde_json::to_string(&ACCOUNT_ACTIONS.map(name))
             .map_err(|e| StoreError::Decode(e.to_string()))?;
 
-        let kinds = sqlx::query!(
-            r#"SELECT action AS "key!", COUNT(*) AS "n!: i64" FROM audit_log
-               WHERE at >= ?1 AND at < ?2 GROUP BY action ORDER BY COUNT(*) DESC, action"#,
+        // The chain walk reads the whole trail on a thread of its own: it runs while the
+        // queries below run on the pool, so the report takes the longer of the two.
+        let walk = {
+            let store = self.clone();
+            tokio::spawn(async move { store.verify_audit_chain().await })
+        };
+
+        // One pass over the period (the covering `audit_log_by_at`, one sort) counts every
+        // (kind, name); the entries by kind and by user are those groups added up.
+        let groups = sqlx::query!(
+            r#"SELECT action AS "action!", actor_name AS "actor!", COUNT(*) AS "n!: i64"
+               FROM audit_log INDEXED BY audit_log_by_at
+               WHERE at >= ?1 AND at < ?2 GROUP BY action, actor_name"#,
             from,
             to
         )
         .fetch_all(&self.pool)
         .await?;
-        let of_kind = |action: &str| kinds.iter().find(|k| k.key == action).map_or(0, |k| k.n);
+        let kinds = totals(groups.iter().map(|g| (g.action.as_str(), g.n)));
+        let by_user = totals(groups.iter().map(|g| (g.actor.as_str(), g.n)));
+        let users_total = i64::try_from(by_user.len()).unwrap_or(i64::MAX);
+        let shown_users: Vec<(String, i64)> = by_user
+            .into_iter()
+            .take(usize::try_from(TABLE_ROWS).unwrap_or(usize::MAX))
+            .collect();
+        let names = serde_json::to_string(&shown_users.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Decode(e.to_string()))?;
+        let display_names: std::collections::HashMap<String, String> = sqlx::query!(
+            r#"SELECT username AS "username!", display_name AS "display_name!" FROM users
+               WHERE username IN (SELECT value FROM json_each(?1))"#,
+            names
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect();
+        let of_kind = |action: &str| kinds.iter().find(|k| k.0 == action).map_or(0, |k| k.1);
 
         // Per day (UTC) of the period, its first `TABLE_ROWS` days: each day a range of
         // `audit_log_by_at`, counted (a day without entries is a 0, as a line chart wants).
@@ -263,8 +303,8 @@ impl Store {
                                    AND json_extract(new_value, '$.decision') = 'release'), 0) AS "overrides!: i64",
                       COALESCE(SUM(action = ?7 AND entity_type = 'run'
                                    AND json_extract(new_value, '$.decision') = 'repeat'), 0) AS "repeats!: i64"
-               FROM audit_log INDEXED BY audit_log_by_at
-               WHERE at >= ?1 AND at < ?2 AND action IN (?3, ?5, ?6, ?7)"#,
+               FROM audit_log INDEXED BY audit_log_by_action
+               WHERE action IN (?3, ?5, ?6, ?7) AND at >= ?1 AND at < ?2"#,
             from,
             to,
             login_failed,
@@ -282,8 +322,8 @@ impl Store {
         // read from that name's last success before its first failure of the period.
         let lockouts = sqlx::query!(
             r#"WITH firsts AS MATERIALIZED (
-                   SELECT actor_name, MIN(seq) AS first FROM audit_log INDEXED BY audit_log_by_at
-                   WHERE at >= ?1 AND at < ?2 AND action IN (?3, ?4) AND reason IS NOT ?6
+                   SELECT actor_name, MIN(seq) AS first FROM audit_log INDEXED BY audit_log_by_action
+                   WHERE action IN (?3, ?4) AND at >= ?1 AND at < ?2 AND reason IS NOT ?6
                    GROUP BY actor_name),
                bounds AS MATERIALIZED (
                    SELECT f.actor_name,
@@ -318,31 +358,6 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-
-        let users = sqlx::query!(
-            r#"SELECT g.actor_name AS "actor!", u.display_name AS "display_name?", g.n AS "n!: i64"
-               FROM (SELECT actor_name, COUNT(*) AS n FROM audit_log
-                     WHERE at >= ?1 AND at < ?2 GROUP BY actor_name) g
-               LEFT JOIN users u ON u.username = g.actor_name
-               ORDER BY g.n DESC, g.actor_name LIMIT ?3"#,
-            from,
-            to,
-            TABLE_ROWS
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let users_total = if i64::try_from(users.len()).unwrap_or(i64::MAX) < TABLE_ROWS {
-            i64::try_from(users.len()).unwrap_or(i64::MAX)
-        } else {
-            sqlx::query_scalar!(
-                r#"SELECT COUNT(DISTINCT actor_name) AS "n!: i64" FROM audit_log
-                   WHERE at >= ?1 AND at < ?2"#,
-                from,
-                to
-            )
-            .fetch_one(&self.pool)
-            .await?
-        };
 
         let failures = sqlx::query!(
             r#"SELECT at AS "at!", actor_name AS "name!", action AS "action!", reason AS "reason?",
@@ -422,7 +437,9 @@ impl Store {
 
         let lockout_total = lockouts.first().map_or(0, |l| l.total);
 
-        let chain = self.verify_audit_chain().await?;
+        let chain = walk
+            .await
+            .map_err(|e| StoreError::Decode(format!("the audit trail walk stopped: {e}")))??;
 
         // ------------------------------------------------------------------ the report
         let mut report = heading.report(
@@ -432,7 +449,7 @@ impl Store {
                 parameter("To (not included)", format_utc(period.to)),
             ],
         );
-        let entries: i64 = kinds.iter().map(|k| k.n).sum();
+        let entries: i64 = kinds.iter().map(|k| k.1).sum();
         let account_total: i64 = ACCOUNT_ACTIONS.iter().map(|a| of_kind(a.as_str())).sum();
         let intact = chain.first_break.is_none() && chain.anchor_problems.is_empty();
         report.figures = vec![
@@ -565,11 +582,11 @@ impl Store {
             ],
             kinds
                 .iter()
-                .map(|k| {
+                .map(|(action, n)| {
                     vec![
-                        Value::text(action_label(&k.key)),
-                        Value::text(k.key.clone()),
-                        Value::Integer(k.n),
+                        Value::text(action_label(action)),
+                        Value::text(action.clone()),
+                        Value::Integer(*n),
                     ]
                 })
                 .collect(),
@@ -579,8 +596,11 @@ impl Store {
             "Audit entries by kind",
             ChartKind::Bar,
             1,
-            kinds.iter().map(|k| action_label(&k.key)).collect(),
-            vec![("Entries", kinds.iter().map(|k| k.n).collect())],
+            kinds
+                .iter()
+                .map(|(action, _)| action_label(action))
+                .collect(),
+            vec![("Entries", kinds.iter().map(|(_, n)| *n).collect())],
         ));
 
         report.tables.push(table(
@@ -590,17 +610,17 @@ impl Store {
                 Column::new("name", "Name", ColumnKind::Text),
                 Column::new("entries", "Audit entries", ColumnKind::Integer),
             ],
-            users
+            shown_users
                 .iter()
-                .map(|u| {
+                .map(|(name, n)| {
                     vec![
-                        Value::text(u.actor.clone()),
-                        Value::opt_text(u.display_name.clone()),
-                        Value::Integer(u.n),
+                        Value::text(name.clone()),
+                        Value::opt_text(display_names.get(name).cloned()),
+                        Value::Integer(*n),
                     ]
                 })
                 .collect(),
-            left_out(users_total, users.len()),
+            left_out(users_total, shown_users.len()),
         ));
 
         let mut rows = Vec::with_capacity(failures.len());

@@ -1928,6 +1928,53 @@ async fn the_audit_trail_is_append_only_and_tampering_is_detected() {
     assert_eq!(v.entries_checked, 2);
 }
 
+/// The walk names a cut entry as a gap, and a row pointing at the wrong hash as a broken link.
+#[tokio::test]
+async fn a_cut_or_relinked_audit_entry_is_named_by_the_walk() {
+    let f = fixture().await;
+    for name in ["lab one", "lab two", "lab three", "lab four"] {
+        f.store
+            .execute(
+                &f.admin,
+                Command::ChangeSettings {
+                    settings: vec![Setting::LabName(name.into())],
+                    reason: "rename".into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    for trigger in ["audit_log_no_update", "audit_log_no_delete"] {
+        sqlx::query(&format!("DROP TRIGGER {trigger}"))
+            .execute(f.store.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "UPDATE audit_log SET prev_hash = (SELECT hash FROM audit_log WHERE seq = 1) WHERE seq = 4",
+    )
+    .execute(f.store.pool())
+    .await
+    .unwrap();
+    let v = f.store.verify_audit_chain().await.unwrap();
+    assert_eq!(v.first_break, Some(ChainBreak::BrokenLink { seq: 4 }));
+    assert_eq!(v.entries_checked, 3);
+
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(f.store.pool())
+        .await
+        .unwrap();
+    let v = f.store.verify_audit_chain().await.unwrap();
+    assert_eq!(
+        v.first_break,
+        Some(ChainBreak::Gap {
+            expected_seq: 2,
+            found_seq: 3
+        })
+    );
+    assert_eq!(v.entries_checked, 1);
+}
+
 #[tokio::test]
 async fn the_database_is_opened_with_the_required_pragmas() {
     let f = fixture().await;
