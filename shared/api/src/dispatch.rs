@@ -152,6 +152,7 @@ macro_rules! for_each_operation {
             list_lab_sync_issues,
             resolve_sync_issue,
             list_saved_reports,
+            get_saved_report,
             save_report,
             change_saved_report,
             void_saved_report,

@@ -14,6 +14,7 @@
 //! the owner (`RecordReportRun`), which moves the schedule on and tells the owner.
 
 use crate::dto::{default_per_page, first_page, CoreEvent, PageArgs};
+use crate::registration::IdArgs;
 use crate::{Api, ApiError};
 use aliquot_domain::paging::{Page, PageRequest};
 use aliquot_domain::saved_reports::{
@@ -139,6 +140,21 @@ impl Api {
             .store()
             .saved_reports(actor.user_id, args.request())
             .await?)
+    }
+
+    /// One of the caller's own active saved reports (what "Open" reads). Another person's,
+    /// or a voided one, is not found: a saved report is shown to its owner only.
+    pub async fn get_saved_report(
+        &self,
+        token: Option<&str>,
+        args: IdArgs,
+    ) -> Result<SavedReportRecord> {
+        let actor = self.actor_with(token, Permission::ReadSamples).await?;
+        let saved = self.store().saved_report(args.id).await?;
+        if saved.owner_id != actor.user_id || saved.voided_at.is_some() {
+            return Err(DomainError::NotFound("saved report").into());
+        }
+        Ok(saved)
     }
 
     /// Saves a query or a report with its parameters under a name; the caller is its owner.
@@ -522,7 +538,7 @@ impl Api {
             checked,
             schedule.format,
         );
-        let path = free_path(&folder, &name);
+        let path = free_path(&folder, &name)?;
         let partial = folder.join(format!(
             ".{}.part",
             path.file_name()
@@ -640,18 +656,27 @@ impl Api {
 
 /// `folder/name`, or with `-2`, `-3` … before the extension when a file of that name is
 /// there already (a run after a crash, two schedules writing the same report): a run never
-/// overwrites a file.
-fn free_path(folder: &Path, name: &str) -> PathBuf {
+/// overwrites a file. When `-999` is taken too, the run fails saying so.
+fn free_path(folder: &Path, name: &str) -> std::result::Result<PathBuf, String> {
     let first = folder.join(name);
     if !first.exists() {
-        return first;
+        return Ok(first);
     }
     let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
-    (2..1000)
+    (2..=MAX_SAME_NAME)
         .map(|n| folder.join(format!("{stem}-{n}.{extension}")))
         .find(|p| !p.exists())
-        .unwrap_or(first)
+        .ok_or_else(|| {
+            format!(
+                "{} already holds {name} and {stem}-2 to {stem}-{MAX_SAME_NAME}; \
+                 move those files away so the next run can be written",
+                folder.display()
+            )
+        })
 }
+
+/// Files of one name a folder may hold (`name`, `name-2` … `name-999`) before a run refuses.
+const MAX_SAME_NAME: u32 = 999;
 
 /// An internal failure as a run records it: logged with an id, the message names the id.
 fn failure(detail: &dyn std::fmt::Display) -> String {
@@ -677,17 +702,19 @@ mod tests {
     #[test]
     fn a_run_never_overwrites_a_file() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(free_path(dir.path(), "a-1.csv"), dir.path().join("a-1.csv"));
+        let free = |name: &str| free_path(dir.path(), name);
+        assert_eq!(free("a-1.csv"), Ok(dir.path().join("a-1.csv")));
         std::fs::write(dir.path().join("a-1.csv"), b"x").unwrap();
-        assert_eq!(
-            free_path(dir.path(), "a-1.csv"),
-            dir.path().join("a-1-2.csv")
-        );
+        assert_eq!(free("a-1.csv"), Ok(dir.path().join("a-1-2.csv")));
         std::fs::write(dir.path().join("a-1-2.csv"), b"x").unwrap();
-        assert_eq!(
-            free_path(dir.path(), "a-1.csv"),
-            dir.path().join("a-1-3.csv")
-        );
+        assert_eq!(free("a-1.csv"), Ok(dir.path().join("a-1-3.csv")));
+        // Every name taken: the run refuses rather than write over the first.
+        for n in 3..=MAX_SAME_NAME {
+            std::fs::write(dir.path().join(format!("a-1-{n}.csv")), b"x").unwrap();
+        }
+        let refused = free("a-1.csv").unwrap_err();
+        assert!(refused.contains("a-1-999"), "{refused}");
+        assert_eq!(std::fs::read(dir.path().join("a-1.csv")).unwrap(), b"x");
     }
 
     #[test]

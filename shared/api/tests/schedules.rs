@@ -500,6 +500,25 @@ async fn saved_reports_and_schedules_through_the_operations() {
             .unwrap()["total"],
         0
     );
+    // "Open" reads the one saved report: its owner's; another person's is not found.
+    let opened = call(
+        &b.api,
+        "get_saved_report",
+        Some(&token),
+        json!({"id": saved["id"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(opened["name"], "Stock");
+    let hidden = call(
+        &b.api,
+        "get_saved_report",
+        Some(&other),
+        json!({"id": saved["id"]}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(hidden.code, ErrorCode::NotFound, "{hidden:?}");
     let changed = call(&b.api, "change_saved_report", Some(&token), json!({"saved_id": saved["id"],
         "name": "Space", "what": {"kind": "report", "request": {"report": "occupancy"}}, "reason": "space, not tubes"}))
         .await
@@ -588,6 +607,15 @@ async fn saved_reports_and_schedules_through_the_operations() {
     .unwrap();
     assert_eq!(voided["schedules_voided"], 1);
     assert!(voided["saved_report"]["voided_at"].is_string());
+    let gone = call(
+        &b.api,
+        "get_saved_report",
+        Some(&token),
+        json!({"id": saved["id"]}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(gone.code, ErrorCode::NotFound, "{gone:?}");
     assert_eq!(
         call(&b.api, "list_report_schedules", Some(&token), json!({}))
             .await

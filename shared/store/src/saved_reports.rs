@@ -234,10 +234,24 @@ fn owned_by_actor(owner_id: Uuid, ctx: &Ctx<'_>, what: &str) -> Result<()> {
         Ok(())
     } else {
         Err(DomainError::Refused(format!(
-            "this {what} is someone else's: only its owner may change or void it"
+            "this {what} is someone else's: only its owner may change, void or schedule it"
         ))
         .into())
     }
+}
+
+/// The actor's own saved report, not voided: what changing, voiding or scheduling one needs.
+async fn own_active_saved(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx<'_>,
+    saved_id: Uuid,
+) -> Result<SavedReportRecord> {
+    let saved = load_saved(conn, saved_id).await?;
+    owned_by_actor(saved.owner_id, ctx, "saved report")?;
+    if saved.voided_at.is_some() {
+        return Err(DomainError::Voided("the saved report").into());
+    }
+    Ok(saved)
 }
 
 /// Refused when the owner has another active saved report of this name (any case).
@@ -312,11 +326,7 @@ async fn change(
     name: &str,
     what: &SavedWhat,
 ) -> Result<Change> {
-    let saved = load_saved(conn, saved_id).await?;
-    owned_by_actor(saved.owner_id, ctx, "saved report")?;
-    if saved.voided_at.is_some() {
-        return Err(DomainError::Voided("the saved report").into());
-    }
+    let saved = own_active_saved(conn, ctx, saved_id).await?;
     let name = rules::check_saved(ctx.actor.role, name, what)?;
     if name == saved.name && *what == saved.what {
         return Err(DomainError::invalid("name", "nothing to change").into());
@@ -352,11 +362,7 @@ async fn void(
     saved_id: Uuid,
     reason: &str,
 ) -> Result<Change> {
-    let saved = load_saved(conn, saved_id).await?;
-    owned_by_actor(saved.owner_id, ctx, "saved report")?;
-    if saved.voided_at.is_some() {
-        return Err(DomainError::Voided("the saved report").into());
-    }
+    let saved = own_active_saved(conn, ctx, saved_id).await?;
     let (id, now) = (saved_id.to_string(), format_utc(ctx.now));
     sqlx::query!(
         "UPDATE saved_reports SET voided_at = ?1, void_reason = ?2, updated_at = ?1 WHERE id = ?3",
@@ -391,16 +397,7 @@ async fn add_schedule(
 ) -> Result<Change> {
     new.schedule.checked()?;
     let folder = rules::check_folder(new.folder)?;
-    let saved = load_saved(conn, new.saved_id).await?;
-    if saved.owner_id != ctx.actor.user_id {
-        return Err(DomainError::Refused(
-            "this saved report is someone else's: schedule one of your own".into(),
-        )
-        .into());
-    }
-    if saved.voided_at.is_some() {
-        return Err(DomainError::Voided("the saved report").into());
-    }
+    let saved = own_active_saved(conn, ctx, new.saved_id).await?;
     rules::owner_may(ctx.actor.role, &saved.what)?;
     if !saved.what.formats().contains(&new.format) {
         return Err(DomainError::invalid(

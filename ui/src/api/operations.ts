@@ -358,6 +358,7 @@ export interface Operations {
   list_lab_sync_issues: { args: ListLabSyncIssuesArgs; result: Page<LabSyncIssue> };
   resolve_sync_issue: { args: ResolveSyncIssueArgs; result: null };
   list_saved_reports: { args: PageArgs; result: Page<SavedReportRecord> };
+  get_saved_report: { args: IdArgs; result: SavedReportRecord };
   save_report: { args: SaveReportArgs; result: SavedReportRecord };
   change_saved_report: { args: ChangeSavedReportArgs; result: SavedReportRecord };
   void_saved_report: { args: VoidSavedReportArgs; result: SavedReportVoided };

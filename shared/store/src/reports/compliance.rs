@@ -28,9 +28,9 @@
 //! - changes by user: every audit row of the period by the name it was recorded under (a
 //!   failed sign-in under the name that was tried, whether or not such a user exists).
 
-use super::inventory::{chart, figure, left_out, table, TABLE_ROWS};
+use super::parts::{audit_json, chart, figure, left_out, table, time, TABLE_ROWS};
 use super::{parameter, Heading};
-use crate::{format_utc, parse_utc, Result, Store, StoreError};
+use crate::{format_utc, Result, Store, StoreError};
 use aliquot_domain::account::MAX_FAILED_LOGINS;
 use aliquot_domain::audit::{AuditAction, ChainBreak};
 use aliquot_domain::reports::Period;
@@ -94,14 +94,6 @@ fn action_label(action: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => words,
     }
-}
-
-/// A stored audit value (JSON text) as a reader reads it: a string as itself, an object as
-/// `key: value` pairs.
-fn json_of(text: Option<&str>) -> Result<Json> {
-    text.map_or(Ok(Json::Null), |t| {
-        serde_json::from_str(t).map_err(|e| StoreError::Decode(format!("an audit value: {e}")))
-    })
 }
 
 fn plain(v: &Json) -> String {
@@ -206,10 +198,6 @@ fn totals<'a>(groups: impl Iterator<Item = (&'a str, i64)>) -> Vec<(String, i64)
     let mut totals: Vec<(String, i64)> = sums.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
     totals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     totals
-}
-
-fn time(text: &str) -> Result<Value> {
-    Ok(Value::Time(parse_utc(text)?))
 }
 
 impl Store {
@@ -671,8 +659,10 @@ impl Store {
 
         let mut rows = Vec::with_capacity(account_changes.len());
         for a in &account_changes {
-            let (before, after) =
-                before_after(&json_of(a.old.as_deref())?, &json_of(a.new.as_deref())?);
+            let (before, after) = before_after(
+                &audit_json(a.old.as_deref())?,
+                &audit_json(a.new.as_deref())?,
+            );
             rows.push(vec![
                 time(&a.at)?,
                 Value::text(a.by.clone()),
@@ -700,8 +690,10 @@ impl Store {
 
         let mut rows = Vec::with_capacity(settings.len());
         for s in &settings {
-            let (before, after) =
-                before_after(&json_of(s.old.as_deref())?, &json_of(s.new.as_deref())?);
+            let (before, after) = before_after(
+                &audit_json(s.old.as_deref())?,
+                &audit_json(s.new.as_deref())?,
+            );
             rows.push(vec![
                 time(&s.at)?,
                 Value::text(s.by.clone()),
@@ -762,7 +754,7 @@ impl Store {
 
         let mut rows = Vec::with_capacity(overrides.len());
         for o in &overrides {
-            let rules = json_of(o.rules.as_deref())?;
+            let rules = audit_json(o.rules.as_deref())?;
             rows.push(vec![
                 time(&o.at)?,
                 Value::text(o.by.clone()),

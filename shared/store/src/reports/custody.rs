@@ -9,10 +9,11 @@
 //! to). The collection itself comes first, from the sample record (the time and collector
 //! written on the tube, which the registration may follow by hours).
 
+use super::parts::{audit_json, figure, int};
 use super::{parameter, Heading};
 use crate::{parse_utc, Result, Store, StoreError};
 use aliquot_domain::DomainError;
-use aliquot_reports::{Column, ColumnKind, Figure, Report, Table, Value};
+use aliquot_reports::{Column, ColumnKind, Report, Table, Value};
 use serde_json::Value as Json;
 
 /// One step of the story as the trail and histories give it.
@@ -128,17 +129,14 @@ impl Store {
             ),
             figure("Collected", Value::Time(parse_utc(&sample.collected_at)?)),
             figure("Collected by", Value::text(sample.collector.clone())),
-            figure(
-                "Aliquots made from it",
-                Value::Integer(count(family.len().saturating_sub(1))),
-            ),
-            figure("Times checked out", Value::Integer(count(check_outs))),
+            figure("Aliquots made from it", int(family.len().saturating_sub(1))),
+            figure("Times checked out", int(check_outs)),
             figure(
                 "Time out of the freezer (minutes)",
                 Value::Integer(sample.time_out_seconds / 60),
             ),
             figure("Results", Value::Integer(results)),
-            figure("Steps recorded", Value::Integer(count(steps.len()))),
+            figure("Steps recorded", int(steps.len())),
         ];
 
         let mut rows = Vec::with_capacity(family.len() + steps.len());
@@ -192,25 +190,14 @@ impl Store {
     }
 }
 
-fn figure(label: &str, value: Value) -> Figure {
-    Figure {
-        label: label.to_owned(),
-        value,
-    }
-}
-
-fn count(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
 /// A status as the lab says it.
 fn words(status: &str) -> String {
     status.replace('_', " ")
 }
 
 fn step_row(s: &Step) -> Result<Vec<Value>> {
-    let old = json(s.old.as_deref())?;
-    let new = json(s.new.as_deref())?;
+    let old = audit_json(s.old.as_deref())?;
+    let new = audit_json(s.new.as_deref())?;
     let status = match (&s.from_status, &s.to_status) {
         (Some(from), Some(to)) => format!("{} → {}", words(from), words(to)),
         (None, Some(to)) => words(to),
@@ -244,12 +231,6 @@ fn step_row(s: &Step) -> Result<Vec<Value>> {
         Value::text(details),
         Value::Integer(s.seq),
     ])
-}
-
-fn json(text: Option<&str>) -> Result<Json> {
-    text.map_or(Ok(Json::Null), |t| {
-        serde_json::from_str(t).map_err(|e| StoreError::Decode(format!("an audit value: {e}")))
-    })
 }
 
 fn text_of(v: &Json, key: &str) -> String {

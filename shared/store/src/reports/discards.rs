@@ -3,9 +3,9 @@
 //! status history, whatever path took them there), and the requests still waiting a
 //! decision for more than a week when the report is made.
 
-use super::inventory::{chart, figure, left_out, status_label, table, TABLE_ROWS};
+use super::parts::{chart, figure, left_out, opt_time, status_label, table, time, TABLE_ROWS};
 use super::{parameter, Heading};
-use crate::{format_utc, parse_utc, Result, Store};
+use crate::{format_utc, Result, Store};
 use aliquot_domain::reports::Period;
 use aliquot_reports::{ChartKind, Column, ColumnKind, Report, Value};
 
@@ -25,14 +25,6 @@ fn state_label(state: &str) -> String {
         .find(|(s, _)| *s == state)
         .map_or(state, |(_, label)| label)
         .to_owned()
-}
-
-fn time(text: &str) -> Result<Value> {
-    Ok(Value::Time(parse_utc(text)?))
-}
-
-fn opt_time(text: Option<&str>) -> Result<Value> {
-    text.map_or(Ok(Value::Empty), time)
 }
 
 impl Store {

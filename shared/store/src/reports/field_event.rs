@@ -3,7 +3,7 @@
 //! made later from them are the lab's, not the event's) by type and by status, the
 //! participants checked in who gave no sample, and the collectors.
 
-use super::inventory::{chart, figure, left_out, status_label, table, TABLE_ROWS};
+use super::parts::{chart, figure, left_out, status_label, table, TABLE_ROWS};
 use super::{parameter, Heading};
 use crate::{parse_utc, Result, Store};
 use aliquot_domain::sample::SampleStatus;

@@ -1,82 +1,12 @@
 //! The inventory: every sample counted by status, by type (and type × status), by site with
 //! its participants' consent, by field event and by freezer, each count made by SQL's
-//! `GROUP BY`. Also the small pieces the other reports of this module share (a figure, a
-//! status in the lab's words, the bound on a detail table).
+//! `GROUP BY`.
 
+use super::parts::{chart, figure, left_out, status_label, table, TABLE_ROWS};
 use super::Heading;
 use crate::{Result, Store};
 use aliquot_domain::sample::SampleStatus;
-use aliquot_reports::{Chart, ChartKind, Column, ColumnKind, Figure, Report, Series, Table, Value};
-
-/// The most rows a detail table of a report holds; the rest are counted in `rows_left_out`.
-pub(super) const TABLE_ROWS: i64 = 1_000;
-
-pub(super) fn figure(label: &str, value: impl Into<Value>) -> Figure {
-    Figure {
-        label: label.to_owned(),
-        value: value.into(),
-    }
-}
-
-/// Rows a bounded table left out: the SQL count less the rows it holds.
-pub(super) fn left_out(total: i64, shown: usize) -> u64 {
-    u64::try_from(total.saturating_sub(i64::try_from(shown).unwrap_or(i64::MAX))).unwrap_or(0)
-}
-
-/// A report table; `rows_left_out` as [`left_out`] counts it.
-pub(super) fn table(title: &str, columns: Vec<Column>, rows: Vec<Vec<Value>>, left: u64) -> Table {
-    Table {
-        title: title.to_owned(),
-        columns,
-        rows,
-        rows_left_out: left,
-    }
-}
-
-/// A sample status as the lab says it (the UI's words).
-pub(super) fn status_label(status: &str) -> String {
-    match SampleStatus::parse(status) {
-        Some(SampleStatus::Collected) => "Collected",
-        Some(SampleStatus::InTransit) => "In transit",
-        Some(SampleStatus::Received) => "Received",
-        Some(SampleStatus::Processing) => "Processing",
-        Some(SampleStatus::Stored) => "Stored",
-        Some(SampleStatus::CheckedOut) => "Checked out",
-        Some(SampleStatus::Depleted) => "Depleted",
-        Some(SampleStatus::Disposed) => "Disposed",
-        None => status,
-    }
-    .to_owned()
-}
-
-/// A count as a figure's or a cell's number.
-pub(super) fn int(n: usize) -> Value {
-    Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
-/// A chart over a table's label column and some of its integer columns.
-pub(super) fn chart(
-    title: &str,
-    kind: ChartKind,
-    table: usize,
-    labels: Vec<String>,
-    series: Vec<(&str, Vec<i64>)>,
-) -> Chart {
-    Chart {
-        title: title.to_owned(),
-        kind,
-        labels,
-        series: series
-            .into_iter()
-            .map(|(name, values)| Series {
-                name: name.to_owned(),
-                // Counts far below 2^53: exact as f64.
-                values: values.into_iter().map(|v| v as f64).collect(),
-            })
-            .collect(),
-        table: u32::try_from(table).unwrap_or(u32::MAX),
-    }
-}
+use aliquot_reports::{ChartKind, Column, ColumnKind, Report, Value};
 
 impl Store {
     pub(crate) async fn inventory_report(&self, heading: Heading) -> Result<Report> {

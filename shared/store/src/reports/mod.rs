@@ -9,6 +9,7 @@ mod discards;
 mod field_event;
 mod inventory;
 mod occupancy;
+mod parts;
 
 use crate::{Result, Store};
 use aliquot_domain::reports::ReportRequest;

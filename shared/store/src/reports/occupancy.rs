@@ -9,7 +9,7 @@
 //! limit adds no positions, and its tubes are shown apart ("in bags without a limit").
 //! A position held for a checked-out tube is used: the tube comes back to it.
 
-use super::inventory::{chart, figure, int, left_out, table, TABLE_ROWS};
+use super::parts::{chart, figure, int, left_out, table, TABLE_ROWS};
 use super::{parameter, Heading};
 use crate::{Result, Store, StoreError};
 use aliquot_domain::storage::{Grid, Position};

@@ -13,12 +13,11 @@ import type {
 import { ErrorAlert, PageHeading, StatusMessage } from '../../components/forms';
 import { Pager } from '../../components/Pager';
 import { errorMessage } from '../../lib/errors';
-import { PICKER_PAGE } from '../../lib/paging';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { useClient, useSession } from '../../session';
 import { cellText, isNumericKind } from '../reports/reportWords';
-import { SaveDialog, SavedPicker, findSaved } from '../saved/SaveDialog';
-import { draftOfQuery, savedIdOf } from '../saved/scheduleWords';
+import { SaveDialog, SavedPicker, useOpenSavedFromRoute } from '../saved/SaveDialog';
+import { draftOfQuery } from '../saved/scheduleWords';
 import {
   MAX_SORT_KEYS,
   addCondition,
@@ -118,23 +117,7 @@ function Builder({ catalogue, routeId }: { catalogue: QueryCatalogue; routeId?: 
   }
 
   // `#/query/saved:<id>` (the Saved & scheduled page's "Open") opens that saved query.
-  const savedId = savedIdOf(routeId);
-  useEffect(() => {
-    if (!savedId) return;
-    let current = true;
-    findSaved(() => client.run('list_saved_reports', PICKER_PAGE), savedId)
-      .then((saved) => {
-        if (!current) return;
-        if (saved) open(saved);
-        else setProblem('That saved query is not among yours any more (voided, or not yours).');
-      })
-      .catch((e: unknown) => {
-        if (current) setProblem(`The saved query could not be opened: ${errorMessage(e)}`);
-      });
-    return () => {
-      current = false;
-    };
-  }, [savedId]);
+  useOpenSavedFromRoute(routeId, 'saved query', open, setProblem);
 
   const rows = useAsyncData(
     () =>

@@ -20,8 +20,8 @@ import { PICKER_PAGE } from '../../lib/paging';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { useScanHandler } from '../../scan/ScanContext';
 import { useClient, useSession } from '../../session';
-import { SaveDialog, SavedPicker, findSaved } from '../saved/SaveDialog';
-import { reportFormOf, savedIdOf } from '../saved/scheduleWords';
+import { SaveDialog, SavedPicker, useOpenSavedFromRoute } from '../saved/SaveDialog';
+import { reportFormOf } from '../saved/scheduleWords';
 import { ScanField } from '../storage/ScanField';
 import { saveFile } from './download';
 import {
@@ -109,23 +109,7 @@ export function ReportsPage({ routeId }: { routeId?: string }) {
   }
 
   // `#/reports/saved:<id>` (the Saved & scheduled page's "Open") opens that saved report.
-  const savedId = savedIdOf(routeId);
-  useEffect(() => {
-    if (!savedId) return;
-    let current = true;
-    findSaved(() => client.run('list_saved_reports', PICKER_PAGE), savedId)
-      .then((saved) => {
-        if (!current) return;
-        if (saved) open(saved);
-        else setError('That saved report is not among yours any more (voided, or not yours).');
-      })
-      .catch((e: unknown) => {
-        if (current) setError(`The saved report could not be opened: ${errorMessage(e)}`);
-      });
-    return () => {
-      current = false;
-    };
-  }, [savedId]);
+  useOpenSavedFromRoute(routeId, 'saved report', open, setError);
 
   async function make(f: ReportForm) {
     const checked = requestOf(f, timeZone);

@@ -1,12 +1,13 @@
-import { useState, type ChangeEvent } from 'react';
+import { useEffect, useState, type ChangeEvent } from 'react';
 import type { SavedReportRecord, SavedWhat } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import { ErrorAlert, Field, SubmitButton } from '../../components/forms';
+import { errorCode, errorMessage } from '../../lib/errors';
 import { PICKER_PAGE } from '../../lib/paging';
 import { useAsyncData } from '../../lib/useAsyncData';
 import { refuse, useSubmit } from '../../lib/useSubmit';
 import { useClient } from '../../session';
-import { nameProblem } from './scheduleWords';
+import { nameProblem, savedIdOf } from './scheduleWords';
 
 /**
  * Saves what a page shows under a name: as a new saved report, or (when one was opened) in
@@ -165,11 +166,37 @@ export function SavedPicker({
   );
 }
 
-/** Finds one of the user's saved reports by id (there is no single-record call). */
-export async function findSaved(
-  run: () => Promise<{ items: SavedReportRecord[] }>,
-  savedId: string,
-): Promise<SavedReportRecord | null> {
-  const page = await run();
-  return page.items.find((s) => s.id === savedId) ?? null;
+/**
+ * Opens the saved report a route names (`#/reports/saved:<id>`, `#/query/saved:<id>`: the
+ * Saved & scheduled page's "Open"): reads that one record and hands it to `open`, or says
+ * why it cannot be opened (`noun`: "saved report", "saved query").
+ */
+export function useOpenSavedFromRoute(
+  routeId: string | undefined,
+  noun: string,
+  open: (saved: SavedReportRecord) => void,
+  onProblem: (problem: string) => void,
+): void {
+  const client = useClient();
+  const savedId = savedIdOf(routeId);
+  useEffect(() => {
+    if (!savedId) return;
+    let current = true;
+    client.run('get_saved_report', { id: savedId }).then(
+      (saved) => {
+        if (current) open(saved);
+      },
+      (e: unknown) => {
+        if (!current) return;
+        onProblem(
+          errorCode(e) === 'not_found'
+            ? `That ${noun} is not among yours any more (voided, or not yours).`
+            : `The ${noun} could not be opened: ${errorMessage(e)}`,
+        );
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [savedId]);
 }
