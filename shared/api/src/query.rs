@@ -320,9 +320,12 @@ impl Api {
             status: status.clone(),
             cancel: cancel.clone(),
         });
+        // On a blocking thread: the file is written with plain (blocking) writes, which must
+        // not hold up the runtime's workers; the rows still come from the pool's connection.
         let api = self.clone();
-        tokio::spawn(async move {
-            api.write_export(export_id, args, path, cancel).await;
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            runtime.block_on(api.write_export(export_id, args, path, cancel));
         });
         Ok(status)
     }

@@ -338,9 +338,30 @@ impl Api {
         // A due time whose run could not be recorded is not run again by this process
         // (it would write its file again every tick); the next start tries once more.
         let mut unrecorded: HashSet<(Uuid, DateTime<Utc>)> = HashSet::new();
+        let runtime = tokio::runtime::Handle::current();
         loop {
-            if let Err(e) = self.run_due(&mut unrecorded).await {
-                tracing::warn!(error = %e.message, "could not look at the report schedules");
+            // Each look on a blocking thread: a run writes its file with plain (blocking)
+            // writes, which must not hold up the runtime's workers.
+            let api = self.clone();
+            let look = tokio::task::spawn_blocking({
+                let runtime = runtime.clone();
+                move || {
+                    let outcome = runtime.block_on(api.run_due(&mut unrecorded));
+                    (outcome, unrecorded)
+                }
+            })
+            .await;
+            match look {
+                Ok((outcome, kept)) => {
+                    unrecorded = kept;
+                    if let Err(e) = outcome {
+                        tracing::warn!(error = %e.message, "could not look at the report schedules");
+                    }
+                }
+                Err(e) => {
+                    unrecorded = HashSet::new();
+                    tracing::error!(error = %e, "the report schedules' look stopped");
+                }
             }
             tokio::time::sleep(TICK).await;
         }
