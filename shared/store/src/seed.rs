@@ -483,8 +483,14 @@ pub async fn demo_lab(store: &Store, size: DemoSize) -> Result<DemoReport> {
         report.placed += chunk.len();
     }
 
-    // A little daily life: tubes out on the bench, aliquots, discard requests.
-    let out: Vec<Uuid> = samples.iter().skip(3).step_by(250).copied().collect();
+    // A little daily life: tubes out on the bench (only stored tubes can be checked out: a
+    // larger demo has more tubes than its boxes hold), aliquots, discard requests.
+    let out: Vec<Uuid> = samples[..report.placed]
+        .iter()
+        .skip(3)
+        .step_by(250)
+        .copied()
+        .collect();
     s.run(
         &tech,
         Command::CheckOutSamples {

@@ -854,8 +854,8 @@ async fn every_report_agrees_with_sql_on_the_demo_lab() {
 /// over 25 days, among them 12 failures in a row for one name (two lockouts) and failures
 /// broken by a sign-in for another (none), and ten check-ins with no sample.
 async fn larger_lab() -> (tempfile::TempDir, Arc<TestClock>, Store) {
-    // The demo places its tubes in its 20 boxes of 90 and checks some out: 120 participants
-    // a site (1,800 tubes) is as large as it goes.
+    // The demo places its tubes in its 20 boxes of 90: 120 participants a site (1,800
+    // tubes) fills them exactly.
     let (dir, clock, store) = demo_store(DemoSize {
         participants_per_site: 120,
         checked_in_per_event: 60,

@@ -1654,6 +1654,33 @@ async fn storage_is_voided_never_deleted_and_boxes_move_with_history() {
     assert_eq!(domain_error(e), DomainError::Voided("the box"));
 }
 
+/// A demo larger than its boxes hold fills them and leaves the other tubes unplaced; the
+/// tubes it checks out are stored ones (it once checked out tubes it never placed).
+#[tokio::test]
+async fn a_demo_larger_than_its_boxes_fills_them_and_checks_out_only_stored_tubes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Arc::new(aliquot_domain::SystemClock))
+        .await
+        .unwrap();
+    let report = aliquot_store::seed::demo_lab(
+        &store,
+        aliquot_store::seed::DemoSize {
+            participants_per_site: 200,
+            checked_in_per_event: 30,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.samples, 3002);
+    assert_eq!(report.placed, 1800);
+    let out: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM samples WHERE status = 'checked_out'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(out > 0);
+    assert_storage_invariants(&store).await;
+}
+
 /// The demo seeder is run by the tests (the predecessor's broke unnoticed) and makes the
 /// lab the README promises, through the executor.
 #[tokio::test]
