@@ -203,13 +203,14 @@ async fn events(
     State(state): State<HttpState>,
     Query(query): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Response> {
-    state
+    let session = state
         .api
         .session(query.token.as_deref())
         .await
         .map_err(error_response)?;
     let token = query.token.unwrap_or_default();
     let feed = EventFeed {
+        user_id: session.user.id,
         events: state.api.subscribe(),
         ends: state.api.watch_session_ends(),
         recheck: tokio::time::interval(SESSION_RECHECK),
@@ -224,6 +225,8 @@ async fn events(
 }
 
 struct EventFeed {
+    /// Whose page this is: an export's progress goes to its starter only.
+    user_id: uuid::Uuid,
     events: tokio::sync::broadcast::Receiver<crate::dto::CoreEvent>,
     ends: tokio::sync::watch::Receiver<u64>,
     recheck: tokio::time::Interval,
@@ -239,6 +242,9 @@ impl EventFeed {
             tokio::select! {
                 received = self.events.recv() => match received {
                     Ok(event) => {
+                        if !self.api.event_is_for(&event, self.user_id) {
+                            continue;
+                        }
                         if let Ok(data) = serde_json::to_string(&event) {
                             return Some(Event::default().data(data));
                         }

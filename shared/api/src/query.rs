@@ -190,6 +190,11 @@ impl Exports {
             .ok_or_else(|| ApiError::new(crate::ErrorCode::NotFound, "There is no such export."))
     }
 
+    /// Who started the job, while it is known.
+    fn owner(&self, id: Uuid) -> Option<Uuid> {
+        self.0.lock().ok()?.get(&id).map(|j| j.owner)
+    }
+
     fn update(&self, id: Uuid, change: impl FnOnce(&mut ExportStatus)) -> Option<ExportStatus> {
         let mut jobs = self.0.lock().ok()?;
         let job = jobs.get_mut(&id)?;
@@ -385,6 +390,17 @@ impl Api {
             });
         }) {
             self.emit(CoreEvent::ExportChanged { status });
+        }
+    }
+
+    /// Whether `user_id` may hear `event`: an export's progress is its starter's only (it
+    /// names their file); every other event is the workstation's.
+    pub(crate) fn event_is_for(&self, event: &CoreEvent, user_id: Uuid) -> bool {
+        match event {
+            CoreEvent::ExportChanged { status } => {
+                self.exports.owner(status.export_id) == Some(user_id)
+            }
+            _ => true,
         }
     }
 

@@ -1365,6 +1365,75 @@ mod http {
         server.abort();
     }
 
+    /// An export's progress names its file: it reaches the page of whoever started it, not
+    /// another person's page on the same workstation.
+    #[tokio::test]
+    async fn an_exports_progress_reaches_only_the_page_of_whoever_started_it() {
+        let (_dir, api, admin) = signed_in().await;
+        let lena = user(&api, &admin, "lena", "lab_manager").await;
+        let (addr, server) = serve(&api).await;
+        let mut admins = open_stream(addr, &admin).await;
+        let mut lenas = open_stream(addr, &lena).await;
+        let export = call(
+            &api,
+            "start_export",
+            Some(&admin),
+            json!({"query": {"entity": "samples", "columns": ["code"]}}),
+        )
+        .await
+        .unwrap();
+        // The export ends (its last event), then a change every page hears.
+        let mut admin_saw = Vec::new();
+        while !admin_saw
+            .iter()
+            .any(|e: &Value| e["type"] == "export_changed" && e["status"]["state"] != "running")
+        {
+            admin_saw.push(next_sse(&mut admins).await);
+        }
+        assert!(admin_saw
+            .iter()
+            .all(|e| e["type"] != "export_changed"
+                || e["status"]["export_id"] == export["export_id"]));
+        call(
+            &api,
+            "change_settings",
+            Some(&admin),
+            json!({"settings": [{"key": "lab_name", "value": "East"}], "reason": "rename"}),
+        )
+        .await
+        .unwrap();
+        let mut lena_saw = Vec::new();
+        while !lena_saw
+            .iter()
+            .any(|e: &Value| e["type"] == "settings_changed")
+        {
+            lena_saw.push(next_sse(&mut lenas).await);
+        }
+        assert!(
+            lena_saw.iter().all(|e| e["type"] != "export_changed"),
+            "{lena_saw:?}"
+        );
+        server.abort();
+    }
+
+    /// The next event's data on an open stream.
+    async fn next_sse(reader: &mut BufReader<tokio::net::TcpStream>) -> Value {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                reader.read_line(&mut line),
+            )
+            .await
+            .expect("an event in time")
+            .unwrap();
+            if let Some(data) = line.trim().strip_prefix("data:") {
+                return serde_json::from_str(data.trim()).unwrap();
+            }
+        }
+    }
+
     #[tokio::test]
     async fn the_event_stream_needs_a_session() {
         let (_dir, api) = api().await;
