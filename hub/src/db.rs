@@ -23,6 +23,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1003, include_str!("../migrations/1003_device_chains.sql")),
 ];
 
+/// The newest of the hub's own migrations this build has.
+pub const HUB_SCHEMA: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
 type Result<T> = std::result::Result<T, HubFailure>;
 
 fn utc(at: DateTime<Utc>) -> String {
@@ -46,6 +49,16 @@ pub async fn migrate(pool: &SqlitePool) -> Result<()> {
     let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM hub_schema")
         .fetch_one(&mut *tx)
         .await?;
+    // An older binary never runs against a newer schema: it would not know its tables.
+    if current > HUB_SCHEMA {
+        return Err(HubFailure::conflict(
+            "schema_newer",
+            format!(
+                "the hub's database was last opened by a newer aliquot-hub (its hub schema is at \
+                 {current}; this program knows up to {HUB_SCHEMA}): run that version or a later one"
+            ),
+        ));
+    }
     for (version, sql) in MIGRATIONS {
         if *version > current {
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
@@ -890,6 +903,15 @@ pub async fn set_lease_policy(pool: &SqlitePool, policy: &LeasePolicy) -> Result
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// The newest of the hub's own migrations applied.
+pub async fn hub_schema(pool: &SqlitePool) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM hub_schema")
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// The feed's newest change number.

@@ -32,6 +32,7 @@ impl IntoResponse for HubFailure {
 pub fn router(hub: Hub) -> Router {
     Router::new()
         .route("/v1/hello", get(hello))
+        .route("/v1/health", get(health))
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
@@ -48,6 +49,17 @@ async fn hello(State(hub): State<Hub>) -> Json<serde_json::Value> {
         "hub_id": hub.hub_id(),
         "protocol": aliquot_sync::PROTOCOL_VERSION,
     }))
+}
+
+/// For a load balancer or a monitor, without a credential: 200 with the schema and the
+/// feed's head when the database answers and its migrations are this build's; 503 with the
+/// reason otherwise.
+async fn health(State(hub): State<Hub>) -> Response {
+    match hub.health().await {
+        Ok(health) if health.migrations_current => (StatusCode::OK, Json(health)).into_response(),
+        Ok(health) => (StatusCode::SERVICE_UNAVAILABLE, Json(health)).into_response(),
+        Err(e) => HubFailure { status: 503, ..e }.into_response(),
+    }
 }
 
 async fn enroll(

@@ -93,6 +93,9 @@ impl From<StoreError> for HubFailure {
             StoreError::Forbidden(p) => {
                 HubFailure::forbidden("forbidden", format!("the role may not do this ({p:?})"))
             }
+            e @ StoreError::SchemaNewer { .. } => {
+                HubFailure::conflict("schema_newer", e.to_string())
+            }
             other => HubFailure::internal(other),
         }
     }
@@ -106,6 +109,16 @@ pub struct Enrollment {
     pub code: String,
     pub name: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// The hub's health (`GET /v1/health`); a database that does not answer is a 503 instead.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HubHealth {
+    pub migrations_current: bool,
+    pub lab_schema: aliquot_store::SchemaVersion,
+    pub hub_schema: aliquot_store::SchemaVersion,
+    /// The newest change number of the feed.
+    pub feed_head: i64,
 }
 
 /// How long an enrollment code stays valid unless the administrator says otherwise.
@@ -155,6 +168,23 @@ impl Hub {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// What a load balancer or a monitor asks: the database answers, its migrations are
+    /// the ones this build has, and the feed's newest change number.
+    pub async fn health(&self) -> Result<HubHealth> {
+        let pool = self.store.pool();
+        let lab = self.store.lab_schema().await?;
+        let hub = db::hub_schema(pool).await?;
+        Ok(HubHealth {
+            migrations_current: lab.applied == lab.known && hub == db::HUB_SCHEMA,
+            lab_schema: lab,
+            hub_schema: aliquot_store::SchemaVersion {
+                applied: hub,
+                known: db::HUB_SCHEMA,
+            },
+            feed_head: db::head(pool).await?,
+        })
     }
 
     /// The hub's own id (its store's device id).

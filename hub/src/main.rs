@@ -54,6 +54,9 @@ enum Action {
         #[arg(long)]
         participant_block: Option<i64>,
     },
+    /// Bring the database's schema up to this program's and say where it stands. Opening the
+    /// hub does the same; an older program refuses a database a newer one has migrated.
+    Migrate,
     /// Serve workstations.
     Serve {
         #[arg(long, default_value = "0.0.0.0:4781")]
@@ -178,6 +181,18 @@ async fn run(action: Action, hub: &Hub) -> Result<()> {
                 .await?;
                 println!("first administrator: {username}");
             }
+        }
+        Action::Migrate => {
+            let health = hub.health().await?;
+            println!(
+                "lab schema: {} (this program: {})",
+                health.lab_schema.applied, health.lab_schema.known
+            );
+            println!(
+                "hub schema: {} (this program: {})",
+                health.hub_schema.applied, health.hub_schema.known
+            );
+            println!("change feed head: {}", health.feed_head);
         }
         Action::Serve { listen, plain_http } => {
             let config = if plain_http {

@@ -110,3 +110,121 @@ fn plain_http_is_refused_off_loopback_and_a_missing_data_directory_is_named() {
     assert!(!out.status.success());
     assert!(text(&out).contains("--data-dir"), "{}", text(&out));
 }
+
+/// Sets the newest applied migration of `table` (`hub_schema` or `_sqlx_migrations`) to
+/// `version`, as a newer hub would have left it.
+fn pretend_newer(dir: &std::path::Path, sql: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.join(aliquot_store::DB_FILE_NAME))
+            .connect()
+            .await
+            .unwrap();
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    });
+}
+
+/// `migrate` brings the schema to this build's and says so; a database a newer hub
+/// migrated is refused, by `migrate` and by `serve`, naming both versions.
+#[test]
+fn migrate_says_where_the_schema_stands_and_an_older_hub_refuses_a_newer_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hub(dir.path(), &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("hub schema: 1003 (this program: 1003)"),
+        "{said}"
+    );
+    let lab = said
+        .lines()
+        .find_map(|l| l.strip_prefix("lab schema: "))
+        .unwrap_or_else(|| panic!("{said}"));
+    let (applied, known) = lab.split_once(" (this program: ").unwrap();
+    assert_eq!(format!("{applied})"), known, "{said}");
+    assert!(said.contains("change feed head: "), "{said}");
+
+    pretend_newer(
+        dir.path(),
+        "INSERT INTO hub_schema (version, applied_at) VALUES (1999, '2030-01-01T00:00:00Z')",
+    );
+    for args in [
+        &["migrate"][..],
+        &["serve", "--plain-http", "--listen", "127.0.0.1:0"],
+    ] {
+        let out = hub(dir.path(), args);
+        assert!(!out.status.success(), "{args:?}: {}", text(&out));
+        let said = text(&out);
+        assert!(
+            said.contains("newer aliquot-hub") && said.contains("1999") && said.contains("1003"),
+            "{args:?}: {said}"
+        );
+    }
+
+    // The lab's schema, as a newer build of the store would have left it.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(hub(dir.path(), &["migrate"]).status.success());
+    pretend_newer(
+        dir.path(),
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time)
+         VALUES (999999, 'from the future', '2030-01-01 00:00:00', 1, x'00', 0)",
+    );
+    let out = hub(dir.path(), &["migrate"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("newer Aliquot") && said.contains("999999"),
+        "{said}"
+    );
+}
+
+/// `GET /v1/health` answers without a credential: the schema this build has and the feed's
+/// newest change number.
+#[test]
+fn the_health_endpoint_answers_with_the_schema_and_the_feed_head() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    assert!(hub(dir.path(), &["migrate"]).status.success());
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_aliquot-hub"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--plain-http", "--listen", "127.0.0.1:0"])
+        .env("ALIQUOT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(serve.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the hub says where it listens")
+            .unwrap();
+        if let Some(url) = line.strip_prefix("Aliquot hub listening on http://") {
+            break url.trim().to_owned();
+        }
+    };
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "GET /v1/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let health: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(health["migrations_current"], true, "{health}");
+    assert_eq!(health["hub_schema"]["applied"], 1003);
+    assert_eq!(
+        health["lab_schema"]["applied"], health["lab_schema"]["known"],
+        "{health}"
+    );
+    assert!(health["feed_head"].as_i64().is_some(), "{health}");
+}

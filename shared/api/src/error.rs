@@ -127,7 +127,8 @@ impl From<StoreError> for ApiError {
             | StoreError::Database(_)
             | StoreError::Migrate(_)
             | StoreError::Io(_)
-            | StoreError::Decode(_)) => ApiError::internal(&other),
+            | StoreError::Decode(_)
+            | StoreError::SchemaNewer { .. }) => ApiError::internal(&other),
         }
     }
 }

@@ -34,6 +34,39 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
         .disable_statement_logging()
 }
 
+/// The lab schema's migrations: the newest applied to the database, the newest this program
+/// has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SchemaVersion {
+    pub applied: i64,
+    pub known: i64,
+}
+
+/// The newest lab migration applied (0 for a new database) and the newest this build has.
+async fn lab_schema(pool: &sqlx::SqlitePool) -> Result<SchemaVersion> {
+    let table: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(pool)
+    .await?;
+    let applied: i64 = if table == 0 {
+        0
+    } else {
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await?
+    };
+    let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    Ok(SchemaVersion { applied, known })
+}
+
+impl Store {
+    /// Where the lab schema stands (for a health check).
+    pub async fn lab_schema(&self) -> Result<SchemaVersion> {
+        lab_schema(&self.pool).await
+    }
+}
+
 /// What a backup wrote and what its verification found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BackupReport {
@@ -63,6 +96,13 @@ impl Store {
             .await
             .map_err(|e| corrupt_or(e, &path))?;
         integrity_check(&pool).await?;
+        let schema = lab_schema(&pool).await?;
+        if schema.applied > schema.known {
+            return Err(StoreError::SchemaNewer {
+                found: schema.applied,
+                known: schema.known,
+            });
+        }
         MIGRATOR.run(&pool).await?;
         let device_id = ensure_device_id(&pool, clock.now()).await?;
         crate::sync::install_undo_triggers(&pool).await?;

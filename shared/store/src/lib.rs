@@ -35,7 +35,7 @@ pub mod sync_issues;
 pub mod users;
 pub mod watch_folders;
 
-pub use db::{default_data_dir, BackupReport, DB_FILE_NAME};
+pub use db::{default_data_dir, BackupReport, SchemaVersion, DB_FILE_NAME};
 pub use executor::{AlongWith, Executed, Recorded, Replay, Savepoint, WriteTx};
 pub use password::{hash_password, verify_password, PASSWORD_PARAMS};
 
@@ -93,6 +93,11 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("stored data could not be read: {0}")]
     Decode(String),
+    #[error(
+        "this database was last opened by a newer Aliquot (its schema is at {found}; this \
+         program knows up to {known}): run that version or a later one"
+    )]
+    SchemaNewer { found: i64, known: i64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
