@@ -215,9 +215,25 @@ impl Api {
             },
         )
         .await?;
+        // Its schedules here, found in SQL; each voided one leaves the list, so the first
+        // page is read until it is empty.
         let mut schedules_voided = 0;
-        for schedule in self.all_active_schedules().await? {
-            if schedule.saved_id == args.saved_id && schedule.owner_id == actor.user_id {
+        loop {
+            let found = self
+                .store()
+                .active_schedules_of_saved(
+                    actor.user_id,
+                    args.saved_id,
+                    PageRequest {
+                        page: 1,
+                        per_page: 100,
+                    },
+                )
+                .await?;
+            if found.items.is_empty() {
+                break;
+            }
+            for schedule in &found.items {
                 self.run(
                     &actor,
                     Command::VoidSchedule {
@@ -381,41 +397,9 @@ impl Api {
         if self.store().is_joining() || self.store().left_hub_archive().is_some() {
             return Ok(Vec::new());
         }
+        // A page of this workstation's active schedules at a time (by id; a run never voids
+        // one, so the pages stay put), each due one run before the next page is read.
         let mut ran = Vec::new();
-        for schedule in self.all_active_schedules().await? {
-            let checked = match schedule.checked() {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(schedule = %schedule.id, error = %e, "a schedule cannot be read");
-                    continue;
-                }
-            };
-            let Due::Now { due, missed, late } = checked.due(schedule.last_due, self.store().now())
-            else {
-                continue;
-            };
-            if unrecorded.contains(&(schedule.id, due)) {
-                continue;
-            }
-            match self.run_one(&schedule, &checked, due, missed, late).await {
-                Ok(Some(done)) => ran.push(done),
-                Ok(None) => {}
-                Err(e) => {
-                    tracing::warn!(schedule = %schedule.id, error = %e.message,
-                        "a scheduled report's run could not be recorded");
-                    unrecorded.insert((schedule.id, due));
-                }
-            }
-        }
-        if !ran.is_empty() {
-            self.emit(CoreEvent::NotificationsChanged);
-        }
-        Ok(ran)
-    }
-
-    /// Every active schedule on this workstation, a page at a time.
-    async fn all_active_schedules(&self) -> Result<Vec<ReportScheduleRecord>> {
-        let mut all = Vec::new();
         let mut page = 1;
         loop {
             let found = self
@@ -425,12 +409,41 @@ impl Api {
                     per_page: 100,
                 })
                 .await?;
-            all.extend(found.items);
+            for schedule in &found.items {
+                let checked = match schedule.checked() {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(schedule = %schedule.id, error = %e, "a schedule cannot be read");
+                        continue;
+                    }
+                };
+                let Due::Now { due, missed, late } =
+                    checked.due(schedule.last_due, self.store().now())
+                else {
+                    continue;
+                };
+                if unrecorded.contains(&(schedule.id, due)) {
+                    continue;
+                }
+                match self.run_one(schedule, &checked, due, missed, late).await {
+                    Ok(Some(done)) => ran.push(done),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(schedule = %schedule.id, error = %e.message,
+                            "a scheduled report's run could not be recorded");
+                        unrecorded.insert((schedule.id, due));
+                    }
+                }
+            }
             if page >= found.total_pages {
-                return Ok(all);
+                break;
             }
             page += 1;
         }
+        if !ran.is_empty() {
+            self.emit(CoreEvent::NotificationsChanged);
+        }
+        Ok(ran)
     }
 
     /// Runs one schedule for `due` and records the run as its owner. None when the owner is

@@ -814,6 +814,45 @@ impl Store {
         Ok(Page::new(items, page, total(n)))
     }
 
+    /// A page of the owner's active schedules of one saved report on this workstation (what
+    /// voiding the saved report voids with it), in a stable order.
+    pub async fn active_schedules_of_saved(
+        &self,
+        owner_id: Uuid,
+        saved_id: Uuid,
+        request: PageRequest,
+    ) -> Result<Page<ReportScheduleRecord>> {
+        let page = request.validate()?;
+        let (owner, saved, limit, offset) = (
+            owner_id.to_string(),
+            saved_id.to_string(),
+            page.limit(),
+            page.offset(),
+        );
+        let n = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM report_schedules
+               WHERE owner_id = ?1 AND saved_id = ?2 AND voided_at IS NULL"#,
+            owner,
+            saved
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let items = select_schedules!(
+            "WHERE s.owner_id = ?1 AND s.saved_id = ?2 AND s.voided_at IS NULL
+             ORDER BY s.id LIMIT ?3 OFFSET ?4",
+            owner,
+            saved,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(ReportScheduleRecord::try_from)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, page, total(n)))
+    }
+
     /// A page of every active schedule on this workstation, whoever owns it (the runner's
     /// list), in a stable order.
     pub async fn active_report_schedules(
