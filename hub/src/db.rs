@@ -1,8 +1,9 @@
-//! The hub's SQL, all of it: its own tables (devices, enrollment codes, claims, the change
-//! counter and feed), the feed's triggers on the lab tables, and the reads of a pull.
-//! Nothing outside this module writes SQL or assumes SQLite, so a PostgreSQL backend
-//! replaces this module alone. Lab rows themselves change only through the shared
-//! executor (`aliquot_store::Store::replay`).
+//! The hub's SQL on SQLite: its own tables (devices, enrollment codes, claims, the change
+//! counter and feed), the feed's triggers on the lab tables, and the reads of a pull. On
+//! PostgreSQL the record's part is `pg` and this module keeps only what a process's copy
+//! of the lab needs (its triggers, its position in the feed, its digests and snapshot).
+//! Lab rows themselves change only through the shared executor
+//! (`aliquot_store::Store::replay`).
 
 use crate::HubFailure;
 use aliquot_domain::numbering::LeasePolicy;
@@ -131,6 +132,79 @@ pub async fn end_change(conn: &mut SqliteConnection) -> Result<()> {
     Ok(())
 }
 
+/// Where a hub process's copy of the lab stands in the feed (on PostgreSQL; on SQLite the
+/// copy is the lab and this is the feed's head).
+pub async fn copy_position(conn: &mut SqliteConnection) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT value FROM hub_counter WHERE singleton = 1")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// Opens the copy for the feed's rows up to change `upto` (the feed triggers let lab rows
+/// change only inside a change).
+pub async fn open_copy_change(conn: &mut SqliteConnection, upto: i64) -> Result<()> {
+    sqlx::query("UPDATE hub_counter SET value = ?1, open = 1 WHERE singleton = 1")
+        .bind(upto)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Closes it: the rows the triggers recorded are the feed's own already.
+pub async fn close_copy_change(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query("DELETE FROM hub_changes")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE hub_counter SET open = 0 WHERE singleton = 1")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Empties the copy's change table (at a PostgreSQL process's start).
+pub async fn clear_copy_changes(pool: &SqlitePool) -> Result<()> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    close_copy_change(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The row images a decision made in the copy, in order, taken out of it for PostgreSQL.
+pub async fn take_copy_changes(conn: &mut SqliteConnection) -> Result<Vec<crate::pg::FeedImage>> {
+    let rows = sqlx::query("SELECT change, tbl, key, row FROM hub_changes ORDER BY seq")
+        .fetch_all(&mut *conn)
+        .await?;
+    let images = rows
+        .iter()
+        .map(|r| crate::pg::FeedImage {
+            change: r.get(0),
+            tbl: r.get(1),
+            key: r.get(2),
+            row: r.get(3),
+        })
+        .collect();
+    sqlx::query("DELETE FROM hub_changes")
+        .execute(&mut *conn)
+        .await?;
+    Ok(images)
+}
+
+/// The lab tables' digests, if the copy stands at `cursor` (read in one snapshot).
+pub async fn digests_at(pool: &SqlitePool, cursor: i64) -> Result<Option<Vec<TableDigest>>> {
+    let mut tx = pool.begin().await?;
+    if copy_position(&mut tx).await? != cursor {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(LAB_TABLES.len());
+    for table in LAB_TABLES {
+        out.push(lab_tables::table_digest(&mut tx, table).await?);
+    }
+    tx.commit().await?;
+    Ok(Some(out))
+}
+
 /// An enrolled workstation, as the hub knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Device {
@@ -182,23 +256,9 @@ pub async fn redeem_enrollment(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {
-        return Err(HubFailure::unauthorized(
-            "enrollment_invalid",
-            "this enrollment code is not valid; ask the hub's administrator for a new one",
-        ));
+        return Err(enrollment_invalid());
     };
-    if row.used_at.is_some() {
-        return Err(HubFailure::unauthorized(
-            "enrollment_used",
-            "this enrollment code was used already; each code enrolls one workstation",
-        ));
-    }
-    if parse_utc(&row.expires_at)? <= now {
-        return Err(HubFailure::unauthorized(
-            "enrollment_expired",
-            "this enrollment code has expired; ask the hub's administrator for a new one",
-        ));
-    }
+    check_enrollment(row.used_at.is_some(), parse_utc(&row.expires_at)?, now)?;
     let known = sqlx::query_scalar!(
         "SELECT COUNT(*) FROM hub_devices WHERE device_id = ?1",
         device_id
@@ -206,11 +266,7 @@ pub async fn redeem_enrollment(
     .fetch_one(&mut *tx)
     .await?;
     if known > 0 {
-        return Err(HubFailure::conflict(
-            "device_enrolled",
-            "this workstation is enrolled already (or was revoked); a revoked workstation \
-             is set up again with a new data directory",
-        ));
+        return Err(device_enrolled());
     }
     let at = utc(now);
     sqlx::query!(
@@ -234,16 +290,44 @@ pub async fn redeem_enrollment(
     Ok(row.name)
 }
 
-/// The device a credential belongs to, if it is one and not revoked.
-pub async fn device_by_credential(pool: &SqlitePool, credential_hash: &str) -> Result<Device> {
-    let device = sqlx::query_as!(
-        Device,
-        r#"SELECT device_id AS "device_id!", name, enrolled_at, revoked_at, revoked_why, last_seq, last_seen_at, chain_broken
-           FROM hub_devices WHERE credential_hash = ?1"#,
-        credential_hash
+pub(crate) fn enrollment_invalid() -> HubFailure {
+    HubFailure::unauthorized(
+        "enrollment_invalid",
+        "this enrollment code is not valid; ask the hub's administrator for a new one",
     )
-    .fetch_optional(pool)
-    .await?;
+}
+
+/// A found code is usable once, before it expires.
+pub(crate) fn check_enrollment(
+    used: bool,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if used {
+        return Err(HubFailure::unauthorized(
+            "enrollment_used",
+            "this enrollment code was used already; each code enrolls one workstation",
+        ));
+    }
+    if expires_at <= now {
+        return Err(HubFailure::unauthorized(
+            "enrollment_expired",
+            "this enrollment code has expired; ask the hub's administrator for a new one",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn device_enrolled() -> HubFailure {
+    HubFailure::conflict(
+        "device_enrolled",
+        "this workstation is enrolled already (or was revoked); a revoked workstation \
+         is set up again with a new data directory",
+    )
+}
+
+/// A credential's device, if there is one and it is not revoked.
+pub(crate) fn usable_device(device: Option<Device>) -> Result<Device> {
     match device {
         None => Err(HubFailure::unauthorized(
             "unknown_device",
@@ -255,6 +339,29 @@ pub async fn device_by_credential(pool: &SqlitePool, credential_hash: &str) -> R
         )),
         Some(d) => Ok(d),
     }
+}
+
+/// The payload hash a claim answers with: another device's claim of the same id never
+/// matches (key reuse).
+pub(crate) fn claim_hash(own: bool, payload_hash: String) -> String {
+    if own {
+        payload_hash
+    } else {
+        format!("another device's: {payload_hash}")
+    }
+}
+
+/// The device a credential belongs to, if it is one and not revoked.
+pub async fn device_by_credential(pool: &SqlitePool, credential_hash: &str) -> Result<Device> {
+    let device = sqlx::query_as!(
+        Device,
+        r#"SELECT device_id AS "device_id!", name, enrolled_at, revoked_at, revoked_why, last_seq, last_seen_at, chain_broken
+           FROM hub_devices WHERE credential_hash = ?1"#,
+        credential_hash
+    )
+    .fetch_optional(pool)
+    .await?;
+    usable_device(device)
 }
 
 pub async fn devices(pool: &SqlitePool, page: ValidPage) -> Result<Page<Device>> {
@@ -363,11 +470,7 @@ pub async fn claims_of(
         claims.insert(
             command_id,
             Claim {
-                payload_hash: if owner == device_id {
-                    payload_hash
-                } else {
-                    format!("another device's: {payload_hash}")
-                },
+                payload_hash: claim_hash(owner == device_id, payload_hash),
                 outcome,
             },
         );

@@ -2,14 +2,21 @@
 //! executor and domain rules as a workstation (there is no row-upsert endpoint), and
 //! serves the change feed they pull.
 //!
-//! `db`: the hub's SQL, all of it. `push`: a push, command by command, through the
-//! protocol's planner (`aliquot_sync::plan`) and the shared executor. `tls`: the hub's
-//! certificate. `http`: the HTTPS transport.
+//! `record`: where the hub keeps its record, SQLite (`db`, the default) or PostgreSQL
+//! (`pg`, with the lab in a SQLite copy per process), and the one decision both go
+//! through. `push`: a push, command by command, through the protocol's planner
+//! (`aliquot_sync::plan`) and the shared executor. `tls`: the hub's certificate. `http`:
+//! the HTTPS transport.
 
 pub mod db;
 pub mod http;
+pub mod pg;
 mod push;
+mod record;
 pub mod tls;
+
+pub use pg::PgSettings;
+use record::Record;
 
 use aliquot_domain::numbering::{self, BlockKind, LeasePolicy, NumberBlock};
 use aliquot_domain::paging::{Page, PageRequest};
@@ -125,12 +132,35 @@ pub struct HubHealth {
 pub const ENROLLMENT_LIFETIME: Duration = Duration::hours(1);
 
 /// The open hub: the lab's store (the same tables and executor as a workstation's) and
-/// the hub's own tables beside them.
+/// the hub's record, beside the lab in SQLite or in PostgreSQL.
 #[derive(Clone)]
 pub struct Hub {
     store: Store,
+    record: Record,
+    hub_id: String,
     clock: Arc<dyn Clock>,
     data_dir: PathBuf,
+}
+
+/// Where the hub keeps its record: `sqlite` (the default: in the data directory) or a
+/// `postgres://` address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubDatabase {
+    Sqlite,
+    Postgres(String),
+}
+
+impl HubDatabase {
+    pub fn parse(text: Option<&str>) -> Result<HubDatabase> {
+        match text.map(str::trim) {
+            None | Some("") | Some("sqlite") => Ok(HubDatabase::Sqlite),
+            Some(url) if pg::is_postgres_url(url) => Ok(HubDatabase::Postgres(url.to_owned())),
+            Some(_) => Err(HubFailure::bad_request(
+                "invalid",
+                "--database is sqlite (the default) or a postgres:// address",
+            )),
+        }
+    }
 }
 
 /// Hashes a secret (an enrollment code, a device credential) for storage.
@@ -150,16 +180,110 @@ fn normalise_code(code: &str) -> String {
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
 impl Hub {
-    /// Opens (creating if needed) the hub in `data_dir`.
+    /// Opens (creating if needed) the hub in `data_dir`, its record in SQLite there.
     pub async fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Hub> {
-        let store = Store::open(data_dir, clock.clone()).await?;
-        db::migrate(store.pool()).await?;
-        db::install_feed_triggers(store.pool()).await?;
+        let store = Self::open_store(data_dir, clock.clone()).await?;
         Ok(Hub {
+            hub_id: store.device_id().to_owned(),
             store,
+            record: Record::Sqlite,
             clock,
             data_dir: data_dir.to_owned(),
         })
+    }
+
+    /// Opens the hub with its record in PostgreSQL (migrated if needed) and this
+    /// process's copy of the lab in `data_dir`, brought up to the feed's head.
+    pub async fn open_postgres(
+        data_dir: &Path,
+        url: &str,
+        settings: &PgSettings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Hub> {
+        let pool = pg::connect(url, settings).await?;
+        pg::migrate(&pool).await?;
+        let store = Self::open_store(data_dir, clock.clone()).await?;
+        // The copy is behind the feed or at its head; past it, it is not this database's
+        // copy (or the database was restored to an earlier point).
+        let (at, head) = (db::head(store.pool()).await?, pg::head_of(&pool).await?);
+        if at > head {
+            store.close().await;
+            return Err(HubFailure::conflict(
+                "copy_ahead",
+                format!(
+                    "{} holds a lab at change {at}, past this database's feed (change {head}): \
+                     a SQLite hub moves to PostgreSQL with `aliquot-hub move-to-postgres`; a \
+                     hub process's copy of another database (or of this one before a restore) \
+                     is removed, and made again at the next start",
+                    data_dir.display()
+                ),
+            ));
+        }
+        // From here on the copy's change table holds only a decision's own rows (a moved
+        // hub's feed is PostgreSQL's now).
+        db::clear_copy_changes(store.pool()).await?;
+        let hub_id = pg::hub_identity(&pool, store.device_id()).await?;
+        let hub = Hub {
+            store,
+            record: Record::Postgres(pool),
+            hub_id,
+            clock,
+            data_dir: data_dir.to_owned(),
+        };
+        let at = hub.record.catch_up_to(&hub.store, None).await?;
+        tracing::info!(change = at, "the lab copy is at the feed's head");
+        Ok(hub)
+    }
+
+    /// [`Hub::open`] or [`Hub::open_postgres`], as `database` says.
+    pub async fn open_with(
+        data_dir: &Path,
+        database: &HubDatabase,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Hub> {
+        match database {
+            HubDatabase::Sqlite => Self::open(data_dir, clock).await,
+            HubDatabase::Postgres(url) => {
+                Self::open_postgres(data_dir, url, &PgSettings::default(), clock).await
+            }
+        }
+    }
+
+    /// Copies this SQLite hub's record into an empty PostgreSQL database (the hub stopped
+    /// meanwhile). The data directory is left as it is; opened with `--database` it is
+    /// then the first process's copy of the lab.
+    pub async fn move_record_to_postgres(&self, url: &str) -> Result<pg::ImportedRecord> {
+        if self.on_postgres() {
+            return Err(HubFailure::bad_request(
+                "invalid",
+                "this hub's record is in PostgreSQL already",
+            ));
+        }
+        let pool = pg::connect(url, &PgSettings::default()).await?;
+        pg::migrate(&pool).await?;
+        let imported = pg::import_sqlite_record(&pool, self.store.pool(), &self.hub_id).await;
+        pool.close().await;
+        imported
+    }
+
+    async fn open_store(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
+        let store = Store::open(data_dir, clock).await?;
+        db::migrate(store.pool()).await?;
+        db::install_feed_triggers(store.pool()).await?;
+        Ok(store)
+    }
+
+    /// Whether the hub's record is in PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.postgres().is_some()
+    }
+
+    /// The hub's PostgreSQL pool, when its record is there (for operations' checks).
+    pub fn postgres(&self) -> Option<&sqlx::PgPool> {
+        match &self.record {
+            Record::Sqlite => None,
+            Record::Postgres(pool) => Some(pool),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -175,25 +299,51 @@ impl Hub {
     pub async fn health(&self) -> Result<HubHealth> {
         let pool = self.store.pool();
         let lab = self.store.lab_schema().await?;
-        let hub = db::hub_schema(pool).await?;
+        let (applied, known) = match &self.record {
+            Record::Sqlite => (db::hub_schema(pool).await?, db::HUB_SCHEMA),
+            Record::Postgres(pool) => (pg::schema(pool).await?, pg::PG_SCHEMA),
+        };
         Ok(HubHealth {
-            migrations_current: lab.applied == lab.known && hub == db::HUB_SCHEMA,
+            migrations_current: lab.applied == lab.known && applied == known,
             lab_schema: lab,
-            hub_schema: aliquot_store::SchemaVersion {
-                applied: hub,
-                known: db::HUB_SCHEMA,
-            },
-            feed_head: db::head(pool).await?,
+            hub_schema: aliquot_store::SchemaVersion { applied, known },
+            feed_head: self.feed_head().await?,
         })
     }
 
-    /// The hub's own id (its store's device id).
+    /// Brings this process's copy of the lab to the feed's head (on PostgreSQL; on SQLite
+    /// the copy is the lab): before a read of the lab that must see every decision, such
+    /// as a convergence check. Returns the change the copy stands at.
+    pub async fn catch_up(&self) -> Result<i64> {
+        self.record.catch_up_to(&self.store, None).await
+    }
+
+    /// The feed's newest change number.
+    pub async fn feed_head(&self) -> Result<i64> {
+        match &self.record {
+            Record::Sqlite => db::head(self.store.pool()).await,
+            Record::Postgres(pool) => pg::head_of(pool).await,
+        }
+    }
+
+    /// How many row images the feed holds.
+    pub async fn feed_rows(&self) -> Result<i64> {
+        match &self.record {
+            Record::Sqlite => db::feed_rows(self.store.pool()).await,
+            Record::Postgres(pool) => pg::feed_rows(pool).await,
+        }
+    }
+
+    /// The hub's own id: what workstations pin (on PostgreSQL, the same for every process).
     pub fn hub_id(&self) -> &str {
-        self.store.device_id()
+        &self.hub_id
     }
 
     pub async fn close(&self) {
         self.store.close().await;
+        if let Record::Postgres(pool) = &self.record {
+            pool.close().await;
+        }
     }
 
     /// Runs a command the hub itself makes (the first administrator, an administrator's
@@ -201,7 +351,7 @@ impl Hub {
     pub async fn execute(&self, actor: &Actor, command: Command) -> Result<Uuid> {
         let recorded = Recorded {
             command_id: Uuid::now_v7(),
-            device_id: self.store.device_id().to_owned(),
+            device_id: self.hub_id.clone(),
             recorded_at: self.clock.now(),
         };
         self.execute_recorded(actor, &recorded, command).await
@@ -215,13 +365,14 @@ impl Hub {
         recorded: &Recorded,
         command: Command,
     ) -> Result<Uuid> {
-        let mut tx = self.store.begin_write().await?;
+        let mut decision = self.record.begin(&self.store).await?;
+        let tx = decision.local();
         db::begin_change(tx.conn()).await?;
         self.store
-            .replay(&mut tx, actor, recorded, &command, Replay::Hub)
+            .replay(tx, actor, recorded, &command, Replay::Hub)
             .await?;
         db::end_change(tx.conn()).await?;
-        self.store.commit_write(tx).await?;
+        decision.finish(&self.store).await?;
         Ok(recorded.command_id)
     }
 
@@ -243,14 +394,15 @@ impl Hub {
         let code = format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]);
         let now = self.clock.now();
         let expires_at = now + valid_for;
-        db::create_enrollment(
-            self.store.pool(),
-            &secret_hash(&normalise_code(&code)),
-            name,
-            now,
-            expires_at,
-        )
-        .await?;
+        let code_hash = secret_hash(&normalise_code(&code));
+        match &self.record {
+            Record::Sqlite => {
+                db::create_enrollment(self.store.pool(), &code_hash, name, now, expires_at).await?
+            }
+            Record::Postgres(pool) => {
+                pg::create_enrollment(pool, &code_hash, name, now, expires_at).await?
+            }
+        }
         Ok(Enrollment {
             code,
             name: name.to_owned(),
@@ -270,14 +422,27 @@ impl Hub {
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
         let credential = hex::encode(bytes);
-        let name = db::redeem_enrollment(
-            self.store.pool(),
-            &secret_hash(&normalise_code(&request.code)),
-            &request.device_id,
-            &secret_hash(&credential),
-            self.clock.now(),
-        )
-        .await?;
+        let (code_hash, credential_hash) = (
+            secret_hash(&normalise_code(&request.code)),
+            secret_hash(&credential),
+        );
+        let now = self.clock.now();
+        let name = match &self.record {
+            Record::Sqlite => {
+                db::redeem_enrollment(
+                    self.store.pool(),
+                    &code_hash,
+                    &request.device_id,
+                    &credential_hash,
+                    now,
+                )
+                .await?
+            }
+            Record::Postgres(pool) => {
+                pg::redeem_enrollment(pool, &code_hash, &request.device_id, &credential_hash, now)
+                    .await?
+            }
+        };
         tracing::info!(device = %request.device_id, %name, "workstation enrolled");
         Ok(EnrollResponse {
             device_name: name,
@@ -288,29 +453,49 @@ impl Hub {
 
     /// The enrolled, unrevoked device a bearer credential belongs to.
     pub async fn authenticate(&self, credential: &str) -> Result<Device> {
-        let device = db::device_by_credential(self.store.pool(), &secret_hash(credential)).await?;
-        db::touch_device(self.store.pool(), &device.device_id, self.clock.now()).await?;
-        Ok(device)
+        let (hash, now) = (secret_hash(credential), self.clock.now());
+        match &self.record {
+            Record::Sqlite => {
+                let device = db::device_by_credential(self.store.pool(), &hash).await?;
+                db::touch_device(self.store.pool(), &device.device_id, now).await?;
+                Ok(device)
+            }
+            Record::Postgres(pool) => {
+                let device = pg::device_by_credential(pool, &hash).await?;
+                pg::touch_device(pool, &device.device_id, now).await?;
+                Ok(device)
+            }
+        }
     }
 
     pub async fn devices(&self, page: PageRequest) -> Result<Page<Device>> {
         let page = page
             .validate()
             .map_err(|e| HubFailure::bad_request("invalid", e.to_string()))?;
-        db::devices(self.store.pool(), page).await
+        match &self.record {
+            Record::Sqlite => db::devices(self.store.pool(), page).await,
+            Record::Postgres(pool) => pg::devices(pool, page).await,
+        }
     }
 
     /// Ends a device's access at once; its unsent work stays on it.
     pub async fn revoke(&self, device_id: &str, why: &str) -> Result<()> {
         let why = aliquot_domain::command::validate_reason(why)
             .map_err(|e| HubFailure::bad_request("invalid", e.to_string()))?;
-        db::revoke(self.store.pool(), device_id, &why, self.clock.now()).await
+        let now = self.clock.now();
+        match &self.record {
+            Record::Sqlite => db::revoke(self.store.pool(), device_id, &why, now).await,
+            Record::Postgres(pool) => pg::revoke(pool, device_id, &why, now).await,
+        }
     }
 
     /// After an administrator has reviewed a device whose audit chain broke: its held
     /// commands are decided again, and its chain is checked anew from its next row.
     pub async fn release(&self, device_id: &str) -> Result<()> {
-        db::release_device_chain(self.store.pool(), device_id).await
+        match &self.record {
+            Record::Sqlite => db::release_device_chain(self.store.pool(), device_id).await,
+            Record::Postgres(pool) => pg::release_device_chain(pool, device_id).await,
+        }
     }
 
     pub async fn push(&self, device: &Device, request: PushRequest) -> Result<PushResponse> {
@@ -326,9 +511,24 @@ impl Hub {
         digests: bool,
     ) -> Result<PullResponse> {
         let limit = limit.clamp(1, aliquot_sync::MAX_PULL_PAGE);
-        let page =
-            db::pull_page(self.store.pool(), &device.device_id, cursor, limit, digests).await?;
-        let policy = db::lease_policy(self.store.pool()).await?;
+        let page = match &self.record {
+            Record::Sqlite => {
+                db::pull_page(self.store.pool(), &device.device_id, cursor, limit, digests).await?
+            }
+            Record::Postgres(pool) => {
+                let mut page = pg::pull_page(pool, &device.device_id, cursor, limit).await?;
+                if digests && !page.has_more {
+                    // From this process's copy at the page's end; when the copy has moved
+                    // past it (a decision here since), none this time.
+                    self.record
+                        .catch_up_to(&self.store, Some(page.next_cursor))
+                        .await?;
+                    page.digests = db::digests_at(self.store.pool(), page.next_cursor).await?;
+                }
+                page
+            }
+        };
+        let policy = self.lease_policy().await?;
         Ok(PullResponse {
             changes: page.changes,
             next_cursor: page.next_cursor,
@@ -352,9 +552,15 @@ impl Hub {
         from: Option<aliquot_sync::SnapshotFrom>,
     ) -> tokio::sync::mpsc::Receiver<Result<String>> {
         let (lines, receiver) = tokio::sync::mpsc::channel(4);
-        let pool = self.store.pool().clone();
+        let hub = self.clone();
         tokio::spawn(async move {
-            if let Err(e) = db::write_snapshot(&pool, &lines, from).await {
+            // On PostgreSQL the copy is brought to the head first; the snapshot is then
+            // one state of it, at the cursor it names.
+            let written = match hub.record.catch_up_to(&hub.store, None).await {
+                Ok(_) => db::write_snapshot(hub.store.pool(), &lines, from).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
                 tracing::warn!(error = %e.message, "snapshot failed");
                 let _ = lines.send(Err(e)).await;
             }
@@ -382,7 +588,10 @@ impl Hub {
                 ))
             }
         };
-        let policy = db::lease_policy(self.store.pool()).await?;
+        let policy = self.lease_policy().await?;
+        // The blocks leased so far, as the copy holds them at the head (the executor
+        // refuses an overlap that a lease decided elsewhere meanwhile would make).
+        self.record.catch_up_to(&self.store, None).await?;
         let site = match request.site_id {
             Some(id) => {
                 let site = self.store.site(id).await?;
@@ -419,13 +628,19 @@ impl Hub {
     }
 
     pub async fn lease_policy(&self) -> Result<LeasePolicy> {
-        db::lease_policy(self.store.pool()).await
+        match &self.record {
+            Record::Sqlite => db::lease_policy(self.store.pool()).await,
+            Record::Postgres(pool) => pg::lease_policy(pool).await,
+        }
     }
 
     pub async fn set_lease_policy(&self, policy: &LeasePolicy) -> Result<()> {
         numbering::sample_code(&policy.sample_prefix, policy.sample_digits, 1)
             .map_err(|e| HubFailure::bad_request("invalid", e.to_string()))?;
-        db::set_lease_policy(self.store.pool(), policy).await
+        match &self.record {
+            Record::Sqlite => db::set_lease_policy(self.store.pool(), policy).await,
+            Record::Postgres(pool) => pg::set_lease_policy(pool, policy).await,
+        }
     }
 
     /// Every row of one lab table (a workstation resyncs it after its convergence check
@@ -433,6 +648,7 @@ impl Hub {
     pub async fn table(&self, name: &str, page: PageRequest) -> Result<Page<serde_json::Value>> {
         let table = aliquot_store::lab_tables::lab_table(name)
             .ok_or_else(|| HubFailure::not_found(format!("no lab table {name:?}")))?;
+        self.record.catch_up_to(&self.store, None).await?;
         Ok(self.store.lab_rows_page(table, page).await?)
     }
 

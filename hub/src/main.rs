@@ -1,7 +1,7 @@
 //! `aliquot-hub`: the lab's hub, from the command line.
 
 use aliquot_domain::{Actor, Command, SystemClock};
-use aliquot_hub::{tls, Hub};
+use aliquot_hub::{tls, Hub, HubDatabase};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
@@ -12,12 +12,18 @@ use std::sync::Arc;
 /// The lab's hub: many workstations, one lab.
 ///
 /// Every command works on one data directory (the hub's database, certificate and audit
-/// anchor): --data-dir or ALIQUOT_HUB_DATA_DIR.
+/// anchor): --data-dir or ALIQUOT_HUB_DATA_DIR. With --database postgres://… (or
+/// ALIQUOT_HUB_DATABASE) the hub's record is in PostgreSQL, shared by every hub process,
+/// and the data directory holds this process's copy of the lab.
 #[derive(Parser)]
 #[command(name = "aliquot-hub", version = aliquot_domain::release::VERSION_LINE.as_str(), about, long_about)]
 struct Cli {
     #[arg(long, global = true, env = "ALIQUOT_HUB_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// `sqlite` (the default: the record beside the lab in the data directory) or a
+    /// `postgres://user@host/database` address.
+    #[arg(long, global = true, env = "ALIQUOT_HUB_DATABASE")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Action,
 }
@@ -57,6 +63,13 @@ enum Action {
     /// Bring the database's schema up to this program's and say where it stands. Opening the
     /// hub does the same; an older program refuses a database a newer one has migrated.
     Migrate,
+    /// Copy this SQLite hub's record (devices, codes, claims, trails, the feed) into an
+    /// empty PostgreSQL database, with the hub stopped. Then serve with --database URL: this
+    /// data directory becomes the first process's copy of the lab.
+    MoveToPostgres {
+        /// postgres://user@host/database
+        url: String,
+    },
     /// Serve workstations.
     Serve {
         #[arg(long, default_value = "0.0.0.0:4781")]
@@ -106,21 +119,35 @@ enum AuditAction {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ALIQUOT_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    // One JSON object a line for a log collector (journald, Loki, Elastic); text otherwise.
+    if std::env::var("ALIQUOT_LOG_FORMAT").as_deref() == Ok("json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let cli = Cli::parse();
     let data_dir = cli
         .data_dir
         .clone()
         .context("name the hub's data directory with --data-dir or ALIQUOT_HUB_DATA_DIR")?;
-    let hub = Hub::open(&data_dir, Arc::new(SystemClock))
+    let database = HubDatabase::parse(cli.database.as_deref())?;
+    let hub = Hub::open_with(&data_dir, &database, Arc::new(SystemClock))
         .await
-        .with_context(|| format!("opening the hub's data directory {}", data_dir.display()))?;
+        .with_context(|| match &database {
+            HubDatabase::Sqlite => {
+                format!("opening the hub's data directory {}", data_dir.display())
+            }
+            HubDatabase::Postgres(_) => format!(
+                "opening the hub on PostgreSQL with its lab copy in {}",
+                data_dir.display()
+            ),
+        })?;
     let outcome = run(cli.command, &hub).await;
     hub.close().await;
     outcome
@@ -193,6 +220,18 @@ async fn run(action: Action, hub: &Hub) -> Result<()> {
                 health.hub_schema.applied, health.hub_schema.known
             );
             println!("change feed head: {}", health.feed_head);
+        }
+        Action::MoveToPostgres { url } => {
+            let moved = hub.move_record_to_postgres(&url).await?;
+            println!(
+                "moved to PostgreSQL: {} workstations, {} decided commands, {} audit entries of \
+                 workstations, {} feed rows up to change {}",
+                moved.devices, moved.claims, moved.audit_rows, moved.feed_rows, moved.head
+            );
+            println!(
+                "serve it with: aliquot-hub --data-dir {} --database <the same address> serve",
+                hub.data_dir().display()
+            );
         }
         Action::Serve { listen, plain_http } => {
             let config = if plain_http {
@@ -278,6 +317,13 @@ async fn run(action: Action, hub: &Hub) -> Result<()> {
             println!("revoked {device_id}; its unsent work stays on the workstation");
         }
         Action::Backup { file } => {
+            if hub.on_postgres() {
+                anyhow::bail!(
+                    "the hub's record is in PostgreSQL: back it up with pg_dump or the server's \
+                     continuous archiving (docs/operations/hub-postgres.md); a process's lab copy \
+                     needs no backup, it is made again from the database"
+                );
+            }
             let report = hub.store().backup(&file).await?;
             println!(
                 "backup written and verified: {} ({} bytes, {} audit entries, chain intact)",

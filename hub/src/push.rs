@@ -1,13 +1,14 @@
 //! A push: each command claimed by its id, taken in the device's order, decided through
-//! the shared executor. One write transaction holds the batch (one disk sync for all of
-//! it); each command runs inside its own savepoint, so a refused command leaves nothing
-//! but its recorded refusal, and takes its own change number.
+//! the shared executor. One decision holds the batch (one write transaction, and on
+//! PostgreSQL the record's transaction beside it: `record`); each command runs inside its
+//! own savepoint, so a refused command leaves nothing but its recorded refusal, and takes
+//! its own change number.
 
 use crate::db::{self, ActorRefusal};
+use crate::record::Decision;
 use crate::{Device, Hub, HubFailure};
 use aliquot_domain::audit::StoredAuditRow;
 use aliquot_domain::{Command, COMMAND_SCHEMA_VERSION};
-use aliquot_store::WriteTx;
 use aliquot_store::{Recorded, Replay, StoreError};
 use aliquot_sync::plan::{self, Execution, Step};
 use aliquot_sync::{
@@ -32,9 +33,9 @@ pub(crate) async fn push(
         ));
     }
     let store = hub.store();
-    let mut tx = store.begin_write().await?;
-    let mut last = db::device_last_seq(tx.conn(), &device.device_id).await?;
-    let chain = check_audit_chain(&mut tx, device, &request.audit).await?;
+    let mut decision = hub.record.begin(store).await?;
+    let mut last = decision.device_last_seq(&device.device_id).await?;
+    let chain = check_audit_chain(&mut decision, device, &request.audit).await?;
     if let Some(why) = chain.broken {
         // Nothing of a device whose trail broke is decided until someone has looked.
         let results = request
@@ -47,7 +48,7 @@ pub(crate) async fn push(
                 duplicate: false,
             })
             .collect();
-        store.commit_write(tx).await?;
+        decision.finish(store).await?;
         return Ok(PushResponse {
             results,
             stopped: None,
@@ -58,7 +59,7 @@ pub(crate) async fn push(
     let mut results = Vec::with_capacity(request.commands.len());
     let mut stopped = None;
     let ids: Vec<_> = request.commands.iter().map(|c| c.command_id).collect();
-    let mut claims = db::claims_of(tx.conn(), &ids, &device.device_id).await?;
+    let mut claims = decision.claims_of(&ids, &device.device_id).await?;
     let mut claimed = Vec::new();
     for pushed in &request.commands {
         let hash = pushed.payload_hash();
@@ -82,7 +83,7 @@ pub(crate) async fn push(
                 stopped = Some(stop);
                 break;
             }
-            Step::Execute => match decide(hub, &mut tx, device, pushed).await? {
+            Step::Execute => match decide(hub, &mut decision, device, pushed).await? {
                 Ok((outcome, change)) => {
                     last = pushed.seq;
                     claimed.push(db::NewClaim {
@@ -117,10 +118,14 @@ pub(crate) async fn push(
     }
     // The claims, the device's sequence and the open change are written once for the
     // batch: it is one transaction, so nothing outside it sees them in between.
-    db::record_claims(tx.conn(), &device.device_id, hub.now(), &claimed).await?;
-    db::set_device_last_seq(tx.conn(), &device.device_id, last).await?;
-    db::end_change(tx.conn()).await?;
-    store.commit_write(tx).await?;
+    decision
+        .record_claims(&device.device_id, hub.now(), &claimed)
+        .await?;
+    decision
+        .set_device_last_seq(&device.device_id, last)
+        .await?;
+    db::end_change(decision.local().conn()).await?;
+    decision.finish(store).await?;
     Ok(PushResponse {
         results,
         stopped,
@@ -133,11 +138,11 @@ pub(crate) async fn push(
 /// the hub kept: each row's own hash, its link to the one before, no gap; a row sent again
 /// must be the one kept. The rows are kept; a break flags the device.
 async fn check_audit_chain(
-    tx: &mut WriteTx,
+    decision: &mut Decision,
     device: &Device,
     rows: &[StoredAuditRow],
 ) -> Result<db::DeviceChain, HubFailure> {
-    let mut chain = db::device_chain(tx.conn(), &device.device_id).await?;
+    let mut chain = decision.device_chain(&device.device_id).await?;
     if chain.broken.is_some() {
         return Ok(chain);
     }
@@ -146,8 +151,12 @@ async fn check_audit_chain(
         // the chain is checked from the last of them on.
         let fresh: Vec<&StoredAuditRow> = rows.iter().filter(|r| r.seq > chain.seq).collect();
         if let Some(last) = fresh.last() {
-            db::keep_device_audit(tx.conn(), &device.device_id, &fresh).await?;
-            db::set_device_chain(tx.conn(), &device.device_id, last.seq, &last.hash).await?;
+            decision
+                .keep_device_audit(&device.device_id, &fresh)
+                .await?;
+            decision
+                .set_device_chain(&device.device_id, last.seq, &last.hash)
+                .await?;
             chain.seq = last.seq;
             chain.hash = last.hash.clone();
             chain.restart = false;
@@ -157,7 +166,9 @@ async fn check_audit_chain(
     let mut fresh = Vec::new();
     for row in rows {
         if row.seq <= chain.seq {
-            let kept = db::device_audit_hash(tx.conn(), &device.device_id, row.seq).await?;
+            let kept = decision
+                .device_audit_hash(&device.device_id, row.seq)
+                .await?;
             if kept.is_some_and(|kept| kept != row.hash) {
                 chain.broken = Some(format!(
                     "audit entry {} changed on the workstation after the hub received it",
@@ -178,8 +189,12 @@ async fn check_audit_chain(
                 ));
             }
             None => {
-                db::keep_device_audit(tx.conn(), &device.device_id, &fresh).await?;
-                db::set_device_chain(tx.conn(), &device.device_id, seq, &hash).await?;
+                decision
+                    .keep_device_audit(&device.device_id, &fresh)
+                    .await?;
+                decision
+                    .set_device_chain(&device.device_id, seq, &hash)
+                    .await?;
                 chain.seq = seq;
                 chain.hash = hash;
             }
@@ -187,7 +202,7 @@ async fn check_audit_chain(
     }
     if let Some(why) = &chain.broken {
         tracing::warn!(device = %device.device_id, %why, "device audit chain broken; its commands are held");
-        db::break_device_chain(tx.conn(), &device.device_id, why).await?;
+        decision.break_device_chain(&device.device_id, why).await?;
     }
     Ok(chain)
 }
@@ -197,7 +212,7 @@ async fn check_audit_chain(
 /// batch's). `Err` stops the batch (nothing of this command stays).
 async fn decide(
     hub: &Hub,
-    tx: &mut WriteTx,
+    decision: &mut Decision,
     device: &Device,
     pushed: &PushedCommand,
 ) -> Result<Result<(Outcome, i64), Stopped>, HubFailure> {
@@ -205,6 +220,7 @@ async fn decide(
         Ok(command) => command,
         Err(stop) => return Ok(Err(stop)),
     };
+    let tx = decision.local();
     let savepoint = tx.savepoint().await?;
     let change = db::begin_change(tx.conn()).await?;
     let execution = execute(hub, tx, device, pushed, &command, change).await?;
@@ -266,7 +282,7 @@ fn read_command(pushed: &PushedCommand) -> Result<Command, Stopped> {
 
 async fn execute(
     hub: &Hub,
-    tx: &mut WriteTx,
+    tx: &mut aliquot_store::WriteTx,
     device: &Device,
     pushed: &PushedCommand,
     command: &Command,

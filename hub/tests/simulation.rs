@@ -8,6 +8,9 @@
 //!
 //! ALIQUOT_SIM_CASES sets the number of cases (default 12; the soak runs hundreds).
 
+#[path = "support/backend.rs"]
+mod backend;
+
 use aliquot_api::hub_client::HubCallError;
 use aliquot_api::sync::{HubTransport, RoundParts};
 use aliquot_api::Api;
@@ -29,9 +32,12 @@ use uuid::Uuid;
 
 const DESKS: usize = 3;
 
-/// The hub reached directly, with the faults a network has.
+/// The hub reached directly, with the faults a network has. On PostgreSQL the hub is two
+/// processes on one database, and each call goes to the next of them, as a load balancer
+/// would send it.
 struct InProcess {
-    hub: Hub,
+    hubs: Vec<Hub>,
+    turn: std::sync::atomic::AtomicUsize,
     credential: String,
     online: AtomicBool,
     lose_next_answer: AtomicBool,
@@ -51,11 +57,15 @@ fn refusal(f: HubFailure) -> HubCallError {
 }
 
 impl InProcess {
+    fn hub(&self) -> &Hub {
+        &self.hubs[self.turn.fetch_add(1, Ordering::SeqCst) % self.hubs.len()]
+    }
+
     async fn device(&self) -> Result<aliquot_hub::Device, HubCallError> {
         if !self.online.load(Ordering::SeqCst) {
             return Err(HubCallError::Unreachable("partitioned".into()));
         }
-        self.hub
+        self.hub()
             .authenticate(&self.credential)
             .await
             .map_err(refusal)
@@ -66,13 +76,13 @@ impl HubTransport for InProcess {
     async fn push(&self, request: &PushRequest) -> Result<PushResponse, HubCallError> {
         let device = self.device().await?;
         let mut response = self
-            .hub
+            .hub()
             .push(&device, request.clone())
             .await
             .map_err(refusal)?;
         if self.duplicate_next.swap(false, Ordering::SeqCst) {
             response = self
-                .hub
+                .hub()
                 .push(&device, request.clone())
                 .await
                 .map_err(refusal)?;
@@ -90,7 +100,7 @@ impl HubTransport for InProcess {
         digests: bool,
     ) -> Result<PullResponse, HubCallError> {
         let device = self.device().await?;
-        self.hub
+        self.hub()
             .pull(&device, cursor, limit, digests)
             .await
             .map_err(refusal)
@@ -100,7 +110,7 @@ impl HubTransport for InProcess {
         from: Option<&aliquot_sync::SnapshotFrom>,
     ) -> Result<aliquot_api::sync::SnapshotChunks, HubCallError> {
         self.device().await?;
-        let lines = self.hub.snapshot(from.cloned());
+        let lines = self.hub().snapshot(from.cloned());
         Ok(Box::pin(futures_util::stream::unfold(
             lines,
             |mut lines| async move {
@@ -111,7 +121,7 @@ impl HubTransport for InProcess {
     }
     async fn lease(&self, request: &LeaseRequest) -> Result<LeaseResponse, HubCallError> {
         let device = self.device().await?;
-        self.hub
+        self.hub()
             .lease(&device, request.clone())
             .await
             .map_err(refusal)
@@ -122,7 +132,7 @@ impl HubTransport for InProcess {
         page: u32,
     ) -> Result<aliquot_domain::paging::Page<serde_json::Value>, HubCallError> {
         self.device().await?;
-        self.hub
+        self.hub()
             .table(
                 name,
                 aliquot_domain::paging::PageRequest {
@@ -215,8 +225,10 @@ struct Desk {
 }
 
 struct Sim {
-    _dir: tempfile::TempDir,
+    _dirs: Vec<tempfile::TempDir>,
+    /// The first of the hub's processes (the only one on SQLite).
     hub: Hub,
+    hubs: Vec<Hub>,
     tech: Actor,
     site: Uuid,
     kit: Uuid,
@@ -230,8 +242,8 @@ struct Sim {
 
 impl Sim {
     async fn new() -> Sim {
-        let dir = tempfile::tempdir().unwrap();
-        let hub = Hub::open(dir.path(), Arc::new(SystemClock)).await.unwrap();
+        let (dirs, hubs) = backend::open_hub_processes(2).await;
+        let hub = hubs[0].clone();
         hub.set_lease_policy(&LeasePolicy {
             sample_prefix: "SIM".into(),
             sample_digits: 6,
@@ -366,7 +378,8 @@ impl Sim {
                 _dir: dir,
                 api: Api::new(store),
                 link: InProcess {
-                    hub: hub.clone(),
+                    hubs: hubs.clone(),
+                    turn: std::sync::atomic::AtomicUsize::new(i),
                     credential: enrolled.credential,
                     online: AtomicBool::new(true),
                     lose_next_answer: AtomicBool::new(false),
@@ -381,8 +394,9 @@ impl Sim {
             desks.push(desk);
         }
         Sim {
-            _dir: dir,
+            _dirs: dirs,
             hub,
+            hubs,
             tech,
             site,
             kit,
@@ -657,31 +671,54 @@ impl Sim {
 
     /// Everything that must hold after every step.
     async fn check(&mut self) {
+        // Each hub process's copy of the lab, brought to the feed's head, is the lab.
+        for hub in &self.hubs {
+            hub.catch_up().await.unwrap();
+        }
+        for (i, hub) in self.hubs.iter().enumerate().skip(1) {
+            assert_eq!(
+                hub.store().lab_digests().await.unwrap(),
+                self.hub.store().lab_digests().await.unwrap(),
+                "hub process {i}'s copy differs from the first's"
+            );
+        }
         self.check_lab(self.hub.store(), "hub").await;
         let pool = self.hub.store().pool();
-        // I4: every status change on the hub belongs to one command the hub applied.
-        let orphans: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM sample_status_history h WHERE NOT EXISTS (
-               SELECT 1 FROM hub_claims c WHERE c.command_id = h.command_id
-                 AND json_extract(c.outcome, '$.status') = 'applied')",
+        // I4: every status change on the hub belongs to one command the hub applied (the
+        // lab and the record may be two databases: compared here).
+        let applied: std::collections::HashSet<String> = backend::record_texts(
+            &self.hub,
+            "SELECT command_id || ' ' || outcome FROM hub_claims",
         )
-        .fetch_one(pool)
         .await
-        .unwrap()
-        .get(0);
+        .into_iter()
+        .filter_map(|line| {
+            let (id, outcome) = line.split_once(' ')?;
+            let outcome: serde_json::Value = serde_json::from_str(outcome).ok()?;
+            (outcome["status"] == "applied").then(|| id.to_owned())
+        })
+        .collect();
+        let history: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT command_id FROM sample_status_history")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let orphans = history
+            .iter()
+            .filter(|id| id.as_ref().is_none_or(|id| !applied.contains(id)))
+            .count();
         assert_eq!(orphans, 0, "hub: I4");
         // I5: each device's decided commands are 1..last_seq without a gap.
-        let devices = sqlx::query(
-            "SELECT d.device_id, d.last_seq, COUNT(c.seq), COALESCE(MAX(c.seq), 0)
-             FROM hub_devices d LEFT JOIN hub_claims c ON c.device_id = d.device_id GROUP BY d.device_id",
+        let gaps = backend::record_i64(
+            &self.hub,
+            "SELECT COUNT(*) FROM (SELECT d.device_id FROM hub_devices d
+               LEFT JOIN hub_claims c ON c.device_id = d.device_id
+               GROUP BY d.device_id, d.last_seq
+               HAVING COUNT(c.seq) != COALESCE(MAX(c.seq), 0) OR COALESCE(MAX(c.seq), 0) != d.last_seq) AS g",
+            None,
         )
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        for d in devices {
-            let (last, count, max): (i64, i64, i64) = (d.get(1), d.get(2), d.get(3));
-            assert!(count == max && max == last, "hub: I5 {last} {count} {max}");
-        }
+        .await;
+        assert_eq!(gaps, 0, "hub: I5");
         for i in 0..self.desks.len() {
             self.check_lab(self.store(i), &format!("desk {i}")).await;
             // I9: the cursor never goes back.
@@ -706,6 +743,8 @@ impl Sim {
                     .unwrap();
             }
         }
+        // The first hub process's copy holds what the others decided once it catches up.
+        self.hub.catch_up().await.unwrap();
         for (i, d) in self.desks.iter().enumerate() {
             let store = d.api.store();
             let counts = store.outbox_counts().await.unwrap();
@@ -789,6 +828,7 @@ impl Sim {
     /// A copy of the hub as it is now, opened as a second hub.
     async fn hub_copy(&self) -> (tempfile::TempDir, Hub) {
         let dir = tempfile::tempdir().unwrap();
+        self.hub.catch_up().await.unwrap();
         self.hub
             .store()
             .backup(&dir.path().join(aliquot_store::DB_FILE_NAME))
@@ -832,6 +872,7 @@ proptest! {
                 d.api.sync_round_with(&d.link, RoundParts::All).await.unwrap();
             }
             sim.quiesce().await;
+            sim.hub.catch_up().await.unwrap();
 
             // The same commands, in the order the hub decided them, on the direct path.
             let mut queued = HashMap::new();
@@ -840,10 +881,7 @@ proptest! {
                     queued.insert(row.command_id.clone(), row);
                 }
             }
-            let order: Vec<String> = sqlx::query_scalar("SELECT command_id FROM hub_claims ORDER BY change")
-                .fetch_all(sim.hub.store().pool())
-                .await
-                .unwrap();
+            let order = backend::record_texts(&sim.hub, "SELECT command_id FROM hub_claims ORDER BY change").await;
             assert_eq!(order.len(), queued.len());
             let mut refused_directly = std::collections::BTreeSet::new();
             for id in order {

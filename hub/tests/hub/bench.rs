@@ -5,14 +5,13 @@ use aliquot_domain::command::{NewTube, PlacementSource, TubePlacement};
 use aliquot_domain::numbering::{sample_code, BlockKind, NewBlock};
 use aliquot_domain::sample::{ConsentStatus, KitItem, SampleStatus, SampleType};
 use aliquot_domain::storage::{BoxLayout, FreezerKind};
-use aliquot_domain::{Actor, Command, Role, SystemClock, COMMAND_SCHEMA_VERSION};
+use aliquot_domain::{Actor, Command, Role, COMMAND_SCHEMA_VERSION};
 use aliquot_hub::{Device, Hub};
 use aliquot_sync::{
     CommandResult, EnrollRequest, Outcome, PushRequest, PushResponse, PushedCommand,
     PROTOCOL_VERSION,
 };
 use chrono::{Duration, Utc};
-use std::sync::Arc;
 use uuid::Uuid;
 
 pub struct Desk {
@@ -56,7 +55,12 @@ pub fn hash() -> String {
 impl Bench {
     pub async fn new() -> Bench {
         let dir = tempfile::tempdir().unwrap();
-        let hub = Hub::open(dir.path(), Arc::new(SystemClock)).await.unwrap();
+        let hub = crate::backend::open_hub(dir.path()).await;
+        Self::with_hub(dir, hub).await
+    }
+
+    /// The bench around a hub already open (its data directory kept with it).
+    pub async fn with_hub(dir: tempfile::TempDir, hub: Hub) -> Bench {
         let admin = actor("admin", Role::Admin);
         hub.execute(
             &Actor::system(),

@@ -58,12 +58,11 @@ async fn an_enrollment_code_works_once_in_any_case_and_not_after_it_expires() {
         (401, "enrollment_invalid")
     );
     // The hub keeps neither codes nor credentials in the clear.
-    let stored: Vec<String> = sqlx::query_scalar(
+    let stored = crate::backend::record_texts(
+        &bench.hub,
         "SELECT code_hash FROM hub_enrollments UNION ALL SELECT credential_hash FROM hub_devices",
     )
-    .fetch_all(bench.hub.store().pool())
-    .await
-    .unwrap();
+    .await;
     assert!(!stored
         .iter()
         .any(|s| s == &enrolled.credential || s.contains(&enrollment.code)));

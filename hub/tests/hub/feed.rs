@@ -20,9 +20,7 @@ async fn pages_hold_whole_changes_and_reach_the_head() {
         .await;
     assert!(matches!(placed, aliquot_sync::Outcome::Applied { .. }));
 
-    let head = aliquot_hub::db::head(bench.hub.store().pool())
-        .await
-        .unwrap();
+    let head = bench.hub.feed_head().await.unwrap();
     let (mut cursor, mut pages, mut rows) = (0, 0, Vec::new());
     let mut decided = Vec::new();
     loop {
@@ -121,9 +119,7 @@ async fn a_transaction_larger_than_a_page_comes_whole_and_digests_come_with_the_
     assert!(page.changes.iter().all(|c| c.change == change));
     assert!(page.has_more);
     assert!(page.digests.is_none());
-    let head = aliquot_hub::db::head(bench.hub.store().pool())
-        .await
-        .unwrap();
+    let head = bench.hub.feed_head().await.unwrap();
     let last = bench
         .hub
         .pull(&bench.a.device, head - 1, 5_000, true)

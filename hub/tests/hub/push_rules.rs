@@ -33,9 +33,7 @@ async fn a_resend_gets_the_stored_answer_and_changes_nothing() {
         .unwrap()
         .items
         .len();
-    let feed = aliquot_hub::db::head(bench.hub.store().pool())
-        .await
-        .unwrap();
+    let feed = bench.hub.feed_head().await.unwrap();
     // The answer was lost; the workstation sends the same command again.
     let again = bench.push_raw(&bench.a, vec![first.clone()]).await;
     assert_eq!(codes(&again.results), ["applied (duplicate)"]);
@@ -51,12 +49,7 @@ async fn a_resend_gets_the_stored_answer_and_changes_nothing() {
             .len(),
         freezers
     );
-    assert_eq!(
-        aliquot_hub::db::head(bench.hub.store().pool())
-            .await
-            .unwrap(),
-        feed
-    );
+    assert_eq!(bench.hub.feed_head().await.unwrap(), feed);
     bench.a.next_seq.set(2);
     // The same id for another command is refused, and the queue moves on.
     let reused = aliquot_sync::PushedCommand {

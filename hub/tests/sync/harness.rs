@@ -23,7 +23,7 @@ impl RunningHub {
     /// A hub with its first administrator, served over HTTPS on a free loopback port.
     pub async fn start() -> RunningHub {
         let dir = tempfile::tempdir().unwrap();
-        let hub = Hub::open(dir.path(), Arc::new(SystemClock)).await.unwrap();
+        let hub = crate::backend::open_hub(dir.path()).await;
         let fingerprint = tls::ensure_certificate(dir.path(), &[]).unwrap();
         let admin = Actor {
             user_id: Uuid::now_v7(),

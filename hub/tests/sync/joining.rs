@@ -164,10 +164,7 @@ async fn indexes(store: &Store) -> Vec<(String, String)> {
 #[tokio::test]
 async fn a_new_workstation_copies_the_lab_from_a_snapshot_then_follows_the_feed() {
     let (hub, lab, desk1) = lab_at_work().await;
-    let head: i64 = sqlx::query_scalar("SELECT value FROM hub_counter")
-        .fetch_one(hub.hub.store().pool())
-        .await
-        .unwrap();
+    let head = hub.hub.feed_head().await.unwrap();
 
     let (_dir, desk2, hub2) = linked(&hub, "Desk 2", false).await;
     let round = desk2
@@ -340,10 +337,9 @@ async fn a_snapshot_goes_only_to_an_enrolled_workstation() {
         matches!(&refused, HubCallError::Refused { status: 401, .. }),
         "{refused:?}"
     );
-    let device: String = sqlx::query_scalar("SELECT device_id FROM hub_devices")
-        .fetch_one(hub.hub.store().pool())
+    let device = crate::backend::record_texts(&hub.hub, "SELECT device_id FROM hub_devices")
         .await
-        .unwrap();
+        .remove(0);
     hub.hub.revoke(&device, "stolen laptop").await.unwrap();
     let revoked = enrolled.client.snapshot(None).await.err().unwrap();
     assert!(

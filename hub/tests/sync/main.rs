@@ -2,6 +2,8 @@
 //! with a pinned certificate, accounts from the hub, offline work, push, pull and rebase,
 //! convergence. (Real processes through a fault proxy are in tests/sync_processes.)
 
+#[path = "../support/backend.rs"]
+mod backend;
 mod harness;
 mod joining;
 mod leasing;

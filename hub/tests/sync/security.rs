@@ -226,12 +226,12 @@ async fn an_edited_audit_trail_holds_the_workstations_commands_for_review() {
     ws.store().execute(&manager, freezer("F1")).await.unwrap();
     ws.sync().await;
     // The hub keeps the workstation's whole trail.
-    let kept: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM hub_device_audit WHERE device_id = ?1")
-            .bind(ws.device_id())
-            .fetch_one(hub.hub.store().pool())
-            .await
-            .unwrap();
+    let kept = crate::backend::record_i64(
+        &hub.hub,
+        "SELECT COUNT(*) FROM hub_device_audit WHERE device_id = $1",
+        Some(&ws.device_id()),
+    )
+    .await;
     assert_eq!(kept, ws.store().audit_len().await.unwrap());
 
     let done = ws.store().execute(&manager, freezer("F2")).await.unwrap();

@@ -247,6 +247,19 @@ async fn write_changes(
     apply_images(conn, &images).await
 }
 
+impl Store {
+    /// Applies the hub's feed rows, in order, inside the caller's transaction: how a hub
+    /// process on PostgreSQL keeps its copy of the lab current (the same apply a
+    /// workstation's pull uses, without its take-back and rebase: a hub has no outbox).
+    pub async fn apply_hub_rows(
+        &self,
+        tx: &mut WriteTx,
+        changes: &[aliquot_sync::RowChange],
+    ) -> Result<()> {
+        write_changes(tx.conn(), changes).await
+    }
+}
+
 /// What a pull did here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PullApplied {

@@ -1,0 +1,255 @@
+//! The hub backend a test run holds the hub to: SQLite by default; PostgreSQL when the run
+//! is wrapped in `scripts/with-postgres` (its throwaway server in ALIQUOT_TEST_POSTGRES),
+//! each hub in a database of its own. The same tests, both backends.
+// Each test crate that includes this module uses part of it.
+#![allow(dead_code)]
+
+use aliquot_domain::SystemClock;
+use aliquot_hub::{Hub, PgSettings};
+use sqlx::Connection;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The throwaway server's address, when this run is the PostgreSQL one.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("ALIQUOT_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// A new, empty database on the throwaway server, and its address.
+pub async fn fresh_database(server: &str) -> String {
+    let name = format!("hub_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::PgConnection::connect(server)
+        .await
+        .expect("the throwaway PostgreSQL server answers");
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let (base, _) = server.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+/// A hub in `dir` on this run's backend.
+pub async fn open_hub(dir: &Path) -> Hub {
+    match postgres_server() {
+        Some(server) => {
+            let url = fresh_database(&server).await;
+            open_hub_on(dir, Some(&url)).await
+        }
+        None => open_hub_on(dir, None).await,
+    }
+}
+
+/// A hub in `dir` with its record at `database` (a second process of one hub, when the
+/// address is another's).
+pub async fn open_hub_on(dir: &Path, database: Option<&str>) -> Hub {
+    match database {
+        Some(url) => {
+            let settings = PgSettings {
+                max_connections: 4,
+                ..PgSettings::default()
+            };
+            Hub::open_postgres(dir, url, &settings, Arc::new(SystemClock))
+                .await
+                .unwrap()
+        }
+        None => Hub::open(dir, Arc::new(SystemClock)).await.unwrap(),
+    }
+}
+
+/// One whole number from the hub's record, whichever backend holds it: `sql` is written
+/// once, with `$1`-style parameters, in the SQL both accept.
+pub async fn record_i64(hub: &Hub, sql: &str, text_param: Option<&str>) -> i64 {
+    match hub.postgres() {
+        Some(pool) => {
+            let mut q = sqlx::query_scalar::<_, i64>(sql);
+            if let Some(p) = text_param {
+                q = q.bind(p.to_owned());
+            }
+            q.fetch_one(pool).await.unwrap()
+        }
+        None => {
+            let mut q = sqlx::query_scalar::<_, i64>(sql);
+            if let Some(p) = text_param {
+                q = q.bind(p.to_owned());
+            }
+            q.fetch_one(hub.store().pool()).await.unwrap()
+        }
+    }
+}
+
+/// Text values from the hub's record (see [`record_i64`]).
+pub async fn record_texts(hub: &Hub, sql: &str) -> Vec<String> {
+    match hub.postgres() {
+        Some(pool) => sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(pool)
+            .await
+            .unwrap(),
+        None => sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(hub.store().pool())
+            .await
+            .unwrap(),
+    }
+}
+
+/// The hub as `processes` processes on one PostgreSQL database (each with its own copy of
+/// the lab), or as the one SQLite hub on a SQLite run.
+pub async fn open_hub_processes(processes: usize) -> (Vec<tempfile::TempDir>, Vec<Hub>) {
+    let first = tempfile::tempdir().unwrap();
+    match postgres_server() {
+        Some(server) => {
+            let url = fresh_database(&server).await;
+            let mut dirs = vec![first];
+            let mut hubs = vec![open_hub_on(dirs[0].path(), Some(&url)).await];
+            for _ in 1..processes {
+                let dir = tempfile::tempdir().unwrap();
+                hubs.push(open_hub_on(dir.path(), Some(&url)).await);
+                dirs.push(dir);
+            }
+            (dirs, hubs)
+        }
+        None => {
+            let hub = open_hub_on(first.path(), None).await;
+            (vec![first], vec![hub])
+        }
+    }
+}
+
+/// A PostgreSQL server of a test's own (initdb and pg_ctl in a temporary folder, as the
+/// postgres user when the test runs as root), for a test that stops and starts it. Stopped
+/// and removed when dropped.
+pub struct ThrowawayServer {
+    root: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl ThrowawayServer {
+    pub fn start() -> ThrowawayServer {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL is installed (apt-get install postgresql)")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join("bin"))
+            .filter(|b| b.join("initdb").exists())
+            .max()
+            .expect("a PostgreSQL with initdb");
+        let root = tempfile::Builder::new()
+            .prefix("aliquot-pg")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let whoami = std::process::Command::new("id").arg("-u").output().unwrap();
+        let as_postgres = String::from_utf8_lossy(&whoami.stdout).trim() == "0";
+        if as_postgres {
+            let status = std::process::Command::new("chown")
+                .arg("postgres:")
+                .arg(root.path())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = ThrowawayServer {
+            root,
+            bin,
+            port,
+            as_postgres,
+        };
+        let data = server.data();
+        let out = server
+            .command("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                "aliquot",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "initdb: {out:?}");
+        server.resume();
+        server
+    }
+
+    fn data(&self) -> std::path::PathBuf {
+        self.root.path().join("data")
+    }
+
+    fn command(&self, program: &str) -> std::process::Command {
+        let program = self.bin.join(program);
+        if self.as_postgres {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(program);
+            c
+        } else {
+            std::process::Command::new(program)
+        }
+    }
+
+    /// Starts the server (again), waiting until it accepts connections.
+    pub fn resume(&self) {
+        let out = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .arg("-l")
+            .arg(self.root.path().join("server.log"))
+            .args(["-w", "-t", "60", "-o"])
+            .arg(format!(
+                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off",
+                self.port,
+                self.root.path().display()
+            ))
+            .arg("start")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pg_ctl start: {out:?}");
+    }
+
+    /// Kills the server as a power cut would (`immediate`: no checkpoint, every connection
+    /// cut mid-statement).
+    pub fn kill(&self) {
+        let _ = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "immediate", "stop"])
+            .output();
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://aliquot@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for ThrowawayServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A PostgreSQL server for a test that needs one whichever run this is: the run's own
+/// (under `scripts/with-postgres`) or one started for the test (kept alive by the guard).
+pub async fn some_postgres() -> (Option<ThrowawayServer>, String) {
+    match postgres_server() {
+        Some(server) => (None, fresh_database(&server).await),
+        None => {
+            let server = tokio::task::spawn_blocking(ThrowawayServer::start)
+                .await
+                .unwrap();
+            let url = fresh_database(&server.url()).await;
+            (Some(server), url)
+        }
+    }
+}
