@@ -11,8 +11,13 @@
 //! label and none is on two unless a person chose to print it again.
 //!
 //! This is the sync soak: CI runs it with ALIQUOT_KILLS=24 (the default); `scripts/sync-soak`
-//! runs 200. ALIQUOT_PROCESS_SEED sets the seed.
+//! runs 200. ALIQUOT_PROCESS_SEED sets the seed. Under `scripts/with-postgres` the hub is
+//! two `aliquot-hub` processes on one PostgreSQL database, the proxy sending each request
+//! to either at random, and a kill of the hub kills one of them.
 //! Needs `target/debug/aliquot` (built by `cargo test --workspace`).
+
+#[path = "support/backend.rs"]
+mod backend;
 
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -67,7 +72,8 @@ impl Rng {
 struct Proxy {
     addr: std::net::SocketAddr,
     faults: Arc<AtomicBool>,
-    upstream: Arc<Mutex<std::net::SocketAddr>>,
+    /// The hub's processes; each request goes to one of them at random.
+    upstream: Arc<Mutex<Vec<std::net::SocketAddr>>>,
     /// Told when a push has reached the hub (to kill it before it answers).
     pushes: tokio::sync::broadcast::Sender<()>,
     counts: Arc<Mutex<[u64; 5]>>,
@@ -126,7 +132,7 @@ async fn round_trip(upstream: std::net::SocketAddr, request: &[u8]) -> std::io::
 }
 
 impl Proxy {
-    async fn start(upstream: std::net::SocketAddr, rng: Arc<Rng>) -> Proxy {
+    async fn start(upstream: Vec<std::net::SocketAddr>, rng: Arc<Rng>) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let proxy = Proxy {
             addr: listener.local_addr().unwrap(),
@@ -156,7 +162,10 @@ impl Proxy {
                 tokio::spawn(async move {
                     let mut client = BufReader::new(client);
                     while let Ok(Some(request)) = read_message(&mut client).await {
-                        let to = *upstream.lock().unwrap();
+                        let to = {
+                            let hubs = upstream.lock().unwrap();
+                            hubs[rng.below(hubs.len() as u64) as usize]
+                        };
                         let is_push = request.starts_with(b"POST /v1/sync/push");
                         let lot = if faults.load(Ordering::SeqCst) {
                             rng.below(100)
@@ -499,15 +508,25 @@ async fn spawn_listening(mut command: Command) -> (Child, std::net::SocketAddr) 
 
 struct HubProcess {
     dir: PathBuf,
+    /// The PostgreSQL database the hub's record is in (none: SQLite in `dir`).
+    database: Option<String>,
     child: Child,
     addr: std::net::SocketAddr,
 }
 
+/// `aliquot-hub` on `dir`, its record where `database` says.
+fn hub_command(dir: &Path, database: Option<&str>) -> std::process::Command {
+    let mut command = std::process::Command::new(hub_bin());
+    command.arg("--data-dir").arg(dir);
+    if let Some(url) = database {
+        command.args(["--database", url]);
+    }
+    command
+}
+
 impl HubProcess {
-    async fn init(dir: &Path) {
-        let mut init = std::process::Command::new(hub_bin())
-            .args(["--data-dir"])
-            .arg(dir)
+    async fn init(dir: &Path, database: Option<&str>) {
+        let mut init = hub_command(dir, database)
             .args(["init", "--admin", "hubadmin"])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -518,25 +537,22 @@ impl HubProcess {
         assert!(init.wait().unwrap().success());
     }
 
-    async fn start(dir: &Path, port: u16) -> HubProcess {
-        let mut command = Command::new(hub_bin());
+    async fn start(dir: &Path, port: u16, database: Option<&str>) -> HubProcess {
+        let mut command: Command = hub_command(dir, database);
         command
-            .arg("--data-dir")
-            .arg(dir)
             .args(["serve", "--plain-http", "--listen"])
             .arg(format!("127.0.0.1:{port}"));
         let (child, addr) = spawn_listening(command).await;
         HubProcess {
             dir: dir.to_owned(),
+            database: database.map(str::to_owned),
             child,
             addr,
         }
     }
 
     fn enroll(&self, name: &str) -> String {
-        let out = Command::new(hub_bin())
-            .arg("--data-dir")
-            .arg(&self.dir)
+        let out = hub_command(&self.dir, self.database.as_deref())
             .args(["enroll", "--name", name])
             .output()
             .unwrap();
@@ -658,18 +674,30 @@ async fn processes_converge_through_faults_and_kills() {
     let rng = Arc::new(Rng(AtomicU64::new(seed)));
     let (work, ui, http) = scratch(Duration::from_secs(60));
 
-    let hub_dir = work.path().join("hub");
-    HubProcess::init(&hub_dir).await;
-    let mut hub = HubProcess::start(&hub_dir, 0).await;
-    let hub_port = hub.addr.port();
-    let proxy = Proxy::start(hub.addr, rng.clone()).await;
+    // On a PostgreSQL run, two hub processes on one database; one hub on SQLite.
+    let database = match backend::postgres_server() {
+        Some(server) => Some(backend::fresh_database(&server).await),
+        None => None,
+    };
+    let hub_dirs: Vec<PathBuf> = (0..if database.is_some() { 2 } else { 1 })
+        .map(|i| work.path().join(format!("hub-{i}")))
+        .collect();
+    let mut hubs = Vec::new();
+    for dir in &hub_dirs {
+        if hubs.is_empty() {
+            HubProcess::init(dir, database.as_deref()).await;
+        }
+        hubs.push(HubProcess::start(dir, 0, database.as_deref()).await);
+    }
+    let hub_ports: Vec<u16> = hubs.iter().map(|h| h.addr.port()).collect();
+    let proxy = Proxy::start(hubs.iter().map(|h| h.addr).collect(), rng.clone()).await;
     let hub_url = format!("http://{}", proxy.addr);
 
     let mut desks = Vec::new();
     for name in ["Desk 1", "Desk 2"] {
         let dir = work.path().join(name.replace(' ', "-"));
         let mut desk = Desk::start(&dir, &ui).await;
-        let code = hub.enroll(name);
+        let code = hubs[0].enroll(name);
         // Enrollment over the faulty network: try until it is through.
         proxy.faults.store(false, Ordering::SeqCst);
         desk.call(
@@ -816,10 +844,12 @@ async fn processes_converge_through_faults_and_kills() {
                 tokio::time::sleep(Duration::from_millis(rng.below(300))).await;
                 *kill_modes.entry("hub, at a random moment").or_default() += 1;
             }
-            hub.child.kill().unwrap();
-            let _ = hub.child.wait();
-            hub = HubProcess::start(&hub_dir, hub_port).await;
-            *proxy.upstream.lock().unwrap() = hub.addr;
+            let which = rng.below(hubs.len() as u64) as usize;
+            hubs[which].child.kill().unwrap();
+            let _ = hubs[which].child.wait();
+            hubs[which] =
+                HubProcess::start(&hub_dirs[which], hub_ports[which], database.as_deref()).await;
+            proxy.upstream.lock().unwrap()[which] = hubs[which].addr;
         } else {
             let at = victim as usize;
             let desk = &mut desks[at];
@@ -935,8 +965,10 @@ async fn processes_converge_through_faults_and_kills() {
         let _ = desk.child.kill();
         let _ = desk.child.wait();
     }
-    let _ = hub.child.kill();
-    let _ = hub.child.wait();
+    for hub in hubs.iter_mut() {
+        let _ = hub.child.kill();
+        let _ = hub.child.wait();
+    }
 
     // Checked with the processes down, on their data.
     eprintln!(
@@ -944,7 +976,7 @@ async fn processes_converge_through_faults_and_kills() {
         acknowledged.participants.len(),
         acknowledged.tubes.len()
     );
-    check(&hub_dir, &desks, &acknowledged).await;
+    check(&hub_dirs[0], database.as_deref(), &desks, &acknowledged).await;
 }
 
 /// One piece of bench work at `desk`: register a participant and their kit, receive and
@@ -1018,13 +1050,17 @@ async fn bench_work(
     }
 }
 
-async fn check(hub_dir: &Path, desks: &[Desk], acknowledged: &Acknowledged) {
+async fn check(
+    hub_dir: &Path,
+    database: Option<&str>,
+    desks: &[Desk],
+    acknowledged: &Acknowledged,
+) {
     use aliquot_domain::SystemClock;
     use sqlx::Row;
-    // Opening checks integrity (PRAGMA integrity_check) and the audit anchor.
-    let hub = aliquot_hub::Hub::open(hub_dir, Arc::new(SystemClock))
-        .await
-        .expect("the hub's database opens and passes integrity_check");
+    // Opening checks integrity (PRAGMA integrity_check) and the audit anchor; on
+    // PostgreSQL it brings this process's copy to the feed's head.
+    let hub = backend::open_hub_on(hub_dir, database).await;
     let pool = hub.store().pool();
     // Nothing acknowledged is lost, nothing doubled.
     let samples: HashSet<String> = sqlx::query_scalar("SELECT id FROM samples")
@@ -1068,13 +1104,37 @@ async fn check(hub_dir: &Path, desks: &[Desk], acknowledged: &Acknowledged) {
         0,
         "box counts"
     );
+    // I4, the lab and the record compared (two databases on PostgreSQL).
+    let applied: HashSet<String> =
+        backend::record_texts(&hub, "SELECT command_id || ' ' || outcome FROM hub_claims")
+            .await
+            .into_iter()
+            .filter_map(|line| {
+                let (id, outcome) = line.split_once(' ')?;
+                let outcome: Value = serde_json::from_str(outcome).ok()?;
+                (outcome["status"] == "applied").then(|| id.to_owned())
+            })
+            .collect();
+    let history: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT command_id FROM sample_status_history")
+            .fetch_all(pool)
+            .await
+            .unwrap();
     assert_eq!(
-        one("SELECT COUNT(*) FROM sample_status_history h WHERE NOT EXISTS (SELECT 1 FROM hub_claims c WHERE c.command_id = h.command_id AND json_extract(c.outcome, '$.status') = 'applied')").await,
+        history
+            .iter()
+            .filter(|id| id.as_ref().is_none_or(|id| !applied.contains(id)))
+            .count(),
         0,
         "I4"
     );
     assert_eq!(
-        one("SELECT COUNT(*) FROM hub_devices d WHERE d.last_seq != (SELECT COUNT(*) FROM hub_claims c WHERE c.device_id = d.device_id)").await,
+        backend::record_i64(
+            &hub,
+            "SELECT COUNT(*) FROM hub_devices d WHERE d.last_seq != (SELECT COUNT(*) FROM hub_claims c WHERE c.device_id = d.device_id)",
+            None
+        )
+        .await,
         0,
         "I5"
     );
@@ -1185,9 +1245,9 @@ async fn bulk_participants(hub_dir: &Path, participants: i64) {
 async fn a_workstation_killed_while_it_joins_goes_on_with_the_copy_when_restarted() {
     let (work, ui, http) = scratch(Duration::from_secs(120));
     let hub_dir = work.path().join("hub");
-    HubProcess::init(&hub_dir).await;
+    HubProcess::init(&hub_dir, None).await;
     bulk_participants(&hub_dir, 150_000).await;
-    let hub = HubProcess::start(&hub_dir, 0).await;
+    let hub = HubProcess::start(&hub_dir, 0, None).await;
     let hub_url = format!("http://{}", hub.addr);
 
     let dir = work.path().join("joining");

@@ -126,10 +126,21 @@ pub struct ThrowawayServer {
     bin: std::path::PathBuf,
     port: u16,
     as_postgres: bool,
+    /// fsync on, as a lab's server runs (for figures); off for tests.
+    durable: bool,
 }
 
 impl ThrowawayServer {
     pub fn start() -> ThrowawayServer {
+        Self::start_with(false)
+    }
+
+    /// A server that syncs its commits to disk, as a lab's would: for benchmarks.
+    pub fn start_durable() -> ThrowawayServer {
+        Self::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> ThrowawayServer {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL is installed (apt-get install postgresql)")
             .filter_map(|e| e.ok())
@@ -161,6 +172,7 @@ impl ThrowawayServer {
             bin,
             port,
             as_postgres,
+            durable,
         };
         let data = server.data();
         let out = server
@@ -207,9 +219,10 @@ impl ThrowawayServer {
             .arg(self.root.path().join("server.log"))
             .args(["-w", "-t", "60", "-o"])
             .arg(format!(
-                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off",
+                "-c listen_addresses=127.0.0.1 -p {} -k {} -c max_connections=200 -c fsync={}",
                 self.port,
-                self.root.path().display()
+                self.root.path().display(),
+                if self.durable { "on" } else { "off" }
             ))
             .arg("start")
             .output()
