@@ -11,6 +11,12 @@
 //! PostgreSQL server is a throwaway one (initdb and pg_ctl from the Debian packages, fsync
 //! on, as a lab's server would run).
 //!
+//! Then the move of a SQLite hub to PostgreSQL at size: a SQLite hub decides
+//! BACKENDS_MOVE_COMMANDS pushed commands (default 100,000, from the same 50 desks), is
+//! moved (`move_record_to_postgres`), opened on PostgreSQL, and a second process copies
+//! the lab from the feed alone; the lab digests of all three must be equal, and a desk's
+//! pull reads the same from both. Prints the time of each step.
+//!
 //! Run: cargo bench -p aliquot-hub --bench backends
 
 #[path = "../tests/support/backend.rs"]
@@ -236,4 +242,74 @@ async fn main() {
             hub.close().await;
         }
     }
+
+    // The move at size.
+    let commands = env("BACKENDS_MOVE_COMMANDS", 100_000);
+    let pushes = (commands / (desks * batch)).max(1);
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Hub::open(dir.path(), Arc::new(SystemClock)).await.unwrap();
+    let figures = run(vec![sqlite.clone()], desks, pushes, batch).await;
+    let decided = desks * pushes * batch;
+    println!(
+        "\nthe move: a SQLite hub that decided {decided} pushed commands ({:.0} commands/s)",
+        figures.commands_per_s
+    );
+    let digests = sqlite.store().lab_digests().await.unwrap();
+    let device = sqlite
+        .devices(aliquot_domain::paging::PageRequest {
+            page: 1,
+            per_page: 1,
+        })
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let before = sqlite.pull(&device, 0, 5_000, false).await.unwrap();
+    let url = backend::fresh_database(&server.url()).await;
+    let at = Instant::now();
+    let moved = sqlite.move_record_to_postgres(&url).await.unwrap();
+    println!(
+        "| moved ({} claims, {} feed rows up to change {}) | {:.1} s |",
+        moved.claims,
+        moved.feed_rows,
+        moved.head,
+        at.elapsed().as_secs_f64()
+    );
+    sqlite.close().await;
+    let at = Instant::now();
+    let first = Hub::open_postgres(
+        dir.path(),
+        &url,
+        &PgSettings::default(),
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap();
+    println!(
+        "| the moved directory opened on PostgreSQL | {:.1} s |",
+        at.elapsed().as_secs_f64()
+    );
+    let second_dir = tempfile::tempdir().unwrap();
+    let at = Instant::now();
+    let second = Hub::open_postgres(
+        second_dir.path(),
+        &url,
+        &PgSettings::default(),
+        Arc::new(SystemClock),
+    )
+    .await
+    .unwrap();
+    println!(
+        "| a second process's copy made from the feed alone | {:.1} s |",
+        at.elapsed().as_secs_f64()
+    );
+    let same = first.store().lab_digests().await.unwrap() == digests
+        && second.store().lab_digests().await.unwrap() == digests
+        && first.pull(&device, 0, 5_000, false).await.unwrap() == before;
+    println!(
+        "lab digests and a desk's first pull page the same on SQLite, the moved process and the new one: {same}"
+    );
+    assert!(same, "the move changed the lab");
+    first.close().await;
+    second.close().await;
 }

@@ -675,6 +675,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_database_is_sqlite_unless_a_postgres_address_is_given() {
+        assert_eq!(HubDatabase::parse(None), Ok(HubDatabase::Sqlite));
+        assert_eq!(HubDatabase::parse(Some("sqlite")), Ok(HubDatabase::Sqlite));
+        assert_eq!(
+            HubDatabase::parse(Some(" postgres://hub@db.lab/aliquot ")),
+            Ok(HubDatabase::Postgres(
+                "postgres://hub@db.lab/aliquot".into()
+            ))
+        );
+        assert_eq!(
+            HubDatabase::parse(Some("postgresql://db/lab")),
+            Ok(HubDatabase::Postgres("postgresql://db/lab".into()))
+        );
+        let refused = HubDatabase::parse(Some("mysql://db/lab")).unwrap_err();
+        assert_eq!((refused.status, refused.code.as_str()), (400, "invalid"));
+    }
+
+    #[test]
     fn enrollment_codes_are_read_whatever_the_case_and_dashes() {
         assert_eq!(normalise_code("abcd-efgh-jkmn"), "ABCDEFGHJKMN");
         assert_eq!(normalise_code(" ABCD EFGH JKMN "), "ABCDEFGHJKMN");
