@@ -228,3 +228,39 @@ fn the_health_endpoint_answers_with_the_schema_and_the_feed_head() {
     );
     assert!(health["feed_head"].as_i64().is_some(), "{health}");
 }
+
+/// A lab's log collector reads one JSON object a line; the operator still reads why.
+#[test]
+fn logs_are_json_lines_when_asked_and_an_unreachable_database_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1: the database does not answer.
+    let out = Command::new(env!("CARGO_BIN_EXE_aliquot-hub"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "--database",
+            "postgres://hub@127.0.0.1:1/aliquot",
+            "migrate",
+        ])
+        .env("ALIQUOT_LOG", "info")
+        .env("ALIQUOT_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let logged: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let failure = logged
+        .iter()
+        .find(|l| l["fields"]["message"] == "hub internal error")
+        .unwrap_or_else(|| panic!("no JSON line for the failure in {stderr}"));
+    assert_eq!(failure["level"], "ERROR");
+    assert!(failure["fields"]["id"].is_string(), "{failure}");
+    assert!(
+        stderr.contains("opening the hub on PostgreSQL"),
+        "the operator is told what failed: {stderr}"
+    );
+}
