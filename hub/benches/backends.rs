@@ -183,6 +183,12 @@ async fn run(hubs: Vec<Hub>, desks: usize, pushes: usize, batch: usize) -> Figur
     }
 }
 
+async fn open_postgres(dir: &std::path::Path, url: &str) -> Hub {
+    Hub::open_postgres(dir, url, &PgSettings::default(), Arc::new(SystemClock))
+        .await
+        .unwrap()
+}
+
 fn print(name: &str, f: &Figures) {
     println!(
         "| {name} | {:.0} | {:.1} ms | {:.1} ms | {:.0} | {:.1} s |",
@@ -218,16 +224,7 @@ async fn main() {
         let mut dirs = Vec::new();
         for _ in 0..processes {
             let dir = tempfile::tempdir().unwrap();
-            hubs.push(
-                Hub::open_postgres(
-                    dir.path(),
-                    &url,
-                    &PgSettings::default(),
-                    Arc::new(SystemClock),
-                )
-                .await
-                .unwrap(),
-            );
+            hubs.push(open_postgres(dir.path(), &url).await);
             dirs.push(dir);
         }
         let figures = run(hubs.clone(), desks, pushes, batch).await;
@@ -277,28 +274,14 @@ async fn main() {
     );
     sqlite.close().await;
     let at = Instant::now();
-    let first = Hub::open_postgres(
-        dir.path(),
-        &url,
-        &PgSettings::default(),
-        Arc::new(SystemClock),
-    )
-    .await
-    .unwrap();
+    let first = open_postgres(dir.path(), &url).await;
     println!(
         "| the moved directory opened on PostgreSQL | {:.1} s |",
         at.elapsed().as_secs_f64()
     );
     let second_dir = tempfile::tempdir().unwrap();
     let at = Instant::now();
-    let second = Hub::open_postgres(
-        second_dir.path(),
-        &url,
-        &PgSettings::default(),
-        Arc::new(SystemClock),
-    )
-    .await
-    .unwrap();
+    let second = open_postgres(second_dir.path(), &url).await;
     println!(
         "| a second process's copy made from the feed alone | {:.1} s |",
         at.elapsed().as_secs_f64()

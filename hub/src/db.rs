@@ -136,7 +136,7 @@ pub async fn end_change(conn: &mut SqliteConnection) -> Result<()> {
 /// copy is the lab and this is the feed's head).
 pub async fn copy_position(conn: &mut SqliteConnection) -> Result<i64> {
     Ok(
-        sqlx::query_scalar("SELECT value FROM hub_counter WHERE singleton = 1")
+        sqlx::query_scalar!(r#"SELECT value AS "value!: i64" FROM hub_counter"#)
             .fetch_one(&mut *conn)
             .await?,
     )
@@ -1019,11 +1019,7 @@ pub async fn hub_schema(pool: &SqlitePool) -> Result<i64> {
 
 /// The feed's newest change number.
 pub async fn head(pool: &SqlitePool) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar!(r#"SELECT value AS "value!: i64" FROM hub_counter"#)
-            .fetch_one(pool)
-            .await?,
-    )
+    copy_position(&mut *pool.acquire().await?).await
 }
 
 /// How many lab rows the feed holds (for the hub's status line).

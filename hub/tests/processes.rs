@@ -1104,27 +1104,8 @@ async fn check(
         0,
         "box counts"
     );
-    // I4, the lab and the record compared (two databases on PostgreSQL).
-    let applied: HashSet<String> =
-        backend::record_texts(&hub, "SELECT command_id || ' ' || outcome FROM hub_claims")
-            .await
-            .into_iter()
-            .filter_map(|line| {
-                let (id, outcome) = line.split_once(' ')?;
-                let outcome: Value = serde_json::from_str(outcome).ok()?;
-                (outcome["status"] == "applied").then(|| id.to_owned())
-            })
-            .collect();
-    let history: Vec<Option<String>> =
-        sqlx::query_scalar("SELECT command_id FROM sample_status_history")
-            .fetch_all(pool)
-            .await
-            .unwrap();
     assert_eq!(
-        history
-            .iter()
-            .filter(|id| id.as_ref().is_none_or(|id| !applied.contains(id)))
-            .count(),
+        backend::status_changes_without_an_applied_command(&hub).await,
         0,
         "I4"
     );

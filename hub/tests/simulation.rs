@@ -683,31 +683,12 @@ impl Sim {
             );
         }
         self.check_lab(self.hub.store(), "hub").await;
-        let pool = self.hub.store().pool();
-        // I4: every status change on the hub belongs to one command the hub applied (the
-        // lab and the record may be two databases: compared here).
-        let applied: std::collections::HashSet<String> = backend::record_texts(
-            &self.hub,
-            "SELECT command_id || ' ' || outcome FROM hub_claims",
-        )
-        .await
-        .into_iter()
-        .filter_map(|line| {
-            let (id, outcome) = line.split_once(' ')?;
-            let outcome: serde_json::Value = serde_json::from_str(outcome).ok()?;
-            (outcome["status"] == "applied").then(|| id.to_owned())
-        })
-        .collect();
-        let history: Vec<Option<String>> =
-            sqlx::query_scalar("SELECT command_id FROM sample_status_history")
-                .fetch_all(pool)
-                .await
-                .unwrap();
-        let orphans = history
-            .iter()
-            .filter(|id| id.as_ref().is_none_or(|id| !applied.contains(id)))
-            .count();
-        assert_eq!(orphans, 0, "hub: I4");
+        // I4: every status change on the hub belongs to one command the hub applied.
+        assert_eq!(
+            backend::status_changes_without_an_applied_command(&self.hub).await,
+            0,
+            "hub: I4"
+        );
         // I5: each device's decided commands are 1..last_seq without a gap.
         let gaps = backend::record_i64(
             &self.hub,

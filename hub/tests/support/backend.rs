@@ -266,3 +266,27 @@ pub async fn some_postgres() -> (Option<ThrowawayServer>, String) {
         }
     }
 }
+
+/// I4: the status changes in the hub's lab copy that no command the hub applied made (the
+/// lab and the record compared in Rust: on PostgreSQL they are two databases).
+pub async fn status_changes_without_an_applied_command(hub: &Hub) -> usize {
+    let applied: std::collections::HashSet<String> =
+        record_texts(hub, "SELECT command_id || ' ' || outcome FROM hub_claims")
+            .await
+            .into_iter()
+            .filter_map(|line| {
+                let (id, outcome) = line.split_once(' ')?;
+                let outcome: serde_json::Value = serde_json::from_str(outcome).ok()?;
+                (outcome["status"] == "applied").then(|| id.to_owned())
+            })
+            .collect();
+    let history: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT command_id FROM sample_status_history")
+            .fetch_all(hub.store().pool())
+            .await
+            .unwrap();
+    history
+        .iter()
+        .filter(|id| id.as_ref().is_none_or(|id| !applied.contains(id)))
+        .count()
+}
