@@ -11,8 +11,9 @@
 //! PostgreSQL server is a throwaway one (initdb and pg_ctl from the Debian packages, fsync
 //! on, as a lab's server would run).
 //!
-//! Then the move of a SQLite hub to PostgreSQL at size: a SQLite hub decides
-//! BACKENDS_MOVE_COMMANDS pushed commands (default 100,000, from the same 50 desks), is
+//! Then the move of a SQLite hub to PostgreSQL at size: a SQLite hub makes the demo lab as
+//! its own commands, then decides BACKENDS_MOVE_COMMANDS pushed commands (default 100,000,
+//! from the same 50 desks, which pull the lab and each other's work as they go), is
 //! moved (`move_record_to_postgres`), opened on PostgreSQL, and a second process copies
 //! the lab from the feed alone; the lab digests of all three must be equal, and a desk's
 //! pull reads the same from both. Prints the time of each step.
@@ -25,6 +26,7 @@ mod backend;
 use aliquot_domain::storage::FreezerKind;
 use aliquot_domain::{Actor, Command, Role, SystemClock, COMMAND_SCHEMA_VERSION};
 use aliquot_hub::{Device, Hub, PgSettings};
+use aliquot_store::seed::DemoSize;
 use aliquot_sync::{EnrollRequest, PushRequest, PushedCommand, PROTOCOL_VERSION};
 use chrono::{Duration, Utc};
 use std::sync::Arc;
@@ -99,8 +101,7 @@ async fn enroll(hub: &Hub, name: &str) -> (Device, String) {
 }
 
 /// The desks' work against `hubs` (one or more processes of one hub).
-async fn run(hubs: Vec<Hub>, desks: usize, pushes: usize, batch: usize) -> Figures {
-    let manager = manager_of(&hubs[0]).await;
+async fn run(hubs: Vec<Hub>, manager: Actor, desks: usize, pushes: usize, batch: usize) -> Figures {
     let mut enrolled = Vec::new();
     for i in 0..desks {
         enrolled.push(enroll(&hubs[i % hubs.len()], &format!("Desk {i}")).await);
@@ -211,7 +212,8 @@ async fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let sqlite = Hub::open(dir.path(), Arc::new(SystemClock)).await.unwrap();
-    let figures = run(vec![sqlite.clone()], desks, pushes, batch).await;
+    let manager = manager_of(&sqlite).await;
+    let figures = run(vec![sqlite.clone()], manager, desks, pushes, batch).await;
     print("SQLite, one process (baseline)", &figures);
     sqlite.close().await;
 
@@ -227,7 +229,8 @@ async fn main() {
             hubs.push(open_postgres(dir.path(), &url).await);
             dirs.push(dir);
         }
-        let figures = run(hubs.clone(), desks, pushes, batch).await;
+        let manager = manager_of(&hubs[0]).await;
+        let figures = run(hubs.clone(), manager, desks, pushes, batch).await;
         print(
             &format!(
                 "PostgreSQL, {processes} process{}",
@@ -245,10 +248,29 @@ async fn main() {
     let pushes = (commands / (desks * batch)).max(1);
     let dir = tempfile::tempdir().unwrap();
     let sqlite = Hub::open(dir.path(), Arc::new(SystemClock)).await.unwrap();
-    let figures = run(vec![sqlite.clone()], desks, pushes, batch).await;
+    let at = Instant::now();
+    let demo = sqlite.demo_lab(DemoSize::default()).await.unwrap();
+    println!(
+        "\nthe move: the demo lab made as the hub's own commands ({} commands, {} samples) in {:.1} s",
+        demo.commands,
+        demo.samples,
+        at.elapsed().as_secs_f64()
+    );
+    let manager = sqlite
+        .store()
+        .user_by_name("manager")
+        .await
+        .unwrap()
+        .unwrap();
+    let manager = Actor {
+        user_id: manager.id,
+        username: manager.username,
+        role: manager.role,
+    };
+    let figures = run(vec![sqlite.clone()], manager, desks, pushes, batch).await;
     let decided = desks * pushes * batch;
     println!(
-        "\nthe move: a SQLite hub that decided {decided} pushed commands ({:.0} commands/s)",
+        "then {decided} commands pushed by {desks} enrolled workstations, each pulling after each push ({:.0} commands/s)",
         figures.commands_per_s
     );
     let digests = sqlite.store().lab_digests().await.unwrap();

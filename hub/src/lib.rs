@@ -235,17 +235,16 @@ impl Hub {
         Ok(hub)
     }
 
-    /// [`Hub::open`] or [`Hub::open_postgres`], as `database` says.
+    /// [`Hub::open`] or [`Hub::open_postgres`] (with `settings`), as `database` says.
     pub async fn open_with(
         data_dir: &Path,
         database: &HubDatabase,
+        settings: &PgSettings,
         clock: Arc<dyn Clock>,
     ) -> Result<Hub> {
         match database {
             HubDatabase::Sqlite => Self::open(data_dir, clock).await,
-            HubDatabase::Postgres(url) => {
-                Self::open_postgres(data_dir, url, &PgSettings::default(), clock).await
-            }
+            HubDatabase::Postgres(url) => Self::open_postgres(data_dir, url, settings, clock).await,
         }
     }
 
@@ -355,6 +354,16 @@ impl Hub {
             recorded_at: self.clock.now(),
         };
         self.execute_recorded(actor, &recorded, command).await
+    }
+
+    /// Makes the demo lab as the hub's own commands, so that enrolled workstations pull it
+    /// (the tests and the benchmark of a hub with a lab at work). Refused when the hub
+    /// already has accounts.
+    pub async fn demo_lab(
+        &self,
+        size: aliquot_store::seed::DemoSize,
+    ) -> Result<aliquot_store::seed::DemoReport> {
+        aliquot_store::seed::demo_lab_at(self, size).await
     }
 
     /// [`Hub::execute`] for a command recorded elsewhere (its id, device and time given):
@@ -670,6 +679,16 @@ fn check_protocol(protocol: u32) -> Result<()> {
     Ok(())
 }
 
+impl aliquot_store::seed::DemoLabTarget for Hub {
+    type Error = HubFailure;
+    fn store(&self) -> &Store {
+        &self.store
+    }
+    async fn execute(&self, actor: &Actor, command: Command) -> Result<()> {
+        Hub::execute(self, actor, command).await.map(|_| ())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -690,6 +709,33 @@ mod tests {
         );
         let refused = HubDatabase::parse(Some("mysql://db/lab")).unwrap_err();
         assert_eq!((refused.status, refused.code.as_str()), (400, "invalid"));
+    }
+
+    #[test]
+    fn pool_limits_are_the_defaults_unless_given_and_in_range() {
+        let defaults = PgSettings::with_limits(None, None, None).unwrap();
+        assert_eq!(defaults, PgSettings::default());
+        let given = PgSettings::with_limits(Some(4), Some(5), Some(2)).unwrap();
+        assert_eq!(
+            given,
+            PgSettings {
+                max_connections: 4,
+                statement_timeout: std::time::Duration::from_secs(5),
+                acquire_timeout: std::time::Duration::from_secs(2),
+            }
+        );
+        for (pool, statement, wait, named) in [
+            (Some(0), None, None, "--pool-size"),
+            (Some(1001), None, None, "--pool-size"),
+            (None, Some(0), None, "--statement-timeout"),
+            (None, Some(3601), None, "--statement-timeout"),
+            (None, None, Some(0), "--pool-wait"),
+            (None, None, Some(301), "--pool-wait"),
+        ] {
+            let refused = PgSettings::with_limits(pool, statement, wait).unwrap_err();
+            assert_eq!(refused.code, "invalid");
+            assert!(refused.message.contains(named), "{}", refused.message);
+        }
     }
 
     #[test]

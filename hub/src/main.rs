@@ -1,7 +1,7 @@
 //! `aliquot-hub`: the lab's hub, from the command line.
 
 use aliquot_domain::{Actor, Command, SystemClock};
-use aliquot_hub::{tls, Hub, HubDatabase};
+use aliquot_hub::{tls, Hub, HubDatabase, PgSettings};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
@@ -24,6 +24,17 @@ struct Cli {
     /// `postgres://user@host/database` address.
     #[arg(long, global = true, env = "ALIQUOT_HUB_DATABASE")]
     database: Option<String>,
+    /// PostgreSQL only: the most connections this process opens (default 16; the server's
+    /// max_connections bounds the sum over the hub's processes).
+    #[arg(long, global = true, env = "ALIQUOT_HUB_POOL_SIZE")]
+    pool_size: Option<u32>,
+    /// PostgreSQL only: seconds after which a statement is cancelled (default 30).
+    #[arg(long, global = true, env = "ALIQUOT_HUB_STATEMENT_TIMEOUT")]
+    statement_timeout: Option<u64>,
+    /// PostgreSQL only: seconds a request waits for a free connection before it is answered
+    /// retry_later (default 10).
+    #[arg(long, global = true, env = "ALIQUOT_HUB_POOL_WAIT")]
+    pool_wait: Option<u64>,
     #[command(subcommand)]
     command: Action,
 }
@@ -137,7 +148,19 @@ async fn main() -> Result<()> {
         .clone()
         .context("name the hub's data directory with --data-dir or ALIQUOT_HUB_DATA_DIR")?;
     let database = HubDatabase::parse(cli.database.as_deref())?;
-    let hub = Hub::open_with(&data_dir, &database, Arc::new(SystemClock))
+    let limits = [
+        cli.pool_size.map(u64::from),
+        cli.statement_timeout,
+        cli.pool_wait,
+    ];
+    if database == HubDatabase::Sqlite && limits.iter().any(Option::is_some) {
+        anyhow::bail!(
+            "--pool-size, --statement-timeout and --pool-wait are for a hub on PostgreSQL \
+             (--database postgres://…); a SQLite hub has no connection pool to size"
+        );
+    }
+    let settings = PgSettings::with_limits(cli.pool_size, cli.statement_timeout, cli.pool_wait)?;
+    let hub = Hub::open_with(&data_dir, &database, &settings, Arc::new(SystemClock))
         .await
         .with_context(|| match &database {
             HubDatabase::Sqlite => {

@@ -43,7 +43,7 @@ const MIGRATION_LOCK: i64 = 0x416C_6972;
 /// server's `max_connections` bounds the sum), a statement that runs longer than
 /// `statement_timeout` is cancelled, and a connection that waits longer than
 /// `acquire_timeout` for the pool fails the request with `retry_later`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PgSettings {
     pub max_connections: u32,
     pub statement_timeout: Duration,
@@ -57,6 +57,51 @@ impl Default for PgSettings {
             statement_timeout: Duration::from_secs(30),
             acquire_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+impl PgSettings {
+    /// The settings an operator gave (`--pool-size`, `--statement-timeout` and
+    /// `--pool-wait`, in seconds), the defaults for the rest; a value out of range is
+    /// refused, naming the option.
+    pub fn with_limits(
+        pool_size: Option<u32>,
+        statement_timeout_s: Option<u64>,
+        pool_wait_s: Option<u64>,
+    ) -> Result<PgSettings> {
+        fn check(
+            value: u64,
+            range: std::ops::RangeInclusive<u64>,
+            option: &str,
+            unit: &str,
+        ) -> Result<u64> {
+            if range.contains(&value) {
+                Ok(value)
+            } else {
+                Err(HubFailure::bad_request(
+                    "invalid",
+                    format!(
+                        "{option} is {} to {} {unit}, not {value}",
+                        range.start(),
+                        range.end()
+                    ),
+                ))
+            }
+        }
+        let mut settings = PgSettings::default();
+        if let Some(size) = pool_size {
+            check(u64::from(size), 1..=1000, "--pool-size", "connections")?;
+            settings.max_connections = size;
+        }
+        if let Some(seconds) = statement_timeout_s {
+            let seconds = check(seconds, 1..=3600, "--statement-timeout", "seconds")?;
+            settings.statement_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = pool_wait_s {
+            let seconds = check(seconds, 1..=300, "--pool-wait", "seconds")?;
+            settings.acquire_timeout = Duration::from_secs(seconds);
+        }
+        Ok(settings)
     }
 }
 
@@ -77,6 +122,12 @@ pub async fn connect(url: &str, settings: &PgSettings) -> Result<PgPool> {
             // A process that dies inside a transaction does not hold the decision lock.
             ("idle_in_transaction_session_timeout", "60s"),
         ]);
+    tracing::info!(
+        max_connections = settings.max_connections,
+        statement_timeout_s = settings.statement_timeout.as_secs(),
+        pool_wait_s = settings.acquire_timeout.as_secs(),
+        "connecting to PostgreSQL"
+    );
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)

@@ -264,3 +264,60 @@ fn logs_are_json_lines_when_asked_and_an_unreachable_database_is_named() {
         "the operator is told what failed: {stderr}"
     );
 }
+
+/// The pool's limits are an operator's to set on PostgreSQL, checked before anything opens,
+/// and refused for SQLite rather than silently ignored.
+#[test]
+fn pool_limits_are_given_on_the_command_line_checked_and_refused_for_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hub(dir.path(), &["--pool-size", "4", "migrate"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("are for a hub on PostgreSQL"),
+        "{}",
+        text(&out)
+    );
+    let out = hub(
+        dir.path(),
+        &[
+            "--database",
+            "postgres://hub@127.0.0.1:1/aliquot",
+            "--statement-timeout",
+            "0",
+            "migrate",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("--statement-timeout is 1 to 3600 seconds, not 0"),
+        "{}",
+        text(&out)
+    );
+    // In range, they are what the pool is opened with (nothing listens on port 1).
+    let out = Command::new(env!("CARGO_BIN_EXE_aliquot-hub"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "--database",
+            "postgres://hub@127.0.0.1:1/aliquot",
+            "migrate",
+        ])
+        .env("ALIQUOT_HUB_POOL_SIZE", "3")
+        .env("ALIQUOT_HUB_STATEMENT_TIMEOUT", "7")
+        .env("ALIQUOT_HUB_POOL_WAIT", "1")
+        .env("ALIQUOT_LOG", "info")
+        .env("ALIQUOT_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let connecting = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|l| l["fields"]["message"] == "connecting to PostgreSQL")
+        .unwrap_or_else(|| panic!("no line for the pool in {stderr}"));
+    assert_eq!(connecting["fields"]["max_connections"], 3);
+    assert_eq!(connecting["fields"]["statement_timeout_s"], 7);
+    assert_eq!(connecting["fields"]["pool_wait_s"], 1);
+}

@@ -1,12 +1,15 @@
 //! What is the PostgreSQL record's own: its migrations refuse a newer schema, its feed and
 //! device trails are append-only, and two hub processes on one database are one hub (one
-//! id, one set of enrollment codes, leases that never overlap, one feed).
+//! id, one set of enrollment codes, leases that never overlap, one feed); the pool's limits
+//! hold on the server.
 
 use crate::backend::{open_hub_on, some_postgres};
 use crate::*;
-use aliquot_hub::Hub;
+use aliquot_domain::SystemClock;
+use aliquot_hub::{Hub, PgSettings};
 use aliquot_sync::{LeaseRequest, PROTOCOL_VERSION};
 use sqlx::Connection;
+use std::sync::Arc;
 
 #[tokio::test]
 async fn an_older_hub_refuses_a_postgres_schema_a_newer_one_migrated() {
@@ -238,4 +241,39 @@ async fn a_sqlite_hub_moved_to_postgres_serves_the_same_lab_and_feed() {
         bench.hub.store().lab_digests().await.unwrap()
     );
     second.close().await;
+}
+
+/// The limits an operator sets reach every connection: a statement over the timeout is
+/// cancelled by the server, and the pool holds no more connections than allowed.
+#[tokio::test]
+async fn the_pool_limits_hold_on_the_server() {
+    let (_server, url) = some_postgres().await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = PgSettings::with_limits(Some(2), Some(1), Some(2)).unwrap();
+    let hub = Hub::open_postgres(dir.path(), &url, &settings, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let pool = hub.postgres().unwrap();
+    let timeout: String = sqlx::query_scalar("SHOW statement_timeout")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(timeout, "1s");
+    let cancelled = sqlx::query("SELECT pg_sleep(3)")
+        .execute(pool)
+        .await
+        .unwrap_err();
+    let code = cancelled
+        .as_database_error()
+        .and_then(|e| e.code())
+        .map(|c| c.into_owned());
+    assert_eq!(code.as_deref(), Some("57014"), "{cancelled}");
+    // Two connections held: a third request waits its 2 s and is refused, not queued forever.
+    let (first, second) = (pool.acquire().await.unwrap(), pool.acquire().await.unwrap());
+    assert!(matches!(
+        pool.acquire().await,
+        Err(sqlx::Error::PoolTimedOut)
+    ));
+    drop((first, second));
+    hub.close().await;
 }

@@ -24,7 +24,17 @@ impl RunningHub {
     pub async fn start() -> RunningHub {
         let dir = tempfile::tempdir().unwrap();
         let hub = crate::backend::open_hub(dir.path()).await;
-        let fingerprint = tls::ensure_certificate(dir.path(), &[]).unwrap();
+        RunningHub::with_first_admin(dir, hub).await
+    }
+
+    /// [`RunningHub::start`] with the record in the PostgreSQL database at `url`.
+    pub async fn start_on_postgres(url: &str) -> RunningHub {
+        let dir = tempfile::tempdir().unwrap();
+        let hub = crate::backend::open_hub_on(dir.path(), Some(url)).await;
+        RunningHub::with_first_admin(dir, hub).await
+    }
+
+    async fn with_first_admin(dir: tempfile::TempDir, hub: Hub) -> RunningHub {
         let admin = Actor {
             user_id: Uuid::now_v7(),
             username: "hubadmin".into(),
@@ -41,6 +51,27 @@ impl RunningHub {
         )
         .await
         .unwrap();
+        RunningHub::serving(dir, hub, admin).await
+    }
+
+    /// A hub on SQLite (whichever backend the run tests) with the demo lab made as its own
+    /// commands; `admin` is the demo administrator.
+    pub async fn start_with_demo_lab(size: aliquot_store::seed::DemoSize) -> RunningHub {
+        let dir = tempfile::tempdir().unwrap();
+        let hub = crate::backend::open_hub_on(dir.path(), None).await;
+        hub.demo_lab(size).await.unwrap();
+        let admin = hub.store().user_by_name("admin").await.unwrap().unwrap();
+        let admin = Actor {
+            user_id: admin.id,
+            username: admin.username,
+            role: admin.role,
+        };
+        RunningHub::serving(dir, hub, admin).await
+    }
+
+    /// `hub` served over HTTPS on a free loopback port.
+    async fn serving(dir: tempfile::TempDir, hub: Hub, admin: Actor) -> RunningHub {
+        let fingerprint = tls::ensure_certificate(dir.path(), &[]).unwrap();
         let mut running = RunningHub {
             _dir: dir,
             hub,
@@ -96,6 +127,18 @@ impl RunningHub {
         let port: u16 = self.url.rsplit(':').next().unwrap().parse().unwrap();
         self.serve(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
             .await;
+    }
+
+    /// The operator's move of a running hub: it stops answering, its record is copied into
+    /// the empty PostgreSQL database at `url`, and the same data directory is opened on it
+    /// and served again at the same address.
+    pub async fn move_to_postgres(&mut self, url: &str) -> aliquot_hub::pg::ImportedRecord {
+        self.go_offline().await;
+        let moved = self.hub.move_record_to_postgres(url).await.unwrap();
+        self.hub.close().await;
+        self.hub = crate::backend::open_hub_on(self._dir.path(), Some(url)).await;
+        self.come_back().await;
+        moved
     }
 
     pub async fn user(&self, name: &str, role: Role) -> Actor {

@@ -4,9 +4,11 @@
 
 #[path = "../support/backend.rs"]
 mod backend;
+mod database_outage;
 mod harness;
 mod joining;
 mod leasing;
+mod moving;
 mod offline;
 mod security;
 

@@ -73,14 +73,38 @@ pub struct DemoReport {
     pub commands: usize,
 }
 
-struct Seeder<'a> {
-    store: &'a Store,
+/// Where the demo lab is made: a workstation's own store, or a hub, whose decisions also
+/// number each change in its feed so that enrolled workstations pull the lab. Reads (the
+/// clock, the device, whether accounts exist) come from the store either way; every
+/// change goes through the target's executor.
+pub trait DemoLabTarget: Sync {
+    type Error: From<StoreError> + Send;
+    fn store(&self) -> &Store;
+    fn execute(
+        &self,
+        actor: &Actor,
+        command: Command,
+    ) -> impl std::future::Future<Output = std::result::Result<(), Self::Error>> + Send;
+}
+
+impl DemoLabTarget for Store {
+    type Error = StoreError;
+    fn store(&self) -> &Store {
+        self
+    }
+    async fn execute(&self, actor: &Actor, command: Command) -> Result<()> {
+        Store::execute(self, actor, command).await.map(|_| ())
+    }
+}
+
+struct Seeder<'a, T> {
+    target: &'a T,
     commands: usize,
 }
 
-impl Seeder<'_> {
-    async fn run(&mut self, actor: &Actor, command: Command) -> Result<()> {
-        self.store.execute(actor, command).await?;
+impl<T: DemoLabTarget> Seeder<'_, T> {
+    async fn run(&mut self, actor: &Actor, command: Command) -> std::result::Result<(), T::Error> {
+        self.target.execute(actor, command).await?;
         self.commands += 1;
         Ok(())
     }
@@ -97,12 +121,25 @@ fn actor(id: Uuid, username: &str, role: Role) -> Actor {
 /// Seeds the demo lab into an empty store. Refuses a store that already has users, so it
 /// can never mix demo data into real data.
 pub async fn demo_lab(store: &Store, size: DemoSize) -> Result<DemoReport> {
+    demo_lab_at(store, size).await
+}
+
+/// [`demo_lab`] made through `target`'s executor (a hub's, for a lab its workstations sync).
+pub async fn demo_lab_at<T: DemoLabTarget>(
+    target: &T,
+    size: DemoSize,
+) -> std::result::Result<DemoReport, T::Error> {
+    let store = target.store();
     if store.user_count().await? > 0 {
         return Err(StoreError::Domain(aliquot_domain::DomainError::Refused(
             "this data directory already has accounts; demo data goes only into a new one".into(),
-        )));
+        ))
+        .into());
     }
-    let mut s = Seeder { store, commands: 0 };
+    let mut s = Seeder {
+        target,
+        commands: 0,
+    };
     let mut report = DemoReport::default();
     let now = store.now();
 

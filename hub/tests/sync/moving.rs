@@ -1,0 +1,139 @@
+//! A running hub moved from SQLite to PostgreSQL (issue 18): the demo lab made on the hub,
+//! workstations registering participants from their leased numbers and syncing, the move
+//! while they go on working offline, and everyone converged on the moved hub after. The
+//! size is CI's; the benchmark `backends` moves the full demo lab plus 100,000 commands.
+
+use crate::backend::some_postgres;
+use crate::*;
+use aliquot_domain::command::NewTube;
+use aliquot_domain::sample::ConsentStatus;
+use aliquot_domain::{Actor, Command};
+use aliquot_store::seed::DemoSize;
+use chrono::{Duration, Utc};
+use uuid::Uuid;
+
+/// Registers one participant at `site` with the one-tube kit `template`, numbered and coded
+/// from the desk's own leased blocks.
+async fn register(ws: &Workstation, tech: &Actor, site: Uuid, template: Uuid) {
+    let participant = Uuid::now_v7();
+    ws.store()
+        .execute(
+            tech,
+            Command::RegisterParticipant {
+                participant_id: participant,
+                site_id: site,
+                number: None,
+                external_id: None,
+                consent: ConsentStatus::Given,
+                consent_date: (Utc::now() - Duration::days(1)).date_naive(),
+                sex: None,
+                birth_year: None,
+            },
+        )
+        .await
+        .unwrap();
+    ws.store()
+        .execute(
+            tech,
+            Command::RegisterKit {
+                registration_id: Uuid::now_v7(),
+                participant_id: participant,
+                template_id: template,
+                template_version: None,
+                event_id: None,
+                collected_at: Utc::now() - Duration::hours(1),
+                collector: "Nurse Jo".into(),
+                tubes: vec![NewTube {
+                    sample_id: Uuid::now_v7(),
+                    code: None,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn id_of(hub: &RunningHub, sql: &str) -> Uuid {
+    let id: String = sqlx::query_scalar(sql)
+        .fetch_one(hub.hub.store().pool())
+        .await
+        .unwrap();
+    id.parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_hub_with_the_demo_lab_and_synced_work_moves_to_postgres_with_the_same_digests() {
+    let (_server, url) = some_postgres().await;
+    let mut hub = RunningHub::start_with_demo_lab(DemoSize {
+        participants_per_site: 6,
+        checked_in_per_event: 3,
+    })
+    .await;
+    let site = id_of(&hub, "SELECT id FROM sites WHERE code = 'NORTH'").await;
+    let template = id_of(
+        &hub,
+        "SELECT id FROM kit_templates WHERE name = 'Saliva only'",
+    )
+    .await;
+    let tech = hub.hub.store().user_by_name("tech").await.unwrap().unwrap();
+    let tech = Actor {
+        user_id: tech.id,
+        username: tech.username,
+        role: tech.role,
+    };
+    let desks = [
+        Workstation::enrolled(&hub, "Desk 1").await,
+        Workstation::enrolled(&hub, "Desk 2").await,
+    ];
+    // The desks pulled the demo lab the hub made (and each other's leases, one round on).
+    for desk in &desks {
+        desk.sync().await;
+        assert_converged(&hub.hub, desk.store()).await;
+    }
+    // A lab at work on SQLite: rounds of registrations at both desks, synced after each.
+    for _ in 0..3 {
+        for desk in &desks {
+            for _ in 0..20 {
+                register(desk, &tech, site, template).await;
+            }
+            desk.sync().await;
+        }
+    }
+    for desk in &desks {
+        desk.sync().await;
+        assert_eq!(desk.store().outbox_counts().await.unwrap().rejected, 0);
+        assert_converged(&hub.hub, desk.store()).await;
+    }
+    let digests = hub.hub.store().lab_digests().await.unwrap();
+    let head = hub.hub.feed_head().await.unwrap();
+    let hub_id = hub.hub.hub_id().to_owned();
+
+    // The move. The desks go on registering meanwhile, offline.
+    hub.go_offline().await;
+    for desk in &desks {
+        for _ in 0..3 {
+            register(desk, &tech, site, template).await;
+        }
+    }
+    let moved = hub.move_to_postgres(&url).await;
+    assert_eq!(moved.devices, 2);
+    assert_eq!(moved.head, head);
+    assert!(hub.hub.on_postgres());
+    assert_eq!(hub.hub.hub_id(), hub_id);
+    // The same lab on PostgreSQL: the convergence digests are the SQLite hub's.
+    assert_eq!(hub.hub.store().lab_digests().await.unwrap(), digests);
+
+    // Back online: what the desks did meanwhile is decided on the moved hub, nothing
+    // refused or lost, and both converge.
+    for desk in &desks {
+        desk.sync().await;
+    }
+    for desk in &desks {
+        desk.sync().await;
+        let outbox = desk.store().outbox_counts().await.unwrap();
+        assert_eq!(outbox.rejected, 0);
+        assert_eq!(outbox.pending, 0);
+        assert_converged(&hub.hub, desk.store()).await;
+    }
+    assert_ne!(hub.hub.store().lab_digests().await.unwrap(), digests);
+}
