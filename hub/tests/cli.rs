@@ -321,3 +321,39 @@ fn pool_limits_are_given_on_the_command_line_checked_and_refused_for_sqlite() {
     assert_eq!(connecting["fields"]["statement_timeout_s"], 7);
     assert_eq!(connecting["fields"]["pool_wait_s"], 1);
 }
+
+/// The systemd unit we ship is one systemd accepts: every setting parses and its commands
+/// run this build's binary (`systemd-analyze verify` in a scratch root holding the unit,
+/// the binary where the unit says, and the system's own units).
+#[test]
+fn the_systemd_unit_verifies() {
+    let root = tempfile::tempdir().unwrap();
+    let path = |p: &str| root.path().join(p);
+    std::fs::create_dir_all(path("usr/local/bin")).unwrap();
+    std::fs::create_dir_all(path("etc/systemd/system")).unwrap();
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_aliquot-hub"),
+        path("usr/local/bin/aliquot-hub"),
+    )
+    .unwrap();
+    let unit = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../packaging/hub/aliquot-hub.service"
+    );
+    std::fs::copy(unit, path("etc/systemd/system/aliquot-hub.service")).unwrap();
+    std::fs::create_dir_all(path("usr/lib/systemd")).unwrap();
+    let copied = Command::new("cp")
+        .args(["-r", "/usr/lib/systemd/system"])
+        .arg(path("usr/lib/systemd"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(format!("--root={}", root.path().display()))
+        .arg("aliquot-hub.service")
+        .output()
+        .expect("systemd-analyze (Debian's systemd, installed by scripts/setup)");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out).trim(), "", "systemd has remarks on the unit");
+}
