@@ -1,9 +1,9 @@
 //! What is the PostgreSQL record's own: its migrations refuse a newer schema, its feed and
 //! device trails are append-only, and two hub processes on one database are one hub (one
 //! id, one set of enrollment codes, leases that never overlap, one feed); the pool's limits
-//! hold on the server.
+//! hold on the server; the hub speaks TLS to a server on another machine.
 
-use crate::backend::{open_hub_on, some_postgres};
+use crate::backend::{fresh_database, open_hub_on, some_postgres, Authority, ThrowawayServer};
 use crate::*;
 use aliquot_domain::SystemClock;
 use aliquot_hub::{Hub, PgSettings};
@@ -276,4 +276,57 @@ async fn the_pool_limits_hold_on_the_server() {
     ));
     drop((first, second));
     hub.close().await;
+}
+
+/// A hub whose PostgreSQL is on another machine speaks TLS to it and checks the server's
+/// certificate against the lab's CA (`sslmode=verify-full&sslrootcert=…`); a server whose
+/// certificate that CA did not sign is refused.
+#[tokio::test]
+async fn the_hub_reaches_postgres_over_tls_and_checks_the_servers_certificate() {
+    let certs = tempfile::tempdir().unwrap();
+    let lab_ca = Authority::new("Lab database CA");
+    let other_ca = Authority::new("Someone else");
+    let (cert, key) = lab_ca.server_certificate(&["127.0.0.1", "localhost"]);
+    let server = tokio::task::spawn_blocking(move || ThrowawayServer::start_tls(&cert, &key))
+        .await
+        .unwrap();
+    let lab_ca_file = certs.path().join("lab-ca.pem");
+    std::fs::write(&lab_ca_file, lab_ca.pem()).unwrap();
+    let other_ca_file = certs.path().join("other-ca.pem");
+    std::fs::write(&other_ca_file, other_ca.pem()).unwrap();
+    let database = fresh_database(&server.url()).await;
+    let verified = |ca: &std::path::Path| {
+        format!(
+            "{database}?sslmode=verify-full&sslrootcert={}",
+            ca.display()
+        )
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let hub = open_hub_on(dir.path(), Some(&verified(&lab_ca_file))).await;
+    let over_tls: bool =
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(hub.postgres().unwrap())
+            .await
+            .unwrap();
+    assert!(over_tls);
+    hub.close().await;
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let refused = Hub::open_postgres(
+        elsewhere.path(),
+        &verified(&other_ca_file),
+        &PgSettings::with_limits(None, None, Some(2)).unwrap(),
+        Arc::new(SystemClock),
+    )
+    .await
+    .err()
+    .expect("a server the lab's CA did not sign is refused");
+    assert_eq!(refused.code, "retry_later");
+    // The operator's log names the reason; the connection itself says it is the certificate.
+    let why = sqlx::PgConnection::connect(&verified(&other_ca_file))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(why.contains("UnknownIssuer"), "{why}");
 }

@@ -140,7 +140,50 @@ impl ThrowawayServer {
         Self::start_with(true)
     }
 
+    /// A server that speaks TLS with `cert` and `key` (PEM), as a lab's database on another
+    /// machine would (plain connections are still accepted; the client asks for TLS).
+    pub fn start_tls(cert: &str, key: &str) -> ThrowawayServer {
+        let server = Self::initialised(false);
+        let data = server.data();
+        std::fs::write(data.join("server.crt"), cert).unwrap();
+        std::fs::write(data.join("server.key"), key).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            data.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        if server.as_postgres {
+            let status = std::process::Command::new("chown")
+                .arg("postgres:")
+                .arg(data.join("server.crt"))
+                .arg(data.join("server.key"))
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let mut conf = std::fs::OpenOptions::new()
+            .append(true)
+            .open(data.join("postgresql.conf"))
+            .unwrap();
+        use std::io::Write;
+        writeln!(
+            conf,
+            "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'"
+        )
+        .unwrap();
+        server.resume();
+        server
+    }
+
     fn start_with(durable: bool) -> ThrowawayServer {
+        let server = Self::initialised(durable);
+        server.resume();
+        server
+    }
+
+    /// A server initialised in its temporary folder, not yet started.
+    fn initialised(durable: bool) -> ThrowawayServer {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL is installed (apt-get install postgresql)")
             .filter_map(|e| e.ok())
@@ -190,7 +233,6 @@ impl ThrowawayServer {
             .output()
             .unwrap();
         assert!(out.status.success(), "initdb: {out:?}");
-        server.resume();
         server
     }
 
@@ -289,4 +331,43 @@ pub async fn status_changes_without_an_applied_command(hub: &Hub) -> usize {
         .iter()
         .filter(|id| id.as_ref().is_none_or(|id| !applied.contains(id)))
         .count()
+}
+
+/// A certificate authority of a test's own, such as a lab's IT department runs.
+pub struct Authority {
+    issuer: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
+}
+
+impl Authority {
+    pub fn new(name: &str) -> Authority {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let key = rcgen::KeyPair::generate().unwrap();
+        Authority {
+            issuer: rcgen::CertifiedIssuer::self_signed(params, key).unwrap(),
+        }
+    }
+
+    /// The authority's certificate (PEM), for a client to trust.
+    pub fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+
+    /// A server's certificate and key (PEM) for `names`, signed by this authority.
+    pub fn server_certificate(&self, names: &[&str]) -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(
+            names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
 }
