@@ -363,7 +363,7 @@ impl Hub {
         &self,
         size: aliquot_store::seed::DemoSize,
     ) -> Result<aliquot_store::seed::DemoReport> {
-        aliquot_store::seed::demo_lab_at(self, size).await
+        aliquot_store::seed::demo_lab_through(self, size).await
     }
 
     /// [`Hub::execute`] for a command recorded elsewhere (its id, device and time given):
@@ -683,6 +683,11 @@ impl aliquot_store::seed::DemoLabTarget for Hub {
     type Error = HubFailure;
     fn store(&self) -> &Store {
         &self.store
+    }
+    /// The hub's id, which `Hub::execute` records (a second process's copy has a device id
+    /// of its own).
+    fn device_id(&self) -> &str {
+        &self.hub_id
     }
     async fn execute(&self, actor: &Actor, command: Command) -> Result<()> {
         Hub::execute(self, actor, command).await.map(|_| ())

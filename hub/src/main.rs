@@ -148,12 +148,9 @@ async fn main() -> Result<()> {
         .clone()
         .context("name the hub's data directory with --data-dir or ALIQUOT_HUB_DATA_DIR")?;
     let database = HubDatabase::parse(cli.database.as_deref())?;
-    let limits = [
-        cli.pool_size.map(u64::from),
-        cli.statement_timeout,
-        cli.pool_wait,
-    ];
-    if database == HubDatabase::Sqlite && limits.iter().any(Option::is_some) {
+    let pool_limits_given =
+        cli.pool_size.is_some() || cli.statement_timeout.is_some() || cli.pool_wait.is_some();
+    if database == HubDatabase::Sqlite && pool_limits_given {
         anyhow::bail!(
             "--pool-size, --statement-timeout and --pool-wait are for a hub on PostgreSQL \
              (--database postgres://…); a SQLite hub has no connection pool to size"

@@ -133,7 +133,34 @@ pub async fn connect(url: &str, settings: &PgSettings) -> Result<PgPool> {
         .acquire_timeout(settings.acquire_timeout)
         .connect_with(options)
         .await
-        .map_err(HubFailure::internal)
+        .map_err(refused_or_retry)
+}
+
+/// A connection refused for the hub's own settings (the server's certificate, the address's
+/// parameters, the credentials, a database that does not exist) is said as such, since
+/// trying again will not help; anything else (a server not up yet) is `retry_later`.
+fn refused_or_retry(e: sqlx::Error) -> HubFailure {
+    let settings_refused = match &e {
+        sqlx::Error::Tls(_) | sqlx::Error::Configuration(_) => true,
+        // The server's certificate refused in the handshake comes as I/O carrying rustls's
+        // reason.
+        sqlx::Error::Io(io) => io
+            .get_ref()
+            .is_some_and(|inner| inner.is::<rustls::Error>()),
+        // invalid_authorization_specification, invalid_password, invalid_catalog_name
+        sqlx::Error::Database(d) => {
+            matches!(d.code().as_deref(), Some("28000" | "28P01" | "3D000"))
+        }
+        _ => false,
+    };
+    if settings_refused {
+        HubFailure::bad_request(
+            "database_refused",
+            format!("PostgreSQL does not accept this hub's connection: {e}"),
+        )
+    } else {
+        HubFailure::internal(e)
+    }
 }
 
 fn utc(at: DateTime<Utc>) -> String {

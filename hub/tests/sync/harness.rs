@@ -27,10 +27,13 @@ impl RunningHub {
         RunningHub::with_first_admin(dir, hub).await
     }
 
-    /// [`RunningHub::start`] with the record in the PostgreSQL database at `url`.
-    pub async fn start_on_postgres(url: &str) -> RunningHub {
+    /// [`RunningHub::start`] with the record in the PostgreSQL database at `url`, opened
+    /// with `settings`.
+    pub async fn start_on_postgres(url: &str, settings: &aliquot_hub::PgSettings) -> RunningHub {
         let dir = tempfile::tempdir().unwrap();
-        let hub = crate::backend::open_hub_on(dir.path(), Some(url)).await;
+        let hub = Hub::open_postgres(dir.path(), url, settings, Arc::new(SystemClock))
+            .await
+            .unwrap();
         RunningHub::with_first_admin(dir, hub).await
     }
 

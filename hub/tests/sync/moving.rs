@@ -120,8 +120,13 @@ async fn a_hub_with_the_demo_lab_and_synced_work_moves_to_postgres_with_the_same
     assert_eq!(moved.head, head);
     assert!(hub.hub.on_postgres());
     assert_eq!(hub.hub.hub_id(), hub_id);
-    // The same lab on PostgreSQL: the convergence digests are the SQLite hub's.
+    // The same lab on PostgreSQL: the convergence digests are the SQLite hub's, in the
+    // moved directory and in a new process that copies the lab from the moved feed alone.
     assert_eq!(hub.hub.store().lab_digests().await.unwrap(), digests);
+    let second_dir = tempfile::tempdir().unwrap();
+    let second = crate::backend::open_hub_on(second_dir.path(), Some(&url)).await;
+    assert_eq!(second.store().lab_digests().await.unwrap(), digests);
+    second.close().await;
 
     // Back online: what the desks did meanwhile is decided on the moved hub, nothing
     // refused or lost, and both converge.

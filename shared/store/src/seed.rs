@@ -75,11 +75,14 @@ pub struct DemoReport {
 
 /// Where the demo lab is made: a workstation's own store, or a hub, whose decisions also
 /// number each change in its feed so that enrolled workstations pull the lab. Reads (the
-/// clock, the device, whether accounts exist) come from the store either way; every
-/// change goes through the target's executor.
+/// clock, whether accounts exist) come from the store either way; every change goes
+/// through the target's executor, recorded as made by `device_id` (the one its number
+/// blocks are assigned to).
 pub trait DemoLabTarget: Sync {
     type Error: From<StoreError> + Send;
     fn store(&self) -> &Store;
+    /// The device the target's executor records commands as made on.
+    fn device_id(&self) -> &str;
     fn execute(
         &self,
         actor: &Actor,
@@ -91,6 +94,9 @@ impl DemoLabTarget for Store {
     type Error = StoreError;
     fn store(&self) -> &Store {
         self
+    }
+    fn device_id(&self) -> &str {
+        Store::device_id(self)
     }
     async fn execute(&self, actor: &Actor, command: Command) -> Result<()> {
         Store::execute(self, actor, command).await.map(|_| ())
@@ -121,11 +127,11 @@ fn actor(id: Uuid, username: &str, role: Role) -> Actor {
 /// Seeds the demo lab into an empty store. Refuses a store that already has users, so it
 /// can never mix demo data into real data.
 pub async fn demo_lab(store: &Store, size: DemoSize) -> Result<DemoReport> {
-    demo_lab_at(store, size).await
+    demo_lab_through(store, size).await
 }
 
 /// [`demo_lab`] made through `target`'s executor (a hub's, for a lab its workstations sync).
-pub async fn demo_lab_at<T: DemoLabTarget>(
+pub async fn demo_lab_through<T: DemoLabTarget>(
     target: &T,
     size: DemoSize,
 ) -> std::result::Result<DemoReport, T::Error> {
@@ -188,7 +194,7 @@ pub async fn demo_lab_at<T: DemoLabTarget>(
     .await?;
 
     // Sites, each with this workstation's participant block.
-    let device = store.device_id().to_owned();
+    let device = target.device_id().to_owned();
     let sites = [
         ("NORTH", "North Clinic", 10_000),
         ("SOUTH", "South Health Centre", 20_000),
