@@ -326,3 +326,35 @@ async fn the_hub_reaches_postgres_over_tls_and_checks_the_servers_certificate() 
     assert_eq!(refused.code, "database_refused");
     assert!(refused.message.contains("UnknownIssuer"), "{refused}");
 }
+
+/// A database that does not exist is the operator's mistake, said at start with its reason,
+/// not answered "try again later" for ever; a server that is not up is still waited for.
+#[tokio::test]
+async fn a_database_that_does_not_exist_is_refused_with_its_reason() {
+    let (_server, url) = some_postgres().await;
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let missing = format!("{base}/no_such_lab");
+    let dir = tempfile::tempdir().unwrap();
+    let refused = Hub::open_postgres(
+        dir.path(),
+        &missing,
+        &PgSettings::default(),
+        Arc::new(SystemClock),
+    )
+    .await
+    .err()
+    .expect("a database that does not exist is refused");
+    assert_eq!(refused.code, "database_refused");
+    assert!(refused.message.contains("no_such_lab"), "{refused}");
+    // Nothing listens on port 1: that is an outage, not a setting.
+    let down = Hub::open_postgres(
+        dir.path(),
+        "postgres://aliquot@127.0.0.1:1/aliquot",
+        &PgSettings::with_limits(None, None, Some(1)).unwrap(),
+        Arc::new(SystemClock),
+    )
+    .await
+    .err()
+    .expect("no server");
+    assert_eq!(down.code, "retry_later");
+}
