@@ -4,54 +4,11 @@
 //! size is CI's; the benchmark `backends` moves the full demo lab plus 100,000 commands.
 
 use crate::backend::some_postgres;
+use crate::offline::register_kit;
 use crate::*;
-use aliquot_domain::command::NewTube;
-use aliquot_domain::sample::ConsentStatus;
-use aliquot_domain::{Actor, Command};
+use aliquot_domain::Actor;
 use aliquot_store::seed::DemoSize;
-use chrono::{Duration, Utc};
 use uuid::Uuid;
-
-/// Registers one participant at `site` with the one-tube kit `template`, numbered and coded
-/// from the desk's own leased blocks.
-async fn register(ws: &Workstation, tech: &Actor, site: Uuid, template: Uuid) {
-    let participant = Uuid::now_v7();
-    ws.store()
-        .execute(
-            tech,
-            Command::RegisterParticipant {
-                participant_id: participant,
-                site_id: site,
-                number: None,
-                external_id: None,
-                consent: ConsentStatus::Given,
-                consent_date: (Utc::now() - Duration::days(1)).date_naive(),
-                sex: None,
-                birth_year: None,
-            },
-        )
-        .await
-        .unwrap();
-    ws.store()
-        .execute(
-            tech,
-            Command::RegisterKit {
-                registration_id: Uuid::now_v7(),
-                participant_id: participant,
-                template_id: template,
-                template_version: None,
-                event_id: None,
-                collected_at: Utc::now() - Duration::hours(1),
-                collector: "Nurse Jo".into(),
-                tubes: vec![NewTube {
-                    sample_id: Uuid::now_v7(),
-                    code: None,
-                }],
-            },
-        )
-        .await
-        .unwrap();
-}
 
 async fn id_of(hub: &RunningHub, sql: &str) -> Uuid {
     let id: String = sqlx::query_scalar(sql)
@@ -94,7 +51,7 @@ async fn a_hub_with_the_demo_lab_and_synced_work_moves_to_postgres_with_the_same
     for _ in 0..3 {
         for desk in &desks {
             for _ in 0..20 {
-                register(desk, &tech, site, template).await;
+                register_kit(desk, &tech, site, template, 1).await;
             }
             desk.sync().await;
         }
@@ -112,7 +69,7 @@ async fn a_hub_with_the_demo_lab_and_synced_work_moves_to_postgres_with_the_same
     hub.go_offline().await;
     for desk in &desks {
         for _ in 0..3 {
-            register(desk, &tech, site, template).await;
+            register_kit(desk, &tech, site, template, 1).await;
         }
     }
     let moved = hub.move_to_postgres(&url).await;

@@ -81,13 +81,24 @@ pub async fn lab(hub: &RunningHub) -> Lab {
 /// A participant and their kit, registered at `ws` with numbers and codes from its own
 /// blocks (resolved offline); returns the tube ids.
 pub async fn register(ws: &Workstation, lab: &Lab) -> Vec<Uuid> {
+    register_kit(ws, &lab.tech, lab.site, lab.kit, 2).await
+}
+
+/// [`register`] at `site` by `tech`, with `tubes` tubes of kit `template` (version 1).
+pub async fn register_kit(
+    ws: &Workstation,
+    tech: &Actor,
+    site: Uuid,
+    template: Uuid,
+    tubes: usize,
+) -> Vec<Uuid> {
     let participant = Uuid::now_v7();
     ws.store()
         .execute(
-            &lab.tech,
+            tech,
             Command::RegisterParticipant {
                 participant_id: participant,
-                site_id: lab.site,
+                site_id: site,
                 number: None,
                 external_id: None,
                 consent: ConsentStatus::Given,
@@ -98,14 +109,14 @@ pub async fn register(ws: &Workstation, lab: &Lab) -> Vec<Uuid> {
         )
         .await
         .unwrap();
-    let tubes = vec![Uuid::now_v7(), Uuid::now_v7()];
+    let tubes: Vec<Uuid> = (0..tubes).map(|_| Uuid::now_v7()).collect();
     ws.store()
         .execute(
-            &lab.tech,
+            tech,
             Command::RegisterKit {
                 registration_id: Uuid::now_v7(),
                 participant_id: participant,
-                template_id: lab.kit,
+                template_id: template,
                 template_version: Some(1),
                 event_id: None,
                 collected_at: Utc::now() - Duration::hours(1),
